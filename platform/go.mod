@@ -1,0 +1,3 @@
+module github.com/shippy-suite/shippy/platform
+
+go 1.26.0

@@ -1,0 +1,128 @@
+// Package consignment is the domain of the consignment service: consignments,
+// the rules that make one valid, and the errors the service reports. It
+// imports neither protobuf nor a database driver; the CLI uses the same rules
+// to reject bad input before it is sent.
+package consignment
+
+import (
+	"errors"
+	"fmt"
+	"unicode/utf8"
+)
+
+// Limits on a consignment's fields. Sizes are in bytes of UTF-8.
+const (
+	MaxIDBytes          = 128
+	MaxDescriptionBytes = 4 << 10
+)
+
+// Errors the service reports. Callers test for them with errors.Is.
+var (
+	// ErrInvalid: the consignment breaks a validation rule. The error is a
+	// *FieldError that names the field.
+	ErrInvalid = errors.New("invalid consignment")
+	// ErrNoRoom: no available vessel has room for the consignment.
+	ErrNoRoom = errors.New("no vessel has room")
+	// ErrConflict: the consignment id is taken by a different consignment.
+	ErrConflict = errors.New("consignment id already used by a different consignment")
+	// ErrNotFound: no consignment has the id.
+	ErrNotFound = errors.New("consignment not found")
+)
+
+// Container is one container of a consignment.
+type Container struct {
+	ID         string
+	CustomerID string
+	Origin     string
+	UserID     string
+}
+
+// Consignment is a set of containers with their total weight, booked onto
+// one vessel.
+type Consignment struct {
+	ID          string
+	Description string
+	// Weight is the total weight of all containers, in kilograms.
+	Weight     int32
+	Containers []Container
+	// VesselID is the vessel the consignment is booked on; empty until booked.
+	VesselID string
+}
+
+// FieldError says which field of a consignment breaks which rule. Field is
+// named as in the JSON and proto form: "weight", "containers[2].origin".
+// It matches ErrInvalid under errors.Is.
+type FieldError struct {
+	Field  string
+	Reason string
+}
+
+func (e *FieldError) Error() string { return e.Field + ": " + e.Reason }
+
+// Unwrap makes errors.Is(err, ErrInvalid) true for every FieldError.
+func (e *FieldError) Unwrap() error { return ErrInvalid }
+
+// Validate returns a *FieldError for the first rule c breaks, or nil. It
+// checks what a client submits; VesselID is the service's and is not checked.
+func (c Consignment) Validate() error {
+	if err := checkText("id", c.ID, MaxIDBytes, false); err != nil {
+		return err
+	}
+	if err := checkText("description", c.Description, MaxDescriptionBytes, false); err != nil {
+		return err
+	}
+	if c.Weight <= 0 {
+		return &FieldError{"weight", fmt.Sprintf("must be positive, got %d", c.Weight)}
+	}
+	if len(c.Containers) == 0 {
+		return &FieldError{"containers", "at least one container is required"}
+	}
+	for i, ct := range c.Containers {
+		prefix := fmt.Sprintf("containers[%d].", i)
+		fields := []struct {
+			name, value string
+			required    bool
+		}{
+			{"id", ct.ID, false},
+			{"customer_id", ct.CustomerID, true},
+			{"origin", ct.Origin, true},
+			{"user_id", ct.UserID, false},
+		}
+		for _, f := range fields {
+			if err := checkText(prefix+f.name, f.value, MaxIDBytes, f.required); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// checkText checks one string field: valid UTF-8, at most max bytes, and not
+// empty when required.
+func checkText(field, value string, max int, required bool) error {
+	switch {
+	case required && value == "":
+		return &FieldError{field, "required"}
+	case len(value) > max:
+		return &FieldError{field, fmt.Sprintf("longer than %d bytes", max)}
+	case !utf8.ValidString(value):
+		return &FieldError{field, "not valid UTF-8"}
+	}
+	return nil
+}
+
+// SameRequest reports whether c and other ask for the same consignment:
+// equal in everything the client submits, whatever vessel either is booked
+// on. A create retried with the same id must be the same request.
+func (c Consignment) SameRequest(other Consignment) bool {
+	if c.ID != other.ID || c.Description != other.Description ||
+		c.Weight != other.Weight || len(c.Containers) != len(other.Containers) {
+		return false
+	}
+	for i := range c.Containers {
+		if c.Containers[i] != other.Containers[i] {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,3 @@
+module github.com/shippy-suite/shippy/shippy-service-consignment
+
+go 1.26.0
