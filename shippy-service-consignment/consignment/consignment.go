@@ -27,6 +27,9 @@ var (
 	ErrConflict = errors.New("consignment id already used by a different consignment")
 	// ErrNotFound: no consignment has the id.
 	ErrNotFound = errors.New("consignment not found")
+	// ErrUnavailable: a service or store the consignment service needs did
+	// not answer; the call may be retried.
+	ErrUnavailable = errors.New("unavailable")
 )
 
 // Container is one container of a consignment.
