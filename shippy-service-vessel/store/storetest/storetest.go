@@ -1,0 +1,538 @@
+// Package storetest is the contract every vessel.Repository must meet, as a
+// test suite. A backend's tests call Run with a function that opens a new,
+// empty repository:
+//
+//	func TestContract(t *testing.T) {
+//		storetest.Run(t, func(t *testing.T) vessel.Repository { return memory.New() })
+//	}
+package storetest
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"sync"
+	"testing"
+
+	"github.com/shippy-suite/shippy/shippy-service-vessel/vessel"
+)
+
+// Run runs the contract suite. open must return a new, empty repository on
+// every call, independent of every other one, and release it in
+// t.Cleanup; Run calls it from parallel subtests.
+func Run(t *testing.T, open func(t *testing.T) vessel.Repository) {
+	t.Helper()
+	tests := []struct {
+		name string
+		test func(*testing.T, func(*testing.T) vessel.Repository)
+	}{
+		{"CreateAndGet", testCreateAndGet},
+		{"CreateConflict", testCreateConflict},
+		{"GetNotFound", testGetNotFound},
+		{"ListEmpty", testListEmpty},
+		{"ListInIDOrder", testListInIDOrder},
+		{"ListReturnsCopies", testListReturnsCopies},
+		{"TakeRoom", testTakeRoom},
+		{"TakeRoomAlreadyBooked", testTakeRoomAlreadyBooked},
+		{"FindBookingNotFound", testFindBookingNotFound},
+		{"ReleaseRoom", testReleaseRoom},
+		{"ConcurrentTakeRoom", testConcurrentTakeRoom},
+		{"ConcurrentTakeRoomSameConsignment", testConcurrentTakeRoomSameConsignment},
+		{"ConcurrentReleaseRoom", testConcurrentReleaseRoom},
+		{"ConcurrentBook", testConcurrentBook},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			tt.test(t, open)
+		})
+	}
+}
+
+func testCreateAndGet(t *testing.T, open func(*testing.T) vessel.Repository) {
+	repo := open(t)
+	want := vessel.Vessel{
+		ID: "v1", Name: "Boaty McBoatface", OwnerID: "owner-1",
+		Capacity: 500, MaxWeight: 200000, Available: true,
+		UsedCapacity: 20, UsedWeight: 3000,
+	}
+	if err := repo.Create(t.Context(), want); err != nil {
+		t.Fatalf("Create: %v", err)
+	}
+	if got := mustGet(t, repo, "v1"); got != want {
+		t.Errorf("Get after Create = %+v, want %+v", got, want)
+	}
+}
+
+func testCreateConflict(t *testing.T, open func(*testing.T) vessel.Repository) {
+	repo := open(t)
+	want := vessel.Vessel{ID: "v1", Name: "first", Capacity: 5, MaxWeight: 50, Available: true}
+	mustCreate(t, repo, want)
+	for _, again := range []vessel.Vessel{
+		want,
+		{ID: "v1", Name: "second", Capacity: 9, MaxWeight: 90},
+	} {
+		if err := repo.Create(t.Context(), again); !errors.Is(err, vessel.ErrConflict) {
+			t.Errorf("Create(%+v) over a stored id: error %v, want ErrConflict", again, err)
+		}
+	}
+	if got := mustGet(t, repo, "v1"); got != want {
+		t.Errorf("stored vessel after conflicting Create = %+v, want %+v", got, want)
+	}
+}
+
+func testGetNotFound(t *testing.T, open func(*testing.T) vessel.Repository) {
+	repo := open(t)
+	mustCreate(t, repo, vessel.Vessel{ID: "v1", Capacity: 1, MaxWeight: 1})
+	if _, err := repo.Get(t.Context(), "v2"); !errors.Is(err, vessel.ErrNotFound) {
+		t.Errorf("Get(unknown id): error %v, want ErrNotFound", err)
+	}
+}
+
+func testListEmpty(t *testing.T, open func(*testing.T) vessel.Repository) {
+	repo := open(t)
+	got, err := repo.List(t.Context())
+	if err != nil {
+		t.Fatalf("List: %v", err)
+	}
+	if len(got) != 0 {
+		t.Errorf("List of an empty store = %+v, want none", got)
+	}
+}
+
+func testListInIDOrder(t *testing.T, open func(*testing.T) vessel.Repository) {
+	repo := open(t)
+	// Byte order: upper case before lower case, "a" before "aa", and
+	// multi-byte UTF-8 after ASCII.
+	for _, id := range []string{"é", "b", "aa", "B", "a", "10", "9"} {
+		mustCreate(t, repo, vessel.Vessel{ID: id, Name: "name " + id, Capacity: 1, MaxWeight: 1})
+	}
+	got := ids(mustList(t, repo))
+	want := []string{"10", "9", "B", "a", "aa", "b", "é"}
+	if !slices.Equal(got, want) {
+		t.Errorf("List ids = %q, want %q", got, want)
+	}
+}
+
+func testListReturnsCopies(t *testing.T, open func(*testing.T) vessel.Repository) {
+	repo := open(t)
+	want := vessel.Vessel{ID: "v1", Name: "n", Capacity: 5, MaxWeight: 50, Available: true}
+	mustCreate(t, repo, want)
+	list := mustList(t, repo)
+	list[0].UsedCapacity = 5
+	list[0].Name = "changed"
+	if got := mustGet(t, repo, "v1"); got != want {
+		t.Errorf("stored vessel after changing a listed copy = %+v, want %+v", got, want)
+	}
+}
+
+func testTakeRoom(t *testing.T, open func(*testing.T) vessel.Repository) {
+	// Each case starts from this fleet, in id order.
+	fleet := []vessel.Vessel{
+		{ID: "closed", Capacity: 10, MaxWeight: 1000, Available: false},
+		{ID: "half", Capacity: 10, MaxWeight: 1000, Available: true, UsedCapacity: 5, UsedWeight: 500},
+	}
+	tests := []struct {
+		name    string
+		booking vessel.Booking
+		wantErr error         // nil: the booking succeeds
+		want    vessel.Vessel // the vessel after a successful booking
+	}{
+		{
+			name:    "fits",
+			booking: vessel.Booking{ConsignmentID: "c1", VesselID: "half", Containers: 2, Weight: 100},
+			want:    vessel.Vessel{ID: "half", Capacity: 10, MaxWeight: 1000, Available: true, UsedCapacity: 7, UsedWeight: 600},
+		},
+		{
+			name:    "takes all the room left",
+			booking: vessel.Booking{ConsignmentID: "c1", VesselID: "half", Containers: 5, Weight: 500},
+			want:    vessel.Vessel{ID: "half", Capacity: 10, MaxWeight: 1000, Available: true, UsedCapacity: 10, UsedWeight: 1000},
+		},
+		{
+			name:    "one container too many",
+			booking: vessel.Booking{ConsignmentID: "c1", VesselID: "half", Containers: 6, Weight: 1},
+			wantErr: vessel.ErrNoRoom,
+		},
+		{
+			name:    "one kilogram too heavy",
+			booking: vessel.Booking{ConsignmentID: "c1", VesselID: "half", Containers: 1, Weight: 501},
+			wantErr: vessel.ErrNoRoom,
+		},
+		{
+			name:    "vessel not available",
+			booking: vessel.Booking{ConsignmentID: "c1", VesselID: "closed", Containers: 1, Weight: 1},
+			wantErr: vessel.ErrNoRoom,
+		},
+		{
+			name:    "unknown vessel",
+			booking: vessel.Booking{ConsignmentID: "c1", VesselID: "nope", Containers: 1, Weight: 1},
+			wantErr: vessel.ErrNotFound,
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			repo := open(t)
+			mustCreate(t, repo, fleet...)
+			got, err := repo.TakeRoom(t.Context(), tt.booking)
+			if tt.wantErr != nil {
+				if !errors.Is(err, tt.wantErr) {
+					t.Fatalf("TakeRoom(%+v): error %v, want %v", tt.booking, err, tt.wantErr)
+				}
+				assertFleet(t, repo, fleet)
+				assertNoBooking(t, repo, tt.booking.ConsignmentID)
+				return
+			}
+			if err != nil {
+				t.Fatalf("TakeRoom(%+v): %v", tt.booking, err)
+			}
+			if got != tt.want {
+				t.Errorf("TakeRoom returned vessel %+v, want %+v", got, tt.want)
+			}
+			if stored := mustGet(t, repo, tt.want.ID); stored != tt.want {
+				t.Errorf("stored vessel after TakeRoom = %+v, want %+v", stored, tt.want)
+			}
+			if b := mustFindBooking(t, repo, tt.booking.ConsignmentID); b != tt.booking {
+				t.Errorf("FindBooking after TakeRoom = %+v, want %+v", b, tt.booking)
+			}
+		})
+	}
+}
+
+func testTakeRoomAlreadyBooked(t *testing.T, open func(*testing.T) vessel.Repository) {
+	// In id order.
+	fleet := []vessel.Vessel{
+		{ID: "a", Capacity: 10, MaxWeight: 1000, Available: true},
+		{ID: "full", Capacity: 10, MaxWeight: 1000, Available: true, UsedCapacity: 10, UsedWeight: 1000},
+	}
+	first := vessel.Booking{ConsignmentID: "c1", VesselID: "a", Containers: 2, Weight: 200}
+	tests := []struct {
+		name  string
+		again vessel.Booking
+	}{
+		{"same booking again", first},
+		{"different size", vessel.Booking{ConsignmentID: "c1", VesselID: "a", Containers: 1, Weight: 1}},
+		{"other vessel, full", vessel.Booking{ConsignmentID: "c1", VesselID: "full", Containers: 1, Weight: 1}},
+		{"unknown vessel", vessel.Booking{ConsignmentID: "c1", VesselID: "nope", Containers: 1, Weight: 1}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			repo := open(t)
+			mustCreate(t, repo, fleet...)
+			after, err := repo.TakeRoom(t.Context(), first)
+			if err != nil {
+				t.Fatalf("first TakeRoom: %v", err)
+			}
+			if _, err := repo.TakeRoom(t.Context(), tt.again); !errors.Is(err, vessel.ErrAlreadyBooked) {
+				t.Fatalf("TakeRoom(%+v) for a booked consignment: error %v, want ErrAlreadyBooked", tt.again, err)
+			}
+			assertFleet(t, repo, []vessel.Vessel{after, fleet[1]})
+			if b := mustFindBooking(t, repo, "c1"); b != first {
+				t.Errorf("booking after a second TakeRoom = %+v, want the first %+v", b, first)
+			}
+		})
+	}
+}
+
+func testFindBookingNotFound(t *testing.T, open func(*testing.T) vessel.Repository) {
+	repo := open(t)
+	mustCreate(t, repo, vessel.Vessel{ID: "a", Capacity: 10, MaxWeight: 1000, Available: true})
+	mustTakeRoom(t, repo, vessel.Booking{ConsignmentID: "c1", VesselID: "a", Containers: 1, Weight: 1})
+	assertNoBooking(t, repo, "c2")
+}
+
+func testReleaseRoom(t *testing.T, open func(*testing.T) vessel.Repository) {
+	repo := open(t)
+	empty := vessel.Vessel{ID: "a", Capacity: 10, MaxWeight: 1000, Available: true}
+	mustCreate(t, repo, empty)
+	b1 := vessel.Booking{ConsignmentID: "c1", VesselID: "a", Containers: 3, Weight: 300}
+	b2 := vessel.Booking{ConsignmentID: "c2", VesselID: "a", Containers: 4, Weight: 400}
+	mustTakeRoom(t, repo, b1)
+	mustTakeRoom(t, repo, b2)
+
+	got, err := repo.ReleaseRoom(t.Context(), "c1")
+	if err != nil {
+		t.Fatalf("ReleaseRoom(c1): %v", err)
+	}
+	if got != b1 {
+		t.Errorf("ReleaseRoom(c1) = %+v, want %+v", got, b1)
+	}
+	assertNoBooking(t, repo, "c1")
+	if b := mustFindBooking(t, repo, "c2"); b != b2 {
+		t.Errorf("the other booking after ReleaseRoom(c1) = %+v, want %+v", b, b2)
+	}
+	want := empty
+	want.UsedCapacity, want.UsedWeight = 4, 400
+	assertFleet(t, repo, []vessel.Vessel{want})
+
+	if _, err := repo.ReleaseRoom(t.Context(), "c1"); !errors.Is(err, vessel.ErrNotFound) {
+		t.Errorf("ReleaseRoom(c1) again: error %v, want ErrNotFound", err)
+	}
+	assertFleet(t, repo, []vessel.Vessel{want})
+
+	// A released consignment can be booked again.
+	mustTakeRoom(t, repo, b1)
+	want.UsedCapacity, want.UsedWeight = 7, 700
+	assertFleet(t, repo, []vessel.Vessel{want})
+}
+
+// testConcurrentTakeRoom races many bookings for the room of one small
+// vessel: exactly as many succeed as it holds.
+func testConcurrentTakeRoom(t *testing.T, open func(*testing.T) vessel.Repository) {
+	repo := open(t)
+	// Room for 7 containers, and weight for 8 of them.
+	v := vessel.Vessel{ID: "a", Capacity: 7, MaxWeight: 80, Available: true}
+	mustCreate(t, repo, v)
+	const tries = 200
+	errs := make([]error, tries)
+	var wg sync.WaitGroup
+	for i := range tries {
+		wg.Go(func() {
+			b := vessel.Booking{ConsignmentID: fmt.Sprint("c", i), VesselID: "a", Containers: 1, Weight: 10}
+			_, errs[i] = repo.TakeRoom(t.Context(), b)
+		})
+	}
+	wg.Wait()
+	booked := 0
+	for i, err := range errs {
+		switch {
+		case err == nil:
+			booked++
+		case errors.Is(err, vessel.ErrNoRoom):
+			assertNoBooking(t, repo, fmt.Sprint("c", i))
+		default:
+			t.Errorf("TakeRoom c%d: %v", i, err)
+		}
+	}
+	if booked != 7 {
+		t.Errorf("%d bookings succeeded, want 7", booked)
+	}
+	v.UsedCapacity, v.UsedWeight = 7, 70
+	assertFleet(t, repo, []vessel.Vessel{v})
+}
+
+// testConcurrentTakeRoomSameConsignment races bookings of one consignment
+// onto several vessels: exactly one succeeds.
+func testConcurrentTakeRoomSameConsignment(t *testing.T, open func(*testing.T) vessel.Repository) {
+	repo := open(t)
+	fleet := []vessel.Vessel{
+		{ID: "a", Capacity: 100, MaxWeight: 1000, Available: true},
+		{ID: "b", Capacity: 100, MaxWeight: 1000, Available: true},
+		{ID: "c", Capacity: 100, MaxWeight: 1000, Available: true},
+	}
+	mustCreate(t, repo, fleet...)
+	const tries = 60
+	errs := make([]error, tries)
+	var wg sync.WaitGroup
+	for i := range tries {
+		wg.Go(func() {
+			b := vessel.Booking{ConsignmentID: "c1", VesselID: fleet[i%len(fleet)].ID, Containers: 2, Weight: 20}
+			_, errs[i] = repo.TakeRoom(t.Context(), b)
+		})
+	}
+	wg.Wait()
+	booked := 0
+	for i, err := range errs {
+		switch {
+		case err == nil:
+			booked++
+		case !errors.Is(err, vessel.ErrAlreadyBooked):
+			t.Errorf("TakeRoom try %d: error %v, want nil or ErrAlreadyBooked", i, err)
+		}
+	}
+	if booked != 1 {
+		t.Fatalf("%d bookings of one consignment succeeded, want 1", booked)
+	}
+	b := mustFindBooking(t, repo, "c1")
+	for i, v := range fleet {
+		if v.ID == b.VesselID {
+			fleet[i].UsedCapacity, fleet[i].UsedWeight = 2, 20
+		}
+	}
+	assertFleet(t, repo, fleet)
+}
+
+// testConcurrentReleaseRoom races releases of one booking: exactly one
+// gives the room back.
+func testConcurrentReleaseRoom(t *testing.T, open func(*testing.T) vessel.Repository) {
+	repo := open(t)
+	v := vessel.Vessel{ID: "a", Capacity: 10, MaxWeight: 100, Available: true}
+	mustCreate(t, repo, v)
+	mustTakeRoom(t, repo, vessel.Booking{ConsignmentID: "c1", VesselID: "a", Containers: 3, Weight: 30})
+	mustTakeRoom(t, repo, vessel.Booking{ConsignmentID: "c2", VesselID: "a", Containers: 1, Weight: 10})
+	const tries = 60
+	errs := make([]error, tries)
+	var wg sync.WaitGroup
+	for i := range tries {
+		wg.Go(func() {
+			_, errs[i] = repo.ReleaseRoom(t.Context(), "c1")
+		})
+	}
+	wg.Wait()
+	released := 0
+	for i, err := range errs {
+		switch {
+		case err == nil:
+			released++
+		case !errors.Is(err, vessel.ErrNotFound):
+			t.Errorf("ReleaseRoom try %d: error %v, want nil or ErrNotFound", i, err)
+		}
+	}
+	if released != 1 {
+		t.Errorf("%d releases of one booking succeeded, want 1", released)
+	}
+	v.UsedCapacity, v.UsedWeight = 1, 10
+	assertFleet(t, repo, []vessel.Vessel{v})
+}
+
+// testConcurrentBook runs hundreds of concurrent vessel.Service bookings,
+// each consignment asked for twice, against a small fleet: as many
+// consignments are booked as the fleet holds, each exactly once, and no
+// vessel carries more than it may.
+func testConcurrentBook(t *testing.T, open func(*testing.T) vessel.Repository) {
+	repo := open(t)
+	// Each booking is 1 container of 10 kg. The fleet holds 5 + 3 + 4 = 12
+	// of them: "a" and "b" are limited by capacity, "c" by weight, and "d"
+	// takes none as it is not available.
+	fleet := []vessel.Vessel{
+		{ID: "a", Capacity: 5, MaxWeight: 1000, Available: true},
+		{ID: "b", Capacity: 3, MaxWeight: 1000, Available: true},
+		{ID: "c", Capacity: 50, MaxWeight: 45, Available: true},
+		{ID: "d", Capacity: 50, MaxWeight: 1000, Available: false},
+	}
+	const holds = 12
+	mustCreate(t, repo, fleet...)
+	svc, err := vessel.NewService(repo, func() string { return "unused" })
+	if err != nil {
+		t.Fatalf("NewService: %v", err)
+	}
+
+	const consignments = 150
+	type result struct {
+		booking vessel.Booking
+		err     error
+	}
+	results := make([][2]result, consignments)
+	var wg sync.WaitGroup
+	for i := range consignments {
+		for j := range 2 {
+			wg.Go(func() {
+				req := vessel.BookRequest{ConsignmentID: fmt.Sprint("c", i), Containers: 1, Weight: 10}
+				b, _, err := svc.Book(t.Context(), req)
+				results[i][j] = result{b, err}
+			})
+		}
+	}
+	wg.Wait()
+
+	used := make(map[string][2]int32) // vessel id -> containers, weight booked
+	booked := 0
+	for i, pair := range results {
+		id := fmt.Sprint("c", i)
+		for _, r := range pair {
+			if r.err != nil && !errors.Is(r.err, vessel.ErrNoRoom) {
+				t.Errorf("Book %s: error %v, want nil or ErrNoRoom", id, r.err)
+			}
+		}
+		stored, err := repo.FindBooking(t.Context(), id)
+		switch {
+		case errors.Is(err, vessel.ErrNotFound):
+			for _, r := range pair {
+				if r.err == nil {
+					t.Errorf("Book %s succeeded with %+v, but the store holds no booking", id, r.booking)
+				}
+			}
+			continue
+		case err != nil:
+			t.Fatalf("FindBooking(%s): %v", id, err)
+		}
+		booked++
+		for _, r := range pair {
+			if r.err == nil && r.booking != stored {
+				t.Errorf("Book %s returned %+v, but the store holds %+v", id, r.booking, stored)
+			}
+		}
+		u := used[stored.VesselID]
+		used[stored.VesselID] = [2]int32{u[0] + stored.Containers, u[1] + stored.Weight}
+	}
+	if booked != holds {
+		t.Errorf("%d consignments booked, want %d (what the fleet holds)", booked, holds)
+	}
+	for _, v := range mustList(t, repo) {
+		if v.UsedCapacity > v.Capacity || v.UsedWeight > v.MaxWeight {
+			t.Errorf("vessel %s overbooked: %+v", v.ID, v)
+		}
+		u := used[v.ID]
+		if v.UsedCapacity != u[0] || v.UsedWeight != u[1] {
+			t.Errorf("vessel %s uses %d containers and %d kg, but its bookings add up to %d and %d",
+				v.ID, v.UsedCapacity, v.UsedWeight, u[0], u[1])
+		}
+	}
+}
+
+func mustCreate(t *testing.T, repo vessel.Repository, vessels ...vessel.Vessel) {
+	t.Helper()
+	for _, v := range vessels {
+		if err := repo.Create(t.Context(), v); err != nil {
+			t.Fatalf("Create(%+v): %v", v, err)
+		}
+	}
+}
+
+func mustGet(t *testing.T, repo vessel.Repository, id string) vessel.Vessel {
+	t.Helper()
+	v, err := repo.Get(t.Context(), id)
+	if err != nil {
+		t.Fatalf("Get(%q): %v", id, err)
+	}
+	return v
+}
+
+func mustList(t *testing.T, repo vessel.Repository) []vessel.Vessel {
+	t.Helper()
+	vessels, err := repo.List(t.Context())
+	if err != nil {
+		t.Fatalf("List: %v", err)
+	}
+	return vessels
+}
+
+func mustTakeRoom(t *testing.T, repo vessel.Repository, b vessel.Booking) {
+	t.Helper()
+	if _, err := repo.TakeRoom(t.Context(), b); err != nil {
+		t.Fatalf("TakeRoom(%+v): %v", b, err)
+	}
+}
+
+func mustFindBooking(t *testing.T, repo vessel.Repository, consignmentID string) vessel.Booking {
+	t.Helper()
+	b, err := repo.FindBooking(t.Context(), consignmentID)
+	if err != nil {
+		t.Fatalf("FindBooking(%q): %v", consignmentID, err)
+	}
+	return b
+}
+
+// assertFleet checks that the store holds exactly want, in id order.
+func assertFleet(t *testing.T, repo vessel.Repository, want []vessel.Vessel) {
+	t.Helper()
+	if got := mustList(t, repo); !slices.Equal(got, want) {
+		t.Errorf("stored fleet:\n got %+v\nwant %+v", got, want)
+	}
+}
+
+func assertNoBooking(t *testing.T, repo vessel.Repository, consignmentID string) {
+	t.Helper()
+	if b, err := repo.FindBooking(t.Context(), consignmentID); !errors.Is(err, vessel.ErrNotFound) {
+		t.Errorf("FindBooking(%q) = %+v, %v; want ErrNotFound", consignmentID, b, err)
+	}
+}
+
+func ids(vessels []vessel.Vessel) []string {
+	out := make([]string, len(vessels))
+	for i, v := range vessels {
+		out[i] = v.ID
+	}
+	return out
+}

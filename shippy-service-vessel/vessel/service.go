@@ -1,0 +1,263 @@
+package vessel
+
+import (
+	"context"
+	"errors"
+	"fmt"
+)
+
+// Service applies the fleet's rules to a Repository. It is safe for
+// concurrent use: it keeps no state of its own, and Repository.TakeRoom and
+// Repository.ReleaseRoom make every change to room atomic.
+//
+// Vessels are chosen by first fit in id order: of the available vessels with
+// room left for both the containers and the weight, the one whose id sorts
+// first (byte order). FindAvailable and Book choose the same way, so
+// FindAvailable names the vessel Book would take, concurrent bookings aside.
+//
+// Errors matching ErrNoRoom and ErrConflict carry a message fit to show a
+// client; every other error that is not a *FieldError comes from the store.
+type Service struct {
+	repo  Repository
+	newID func() string
+}
+
+// maxBookPasses bounds how often Book reads the fleet again after every
+// vessel it tried was taken by concurrent bookings.
+const maxBookPasses = 3
+
+// errLostRace ends a booking pass in which every vessel tried was taken by
+// concurrent bookings, so that a new pass may find room elsewhere.
+var errLostRace = errors.New("lost every vessel to concurrent bookings")
+
+// NewService returns a Service over repo. newID makes the id of a vessel
+// created without one; it must return a new, valid id on every call.
+func NewService(repo Repository, newID func() string) (*Service, error) {
+	if repo == nil {
+		return nil, errors.New("new vessel service: nil repository")
+	}
+	if newID == nil {
+		return nil, errors.New("new vessel service: nil id generator")
+	}
+	return &Service{repo: repo, newID: newID}, nil
+}
+
+// FindAvailable returns the vessel Book would choose for spec: the first
+// available vessel, in id order, whose remaining room fits spec. It books
+// nothing. It returns ErrNoRoom when no vessel fits and a *FieldError when
+// spec is invalid.
+func (s *Service) FindAvailable(ctx context.Context, spec Specification) (Vessel, error) {
+	if err := spec.Validate(); err != nil {
+		return Vessel{}, err
+	}
+	vessels, err := s.repo.List(ctx)
+	if err != nil {
+		return Vessel{}, fmt.Errorf("list vessels: %w", err)
+	}
+	for _, v := range vessels {
+		if v.Fits(spec.Capacity, spec.MaxWeight) {
+			return v, nil
+		}
+	}
+	return Vessel{}, noRoom(spec.Capacity, spec.MaxWeight)
+}
+
+// Create adds v to the fleet with no room booked, and returns it as stored.
+// An empty v.ID is replaced by a new id; the used room given in v is
+// ignored. Creating a vessel again with the same id and the same fields (a
+// retry) returns the stored vessel, with whatever room is booked on it by
+// now; the same id with different fields returns ErrConflict. An invalid v
+// returns a *FieldError.
+func (s *Service) Create(ctx context.Context, v Vessel) (Vessel, error) {
+	if err := v.Validate(); err != nil {
+		return Vessel{}, err
+	}
+	if v.ID == "" {
+		v.ID = s.newID()
+	}
+	v.UsedCapacity, v.UsedWeight = 0, 0
+	err := s.repo.Create(ctx, v)
+	if err == nil {
+		return v, nil
+	}
+	if !errors.Is(err, ErrConflict) {
+		return Vessel{}, fmt.Errorf("create vessel: %w", err)
+	}
+	stored, err := s.repo.Get(ctx, v.ID)
+	if err != nil {
+		return Vessel{}, fmt.Errorf("get vessel: %w", err)
+	}
+	if !stored.sameDefinition(v) {
+		return Vessel{}, fmt.Errorf("vessel %q: %w", v.ID, ErrConflict)
+	}
+	return stored, nil
+}
+
+// Book takes room for one consignment on the first available vessel, in id
+// order, with room left for both its containers and its weight, and returns
+// the booking and the vessel after it. Taking the room is atomic: two
+// concurrent bookings never share the last room of a vessel.
+//
+// Book is idempotent by consignment id: if the consignment is already
+// booked with the same containers and weight, Book returns that booking and
+// its vessel as they are now and takes no more room; with different
+// containers or weight it returns ErrConflict. When no vessel has room it
+// returns ErrNoRoom and changes nothing. An invalid req returns a
+// *FieldError.
+func (s *Service) Book(ctx context.Context, req BookRequest) (Booking, Vessel, error) {
+	if err := req.Validate(); err != nil {
+		return Booking{}, Vessel{}, err
+	}
+	for range maxBookPasses {
+		b, v, err := s.bookOnce(ctx, req)
+		if !errors.Is(err, errLostRace) {
+			return b, v, err
+		}
+	}
+	return Booking{}, Vessel{}, noRoom(req.Containers, req.Weight)
+}
+
+// bookOnce is one pass of Book over a fresh read of the fleet. It returns
+// errLostRace when every vessel it tried was taken meanwhile, or when a
+// concurrent request booked the same consignment: the next pass sees what
+// they left.
+func (s *Service) bookOnce(ctx context.Context, req BookRequest) (Booking, Vessel, error) {
+	existing, err := s.repo.FindBooking(ctx, req.ConsignmentID)
+	switch {
+	case err == nil:
+		return s.rebook(ctx, existing, req)
+	case !errors.Is(err, ErrNotFound):
+		return Booking{}, Vessel{}, fmt.Errorf("find booking: %w", err)
+	}
+
+	vessels, err := s.repo.List(ctx)
+	if err != nil {
+		return Booking{}, Vessel{}, fmt.Errorf("list vessels: %w", err)
+	}
+	tried := false
+	for _, v := range vessels {
+		if !v.Fits(req.Containers, req.Weight) {
+			continue
+		}
+		tried = true
+		b := Booking{
+			ConsignmentID: req.ConsignmentID,
+			VesselID:      v.ID,
+			Containers:    req.Containers,
+			Weight:        req.Weight,
+		}
+		after, err := s.repo.TakeRoom(ctx, b)
+		switch {
+		case err == nil:
+			return b, after, nil
+		case errors.Is(err, ErrAlreadyBooked):
+			return Booking{}, Vessel{}, errLostRace
+		case errors.Is(err, ErrNoRoom), errors.Is(err, ErrNotFound):
+			continue // taken (or gone) since List: try the next vessel
+		default:
+			return Booking{}, Vessel{}, fmt.Errorf("take room on vessel %q: %w", v.ID, err)
+		}
+	}
+	if !tried {
+		return Booking{}, Vessel{}, noRoom(req.Containers, req.Weight)
+	}
+	return Booking{}, Vessel{}, errLostRace
+}
+
+// rebook answers a Book for a consignment that already holds booking b.
+func (s *Service) rebook(ctx context.Context, b Booking, req BookRequest) (Booking, Vessel, error) {
+	if !b.answers(req) {
+		return Booking{}, Vessel{}, fmt.Errorf(
+			"consignment %q is booked with %d containers and %d kg: %w",
+			b.ConsignmentID, b.Containers, b.Weight, ErrConflict)
+	}
+	v, err := s.repo.Get(ctx, b.VesselID)
+	if err != nil {
+		return Booking{}, Vessel{}, fmt.Errorf("get booked vessel: %w", err)
+	}
+	return b, v, nil
+}
+
+// Release gives the room booked for the consignment back to its vessel and
+// reports whether there was a booking. Releasing a consignment that holds no
+// booking changes nothing and is not an error, so a retry is harmless. An
+// invalid consignment id returns a *FieldError.
+func (s *Service) Release(ctx context.Context, consignmentID string) (released bool, err error) {
+	if err := checkText("consignment_id", consignmentID, true); err != nil {
+		return false, err
+	}
+	_, err = s.repo.ReleaseRoom(ctx, consignmentID)
+	switch {
+	case err == nil:
+		return true, nil
+	case errors.Is(err, ErrNotFound):
+		return false, nil
+	default:
+		return false, fmt.Errorf("release room: %w", err)
+	}
+}
+
+// List returns the whole fleet in id order, with the room booked on each
+// vessel.
+func (s *Service) List(ctx context.Context) ([]Vessel, error) {
+	vessels, err := s.repo.List(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("list vessels: %w", err)
+	}
+	return vessels, nil
+}
+
+// Seed adds the vessels of fleet that are not stored yet, with no room
+// booked. A vessel whose id is stored already is left as it is, booked room
+// included, even if fleet describes it differently: seeding at every start
+// never undoes bookings. fleet must pass ValidateFleet; if it does not,
+// Seed returns the *FieldError and adds nothing.
+func (s *Service) Seed(ctx context.Context, fleet []Vessel) error {
+	if err := ValidateFleet(fleet); err != nil {
+		return err
+	}
+	for _, v := range fleet {
+		v.UsedCapacity, v.UsedWeight = 0, 0
+		err := s.repo.Create(ctx, v)
+		if err != nil && !errors.Is(err, ErrConflict) {
+			return fmt.Errorf("seed vessel %q: %w", v.ID, err)
+		}
+	}
+	return nil
+}
+
+// ValidateFleet returns a *FieldError for the first rule fleet breaks, or
+// nil. Every vessel must be valid and have an id unique in the fleet, so
+// that seeding the fleet again adds nothing. Fields are named by index:
+// "[2].max_weight". An empty fleet is valid.
+func ValidateFleet(fleet []Vessel) error {
+	first := make(map[string]int, len(fleet))
+	for i, v := range fleet {
+		if fe := checkFleetVessel(v, first); fe != nil {
+			return &FieldError{Field: fmt.Sprintf("[%d].%s", i, fe.Field), Reason: fe.Reason}
+		}
+		first[v.ID] = i
+	}
+	return nil
+}
+
+// checkFleetVessel checks one vessel of a fleet; first holds the index of
+// each id seen before it.
+func checkFleetVessel(v Vessel, first map[string]int) *FieldError {
+	var fe *FieldError
+	switch {
+	case errors.As(v.Validate(), &fe):
+		return fe
+	case v.ID == "":
+		return &FieldError{"id", "required"}
+	}
+	if j, dup := first[v.ID]; dup {
+		return &FieldError{"id", fmt.Sprintf("%q is also the id of [%d]", v.ID, j)}
+	}
+	return nil
+}
+
+// noRoom is the ErrNoRoom error for a request of containers and weight.
+func noRoom(containers, weight int32) error {
+	return fmt.Errorf("%w for %d containers and %d kg", ErrNoRoom, containers, weight)
+}

@@ -1,0 +1,183 @@
+// Package vessel is the domain of the vessel service: the fleet, the room
+// left on each vessel, the rules for booking that room, and the errors the
+// service reports. It imports neither protobuf nor a database driver; storage
+// sits behind the Repository interface this package owns.
+package vessel
+
+import (
+	"errors"
+	"fmt"
+	"unicode/utf8"
+)
+
+// MaxIDBytes bounds every identifier and name, in bytes of UTF-8.
+const MaxIDBytes = 128
+
+// Errors the service reports. Callers test for them with errors.Is.
+var (
+	// ErrInvalid: the input breaks a validation rule. The error is a
+	// *FieldError that names the field.
+	ErrInvalid = errors.New("invalid input")
+	// ErrNoRoom: no available vessel has room for the request.
+	ErrNoRoom = errors.New("no vessel has room")
+	// ErrConflict: an id (a vessel's, or a booking's consignment id) is
+	// already used with different contents.
+	ErrConflict = errors.New("id already used with different contents")
+	// ErrNotFound: no vessel or booking has the id.
+	ErrNotFound = errors.New("not found")
+	// ErrUnavailable: the store did not answer; the call may be retried.
+	ErrUnavailable = errors.New("unavailable")
+)
+
+// Vessel is a ship of the fleet and the room booked on it. Capacity counts
+// containers; weights are in kilograms.
+//
+// A stored vessel keeps 0 <= UsedCapacity <= Capacity and
+// 0 <= UsedWeight <= MaxWeight.
+type Vessel struct {
+	ID      string
+	Name    string
+	OwnerID string
+	// Capacity is the number of containers the vessel carries at most.
+	Capacity int32
+	// MaxWeight is the total weight the vessel carries at most.
+	MaxWeight int32
+	// Available reports whether the vessel takes bookings. Room already
+	// booked on a vessel that becomes unavailable stays booked.
+	Available bool
+	// UsedCapacity is the number of containers booked.
+	UsedCapacity int32
+	// UsedWeight is the weight booked.
+	UsedWeight int32
+}
+
+// RemainingCapacity is the number of containers that can still be booked.
+func (v Vessel) RemainingCapacity() int32 { return v.Capacity - v.UsedCapacity }
+
+// RemainingWeight is the weight that can still be booked.
+func (v Vessel) RemainingWeight() int32 { return v.MaxWeight - v.UsedWeight }
+
+// Fits reports whether v takes bookings and has room left for both the
+// containers and the weight.
+func (v Vessel) Fits(containers, weight int32) bool {
+	return v.Available && v.RemainingCapacity() >= containers && v.RemainingWeight() >= weight
+}
+
+// Validate returns a *FieldError for the first rule v breaks, or nil. It
+// checks what a client submits: an empty ID is valid (the service assigns
+// one), and the used room is the service's and is not checked.
+func (v Vessel) Validate() error {
+	for _, f := range []struct{ name, value string }{
+		{"id", v.ID},
+		{"name", v.Name},
+		{"owner_id", v.OwnerID},
+	} {
+		if err := checkText(f.name, f.value, false); err != nil {
+			return err
+		}
+	}
+	if err := checkPositive("capacity", v.Capacity); err != nil {
+		return err
+	}
+	return checkPositive("max_weight", v.MaxWeight)
+}
+
+// sameDefinition reports whether v and o describe the same vessel: equal in
+// everything a client submits, whatever room is booked on either.
+func (v Vessel) sameDefinition(o Vessel) bool {
+	return v.ID == o.ID && v.Name == o.Name && v.OwnerID == o.OwnerID &&
+		v.Capacity == o.Capacity && v.MaxWeight == o.MaxWeight && v.Available == o.Available
+}
+
+// Specification is the room a client asks for: a number of containers and a
+// weight in kilograms. Zero asks for no room in that dimension.
+type Specification struct {
+	Capacity  int32
+	MaxWeight int32
+}
+
+// Validate returns a *FieldError for the first rule s breaks, or nil.
+func (s Specification) Validate() error {
+	if err := checkNotNegative("capacity", s.Capacity); err != nil {
+		return err
+	}
+	return checkNotNegative("max_weight", s.MaxWeight)
+}
+
+// BookRequest asks for room for one consignment. The service chooses the
+// vessel.
+type BookRequest struct {
+	ConsignmentID string
+	// Containers is the number of containers to carry.
+	Containers int32
+	// Weight is the total weight to carry, in kilograms.
+	Weight int32
+}
+
+// Validate returns a *FieldError for the first rule r breaks, or nil.
+func (r BookRequest) Validate() error {
+	if err := checkText("consignment_id", r.ConsignmentID, true); err != nil {
+		return err
+	}
+	if err := checkPositive("containers", r.Containers); err != nil {
+		return err
+	}
+	return checkPositive("weight", r.Weight)
+}
+
+// Booking is the room one consignment holds on one vessel. A consignment
+// holds at most one booking.
+type Booking struct {
+	ConsignmentID string
+	VesselID      string
+	Containers    int32
+	// Weight is in kilograms.
+	Weight int32
+}
+
+// answers reports whether b is the booking r asks for: same consignment,
+// containers and weight, on whatever vessel.
+func (b Booking) answers(r BookRequest) bool {
+	return b.ConsignmentID == r.ConsignmentID && b.Containers == r.Containers && b.Weight == r.Weight
+}
+
+// FieldError says which field breaks which rule. Field is named as in the
+// proto and JSON form, in snake_case: "max_weight", "consignment_id".
+// It matches ErrInvalid under errors.Is.
+type FieldError struct {
+	Field  string
+	Reason string
+}
+
+func (e *FieldError) Error() string { return e.Field + ": " + e.Reason }
+
+// Unwrap makes errors.Is(err, ErrInvalid) true for every FieldError.
+func (e *FieldError) Unwrap() error { return ErrInvalid }
+
+// checkText checks one string field: not empty when required, at most
+// MaxIDBytes bytes, valid UTF-8.
+func checkText(field, value string, required bool) error {
+	switch {
+	case required && value == "":
+		return &FieldError{field, "required"}
+	case len(value) > MaxIDBytes:
+		return &FieldError{field, fmt.Sprintf("longer than %d bytes", MaxIDBytes)}
+	case !utf8.ValidString(value):
+		return &FieldError{field, "not valid UTF-8"}
+	}
+	return nil
+}
+
+func checkPositive(field string, n int32) error {
+	if n <= 0 {
+		return &FieldError{field, fmt.Sprintf("must be positive, got %d", n)}
+	}
+	return nil
+}
+
+func checkNotNegative(field string, n int32) error {
+	if n < 0 {
+		return &FieldError{field, fmt.Sprintf("must not be negative, got %d", n)}
+	}
+	return nil
+}
