@@ -1,0 +1,73 @@
+package platform
+
+import (
+	"log/slog"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestLoadConfig(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name    string
+		env     map[string]string
+		want    Config
+		wantErr string // substring; empty means no error
+	}{
+		{
+			name: "defaults",
+			want: Config{Registry: "mdns", ServerAddress: ":0", ShutdownTimeout: 15 * time.Second, LogLevel: slog.LevelInfo},
+		},
+		{
+			name: "everything set",
+			env: map[string]string{
+				EnvRegistry: "consul", EnvRegistryAddress: "127.0.0.1:8500, 127.0.0.1:8501",
+				EnvServerAddress: "127.0.0.1:9090", EnvShutdownTimeout: "3s", EnvLogLevel: "debug",
+			},
+			want: Config{
+				Registry: "consul", RegistryAddresses: []string{"127.0.0.1:8500", "127.0.0.1:8501"},
+				ServerAddress: "127.0.0.1:9090", ShutdownTimeout: 3 * time.Second, LogLevel: slog.LevelDebug,
+			},
+		},
+		{name: "unknown registry", env: map[string]string{EnvRegistry: "etcd"}, wantErr: `MICRO_REGISTRY: "etcd" is not supported`},
+		{name: "bad timeout", env: map[string]string{EnvShutdownTimeout: "soon"}, wantErr: "SHUTDOWN_TIMEOUT: "},
+		{name: "negative timeout", env: map[string]string{EnvShutdownTimeout: "-1s"}, wantErr: "SHUTDOWN_TIMEOUT: must be positive"},
+		{name: "bad log level", env: map[string]string{EnvLogLevel: "loud"}, wantErr: "LOG_LEVEL: "},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			got, err := LoadConfig(func(k string) string { return tt.env[k] })
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("LoadConfig() error = %v, want one containing %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("LoadConfig() error = %v", err)
+			}
+			if !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("LoadConfig() = %+v, want %+v", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestNewRegistry(t *testing.T) {
+	t.Parallel()
+	for _, name := range []string{RegistryMDNS, RegistryConsul} {
+		reg, err := NewRegistry(Config{Registry: name})
+		if err != nil {
+			t.Fatalf("NewRegistry(%q) error = %v", name, err)
+		}
+		if got := reg.String(); got != name {
+			t.Errorf("NewRegistry(%q).String() = %q", name, got)
+		}
+	}
+	if _, err := NewRegistry(Config{Registry: "zookeeper"}); err == nil {
+		t.Error("NewRegistry(zookeeper) error = nil, want one")
+	}
+}

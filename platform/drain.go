@@ -1,0 +1,97 @@
+package platform
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"time"
+
+	microerrors "go-micro.dev/v5/errors"
+	"go-micro.dev/v5/server"
+)
+
+// errDraining is what a draining instance answers to a new call: 503, which
+// clients built with NewClient retry on another instance.
+var errDraining = errors.New("draining: the instance is shutting down")
+
+// drainer counts in-flight calls so that a stopping service can finish them
+// before go-micro's gRPC server, which gives up after a hard second, stops.
+// Once draining it refuses new calls and fails the registry's re-register
+// check, so the node is not put back after it deregistered.
+type drainer struct {
+	name string
+
+	mu       sync.Mutex
+	draining bool
+	inflight int
+	idle     chan struct{} // closed when draining and inflight reaches 0
+}
+
+func newDrainer(name string) *drainer {
+	return &drainer{name: name, idle: make(chan struct{})}
+}
+
+// wrap is a server.HandlerWrapper: it refuses calls once draining and counts
+// the others while they run.
+func (d *drainer) wrap(next server.HandlerFunc) server.HandlerFunc {
+	return func(ctx context.Context, req server.Request, rsp any) error {
+		if !d.enter() {
+			return microerrors.New(d.name, errDraining.Error(), 503)
+		}
+		defer d.leave()
+		return next(ctx, req, rsp)
+	}
+}
+
+func (d *drainer) enter() bool {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.draining {
+		return false
+	}
+	d.inflight++
+	return true
+}
+
+func (d *drainer) leave() {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.inflight--
+	if d.draining && d.inflight == 0 {
+		close(d.idle)
+	}
+}
+
+// check is a server register check: it fails once the drain has begun.
+func (d *drainer) check(context.Context) error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.draining {
+		return errDraining
+	}
+	return nil
+}
+
+// drain stops new calls and waits until the in-flight ones finish or timeout
+// passes. It reports how many calls were still running when it gave up.
+func (d *drainer) drain(timeout time.Duration) (unfinished int) {
+	d.mu.Lock()
+	if !d.draining {
+		d.draining = true
+		if d.inflight == 0 {
+			close(d.idle)
+		}
+	}
+	d.mu.Unlock()
+
+	timer := time.NewTimer(timeout)
+	defer timer.Stop()
+	select {
+	case <-d.idle:
+		return 0
+	case <-timer.C:
+		d.mu.Lock()
+		defer d.mu.Unlock()
+		return d.inflight
+	}
+}

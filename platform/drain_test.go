@@ -1,0 +1,93 @@
+package platform
+
+import (
+	"context"
+	"net/http"
+	"sync"
+	"testing"
+	"time"
+
+	"go-micro.dev/v5/errors"
+	"go-micro.dev/v5/server"
+)
+
+func TestDrainerWaitsForInflightCalls(t *testing.T) {
+	t.Parallel()
+	d := newDrainer("test")
+	release := make(chan struct{})
+	started := make(chan struct{})
+	handler := d.wrap(func(context.Context, server.Request, any) error {
+		close(started)
+		<-release
+		return nil
+	})
+
+	var wg sync.WaitGroup
+	var callErr error
+	wg.Go(func() { callErr = handler(context.Background(), nil, nil) })
+	<-started
+
+	drained := make(chan int)
+	go func() { drained <- d.drain(5 * time.Second) }()
+
+	// While draining: new calls are refused with 503, and the register
+	// check fails so the node is not registered again.
+	waitFor(t, func() bool { return d.check(context.Background()) != nil })
+	err := d.wrap(func(context.Context, server.Request, any) error { return nil })(context.Background(), nil, nil)
+	if got := errors.FromError(err).Code; got != http.StatusServiceUnavailable {
+		t.Errorf("call while draining: code %d, want 503 (err %v)", got, err)
+	}
+	select {
+	case n := <-drained:
+		t.Fatalf("drain returned %d before the in-flight call finished", n)
+	case <-time.After(50 * time.Millisecond):
+	}
+
+	close(release)
+	if n := <-drained; n != 0 {
+		t.Errorf("drain() = %d unfinished, want 0", n)
+	}
+	wg.Wait()
+	if callErr != nil {
+		t.Errorf("in-flight call error = %v", callErr)
+	}
+}
+
+func TestDrainerGivesUpAfterTimeout(t *testing.T) {
+	t.Parallel()
+	d := newDrainer("test")
+	block := make(chan struct{})
+	defer close(block)
+	started := make(chan struct{})
+	go d.wrap(func(context.Context, server.Request, any) error {
+		close(started)
+		<-block
+		return nil
+	})(context.Background(), nil, nil)
+	<-started
+	if n := d.drain(20 * time.Millisecond); n != 1 {
+		t.Errorf("drain() = %d unfinished, want 1", n)
+	}
+}
+
+func TestDrainerIdle(t *testing.T) {
+	t.Parallel()
+	d := newDrainer("test")
+	if n := d.drain(time.Second); n != 0 {
+		t.Errorf("drain() = %d, want 0", n)
+	}
+	if n := d.drain(time.Second); n != 0 { // twice is harmless
+		t.Errorf("second drain() = %d, want 0", n)
+	}
+}
+
+func waitFor(t *testing.T, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatal("condition not met within 5s")
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
