@@ -1,0 +1,393 @@
+package handler_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	microerrors "go-micro.dev/v5/errors"
+	"google.golang.org/protobuf/testing/protocmp"
+
+	consignmentpb "github.com/shippy-suite/shippy/proto/consignment"
+	"github.com/shippy-suite/shippy/shippy-service-consignment/consignment"
+	"github.com/shippy-suite/shippy/shippy-service-consignment/handler"
+	"github.com/shippy-suite/shippy/shippy-service-consignment/store/memory"
+)
+
+// fakeBooker is a consignment.Booker that books everything onto one vessel,
+// or fails with err, and counts what it was asked.
+type fakeBooker struct {
+	mu       sync.Mutex
+	err      error          // returned by Book when set
+	books    map[string]int // Book calls by consignment id
+	held     map[string]bool
+	released []string
+}
+
+func newFakeBooker() *fakeBooker {
+	return &fakeBooker{books: make(map[string]int), held: make(map[string]bool)}
+}
+
+func (b *fakeBooker) Book(_ context.Context, id string, containers, weight int32) (string, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.books[id]++
+	if b.err != nil {
+		return "", b.err
+	}
+	b.held[id] = true
+	return "vessel001", nil
+}
+
+func (b *fakeBooker) Release(_ context.Context, id string) error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.released = append(b.released, id)
+	delete(b.held, id)
+	return nil
+}
+
+// failingRepo is a repository whose Create always fails.
+type failingRepo struct {
+	consignment.Repository
+	err error
+}
+
+func (r failingRepo) Create(context.Context, consignment.Consignment) error { return r.err }
+
+// env is one handler over its own repository and booker.
+type env struct {
+	h      *handler.Handler
+	repo   consignment.Repository
+	booker *fakeBooker
+	logs   *bytes.Buffer
+}
+
+// newEnv returns a handler over a fresh memory repository (wrapped by wrap,
+// when given) and a fake booker. Generated ids are "id-1", "id-2", ...
+func newEnv(t *testing.T, wrap func(consignment.Repository) consignment.Repository) *env {
+	t.Helper()
+	e := &env{repo: memory.New(), booker: newFakeBooker(), logs: new(bytes.Buffer)}
+	if wrap != nil {
+		e.repo = wrap(e.repo)
+	}
+	logger := slog.New(slog.NewTextHandler(&syncWriter{w: e.logs}, nil))
+	var mu sync.Mutex
+	n := 0
+	newID := func() string {
+		mu.Lock()
+		defer mu.Unlock()
+		n++
+		return fmt.Sprintf("id-%d", n)
+	}
+	svc, err := consignment.NewService(e.repo, e.booker, newID, logger)
+	if err != nil {
+		t.Fatalf("NewService() = %v", err)
+	}
+	if e.h, err = handler.New(svc, logger); err != nil {
+		t.Fatalf("handler.New() = %v", err)
+	}
+	return e
+}
+
+// syncWriter makes a writer safe for the concurrent calls in a test.
+type syncWriter struct {
+	mu sync.Mutex
+	w  *bytes.Buffer
+}
+
+func (s *syncWriter) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.w.Write(p)
+}
+
+// request returns a valid CreateConsignment request with the id.
+func request(id string) *consignmentpb.Consignment {
+	return &consignmentpb.Consignment{
+		Id:          id,
+		Description: "This is a test consignment",
+		Weight:      55000,
+		Containers: []*consignmentpb.Container{
+			{Id: "box-1", CustomerId: "cust001", Origin: "Manchester, United Kingdom", UserId: "user001"},
+		},
+	}
+}
+
+// create calls CreateConsignment and returns its response.
+func (e *env) create(t *testing.T, req *consignmentpb.Consignment) (*consignmentpb.Response, error) {
+	t.Helper()
+	rsp := new(consignmentpb.Response)
+	err := e.h.CreateConsignment(context.Background(), req, rsp)
+	return rsp, err
+}
+
+// stored returns every stored consignment.
+func (e *env) stored(t *testing.T) []consignment.Consignment {
+	t.Helper()
+	items, _, err := e.repo.List(context.Background(), 0, "")
+	if err != nil {
+		t.Fatalf("List() = %v", err)
+	}
+	return items
+}
+
+// wantMicroError fails t unless err is a go-micro error with the code whose
+// detail starts with detailPrefix.
+func wantMicroError(t *testing.T, err error, code int32, detailPrefix string) {
+	t.Helper()
+	if err == nil {
+		t.Fatalf("got nil error, want %d %q", code, detailPrefix)
+	}
+	var merr *microerrors.Error
+	if !errors.As(err, &merr) {
+		t.Fatalf("got %v (%T), want a *errors.Error", err, err)
+	}
+	if merr.Code != code || !strings.HasPrefix(merr.Detail, detailPrefix) || merr.Id != consignmentpb.ServiceName {
+		t.Errorf("got {id %q, code %d, detail %q}, want {id %q, code %d, detail starting %q}",
+			merr.Id, merr.Code, merr.Detail, consignmentpb.ServiceName, code, detailPrefix)
+	}
+}
+
+func TestCreateConsignment(t *testing.T) {
+	t.Parallel()
+	withVessel := request("c-1")
+	withVessel.VesselId = "chosen-by-client"
+	nilContainer := request("c-1")
+	nilContainer.Containers = append(nilContainer.Containers, nil)
+	noOrigin := request("c-1")
+	noOrigin.Containers[0].Origin = ""
+
+	tests := []struct {
+		name       string
+		req        *consignmentpb.Consignment
+		bookErr    error
+		wantID     string // of the created consignment; empty when an error is wanted
+		wantCode   int32
+		wantDetail string // prefix
+		wantBooks  int
+		wantLogged string // a line the log must hold, once
+	}{
+		{name: "created with the client's id", req: request("c-1"), wantID: "c-1", wantBooks: 1},
+		{name: "created with a generated id", req: request(""), wantID: "id-1", wantBooks: 1},
+		{name: "client's vessel id ignored", req: withVessel, wantID: "c-1", wantBooks: 1},
+		{name: "nil request", req: nil, wantCode: 400, wantDetail: "weight: must be positive, got 0"},
+		{name: "empty request", req: &consignmentpb.Consignment{}, wantCode: 400, wantDetail: "weight: must be positive, got 0"},
+		{name: "invalid field", req: noOrigin, wantCode: 400, wantDetail: "containers[0].origin: required"},
+		{name: "nil container", req: nilContainer, wantCode: 400, wantDetail: "containers[1].customer_id: required"},
+		{name: "no room", req: request("c-1"), bookErr: fmt.Errorf("vessel service: %w", consignment.ErrNoRoom), wantCode: 412, wantDetail: "no vessel has room", wantBooks: 1},
+		{name: "booked with other sizes", req: request("c-1"), bookErr: consignment.ErrConflict, wantCode: 409, wantDetail: "consignment id already used", wantBooks: 1},
+		{name: "vessel service unavailable", req: request("c-1"), bookErr: fmt.Errorf("vessel service: %w: no instance", consignment.ErrUnavailable), wantCode: 503, wantDetail: "vessel service unavailable", wantBooks: 1, wantLogged: "no instance"},
+		{name: "internal error", req: request("c-1"), bookErr: errors.New("vessel service: 400 weird"), wantCode: 500, wantDetail: "internal error", wantBooks: 1, wantLogged: "400 weird"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			e := newEnv(t, nil)
+			e.booker.err = tt.bookErr
+			rsp, err := e.create(t, tt.req)
+
+			if books := e.booker.books[tt.wantID]; tt.wantID != "" && books != tt.wantBooks {
+				t.Errorf("Book called %d times for %q, want %d", books, tt.wantID, tt.wantBooks)
+			}
+			if tt.wantLogged != "" {
+				if n := strings.Count(e.logs.String(), tt.wantLogged); n != 1 {
+					t.Errorf("log holds %q %d times, want once; log:\n%s", tt.wantLogged, n, e.logs)
+				}
+			}
+			if tt.wantID == "" {
+				wantMicroError(t, err, tt.wantCode, tt.wantDetail)
+				if got := len(e.stored(t)); got != 0 {
+					t.Errorf("%d consignments stored after a failed create, want 0", got)
+				}
+				total := 0
+				for _, n := range e.booker.books {
+					total += n
+				}
+				if total != tt.wantBooks {
+					t.Errorf("Book called %d times, want %d", total, tt.wantBooks)
+				}
+				return
+			}
+
+			if err != nil {
+				t.Fatalf("CreateConsignment() = %v, want nil", err)
+			}
+			want := request(tt.wantID)
+			want.VesselId = "vessel001"
+			if !rsp.GetCreated() {
+				t.Error("response created = false, want true")
+			}
+			if diff := cmp.Diff(want, rsp.GetConsignment(), protocmp.Transform()); diff != "" {
+				t.Errorf("response consignment (-want +got):\n%s", diff)
+			}
+			stored := e.stored(t)
+			if len(stored) != 1 || stored[0].ID != tt.wantID || stored[0].VesselID != "vessel001" {
+				t.Errorf("stored %+v, want one consignment %q on vessel001", stored, tt.wantID)
+			}
+		})
+	}
+}
+
+func TestCreateConsignmentRetryBooksOnce(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, nil)
+	first, err := e.create(t, request("c-1"))
+	if err != nil {
+		t.Fatalf("first CreateConsignment() = %v", err)
+	}
+	retry := request("c-1")
+	retry.VesselId = "another-vessel" // not part of the request: still the same
+	second, err := e.create(t, retry)
+	if err != nil {
+		t.Fatalf("retried CreateConsignment() = %v, want nil", err)
+	}
+	if diff := cmp.Diff(first, second, protocmp.Transform()); diff != "" {
+		t.Errorf("retry answered differently (-first +retry):\n%s", diff)
+	}
+	if got := e.booker.books["c-1"]; got != 1 {
+		t.Errorf("Book called %d times, want 1", got)
+	}
+	if got := len(e.stored(t)); got != 1 {
+		t.Errorf("%d consignments stored, want 1", got)
+	}
+}
+
+func TestCreateConsignmentConflict(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, nil)
+	if _, err := e.create(t, request("c-1")); err != nil {
+		t.Fatalf("first CreateConsignment() = %v", err)
+	}
+	different := request("c-1")
+	different.Weight++
+	_, err := e.create(t, different)
+	wantMicroError(t, err, 409, consignment.ErrConflict.Error())
+	if got := e.booker.books["c-1"]; got != 1 {
+		t.Errorf("Book called %d times, want 1 (a conflict books nothing)", got)
+	}
+	if stored := e.stored(t); len(stored) != 1 || stored[0].Weight != request("c-1").Weight {
+		t.Errorf("stored %+v, want the first consignment unchanged", stored)
+	}
+}
+
+func TestCreateConsignmentStoreFailureReleases(t *testing.T) {
+	t.Parallel()
+	storeErr := errors.New("disk on fire")
+	e := newEnv(t, func(r consignment.Repository) consignment.Repository { return failingRepo{r, storeErr} })
+	_, err := e.create(t, request("c-1"))
+	wantMicroError(t, err, 500, "internal error")
+	if got := e.booker.books["c-1"]; got != 1 {
+		t.Errorf("Book called %d times, want 1", got)
+	}
+	if diff := cmp.Diff([]string{"c-1"}, e.booker.released); diff != "" {
+		t.Errorf("released (-want +got):\n%s", diff)
+	}
+	if len(e.booker.held) != 0 {
+		t.Errorf("room still held for %v after the store failed", e.booker.held)
+	}
+	if n := strings.Count(e.logs.String(), "disk on fire"); n < 1 {
+		t.Errorf("the store error was not logged; log:\n%s", e.logs)
+	}
+}
+
+func TestGetConsignments(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, nil)
+	var all []string
+	for i := range 5 {
+		id := fmt.Sprintf("c-%d", i)
+		all = append(all, id)
+		if _, err := e.create(t, request(id)); err != nil {
+			t.Fatalf("CreateConsignment(%s) = %v", id, err)
+		}
+	}
+	list := func(req *consignmentpb.GetRequest) (*consignmentpb.Response, error) {
+		rsp := new(consignmentpb.Response)
+		return rsp, e.h.GetConsignments(context.Background(), req, rsp)
+	}
+	ids := func(rsp *consignmentpb.Response) []string {
+		var out []string
+		for _, c := range rsp.GetConsignments() {
+			out = append(out, c.GetId())
+		}
+		return out
+	}
+
+	t.Run("no paging fields returns all", func(t *testing.T) {
+		for _, req := range []*consignmentpb.GetRequest{nil, {}} {
+			rsp, err := list(req)
+			if err != nil {
+				t.Fatalf("GetConsignments(%v) = %v", req, err)
+			}
+			if diff := cmp.Diff(all, ids(rsp)); diff != "" {
+				t.Errorf("GetConsignments(%v) ids (-want +got):\n%s", req, diff)
+			}
+			if rsp.GetNextPageToken() != "" {
+				t.Errorf("next_page_token = %q, want empty", rsp.GetNextPageToken())
+			}
+			if got := rsp.GetConsignments()[0].GetVesselId(); got != "vessel001" {
+				t.Errorf("vessel_id = %q, want vessel001", got)
+			}
+		}
+	})
+
+	t.Run("pages", func(t *testing.T) {
+		var got []string
+		req := &consignmentpb.GetRequest{Limit: 2}
+		for pages := 1; ; pages++ {
+			rsp, err := list(req)
+			if err != nil {
+				t.Fatalf("GetConsignments(%v) = %v", req, err)
+			}
+			if n := len(rsp.GetConsignments()); n > 2 {
+				t.Fatalf("page of %d, want at most 2", n)
+			}
+			got = append(got, ids(rsp)...)
+			if rsp.GetNextPageToken() == "" {
+				if pages != 3 {
+					t.Errorf("%d pages, want 3", pages)
+				}
+				break
+			}
+			req.PageToken = rsp.GetNextPageToken()
+		}
+		if diff := cmp.Diff(all, got); diff != "" {
+			t.Errorf("ids across pages (-want +got):\n%s", diff)
+		}
+	})
+
+	t.Run("bad requests", func(t *testing.T) {
+		tests := []struct {
+			req        *consignmentpb.GetRequest
+			wantDetail string
+		}{
+			{req: &consignmentpb.GetRequest{PageToken: "nonsense"}, wantDetail: "page_token: "},
+			{req: &consignmentpb.GetRequest{Limit: -1}, wantDetail: "limit: must not be negative, got -1"},
+		}
+		for _, tt := range tests {
+			_, err := list(tt.req)
+			wantMicroError(t, err, 400, tt.wantDetail)
+		}
+	})
+}
+
+func TestNew(t *testing.T) {
+	t.Parallel()
+	svc, err := consignment.NewService(memory.New(), newFakeBooker(), func() string { return "x" }, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatalf("NewService() = %v", err)
+	}
+	if _, err := handler.New(nil, slog.New(slog.DiscardHandler)); err == nil {
+		t.Error("New(nil service) = nil error, want an error")
+	}
+	if _, err := handler.New(svc, nil); err == nil {
+		t.Error("New(nil logger) = nil error, want an error")
+	}
+}
