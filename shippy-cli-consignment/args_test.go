@@ -1,0 +1,104 @@
+package main
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestParseArgs(t *testing.T) {
+	t.Parallel()
+	// opts returns the options for the default command with changes applied.
+	opts := func(change func(*options)) options {
+		o := options{create: true, list: true, file: defaultFile, timeout: defaultTimeout}
+		if change != nil {
+			change(&o)
+		}
+		return o
+	}
+	createOnly := func(o *options) { o.list = false }
+	listOnly := func(o *options) { o.create = false }
+
+	tests := []struct {
+		args []string
+		want options
+	}{
+		{nil, opts(nil)},
+		{[]string{"other.json"}, opts(func(o *options) { o.file = "other.json" })},
+		{[]string{"--json"}, opts(func(o *options) { o.json = true })},
+		{[]string{"other.json", "--json"}, opts(func(o *options) { o.file, o.json = "other.json", true })},
+		{[]string{"create"}, opts(createOnly)},
+		{[]string{"create", "other.json"}, opts(func(o *options) { createOnly(o); o.file = "other.json" })},
+		{[]string{"--json", "create"}, opts(func(o *options) { createOnly(o); o.json = true })},
+		{[]string{"create", "--json"}, opts(func(o *options) { createOnly(o); o.json = true })},
+		{[]string{"create", "other.json", "-json"}, opts(func(o *options) { createOnly(o); o.file, o.json = "other.json", true })},
+		{[]string{"create", "--json", "other.json"}, opts(func(o *options) { createOnly(o); o.file, o.json = "other.json", true })},
+		{[]string{"list"}, opts(listOnly)},
+		{[]string{"--json", "list"}, opts(func(o *options) { listOnly(o); o.json = true })},
+		{[]string{"list", "--json"}, opts(func(o *options) { listOnly(o); o.json = true })},
+		{[]string{"list", "--json=false"}, opts(listOnly)},
+		{[]string{"--timeout", "1.5s", "list"}, opts(func(o *options) { listOnly(o); o.timeout = 1500 * time.Millisecond })},
+		{[]string{"list", "--timeout=2m"}, opts(func(o *options) { listOnly(o); o.timeout = 2 * time.Minute })},
+		{[]string{"--", "list"}, opts(listOnly)}, // "--" ends the flags, not the subcommands
+		{[]string{"create", "--", "list"}, opts(func(o *options) { createOnly(o); o.file = "list" })},
+		{[]string{"create", "--", "--json"}, opts(func(o *options) { createOnly(o); o.file = "--json" })},
+		{[]string{"-h"}, options{help: true}},
+		{[]string{"--help"}, options{help: true}},
+		{[]string{"list", "--help"}, options{help: true}},
+	}
+	for _, tt := range tests {
+		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
+			t.Parallel()
+			got, err := parseArgs(tt.args)
+			if err != nil {
+				t.Fatalf("parseArgs(%q): %v", tt.args, err)
+			}
+			if got != tt.want {
+				t.Errorf("parseArgs(%q) = %+v, want %+v", tt.args, got, tt.want)
+			}
+		})
+	}
+}
+
+func TestParseArgsRejects(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--colour"}, "flag provided but not defined: -colour (see shippy-cli-consignment --help)"},
+		{[]string{"list", "-x"}, "flag provided but not defined: -x (see shippy-cli-consignment --help)"},
+		{[]string{"--timeout"}, "flag needs an argument: -timeout (see shippy-cli-consignment --help)"},
+		{[]string{"--timeout", "soon"}, `invalid value "soon" for flag -timeout: parse error (see shippy-cli-consignment --help)`},
+		{[]string{"--timeout", "0s"}, "--timeout must be positive, got 0s (see shippy-cli-consignment --help)"},
+		{[]string{"--timeout=-1s", "list"}, "--timeout must be positive, got -1s (see shippy-cli-consignment --help)"},
+		{[]string{"a.json", "b.json"}, `too many arguments: ["b.json"] (see shippy-cli-consignment --help)`},
+		{[]string{"create", "a.json", "b.json"}, `too many arguments: ["b.json"] (see shippy-cli-consignment --help)`},
+		{[]string{"list", "a.json"}, `list takes no arguments, got ["a.json"] (see shippy-cli-consignment --help)`},
+	}
+	for _, tt := range tests {
+		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
+			t.Parallel()
+			_, err := parseArgs(tt.args)
+			if err == nil {
+				t.Fatalf("parseArgs(%q) succeeded, want an error", tt.args)
+			}
+			if got := err.Error(); got != tt.want {
+				t.Errorf("parseArgs(%q) error:\ngot  %s\nwant %s", tt.args, got, tt.want)
+			}
+			if got := exitCode(err); got != exitUsage {
+				t.Errorf("exit code = %d, want %d", got, exitUsage)
+			}
+		})
+	}
+}
+
+func TestUsageListsEveryExitCode(t *testing.T) {
+	t.Parallel()
+	text := usage()
+	for code := exitOK; code <= exitTimeout; code++ {
+		if line := "\n  " + string(rune('0'+code)) + "  "; !strings.Contains(text, line) {
+			t.Errorf("usage text does not list exit code %d", code)
+		}
+	}
+}

@@ -1,0 +1,84 @@
+// Command shippy-cli-consignment submits a consignment, read from a JSON file,
+// to the consignment service and lists the consignments the service holds.
+// Run it with --help for its usage and exit codes.
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+
+	"github.com/shippy-suite/shippy/platform"
+	consignmentpb "github.com/shippy-suite/shippy/proto/consignment"
+	"github.com/shippy-suite/shippy/shippy-service-consignment/consignment"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr)
+	stop()
+	os.Exit(exitCode(err))
+}
+
+// run runs the command line args (without the program name), reading its
+// configuration through getenv and printing its output to stdout. On a
+// failure it writes the error, one line, to stderr and returns it; exitCode
+// gives the exit code for it.
+//
+// The input file is read and checked before anything else, so bad input is
+// reported without a registry lookup, and nothing is sent.
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	err := runCommand(ctx, args, getenv, stdout)
+	if err != nil {
+		fmt.Fprintln(stderr, err)
+	}
+	return err
+}
+
+func runCommand(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
+	opts, err := parseArgs(args)
+	if err != nil {
+		return err
+	}
+	if opts.help {
+		_, err := io.WriteString(stdout, usage())
+		return err
+	}
+	var c consignment.Consignment
+	if opts.create {
+		if c, err = decodeFile(opts.file); err != nil {
+			return err
+		}
+	}
+
+	cfg, err := platform.LoadConfig(getenv)
+	if err != nil {
+		return withCode(exitUsage, err)
+	}
+	reg, err := platform.NewRegistry(cfg)
+	if err != nil {
+		return fmt.Errorf("registry: %w", err)
+	}
+	cmd := &commands{
+		svc:      consignmentpb.NewShippingService(consignmentpb.ServiceName, platform.NewClient(reg)),
+		out:      stdout,
+		json:     opts.json,
+		timeout:  opts.timeout,
+		registry: describeRegistry(cfg),
+	}
+	return cmd.run(ctx, opts, c)
+}
+
+// describeRegistry says which registry cfg selects, in the terms of the
+// environment that selected it: "MICRO_REGISTRY=consul (127.0.0.1:8500)".
+func describeRegistry(cfg platform.Config) string {
+	s := platform.EnvRegistry + "=" + cfg.Registry
+	if len(cfg.RegistryAddresses) > 0 {
+		s += " (" + strings.Join(cfg.RegistryAddresses, ",") + ")"
+	}
+	return s
+}
