@@ -3,9 +3,12 @@ module github.com/shippy-suite/shippy/shippy-service-consignment
 go 1.26.0
 
 require (
+	github.com/google/go-cmp v0.6.0
+	github.com/google/uuid v1.6.0
 	github.com/shippy-suite/shippy/platform v0.0.0-00010101000000-000000000000
 	github.com/shippy-suite/shippy/proto v0.0.0-00010101000000-000000000000
 	go-micro.dev/v5 v5.12.0
+	google.golang.org/protobuf v1.36.6
 )
 
 require (
@@ -23,8 +26,6 @@ require (
 	github.com/go-redis/redis/v8 v8.11.5 // indirect
 	github.com/gogo/protobuf v1.3.2 // indirect
 	github.com/golang/protobuf v1.5.4 // indirect
-	github.com/google/go-cmp v0.6.0
-	github.com/google/uuid v1.6.0
 	github.com/hashicorp/consul/api v1.32.1 // indirect
 	github.com/hashicorp/errwrap v1.1.0 // indirect
 	github.com/hashicorp/go-cleanhttp v0.5.2 // indirect
@@ -69,7 +70,6 @@ require (
 	google.golang.org/genproto/googleapis/api v0.0.0-20250324211829-b45e905df463 // indirect
 	google.golang.org/genproto/googleapis/rpc v0.0.0-20250324211829-b45e905df463 // indirect
 	google.golang.org/grpc v1.71.1 // indirect
-	google.golang.org/protobuf v1.36.6
 )
 
 replace (
