@@ -167,9 +167,8 @@ func (s *Service) bookOnce(ctx context.Context, req BookRequest) (Booking, Vesse
 // rebook answers a Book for a consignment that already holds booking b.
 func (s *Service) rebook(ctx context.Context, b Booking, req BookRequest) (Booking, Vessel, error) {
 	if !b.answers(req) {
-		return Booking{}, Vessel{}, fmt.Errorf(
-			"consignment %q is booked with %d containers and %d kg: %w",
-			b.ConsignmentID, b.Containers, b.Weight, ErrConflict)
+		return Booking{}, Vessel{}, fmt.Errorf("consignment %q is booked with %s and %d kg: %w",
+			b.ConsignmentID, containers(b.Containers), b.Weight, ErrConflict)
 	}
 	v, err := s.repo.Get(ctx, b.VesselID)
 	if err != nil {
@@ -257,7 +256,16 @@ func checkFleetVessel(v Vessel, first map[string]int) *FieldError {
 	return nil
 }
 
-// noRoom is the ErrNoRoom error for a request of containers and weight.
-func noRoom(containers, weight int32) error {
-	return fmt.Errorf("%w for %d containers and %d kg", ErrNoRoom, containers, weight)
+// noRoom is the ErrNoRoom error for a request of n containers and weight
+// kilograms.
+func noRoom(n, weight int32) error {
+	return fmt.Errorf("%w for %s and %d kg", ErrNoRoom, containers(n), weight)
+}
+
+// containers counts containers in English: "1 container", "3 containers".
+func containers(n int32) string {
+	if n == 1 {
+		return "1 container"
+	}
+	return fmt.Sprintf("%d containers", n)
 }
