@@ -26,8 +26,9 @@ type Service struct {
 // vessel it tried was taken by concurrent bookings.
 const maxBookPasses = 3
 
-// errLostRace ends a booking pass in which every vessel tried was taken by
-// concurrent bookings, so that a new pass may find room elsewhere.
+// errLostRace ends a booking pass that lost to concurrent requests: every
+// vessel it tried was taken, or the consignment was booked meanwhile. The
+// next pass sees what they left.
 var errLostRace = errors.New("lost every vessel to concurrent bookings")
 
 // NewService returns a Service over repo. newID makes the id of a vessel
@@ -117,10 +118,8 @@ func (s *Service) Book(ctx context.Context, req BookRequest) (Booking, Vessel, e
 	return Booking{}, Vessel{}, noRoom(req.Containers, req.Weight)
 }
 
-// bookOnce is one pass of Book over a fresh read of the fleet. It returns
-// errLostRace when every vessel it tried was taken meanwhile, or when a
-// concurrent request booked the same consignment: the next pass sees what
-// they left.
+// bookOnce is one pass of Book over a fresh read of the fleet; it returns
+// errLostRace when a concurrent request got in its way.
 func (s *Service) bookOnce(ctx context.Context, req BookRequest) (Booking, Vessel, error) {
 	existing, err := s.repo.FindBooking(ctx, req.ConsignmentID)
 	switch {
