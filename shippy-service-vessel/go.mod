@@ -7,7 +7,7 @@ require (
 	github.com/shippy-suite/shippy/platform v0.0.0-00010101000000-000000000000
 	github.com/shippy-suite/shippy/proto v0.0.0-00010101000000-000000000000
 	go-micro.dev/v5 v5.12.0
-	go.etcd.io/bbolt v1.4.0
+	go.etcd.io/bbolt v1.4.3
 	google.golang.org/protobuf v1.36.6
 )
 
