@@ -8,6 +8,7 @@ require (
 	github.com/shippy-suite/shippy/proto v0.0.0-00010101000000-000000000000
 	github.com/shippy-suite/shippy/shippy-service-consignment v0.0.0-00010101000000-000000000000
 	go-micro.dev/v5 v5.12.0
+	google.golang.org/protobuf v1.36.6
 )
 
 require (
@@ -69,7 +70,6 @@ require (
 	google.golang.org/genproto/googleapis/api v0.0.0-20250324211829-b45e905df463 // indirect
 	google.golang.org/genproto/googleapis/rpc v0.0.0-20250324211829-b45e905df463 // indirect
 	google.golang.org/grpc v1.71.1 // indirect
-	google.golang.org/protobuf v1.36.6 // indirect
 )
 
 replace (
