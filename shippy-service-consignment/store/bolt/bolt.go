@@ -1,0 +1,318 @@
+// Package bolt is a consignment.Repository kept in one bbolt file: the
+// consignment service's embedded, durable store. Every change is one bbolt
+// read-write transaction, and bbolt syncs the file to disk before a commit
+// returns, so a consignment the store has acknowledged survives a crash or
+// a power loss.
+//
+// One process at a time holds the file: bbolt locks it, and Open gives up
+// after OpenTimeout with an error that names the path.
+//
+// # File layout, schema version 1
+//
+// Three top-level buckets. Values are this package's own records in JSON,
+// never the domain types, so the domain can change without changing the
+// file.
+//
+//	meta          "schema"        -> "1" (the layout version, decimal ASCII)
+//	consignments  id              -> consignmentRecord
+//	order         sequence number -> id
+//
+// Ids are keys as their UTF-8 bytes. A sequence number is the order
+// bucket's NextSequence, taken in the transaction that creates the
+// consignment, as 8 bytes big-endian: bbolt's key order is then creation
+// order, and List reads a page with one cursor Seek and a step per
+// consignment. Nothing is ever deleted, so the numbers run 1, 2, 3, ...
+//
+// A change of layout bumps the schema version; Open refuses a file with a
+// version it does not know, rather than misread it.
+//
+// JSON holds strings as UTF-8: a field that is not valid UTF-8 would come
+// back changed. The Service validates every string before it stores it, so
+// none reaches the store.
+package bolt
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"go.etcd.io/bbolt"
+	bolterrors "go.etcd.io/bbolt/errors"
+
+	"github.com/shippy-suite/shippy/shippy-service-consignment/consignment"
+)
+
+// OpenTimeout is how long Open waits for the lock on a file another process
+// (or another Store in this process) holds.
+const OpenTimeout = time.Second
+
+// schemaVersion is the version of the file layout this package reads and
+// writes, as stored under meta/"schema".
+const schemaVersion = "1"
+
+// Bucket and key names of the file layout (see the package documentation).
+var (
+	metaBucket         = []byte("meta")
+	schemaKey          = []byte("schema")
+	consignmentsBucket = []byte("consignments")
+	orderBucket        = []byte("order")
+)
+
+var _ consignment.Repository = (*Store)(nil)
+
+// Store is a consignment.Repository in a bbolt file, safe for concurrent
+// use: bbolt runs one read-write transaction at a time next to any number of
+// read-only ones. Consignments are decoded from the file on every read, so
+// callers never share memory with the store.
+//
+// Methods return ctx's error, and touch nothing, when ctx is done before
+// they start; a transaction that has begun runs to its end. After Close,
+// every method returns an error that matches consignment.ErrUnavailable.
+type Store struct {
+	db *bbolt.DB
+}
+
+// Open opens the store in the file at path, creating the file (mode 0600)
+// and its buckets when they do not exist. The directory must exist. Open
+// fails, after OpenTimeout, when another Store holds the file, and fails
+// when the file is not a store of this schema version. Every error names
+// the path.
+func Open(path string) (*Store, error) {
+	opts := *bbolt.DefaultOptions // NoSync stays false: a commit is on disk when it returns.
+	opts.Timeout = OpenTimeout
+	db, err := bbolt.Open(path, 0o600, &opts)
+	if errors.Is(err, bolterrors.ErrTimeout) {
+		return nil, fmt.Errorf("open consignment store %s: file is locked by another process or store (waited %v): %w", path, OpenTimeout, err)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("open consignment store %s: %w", path, err)
+	}
+	if err := db.Update(initialize); err != nil {
+		return nil, errors.Join(fmt.Errorf("open consignment store %s: %w", path, err), db.Close())
+	}
+	return &Store{db: db}, nil
+}
+
+// initialize creates the buckets of a new file and checks the schema
+// version of an existing one.
+func initialize(tx *bbolt.Tx) error {
+	meta, err := tx.CreateBucketIfNotExists(metaBucket)
+	if err != nil {
+		return err
+	}
+	switch v := meta.Get(schemaKey); {
+	case v == nil:
+		if err := meta.Put(schemaKey, []byte(schemaVersion)); err != nil {
+			return err
+		}
+	case string(v) != schemaVersion:
+		return fmt.Errorf("schema version %q, this program reads version %q", v, schemaVersion)
+	}
+	for _, name := range [][]byte{consignmentsBucket, orderBucket} {
+		if _, err := tx.CreateBucketIfNotExists(name); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Close waits for running transactions to end and closes the file. Closing
+// a closed Store does nothing.
+func (s *Store) Close() error {
+	if err := s.db.Close(); err != nil {
+		return fmt.Errorf("close consignment store %s: %w", s.db.Path(), err)
+	}
+	return nil
+}
+
+// Create implements consignment.Repository: it stores c and gives it the
+// next place in creation order, in one transaction.
+func (s *Store) Create(ctx context.Context, c consignment.Consignment) error {
+	value, err := json.Marshal(toRecord(c))
+	if err != nil {
+		return fmt.Errorf("create consignment %q: encode: %w", c.ID, err)
+	}
+	err = s.update(ctx, func(tx *bbolt.Tx) error {
+		return insert(tx, []byte(c.ID), value)
+	})
+	if err != nil {
+		return fmt.Errorf("create consignment %q: %w", c.ID, err)
+	}
+	return nil
+}
+
+// insert stores the encoded consignment under id and appends id to the
+// creation order, or returns ErrConflict when id is taken.
+func insert(tx *bbolt.Tx, id, value []byte) error {
+	consignments := tx.Bucket(consignmentsBucket)
+	if consignments.Get(id) != nil {
+		return consignment.ErrConflict
+	}
+	order := tx.Bucket(orderBucket)
+	seq, err := order.NextSequence()
+	if err != nil {
+		return err
+	}
+	if err := order.Put(seqKey(seq), id); err != nil {
+		return err
+	}
+	return consignments.Put(id, value)
+}
+
+// Get implements consignment.Repository.
+func (s *Store) Get(ctx context.Context, id string) (consignment.Consignment, error) {
+	var c consignment.Consignment
+	err := s.view(ctx, func(tx *bbolt.Tx) error {
+		var err error
+		c, err = get(tx.Bucket(consignmentsBucket), []byte(id))
+		return err
+	})
+	if err != nil {
+		return consignment.Consignment{}, fmt.Errorf("get consignment %q: %w", id, err)
+	}
+	return c, nil
+}
+
+// List implements consignment.Repository. A page token is the sequence
+// number of the last consignment of the previous page, so a page costs one
+// Seek, O(log n), and then a step in the order and a lookup by id per
+// consignment listed.
+func (s *Store) List(ctx context.Context, limit int, pageToken string) ([]consignment.Consignment, string, error) {
+	after, err := decodeToken(pageToken)
+	if err != nil {
+		return nil, "", err
+	}
+	var (
+		items []consignment.Consignment
+		next  string
+	)
+	err = s.view(ctx, func(tx *bbolt.Tx) error {
+		consignments := tx.Bucket(consignmentsBucket)
+		cur := tx.Bucket(orderBucket).Cursor()
+		k, id := cur.First()
+		if after != 0 {
+			// The token's consignment must exist and be followed by one:
+			// only then was the token issued.
+			if k, _ = cur.Seek(seqKey(after)); !bytes.Equal(k, seqKey(after)) {
+				return badToken()
+			}
+			if k, id = cur.Next(); k == nil {
+				return badToken()
+			}
+		}
+		var last []byte // the order key of the last consignment listed
+		for ; k != nil; k, id = cur.Next() {
+			if limit > 0 && len(items) == limit {
+				next = encodeToken(binary.BigEndian.Uint64(last))
+				break
+			}
+			c, err := get(consignments, id)
+			if errors.Is(err, consignment.ErrNotFound) {
+				// Not the caller's not found: the file is inconsistent.
+				return fmt.Errorf("order entry %d names consignment %q, which is not stored", binary.BigEndian.Uint64(k), id)
+			}
+			if err != nil {
+				return err
+			}
+			items = append(items, c)
+			last = k
+		}
+		return nil
+	})
+	if errors.Is(err, consignment.ErrInvalid) {
+		return nil, "", err // the token's *FieldError, as is
+	}
+	if err != nil {
+		return nil, "", fmt.Errorf("list consignments: %w", err)
+	}
+	return items, next, nil
+}
+
+// view runs fn in a read-only transaction.
+func (s *Store) view(ctx context.Context, fn func(*bbolt.Tx) error) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	return unavailableIfClosed(s.db.View(fn))
+}
+
+// update runs fn in a read-write transaction, committed (and synced) when fn
+// returns nil, rolled back otherwise.
+func (s *Store) update(ctx context.Context, fn func(*bbolt.Tx) error) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	return unavailableIfClosed(s.db.Update(fn))
+}
+
+// unavailableIfClosed makes the error of a transaction on a closed database
+// match consignment.ErrUnavailable. Every other bbolt error is internal, and
+// errors from the transaction's function pass unchanged.
+func unavailableIfClosed(err error) error {
+	if errors.Is(err, bolterrors.ErrDatabaseNotOpen) {
+		return fmt.Errorf("%w: %w", consignment.ErrUnavailable, err)
+	}
+	return err
+}
+
+// get reads and decodes the consignment stored under id, or returns
+// ErrNotFound.
+func get(consignments *bbolt.Bucket, id []byte) (consignment.Consignment, error) {
+	value := consignments.Get(id)
+	if value == nil {
+		return consignment.Consignment{}, consignment.ErrNotFound
+	}
+	var r consignmentRecord
+	if err := json.Unmarshal(value, &r); err != nil {
+		return consignment.Consignment{}, fmt.Errorf("decode consignment %q: %w", id, err)
+	}
+	return r.toConsignment(string(id)), nil
+}
+
+// seqKey is the order bucket's key for a sequence number.
+func seqKey(seq uint64) []byte {
+	return binary.BigEndian.AppendUint64(nil, seq)
+}
+
+// tokenPrefix marks the page tokens this package issues: a token is the
+// unpadded base64url encoding of the prefix and a sequence number in
+// decimal.
+const tokenPrefix = "bolt1:"
+
+// badToken is List's error for a page token this store did not issue.
+func badToken() error {
+	return &consignment.FieldError{Field: "page_token", Reason: "not a token from a previous page"}
+}
+
+func encodeToken(seq uint64) string {
+	return base64.RawURLEncoding.EncodeToString(strconv.AppendUint([]byte(tokenPrefix), seq, 10))
+}
+
+// decodeToken returns the sequence number a page token carries, 0 for the
+// empty token, or a *FieldError on "page_token". List then checks that the
+// number is one it could have issued.
+func decodeToken(token string) (uint64, error) {
+	if token == "" {
+		return 0, nil
+	}
+	raw, err := base64.RawURLEncoding.DecodeString(token)
+	if err != nil {
+		return 0, badToken()
+	}
+	digits, ok := strings.CutPrefix(string(raw), tokenPrefix)
+	if !ok {
+		return 0, badToken()
+	}
+	seq, err := strconv.ParseUint(digits, 10, 64)
+	if err != nil || seq == 0 || strconv.FormatUint(seq, 10) != digits {
+		return 0, badToken()
+	}
+	return seq, nil
+}

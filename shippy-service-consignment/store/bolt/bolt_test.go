@@ -1,0 +1,232 @@
+package bolt_test
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"go.etcd.io/bbolt"
+	bolterrors "go.etcd.io/bbolt/errors"
+
+	"github.com/shippy-suite/shippy/shippy-service-consignment/consignment"
+	"github.com/shippy-suite/shippy/shippy-service-consignment/store/bolt"
+	"github.com/shippy-suite/shippy/shippy-service-consignment/store/storetest"
+)
+
+func TestContract(t *testing.T) {
+	t.Parallel()
+	storetest.Run(t, func(t *testing.T) consignment.Repository {
+		return mustOpen(t, tempPath(t))
+	})
+}
+
+// TestReopen checks that what a store acknowledged is in the file when it is
+// opened again, in creation order, and that creation order goes on from
+// there.
+func TestReopen(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	path := tempPath(t)
+	var want []consignment.Consignment
+	for _, id := range []string{"c", "a", "b"} {
+		want = append(want, newConsignment(id))
+	}
+
+	first := mustOpen(t, path)
+	for _, c := range want {
+		if err := first.Create(ctx, c); err != nil {
+			t.Fatalf("Create(%q): %v", c.ID, err)
+		}
+	}
+	// A page token stays valid across the reopening.
+	_, token, err := first.List(ctx, 1, "")
+	if err != nil || token == "" {
+		t.Fatalf("List(1, \"\") = %q, %v; want a next page token", token, err)
+	}
+	if err := first.Close(); err != nil {
+		t.Fatalf("Close: %v", err)
+	}
+
+	second := mustOpen(t, path)
+	if err := second.Create(ctx, newConsignment("0")); err != nil {
+		t.Fatalf("Create(0) after reopening: %v", err)
+	}
+	want = append(want, newConsignment("0"))
+	got, next, err := second.List(ctx, 0, "")
+	if err != nil {
+		t.Fatalf("List after reopening: %v", err)
+	}
+	if diff := cmp.Diff(want, got); diff != "" || next != "" {
+		t.Errorf("List after reopening, next %q (-want +got):\n%s", next, diff)
+	}
+	got, _, err = second.List(ctx, 0, token)
+	if err != nil {
+		t.Fatalf("List from a token of before the reopening: %v", err)
+	}
+	if diff := cmp.Diff(want[1:], got); diff != "" {
+		t.Errorf("List from a token of before the reopening (-want +got):\n%s", diff)
+	}
+	if err := second.Create(ctx, newConsignment("a")); !errors.Is(err, consignment.ErrConflict) {
+		t.Errorf("Create(a) after reopening: error %v, want ErrConflict", err)
+	}
+}
+
+// TestOpenLocked checks that a second Open of a file in use fails soon, with
+// an error that says why, instead of waiting for the first to close.
+func TestOpenLocked(t *testing.T) {
+	t.Parallel()
+	path := tempPath(t)
+	mustOpen(t, path)
+
+	start := time.Now()
+	s, err := bolt.Open(path)
+	elapsed := time.Since(start)
+	if err == nil {
+		s.Close()
+		t.Fatalf("second Open(%q) succeeded while the first store is open", path)
+	}
+	if !errors.Is(err, bolterrors.ErrTimeout) || !strings.Contains(err.Error(), path) || !strings.Contains(err.Error(), "locked") {
+		t.Errorf("second Open error = %q, want a timeout that names the path and says it is locked", err)
+	}
+	if limit := bolt.OpenTimeout + 2*time.Second; elapsed > limit {
+		t.Errorf("second Open took %v, want at most %v", elapsed, limit)
+	}
+}
+
+func TestOpenErrors(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		file func(t *testing.T) string // prepares a file and returns its path
+		want string                    // in the error, besides the path
+	}{
+		{
+			name: "missing directory",
+			file: func(t *testing.T) string {
+				return filepath.Join(t.TempDir(), "missing", "consignments.db")
+			},
+			want: "no such file or directory",
+		},
+		{
+			name: "not a bbolt file",
+			file: func(t *testing.T) string {
+				path := tempPath(t)
+				if err := os.WriteFile(path, []byte(strings.Repeat("not a database\n", 1000)), 0o600); err != nil {
+					t.Fatal(err)
+				}
+				return path
+			},
+			want: "invalid database",
+		},
+		{
+			name: "unknown schema version",
+			file: func(t *testing.T) string {
+				path := tempPath(t)
+				db, err := bbolt.Open(path, 0o600, nil)
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer db.Close()
+				err = db.Update(func(tx *bbolt.Tx) error {
+					meta, err := tx.CreateBucket([]byte("meta"))
+					if err != nil {
+						return err
+					}
+					return meta.Put([]byte("schema"), []byte("2"))
+				})
+				if err != nil {
+					t.Fatal(err)
+				}
+				return path
+			},
+			want: `schema version "2"`,
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			path := tt.file(t)
+			s, err := bolt.Open(path)
+			if err == nil {
+				s.Close()
+				t.Fatalf("Open(%q) succeeded, want an error", path)
+			}
+			if got := err.Error(); !strings.Contains(got, path) || !strings.Contains(got, tt.want) {
+				t.Errorf("Open error = %q, want it to name the path and contain %q", got, tt.want)
+			}
+		})
+	}
+}
+
+// TestClosed checks that every method of a closed store reports
+// ErrUnavailable.
+func TestClosed(t *testing.T) {
+	t.Parallel()
+	s := mustOpen(t, tempPath(t))
+	if err := s.Close(); err != nil {
+		t.Fatalf("Close: %v", err)
+	}
+	ctx := t.Context()
+	calls := map[string]func() error{
+		"Create": func() error { return s.Create(ctx, newConsignment("c-1")) },
+		"Get":    func() error { _, err := s.Get(ctx, "c-1"); return err },
+		"List":   func() error { _, _, err := s.List(ctx, 0, ""); return err },
+	}
+	for name, call := range calls {
+		if err := call(); !errors.Is(err, consignment.ErrUnavailable) {
+			t.Errorf("%s on a closed store: error %v, want ErrUnavailable", name, err)
+		}
+	}
+}
+
+// TestCanceled checks that a call whose context is done changes nothing.
+func TestCanceled(t *testing.T) {
+	t.Parallel()
+	s := mustOpen(t, tempPath(t))
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	if err := s.Create(ctx, newConsignment("c-1")); !errors.Is(err, context.Canceled) {
+		t.Errorf("Create with a canceled context: error %v, want context.Canceled", err)
+	}
+	if _, err := s.Get(t.Context(), "c-1"); !errors.Is(err, consignment.ErrNotFound) {
+		t.Errorf("Get after a canceled Create: error %v, want ErrNotFound", err)
+	}
+}
+
+func newConsignment(id string) consignment.Consignment {
+	return consignment.Consignment{
+		ID:          id,
+		Description: "consignment " + id,
+		Weight:      1200,
+		Containers: []consignment.Container{
+			{ID: id + "-box-1", CustomerID: "cust001", Origin: "Manchester, United Kingdom", UserID: "user001"},
+			{ID: id + "-box-2", CustomerID: "cust002", Origin: "Derby, United Kingdom"},
+		},
+		VesselID: "vessel001",
+	}
+}
+
+func tempPath(t *testing.T) string {
+	t.Helper()
+	return filepath.Join(t.TempDir(), "consignments.db")
+}
+
+// mustOpen opens the store at path and closes it when the test ends.
+func mustOpen(t *testing.T, path string) *bolt.Store {
+	t.Helper()
+	s, err := bolt.Open(path)
+	if err != nil {
+		t.Fatalf("Open(%q): %v", path, err)
+	}
+	t.Cleanup(func() {
+		if err := s.Close(); err != nil {
+			t.Errorf("Close: %v", err)
+		}
+	})
+	return s
+}
