@@ -22,8 +22,8 @@ type options struct {
 	create bool
 	file   string
 	list   bool
-	// json selects machine-readable output.
-	json bool
+	// asJSON selects machine-readable output.
+	asJSON bool
 	// timeout bounds each call to the consignment service.
 	timeout time.Duration
 }
@@ -41,7 +41,7 @@ func parseArgs(args []string) (options, error) {
 	opts := options{file: defaultFile}
 	fs := flag.NewFlagSet(progName, flag.ContinueOnError)
 	fs.SetOutput(io.Discard) // errors are returned, and the usage text is ours
-	fs.BoolVar(&opts.json, "json", false, "")
+	fs.BoolVar(&opts.asJSON, "json", false, "")
 	fs.DurationVar(&opts.timeout, "timeout", defaultTimeout, "")
 
 	positional, err := parseInterspersed(fs, args)

@@ -33,8 +33,8 @@ const pageSize = 500
 type commands struct {
 	svc shippingService
 	out io.Writer
-	// json selects machine-readable output.
-	json bool
+	// asJSON selects machine-readable output.
+	asJSON bool
 	// timeout bounds each call.
 	timeout time.Duration
 	// registry says how the service is looked up, for errors:
@@ -72,7 +72,7 @@ func (cmd *commands) create(ctx context.Context, file string, c consignment.Cons
 	if rsp.GetConsignment() == nil {
 		return fmt.Errorf("%s returned no consignment for %s", consignmentpb.ServiceName, c.ID)
 	}
-	return printCreated(cmd.out, cmd.json, rsp.GetConsignment(), rsp.GetCreated())
+	return printCreated(cmd.out, cmd.asJSON, rsp.GetConsignment())
 }
 
 // list prints every consignment, fetched a page at a time.
@@ -81,7 +81,7 @@ func (cmd *commands) list(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	return printList(cmd.out, cmd.json, cs)
+	return printList(cmd.out, cmd.asJSON, cs)
 }
 
 // fetchAll pages through GetConsignments until a page comes without a next

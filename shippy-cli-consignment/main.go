@@ -34,7 +34,8 @@ func main() {
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	err := runCommand(ctx, args, getenv, stdout)
 	if err != nil {
-		fmt.Fprintln(stderr, err)
+		// One line, whatever a detail from the service holds.
+		fmt.Fprintln(stderr, strings.NewReplacer("\r\n", " ", "\n", " ", "\r", " ").Replace(err.Error()))
 	}
 	return err
 }
@@ -66,7 +67,7 @@ func runCommand(ctx context.Context, args []string, getenv func(string) string, 
 	cmd := &commands{
 		svc:      consignmentpb.NewShippingService(consignmentpb.ServiceName, platform.NewClient(reg)),
 		out:      stdout,
-		json:     opts.json,
+		asJSON:   opts.asJSON,
 		timeout:  opts.timeout,
 		registry: describeRegistry(cfg),
 	}

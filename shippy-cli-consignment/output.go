@@ -58,17 +58,12 @@ func writeJSON(w io.Writer, v any) error {
 }
 
 // printCreated writes the consignment a create returned: one JSON object,
-// or one sentence. created is false when the service already had it (a
-// create retried with the same id).
-func printCreated(w io.Writer, asJSON bool, c *consignmentpb.Consignment, created bool) error {
+// or one sentence.
+func printCreated(w io.Writer, asJSON bool, c *consignmentpb.Consignment) error {
 	if asJSON {
 		return writeJSON(w, toJSON(c))
 	}
-	verb := "Created consignment %s"
-	if !created {
-		verb = "Consignment %s already existed"
-	}
-	_, err := fmt.Fprintf(w, verb+": %s, %d kg, booked on vessel %s\n",
+	_, err := fmt.Fprintf(w, "Created consignment %s: %s, %d kg, booked on vessel %s\n",
 		c.GetId(), countContainers(len(c.GetContainers())), c.GetWeight(), c.GetVesselId())
 	return err
 }
