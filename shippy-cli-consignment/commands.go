@@ -29,6 +29,15 @@ var _ shippingService = consignmentpb.ShippingService(nil)
 // pageSize is the number of consignments list asks for per call.
 const pageSize = 500
 
+// While the registry finds no instance of the service, a call is tried
+// lookupAttempts times in all, lookupDelay apart, within its timeout. An
+// mDNS lookup waits 100 ms for answers and can miss an instance when many
+// clients ask at once; nothing was sent, so asking again is safe.
+const (
+	lookupAttempts = 3
+	lookupDelay    = 150 * time.Millisecond
+)
+
 // commands runs the CLI's commands against one consignment service.
 type commands struct {
 	svc shippingService
@@ -63,9 +72,9 @@ func (cmd *commands) create(ctx context.Context, file string, c consignment.Cons
 	if c.ID == "" {
 		c.ID = uuid.NewString()
 	}
-	callCtx, cancel := context.WithTimeout(ctx, cmd.timeout)
-	defer cancel()
-	rsp, err := cmd.svc.CreateConsignment(callCtx, toProto(c))
+	rsp, err := call(ctx, cmd.timeout, func(ctx context.Context) (*consignmentpb.Response, error) {
+		return cmd.svc.CreateConsignment(ctx, toProto(c))
+	})
 	if err != nil {
 		return cmd.createError(ctx, file, c, err)
 	}
@@ -107,13 +116,32 @@ func (cmd *commands) fetchAll(ctx context.Context) ([]*consignmentpb.Consignment
 }
 
 func (cmd *commands) fetchPage(ctx context.Context, token string) (*consignmentpb.Response, error) {
-	callCtx, cancel := context.WithTimeout(ctx, cmd.timeout)
-	defer cancel()
-	rsp, err := cmd.svc.GetConsignments(callCtx, &consignmentpb.GetRequest{Limit: pageSize, PageToken: token})
+	rsp, err := call(ctx, cmd.timeout, func(ctx context.Context) (*consignmentpb.Response, error) {
+		return cmd.svc.GetConsignments(ctx, &consignmentpb.GetRequest{Limit: pageSize, PageToken: token})
+	})
 	if err != nil {
 		return nil, cmd.callError(ctx, err)
 	}
 	return rsp, nil
+}
+
+// call runs fn with a context that ends after timeout, and runs it again
+// while the registry finds no instance of the service (see lookupAttempts).
+// It returns fn's last result.
+func call[T any](ctx context.Context, timeout time.Duration, fn func(context.Context) (T, error)) (T, error) {
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	for attempt := 1; ; attempt++ {
+		rsp, err := fn(ctx)
+		if err == nil || attempt == lookupAttempts || !notRegistered(microerrors.FromError(err)) {
+			return rsp, err
+		}
+		select {
+		case <-ctx.Done():
+			return rsp, err
+		case <-time.After(lookupDelay):
+		}
+	}
 }
 
 // createError turns the failure of a create into the error run reports:
@@ -147,7 +175,7 @@ func (cmd *commands) callError(ctx context.Context, err error) error {
 	case e.Code == http.StatusServiceUnavailable && e.Id == name:
 		// The service itself answered: something it needs is unavailable.
 		return errorf(exitUnreachable, "%s is unavailable: %s", name, e.Detail)
-	case isClientError(e, "service "+name+": not found"):
+	case notRegistered(e):
 		return errorf(exitUnreachable, "%s is unreachable via %s: no instance is registered; is it running?", name, cmd.registry)
 	case isClientError(e, "error selecting "+name+" node: "):
 		return errorf(exitUnreachable, "%s is unreachable: looking it up via %s failed: %s; is the registry running?",
@@ -166,6 +194,12 @@ func (cmd *commands) callError(ctx context.Context, err error) error {
 // the registry has none.
 func isClientError(e *microerrors.Error, s string) bool {
 	return e.Code == http.StatusInternalServerError && strings.Contains(e.Detail, s)
+}
+
+// notRegistered reports whether e is the go-micro client's report that the
+// registry has no instance of the consignment service.
+func notRegistered(e *microerrors.Error) bool {
+	return isClientError(e, "service "+consignmentpb.ServiceName+": not found")
 }
 
 // shortDetail keeps "connection refused" from the long error gRPC gives

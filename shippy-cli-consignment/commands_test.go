@@ -21,12 +21,13 @@ import (
 	"github.com/shippy-suite/shippy/shippy-service-consignment/consignment"
 )
 
-// fakeService is a consignment service in memory. CreateConsignment books
-// every consignment on vessel001 (a known id gets the stored one back), or
-// fails with createErr. GetConsignments
-// pages through stored pageSize at a time (every one when pageSize is 0),
-// or fails with getErr.
+// fakeService is a consignment service in memory. Each call first fails
+// with the next of errs, if any. Then CreateConsignment books every
+// consignment on vessel001 (a known id gets the stored one back), or fails
+// with createErr; GetConsignments pages through stored pageSize at a time
+// (every one when pageSize is 0), or fails with getErr.
 type fakeService struct {
+	errs      []error
 	createErr error
 	getErr    error
 	pageSize  int
@@ -45,6 +46,9 @@ func (f *fakeService) CreateConsignment(ctx context.Context, in *consignmentpb.C
 	defer f.mu.Unlock()
 	f.record(ctx)
 	f.creates = append(f.creates, proto.Clone(in).(*consignmentpb.Consignment))
+	if err := f.nextErr(); err != nil {
+		return nil, err
+	}
 	if f.createErr != nil {
 		return nil, f.createErr
 	}
@@ -64,6 +68,9 @@ func (f *fakeService) GetConsignments(ctx context.Context, in *consignmentpb.Get
 	defer f.mu.Unlock()
 	f.record(ctx)
 	f.gets = append(f.gets, proto.Clone(in).(*consignmentpb.GetRequest))
+	if err := f.nextErr(); err != nil {
+		return nil, err
+	}
 	if f.getErr != nil {
 		return nil, f.getErr
 	}
@@ -83,6 +90,15 @@ func (f *fakeService) GetConsignments(ctx context.Context, in *consignmentpb.Get
 		rsp.NextPageToken = strconv.Itoa(end)
 	}
 	return rsp, nil
+}
+
+func (f *fakeService) nextErr() error {
+	if len(f.errs) == 0 {
+		return nil
+	}
+	err := f.errs[0]
+	f.errs = f.errs[1:]
+	return err
 }
 
 func (f *fakeService) record(ctx context.Context) {
@@ -419,6 +435,71 @@ func TestServiceErrors(t *testing.T) {
 			}
 		})
 	}
+}
+
+func TestCallsRetryWhileTheServiceIsNotRegistered(t *testing.T) {
+	t.Parallel()
+	notRegistered := microerrors.InternalServerError("go.micro.client", "service %s: not found", consignmentpb.ServiceName)
+	internal := microerrors.InternalServerError(consignmentpb.ServiceName, "internal error")
+
+	t.Run("found on the last attempt", func(t *testing.T) {
+		t.Parallel()
+		svc := &fakeService{errs: []error{notRegistered, notRegistered}}
+		cmd, out := newCommands(svc, false)
+		if err := cmd.create(t.Context(), "f.json", tutorialConsignment()); err != nil {
+			t.Fatalf("create: %v", err)
+		}
+		if got := len(svc.creates); got != lookupAttempts {
+			t.Errorf("got %d create calls, want %d", got, lookupAttempts)
+		}
+		if a, b := svc.creates[0].GetId(), svc.creates[len(svc.creates)-1].GetId(); a != b {
+			t.Errorf("the retry sent id %q, the first attempt %q; want the same", b, a)
+		}
+		if !strings.HasPrefix(out.String(), "Created consignment ") {
+			t.Errorf("output = %q, want the created consignment", out)
+		}
+	})
+
+	t.Run("never found", func(t *testing.T) {
+		t.Parallel()
+		svc := &fakeService{getErr: notRegistered}
+		cmd, _ := newCommands(svc, false)
+		if err := cmd.list(t.Context()); exitCode(err) != exitUnreachable {
+			t.Errorf("list error = %v (exit code %d), want exit code %d", err, exitCode(err), exitUnreachable)
+		}
+		if got := len(svc.gets); got != lookupAttempts {
+			t.Errorf("got %d get calls, want %d", got, lookupAttempts)
+		}
+	})
+
+	t.Run("other errors are final", func(t *testing.T) {
+		t.Parallel()
+		svc := &fakeService{errs: []error{internal}}
+		cmd, _ := newCommands(svc, false)
+		if err := cmd.list(t.Context()); err == nil {
+			t.Error("list succeeded, want the internal error")
+		}
+		if got := len(svc.gets); got != 1 {
+			t.Errorf("got %d get calls, want 1", got)
+		}
+	})
+
+	t.Run("within the timeout", func(t *testing.T) {
+		t.Parallel()
+		svc := &fakeService{getErr: notRegistered}
+		cmd, _ := newCommands(svc, false)
+		cmd.timeout = lookupDelay / 2
+		start := time.Now()
+		if err := cmd.list(t.Context()); exitCode(err) != exitUnreachable {
+			t.Errorf("list error = %v (exit code %d), want exit code %d", err, exitCode(err), exitUnreachable)
+		}
+		if elapsed := time.Since(start); elapsed > lookupDelay {
+			t.Errorf("list took %v, longer than its %v timeout allows", elapsed, cmd.timeout)
+		}
+		if got := len(svc.gets); got != 1 {
+			t.Errorf("got %d get calls, want 1", got)
+		}
+	})
 }
 
 // checkError fails t unless err has message want and exit code wantCode.
