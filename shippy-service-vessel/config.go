@@ -13,12 +13,19 @@ const (
 	// EnvVesselsFile names a JSON fleet file (see package fleet) seeded at
 	// start; unset, the built-in fleet is seeded.
 	EnvVesselsFile = "VESSELS_FILE"
-	// EnvDataDir is the directory for on-disk storage (reserved: vessels
-	// are kept in memory for now).
+	// EnvDataDir is the directory of the embedded database; it is created
+	// at start when missing.
 	EnvDataDir = "DATA_DIR"
 	// EnvMongoURI is the MongoDB connection string (reserved).
 	EnvMongoURI = "MONGO_URI"
 )
+
+// DefaultDataDir is the embedded database's directory when DATA_DIR is
+// unset, relative to the working directory.
+const DefaultDataDir = "data"
+
+// dbFile is the embedded database's file name inside the data directory.
+const dbFile = "vessel.db"
 
 // Config is the vessel service's configuration.
 type Config struct {
@@ -27,10 +34,10 @@ type Config struct {
 	VesselsFile string
 	// Fleet is the fleet to seed: read from VesselsFile, or built in.
 	Fleet []vessel.Vessel
-	// DataDir and MongoURI are read but not used yet: the store is in
-	// memory. They are logged at start so that an operator who set them
-	// is not surprised.
-	DataDir  string
+	// DataDir is the embedded database's directory.
+	DataDir string
+	// MongoURI is read but not used yet; it is logged at start so that an
+	// operator who set it is not surprised.
 	MongoURI string
 }
 
@@ -46,6 +53,9 @@ func loadConfig(getenv func(string) string) (Config, error) {
 		VesselsFile: getenv(EnvVesselsFile),
 		DataDir:     getenv(EnvDataDir),
 		MongoURI:    getenv(EnvMongoURI),
+	}
+	if cfg.DataDir == "" {
+		cfg.DataDir = DefaultDataDir
 	}
 	if cfg.VesselsFile == "" {
 		cfg.Fleet = fleet.Default()

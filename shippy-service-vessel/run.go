@@ -4,13 +4,15 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 
 	"github.com/google/uuid"
 
 	"github.com/shippy-suite/shippy/platform"
 	vesselpb "github.com/shippy-suite/shippy/proto/vessel"
 	"github.com/shippy-suite/shippy/shippy-service-vessel/handler"
-	"github.com/shippy-suite/shippy/shippy-service-vessel/store/memory"
+	"github.com/shippy-suite/shippy/shippy-service-vessel/store/bolt"
 	"github.com/shippy-suite/shippy/shippy-service-vessel/vessel"
 )
 
@@ -21,7 +23,7 @@ func writeUsage(w io.Writer) {
 		"The vessel service takes no arguments; it is configured from the environment:\n")
 	for _, v := range []struct{ name, help string }{
 		{EnvVesselsFile, "JSON fleet seeded at start (default: the built-in fleet)"},
-		{EnvDataDir, "on-disk storage (reserved: vessels are kept in memory for now)"},
+		{EnvDataDir, "directory of the embedded database (default " + DefaultDataDir + ")"},
 		{EnvMongoURI, "MongoDB storage (reserved)"},
 		{platform.EnvRegistry, "mdns (default) or consul"},
 		{platform.EnvRegistryAddress, "registry addresses, comma-separated"},
@@ -37,7 +39,7 @@ func writeUsage(w io.Writer) {
 // the fleet, logs JSON lines to stdout, and serves until ctx is done. It
 // returns nil on a clean stop. Bad arguments or configuration stop it before
 // anything is started.
-func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) (err error) {
 	if len(args) > 0 {
 		writeUsage(stderr)
 		return fmt.Errorf("unexpected argument %q", args[0])
@@ -47,12 +49,26 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return fmt.Errorf("config: %w", err)
 	}
 	logger := platform.NewLogger(stdout, cfg.Platform.LogLevel)
-	if cfg.DataDir != "" || cfg.MongoURI != "" {
-		logger.Warn("storage settings are not used yet; vessels and bookings are kept in memory and lost on exit",
-			"data_dir_set", cfg.DataDir != "", "mongo_uri_set", cfg.MongoURI != "")
+	if cfg.MongoURI != "" {
+		logger.Warn("MONGO_URI is not used yet; vessels and bookings are kept in the embedded database",
+			"data_dir", cfg.DataDir)
 	}
 
-	vessels, err := vessel.NewService(memory.New(), uuid.NewString)
+	if err := os.MkdirAll(cfg.DataDir, 0o755); err != nil {
+		return fmt.Errorf("%s: %w", EnvDataDir, err)
+	}
+	store, err := bolt.Open(filepath.Join(cfg.DataDir, dbFile))
+	if err != nil {
+		return fmt.Errorf("open store: %w", err)
+	}
+	// Closed after Run has drained the calls in flight.
+	defer func() {
+		if cerr := store.Close(); cerr != nil && err == nil {
+			err = fmt.Errorf("close store: %w", cerr)
+		}
+	}()
+
+	vessels, err := vessel.NewService(store, uuid.NewString)
 	if err != nil {
 		return err
 	}

@@ -39,11 +39,12 @@ func TestLoadConfig(t *testing.T) {
 		wantFleet   []vessel.Vessel
 		wantDataDir string
 	}{
-		{name: "defaults", wantFleet: fleet.Default()},
+		{name: "defaults", wantFleet: fleet.Default(), wantDataDir: DefaultDataDir},
 		{
-			name:      "fleet file",
-			vars:      map[string]string{EnvVesselsFile: fleetFile},
-			wantFleet: []vessel.Vessel{{ID: "v1", Name: "n", Capacity: 5, MaxWeight: 50, Available: true}},
+			name:        "fleet file",
+			vars:        map[string]string{EnvVesselsFile: fleetFile},
+			wantFleet:   []vessel.Vessel{{ID: "v1", Name: "n", Capacity: 5, MaxWeight: 50, Available: true}},
+			wantDataDir: DefaultDataDir,
 		},
 		{
 			name:        "data dir read",
