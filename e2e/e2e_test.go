@@ -501,6 +501,12 @@ func TestConcurrentCreates(t *testing.T) {
 			perVessel[c.VesselID]++
 		case r.code == exitNoRoom:
 			wantFailure(t, r, exitNoRoom, "no vessel has room")
+		case r.code == exitUnreachable && strings.Contains(r.stderr, "no instance is registered"):
+			// Seen in about 1 run in 4 on 2 cores, and never with the
+			// CLI built on a registry with a 1 s mDNS window.
+			t.Errorf("client %d: the CLI found no consignment service while it was running, under load: "+
+				"its one mDNS lookup gives up after go-micro's default 100 ms window "+
+				"(platform.NewRegistry sets no registry.Timeout) and is not retried: %v", i, r)
 		default:
 			t.Errorf("client %d: want exit 0 or 4, got %v", i, r)
 		}

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -49,15 +50,25 @@ func ownedEnv(key string) bool {
 // programEnv is the test process's environment without the variables the
 // programs read, plus kv ("KEY=value" each): every test traffic stays on
 // 127.0.0.1, discovery is mDNS.
+//
+// The programs are built with -race, whose runtime sleeps 1 s before every
+// exit (GORACE atexit_sleep_ms) so that late reports still print; that
+// second would be most of each CLI run, so it is turned off. A race is
+// still reported when it happens, and fails the run with exit code 66.
 func programEnv(kv ...string) []string {
 	var env []string
+	gorace := "atexit_sleep_ms=0"
 	for _, e := range os.Environ() {
-		key, _, _ := strings.Cut(e, "=")
-		if !ownedEnv(key) {
+		key, value, _ := strings.Cut(e, "=")
+		switch {
+		case key == "GORACE":
+			gorace = value + " " + gorace
+		case !ownedEnv(key):
 			env = append(env, e)
 		}
 	}
 	env = append(env,
+		"GORACE="+gorace,
 		platform.EnvRegistry+"="+platform.RegistryMDNS,
 		platform.EnvServerAddress+"=127.0.0.1:0",
 	)
@@ -198,11 +209,8 @@ func startedAddress(logs string) (string, bool) {
 // count, so this also waits out a restart.
 func (s *service) waitDiscoverable(t *testing.T, deadline time.Time) {
 	t.Helper()
-	_, port, ok := strings.Cut(s.address, ":")
-	for ok && strings.Contains(port, ":") { // an IPv6 host
-		_, port, ok = strings.Cut(port, ":")
-	}
-	if !ok || port == "" || port == "0" {
+	_, port, err := net.SplitHostPort(s.address)
+	if err != nil || port == "" || port == "0" {
 		t.Fatalf("%s logged \"service started\" with address %q, want host:port", s.prog, s.address)
 	}
 	cfg, err := platform.LoadConfig(lookupEnv(s.env))
@@ -229,7 +237,7 @@ func (s *service) waitDiscoverable(t *testing.T, deadline time.Time) {
 			t.Fatalf("%s exited before it was discoverable: %s", s.prog, s.cmd.ProcessState)
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("%s (listening on %s) is not in the registry as %s within %s; last lookup: nodes %v, err %v",
+			t.Fatalf("%s (listening on %s) is not in the registry as %s within %s; last lookup: nodes %v, error %v",
 				s.prog, s.address, s.name, startTimeout, nodes, err)
 		}
 		time.Sleep(50 * time.Millisecond)
