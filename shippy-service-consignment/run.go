@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/google/uuid"
@@ -13,14 +15,14 @@ import (
 	vesselpb "github.com/shippy-suite/shippy/proto/vessel"
 	"github.com/shippy-suite/shippy/shippy-service-consignment/consignment"
 	"github.com/shippy-suite/shippy/shippy-service-consignment/handler"
-	"github.com/shippy-suite/shippy/shippy-service-consignment/store/memory"
+	"github.com/shippy-suite/shippy/shippy-service-consignment/store/bolt"
 	"github.com/shippy-suite/shippy/shippy-service-consignment/vesselclient"
 )
 
 // Environment variables of the consignment service, besides the platform's.
 const (
-	// EnvDataDir is the directory for on-disk storage (reserved: consignments
-	// are kept in memory for now).
+	// EnvDataDir is the directory of the embedded database; it is created
+	// at start when missing.
 	EnvDataDir = "DATA_DIR"
 	// EnvMongoURI is the MongoDB connection string (reserved).
 	EnvMongoURI = "MONGO_URI"
@@ -29,13 +31,20 @@ const (
 	EnvVesselTimeout = "VESSEL_TIMEOUT"
 )
 
+// DefaultDataDir is the embedded database's directory when DATA_DIR is
+// unset, relative to the working directory.
+const DefaultDataDir = "data"
+
+// dbFile is the embedded database's file name inside the data directory.
+const dbFile = "consignment.db"
+
 // Config is the consignment service's configuration.
 type Config struct {
 	Platform platform.Config
-	// DataDir and MongoURI are read but not used yet: the store is in
-	// memory. They are logged at start so that an operator who set them
-	// is not surprised.
-	DataDir  string
+	// DataDir is the embedded database's directory.
+	DataDir string
+	// MongoURI is read but not used yet; it is logged at start so that an
+	// operator who set it is not surprised.
 	MongoURI string
 	// VesselTimeout bounds each Book or Release call to the vessel service.
 	VesselTimeout time.Duration
@@ -53,6 +62,9 @@ func loadConfig(getenv func(string) string) (Config, error) {
 		DataDir:       getenv(EnvDataDir),
 		MongoURI:      getenv(EnvMongoURI),
 		VesselTimeout: vesselclient.DefaultTimeout,
+	}
+	if cfg.DataDir == "" {
+		cfg.DataDir = DefaultDataDir
 	}
 	if v := getenv(EnvVesselTimeout); v != "" {
 		d, err := time.ParseDuration(v)
@@ -78,7 +90,7 @@ func (c Config) Validate() error {
 // run is the consignment service: it reads its configuration from getenv,
 // logs JSON lines to stdout, and serves until ctx is done. It returns nil on
 // a clean stop. It takes no arguments.
-func run(ctx context.Context, args []string, getenv func(string) string, stdout, _ io.Writer) error {
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, _ io.Writer) (err error) {
 	if len(args) > 0 {
 		return fmt.Errorf("unexpected argument %q: the service is configured from the environment", args[0])
 	}
@@ -87,10 +99,24 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return fmt.Errorf("config: %w", err)
 	}
 	logger := platform.NewLogger(stdout, cfg.Platform.LogLevel)
-	if cfg.DataDir != "" || cfg.MongoURI != "" {
-		logger.Warn("storage settings are not used yet; consignments are kept in memory and lost on exit",
-			"data_dir_set", cfg.DataDir != "", "mongo_uri_set", cfg.MongoURI != "")
+	if cfg.MongoURI != "" {
+		logger.Warn("MONGO_URI is not used yet; consignments are kept in the embedded database",
+			"data_dir", cfg.DataDir)
 	}
+
+	if err := os.MkdirAll(cfg.DataDir, 0o755); err != nil {
+		return fmt.Errorf("%s: %w", EnvDataDir, err)
+	}
+	store, err := bolt.Open(filepath.Join(cfg.DataDir, dbFile))
+	if err != nil {
+		return fmt.Errorf("open store: %w", err)
+	}
+	// Closed after Run has drained the calls in flight.
+	defer func() {
+		if cerr := store.Close(); cerr != nil && err == nil {
+			err = fmt.Errorf("close store: %w", cerr)
+		}
+	}()
 
 	svc, err := platform.NewService(ctx, consignmentpb.ServiceName, cfg.Platform, logger)
 	if err != nil {
@@ -100,7 +126,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if err != nil {
 		return err
 	}
-	consignments, err := consignment.NewService(memory.New(), booker, uuid.NewString, logger)
+	consignments, err := consignment.NewService(store, booker, uuid.NewString, logger)
 	if err != nil {
 		return err
 	}

@@ -24,8 +24,8 @@ func TestLoadConfig(t *testing.T) {
 		wantDataDir       string
 		wantErr           string // a substring; empty means no error
 	}{
-		{name: "defaults", wantVesselTimeout: 5 * time.Second},
-		{name: "vessel timeout", vars: map[string]string{EnvVesselTimeout: "250ms"}, wantVesselTimeout: 250 * time.Millisecond},
+		{name: "defaults", wantVesselTimeout: 5 * time.Second, wantDataDir: DefaultDataDir},
+		{name: "vessel timeout", vars: map[string]string{EnvVesselTimeout: "250ms"}, wantVesselTimeout: 250 * time.Millisecond, wantDataDir: DefaultDataDir},
 		{name: "data dir read", vars: map[string]string{EnvDataDir: "/var/lib/shippy"}, wantVesselTimeout: 5 * time.Second, wantDataDir: "/var/lib/shippy"},
 		{name: "vessel timeout not a duration", vars: map[string]string{EnvVesselTimeout: "5"}, wantErr: EnvVesselTimeout + `: "5" is not a duration`},
 		{name: "vessel timeout zero", vars: map[string]string{EnvVesselTimeout: "0s"}, wantErr: EnvVesselTimeout + ": must be positive"},
