@@ -42,22 +42,28 @@ func TestCLIWithoutService(t *testing.T) {
 	tests := []struct {
 		name string
 		args []string
+		env  []string
 		code int
 		want []string
 	}{
-		{"default command", nil, exitUnreachable, unreachable},
-		{"create", []string{"create", "consignment.json"}, exitUnreachable, unreachable},
-		{"json create", []string{"--json", "create"}, exitUnreachable, unreachable},
-		{"list", []string{"list"}, exitUnreachable, unreachable},
-		{"json list", []string{"list", "--json"}, exitUnreachable, unreachable},
-		{"unknown flag", []string{"--colour", "list"}, exitUsage, []string{"colour"}},
-		{"list with an argument", []string{"list", "consignment.json"}, exitUsage, []string{"list"}},
-		{"two files", []string{"create", "a.json", "b.json"}, exitUsage, []string{"b.json"}},
+		{"default command", nil, nil, exitUnreachable, unreachable},
+		{"create", []string{"create", "consignment.json"}, nil, exitUnreachable, unreachable},
+		{"json create", []string{"--json", "create"}, nil, exitUnreachable, unreachable},
+		{"list", []string{"list"}, nil, exitUnreachable, unreachable},
+		{"json list", []string{"list", "--json"}, nil, exitUnreachable, unreachable},
+		{"registry not running", []string{"list"},
+			[]string{platform.EnvRegistry + "=" + platform.RegistryConsul, platform.EnvRegistryAddress + "=127.0.0.1:1"},
+			exitUnreachable, unreachable},
+		{"unknown registry", []string{"list"}, []string{platform.EnvRegistry + "=zookeeper"},
+			exitUsage, []string{platform.EnvRegistry, "zookeeper"}},
+		{"unknown flag", []string{"--colour", "list"}, nil, exitUsage, []string{"colour"}},
+		{"list with an argument", []string{"list", "consignment.json"}, nil, exitUsage, []string{"list"}},
+		{"two files", []string{"create", "a.json", "b.json"}, nil, exitUsage, []string{"b.json"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			wantFailure(t, runCLI(t, dir, tt.args...), tt.code, tt.want...)
+			wantFailure(t, runCLI(t, dir, tt.env, tt.args...), tt.code, tt.want...)
 		})
 	}
 }
@@ -374,7 +380,7 @@ func testBadInput(t *testing.T, dir string) {
 			if tt.reason != "" {
 				want = append(want, tt.reason)
 			}
-			wantFailure(t, runCLI(t, dir, args...), exitBadInput, want...)
+			wantFailure(t, runCLI(t, dir, nil, args...), exitBadInput, want...)
 		})
 	}
 }

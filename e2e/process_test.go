@@ -341,7 +341,7 @@ func (st *stack) restartConsignment(t *testing.T) {
 // cli runs the CLI in the stack's directory.
 func (st *stack) cli(t *testing.T, args ...string) cliResult {
 	t.Helper()
-	return runCLI(t, st.dir, args...)
+	return runCLI(t, st.dir, nil, args...)
 }
 
 // cliResult is what one run of the CLI (or of another program that is
@@ -358,11 +358,12 @@ func (r cliResult) String() string {
 		r.prog, strings.Join(r.args, " "), r.code, r.stdout, r.stderr)
 }
 
-// runCLI runs the CLI with args in dir and fails t when it cannot be run or
-// does not finish within cliTimeout.
-func runCLI(t *testing.T, dir string, args ...string) cliResult {
+// runCLI runs the CLI with args in dir, with env ("KEY=value" each) added to
+// programEnv's, and fails t when it cannot be run or does not finish within
+// cliTimeout.
+func runCLI(t *testing.T, dir string, env []string, args ...string) cliResult {
 	t.Helper()
-	r, err := execCLI(binary(t, progCLI), dir, args...)
+	r, err := execProgram(binary(t, progCLI), dir, programEnv(env...), cliTimeout, args...)
 	if err != nil {
 		t.Fatal(err)
 	}
