@@ -121,6 +121,8 @@ type service struct {
 	// address is the address the service listens on, from its "service
 	// started" log line.
 	address string
+	// stopped is set once stop was called.
+	stopped bool
 }
 
 // startService starts the program prog, which registers as name, with env,
@@ -248,6 +250,7 @@ func (s *service) waitDiscoverable(t *testing.T, deadline time.Time) {
 // shutdownTimeout+stopGrace.
 func (s *service) stop(t *testing.T) {
 	t.Helper()
+	s.stopped = true
 	if s.hasExited() {
 		t.Errorf("%s had exited before it was stopped: %s", s.prog, s.cmd.ProcessState)
 		return
@@ -290,7 +293,7 @@ type stack struct {
 // startStack starts both services and waits until both are discoverable.
 // fleet is the JSON of VESSELS_FILE, or empty for the built-in fleet. Each
 // service gets its own DATA_DIR. When t ends, both services are stopped
-// with SIGTERM and must exit 0.
+// with SIGTERM and must exit 0; one that exited by itself fails t.
 //
 // The services of one mDNS namespace are shared by every test in it, so
 // stacks must not overlap: tests that start one do not run in parallel.
@@ -317,7 +320,7 @@ func startStack(t *testing.T, fleet string) *stack {
 	st.consignment = startService(t, t, progConsignment, consignmentpb.ServiceName, consignmentEnv)
 	t.Cleanup(func() {
 		for _, s := range []*service{st.consignment, st.vessel} {
-			if !s.hasExited() {
+			if !s.stopped {
 				s.stop(t)
 			}
 		}
