@@ -127,10 +127,10 @@ type service struct {
 
 // startService starts the program prog, which registers as name, with env,
 // and returns once the registry lists the new instance. It fails t when the
-// service exits or is not discoverable within startTimeout. A service still
-// running when owner ends (t, or the test t is a subtest of, for a service
-// that outlives t) is killed; when owner failed, the service's output is
-// logged.
+// service exits or is not discoverable within startTimeout. A service not
+// stopped when owner ends (t, or the test t is a subtest of, for a service
+// that outlives t) is stopped then, and must exit 0 as stop says; when owner
+// failed, the service's output is logged.
 func startService(t *testing.T, owner testing.TB, prog, name string, env []string) *service {
 	t.Helper()
 	s := &service{prog: prog, name: name, env: env, exited: make(chan struct{})}
@@ -145,9 +145,8 @@ func startService(t *testing.T, owner testing.TB, prog, name string, env []strin
 		close(s.exited)
 	}()
 	owner.Cleanup(func() {
-		if !s.hasExited() {
-			s.cmd.Process.Kill()
-			<-s.exited
+		if !s.stopped {
+			s.stop(owner)
 		}
 		if owner.Failed() {
 			owner.Logf("%s (pid %d, %s) stdout:\n%s\nstderr:\n%s",
@@ -247,8 +246,9 @@ func (s *service) waitDiscoverable(t *testing.T, deadline time.Time) {
 }
 
 // stop sends SIGTERM and fails t unless the service exits 0 within
-// shutdownTimeout+stopGrace.
-func (s *service) stop(t *testing.T) {
+// shutdownTimeout+stopGrace; it kills a service that does not exit. A
+// service that had exited by itself fails t too.
+func (s *service) stop(t testing.TB) {
 	t.Helper()
 	s.stopped = true
 	if s.hasExited() {
@@ -292,8 +292,9 @@ type stack struct {
 
 // startStack starts both services and waits until both are discoverable.
 // fleet is the JSON of VESSELS_FILE, or empty for the built-in fleet. Each
-// service gets its own DATA_DIR. When t ends, both services are stopped
-// with SIGTERM and must exit 0; one that exited by itself fails t.
+// service gets its own DATA_DIR. When t ends, the services still running
+// are stopped with SIGTERM (the consignment service first) and must exit 0;
+// one that exited by itself fails t.
 //
 // The services of one mDNS namespace are shared by every test in it, so
 // stacks must not overlap: tests that start one do not run in parallel.
@@ -318,13 +319,6 @@ func startStack(t *testing.T, fleet string) *stack {
 
 	st.vessel = startService(t, t, progVessel, vesselpb.ServiceName, vesselEnv)
 	st.consignment = startService(t, t, progConsignment, consignmentpb.ServiceName, consignmentEnv)
-	t.Cleanup(func() {
-		for _, s := range []*service{st.consignment, st.vessel} {
-			if !s.stopped {
-				s.stop(t)
-			}
-		}
-	})
 	return st
 }
 
