@@ -8,9 +8,12 @@ PROGRAMS := shippy-service-vessel shippy-service-consignment shippy-cli-consignm
 PKGS     := $(foreach m,$(MODULES),./$(m)/...)
 FUZZTIME ?= 3s
 
+# Each area of the project keeps its targets in mk/<area>.mk.
+include $(wildcard mk/*.mk)
+
 .PHONY: help
 help: ## List the targets
-	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+	@awk 'BEGIN {FS = ":.*## "} /^[a-z0-9-]+:.*## / {printf "  %-14s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
 .PHONY: build
 build: ## Build static binaries into bin/
