@@ -3,7 +3,7 @@ SHELL := bash
 .SHELLFLAGS := -eu -o pipefail -c
 .DEFAULT_GOAL := help
 
-MODULES  := platform proto shippy-service-vessel shippy-service-consignment shippy-cli-consignment e2e tools
+MODULES  := platform proto shippy-service-vessel shippy-service-consignment shippy-cli-consignment e2e bench tools
 PROGRAMS := shippy-service-vessel shippy-service-consignment shippy-cli-consignment
 PKGS     := $(foreach m,$(MODULES),./$(m)/...)
 FUZZTIME ?= 3s
