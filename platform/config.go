@@ -7,6 +7,7 @@ package platform
 import (
 	"fmt"
 	"log/slog"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -14,11 +15,19 @@ import (
 // Environment variables read by LoadConfig. The MICRO_* names are go-micro's
 // own, so a go-micro user's habits carry over.
 const (
-	EnvRegistry        = "MICRO_REGISTRY"
-	EnvRegistryAddress = "MICRO_REGISTRY_ADDRESS"
-	EnvServerAddress   = "MICRO_SERVER_ADDRESS"
-	EnvShutdownTimeout = "SHUTDOWN_TIMEOUT"
-	EnvLogLevel        = "LOG_LEVEL"
+	EnvRegistry         = "MICRO_REGISTRY"
+	EnvRegistryAddress  = "MICRO_REGISTRY_ADDRESS"
+	EnvServerAddress    = "MICRO_SERVER_ADDRESS"
+	EnvRegisterTTL      = "MICRO_REGISTER_TTL"
+	EnvRegisterInterval = "MICRO_REGISTER_INTERVAL"
+	EnvShutdownTimeout  = "SHUTDOWN_TIMEOUT"
+	EnvLogLevel         = "LOG_LEVEL"
+)
+
+// Registration timing defaults. See Config.RegisterTTL.
+const (
+	DefaultRegisterTTL      = 30 * time.Second
+	DefaultRegisterInterval = 10 * time.Second
 )
 
 // Registries that NewRegistry knows.
@@ -38,6 +47,15 @@ type Config struct {
 	// ServerAddress is the address a service listens on; the default ":0"
 	// takes any free port.
 	ServerAddress string
+	// RegisterTTL is how long the registry keeps an instance that stops
+	// renewing its registration: one killed without deregistering leaves
+	// discovery within it, where the registry honours TTLs (Consul does;
+	// mDNS announces a goodbye only on a clean stop).
+	RegisterTTL time.Duration
+	// RegisterInterval is how often an instance renews its registration,
+	// and so registers again after the registry lost it (a restarted
+	// Consul agent). It must be shorter than RegisterTTL.
+	RegisterInterval time.Duration
 	// ShutdownTimeout bounds how long a stopping service waits for its
 	// in-flight calls.
 	ShutdownTimeout time.Duration
@@ -49,10 +67,12 @@ type Config struct {
 // Errors name the variable at fault.
 func LoadConfig(getenv func(string) string) (Config, error) {
 	cfg := Config{
-		Registry:        RegistryMDNS,
-		ServerAddress:   ":0",
-		ShutdownTimeout: 15 * time.Second,
-		LogLevel:        slog.LevelInfo,
+		Registry:         RegistryMDNS,
+		ServerAddress:    ":0",
+		RegisterTTL:      DefaultRegisterTTL,
+		RegisterInterval: DefaultRegisterInterval,
+		ShutdownTimeout:  15 * time.Second,
+		LogLevel:         slog.LevelInfo,
 	}
 	if v := getenv(EnvRegistry); v != "" {
 		cfg.Registry = v
@@ -65,12 +85,20 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 	if v := getenv(EnvServerAddress); v != "" {
 		cfg.ServerAddress = v
 	}
-	if v := getenv(EnvShutdownTimeout); v != "" {
-		d, err := time.ParseDuration(v)
-		if err != nil {
-			return Config{}, fmt.Errorf("%s: %q is not a duration (for example 15s)", EnvShutdownTimeout, v)
+	for _, d := range []struct {
+		name string
+		dst  *time.Duration
+	}{
+		{EnvRegisterTTL, &cfg.RegisterTTL},
+		{EnvRegisterInterval, &cfg.RegisterInterval},
+		{EnvShutdownTimeout, &cfg.ShutdownTimeout},
+	} {
+		if v := getenv(d.name); v != "" {
+			var err error
+			if *d.dst, err = parseDuration(v); err != nil {
+				return Config{}, fmt.Errorf("%s: %w", d.name, err)
+			}
 		}
-		cfg.ShutdownTimeout = d
 	}
 	if v := getenv(EnvLogLevel); v != "" {
 		if err := cfg.LogLevel.UnmarshalText([]byte(v)); err != nil {
@@ -87,8 +115,34 @@ func (c Config) Validate() error {
 	default:
 		return fmt.Errorf("%s: %q is not supported (want %s or %s)", EnvRegistry, c.Registry, RegistryMDNS, RegistryConsul)
 	}
-	if c.ShutdownTimeout <= 0 {
-		return fmt.Errorf("%s: must be positive, got %s", EnvShutdownTimeout, c.ShutdownTimeout)
+	for _, d := range []struct {
+		name string
+		v    time.Duration
+	}{
+		{EnvRegisterTTL, c.RegisterTTL},
+		{EnvRegisterInterval, c.RegisterInterval},
+		{EnvShutdownTimeout, c.ShutdownTimeout},
+	} {
+		if d.v <= 0 {
+			return fmt.Errorf("%s: must be positive, got %s", d.name, d.v)
+		}
+	}
+	if c.RegisterInterval >= c.RegisterTTL {
+		return fmt.Errorf("%s: must be shorter than %s (%s), got %s",
+			EnvRegisterInterval, EnvRegisterTTL, c.RegisterTTL, c.RegisterInterval)
 	}
 	return nil
+}
+
+// parseDuration reads a Go duration ("15s", "1m30s") or a whole number of
+// seconds, the form go-micro itself reads MICRO_REGISTER_TTL in ("30").
+func parseDuration(v string) (time.Duration, error) {
+	if n, err := strconv.ParseInt(v, 10, 32); err == nil {
+		return time.Duration(n) * time.Second, nil
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil {
+		return 0, fmt.Errorf("%q is not a duration (for example 15s, or 15 for seconds)", v)
+	}
+	return d, nil
 }

@@ -72,18 +72,22 @@ func (d *drainer) check(context.Context) error {
 	return nil
 }
 
-// drain stops new calls and waits until the in-flight ones finish or timeout
-// passes. It reports how many calls were still running when it gave up.
-func (d *drainer) drain(timeout time.Duration) (unfinished int) {
+// begin stops new calls; wait then waits for the ones in flight. Calling it
+// again is harmless.
+func (d *drainer) begin() {
 	d.mu.Lock()
+	defer d.mu.Unlock()
 	if !d.draining {
 		d.draining = true
 		if d.inflight == 0 {
 			close(d.idle)
 		}
 	}
-	d.mu.Unlock()
+}
 
+// wait waits, after begin, until the in-flight calls finish or timeout
+// passes. It reports how many calls were still running when it gave up.
+func (d *drainer) wait(timeout time.Duration) (unfinished int) {
 	timer := time.NewTimer(timeout)
 	defer timer.Stop()
 	select {

@@ -28,7 +28,10 @@ func TestDrainerWaitsForInflightCalls(t *testing.T) {
 	<-started
 
 	drained := make(chan int)
-	go func() { drained <- d.drain(5 * time.Second) }()
+	go func() {
+		d.begin()
+		drained <- d.wait(5 * time.Second)
+	}()
 
 	// While draining: new calls are refused with 503, and the register
 	// check fails so the node is not registered again.
@@ -39,13 +42,13 @@ func TestDrainerWaitsForInflightCalls(t *testing.T) {
 	}
 	select {
 	case n := <-drained:
-		t.Fatalf("drain returned %d before the in-flight call finished", n)
+		t.Fatalf("wait returned %d before the in-flight call finished", n)
 	case <-time.After(50 * time.Millisecond):
 	}
 
 	close(release)
 	if n := <-drained; n != 0 {
-		t.Errorf("drain() = %d unfinished, want 0", n)
+		t.Errorf("wait() = %d unfinished, want 0", n)
 	}
 	wg.Wait()
 	if callErr != nil {
@@ -65,19 +68,20 @@ func TestDrainerGivesUpAfterTimeout(t *testing.T) {
 		return nil
 	})(context.Background(), nil, nil)
 	<-started
-	if n := d.drain(20 * time.Millisecond); n != 1 {
-		t.Errorf("drain() = %d unfinished, want 1", n)
+	d.begin()
+	if n := d.wait(20 * time.Millisecond); n != 1 {
+		t.Errorf("wait() = %d unfinished, want 1", n)
 	}
 }
 
 func TestDrainerIdle(t *testing.T) {
 	t.Parallel()
 	d := newDrainer("test")
-	if n := d.drain(time.Second); n != 0 {
-		t.Errorf("drain() = %d, want 0", n)
-	}
-	if n := d.drain(time.Second); n != 0 { // twice is harmless
-		t.Errorf("second drain() = %d, want 0", n)
+	for i := range 2 { // twice is harmless
+		d.begin()
+		if n := d.wait(time.Second); n != 0 {
+			t.Errorf("wait() #%d = %d, want 0", i+1, n)
+		}
 	}
 }
 

@@ -2,20 +2,61 @@ package platform
 
 import (
 	"fmt"
+	"time"
 
 	"go-micro.dev/v5/registry"
 	"go-micro.dev/v5/registry/consul"
 )
 
+// MDNSTimeout is how long an mDNS lookup listens for answers. Every uncached
+// lookup waits all of it. go-micro's 100 ms was seen to miss a running
+// service under load on 2 cores.
+const MDNSTimeout = 300 * time.Millisecond
+
 // NewRegistry returns the go-micro registry cfg names.
+//
+// With Consul, services register with a TTL check (cfg.RegisterTTL) that
+// they renew every cfg.RegisterInterval, registering again when the agent no
+// longer knows them (it restarted). An instance that stops renewing is left
+// out of GetService once its check turns critical, within the TTL; Consul
+// itself removes it a minute later.
 func NewRegistry(cfg Config) (registry.Registry, error) {
 	opts := []registry.Option{registry.Addrs(cfg.RegistryAddresses...)}
 	switch cfg.Registry {
 	case RegistryMDNS:
-		return registry.NewMDNSRegistry(opts...), nil
+		return registry.NewMDNSRegistry(append(opts, registry.Timeout(MDNSTimeout))...), nil
 	case RegistryConsul:
-		return consul.NewConsulRegistry(opts...), nil
+		// No registry.Timeout: it would cut Consul's blocking queries,
+		// which the client's watch holds open for minutes.
+		return nodesOnly{consul.NewConsulRegistry(opts...)}, nil
 	default:
 		return nil, fmt.Errorf("%s: %q is not supported (want %s or %s)", EnvRegistry, cfg.Registry, RegistryMDNS, RegistryConsul)
 	}
+}
+
+// nodesOnly is a registry whose GetService leaves out the versions of a
+// service that have no node, and reports registry.ErrNotFound when none
+// remain, as the mDNS registry does. go-micro's Consul registry returns a
+// service without nodes when every instance's check is critical, and
+// nothing at all for an unknown name; the go-micro client would then report
+// "none available" rather than the "not found" callers look for.
+type nodesOnly struct {
+	registry.Registry
+}
+
+func (r nodesOnly) GetService(name string, opts ...registry.GetOption) ([]*registry.Service, error) {
+	services, err := r.Registry.GetService(name, opts...)
+	if err != nil {
+		return nil, err
+	}
+	var found []*registry.Service
+	for _, s := range services {
+		if len(s.Nodes) > 0 {
+			found = append(found, s)
+		}
+	}
+	if len(found) == 0 {
+		return nil, registry.ErrNotFound
+	}
+	return found, nil
 }

@@ -13,38 +13,41 @@ import (
 	"go-micro.dev/v5/server"
 	grpcserver "go-micro.dev/v5/server/grpc"
 	"go-micro.dev/v5/store"
-)
-
-// Registration timing. An instance that dies without deregistering leaves
-// the registry within RegisterTTL where the registry honours TTLs (Consul).
-const (
-	RegisterTTL      = 30 * time.Second
-	RegisterInterval = 10 * time.Second
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/health"
+	healthpb "google.golang.org/grpc/health/grpc_health_v1"
+	"google.golang.org/grpc/reflection"
 )
 
 // stopHookTimeout bounds each OnStop hook.
 const stopHookTimeout = 10 * time.Second
 
 // Service is one go-micro service on the gRPC server and client, with a
-// shutdown that deregisters first, then finishes in-flight calls.
+// shutdown that deregisters first, then finishes in-flight calls. Its gRPC
+// port also serves the standard health service (grpc.health.v1) and server
+// reflection, so grpc_health_probe, Kubernetes and Consul gRPC checks and
+// grpcurl work on it unchanged.
 type Service struct {
 	name   string
 	cfg    Config
 	logger *slog.Logger
 	micro  micro.Service
+	server server.Server // micro's server, recording handlers for reflection
 	drain  *drainer
 	hooks  []func(context.Context) error
+
+	std           *stdServices
+	health        *health.Server
+	checks        []func(context.Context) error
+	checkInterval time.Duration
+	checkTimeout  time.Duration
+	unhealthy     bool   // the last round of checks failed
+	stopChecks    func() // set by startHealth
 }
 
 // NewService builds the service name on cfg's registry. It runs until ctx is
 // done (see Run). Register handlers on Server() before calling Run.
 func NewService(ctx context.Context, name string, cfg Config, logger *slog.Logger) (*Service, error) {
-	if name == "" {
-		return nil, errors.New("new service: empty name")
-	}
-	if logger == nil {
-		return nil, errors.New("new service: nil logger")
-	}
 	if err := cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("new service: %w", err)
 	}
@@ -52,23 +55,46 @@ func NewService(ctx context.Context, name string, cfg Config, logger *slog.Logge
 	if err != nil {
 		return nil, fmt.Errorf("new service: %w", err)
 	}
-	s := &Service{
-		name:   name,
-		cfg:    cfg,
-		logger: logger.With("service", name),
-		drain:  newDrainer(name),
+	return newService(ctx, name, cfg, logger, reg)
+}
+
+// newService is NewService on a registry of the caller's choice.
+func newService(ctx context.Context, name string, cfg Config, logger *slog.Logger, reg registry.Registry) (*Service, error) {
+	if name == "" {
+		return nil, errors.New("new service: empty name")
 	}
+	if logger == nil {
+		return nil, errors.New("new service: nil logger")
+	}
+	s := &Service{
+		name:          name,
+		cfg:           cfg,
+		logger:        logger.With("service", name),
+		drain:         newDrainer(name),
+		std:           newStdServices(),
+		health:        health.NewServer(),
+		checkInterval: DefaultHealthCheckInterval,
+		checkTimeout:  DefaultHealthCheckTimeout,
+	}
+	s.setHealth(false) // until started
+	healthpb.RegisterHealthServer(s.std, s.health)
+	reflection.Register(s.std)
+
 	mlog := newMicroLogger(s.logger)
 	srv := grpcserver.NewServer(
 		server.Name(name),
 		server.Address(cfg.ServerAddress),
 		server.Registry(reg),
-		server.RegisterTTL(RegisterTTL),
-		server.RegisterInterval(RegisterInterval),
+		server.RegisterTTL(cfg.RegisterTTL),
+		server.RegisterInterval(cfg.RegisterInterval),
 		server.RegisterCheck(s.drain.check),
 		server.WrapHandler(s.drain.wrap),
 		server.WithLogger(mlog),
+		// Every gRPC server option goes in this one call: each call
+		// replaces the options of the last.
+		grpcserver.Options(grpc.ChainStreamInterceptor(s.std.intercept)),
 	)
+	s.server = &recordingServer{Server: srv, std: s.std}
 	s.micro = micro.NewService(
 		micro.Server(srv),
 		micro.Client(NewClient(reg, client.WithLogger(mlog))),
@@ -87,7 +113,22 @@ func NewService(ctx context.Context, name string, cfg Config, logger *slog.Logge
 }
 
 // Server is where handlers are registered, before Run.
-func (s *Service) Server() server.Server { return s.micro.Server() }
+func (s *Service) Server() server.Server { return s.server }
+
+// recordingServer is a go-micro server that tells std about each handler, so
+// that reflection lists the services served.
+type recordingServer struct {
+	server.Server
+	std *stdServices
+}
+
+func (r *recordingServer) Handle(h server.Handler) error {
+	if err := r.Server.Handle(h); err != nil {
+		return err
+	}
+	r.std.addMicroHandler(h.Name())
+	return nil
+}
 
 // Client calls other services through the same registry.
 func (s *Service) Client() client.Client { return s.micro.Client() }
@@ -108,9 +149,11 @@ func (s *Service) Run() error {
 }
 
 func (s *Service) started() error {
+	s.startHealth()
 	s.logger.Info("service started",
 		"address", s.Server().Options().Address,
 		"registry", s.cfg.Registry,
+		"grpc_services", s.std.serviceNames(),
 	)
 	return nil
 }
@@ -119,17 +162,27 @@ func (s *Service) started() error {
 // declare.
 type deregisterer interface{ Deregister() error }
 
+// beforeStop runs when the context is done, before go-micro stops its
+// server (which gives calls a hard second at most): health turns
+// NOT_SERVING, new calls are refused and the instance deregisters, the calls
+// in flight finish (at most ShutdownTimeout), and the standard services'
+// streams (health watches) end.
 func (s *Service) beforeStop() error {
 	s.logger.Info("service stopping: deregistering and draining",
 		"shutdown_timeout", s.cfg.ShutdownTimeout.String())
-	if d, ok := s.Server().(deregisterer); ok {
+	s.stopHealth()
+	// Refuse first: the register check then fails, so go-micro's periodic
+	// re-register cannot put the node back after the deregister.
+	s.drain.begin()
+	if d, ok := s.micro.Server().(deregisterer); ok {
 		if err := d.Deregister(); err != nil {
 			s.logger.Warn("deregister failed", "err", err)
 		}
 	}
-	if n := s.drain.drain(s.cfg.ShutdownTimeout); n > 0 {
+	if n := s.drain.wait(s.cfg.ShutdownTimeout); n > 0 {
 		s.logger.Warn("shutdown timeout passed with calls in flight", "calls", n)
 	}
+	s.std.stop()
 	return nil
 }
 

@@ -1,0 +1,18 @@
+# A real Consul agent for the registry tests, built from the Go module proxy. The module in
+# deploy/consul pins it as a tool and is not in go.work, so Consul's dependencies never
+# change the workspace's versions. A cold build takes minutes: it runs only when bin/consul
+# is missing or older than the pin, and the binary stays out of the repository (bin/).
+CONSUL_BIN := bin/consul
+
+.PHONY: consul
+consul: $(CONSUL_BIN) ## Build the pinned Consul agent into bin/consul (once; slow when cold)
+
+$(CONSUL_BIN): deploy/consul/go.mod deploy/consul/go.sum
+	@mkdir -p $(@D)
+	cd deploy/consul && GOWORK=off CGO_ENABLED=0 go build -trimpath -ldflags "-s -w" \
+		-o $(CURDIR)/$@.tmp github.com/hashicorp/consul
+	@mv $@.tmp $@
+	@$@ version | head -1
+
+# The Consul integration tests in platform use bin/consul; make test builds it first.
+test: consul

@@ -1,0 +1,449 @@
+package platform
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"log/slog"
+	"net"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"go-micro.dev/v5/registry"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/credentials/insecure"
+	healthpb "google.golang.org/grpc/health/grpc_health_v1"
+	testpb "google.golang.org/grpc/interop/grpc_testing"
+	reflectionpb "google.golang.org/grpc/reflection/grpc_reflection_v1"
+	"google.golang.org/grpc/status"
+)
+
+// TestService is a go-micro handler for grpc.testing.TestService, a service
+// of grpc-go's interop protos: its name makes go-micro route that service's
+// gRPC paths to it, and reflection describe it.
+type TestService struct {
+	started chan struct{} // if set, UnaryCall sends on it as it begins
+	release chan struct{} // if set, UnaryCall waits for it to close
+}
+
+func (*TestService) EmptyCall(context.Context, *testpb.Empty, *testpb.Empty) error { return nil }
+
+// UnaryCall echoes the request's payload.
+func (h *TestService) UnaryCall(ctx context.Context, req *testpb.SimpleRequest, rsp *testpb.SimpleResponse) error {
+	if h.started != nil {
+		h.started <- struct{}{}
+	}
+	if h.release != nil {
+		select {
+		case <-h.release:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	rsp.Payload = req.GetPayload()
+	return nil
+}
+
+// running is a service started by startService, with a plain grpc-go
+// connection to its port.
+type running struct {
+	*Service
+	addr string
+	conn *grpc.ClientConn
+	logs *syncBuffer
+	stop context.CancelFunc // what SIGTERM does
+	wait func() error       // Run's result, once it returned
+}
+
+// startService runs a service named name with handler h on a memory
+// registry (no mDNS). setup, if given, runs before Run. The service stops
+// when the test ends, if the test did not stop it.
+func startService(t *testing.T, name string, h *TestService, setup func(*Service)) *running {
+	t.Helper()
+	cfg, err := LoadConfig(func(k string) string {
+		return map[string]string{EnvServerAddress: "127.0.0.1:0", EnvShutdownTimeout: "10s"}[k]
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	logs := &syncBuffer{}
+	ctx, stop := context.WithCancel(context.Background())
+	svc, err := newService(ctx, name, cfg, NewLogger(logs, slog.LevelDebug), registry.NewMemoryRegistry())
+	if err != nil {
+		stop()
+		t.Fatal(err)
+	}
+	if err := svc.Server().Handle(svc.Server().NewHandler(h)); err != nil {
+		stop()
+		t.Fatal(err)
+	}
+	if setup != nil {
+		setup(svc)
+	}
+	ran := make(chan error, 1)
+	go func() { ran <- svc.Run() }()
+	r := &running{Service: svc, logs: logs, stop: stop, wait: sync.OnceValue(func() error {
+		select {
+		case err := <-ran:
+			return err
+		case <-time.After(15 * time.Second):
+			return errors.New("Run did not return within 15s")
+		}
+	})}
+	t.Cleanup(func() {
+		stop()
+		if err := r.wait(); err != nil {
+			t.Errorf("Run() = %v, want nil", err)
+		}
+	})
+
+	waitFor(t, func() bool { return strings.Contains(logs.String(), `"msg":"service started"`) })
+	r.addr = svc.Server().Options().Address
+	r.conn, err = grpc.NewClient(r.addr, grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { r.conn.Close() })
+	return r
+}
+
+// health is the service's health as a grpc_health_probe sees it.
+func (r *running) health(t *testing.T, service string) healthpb.HealthCheckResponse_ServingStatus {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	rsp, err := healthpb.NewHealthClient(r.conn).Check(ctx, &healthpb.HealthCheckRequest{Service: service})
+	if err != nil {
+		t.Fatalf("health Check(%q): %v", service, err)
+	}
+	return rsp.GetStatus()
+}
+
+// waitHealth waits until the service reports want, overall and by name.
+func (r *running) waitHealth(t *testing.T, want healthpb.HealthCheckResponse_ServingStatus) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		overall, named := r.health(t, ""), r.health(t, r.name)
+		if overall == want && named == want {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("health: overall %s, %s %s; want %s for both", overall, r.name, named, want)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+func TestStandardServices(t *testing.T) {
+	const name = "shippy.test.standard"
+	r := startService(t, name, &TestService{}, nil)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+
+	t.Run("health", func(t *testing.T) {
+		for _, service := range []string{"", name} {
+			if got := r.health(t, service); got != healthpb.HealthCheckResponse_SERVING {
+				t.Errorf("health Check(%q) = %s, want SERVING", service, got)
+			}
+		}
+		_, err := healthpb.NewHealthClient(r.conn).Check(ctx, &healthpb.HealthCheckRequest{Service: "no.such.Service"})
+		if got := status.Code(err); got != codes.NotFound {
+			t.Errorf("health Check(unknown service) code = %s, want NotFound (err %v)", got, err)
+		}
+	})
+
+	t.Run("reflection lists and describes the services", func(t *testing.T) {
+		stream, err := reflectionpb.NewServerReflectionClient(r.conn).ServerReflectionInfo(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer stream.CloseSend()
+		ask := func(req *reflectionpb.ServerReflectionRequest) *reflectionpb.ServerReflectionResponse {
+			t.Helper()
+			if err := stream.Send(req); err != nil {
+				t.Fatal(err)
+			}
+			rsp, err := stream.Recv()
+			if err != nil {
+				t.Fatal(err)
+			}
+			return rsp
+		}
+
+		rsp := ask(&reflectionpb.ServerReflectionRequest{
+			MessageRequest: &reflectionpb.ServerReflectionRequest_ListServices{},
+		})
+		var got []string
+		for _, s := range rsp.GetListServicesResponse().GetService() {
+			got = append(got, s.GetName())
+		}
+		want := []string{
+			"grpc.health.v1.Health",
+			"grpc.reflection.v1.ServerReflection",
+			"grpc.reflection.v1alpha.ServerReflection",
+			"grpc.testing.TestService", // the go-micro handler
+		}
+		slices.Sort(got)
+		if !slices.Equal(got, want) {
+			t.Errorf("reflection lists %v, want %v", got, want)
+		}
+
+		rsp = ask(&reflectionpb.ServerReflectionRequest{
+			MessageRequest: &reflectionpb.ServerReflectionRequest_FileContainingSymbol{
+				FileContainingSymbol: "grpc.testing.TestService",
+			},
+		})
+		if e := rsp.GetErrorResponse(); e != nil {
+			t.Fatalf("describe grpc.testing.TestService: %s", e.GetErrorMessage())
+		}
+		if n := len(rsp.GetFileDescriptorResponse().GetFileDescriptorProto()); n == 0 {
+			t.Error("describe grpc.testing.TestService: no file descriptors")
+		}
+	})
+
+	t.Run("go-micro handlers answer plain gRPC clients", func(t *testing.T) {
+		rsp, err := testpb.NewTestServiceClient(r.conn).UnaryCall(ctx, &testpb.SimpleRequest{
+			Payload: &testpb.Payload{Body: []byte("hello")},
+		})
+		if err != nil {
+			t.Fatalf("UnaryCall: %v", err)
+		}
+		if got := string(rsp.GetPayload().GetBody()); got != "hello" {
+			t.Errorf("UnaryCall payload = %q, want %q", got, "hello")
+		}
+		_, err = testpb.NewTestServiceClient(r.conn).UnimplementedCall(ctx, &testpb.Empty{})
+		if got := status.Code(err); got != codes.Unimplemented {
+			t.Errorf("UnimplementedCall code = %s, want Unimplemented (err %v)", got, err)
+		}
+	})
+
+	t.Run("go-micro clients", func(t *testing.T) {
+		c := NewClient(r.Registry())
+		req := c.NewRequest(name, "TestService.UnaryCall", &testpb.SimpleRequest{Payload: &testpb.Payload{Body: []byte("hi")}})
+		var rsp testpb.SimpleResponse
+		if err := c.Call(ctx, req, &rsp); err != nil {
+			t.Fatalf("go-micro call: %v", err)
+		}
+		if got := string(rsp.GetPayload().GetBody()); got != "hi" {
+			t.Errorf("go-micro call payload = %q, want %q", got, "hi")
+		}
+	})
+}
+
+// TestHealthWhileDraining stops a service while a call is in flight: health
+// turns NOT_SERVING at once, a Watch stream sees it and then ends, and the
+// call still completes.
+func TestHealthWhileDraining(t *testing.T) {
+	h := &TestService{started: make(chan struct{}), release: make(chan struct{})}
+	r := startService(t, "shippy.test.draining", h, nil)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+
+	watch, err := healthpb.NewHealthClient(r.conn).Watch(ctx, &healthpb.HealthCheckRequest{Service: r.name})
+	if err != nil {
+		t.Fatal(err)
+	}
+	recvStatus := func() (healthpb.HealthCheckResponse_ServingStatus, error) {
+		rsp, err := watch.Recv()
+		return rsp.GetStatus(), err
+	}
+	if got, err := recvStatus(); err != nil || got != healthpb.HealthCheckResponse_SERVING {
+		t.Fatalf("Watch: first status %s (err %v), want SERVING", got, err)
+	}
+
+	inflight := make(chan error, 1)
+	go func() {
+		_, err := testpb.NewTestServiceClient(r.conn).UnaryCall(ctx, &testpb.SimpleRequest{})
+		inflight <- err
+	}()
+	<-h.started
+	r.stop()
+
+	r.waitHealth(t, healthpb.HealthCheckResponse_NOT_SERVING)
+	if got, err := recvStatus(); err != nil || got != healthpb.HealthCheckResponse_NOT_SERVING {
+		t.Errorf("Watch while draining: %s (err %v), want NOT_SERVING", got, err)
+	}
+	select {
+	case err := <-inflight:
+		t.Fatalf("in-flight call ended before it was released: %v", err)
+	case <-time.After(50 * time.Millisecond):
+	}
+
+	close(h.release)
+	if err := <-inflight; err != nil {
+		t.Errorf("in-flight call failed across the drain: %v", err)
+	}
+	// The drain ends the Watch stream itself, well before go-micro's hard
+	// stop a second later would cut the connection.
+	released := time.Now()
+	if _, err := recvStatus(); status.Code(err) != codes.Unavailable {
+		t.Errorf("Watch after the drain: err %v, want the stream ended with Unavailable", err)
+	}
+	if elapsed := time.Since(released); elapsed > 500*time.Millisecond {
+		t.Errorf("Watch ended %s after the in-flight call was released, want at once", elapsed)
+	}
+	if err := r.wait(); err != nil {
+		t.Errorf("Run() = %v, want nil", err)
+	}
+}
+
+// TestHealthFollowsChecks flips a health check between passing, failing and
+// hanging: health follows within a few polls, and each change is logged once.
+func TestHealthFollowsChecks(t *testing.T) {
+	var failing, hanging atomic.Bool
+	failing.Store(true)
+	check := func(ctx context.Context) error {
+		if hanging.Load() {
+			<-ctx.Done()
+			return ctx.Err()
+		}
+		if failing.Load() {
+			return errors.New("store unreachable")
+		}
+		return nil
+	}
+	r := startService(t, "shippy.test.checked", &TestService{}, func(s *Service) {
+		s.checkInterval = 10 * time.Millisecond
+		s.checkTimeout = 50 * time.Millisecond
+		s.CheckHealth(check)
+	})
+
+	const (
+		serving    = healthpb.HealthCheckResponse_SERVING
+		notServing = healthpb.HealthCheckResponse_NOT_SERVING
+	)
+	// The first round runs before the service says it started.
+	for _, service := range []string{"", r.name} {
+		if got := r.health(t, service); got != notServing {
+			t.Errorf("health Check(%q) with a failing check at start = %s, want NOT_SERVING", service, got)
+		}
+	}
+	steps := []struct {
+		failing, hanging bool
+		want             healthpb.HealthCheckResponse_ServingStatus
+	}{
+		{want: serving},
+		{failing: true, want: notServing},
+		{want: serving},
+		{hanging: true, want: notServing},
+		{want: serving},
+	}
+	for _, step := range steps {
+		failing.Store(step.failing)
+		hanging.Store(step.hanging)
+		r.waitHealth(t, step.want)
+	}
+	time.Sleep(50 * time.Millisecond) // a few more polls, which must not log
+
+	logs := r.logs.String()
+	if got := strings.Count(logs, "health check failed"); got != 3 {
+		t.Errorf("logged %d failures, want 3 (one per change):\n%s", got, logs)
+	}
+	if got := strings.Count(logs, "health check passes again"); got != 3 {
+		t.Errorf("logged %d recoveries, want 3 (one per change):\n%s", got, logs)
+	}
+}
+
+func TestHealthcheck(t *testing.T) {
+	var failing atomic.Bool
+	r := startService(t, "shippy.test.healthcheck", &TestService{}, func(s *Service) {
+		s.checkInterval = 10 * time.Millisecond
+		s.CheckHealth(func(context.Context) error {
+			if failing.Load() {
+				return errors.New("store unreachable")
+			}
+			return nil
+		})
+	})
+	_, port, err := net.SplitHostPort(r.addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	closed := freePort(t)
+
+	tests := []struct {
+		name       string
+		addr       string // MICRO_SERVER_ADDRESS
+		failing    bool
+		wantErr    string // substring; empty means no error
+		wantStdout string
+	}{
+		{name: "serving", addr: ":" + port, wantStdout: "127.0.0.1:" + port + ": SERVING\n"},
+		{name: "serving on every interface", addr: "0.0.0.0:" + port, wantStdout: "127.0.0.1:" + port + ": SERVING\n"},
+		{name: "not serving", addr: r.addr, failing: true, wantErr: "NOT_SERVING"},
+		{name: "nothing listening", addr: "127.0.0.1:" + closed, wantErr: "127.0.0.1:" + closed},
+		{name: "unset", wantErr: "MICRO_SERVER_ADDRESS is not set"},
+		{name: "any free port", addr: ":0", wantErr: "MICRO_SERVER_ADDRESS: \":0\" has port 0"},
+		{name: "no port", addr: "localhost", wantErr: "MICRO_SERVER_ADDRESS: \"localhost\" is not host:port"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			failing.Store(tt.failing)
+			want := healthpb.HealthCheckResponse_SERVING
+			if tt.failing {
+				want = healthpb.HealthCheckResponse_NOT_SERVING
+			}
+			r.waitHealth(t, want)
+
+			var stdout bytes.Buffer
+			start := time.Now()
+			err := Healthcheck(context.Background(), func(k string) string {
+				return map[string]string{EnvServerAddress: tt.addr}[k]
+			}, &stdout)
+			if elapsed := time.Since(start); elapsed > HealthcheckTimeout+time.Second {
+				t.Errorf("Healthcheck took %s, want at most about %s", elapsed, HealthcheckTimeout)
+			}
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("Healthcheck() error = %v, want one containing %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("Healthcheck() error = %v", err)
+			}
+			if got := stdout.String(); got != tt.wantStdout {
+				t.Errorf("Healthcheck() wrote %q, want %q", got, tt.wantStdout)
+			}
+		})
+	}
+}
+
+// freePort returns a port on 127.0.0.1 that nothing listens on (for now).
+func freePort(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	_, port, err := net.SplitHostPort(l.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return port
+}
+
+// syncBuffer is a bytes.Buffer that a logger may write while a test reads.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
