@@ -1,9 +1,12 @@
 package platform
 
 import (
+	"errors"
 	"fmt"
+	"net/http"
 	"time"
 
+	consulapi "github.com/hashicorp/consul/api"
 	"go-micro.dev/v5/registry"
 	"go-micro.dev/v5/registry/consul"
 )
@@ -28,23 +31,29 @@ func NewRegistry(cfg Config) (registry.Registry, error) {
 	case RegistryConsul:
 		// No registry.Timeout: it would cut Consul's blocking queries,
 		// which the client's watch holds open for minutes.
-		return nodesOnly{consul.NewConsulRegistry(opts...)}, nil
+		return consulRegistry{consul.NewConsulRegistry(opts...)}, nil
 	default:
 		return nil, fmt.Errorf("%s: %q is not supported (want %s or %s)", EnvRegistry, cfg.Registry, RegistryMDNS, RegistryConsul)
 	}
 }
 
-// nodesOnly is a registry whose GetService leaves out the versions of a
-// service that have no node, and reports registry.ErrNotFound when none
-// remain, as the mDNS registry does. go-micro's Consul registry returns a
-// service without nodes when every instance's check is critical, and
-// nothing at all for an unknown name; the go-micro client would then report
-// "none available" rather than the "not found" callers look for.
-type nodesOnly struct {
+// consulRegistry smooths two edges of go-micro's Consul registry.
+//
+// GetService leaves out the versions of a service that have no node, and
+// reports registry.ErrNotFound when none remain, as the mDNS registry does:
+// go-micro's returns a service without nodes when every instance's check is
+// critical, and nothing at all for an unknown name, which its client then
+// reports as "none available" rather than the "not found" callers look for.
+//
+// Deregister of a node the agent does not know (already deregistered, or
+// registered with an agent that restarted since) succeeds: the node is not
+// registered, which is what was asked. A stopping service deregisters twice,
+// once before its drain and once as go-micro stops its server.
+type consulRegistry struct {
 	registry.Registry
 }
 
-func (r nodesOnly) GetService(name string, opts ...registry.GetOption) ([]*registry.Service, error) {
+func (r consulRegistry) GetService(name string, opts ...registry.GetOption) ([]*registry.Service, error) {
 	services, err := r.Registry.GetService(name, opts...)
 	if err != nil {
 		return nil, err
@@ -59,4 +68,12 @@ func (r nodesOnly) GetService(name string, opts ...registry.GetOption) ([]*regis
 		return nil, registry.ErrNotFound
 	}
 	return found, nil
+}
+
+func (r consulRegistry) Deregister(s *registry.Service, opts ...registry.DeregisterOption) error {
+	err := r.Registry.Deregister(s, opts...)
+	if status := (consulapi.StatusError{}); errors.As(err, &status) && status.Code == http.StatusNotFound {
+		return nil
+	}
+	return err
 }
