@@ -2,7 +2,8 @@ package platform
 
 import (
 	"context"
-	"sort"
+	"maps"
+	"slices"
 	"sync"
 
 	"google.golang.org/grpc"
@@ -26,7 +27,7 @@ type stdServices struct {
 	info    map[string]grpc.ServiceInfo
 
 	stopped context.Context // done once stop is called
-	stop    context.CancelFunc
+	stop    context.CancelFunc // ends the streams served, and any started after
 
 	mu    sync.Mutex
 	micro []string // full names of the go-micro services, for reflection
@@ -111,13 +112,7 @@ func (t *stdServices) GetServiceInfo() map[string]grpc.ServiceInfo {
 
 // serviceNames is GetServiceInfo's keys, sorted.
 func (t *stdServices) serviceNames() []string {
-	info := t.GetServiceInfo()
-	names := make([]string, 0, len(info))
-	for name := range info {
-		names = append(names, name)
-	}
-	sort.Strings(names)
-	return names
+	return slices.Sorted(maps.Keys(t.GetServiceInfo()))
 }
 
 // intercept is a grpc.StreamServerInterceptor for the go-micro gRPC server,

@@ -47,6 +47,10 @@ type Service struct {
 
 // NewService builds the service name on cfg's registry. It runs until ctx is
 // done (see Run). Register handlers on Server() before calling Run.
+//
+// go-micro keeps package-level defaults that building a service overwrites
+// (server.DefaultServer, broker.DefaultBroker): build the services of one
+// process one at a time, not concurrently.
 func NewService(ctx context.Context, name string, cfg Config, logger *slog.Logger) (*Service, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("new service: %w", err)
@@ -137,10 +141,12 @@ func (s *Service) Client() client.Client { return s.micro.Client() }
 // own bounded context: the place to close stores.
 func (s *Service) OnStop(fn func(context.Context) error) { s.hooks = append(s.hooks, fn) }
 
-// Run starts the server, registers it, and blocks until the context given to
-// NewService is done. It then deregisters, refuses new calls (503, which
-// NewClient's callers retry elsewhere), waits for in-flight calls for at most
-// ShutdownTimeout, runs the OnStop hooks, and returns nil on a clean stop.
+// Run starts the server, registers it, reports it healthy (SERVING, while its
+// CheckHealth checks pass), and blocks until the context given to NewService
+// is done. It then reports NOT_SERVING, refuses new calls (503, which
+// NewClient's callers retry elsewhere), deregisters, waits for in-flight
+// calls for at most ShutdownTimeout, ends health watches, runs the OnStop
+// hooks, and returns nil on a clean stop.
 func (s *Service) Run() error {
 	if err := s.micro.Run(); err != nil {
 		return fmt.Errorf("run %s: %w", s.name, err)
