@@ -26,7 +26,7 @@ type stdServices struct {
 	methods map[string]stdMethod // by full method, "/grpc.health.v1.Health/Check"
 	info    map[string]grpc.ServiceInfo
 
-	stopped context.Context // done once stop is called
+	stopped context.Context    // done once stop is called
 	stop    context.CancelFunc // ends the streams served, and any started after
 
 	mu    sync.Mutex
