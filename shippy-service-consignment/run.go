@@ -4,8 +4,10 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"path/filepath"
+	"sync"
 	"time"
 
 	"github.com/google/uuid"
@@ -37,6 +39,10 @@ const DefaultDataDir = "data"
 
 // dbFile is the embedded database's file name inside the data directory.
 const dbFile = "consignment.db"
+
+// recoverInterval is how often the service settles creates that stopped
+// half-way (consignment.Service.Recover), besides once at start.
+const recoverInterval = 30 * time.Second
 
 // Config is the consignment service's configuration.
 type Config struct {
@@ -126,10 +132,16 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if err != nil {
 		return err
 	}
-	consignments, err := consignment.NewService(store, booker, uuid.NewString, logger)
+	consignments, err := consignment.NewService(store, booker, uuid.NewString, time.Now, logger)
 	if err != nil {
 		return err
 	}
+	// Recovery stops before the store closes (defers run last first).
+	recoverCtx, stopRecovery := context.WithCancel(ctx)
+	var recovery sync.WaitGroup
+	recovery.Go(func() { recoverPeriodically(recoverCtx, consignments, recoverInterval, logger) })
+	defer recovery.Wait()
+	defer stopRecovery()
 	h, err := handler.New(consignments, logger)
 	if err != nil {
 		return err
@@ -141,4 +153,24 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return fmt.Errorf("run service: %w", err)
 	}
 	return nil
+}
+
+// recoverPeriodically calls svc.Recover now and then every interval until
+// ctx is done. A failed round is logged and retried at the next one: at
+// start the vessel service may not be discoverable yet.
+func recoverPeriodically(ctx context.Context, svc *consignment.Service, interval time.Duration, logger *slog.Logger) {
+	ticker := time.NewTicker(interval)
+	defer ticker.Stop()
+	for {
+		// Recover logs each consignment it settles.
+		if _, err := svc.Recover(ctx); err != nil && ctx.Err() == nil {
+			logger.WarnContext(ctx, "recovery of unfinished creates failed; retrying later",
+				"retry_in", interval, "error", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-ticker.C:
+		}
+	}
 }

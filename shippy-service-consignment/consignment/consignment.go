@@ -7,6 +7,7 @@ package consignment
 import (
 	"errors"
 	"fmt"
+	"time"
 	"unicode/utf8"
 )
 
@@ -30,7 +31,35 @@ var (
 	// ErrUnavailable: a service or store the consignment service needs did
 	// not answer; the call may be retried.
 	ErrUnavailable = errors.New("unavailable")
+	// ErrInProgress: another create holds the pending consignment's lease.
+	// Repositories return it from Claim; the Service waits it out, and a
+	// caller of the Service sees ErrUnavailable.
+	ErrInProgress = errors.New("consignment create in progress")
 )
+
+// Status says how far the create of a stored consignment has come.
+type Status string
+
+const (
+	// StatusPending: the consignment is stored, and its room on a vessel is
+	// being booked, or was being booked when its create stopped. It is not
+	// listed, and it holds a Lease.
+	StatusPending Status = "pending"
+	// StatusBooked: the consignment is booked on VesselID. It is final.
+	StatusBooked Status = "booked"
+)
+
+// Lease is the claim of one create (or recovery) on a pending consignment:
+// only the holder calls the vessel service for it or settles it, until
+// Until. A holder that stops, crashes or stalls loses the lease when it
+// runs out; another create of the same consignment, or Recover, then takes
+// it over.
+type Lease struct {
+	// Owner is the holder's token, unique to one create or recovery.
+	Owner string
+	// Until is when the lease runs out.
+	Until time.Time
+}
 
 // Container is one container of a consignment.
 type Container struct {
@@ -50,6 +79,16 @@ type Consignment struct {
 	Containers []Container
 	// VesselID is the vessel the consignment is booked on; empty until booked.
 	VesselID string
+
+	// Status, CreatedAt and Lease are the service's record of the create;
+	// clients neither send nor see them.
+
+	// Status is StatusPending until the consignment is booked.
+	Status Status
+	// CreatedAt is when the service first stored the consignment.
+	CreatedAt time.Time
+	// Lease is the claim on a pending consignment; zero once it is booked.
+	Lease Lease
 }
 
 // FieldError says which field of a consignment breaks which rule. Field is
@@ -116,7 +155,7 @@ func checkText(field, value string, max int, required bool) error {
 
 // SameRequest reports whether c and other ask for the same consignment:
 // equal in everything the client submits, whatever vessel either is booked
-// on. A create retried with the same id must be the same request.
+// on and however far either's create has come. A create retried with the same id must be the same request.
 func (c Consignment) SameRequest(other Consignment) bool {
 	if c.ID != other.ID || c.Description != other.Description ||
 		c.Weight != other.Weight || len(c.Containers) != len(other.Containers) {

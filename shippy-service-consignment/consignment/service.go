@@ -2,28 +2,60 @@ package consignment
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"log/slog"
+	"time"
 )
 
-// Repository stores consignments. Implementations are safe for concurrent
-// use and keep copies: changing a consignment after Create, or one returned by
-// Get or List, does not change what is stored.
+// Repository stores consignments and the state of their creates (see
+// Service.Create). Implementations are safe for concurrent use and keep
+// copies: changing a consignment after Create, or one returned by Get, List
+// or ListPending, does not change what is stored.
+//
+// Each method is one atomic step (in bbolt one transaction, in MongoDB one
+// conditional write): MarkBooked, DeletePending and Claim change a pending
+// consignment only while its state is the one the call names, so of
+// concurrent calls on one consignment at most one of them succeeds. Times
+// are kept to the millisecond at least.
 type Repository interface {
-	// Create stores c under c.ID. It returns ErrConflict when a consignment
-	// with that id is already stored, whatever its contents; of concurrent
-	// creates with one id exactly one succeeds.
+	// Create stores c under c.ID, as given (Status, CreatedAt and Lease
+	// included). It returns ErrConflict when a consignment with that id is
+	// stored already, pending or booked, whatever its contents; of
+	// concurrent creates with one id exactly one succeeds.
 	Create(ctx context.Context, c Consignment) error
-	// Get returns the consignment with the id, or ErrNotFound.
+	// Get returns the consignment with the id, pending or booked, or
+	// ErrNotFound.
 	Get(ctx context.Context, id string) (Consignment, error)
-	// List returns up to limit consignments, oldest first in the order they
-	// were created; limit 0 means all of them (limit is never negative).
-	// pageToken is empty for the first page, or the nextPageToken of the
-	// previous page; nextPageToken is empty when no consignment follows the
-	// page. Tokens are opaque and stay valid while consignments are added;
-	// one the repository did not issue gives a *FieldError on "page_token".
+	// List returns up to limit booked consignments, oldest first in the
+	// order they were created (pending ones are skipped, and take their
+	// place in that order when booked); limit 0 means all of them (limit is
+	// never negative). pageToken is empty for the first page, or the
+	// nextPageToken of the previous page; nextPageToken is empty when no
+	// booked consignment follows the page. Tokens are opaque and stay valid
+	// while consignments are added, booked and deleted; one the repository
+	// did not issue gives a *FieldError on "page_token".
 	List(ctx context.Context, limit int, pageToken string) (items []Consignment, nextPageToken string, err error)
+
+	// Claim gives the pending consignment with the id to lease, if its
+	// current lease ran out at or before now. It returns ErrInProgress when
+	// the current lease runs past now, and ErrNotFound when no pending
+	// consignment has the id.
+	Claim(ctx context.Context, id string, now time.Time, lease Lease) error
+	// MarkBooked records that the pending consignment with the id, leased
+	// to owner, is booked on vesselID: its Status becomes StatusBooked and
+	// its Lease zero. It returns ErrNotFound when no pending consignment
+	// with the id is leased to owner.
+	MarkBooked(ctx context.Context, id, owner, vesselID string) error
+	// DeletePending deletes the pending consignment with the id leased to
+	// owner; the id is free again. It returns ErrNotFound when no pending
+	// consignment with the id is leased to owner. Booked consignments are
+	// never deleted.
+	DeletePending(ctx context.Context, id, owner string) error
+	// ListPending returns up to limit (> 0) pending consignments whose lease
+	// ran out at or before t, in no particular order.
+	ListPending(ctx context.Context, t time.Time, limit int) ([]Consignment, error)
 }
 
 // Booker takes room on a vessel for consignments. Both calls are idempotent
@@ -40,17 +72,36 @@ type Booker interface {
 	Release(ctx context.Context, consignmentID string) error
 }
 
+// LeaseDuration is how long a create (or a recovery) holds a pending
+// consignment: the time it has to book the consignment's room and record
+// the booking before another create of it, or Recover, may take over.
+// Every vessel call made under a lease runs under a deadline of half the
+// lease; the other half is the margin for a call that reaches the vessel
+// service late and for clocks of service instances that disagree.
+const LeaseDuration = 30 * time.Second
+
+// Tuning of Create and Recover.
+const (
+	// waitInterval is how often a create that finds another create of the
+	// same consignment in progress looks again.
+	waitInterval = 50 * time.Millisecond
+	// recoverBatch is how many pending consignments Recover reads at once.
+	recoverBatch = 100
+)
+
 // Service books consignments onto vessels and keeps them.
 type Service struct {
 	repo   Repository
 	booker Booker
 	newID  func() string
+	now    func() time.Time
 	logger *slog.Logger
 }
 
 // NewService returns a Service that stores consignments in repo, books them
-// with booker, and gives each consignment without an id one from newID.
-func NewService(repo Repository, booker Booker, newID func() string, logger *slog.Logger) (*Service, error) {
+// with booker, gives each consignment without an id one from newID, and
+// reads the time from now (time.Now in production).
+func NewService(repo Repository, booker Booker, newID func() string, now func() time.Time, logger *slog.Logger) (*Service, error) {
 	switch {
 	case repo == nil:
 		return nil, errors.New("new consignment service: nil repository")
@@ -58,41 +109,56 @@ func NewService(repo Repository, booker Booker, newID func() string, logger *slo
 		return nil, errors.New("new consignment service: nil booker")
 	case newID == nil:
 		return nil, errors.New("new consignment service: nil id generator")
+	case now == nil:
+		return nil, errors.New("new consignment service: nil clock")
 	case logger == nil:
 		return nil, errors.New("new consignment service: nil logger")
 	}
-	return &Service{repo: repo, booker: booker, newID: newID, logger: logger}, nil
+	return &Service{repo: repo, booker: booker, newID: newID, now: now, logger: logger}, nil
 }
 
 // Create validates c, books it onto a vessel and stores it, and returns it
-// as stored: with its id (assigned when c has none) and its VesselID (the
-// service's; a VesselID in c is ignored).
+// as stored: with its id (assigned when c has none), its VesselID (the
+// service's; a VesselID in c is ignored), StatusBooked and its CreatedAt.
 //
 // Create is idempotent by id. When a consignment with c's id is stored
-// already, the same request (SameRequest) returns the stored consignment and
-// books nothing more; a different one is ErrConflict.
+// already, the same request (SameRequest) returns the stored consignment,
+// or finishes booking it, and takes no more room; a different one is
+// ErrConflict.
 //
 // Errors: a *FieldError (ErrInvalid) for input that breaks a rule; ErrNoRoom;
-// ErrConflict; ErrUnavailable when the vessel service could not be asked;
-// anything else is internal.
+// ErrConflict; ErrUnavailable when the vessel service or the store could not
+// be asked, or another create of the same consignment holds it past ctx's
+// end; anything else is internal. After any error, a retry with the same id
+// is safe and books at most once.
 //
-// Booking and storing are two steps in two services, so Create keeps them
-// consistent this way:
-//   - Storing fails after the room was taken: Create releases the booking
-//     and returns the store error. If the store reports ErrConflict instead,
-//     a concurrent create with the same id won the race; its booking is this
-//     one (Book is idempotent by consignment id), so nothing is released and
-//     the stored consignment is returned when it is the same request.
-//   - The process stops between Book and store, or Book's outcome is unknown
-//     (ErrUnavailable after a timeout): the room may be held with nothing
-//     stored. The booking is keyed by the consignment id, so the client's
-//     retry with the same id (the CLI always sends one) books the same room
-//     again, idempotently, and stores the consignment. A client that sends
-//     no id cannot retry this way; its booking stays held until released.
+// # Crash safety
 //
-// Known window: if two creates with the same id race and the loser's store
-// fails with an error other than ErrConflict, its release also frees the
-// winner's booking (they are one booking).
+// Booking (in the vessel service) and storing (here) cannot be one
+// transaction, so Create writes its intent first and keeps every step
+// retryable:
+//
+//  1. Store c as StatusPending, leased to this create for LeaseDuration.
+//     A pending consignment is never listed.
+//  2. Book its room. The vessel service books once per consignment id, so
+//     repeating this step takes no more room.
+//  3. Mark it booked, in one atomic step, if this create still holds the
+//     lease.
+//
+// A vessel that refuses the booking (ErrNoRoom, ErrConflict, ErrInvalid)
+// took no room, so the pending consignment is deleted and nothing is
+// stored. Any other failure of step 2 or 3, or a crash anywhere, leaves it
+// pending with its lease running out. After that, a retry of the create
+// takes the lease over and carries on from step 2, and when none comes
+// Recover takes it over, gives its room back and deletes it. So after a
+// crash, no room stays held for a consignment that is not booked, and no
+// consignment is booked without its room.
+//
+// The lease is what makes this safe: only its holder calls the vessel
+// service for the consignment or settles it, and its calls end (with their
+// deadline, half the lease) before anyone can take it over. A create that
+// finds the consignment leased to another create waits until that one
+// settles it or its lease runs out.
 func (s *Service) Create(ctx context.Context, c Consignment) (Consignment, error) {
 	if err := c.Validate(); err != nil {
 		return Consignment{}, err
@@ -106,67 +172,188 @@ func (s *Service) Create(ctx context.Context, c Consignment) (Consignment, error
 	}
 	c.Containers = append([]Container(nil), c.Containers...) // the caller keeps its slice
 
-	switch stored, err := s.repo.Get(ctx, c.ID); {
-	case err == nil:
-		return sameOrConflict(stored, c)
-	case !errors.Is(err, ErrNotFound):
-		return Consignment{}, fmt.Errorf("get consignment: %w", err)
-	}
+	for {
+		stored, err := s.repo.Get(ctx, c.ID)
+		switch {
+		case errors.Is(err, ErrNotFound):
+			now := s.now()
+			c.Status, c.CreatedAt, c.Lease = StatusPending, now, s.newLease(now)
+			err := s.repo.Create(ctx, c)
+			if errors.Is(err, ErrConflict) {
+				continue // a concurrent create stored it first: look again
+			}
+			if err != nil {
+				return Consignment{}, fmt.Errorf("store pending consignment: %w", err)
+			}
+			return s.book(ctx, c)
+		case err != nil:
+			return Consignment{}, fmt.Errorf("get consignment: %w", err)
+		case !stored.SameRequest(c):
+			return Consignment{}, ErrConflict
+		case stored.Status == StatusBooked:
+			return stored, nil
+		case stored.Status != StatusPending:
+			return Consignment{}, fmt.Errorf("get consignment: %q has unknown status %q", c.ID, stored.Status)
+		}
 
-	vesselID, err := s.booker.Book(ctx, c.ID, int32(len(c.Containers)), c.Weight)
+		// Pending: take it over from a create that stopped, or wait for the
+		// one still at it.
+		now := s.now()
+		lease := s.newLease(now)
+		switch err := s.repo.Claim(ctx, c.ID, now, lease); {
+		case err == nil:
+			stored.Lease = lease
+			return s.book(ctx, stored)
+		case errors.Is(err, ErrNotFound):
+			continue // settled meanwhile: look again
+		case errors.Is(err, ErrInProgress):
+			if err := sleep(ctx, waitInterval); err != nil {
+				return Consignment{}, fmt.Errorf("%w: another create of consignment %q is in progress: %w", ErrUnavailable, c.ID, err)
+			}
+		default:
+			return Consignment{}, fmt.Errorf("claim pending consignment: %w", err)
+		}
+	}
+}
+
+// book books the room of c, a pending consignment this create holds the
+// lease of, and marks it booked (steps 2 and 3 of Create).
+func (s *Service) book(ctx context.Context, c Consignment) (Consignment, error) {
+	bookCtx, cancel := context.WithTimeout(ctx, LeaseDuration/2)
+	vesselID, err := s.booker.Book(bookCtx, c.ID, int32(len(c.Containers)), c.Weight)
+	cancel()
+	// The vessel service has answered; the outcome is recorded even when
+	// the caller has gone.
+	ctx = context.WithoutCancel(ctx)
 	if err != nil {
+		if refused(err) {
+			s.deletePending(ctx, c)
+		}
 		return Consignment{}, fmt.Errorf("book vessel: %w", err)
 	}
-	c.VesselID = vesselID
 
-	if err := s.repo.Create(ctx, c); err != nil {
-		if errors.Is(err, ErrConflict) {
-			return s.afterLostRace(ctx, c)
+	switch err := s.repo.MarkBooked(ctx, c.ID, c.Lease.Owner, vesselID); {
+	case errors.Is(err, ErrNotFound):
+		// The lease ran out and was taken over: by a retry, which has
+		// booked the same room, or by Recover, which gives it back.
+		if stored, err := s.repo.Get(ctx, c.ID); err == nil && stored.Status == StatusBooked && stored.SameRequest(c) {
+			return stored, nil
 		}
-		s.release(ctx, c.ID, err)
-		return Consignment{}, fmt.Errorf("store consignment: %w", err)
+		return Consignment{}, fmt.Errorf("%w: consignment %q: lease ran out before the booking was stored", ErrUnavailable, c.ID)
+	case err != nil:
+		return Consignment{}, fmt.Errorf("store booking: %w", err)
 	}
+	c.Status, c.VesselID, c.Lease = StatusBooked, vesselID, Lease{}
 	s.logger.InfoContext(ctx, "consignment booked",
 		"consignment_id", c.ID, "vessel_id", c.VesselID,
 		"containers", len(c.Containers), "weight", c.Weight)
 	return c, nil
 }
 
-// afterLostRace answers a create whose store found c's id taken by a
-// concurrent create. The booking is shared with the winner, so it is kept.
-func (s *Service) afterLostRace(ctx context.Context, c Consignment) (Consignment, error) {
-	stored, err := s.repo.Get(ctx, c.ID)
+// refused reports whether err from Booker.Book means the vessel service
+// took no room: it refused the booking. Any other error leaves the outcome
+// unknown.
+func refused(err error) bool {
+	return errors.Is(err, ErrNoRoom) || errors.Is(err, ErrConflict) || errors.Is(err, ErrInvalid)
+}
+
+// deletePending deletes c, a pending consignment whose booking the vessel
+// service refused. Its failure is logged, not returned: the caller reports
+// the refusal, and Recover deletes c when its lease has run out.
+func (s *Service) deletePending(ctx context.Context, c Consignment) {
+	if err := s.repo.DeletePending(ctx, c.ID, c.Lease.Owner); err != nil {
+		s.logger.WarnContext(ctx, "delete pending consignment after a refused booking; recovery deletes it later",
+			"consignment_id", c.ID, "error", err)
+	}
+}
+
+// Recover settles the creates that stopped half-way: every pending
+// consignment whose lease has run out, because its create crashed, was
+// abandoned, or failed in a way that left the outcome of its booking
+// unknown. For each, Recover takes the lease, releases the consignment's
+// room on the vessel service (which succeeds when it holds none), then
+// deletes it, and logs that it did. It returns how many it deleted.
+//
+// Call it when the service starts and then periodically; several instances
+// may call it at once. It stops at the first error, typically
+// ErrUnavailable when the vessel service cannot be reached; the
+// consignments not settled yet are settled by a later call (or by a retry of
+// their create, which then books them). A consignment whose release
+// succeeded but whose deletion did not stays pending and is released again,
+// harmlessly, by a later call.
+func (s *Service) Recover(ctx context.Context) (int, error) {
+	deleted := 0
+	for {
+		batch, err := s.repo.ListPending(ctx, s.now(), recoverBatch)
+		if err != nil {
+			return deleted, fmt.Errorf("recover: list pending consignments: %w", err)
+		}
+		for _, c := range batch {
+			ok, err := s.recoverOne(ctx, c)
+			if err != nil {
+				return deleted, fmt.Errorf("recover consignment %q: %w", c.ID, err)
+			}
+			if ok {
+				deleted++
+			}
+		}
+		// Every consignment of the batch is now leased (to this call or
+		// another) or settled, so the next batch holds new ones only.
+		if len(batch) < recoverBatch {
+			return deleted, nil
+		}
+	}
+}
+
+// recoverOne takes the lease of c, releases its room and deletes it. It
+// reports false, with no error, when another create or recovery took c
+// first.
+func (s *Service) recoverOne(ctx context.Context, c Consignment) (bool, error) {
+	now := s.now()
+	lease := s.newLease(now)
+	switch err := s.repo.Claim(ctx, c.ID, now, lease); {
+	case errors.Is(err, ErrNotFound), errors.Is(err, ErrInProgress):
+		return false, nil
+	case err != nil:
+		return false, fmt.Errorf("claim: %w", err)
+	}
+
+	releaseCtx, cancel := context.WithTimeout(ctx, LeaseDuration/2)
+	err := s.booker.Release(releaseCtx, c.ID)
+	cancel()
 	if err != nil {
-		return Consignment{}, fmt.Errorf("get consignment after conflict: %w", err)
+		return false, fmt.Errorf("release booking: %w", err)
 	}
-	return sameOrConflict(stored, c)
-}
-
-// sameOrConflict returns stored when c asks for the same consignment, and
-// ErrConflict otherwise.
-func sameOrConflict(stored, c Consignment) (Consignment, error) {
-	if !stored.SameRequest(c) {
-		return Consignment{}, ErrConflict
-	}
-	return stored, nil
-}
-
-// release gives back the room booked for a consignment that could not be
-// stored (cause). It runs even when ctx is cancelled, as the room would
-// otherwise stay held; its failure is logged, because the caller returns
-// cause.
-func (s *Service) release(ctx context.Context, consignmentID string, cause error) {
+	// Released: record it even if ctx ends now.
 	ctx = context.WithoutCancel(ctx)
-	if err := s.booker.Release(ctx, consignmentID); err != nil {
-		s.logger.ErrorContext(ctx, "release booking after failed store; the room stays held until released",
-			"consignment_id", consignmentID, "store_error", cause, "error", err)
-		return
+	if err := s.repo.DeletePending(ctx, c.ID, lease.Owner); err != nil {
+		return false, fmt.Errorf("delete: %w", err)
 	}
-	s.logger.WarnContext(ctx, "released booking after failed store",
-		"consignment_id", consignmentID, "store_error", cause)
+	s.logger.WarnContext(ctx, "recovered an unfinished create: booking released, pending consignment deleted",
+		"consignment_id", c.ID, "created_at", c.CreatedAt)
+	return true, nil
 }
 
-// List returns up to limit consignments, oldest first; limit 0 means all.
+// newLease returns a lease for a new holder, running from now for
+// LeaseDuration.
+func (s *Service) newLease(now time.Time) Lease {
+	return Lease{Owner: rand.Text(), Until: now.Add(LeaseDuration)}
+}
+
+// sleep waits for d, or returns ctx's error when ctx ends first.
+func sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// List returns up to limit booked consignments, oldest first; limit 0 means
+// all; pending ones are never listed.
 // pageToken is empty for the first page or the nextPageToken of the last
 // one; nextPageToken is empty after the last page. A negative limit or a
 // token that was not issued is a *FieldError (ErrInvalid) on "limit" or

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/shippy-suite/shippy/shippy-service-consignment/consignment"
 	"github.com/shippy-suite/shippy/shippy-service-consignment/store/memory"
@@ -42,34 +43,9 @@ func (b *idempotentBooker) Release(ctx context.Context, id string) error {
 	return nil
 }
 
-// racingRepo simulates a concurrent create that stores winner between this
-// create's Get (which finds nothing) and its Create.
-type racingRepo struct {
-	consignment.Repository
-	winner consignment.Consignment
-	once   sync.Once
-}
-
-func (r *racingRepo) Create(ctx context.Context, c consignment.Consignment) error {
-	var err error
-	r.once.Do(func() { err = r.Repository.Create(ctx, r.winner) })
-	if err != nil {
-		return fmt.Errorf("store the winner: %w", err)
-	}
-	return r.Repository.Create(ctx, c)
-}
-
-// failingCreateRepo fails every Create with err.
-type failingCreateRepo struct {
-	consignment.Repository
-	err error
-}
-
-func (r failingCreateRepo) Create(context.Context, consignment.Consignment) error { return r.err }
-
 func newService(t *testing.T, repo consignment.Repository, booker consignment.Booker) *consignment.Service {
 	t.Helper()
-	svc, err := consignment.NewService(repo, booker, func() string { return "generated" }, slog.New(slog.DiscardHandler))
+	svc, err := consignment.NewService(repo, booker, func() string { return "generated" }, time.Now, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatalf("NewService() = %v", err)
 	}
@@ -96,75 +72,12 @@ func TestNewServiceChecksDependencies(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			svc, err := consignment.NewService(tt.repo, tt.booker, tt.newID, tt.logger)
+			svc, err := consignment.NewService(tt.repo, tt.booker, tt.newID, time.Now, tt.logger)
 			if gotErr := err != nil; gotErr != tt.wantErr || (svc == nil) != tt.wantErr {
 				t.Errorf("NewService() = %v, %v; want error %v", svc, err, tt.wantErr)
 			}
 		})
 	}
-}
-
-func TestCreateLosesRaceToSameRequest(t *testing.T) {
-	t.Parallel()
-	booker := newBooker()
-	winner := validConsignment()
-	winner.VesselID = "vessel001"
-	svc := newService(t, &racingRepo{Repository: memory.New(), winner: winner}, booker)
-
-	got, err := svc.Create(context.Background(), validConsignment())
-	if err != nil {
-		t.Fatalf("Create() = %v, want the winner's consignment", err)
-	}
-	if !got.SameRequest(winner) || got.VesselID != "vessel001" {
-		t.Errorf("Create() = %+v, want the winner %+v", got, winner)
-	}
-	if booker.releases != 0 || !booker.held[winner.ID] {
-		t.Errorf("releases = %d, held = %v; the shared booking must be kept", booker.releases, booker.held)
-	}
-}
-
-func TestCreateLosesRaceToDifferentRequest(t *testing.T) {
-	t.Parallel()
-	booker := newBooker()
-	winner := validConsignment()
-	winner.Description = "someone else's"
-	svc := newService(t, &racingRepo{Repository: memory.New(), winner: winner}, booker)
-
-	_, err := svc.Create(context.Background(), validConsignment())
-	if !errors.Is(err, consignment.ErrConflict) {
-		t.Errorf("Create() = %v, want ErrConflict", err)
-	}
-	if booker.releases != 0 {
-		t.Errorf("releases = %d, want 0: the booking is the winner's", booker.releases)
-	}
-}
-
-func TestCreateReleasesEvenWhenCancelled(t *testing.T) {
-	t.Parallel()
-	booker := newBooker()
-	ctx, cancel := context.WithCancel(context.Background())
-	repo := failingCreateRepo{Repository: memory.New(), err: context.Canceled}
-	svc := newService(t, cancelOnCreate{repo, cancel}, booker)
-
-	_, err := svc.Create(ctx, validConsignment())
-	if !errors.Is(err, context.Canceled) {
-		t.Errorf("Create() = %v, want the store's error", err)
-	}
-	if booker.releases != 1 || len(booker.held) != 0 {
-		t.Errorf("releases = %d, held = %v; want the booking released", booker.releases, booker.held)
-	}
-}
-
-// cancelOnCreate cancels the caller's context, as a client hanging up
-// would, before its Repository's Create runs.
-type cancelOnCreate struct {
-	consignment.Repository
-	cancel context.CancelFunc
-}
-
-func (r cancelOnCreate) Create(ctx context.Context, c consignment.Consignment) error {
-	r.cancel()
-	return r.Repository.Create(ctx, c)
 }
 
 func TestCreateConcurrentRetries(t *testing.T) {

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 	microerrors "go-micro.dev/v5/errors"
@@ -86,7 +87,7 @@ func newEnv(t *testing.T, wrap func(consignment.Repository) consignment.Reposito
 		n++
 		return fmt.Sprintf("id-%d", n)
 	}
-	svc, err := consignment.NewService(e.repo, e.booker, newID, logger)
+	svc, err := consignment.NewService(e.repo, e.booker, newID, time.Now, logger)
 	if err != nil {
 		t.Fatalf("NewService() = %v", err)
 	}
@@ -277,20 +278,19 @@ func TestCreateConsignmentConflict(t *testing.T) {
 	}
 }
 
-func TestCreateConsignmentStoreFailureReleases(t *testing.T) {
+func TestCreateConsignmentStoreFailureBooksNothing(t *testing.T) {
 	t.Parallel()
 	storeErr := errors.New("disk on fire")
 	e := newEnv(t, func(r consignment.Repository) consignment.Repository { return failingRepo{r, storeErr} })
 	_, err := e.create(t, request("c-1"))
 	wantMicroError(t, err, 500, "internal error")
-	if got := e.booker.books["c-1"]; got != 1 {
-		t.Errorf("Book called %d times, want 1", got)
-	}
-	if diff := cmp.Diff([]string{"c-1"}, e.booker.released); diff != "" {
-		t.Errorf("released (-want +got):\n%s", diff)
+	// The pending consignment is stored before the room is booked, so a
+	// store that fails stops the create before it takes any room.
+	if got := e.booker.books["c-1"]; got != 0 {
+		t.Errorf("Book called %d times, want 0", got)
 	}
 	if len(e.booker.held) != 0 {
-		t.Errorf("room still held for %v after the store failed", e.booker.held)
+		t.Errorf("room held for %v after the store failed", e.booker.held)
 	}
 	if n := strings.Count(e.logs.String(), "disk on fire"); n < 1 {
 		t.Errorf("the store error was not logged; log:\n%s", e.logs)
@@ -380,7 +380,7 @@ func TestGetConsignments(t *testing.T) {
 
 func TestNew(t *testing.T) {
 	t.Parallel()
-	svc, err := consignment.NewService(memory.New(), newFakeBooker(), func() string { return "x" }, slog.New(slog.DiscardHandler))
+	svc, err := consignment.NewService(memory.New(), newFakeBooker(), func() string { return "x" }, time.Now, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatalf("NewService() = %v", err)
 	}

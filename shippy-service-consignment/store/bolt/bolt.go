@@ -7,24 +7,29 @@
 // One process at a time holds the file: bbolt locks it, and Open gives up
 // after OpenTimeout with an error that names the path.
 //
-// # File layout, schema version 1
+// # File layout, schema version 2
 //
-// Three top-level buckets. Values are this package's own records in JSON,
+// Four top-level buckets. Values are this package's own records in JSON,
 // never the domain types, so the domain can change without changing the
 // file.
 //
-//	meta          "schema"        -> "1" (the layout version, decimal ASCII)
-//	consignments  id              -> consignmentRecord
+//	meta          "schema"        -> "2" (the layout version, decimal ASCII)
+//	consignments  id              -> consignmentRecord (pending or booked)
 //	order         sequence number -> id
+//	pending       id              -> "" (the ids of the pending consignments)
 //
 // Ids are keys as their UTF-8 bytes. A sequence number is the order
 // bucket's NextSequence, taken in the transaction that creates the
-// consignment, as 8 bytes big-endian: bbolt's key order is then creation
-// order, and List reads a page with one cursor Seek and a step per
-// consignment. Nothing is ever deleted, so the numbers run 1, 2, 3, ...
+// consignment, as 8 bytes big-endian, and is kept in its record too: bbolt's
+// key order is then creation order, and List reads a page with one cursor
+// Seek and a step per consignment, skipping pending ones. Booked
+// consignments are never deleted; a pending one that is deleted takes its
+// order entry and its pending entry with it. The pending bucket lets
+// ListPending read the few pending consignments without a scan of all.
 //
 // A change of layout bumps the schema version; Open refuses a file with a
-// version it does not know, rather than misread it.
+// version it does not know, rather than misread it. Version 1 (before
+// pending consignments) is refused too: it was never released.
 //
 // JSON holds strings as UTF-8: a field that is not valid UTF-8 would come
 // back changed. The Service validates every string before it stores it, so
@@ -55,7 +60,7 @@ const OpenTimeout = time.Second
 
 // schemaVersion is the version of the file layout this package reads and
 // writes, as stored under meta/"schema".
-const schemaVersion = "1"
+const schemaVersion = "2"
 
 // Bucket and key names of the file layout (see the package documentation).
 var (
@@ -63,6 +68,7 @@ var (
 	schemaKey          = []byte("schema")
 	consignmentsBucket = []byte("consignments")
 	orderBucket        = []byte("order")
+	pendingBucket      = []byte("pending")
 )
 
 var _ consignment.Repository = (*Store)(nil)
@@ -113,9 +119,9 @@ func initialize(tx *bbolt.Tx) error {
 			return err
 		}
 	case string(v) != schemaVersion:
-		return fmt.Errorf("schema version %q, this program reads version %q", v, schemaVersion)
+		return fmt.Errorf("schema version %q, this program reads version %q (move the file away to start with an empty store)", v, schemaVersion)
 	}
-	for _, name := range [][]byte{consignmentsBucket, orderBucket} {
+	for _, name := range [][]byte{consignmentsBucket, orderBucket, pendingBucket} {
 		if _, err := tx.CreateBucketIfNotExists(name); err != nil {
 			return err
 		}
@@ -135,12 +141,29 @@ func (s *Store) Close() error {
 // Create implements consignment.Repository: it stores c and gives it the
 // next place in creation order, in one transaction.
 func (s *Store) Create(ctx context.Context, c consignment.Consignment) error {
-	value, err := json.Marshal(toRecord(c))
-	if err != nil {
-		return fmt.Errorf("create consignment %q: encode: %w", c.ID, err)
-	}
-	err = s.update(ctx, func(tx *bbolt.Tx) error {
-		return insert(tx, []byte(c.ID), value)
+	err := s.update(ctx, func(tx *bbolt.Tx) error {
+		id := []byte(c.ID)
+		if tx.Bucket(consignmentsBucket).Get(id) != nil {
+			return consignment.ErrConflict
+		}
+		order := tx.Bucket(orderBucket)
+		seq, err := order.NextSequence()
+		if err != nil {
+			return err
+		}
+		r, err := toRecord(c, seq)
+		if err != nil {
+			return err
+		}
+		if err := order.Put(seqKey(seq), id); err != nil {
+			return err
+		}
+		if r.Status == statusPending {
+			if err := tx.Bucket(pendingBucket).Put(id, nil); err != nil {
+				return err
+			}
+		}
+		return put(tx, id, r)
 	})
 	if err != nil {
 		return fmt.Errorf("create consignment %q: %w", c.ID, err)
@@ -148,30 +171,15 @@ func (s *Store) Create(ctx context.Context, c consignment.Consignment) error {
 	return nil
 }
 
-// insert stores the encoded consignment under id and appends id to the
-// creation order, or returns ErrConflict when id is taken.
-func insert(tx *bbolt.Tx, id, value []byte) error {
-	consignments := tx.Bucket(consignmentsBucket)
-	if consignments.Get(id) != nil {
-		return consignment.ErrConflict
-	}
-	order := tx.Bucket(orderBucket)
-	seq, err := order.NextSequence()
-	if err != nil {
-		return err
-	}
-	if err := order.Put(seqKey(seq), id); err != nil {
-		return err
-	}
-	return consignments.Put(id, value)
-}
-
 // Get implements consignment.Repository.
 func (s *Store) Get(ctx context.Context, id string) (consignment.Consignment, error) {
 	var c consignment.Consignment
 	err := s.view(ctx, func(tx *bbolt.Tx) error {
-		var err error
-		c, err = get(tx.Bucket(consignmentsBucket), []byte(id))
+		r, err := load(tx, []byte(id))
+		if err != nil {
+			return err
+		}
+		c, err = r.toConsignment(id)
 		return err
 	})
 	if err != nil {
@@ -183,7 +191,7 @@ func (s *Store) Get(ctx context.Context, id string) (consignment.Consignment, er
 // List implements consignment.Repository. A page token is the sequence
 // number of the last consignment of the previous page, so a page costs one
 // Seek, O(log n), and then a step in the order and a lookup by id per
-// consignment listed.
+// consignment, listed or skipped as pending.
 func (s *Store) List(ctx context.Context, limit int, pageToken string) ([]consignment.Consignment, string, error) {
 	after, err := decodeToken(pageToken)
 	if err != nil {
@@ -194,12 +202,11 @@ func (s *Store) List(ctx context.Context, limit int, pageToken string) ([]consig
 		next  string
 	)
 	err = s.view(ctx, func(tx *bbolt.Tx) error {
-		consignments := tx.Bucket(consignmentsBucket)
 		cur := tx.Bucket(orderBucket).Cursor()
 		k, id := cur.First()
 		if after != 0 {
-			// The token's consignment must exist and be followed by one:
-			// only then was the token issued.
+			// The token's consignment is booked, so never deleted: it must
+			// exist, and be followed by one, for the token to be issued.
 			if k, _ = cur.Seek(seqKey(after)); !bytes.Equal(k, seqKey(after)) {
 				return badToken()
 			}
@@ -209,15 +216,22 @@ func (s *Store) List(ctx context.Context, limit int, pageToken string) ([]consig
 		}
 		var last []byte // the order key of the last consignment listed
 		for ; k != nil; k, id = cur.Next() {
-			if limit > 0 && len(items) == limit {
-				next = encodeToken(binary.BigEndian.Uint64(last))
-				break
-			}
-			c, err := get(consignments, id)
+			r, err := load(tx, id)
 			if errors.Is(err, consignment.ErrNotFound) {
 				// Not the caller's not found: the file is inconsistent.
 				return fmt.Errorf("order entry %d names consignment %q, which is not stored", binary.BigEndian.Uint64(k), id)
 			}
+			if err != nil {
+				return err
+			}
+			if r.Status != statusBooked {
+				continue
+			}
+			if limit > 0 && len(items) == limit {
+				next = encodeToken(binary.BigEndian.Uint64(last))
+				break
+			}
+			c, err := r.toConsignment(string(id))
 			if err != nil {
 				return err
 			}
@@ -233,6 +247,98 @@ func (s *Store) List(ctx context.Context, limit int, pageToken string) ([]consig
 		return nil, "", fmt.Errorf("list consignments: %w", err)
 	}
 	return items, next, nil
+}
+
+// Claim implements consignment.Repository.
+func (s *Store) Claim(ctx context.Context, id string, now time.Time, lease consignment.Lease) error {
+	err := s.update(ctx, func(tx *bbolt.Tx) error {
+		r, err := loadPending(tx, []byte(id))
+		if err != nil {
+			return err
+		}
+		if r.LeaseUntil.After(now) {
+			return consignment.ErrInProgress
+		}
+		r.LeaseOwner, r.LeaseUntil = lease.Owner, lease.Until.UTC()
+		return put(tx, []byte(id), r)
+	})
+	if err != nil {
+		return fmt.Errorf("claim consignment %q: %w", id, err)
+	}
+	return nil
+}
+
+// MarkBooked implements consignment.Repository.
+func (s *Store) MarkBooked(ctx context.Context, id, owner, vesselID string) error {
+	err := s.update(ctx, func(tx *bbolt.Tx) error {
+		r, err := loadLeased(tx, []byte(id), owner)
+		if err != nil {
+			return err
+		}
+		r.Status, r.VesselID = statusBooked, vesselID
+		r.LeaseOwner, r.LeaseUntil = "", time.Time{}
+		if err := tx.Bucket(pendingBucket).Delete([]byte(id)); err != nil {
+			return err
+		}
+		return put(tx, []byte(id), r)
+	})
+	if err != nil {
+		return fmt.Errorf("mark consignment %q booked: %w", id, err)
+	}
+	return nil
+}
+
+// DeletePending implements consignment.Repository.
+func (s *Store) DeletePending(ctx context.Context, id, owner string) error {
+	err := s.update(ctx, func(tx *bbolt.Tx) error {
+		r, err := loadLeased(tx, []byte(id), owner)
+		if err != nil {
+			return err
+		}
+		if err := tx.Bucket(orderBucket).Delete(seqKey(r.Seq)); err != nil {
+			return err
+		}
+		if err := tx.Bucket(pendingBucket).Delete([]byte(id)); err != nil {
+			return err
+		}
+		return tx.Bucket(consignmentsBucket).Delete([]byte(id))
+	})
+	if err != nil {
+		return fmt.Errorf("delete pending consignment %q: %w", id, err)
+	}
+	return nil
+}
+
+// ListPending implements consignment.Repository; it reads the pending
+// bucket, so it costs a lookup per pending consignment, and returns them in
+// id order.
+func (s *Store) ListPending(ctx context.Context, t time.Time, limit int) ([]consignment.Consignment, error) {
+	var out []consignment.Consignment
+	err := s.view(ctx, func(tx *bbolt.Tx) error {
+		cur := tx.Bucket(pendingBucket).Cursor()
+		for id, _ := cur.First(); id != nil && len(out) < limit; id, _ = cur.Next() {
+			r, err := loadPending(tx, id)
+			if errors.Is(err, consignment.ErrNotFound) {
+				return fmt.Errorf("pending entry names consignment %q, which is not pending", id)
+			}
+			if err != nil {
+				return err
+			}
+			if r.LeaseUntil.After(t) {
+				continue
+			}
+			c, err := r.toConsignment(string(id))
+			if err != nil {
+				return err
+			}
+			out = append(out, c)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("list pending consignments: %w", err)
+	}
+	return out, nil
 }
 
 // view runs fn in a read-only transaction.
@@ -262,18 +368,47 @@ func unavailableIfClosed(err error) error {
 	return err
 }
 
-// get reads and decodes the consignment stored under id, or returns
+// load reads and decodes the record stored under id, or returns
 // ErrNotFound.
-func get(consignments *bbolt.Bucket, id []byte) (consignment.Consignment, error) {
-	value := consignments.Get(id)
+func load(tx *bbolt.Tx, id []byte) (consignmentRecord, error) {
+	value := tx.Bucket(consignmentsBucket).Get(id)
 	if value == nil {
-		return consignment.Consignment{}, consignment.ErrNotFound
+		return consignmentRecord{}, consignment.ErrNotFound
 	}
 	var r consignmentRecord
 	if err := json.Unmarshal(value, &r); err != nil {
-		return consignment.Consignment{}, fmt.Errorf("decode consignment %q: %w", id, err)
+		return consignmentRecord{}, fmt.Errorf("decode consignment %q: %w", id, err)
 	}
-	return r.toConsignment(string(id)), nil
+	return r, nil
+}
+
+// loadPending is load for a pending consignment: a booked one is
+// ErrNotFound.
+func loadPending(tx *bbolt.Tx, id []byte) (consignmentRecord, error) {
+	r, err := load(tx, id)
+	if err == nil && r.Status != statusPending {
+		return consignmentRecord{}, consignment.ErrNotFound
+	}
+	return r, err
+}
+
+// loadLeased is loadPending for a consignment leased to owner: any other is
+// ErrNotFound.
+func loadLeased(tx *bbolt.Tx, id []byte, owner string) (consignmentRecord, error) {
+	r, err := loadPending(tx, id)
+	if err == nil && r.LeaseOwner != owner {
+		return consignmentRecord{}, consignment.ErrNotFound
+	}
+	return r, err
+}
+
+// put encodes r and stores it under id.
+func put(tx *bbolt.Tx, id []byte, r consignmentRecord) error {
+	value, err := json.Marshal(r)
+	if err != nil {
+		return fmt.Errorf("encode consignment %q: %w", id, err)
+	}
+	return tx.Bucket(consignmentsBucket).Put(id, value)
 }
 
 // seqKey is the order bucket's key for a sequence number.

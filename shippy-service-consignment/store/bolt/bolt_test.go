@@ -137,14 +137,14 @@ func TestOpenErrors(t *testing.T) {
 					if err != nil {
 						return err
 					}
-					return meta.Put([]byte("schema"), []byte("2"))
+					return meta.Put([]byte("schema"), []byte("1"))
 				})
 				if err != nil {
 					t.Fatal(err)
 				}
 				return path
 			},
-			want: `schema version "2"`,
+			want: `schema version "1", this program reads version "2"`,
 		},
 	}
 	for _, tt := range tests {
@@ -207,7 +207,9 @@ func newConsignment(id string) consignment.Consignment {
 			{ID: id + "-box-1", CustomerID: "cust001", Origin: "Manchester, United Kingdom", UserID: "user001"},
 			{ID: id + "-box-2", CustomerID: "cust002", Origin: "Derby, United Kingdom"},
 		},
-		VesselID: "vessel001",
+		VesselID:  "vessel001",
+		Status:    consignment.StatusBooked,
+		CreatedAt: time.Date(2025, 1, 2, 3, 4, 5, 6e6, time.UTC),
 	}
 }
 

@@ -2,13 +2,13 @@ package bolt
 
 import (
 	"encoding/base64"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"math/rand/v2"
 	"path/filepath"
 	"slices"
 	"testing"
+	"time"
 
 	"go.etcd.io/bbolt"
 
@@ -115,6 +115,7 @@ func openFilled(tb testing.TB, n int, rng *rand.Rand) *Store {
 	}
 	err = s.db.Update(func(tx *bbolt.Tx) error {
 		order := tx.Bucket(orderBucket)
+		seqs := make(map[string]uint64, n)
 		for _, id := range ids {
 			seq, err := order.NextSequence()
 			if err != nil {
@@ -123,14 +124,14 @@ func openFilled(tb testing.TB, n int, rng *rand.Rand) *Store {
 			if err := order.Put(seqKey(seq), []byte(id)); err != nil {
 				return err
 			}
+			seqs[id] = seq
 		}
-		consignments := tx.Bucket(consignmentsBucket)
 		for _, id := range slices.Sorted(slices.Values(ids)) {
-			value, err := json.Marshal(toRecord(benchConsignment(id)))
+			r, err := toRecord(benchConsignment(id), seqs[id])
 			if err != nil {
 				return err
 			}
-			if err := consignments.Put([]byte(id), value); err != nil {
+			if err := put(tx, []byte(id), r); err != nil {
 				return err
 			}
 		}
@@ -164,6 +165,8 @@ func benchConsignment(id string) consignment.Consignment {
 			{ID: id + "-2", CustomerID: "cust002", Origin: "Derby, United Kingdom", UserID: "user002"},
 			{ID: id + "-3", CustomerID: "cust003", Origin: "Leeds, United Kingdom", UserID: "user003"},
 		},
-		VesselID: "vessel001",
+		VesselID:  "vessel001",
+		Status:    consignment.StatusBooked,
+		CreatedAt: time.Date(2025, 1, 2, 3, 4, 5, 6e6, time.UTC),
 	}
 }

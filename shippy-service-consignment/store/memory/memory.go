@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/shippy-suite/shippy/shippy-service-consignment/consignment"
 )
@@ -16,9 +17,11 @@ import (
 // stores and returns copies, so callers never share memory with it. The zero
 // Store is not usable; call New.
 type Store struct {
-	mu    sync.RWMutex
-	items []consignment.Consignment // in creation order; never removed
-	index map[string]int            // id -> position in items
+	mu sync.RWMutex
+	// slots holds every consignment ever created, in creation order; a
+	// deleted one leaves an empty slot, so positions never move.
+	slots []*consignment.Consignment
+	index map[string]int // id -> position in slots, for stored consignments
 }
 
 var _ consignment.Repository = (*Store)(nil)
@@ -36,8 +39,9 @@ func (s *Store) Create(_ context.Context, c consignment.Consignment) error {
 	if _, ok := s.index[c.ID]; ok {
 		return consignment.ErrConflict
 	}
-	s.index[c.ID] = len(s.items)
-	s.items = append(s.items, clone(c))
+	c = clone(c)
+	s.index[c.ID] = len(s.slots)
+	s.slots = append(s.slots, &c)
 	return nil
 }
 
@@ -50,32 +54,102 @@ func (s *Store) Get(_ context.Context, id string) (consignment.Consignment, erro
 	if !ok {
 		return consignment.Consignment{}, consignment.ErrNotFound
 	}
-	return clone(s.items[i]), nil
+	return clone(*s.slots[i]), nil
 }
 
-// List returns copies of up to limit consignments in creation order (0 means
-// all). A page token encodes the position of the page's first consignment;
-// positions stay valid because nothing is removed.
+// List returns copies of up to limit booked consignments in creation order
+// (0 means all). A page token encodes the position where the next page
+// starts; positions stay valid because slots are never removed.
 func (s *Store) List(_ context.Context, limit int, pageToken string) ([]consignment.Consignment, string, error) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	start, err := decodeToken(pageToken, len(s.items))
+	start, err := decodeToken(pageToken, len(s.slots))
 	if err != nil {
 		return nil, "", err
 	}
-	end := len(s.items)
-	if limit > 0 && start+limit < end {
-		end = start + limit
+	var page []consignment.Consignment
+	for i := start; i < len(s.slots); i++ {
+		if !booked(s.slots[i]) {
+			continue
+		}
+		if limit > 0 && len(page) == limit {
+			return page, encodeToken(i), nil
+		}
+		page = append(page, clone(*s.slots[i]))
 	}
-	page := make([]consignment.Consignment, 0, end-start)
-	for _, c := range s.items[start:end] {
-		page = append(page, clone(c))
+	return page, "", nil
+}
+
+// Claim implements consignment.Repository.
+func (s *Store) Claim(_ context.Context, id string, now time.Time, lease consignment.Lease) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c := s.pending(id)
+	switch {
+	case c == nil:
+		return consignment.ErrNotFound
+	case c.Lease.Until.After(now):
+		return consignment.ErrInProgress
 	}
-	next := ""
-	if end < len(s.items) {
-		next = encodeToken(end)
+	c.Lease = lease
+	return nil
+}
+
+// MarkBooked implements consignment.Repository.
+func (s *Store) MarkBooked(_ context.Context, id, owner, vesselID string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c := s.pending(id)
+	if c == nil || c.Lease.Owner != owner {
+		return consignment.ErrNotFound
 	}
-	return page, next, nil
+	c.Status, c.VesselID, c.Lease = consignment.StatusBooked, vesselID, consignment.Lease{}
+	return nil
+}
+
+// DeletePending implements consignment.Repository.
+func (s *Store) DeletePending(_ context.Context, id, owner string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c := s.pending(id)
+	if c == nil || c.Lease.Owner != owner {
+		return consignment.ErrNotFound
+	}
+	s.slots[s.index[id]] = nil
+	delete(s.index, id)
+	return nil
+}
+
+// ListPending implements consignment.Repository; it returns the pending
+// consignments in creation order.
+func (s *Store) ListPending(_ context.Context, t time.Time, limit int) ([]consignment.Consignment, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	var out []consignment.Consignment
+	for _, c := range s.slots {
+		if len(out) == limit {
+			break
+		}
+		if c != nil && c.Status == consignment.StatusPending && !c.Lease.Until.After(t) {
+			out = append(out, clone(*c))
+		}
+	}
+	return out, nil
+}
+
+// pending returns the stored pending consignment with the id, or nil. The
+// caller holds s.mu.
+func (s *Store) pending(id string) *consignment.Consignment {
+	i, ok := s.index[id]
+	if !ok || s.slots[i].Status != consignment.StatusPending {
+		return nil
+	}
+	return s.slots[i]
+}
+
+// booked reports whether a slot holds a booked consignment.
+func booked(c *consignment.Consignment) bool {
+	return c != nil && c.Status == consignment.StatusBooked
 }
 
 // tokenPrefix marks the tokens this package issues, so that a token from
@@ -87,8 +161,8 @@ func encodeToken(pos int) string {
 }
 
 // decodeToken returns the position a page token points at, 0 for the empty
-// token. n is the number of stored consignments: a token is only ever issued
-// for a position in 1..n-1, and n only grows.
+// token. n is the number of slots: a token is only ever issued for a
+// position in 1..n-1, and n only grows.
 func decodeToken(token string, n int) (int, error) {
 	if token == "" {
 		return 0, nil

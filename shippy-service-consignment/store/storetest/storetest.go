@@ -16,6 +16,7 @@ import (
 	"fmt"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -49,6 +50,10 @@ func Run(t *testing.T, open func(t *testing.T) consignment.Repository) {
 	}
 }
 
+// created is the CreatedAt of the consignments newConsignment returns: a
+// time to the millisecond, in UTC, as every repository keeps it.
+var created = time.Date(2025, 1, 2, 3, 4, 5, 6e6, time.UTC)
+
 // newConsignment returns a valid, booked consignment with the id.
 func newConsignment(id string) consignment.Consignment {
 	return consignment.Consignment{
@@ -59,7 +64,9 @@ func newConsignment(id string) consignment.Consignment {
 			{ID: id + "-box-1", CustomerID: "cust001", Origin: "Manchester, United Kingdom", UserID: "user001"},
 			{ID: id + "-box-2", CustomerID: "cust002", Origin: "Derby, United Kingdom"},
 		},
-		VesselID: "vessel001",
+		VesselID:  "vessel001",
+		Status:    consignment.StatusBooked,
+		CreatedAt: created,
 	}
 }
 
