@@ -176,6 +176,12 @@ func TestClosed(t *testing.T) {
 		"Create": func() error { return s.Create(ctx, newConsignment("c-1")) },
 		"Get":    func() error { _, err := s.Get(ctx, "c-1"); return err },
 		"List":   func() error { _, _, err := s.List(ctx, 0, ""); return err },
+		"Claim": func() error {
+			return s.Claim(ctx, "c-1", time.Now(), consignment.Lease{Owner: "o", Until: time.Now()})
+		},
+		"MarkBooked":    func() error { return s.MarkBooked(ctx, "c-1", "o", "vessel001") },
+		"DeletePending": func() error { return s.DeletePending(ctx, "c-1", "o") },
+		"ListPending":   func() error { _, err := s.ListPending(ctx, time.Now(), 10); return err },
 	}
 	for name, call := range calls {
 		if err := call(); !errors.Is(err, consignment.ErrUnavailable) {
@@ -188,13 +194,75 @@ func TestClosed(t *testing.T) {
 func TestCanceled(t *testing.T) {
 	t.Parallel()
 	s := mustOpen(t, tempPath(t))
+	pending := newPending("p", "owner")
+	if err := s.Create(t.Context(), pending); err != nil {
+		t.Fatalf("Create(p): %v", err)
+	}
 	ctx, cancel := context.WithCancel(t.Context())
 	cancel()
-	if err := s.Create(ctx, newConsignment("c-1")); !errors.Is(err, context.Canceled) {
-		t.Errorf("Create with a canceled context: error %v, want context.Canceled", err)
+	calls := map[string]func() error{
+		"Create": func() error { return s.Create(ctx, newConsignment("c-1")) },
+		"Claim": func() error {
+			return s.Claim(ctx, "p", pending.Lease.Until, consignment.Lease{Owner: "other", Until: pending.Lease.Until.Add(time.Hour)})
+		},
+		"MarkBooked":    func() error { return s.MarkBooked(ctx, "p", "owner", "vessel001") },
+		"DeletePending": func() error { return s.DeletePending(ctx, "p", "owner") },
+	}
+	for name, call := range calls {
+		if err := call(); !errors.Is(err, context.Canceled) {
+			t.Errorf("%s with a canceled context: error %v, want context.Canceled", name, err)
+		}
 	}
 	if _, err := s.Get(t.Context(), "c-1"); !errors.Is(err, consignment.ErrNotFound) {
 		t.Errorf("Get after a canceled Create: error %v, want ErrNotFound", err)
+	}
+	got, err := s.Get(t.Context(), "p")
+	if diff := cmp.Diff(pending, got); err != nil || diff != "" {
+		t.Errorf("Get(p) after canceled calls = %v (-want +got):\n%s", err, diff)
+	}
+}
+
+// TestReopenPending checks that pending consignments, with their leases,
+// survive a reopening, and that the file's pending index lets ListPending,
+// MarkBooked and DeletePending go on from there.
+func TestReopenPending(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	path := tempPath(t)
+	first := mustOpen(t, path)
+	for _, c := range []consignment.Consignment{newPending("p1", "o1"), newConsignment("b"), newPending("p2", "o2")} {
+		if err := first.Create(ctx, c); err != nil {
+			t.Fatalf("Create(%q): %v", c.ID, err)
+		}
+	}
+	if err := first.Close(); err != nil {
+		t.Fatalf("Close: %v", err)
+	}
+
+	second := mustOpen(t, path)
+	got, err := second.ListPending(ctx, newPending("", "").Lease.Until, 10)
+	if err != nil {
+		t.Fatalf("ListPending after reopening: %v", err)
+	}
+	want := []consignment.Consignment{newPending("p1", "o1"), newPending("p2", "o2")}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("ListPending after reopening (-want +got):\n%s", diff)
+	}
+	if err := second.MarkBooked(ctx, "p2", "o2", "vessel002"); err != nil {
+		t.Fatalf("MarkBooked(p2) after reopening: %v", err)
+	}
+	if err := second.DeletePending(ctx, "p1", "o1"); err != nil {
+		t.Fatalf("DeletePending(p1) after reopening: %v", err)
+	}
+	if got, err := second.ListPending(ctx, time.Now(), 10); err != nil || len(got) != 0 {
+		t.Errorf("ListPending after settling both = %d, %v; want none", len(got), err)
+	}
+	items, _, err := second.List(ctx, 0, "")
+	if err != nil {
+		t.Fatalf("List: %v", err)
+	}
+	if got, want := len(items), 2; got != want || items[0].ID != "b" || items[1].ID != "p2" {
+		t.Errorf("List after settling = %+v, want b then p2", items)
 	}
 }
 
@@ -211,6 +279,16 @@ func newConsignment(id string) consignment.Consignment {
 		Status:    consignment.StatusBooked,
 		CreatedAt: time.Date(2025, 1, 2, 3, 4, 5, 6e6, time.UTC),
 	}
+}
+
+// newPending returns a pending consignment with the id, leased to owner
+// for a minute from its creation.
+func newPending(id, owner string) consignment.Consignment {
+	c := newConsignment(id)
+	c.VesselID = ""
+	c.Status = consignment.StatusPending
+	c.Lease = consignment.Lease{Owner: owner, Until: c.CreatedAt.Add(time.Minute)}
+	return c
 }
 
 func tempPath(t *testing.T) string {

@@ -14,6 +14,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -41,6 +42,17 @@ func Run(t *testing.T, open func(t *testing.T) consignment.Repository) {
 		{"ListBadPageToken", testListBadPageToken},
 		{"ConcurrentCreatesSameID", testConcurrentCreatesSameID},
 		{"ConcurrentCreatesDistinctIDs", testConcurrentCreatesDistinctIDs},
+		{"PendingGetAndTakenID", testPendingGetAndTakenID},
+		{"ListSkipsPending", testListSkipsPending},
+		{"ListLastBookedBeforePending", testListLastBookedBeforePending},
+		{"ListTokenAfterDeletePending", testListTokenAfterDeletePending},
+		{"Claim", testClaim},
+		{"MarkBooked", testMarkBooked},
+		{"DeletePending", testDeletePending},
+		{"ListPending", testListPending},
+		{"ConcurrentMarkBookedAndDeletePending", testConcurrentMarkBookedAndDeletePending},
+		{"ConcurrentClaims", testConcurrentClaims},
+		{"ConcurrentClaimAndMarkBooked", testConcurrentClaimAndMarkBooked},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -68,6 +80,27 @@ func newConsignment(id string) consignment.Consignment {
 		Status:    consignment.StatusBooked,
 		CreatedAt: created,
 	}
+}
+
+// newPending returns a valid pending consignment with the id, leased to
+// owner until created plus leaseFor.
+func newPending(id, owner string, leaseFor time.Duration) consignment.Consignment {
+	c := newConsignment(id)
+	c.VesselID = ""
+	c.Status = consignment.StatusPending
+	c.Lease = consignment.Lease{Owner: owner, Until: created.Add(leaseFor)}
+	return c
+}
+
+// mustGet returns the consignment with the id, failing the test on an
+// error.
+func mustGet(t *testing.T, repo consignment.Repository, id string) consignment.Consignment {
+	t.Helper()
+	c, err := repo.Get(context.Background(), id)
+	if err != nil {
+		t.Fatalf("Get(%q) = %v, want nil", id, err)
+	}
+	return c
 }
 
 // mustCreate stores each consignment, failing the test on an error.
@@ -335,4 +368,317 @@ func testConcurrentCreatesDistinctIDs(t *testing.T, repo consignment.Repository)
 	if len(seen) != n {
 		t.Errorf("listed %d distinct consignments, want %d", len(seen), n)
 	}
+}
+
+func testPendingGetAndTakenID(t *testing.T, repo consignment.Repository) {
+	want := newPending("c-1", "owner-1", time.Minute)
+	mustCreate(t, repo, want)
+	if diff := cmp.Diff(want, mustGet(t, repo, "c-1")); diff != "" {
+		t.Errorf("Get(pending) mismatch (-want +got):\n%s", diff)
+	}
+	for _, c := range []consignment.Consignment{newConsignment("c-1"), newPending("c-1", "owner-2", time.Minute)} {
+		if err := repo.Create(context.Background(), c); !errors.Is(err, consignment.ErrConflict) {
+			t.Errorf("Create(id of a pending consignment, status %s) = %v, want ErrConflict", c.Status, err)
+		}
+	}
+}
+
+func testListSkipsPending(t *testing.T, repo consignment.Repository) {
+	ctx := context.Background()
+	mustCreate(t, repo,
+		newConsignment("a"), newPending("p1", "o", time.Minute), newPending("p2", "o", time.Minute),
+		newConsignment("b"), newPending("p3", "o", time.Minute), newConsignment("c"), newPending("p4", "o", time.Minute))
+	for _, limit := range []int{1, 2, 3} {
+		got, pages := listAll(t, repo, limit)
+		if diff := cmp.Diff([]string{"a", "b", "c"}, got); diff != "" {
+			t.Errorf("pages of %d: ids (-want +got):\n%s", limit, diff)
+		}
+		if want := (3 + limit - 1) / limit; pages != want {
+			t.Errorf("pages of %d: got %d pages, want %d (no empty last page)", limit, pages, want)
+		}
+	}
+	// A booked consignment takes its place in creation order.
+	if err := repo.MarkBooked(ctx, "p3", "o", "vessel002"); err != nil {
+		t.Fatalf("MarkBooked(p3) = %v, want nil", err)
+	}
+	items, _, err := repo.List(ctx, 0, "")
+	if err != nil {
+		t.Fatalf("List = %v, want nil", err)
+	}
+	if diff := cmp.Diff([]string{"a", "b", "p3", "c"}, ids(items)); diff != "" {
+		t.Errorf("ids after p3 is booked (-want +got):\n%s", diff)
+	}
+}
+
+func testListLastBookedBeforePending(t *testing.T, repo consignment.Repository) {
+	mustCreate(t, repo, newConsignment("a"), newConsignment("b"), newPending("p", "o", time.Minute))
+	items, next, err := repo.List(context.Background(), 2, "")
+	if err != nil || len(items) != 2 || next != "" {
+		t.Errorf("List(2, \"\") = %d items, next %q, %v; want 2 items and no next token (only a pending one follows)", len(items), next, err)
+	}
+}
+
+func testListTokenAfterDeletePending(t *testing.T, repo consignment.Repository) {
+	ctx := context.Background()
+	mustCreate(t, repo, newConsignment("a"), newPending("p", "o", time.Minute), newConsignment("b"))
+	first, next, err := repo.List(ctx, 1, "")
+	if err != nil || next == "" {
+		t.Fatalf("List(1, \"\") = %v, next %q; want a next token", err, next)
+	}
+	if err := repo.DeletePending(ctx, "p", "o"); err != nil {
+		t.Fatalf("DeletePending(p) = %v, want nil", err)
+	}
+	rest, next, err := repo.List(ctx, 1, next)
+	if err != nil {
+		t.Fatalf("List(1, next) after a pending consignment was deleted = %v, want nil", err)
+	}
+	if diff := cmp.Diff([]string{"a", "b"}, append(ids(first), ids(rest)...)); diff != "" || next != "" {
+		t.Errorf("ids across pages, last next %q (-want +got):\n%s", next, diff)
+	}
+}
+
+func testClaim(t *testing.T, repo consignment.Repository) {
+	ctx := context.Background()
+	until := created.Add(time.Minute)
+	mustCreate(t, repo, newConsignment("booked"), newPending("p", "old", time.Minute))
+	newLease := consignment.Lease{Owner: "new", Until: until.Add(time.Minute)}
+	tests := []struct {
+		name    string
+		id      string
+		now     time.Time
+		wantErr error
+	}{
+		{name: "lease running", id: "p", now: until.Add(-time.Millisecond), wantErr: consignment.ErrInProgress},
+		{name: "booked", id: "booked", now: until, wantErr: consignment.ErrNotFound},
+		{name: "missing", id: "missing", now: until, wantErr: consignment.ErrNotFound},
+		{name: "lease ran out just now", id: "p", now: until},
+		// The new lease runs past now, so a second claim finds it running.
+		{name: "claimed again", id: "p", now: until, wantErr: consignment.ErrInProgress},
+	}
+	for _, tt := range tests {
+		err := repo.Claim(ctx, tt.id, tt.now, newLease)
+		if !errors.Is(err, tt.wantErr) || (tt.wantErr == nil) != (err == nil) {
+			t.Errorf("%s: Claim(%q) = %v, want %v", tt.name, tt.id, err, tt.wantErr)
+		}
+	}
+	want := newPending("p", "old", time.Minute)
+	want.Lease = newLease
+	if diff := cmp.Diff(want, mustGet(t, repo, "p")); diff != "" {
+		t.Errorf("claimed consignment mismatch (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff(newConsignment("booked"), mustGet(t, repo, "booked")); diff != "" {
+		t.Errorf("a refused claim changed the booked consignment (-want +got):\n%s", diff)
+	}
+}
+
+func testMarkBooked(t *testing.T, repo consignment.Repository) {
+	ctx := context.Background()
+	mustCreate(t, repo, newConsignment("booked"), newPending("p", "owner", time.Minute))
+	tests := []struct {
+		name, id, owner string
+		wantErr         error
+	}{
+		{name: "other owner", id: "p", owner: "someone else", wantErr: consignment.ErrNotFound},
+		{name: "no owner", id: "p", owner: "", wantErr: consignment.ErrNotFound},
+		{name: "booked", id: "booked", owner: "", wantErr: consignment.ErrNotFound},
+		{name: "missing", id: "missing", owner: "owner", wantErr: consignment.ErrNotFound},
+		{name: "owner", id: "p", owner: "owner"},
+		{name: "owner again", id: "p", owner: "owner", wantErr: consignment.ErrNotFound},
+	}
+	for _, tt := range tests {
+		err := repo.MarkBooked(ctx, tt.id, tt.owner, "vessel002")
+		if !errors.Is(err, tt.wantErr) || (tt.wantErr == nil) != (err == nil) {
+			t.Errorf("%s: MarkBooked(%q, %q) = %v, want %v", tt.name, tt.id, tt.owner, err, tt.wantErr)
+		}
+	}
+	want := newConsignment("p")
+	want.VesselID = "vessel002"
+	if diff := cmp.Diff(want, mustGet(t, repo, "p")); diff != "" {
+		t.Errorf("booked consignment mismatch (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff(newConsignment("booked"), mustGet(t, repo, "booked")); diff != "" {
+		t.Errorf("a refused MarkBooked changed the booked consignment (-want +got):\n%s", diff)
+	}
+}
+
+func testDeletePending(t *testing.T, repo consignment.Repository) {
+	ctx := context.Background()
+	mustCreate(t, repo, newConsignment("booked"), newPending("p", "owner", time.Minute))
+	tests := []struct {
+		name, id, owner string
+		wantErr         error
+	}{
+		{name: "other owner", id: "p", owner: "someone else", wantErr: consignment.ErrNotFound},
+		{name: "booked", id: "booked", owner: "", wantErr: consignment.ErrNotFound},
+		{name: "missing", id: "missing", owner: "owner", wantErr: consignment.ErrNotFound},
+		{name: "owner", id: "p", owner: "owner"},
+		{name: "owner again", id: "p", owner: "owner", wantErr: consignment.ErrNotFound},
+	}
+	for _, tt := range tests {
+		err := repo.DeletePending(ctx, tt.id, tt.owner)
+		if !errors.Is(err, tt.wantErr) || (tt.wantErr == nil) != (err == nil) {
+			t.Errorf("%s: DeletePending(%q, %q) = %v, want %v", tt.name, tt.id, tt.owner, err, tt.wantErr)
+		}
+	}
+	if _, err := repo.Get(ctx, "p"); !errors.Is(err, consignment.ErrNotFound) {
+		t.Errorf("Get(deleted) = %v, want ErrNotFound", err)
+	}
+	if pending, err := repo.ListPending(ctx, created.Add(time.Hour), 10); err != nil || len(pending) != 0 {
+		t.Errorf("ListPending after the delete = %d consignments, %v; want none", len(pending), err)
+	}
+	if _, err := repo.Get(ctx, "booked"); err != nil {
+		t.Errorf("Get(booked) = %v after refused deletes, want nil", err)
+	}
+	// The id is free again, and the new consignment is last in creation
+	// order.
+	mustCreate(t, repo, newConsignment("p"))
+	items, _, err := repo.List(ctx, 0, "")
+	if err != nil {
+		t.Fatalf("List = %v, want nil", err)
+	}
+	if diff := cmp.Diff([]string{"booked", "p"}, ids(items)); diff != "" {
+		t.Errorf("ids after re-creating a deleted id (-want +got):\n%s", diff)
+	}
+}
+
+func testListPending(t *testing.T, repo consignment.Repository) {
+	ctx := context.Background()
+	mustCreate(t, repo,
+		newPending("ran-out-early", "o", 0),
+		newConsignment("booked"),
+		newPending("ran-out", "o", time.Minute),
+		newPending("running", "o", time.Minute+time.Millisecond))
+	t1 := created.Add(time.Minute)
+	tests := []struct {
+		name  string
+		t     time.Time
+		limit int
+		want  []string
+	}{
+		{name: "before every lease ran out", t: created.Add(-time.Millisecond), limit: 10, want: []string{}},
+		{name: "lease ran out exactly at t", t: t1, limit: 10, want: []string{"ran-out", "ran-out-early"}},
+		{name: "every lease ran out", t: t1.Add(time.Hour), limit: 10, want: []string{"ran-out", "ran-out-early", "running"}},
+		{name: "limit", t: t1.Add(time.Hour), limit: 2},
+	}
+	for _, tt := range tests {
+		got, err := repo.ListPending(ctx, tt.t, tt.limit)
+		if err != nil {
+			t.Fatalf("%s: ListPending = %v, want nil", tt.name, err)
+		}
+		for _, c := range got {
+			if want := newPending(c.ID, "o", c.Lease.Until.Sub(created)); !cmp.Equal(want, c) {
+				t.Errorf("%s: listed %+v, want %+v", tt.name, c, want)
+			}
+		}
+		if tt.want == nil {
+			if len(got) != tt.limit {
+				t.Errorf("%s: ListPending returned %d, want %d", tt.name, len(got), tt.limit)
+			}
+			continue
+		}
+		gotIDs := ids(got)
+		slices.Sort(gotIDs)
+		if diff := cmp.Diff(tt.want, gotIDs); diff != "" {
+			t.Errorf("%s: ListPending ids (-want +got):\n%s", tt.name, diff)
+		}
+	}
+	got, err := repo.ListPending(ctx, t1, 10)
+	if err != nil || len(got) == 0 {
+		t.Fatalf("ListPending = %d, %v; want consignments", len(got), err)
+	}
+	got[0].Containers[0].Origin = "changed after ListPending"
+	if c := mustGet(t, repo, got[0].ID); c.Containers[0].Origin == "changed after ListPending" {
+		t.Error("stored consignment changed through a ListPending copy")
+	}
+}
+
+// race runs the functions at once, n rounds, each round on a fresh pending
+// consignment, and fails the test unless exactly one of each round
+// succeeded and the others failed with ErrNotFound or ErrInProgress. check
+// then looks at the consignment a round left, knowing which function won.
+func race(t *testing.T, repo consignment.Repository, rounds int, fns []func(id string) error, check func(id string, winner int)) {
+	t.Helper()
+	for round := range rounds {
+		id := fmt.Sprintf("c-%d", round)
+		mustCreate(t, repo, newPending(id, "owner", 0))
+		errs := make([]error, len(fns))
+		var wg sync.WaitGroup
+		for i, fn := range fns {
+			wg.Go(func() { errs[i] = fn(id) })
+		}
+		wg.Wait()
+		winner := -1
+		for i, err := range errs {
+			switch {
+			case err == nil && winner >= 0:
+				t.Fatalf("round %d: calls %d and %d both succeeded", round, winner, i)
+			case err == nil:
+				winner = i
+			case !errors.Is(err, consignment.ErrNotFound) && !errors.Is(err, consignment.ErrInProgress):
+				t.Fatalf("round %d: call %d = %v, want nil, ErrNotFound or ErrInProgress", round, i, err)
+			}
+		}
+		if winner < 0 {
+			t.Fatalf("round %d: no call succeeded: %v", round, errs)
+		}
+		check(id, winner)
+	}
+}
+
+func testConcurrentMarkBookedAndDeletePending(t *testing.T, repo consignment.Repository) {
+	ctx := context.Background()
+	fns := []func(string) error{
+		func(id string) error { return repo.MarkBooked(ctx, id, "owner", "vessel001") },
+		func(id string) error { return repo.DeletePending(ctx, id, "owner") },
+	}
+	booked := 0
+	race(t, repo, 20, fns, func(id string, winner int) {
+		c, err := repo.Get(ctx, id)
+		switch {
+		case winner == 0 && (err != nil || c.Status != consignment.StatusBooked):
+			t.Errorf("MarkBooked won, then Get(%q) = %+v, %v; want it booked", id, c, err)
+		case winner == 1 && !errors.Is(err, consignment.ErrNotFound):
+			t.Errorf("DeletePending won, then Get(%q) = %v, want ErrNotFound", id, err)
+		case winner == 0:
+			booked++
+		}
+	})
+	items, _, err := repo.List(ctx, 0, "")
+	if err != nil || len(items) != booked {
+		t.Errorf("List = %d items, %v; want the %d booked", len(items), err, booked)
+	}
+}
+
+func testConcurrentClaims(t *testing.T, repo consignment.Repository) {
+	ctx := context.Background()
+	const n = 8
+	fns := make([]func(string) error, n)
+	for i := range fns {
+		lease := consignment.Lease{Owner: fmt.Sprintf("owner-%d", i), Until: created.Add(time.Hour)}
+		fns[i] = func(id string) error { return repo.Claim(ctx, id, created, lease) }
+	}
+	race(t, repo, 5, fns, func(id string, winner int) {
+		if got, want := mustGet(t, repo, id).Lease.Owner, fmt.Sprintf("owner-%d", winner); got != want {
+			t.Errorf("lease of %q held by %q, want the winner %q", id, got, want)
+		}
+	})
+}
+
+func testConcurrentClaimAndMarkBooked(t *testing.T, repo consignment.Repository) {
+	ctx := context.Background()
+	fns := []func(string) error{
+		func(id string) error {
+			return repo.Claim(ctx, id, created, consignment.Lease{Owner: "taker", Until: created.Add(time.Hour)})
+		},
+		func(id string) error { return repo.MarkBooked(ctx, id, "owner", "vessel001") },
+	}
+	race(t, repo, 20, fns, func(id string, winner int) {
+		c := mustGet(t, repo, id)
+		if winner == 0 && (c.Status != consignment.StatusPending || c.Lease.Owner != "taker") {
+			t.Errorf("Claim won, then %q is %s leased to %q; want pending, leased to the taker", id, c.Status, c.Lease.Owner)
+		}
+		if winner == 1 && c.Status != consignment.StatusBooked {
+			t.Errorf("MarkBooked won, then %q is %s, want booked", id, c.Status)
+		}
+	})
 }
