@@ -145,9 +145,9 @@ func NewService(repo Repository, booker Booker, newID func() string, now func() 
 //  3. Mark it booked, in one atomic step, if this create still holds the
 //     lease.
 //
-// A vessel that refuses the booking (ErrNoRoom, ErrConflict, ErrInvalid)
-// took no room, so the pending consignment is deleted and nothing is
-// stored. Any other failure of step 2 or 3, or a crash anywhere, leaves it
+// When the vessel service refuses the booking (ErrNoRoom, ErrConflict,
+// ErrInvalid), it took no room, so the pending consignment is deleted and
+// nothing is stored. Any other failure of step 2 or 3, or a crash anywhere, leaves it
 // pending with its lease running out. After that, a retry of the create
 // takes the lease over and carries on from step 2, and when none comes
 // Recover takes it over, gives its room back and deletes it. So after a
@@ -158,7 +158,7 @@ func NewService(repo Repository, booker Booker, newID func() string, now func() 
 // service for the consignment or settles it, and its calls end (with their
 // deadline, half the lease) before anyone can take it over. A create that
 // finds the consignment leased to another create waits until that one
-// settles it or its lease runs out.
+// settles it or its lease runs out (or ctx ends: ErrUnavailable).
 func (s *Service) Create(ctx context.Context, c Consignment) (Consignment, error) {
 	if err := c.Validate(); err != nil {
 		return Consignment{}, err
