@@ -1,0 +1,246 @@
+package mongo_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/shippy-suite/shippy/testenv/mongotest"
+
+	mongostore "github.com/shippy-suite/shippy/shippy-service-vessel/store/mongo"
+	"github.com/shippy-suite/shippy/shippy-service-vessel/store/storetest"
+	"github.com/shippy-suite/shippy/shippy-service-vessel/vessel"
+)
+
+// callTimeout is the client timeout of the outage tests: how long a call on
+// a stopped server may take to fail.
+const callTimeout = time.Second
+
+// TestContract runs the contract suite on the server mongotest gives: a
+// real MongoDB when SHIPPY_TEST_MONGO_URI names one, FerretDB otherwise.
+// On FerretDB the concurrency subtests skip: they test MongoDB's atomic
+// single-document updates, which FerretDB v1 does not provide.
+func TestContract(t *testing.T) {
+	t.Parallel()
+	var opts storetest.Options
+	if mongotest.IsFerretDB(t, mongotest.Start(t)) {
+		opts.SkipConcurrency = mongotest.FerretDBNotAtomic
+	}
+	storetest.RunWithOptions(t, func(t *testing.T) vessel.Repository {
+		return newStore(t)
+	}, opts)
+}
+
+// TestTwoInstances races bookings through two stores, each with a client
+// of its own, over one database, as two vessel service instances would:
+// the vessel is never overbooked.
+func TestTwoInstances(t *testing.T) {
+	t.Parallel()
+	uri := mongotest.Start(t)
+	if mongotest.IsFerretDB(t, uri) {
+		t.Skip(mongotest.FerretDBNotAtomic)
+	}
+	name := mongotest.NewDatabase(t).Name()
+	stores := [2]*mongostore.Store{}
+	for i := range stores {
+		client, err := mongostore.Connect(uri, 5*time.Second)
+		if err != nil {
+			t.Fatalf("Connect: %v", err)
+		}
+		t.Cleanup(func() { _ = client.Disconnect(context.Background()) })
+		if stores[i], err = mongostore.New(client.Database(name)); err != nil {
+			t.Fatalf("New: %v", err)
+		}
+	}
+	v := vessel.Vessel{ID: "a", Capacity: 7, MaxWeight: 80, Available: true}
+	if err := stores[0].Create(t.Context(), v); err != nil {
+		t.Fatalf("Create: %v", err)
+	}
+	const tries = 100
+	errs := make([]error, tries)
+	var wg sync.WaitGroup
+	for i := range tries {
+		wg.Go(func() {
+			b := vessel.Booking{ConsignmentID: fmt.Sprint("c", i), VesselID: "a", Containers: 1, Weight: 10}
+			_, errs[i] = stores[i%2].TakeRoom(t.Context(), b)
+		})
+	}
+	wg.Wait()
+	booked := 0
+	for i, err := range errs {
+		switch {
+		case err == nil:
+			booked++
+		case !errors.Is(err, vessel.ErrNoRoom):
+			t.Errorf("TakeRoom c%d: %v", i, err)
+		}
+	}
+	if booked != 7 {
+		t.Errorf("%d bookings succeeded, want 7", booked)
+	}
+	got, err := stores[1].Get(t.Context(), "a")
+	if err != nil {
+		t.Fatalf("Get: %v", err)
+	}
+	if got.UsedCapacity != 7 || got.UsedWeight != 70 {
+		t.Errorf("vessel after the race = %+v, want 7 containers and 70 kg used", got)
+	}
+}
+
+// TestServerDownAtStart checks that a store made while the server is down
+// fails each call with ErrUnavailable, within the client's timeout, and
+// works once the server is up, without being made again.
+func TestServerDownAtStart(t *testing.T) {
+	t.Parallel()
+	srv := mongotest.StartFerretDB(t)
+	srv.Stop(t)
+	store := connect(t, srv.URI())
+
+	assertUnavailable(t, store)
+
+	srv.Restart(t)
+	v := vessel.Vessel{ID: "a", Name: "n", Capacity: 10, MaxWeight: 100, Available: true}
+	if err := store.Create(t.Context(), v); err != nil {
+		t.Fatalf("Create once the server is up: %v", err)
+	}
+	if got, err := store.Get(t.Context(), "a"); err != nil || got != v {
+		t.Errorf("Get once the server is up = %+v, %v; want %+v", got, err, v)
+	}
+}
+
+// TestServerDownDuringCalls stops the server (SIGKILL, as a crash) between
+// bookings and starts it again on the same address and data: calls fail
+// with ErrUnavailable, within the client's timeout, while it is down, and
+// succeed again once it is back, through the same store. Booking every
+// consignment again then, as a client retries, books each exactly once: no
+// booking is lost or taken twice, and the vessel's used room is the sum of
+// its bookings.
+func TestServerDownDuringCalls(t *testing.T) {
+	t.Parallel()
+	srv := mongotest.StartFerretDB(t)
+	store := connect(t, srv.URI())
+	ctx := t.Context()
+	v := vessel.Vessel{ID: "a", Capacity: 1000, MaxWeight: 100000, Available: true}
+	if err := store.Create(ctx, v); err != nil {
+		t.Fatalf("Create: %v", err)
+	}
+	svc, err := vessel.NewService(store, func() string { return "unused" })
+	if err != nil {
+		t.Fatalf("NewService: %v", err)
+	}
+
+	request := func(i int) vessel.BookRequest {
+		return vessel.BookRequest{ConsignmentID: fmt.Sprint("c", i), Containers: 1, Weight: int32(10 + i)}
+	}
+	// Book one consignment after the other; stop the server after the
+	// tenth, and go on until three in a row have failed.
+	const stopAfter, failuresToSee = 10, 3
+	var results []error
+	for i, failures := 0, 0; failures < failuresToSee; i++ {
+		if i == stopAfter {
+			srv.Stop(t)
+		}
+		start := time.Now()
+		_, _, err := svc.Book(ctx, request(i))
+		if d := time.Since(start); d > 3*callTimeout {
+			t.Errorf("Book %d took %v, client timeout %v", i, d, callTimeout)
+		}
+		switch {
+		case err == nil && i >= stopAfter:
+			t.Fatalf("Book %d succeeded with the server stopped", i)
+		case err == nil:
+		case errors.Is(err, vessel.ErrUnavailable):
+			failures++
+		default:
+			t.Fatalf("Book %d: error %v, want nil or ErrUnavailable", i, err)
+		}
+		results = append(results, err)
+	}
+	assertUnavailable(t, store)
+
+	srv.Restart(t)
+	// Every Book succeeded before the outage or is retried now.
+	var wantContainers, wantWeight int32
+	for i := range results {
+		req := request(i)
+		b, _, err := svc.Book(ctx, req)
+		if err != nil {
+			t.Fatalf("Book %d after the restart: %v", i, err)
+		}
+		if b.Containers != req.Containers || b.Weight != req.Weight {
+			t.Errorf("Book %d after the restart = %+v, want the request's room", i, b)
+		}
+		wantContainers += req.Containers
+		wantWeight += req.Weight
+	}
+	got, err := store.Get(ctx, "a")
+	if err != nil {
+		t.Fatalf("Get: %v", err)
+	}
+	if got.UsedCapacity != wantContainers || got.UsedWeight != wantWeight {
+		t.Errorf("vessel after the retries uses %d containers and %d kg, want %d and %d (each consignment once)",
+			got.UsedCapacity, got.UsedWeight, wantContainers, wantWeight)
+	}
+}
+
+// assertUnavailable checks that every method fails with ErrUnavailable, in
+// no more than a few client timeouts.
+func assertUnavailable(t *testing.T, store *mongostore.Store) {
+	t.Helper()
+	ctx := t.Context()
+	calls := []struct {
+		name string
+		call func() error
+	}{
+		{"Create", func() error {
+			return store.Create(ctx, vessel.Vessel{ID: "x", Capacity: 1, MaxWeight: 1})
+		}},
+		{"Get", func() error { _, err := store.Get(ctx, "a"); return err }},
+		{"List", func() error { _, err := store.List(ctx); return err }},
+		{"TakeRoom", func() error {
+			_, err := store.TakeRoom(ctx, vessel.Booking{ConsignmentID: "x", VesselID: "a", Containers: 1, Weight: 1})
+			return err
+		}},
+		{"FindBooking", func() error { _, err := store.FindBooking(ctx, "c1"); return err }},
+		{"ReleaseRoom", func() error { _, err := store.ReleaseRoom(ctx, "c1"); return err }},
+	}
+	for _, c := range calls {
+		start := time.Now()
+		err := c.call()
+		if !errors.Is(err, vessel.ErrUnavailable) {
+			t.Errorf("%s with the server down: error %v, want ErrUnavailable", c.name, err)
+		}
+		if d := time.Since(start); d > 3*callTimeout {
+			t.Errorf("%s with the server down took %v, client timeout %v", c.name, d, callTimeout)
+		}
+	}
+}
+
+// newStore returns a store over a new database of the test.
+func newStore(t *testing.T) *mongostore.Store {
+	t.Helper()
+	store, err := mongostore.New(mongotest.NewDatabase(t))
+	if err != nil {
+		t.Fatalf("New: %v", err)
+	}
+	return store
+}
+
+// connect returns a store over the database "shippy" of the server at uri,
+// through a client made by Connect with callTimeout.
+func connect(t *testing.T, uri string) *mongostore.Store {
+	t.Helper()
+	client, err := mongostore.Connect(uri, callTimeout)
+	if err != nil {
+		t.Fatalf("Connect: %v", err)
+	}
+	t.Cleanup(func() { _ = client.Disconnect(context.Background()) })
+	store, err := mongostore.New(client.Database("shippy"))
+	if err != nil {
+		t.Fatalf("New: %v", err)
+	}
+	return store
+}

@@ -1,0 +1,99 @@
+package mongo
+
+import (
+	"time"
+
+	"go.mongodb.org/mongo-driver/bson/primitive"
+
+	"github.com/shippy-suite/shippy/shippy-service-vessel/vessel"
+)
+
+// Field names of the documents, as used in queries and updates.
+const (
+	fieldID                = "_id"
+	fieldAvailable         = "available"
+	fieldUsedCapacity      = "used_capacity"
+	fieldUsedWeight        = "used_weight"
+	fieldRemainingCapacity = "remaining_capacity"
+	fieldRemainingWeight   = "remaining_weight"
+	fieldBooked            = "booked"
+	fieldClaim             = "claim"
+)
+
+// vesselDoc is a vessel as stored in the vessels collection. Capacities
+// count containers; weights are in kilograms. The remaining room is stored
+// beside the used room so that one conditional update can check and take
+// it. Renaming a field, or changing its meaning, needs a migration.
+type vesselDoc struct {
+	ID                string `bson:"_id"`
+	Name              string `bson:"name"`
+	OwnerID           string `bson:"owner_id"`
+	Capacity          int32  `bson:"capacity"`
+	MaxWeight         int32  `bson:"max_weight"`
+	Available         bool   `bson:"available"`
+	UsedCapacity      int32  `bson:"used_capacity"`
+	UsedWeight        int32  `bson:"used_weight"`
+	RemainingCapacity int32  `bson:"remaining_capacity"`
+	RemainingWeight   int32  `bson:"remaining_weight"`
+	// Booked lists the consignments whose room is counted in the used
+	// room: the vessel side of each booking, changed in the same update as
+	// the room. Reads of vessels leave it out (see vesselProjection).
+	Booked []string `bson:"booked"`
+}
+
+func toVesselDoc(v vessel.Vessel) vesselDoc {
+	return vesselDoc{
+		ID:                v.ID,
+		Name:              v.Name,
+		OwnerID:           v.OwnerID,
+		Capacity:          v.Capacity,
+		MaxWeight:         v.MaxWeight,
+		Available:         v.Available,
+		UsedCapacity:      v.UsedCapacity,
+		UsedWeight:        v.UsedWeight,
+		RemainingCapacity: v.RemainingCapacity(),
+		RemainingWeight:   v.RemainingWeight(),
+		Booked:            []string{}, // an array, never null, for $push
+	}
+}
+
+func (d vesselDoc) toVessel() vessel.Vessel {
+	return vessel.Vessel{
+		ID:           d.ID,
+		Name:         d.Name,
+		OwnerID:      d.OwnerID,
+		Capacity:     d.Capacity,
+		MaxWeight:    d.MaxWeight,
+		Available:    d.Available,
+		UsedCapacity: d.UsedCapacity,
+		UsedWeight:   d.UsedWeight,
+	}
+}
+
+// bookingDoc is a booking as stored in the bookings collection, under the
+// consignment id as _id, so that the _id index keeps one per consignment.
+// Weight is in kilograms.
+//
+// A document is a booking only while its vessel lists the consignment in
+// Booked; until then it is a claim, written first by TakeRoom (see the
+// package documentation).
+type bookingDoc struct {
+	ConsignmentID string `bson:"_id"`
+	VesselID      string `bson:"vessel_id"`
+	Containers    int32  `bson:"containers"`
+	Weight        int32  `bson:"weight"`
+	// Claim identifies the TakeRoom call that wrote the document, so that
+	// a call deletes its own claim and never a later one.
+	Claim primitive.ObjectID `bson:"claim"`
+	// ClaimedAt is when that call began, by its clock.
+	ClaimedAt time.Time `bson:"claimed_at"`
+}
+
+func (d bookingDoc) toBooking() vessel.Booking {
+	return vessel.Booking{
+		ConsignmentID: d.ConsignmentID,
+		VesselID:      d.VesselID,
+		Containers:    d.Containers,
+		Weight:        d.Weight,
+	}
+}
