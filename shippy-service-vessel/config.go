@@ -2,6 +2,10 @@ package main
 
 import (
 	"fmt"
+	"strings"
+	"time"
+
+	"go.mongodb.org/mongo-driver/x/mongo/driver/connstring"
 
 	"github.com/shippy-suite/shippy/platform"
 	"github.com/shippy-suite/shippy/shippy-service-vessel/fleet"
@@ -16,9 +20,21 @@ const (
 	// EnvDataDir is the directory of the embedded database; it is created
 	// at start when missing.
 	EnvDataDir = "DATA_DIR"
-	// EnvMongoURI is the MongoDB connection string (reserved).
+	// EnvMongoURI is a MongoDB connection string ("mongodb://host:27017");
+	// set, vessels and bookings are kept there instead of the embedded
+	// database.
 	EnvMongoURI = "MONGO_URI"
+	// EnvDBHost is the tutorial's name for EnvMongoURI, read when
+	// MONGO_URI is unset: a connection string, or a bare host[:port].
+	EnvDBHost = "DB_HOST"
 )
+
+// MongoDatabase is the MongoDB database of the suite.
+const MongoDatabase = "shippy"
+
+// mongoSelectTimeout is how long a MongoDB call waits for a server to send
+// it to: while MongoDB is down, calls fail (503) after that long.
+const mongoSelectTimeout = 5 * time.Second
 
 // DefaultDataDir is the embedded database's directory when DATA_DIR is
 // unset, relative to the working directory.
@@ -34,11 +50,14 @@ type Config struct {
 	VesselsFile string
 	// Fleet is the fleet to seed: read from VesselsFile, or built in.
 	Fleet []vessel.Vessel
-	// DataDir is the embedded database's directory.
+	// DataDir is the embedded database's directory, unused with MongoDB.
 	DataDir string
-	// MongoURI is read but not used yet; it is logged at start so that an
-	// operator who set it is not surprised.
+	// MongoURI is the MongoDB connection string, from MONGO_URI or DB_HOST,
+	// or "" for the embedded database. It may hold a password: it is never
+	// logged or put in an error.
 	MongoURI string
+	// MongoURIFrom names the variable MongoURI comes from.
+	MongoURIFrom string
 }
 
 // loadConfig reads Config from getenv, fills in defaults, reads the fleet
@@ -52,8 +71,8 @@ func loadConfig(getenv func(string) string) (Config, error) {
 		Platform:    pcfg,
 		VesselsFile: getenv(EnvVesselsFile),
 		DataDir:     getenv(EnvDataDir),
-		MongoURI:    getenv(EnvMongoURI),
 	}
+	cfg.MongoURI, cfg.MongoURIFrom = mongoURI(getenv)
 	if cfg.DataDir == "" {
 		cfg.DataDir = DefaultDataDir
 	}
@@ -73,7 +92,31 @@ func (c Config) Validate() error {
 	if err := vessel.ValidateFleet(c.Fleet); err != nil {
 		return fmt.Errorf("%s: %w", EnvVesselsFile, err)
 	}
+	if c.MongoURI != "" {
+		// The parser's errors do not repeat the password. A mongodb+srv
+		// string is looked up in DNS here, as the driver would at connect.
+		if _, err := connstring.ParseAndValidate(c.MongoURI); err != nil {
+			return fmt.Errorf("%s: %w", c.MongoURIFrom, err)
+		}
+	}
 	return nil
+}
+
+// mongoURI returns the MongoDB connection string and the variable it comes
+// from: MONGO_URI, else DB_HOST, where a value without a scheme is a
+// host[:port]. Both unset, it returns "".
+func mongoURI(getenv func(string) string) (uri, from string) {
+	if uri := getenv(EnvMongoURI); uri != "" {
+		return uri, EnvMongoURI
+	}
+	host := getenv(EnvDBHost)
+	switch {
+	case host == "":
+		return "", ""
+	case !strings.Contains(host, "://"):
+		return "mongodb://" + host, EnvDBHost
+	}
+	return host, EnvDBHost
 }
 
 // fleetSource says where the fleet comes from, for the log.

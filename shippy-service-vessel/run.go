@@ -2,10 +2,14 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"path/filepath"
+	"sync"
+	"time"
 
 	"github.com/google/uuid"
 
@@ -13,6 +17,7 @@ import (
 	vesselpb "github.com/shippy-suite/shippy/proto/vessel"
 	"github.com/shippy-suite/shippy/shippy-service-vessel/handler"
 	"github.com/shippy-suite/shippy/shippy-service-vessel/store/bolt"
+	mongostore "github.com/shippy-suite/shippy/shippy-service-vessel/store/mongo"
 	"github.com/shippy-suite/shippy/shippy-service-vessel/vessel"
 )
 
@@ -24,7 +29,8 @@ func writeUsage(w io.Writer) {
 	for _, v := range []struct{ name, help string }{
 		{EnvVesselsFile, "JSON fleet seeded at start (default: the built-in fleet)"},
 		{EnvDataDir, "directory of the embedded database (default " + DefaultDataDir + ")"},
-		{EnvMongoURI, "MongoDB storage (reserved)"},
+		{EnvMongoURI, "MongoDB connection string: keep vessels and bookings there (database " + MongoDatabase + ")"},
+		{EnvDBHost, "the same, read when " + EnvMongoURI + " is unset; host[:port] is enough"},
 		{platform.EnvRegistry, "mdns (default) or consul"},
 		{platform.EnvRegistryAddress, "registry addresses, comma-separated"},
 		{platform.EnvServerAddress, "listen address (default :0, any free port)"},
@@ -49,21 +55,16 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return fmt.Errorf("config: %w", err)
 	}
 	logger := platform.NewLogger(stdout, cfg.Platform.LogLevel)
-	if cfg.MongoURI != "" {
-		logger.Warn("MONGO_URI is not used yet; vessels and bookings are kept in the embedded database",
-			"data_dir", cfg.DataDir)
-	}
 
-	if err := os.MkdirAll(cfg.DataDir, 0o755); err != nil {
-		return fmt.Errorf("%s: %w", EnvDataDir, err)
-	}
-	store, err := bolt.Open(filepath.Join(cfg.DataDir, dbFile))
+	store, closeStore, err := openStore(cfg, logger)
 	if err != nil {
-		return fmt.Errorf("open store: %w", err)
+		return err
 	}
 	// Closed after Run has drained the calls in flight.
 	defer func() {
-		if cerr := store.Close(); cerr != nil && err == nil {
+		ctx, cancel := context.WithTimeout(context.Background(), storeCloseTimeout)
+		defer cancel()
+		if cerr := closeStore(ctx); cerr != nil && err == nil {
 			err = fmt.Errorf("close store: %w", cerr)
 		}
 	}()
@@ -72,10 +73,20 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if err != nil {
 		return err
 	}
-	if err := vessels.Seed(ctx, cfg.Fleet); err != nil {
+	// Seeding in the background ends before the store is closed.
+	seedCtx, stopSeeding := context.WithCancel(ctx)
+	var seeding sync.WaitGroup
+	defer seeding.Wait()
+	defer stopSeeding()
+	switch err := vessels.Seed(ctx, cfg.Fleet); {
+	case err == nil:
+		logger.Info("fleet seeded", "vessels", len(cfg.Fleet), "source", cfg.fleetSource())
+	case errors.Is(err, vessel.ErrUnavailable):
+		logger.Warn("store unavailable: serving, and seeding the fleet once the store answers", "err", err)
+		seeding.Go(func() { seedWhenAvailable(seedCtx, vessels, cfg, logger) })
+	default:
 		return fmt.Errorf("seed fleet: %w", err)
 	}
-	logger.Info("fleet seeded", "vessels", len(cfg.Fleet), "source", cfg.fleetSource())
 	h, err := handler.New(vessels, logger)
 	if err != nil {
 		return err
@@ -92,4 +103,68 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return fmt.Errorf("run service: %w", err)
 	}
 	return nil
+}
+
+// storeCloseTimeout bounds closing the store after the service has stopped.
+const storeCloseTimeout = 5 * time.Second
+
+// openStore opens the store cfg asks for: MongoDB when MongoURI is set,
+// otherwise the embedded bbolt file in DataDir, created when missing.
+// closeStore releases it; call it once no call uses the store.
+//
+// The MongoDB client does not wait for the server: the service starts while
+// MongoDB is down, answers 503 until it is up, and the driver reconnects by
+// itself after an outage.
+func openStore(cfg Config, logger *slog.Logger) (store vessel.Repository, closeStore func(context.Context) error, err error) {
+	if cfg.MongoURI != "" {
+		client, err := mongostore.Connect(cfg.MongoURI, mongoSelectTimeout)
+		if err != nil {
+			return nil, nil, fmt.Errorf("%s: %w", cfg.MongoURIFrom, err)
+		}
+		store, err := mongostore.New(client.Database(MongoDatabase))
+		if err != nil {
+			return nil, nil, errors.Join(err, client.Disconnect(context.Background()))
+		}
+		logger.Info("vessels and bookings are kept in MongoDB", "uri_from", cfg.MongoURIFrom, "database", MongoDatabase)
+		return store, client.Disconnect, nil
+	}
+	if err := os.MkdirAll(cfg.DataDir, 0o755); err != nil {
+		return nil, nil, fmt.Errorf("%s: %w", EnvDataDir, err)
+	}
+	db, err := bolt.Open(filepath.Join(cfg.DataDir, dbFile))
+	if err != nil {
+		return nil, nil, fmt.Errorf("open store: %w", err)
+	}
+	logger.Info("vessels and bookings are kept in the embedded database", "data_dir", cfg.DataDir)
+	return db, func(context.Context) error { return db.Close() }, nil
+}
+
+// maxSeedPause is the longest pause between two tries to seed the fleet:
+// the longest a new database stays without its fleet once MongoDB is up.
+const maxSeedPause = 10 * time.Second
+
+// seedWhenAvailable seeds the fleet, trying again while the store is
+// unavailable, with a pause that doubles up to maxSeedPause, until it is
+// done or ctx is.
+func seedWhenAvailable(ctx context.Context, vessels *vessel.Service, cfg Config, logger *slog.Logger) {
+	for pause := time.Second; ; pause = min(2*pause, maxSeedPause) {
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(pause):
+		}
+		err := vessels.Seed(ctx, cfg.Fleet)
+		switch {
+		case err == nil:
+			logger.Info("fleet seeded", "vessels", len(cfg.Fleet), "source", cfg.fleetSource())
+			return
+		case ctx.Err() != nil:
+			return
+		case errors.Is(err, vessel.ErrUnavailable):
+			logger.Debug("store still unavailable; seeding later", "err", err)
+		default:
+			logger.Error("seed fleet", "err", err)
+			return
+		}
+	}
 }

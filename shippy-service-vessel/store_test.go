@@ -1,0 +1,195 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"io/fs"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/shippy-suite/shippy/platform"
+	"github.com/shippy-suite/shippy/shippy-service-vessel/fleet"
+	"github.com/shippy-suite/shippy/shippy-service-vessel/vessel"
+	"github.com/shippy-suite/shippy/testenv/mongotest"
+)
+
+func TestLoadConfigMongo(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name     string
+		vars     map[string]string
+		wantURI  string
+		wantFrom string
+	}{
+		{name: "neither: embedded database"},
+		{
+			name:     "MONGO_URI",
+			vars:     map[string]string{EnvMongoURI: "mongodb://db.example:27017"},
+			wantURI:  "mongodb://db.example:27017",
+			wantFrom: EnvMongoURI,
+		},
+		{
+			name:     "DB_HOST with a scheme, as the tutorial set it",
+			vars:     map[string]string{EnvDBHost: "mongodb://datastore:27017"},
+			wantURI:  "mongodb://datastore:27017",
+			wantFrom: EnvDBHost,
+		},
+		{
+			name:     "DB_HOST as host:port",
+			vars:     map[string]string{EnvDBHost: "datastore:27017"},
+			wantURI:  "mongodb://datastore:27017",
+			wantFrom: EnvDBHost,
+		},
+		{
+			name:     "MONGO_URI wins over DB_HOST",
+			vars:     map[string]string{EnvMongoURI: "mongodb://a:1", EnvDBHost: "b:2"},
+			wantURI:  "mongodb://a:1",
+			wantFrom: EnvMongoURI,
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			cfg, err := loadConfig(env(tt.vars))
+			if err != nil {
+				t.Fatalf("loadConfig() = %v, want nil", err)
+			}
+			if cfg.MongoURI != tt.wantURI || cfg.MongoURIFrom != tt.wantFrom {
+				t.Errorf("MongoURI, MongoURIFrom = %q, %q; want %q, %q", cfg.MongoURI, cfg.MongoURIFrom, tt.wantURI, tt.wantFrom)
+			}
+		})
+	}
+}
+
+// TestRunRejectsBadMongoURI checks that run stops before it starts anything
+// when the connection string cannot be parsed, naming the variable and
+// never the password.
+func TestRunRejectsBadMongoURI(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name    string
+		vars    map[string]string
+		wantErr string
+	}{
+		{
+			name:    "scheme",
+			vars:    map[string]string{EnvMongoURI: "http://user:secret@db.example"},
+			wantErr: `config: MONGO_URI: error parsing uri: scheme must be "mongodb" or "mongodb+srv"`,
+		},
+		{
+			name:    "port",
+			vars:    map[string]string{EnvDBHost: "user:secret@datastore:port"},
+			wantErr: `config: DB_HOST: error parsing uri: invalid host "": port must be an integer: strconv.Atoi: parsing "port": invalid syntax`,
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			var stdout, stderr bytes.Buffer
+			err := run(context.Background(), nil, env(tt.vars), &stdout, &stderr)
+			if err == nil || err.Error() != tt.wantErr {
+				t.Fatalf("run() = %v, want %q", err, tt.wantErr)
+			}
+			if strings.Contains(err.Error(), "secret") {
+				t.Errorf("run() error %q shows the password", err)
+			}
+			if stdout.Len() != 0 || stderr.Len() != 0 {
+				t.Errorf("run wrote %q to stdout and %q to stderr, want nothing", stdout.String(), stderr.String())
+			}
+		})
+	}
+}
+
+// TestOpenStoreMongo opens the store a MongoDB connection string asks for
+// and checks that it keeps what it is given, that a new store over the same
+// database sees it, and that the embedded database's directory is left
+// alone.
+func TestOpenStoreMongo(t *testing.T) {
+	t.Parallel()
+	srv := mongotest.StartFerretDB(t)
+	cfg := Config{MongoURI: srv.URI(), MongoURIFrom: EnvMongoURI, DataDir: filepath.Join(t.TempDir(), "unused")}
+	logger := platform.NewLogger(io.Discard, slog.LevelInfo)
+
+	for range 2 {
+		store, closeStore, err := openStore(cfg, logger)
+		if err != nil {
+			t.Fatalf("openStore: %v", err)
+		}
+		svc, err := vessel.NewService(store, func() string { return "unused" })
+		if err != nil {
+			t.Fatalf("NewService: %v", err)
+		}
+		if err := svc.Seed(t.Context(), fleet.Default()); err != nil {
+			t.Fatalf("Seed: %v", err)
+		}
+		got, err := svc.List(t.Context())
+		if err != nil {
+			t.Fatalf("List: %v", err)
+		}
+		if !slices.Equal(got, fleet.Default()) {
+			t.Errorf("fleet = %+v, want the default %+v", got, fleet.Default())
+		}
+		if err := closeStore(t.Context()); err != nil {
+			t.Errorf("closeStore: %v", err)
+		}
+	}
+	if _, err := os.Stat(cfg.DataDir); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("DATA_DIR with MongoDB: Stat(%s) = %v, want it not created", cfg.DataDir, err)
+	}
+}
+
+// TestSeedWhenAvailable starts the store while MongoDB is down, as the
+// service does: calls fail with ErrUnavailable, and once MongoDB is up the
+// fleet is seeded without a restart.
+func TestSeedWhenAvailable(t *testing.T) {
+	t.Parallel()
+	srv := mongotest.StartFerretDB(t)
+	srv.Stop(t)
+	cfg := Config{MongoURI: srv.URI(), MongoURIFrom: EnvMongoURI, Fleet: fleet.Default()}
+	logger := platform.NewLogger(io.Discard, slog.LevelInfo)
+	store, closeStore, err := openStore(cfg, logger)
+	if err != nil {
+		t.Fatalf("openStore with MongoDB down: %v", err)
+	}
+	t.Cleanup(func() { _ = closeStore(context.Background()) })
+	svc, err := vessel.NewService(store, func() string { return "unused" })
+	if err != nil {
+		t.Fatalf("NewService: %v", err)
+	}
+	if _, err := svc.List(t.Context()); !errors.Is(err, vessel.ErrUnavailable) {
+		t.Fatalf("List with MongoDB down: error %v, want ErrUnavailable", err)
+	}
+
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		seedWhenAvailable(ctx, svc, cfg, logger)
+	}()
+	t.Cleanup(func() { cancel(); <-done })
+	srv.Restart(t)
+
+	deadline := time.Now().Add(maxSeedPause + 2*mongoSelectTimeout + 10*time.Second)
+	for {
+		got, err := svc.List(t.Context())
+		if err == nil && slices.Equal(got, fleet.Default()) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("fleet once MongoDB is up = %+v, %v; want the default fleet", got, err)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		t.Error("seedWhenAvailable did not return once the fleet was seeded")
+	}
+}
