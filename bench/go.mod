@@ -6,6 +6,7 @@ require (
 	github.com/shippy-suite/shippy/platform v0.0.0-00010101000000-000000000000
 	github.com/shippy-suite/shippy/proto v0.0.0-00010101000000-000000000000
 	go-micro.dev/v5 v5.12.0
+	go.etcd.io/bbolt v1.4.3
 	google.golang.org/grpc v1.71.1
 	google.golang.org/protobuf v1.36.6
 )
@@ -53,7 +54,6 @@ require (
 	github.com/russross/blackfriday/v2 v2.1.0 // indirect
 	github.com/urfave/cli/v2 v2.27.6 // indirect
 	github.com/xrash/smetrics v0.0.0-20240521201337-686a1a2994c1 // indirect
-	go.etcd.io/bbolt v1.4.0 // indirect
 	go.etcd.io/etcd/api/v3 v3.5.21 // indirect
 	go.etcd.io/etcd/client/pkg/v3 v3.5.21 // indirect
 	go.etcd.io/etcd/client/v3 v3.5.21 // indirect

@@ -1,0 +1,182 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"math"
+	"net"
+	"os"
+	"path/filepath"
+	"time"
+
+	"go-micro.dev/v5/registry"
+
+	"github.com/shippy-suite/shippy/bench/discovery"
+	"github.com/shippy-suite/shippy/bench/proc"
+	"github.com/shippy-suite/shippy/platform"
+	vesselpb "github.com/shippy-suite/shippy/proto/vessel"
+)
+
+// The programs measured, as make build names them in bin/.
+const (
+	progVessel      = "shippy-service-vessel"
+	progConsignment = "shippy-service-consignment"
+)
+
+// Timing of the service processes.
+const (
+	// shutdownTimeout is the services' SHUTDOWN_TIMEOUT; stopGrace is how
+	// much longer a stopped service may take before it is killed.
+	shutdownTimeout = 5 * time.Second
+	stopGrace       = 5 * time.Second
+	// discoverTimeout bounds the time from start to discoverable.
+	discoverTimeout = 15 * time.Second
+)
+
+// envPprof names a loopback address where a service built with the bench's
+// pprof hook (make bench-profile) serves net/http/pprof. The services in
+// bin/ ignore it.
+const envPprof = "SHIPPY_BENCH_PPROF"
+
+// passedEnv are the variables of the bench's own environment the services
+// get too: the Go runtime's knobs, so a run can try GOGC or GOMAXPROCS.
+var passedEnv = []string{"PATH", "HOME", "TMPDIR", "GOGC", "GOMEMLIMIT", "GOMAXPROCS", "GODEBUG"}
+
+// serviceEnv is the whole environment of a service: mDNS, listening on
+// addr, its data in dataDir, plus extra ("KEY=value" each). Nothing else is
+// inherited, so a MICRO_* or DATA_DIR in the caller's environment cannot
+// change what is measured.
+func serviceEnv(getenv func(string) string, addr, dataDir string, extra ...string) []string {
+	env := []string{
+		platform.EnvRegistry + "=" + platform.RegistryMDNS,
+		platform.EnvServerAddress + "=" + addr,
+		platform.EnvShutdownTimeout + "=" + shutdownTimeout.String(),
+		"DATA_DIR=" + dataDir,
+	}
+	for _, key := range passedEnv {
+		if v := getenv(key); v != "" {
+			env = append(env, key+"="+v)
+		}
+	}
+	return append(env, extra...)
+}
+
+// freeAddress returns a loopback address with a port nobody listens on now.
+// Inside the private namespace nothing else takes it before the service
+// does, so the bench knows a service's address before it starts.
+func freeAddress() (string, error) {
+	lis, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", fmt.Errorf("free port: %w", err)
+	}
+	addr := lis.Addr().String()
+	return addr, lis.Close()
+}
+
+// newRegistry returns a fresh mDNS registry: lookups through it are not
+// cached.
+func newRegistry() (registry.Registry, error) {
+	cfg, err := platform.LoadConfig(func(string) string { return "" })
+	if err != nil {
+		return nil, err
+	}
+	return platform.NewRegistry(cfg)
+}
+
+// service is a started service: its process and where it listens.
+type service struct {
+	name string // registry name
+	addr string
+	*proc.Process
+}
+
+// startService starts the program at path as registry name, listening on a
+// free loopback port, with its data in dataDir and its output in logFile,
+// and returns once reg lists it.
+func startService(ctx context.Context, getenv func(string) string, reg registry.Registry, path, name, dataDir, logFile string, extra ...string) (*service, error) {
+	addr, err := freeAddress()
+	if err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(dataDir, 0o755); err != nil {
+		return nil, err
+	}
+	log, err := os.Create(logFile)
+	if err != nil {
+		return nil, err
+	}
+	defer log.Close() // the child has its own descriptor
+	p, err := proc.Start(path, serviceEnv(getenv, addr, dataDir, extra...), log)
+	if err != nil {
+		return nil, err
+	}
+	ctx, cancel := context.WithTimeout(ctx, discoverTimeout)
+	defer cancel()
+	if err := discovery.WaitNode(ctx, reg, name, addr, p.Exited()); err != nil {
+		if stopErr := p.Stop(stopGrace); stopErr != nil {
+			err = fmt.Errorf("%w; %v", err, stopErr)
+		}
+		return nil, fmt.Errorf("%s (log %s): %w", p.Name(), logFile, err)
+	}
+	return &service{name: name, addr: addr, Process: p}, nil
+}
+
+// stop stops the service and checks that it exited 0.
+func (s *service) stop() error {
+	return s.Stop(shutdownTimeout + stopGrace)
+}
+
+// Workload shape: every create books benchContainers containers weighing
+// benchWeight kg in all onto a fleet of fleetSize vessels with the most room
+// a vessel can have, so the fleet never runs out of room during a run.
+const (
+	fleetSize       = 4
+	benchContainers = 3
+	benchWeight     = 3
+)
+
+// fleetVessel returns the i-th vessel of the bench fleet, as FindAvailable
+// returns it before any booking.
+func fleetVessel(i int) *vesselpb.Vessel {
+	return &vesselpb.Vessel{
+		Id:                fmt.Sprintf("bench-vessel-%d", i+1),
+		Name:              fmt.Sprintf("Bench %d", i+1),
+		Capacity:          math.MaxInt32,
+		MaxWeight:         math.MaxInt32,
+		Available:         true,
+		OwnerId:           "bench",
+		RemainingCapacity: math.MaxInt32,
+		RemainingWeight:   math.MaxInt32,
+	}
+}
+
+// fleetDescription says what fleetVessel seeds, for the report.
+func fleetDescription() string {
+	creates := int64(fleetSize) * (math.MaxInt32 / benchWeight)
+	return fmt.Sprintf("%d vessels with %d containers and %d kg of room each; every create books %d containers, %d kg "+
+		"(room for %d creates, never exhausted)", fleetSize, math.MaxInt32, math.MaxInt32, benchContainers, benchWeight, creates)
+}
+
+// writeFleet writes the bench fleet as a VESSELS_FILE and returns its path.
+func writeFleet(dir string) (string, error) {
+	type vessel struct {
+		ID        string `json:"id"`
+		Name      string `json:"name"`
+		Capacity  int32  `json:"capacity"`
+		MaxWeight int32  `json:"max_weight"`
+		Available bool   `json:"available"`
+		OwnerID   string `json:"owner_id"`
+	}
+	fleet := make([]vessel, fleetSize)
+	for i := range fleet {
+		v := fleetVessel(i)
+		fleet[i] = vessel{v.Id, v.Name, v.Capacity, v.MaxWeight, v.Available, v.OwnerId}
+	}
+	data, err := json.MarshalIndent(fleet, "", "  ")
+	if err != nil {
+		return "", err
+	}
+	path := filepath.Join(dir, "vessels.json")
+	return path, os.WriteFile(path, data, 0o644)
+}

@@ -1,0 +1,251 @@
+// Package report holds what one benchmark run measured, checks it against
+// Shippy's performance targets, and writes it as a text table (for a
+// terminal) and as Markdown (BENCHMARKS.md).
+package report
+
+import (
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/shippy-suite/shippy/bench/discovery"
+	"github.com/shippy-suite/shippy/bench/load"
+	"github.com/shippy-suite/shippy/bench/proc"
+)
+
+// Keys of the load measurements a Report holds; Targets reads these.
+const (
+	// LoadBaseline is a plain grpc-go client calling a plain grpc-go
+	// server that does no work: one hop at its physical limit.
+	LoadBaseline = "baseline"
+	// LoadMicroNoop is the go-micro client calling a go-micro server that
+	// does no work: the framework's own cost.
+	LoadMicroNoop = "micro-noop"
+	// LoadVesselPlain is a plain grpc-go client calling the vessel
+	// service's FindAvailable at its address.
+	LoadVesselPlain = "vessel-plain"
+	// LoadVesselMicro is the go-micro client calling the vessel service's
+	// FindAvailable through the registry: one hop as Shippy makes it.
+	LoadVesselMicro = "vessel-micro"
+	// LoadE2E is CreateConsignment end to end: go-micro client to the
+	// consignment service, which books on the vessel service and stores.
+	LoadE2E = "e2e"
+)
+
+// Performance targets (the issue's).
+const (
+	TargetE2ERatio        = 0.40
+	TargetE2EP99          = 5 * time.Millisecond
+	TargetHopOverhead     = 0.25
+	TargetStartToDiscover = 300 * time.Millisecond
+	TargetIdleRSS         = 40 * MB
+)
+
+// MB is a megabyte, as the targets and `docker image ls` count them.
+const MB = 1000 * 1000
+
+// Report is one run.
+type Report struct {
+	Machine Machine
+	Setup   Setup
+	// Loads are the load measurements in the order they ran.
+	Loads []Load
+	// Starts are the start-to-discoverable samples of the vessel service.
+	Starts []discovery.Times
+	// Memory is each service's resident memory.
+	Memory []ServiceMemory
+	// Images are the container images' sizes.
+	Images []Image
+	// Fsync is the latency of one small write and fsync in the data
+	// directory, the floor under every durable commit.
+	Fsync Latency
+	// Commits are durable bbolt commits in the data directory by as many
+	// writers as there are callers: the ceiling the embedded store puts
+	// under writes, committed one by one and grouped.
+	Commits []Load
+	// Profiles lists CPU profiles written during the run, if any.
+	Profiles []string
+	// Findings is Markdown written by people who profiled the targets that
+	// were missed; it is printed after the targets.
+	Findings string
+}
+
+// Machine describes where the run happened.
+type Machine struct {
+	CPU        string
+	Cores      int
+	Kernel     string
+	GoVersion  string
+	GoMicro    string
+	GRPC       string
+	Date       time.Time
+	LoadBefore string // /proc/loadavg when the run started
+	LoadAfter  string // and when it ended
+}
+
+// Setup is how the run was made.
+type Setup struct {
+	Concurrency int
+	Duration    time.Duration
+	Warmup      time.Duration
+	// Store describes the services' storage ("embedded bbolt, durable ...").
+	Store string
+	// Fleet describes the vessels seeded for the load.
+	Fleet string
+	// Network says where the traffic went.
+	Network string
+	// LookupTimeout is how long one registry lookup waits for answers
+	// (mDNS waits all of it).
+	LookupTimeout time.Duration
+}
+
+// Load is one load measurement.
+type Load struct {
+	Key    string
+	Title  string
+	Result load.Result
+}
+
+// ServiceMemory is one service's resident memory, idle after start and
+// right after the load.
+type ServiceMemory struct {
+	Service      string
+	Idle, Loaded proc.Memory
+}
+
+// Image is a container image and its size, or why it has none.
+type Image struct {
+	Name string
+	Size int64
+	// Err says why the size is unknown ("n/a (no Docker engine)").
+	Err string
+}
+
+// Latency is a small latency distribution.
+type Latency struct {
+	P50, P99 time.Duration
+	// Err says why it was not measured.
+	Err string
+}
+
+// Load returns the load measurement with key, and whether there is one.
+func (r *Report) Load(key string) (load.Result, bool) {
+	i := slices.IndexFunc(r.Loads, func(l Load) bool { return l.Key == key })
+	if i < 0 {
+		return load.Result{}, false
+	}
+	return r.Loads[i].Result, true
+}
+
+// Ratio is end-to-end creates per second over baseline calls per second;
+// ok is false when either was not measured or the baseline made no call.
+func (r *Report) Ratio() (ratio float64, ok bool) {
+	e2e, ok1 := r.Load(LoadE2E)
+	base, ok2 := r.Load(LoadBaseline)
+	if !ok1 || !ok2 || base.PerSecond() == 0 {
+		return 0, false
+	}
+	return e2e.PerSecond() / base.PerSecond(), true
+}
+
+// Overhead is how much longer a call through `key` takes than a baseline
+// call, from throughput at equal concurrency (closed loop: throughput is
+// concurrency over mean latency): baseline calls/s over key's calls/s,
+// minus one. 0.25 means a call takes 25% longer.
+func (r *Report) Overhead(key string) (overhead float64, ok bool) {
+	l, ok1 := r.Load(key)
+	base, ok2 := r.Load(LoadBaseline)
+	if !ok1 || !ok2 || l.PerSecond() == 0 {
+		return 0, false
+	}
+	return base.PerSecond()/l.PerSecond() - 1, true
+}
+
+// MedianStart is the median of the Starts, or false when there are none.
+// For an even count it is the lower of the two middle samples.
+func (r *Report) MedianStart() (discovery.Times, bool) {
+	if len(r.Starts) == 0 {
+		return discovery.Times{}, false
+	}
+	registered := make([]time.Duration, len(r.Starts))
+	found := make([]time.Duration, len(r.Starts))
+	for i, s := range r.Starts {
+		registered[i], found[i] = s.Registered, s.Found
+	}
+	slices.Sort(registered)
+	slices.Sort(found)
+	return discovery.Times{
+		Registered: load.Percentile(registered, 50),
+		Found:      load.Percentile(found, 50),
+	}, true
+}
+
+// Target is one performance target and whether the run met it.
+type Target struct {
+	Name string
+	Want string
+	Got  string
+	// Measured is false when the run could not measure it; Pass is then
+	// false too.
+	Measured, Pass bool
+}
+
+// Verdict is PASS, MISS, or "not measured".
+func (t Target) Verdict() string {
+	switch {
+	case !t.Measured:
+		return "not measured"
+	case t.Pass:
+		return "PASS"
+	default:
+		return "MISS"
+	}
+}
+
+// Targets checks the run against the targets, in the issue's order.
+func (r *Report) Targets() []Target {
+	var ts []Target
+
+	t := Target{Name: "end-to-end creates/s vs baseline calls/s", Want: fmt.Sprintf(">= %.0f%%", 100*TargetE2ERatio)}
+	if ratio, ok := r.Ratio(); ok {
+		t.Measured, t.Pass, t.Got = true, ratio >= TargetE2ERatio, fmt.Sprintf("%.1f%%", 100*ratio)
+	}
+	ts = append(ts, t)
+
+	t = Target{Name: "end-to-end p99", Want: "< " + Millis(TargetE2EP99)}
+	if e2e, ok := r.Load(LoadE2E); ok && e2e.Calls > 0 {
+		t.Measured, t.Pass, t.Got = true, e2e.P99 < TargetE2EP99, Millis(e2e.P99)
+	}
+	ts = append(ts, t)
+
+	t = Target{Name: "go-micro hop overhead (vessel FindAvailable vs baseline)", Want: fmt.Sprintf("< %.0f%%", 100*TargetHopOverhead)}
+	if o, ok := r.Overhead(LoadVesselMicro); ok {
+		t.Measured, t.Pass, t.Got = true, o < TargetHopOverhead, fmt.Sprintf("%.0f%%", 100*o)
+	}
+	ts = append(ts, t)
+
+	t = Target{Name: "start to discoverable (median)", Want: "< " + Millis(TargetStartToDiscover)}
+	if m, ok := r.MedianStart(); ok {
+		t.Measured, t.Pass, t.Got = true, m.Registered < TargetStartToDiscover, Millis(m.Registered)
+	}
+	ts = append(ts, t)
+
+	for _, m := range r.Memory {
+		t = Target{Name: "idle RSS, " + m.Service, Want: "< " + Megabytes(TargetIdleRSS)}
+		if m.Idle.RSS > 0 {
+			t.Measured, t.Pass, t.Got = true, m.Idle.RSS < TargetIdleRSS, Megabytes(m.Idle.RSS)
+		}
+		ts = append(ts, t)
+	}
+	return ts
+}
+
+// Millis formats d in milliseconds with two decimals.
+func Millis(d time.Duration) string {
+	return fmt.Sprintf("%.2f ms", float64(d)/float64(time.Millisecond))
+}
+
+// Megabytes formats n bytes in MB (10^6 bytes) with one decimal.
+func Megabytes(n int64) string {
+	return fmt.Sprintf("%.1f MB", float64(n)/MB)
+}
