@@ -16,10 +16,11 @@ import (
 )
 
 // Claim timings of the tests: short, so that a claim goes stale within a
-// test.
+// test, but not so short that a TakeRoom on a loaded machine (FerretDB's
+// SQLite serializes writes) runs out of time.
 const (
-	testTakeRoomTimeout = time.Second
-	testStaleClaimAge   = 2 * time.Second
+	testTakeRoomTimeout = 5 * time.Second
+	testStaleClaimAge   = 6 * time.Second
 	testClaimWait       = 200 * time.Millisecond
 )
 
