@@ -1,0 +1,154 @@
+package compose
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	vesselpb "github.com/shippy-suite/shippy/proto/vessel"
+)
+
+// builtInVessel is the vessel of the services' built-in fleet.
+const builtInVessel = "vessel001"
+
+// exitNoRoom is the CLI's exit code when no vessel has room.
+const exitNoRoom = 4
+
+// TestCreateAndList runs `docker compose up` on each registry, books the
+// image's consignment.json with the CLI's container, as the README does,
+// and finds it in the list; then every container stops cleanly.
+func TestCreateAndList(t *testing.T) {
+	for _, registry := range []string{"mdns", "consul"} {
+		t.Run(registry, func(t *testing.T) {
+			cfg := stackConfig{registry: registry}
+			if registry == "consul" {
+				cfg.consulImage = consulImage(t)
+			}
+			s := newStack(t, cfg)
+			s.start(t)
+
+			id := s.book(t, builtInVessel)
+			cs := s.requireListed(t, id)
+			if len(cs) != 1 || cs[0].VesselID != builtInVessel {
+				t.Errorf("list = %+v, want only %s on %s", cs, id, builtInVessel)
+			}
+			s.stopCleanly(t)
+		})
+	}
+}
+
+// TestRestartKeepsData takes the whole stack down and up again: what was
+// booked is still listed, and the room it took on the vessel is still
+// taken, because the embedded databases live in named volumes.
+func TestRestartKeepsData(t *testing.T) {
+	s := newStack(t, stackConfig{})
+	s.start(t)
+	// The built-in vessel takes three of consignment.json (55000 kg of
+	// its 200000 kg each).
+	first, second := s.book(t, builtInVessel), s.book(t, builtInVessel)
+
+	s.restart(t)
+	s.requireListed(t, first, second)
+	third := s.book(t, builtInVessel)
+	ctx, cancel := context.WithTimeout(context.Background(), cliTimeout)
+	defer cancel()
+	if r := s.runCLI(ctx, "", nil, "create"); r.code != exitNoRoom || !strings.Contains(r.stderr, "no vessel has room") {
+		t.Errorf("a fourth booking: want exit code %d, no vessel has room; got %v", exitNoRoom, r)
+	}
+	s.requireListed(t, first, second, third)
+	s.stopCleanly(t)
+}
+
+// TestMongo runs the services on the mongo profile, with MONGO_URI naming
+// the mongo service over the compose network: what they keep survives the
+// loss of their own volumes, because it is in MongoDB.
+func TestMongo(t *testing.T) {
+	s := newStack(t, stackConfig{mongoImage: requireMongo(t)})
+	s.start(t)
+	first, second := s.book(t, builtInVessel), s.book(t, builtInVessel)
+
+	s.mustCompose(t, "down")
+	for _, volume := range []string{"vessel-data", "consignment-data"} {
+		mustDocker(t, "volume", "rm", s.name+"_"+volume)
+	}
+	s.start(t)
+	s.requireListed(t, first, second)
+	// The room the two took is still taken: the vessel has room for one more.
+	third := s.book(t, builtInVessel)
+	ctx, cancel := context.WithTimeout(context.Background(), cliTimeout)
+	defer cancel()
+	if r := s.runCLI(ctx, "", nil, "create"); r.code != exitNoRoom || !strings.Contains(r.stderr, "no vessel has room") {
+		t.Errorf("a fourth booking: want exit code %d, no vessel has room; got %v", exitNoRoom, r)
+	}
+	s.requireListed(t, first, second, third)
+	s.stopCleanly(t)
+}
+
+// TestScaleAndKill runs three vessel instances, registered in Consul, that
+// share their data through the mongo profile (an embedded database belongs
+// to one process), and streams creates through the CLI's container. The
+// calls spread over the instances. Then it kills one instance during the
+// stream: once Consul drops it, no create fails (the consignment service
+// retries a vessel call that could not reach its instance on another, and
+// the CLI's creates carry their own id, so a retry books once), and Consul
+// shows the two others healthy.
+func TestScaleAndKill(t *testing.T) {
+	s := newStack(t, stackConfig{
+		registry:    "consul",
+		consulImage: consulImage(t),
+		mongoImage:  requireMongo(t),
+		// A short TTL, renewed often: Consul drops a killed instance
+		// within seconds instead of the default 30 s.
+		env: []string{"MICRO_REGISTER_TTL=4s", "MICRO_REGISTER_INTERVAL=1s"},
+	})
+	s.start(t, "--scale", svcVessel+"=3")
+	consul := s.consul(t)
+	vessels := s.containers(t, svcVessel)
+	if len(vessels) != 3 {
+		t.Fatalf("%d vessel containers, want 3", len(vessels))
+	}
+	var addrs []string
+	for _, id := range vessels {
+		addrs = append(addrs, containerIP(t, id))
+	}
+	consul.waitPassing(t, vesselpb.ServiceName, addrs, 30*time.Second)
+
+	// The calls spread: of the first creates, more than one instance
+	// books some (each books a third of them, the selector being random).
+	creates := s.startCreates(2)
+	creates.waitFor(t, 12, time.Time{}, 3*time.Minute)
+	booked := bookedBy(t, vessels, creates.snapshot())
+	for i, id := range vessels {
+		t.Logf("vessel instance %s booked %d of the first creates", addrs[i], booked[id])
+	}
+	if took := len(booked); took < 2 {
+		t.Errorf("%d vessel instance booked the first creates, want the calls spread over more", took)
+	}
+
+	victim := vessels[0]
+	killed := time.Now()
+	mustDocker(t, "kill", victim)
+	dropped := consul.waitPassing(t, vesselpb.ServiceName, addrs[1:], 30*time.Second)
+	t.Logf("Consul dropped the killed instance %v after the kill", dropped.Sub(killed).Round(time.Millisecond))
+	creates.waitFor(t, 8, dropped, 3*time.Minute)
+	results := creates.end()
+
+	var ids []string
+	failedBefore := 0
+	for _, r := range results {
+		switch {
+		case r.id != "":
+			ids = append(ids, r.id)
+		case r.start.Before(dropped):
+			failedBefore++
+			t.Logf("a create that started %v before Consul dropped the killed instance failed: %v", dropped.Sub(r.start).Round(time.Millisecond), r.cli)
+		default:
+			t.Errorf("a create that started %v after Consul dropped the killed instance failed: %v", r.start.Sub(dropped).Round(time.Millisecond), r.cli)
+		}
+	}
+	t.Logf("%d creates, %d failed before Consul dropped the killed instance", len(results), failedBefore)
+	s.requireListed(t, ids...)
+	consul.waitPassing(t, vesselpb.ServiceName, addrs[1:], 0)
+	s.stopCleanly(t, victim)
+}
