@@ -45,10 +45,10 @@ func (r cliResult) String() string {
 }
 
 // runCLI runs the CLI's container once with args (none: the image's
-// default, which books consignment.json and lists), stdin (when not "") on
-// its standard input, and compose's runOpts (for example --no-deps).
-func (s *stack) runCLI(ctx context.Context, stdin string, runOpts []string, args ...string) cliResult {
-	argv := append([]string{"run", "--rm", "-T"}, runOpts...)
+// default, which books consignment.json and lists), and stdin (when not "")
+// on its standard input.
+func (s *stack) runCLI(ctx context.Context, stdin string, args ...string) cliResult {
+	argv := append([]string{"run", "--rm", "-T"}, s.runOpts...)
 	argv = append(append(argv, svcCLI), args...)
 	var in io.Reader
 	if stdin != "" {
@@ -67,7 +67,7 @@ func (s *stack) cli(t *testing.T, args ...string) cliResult {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), cliTimeout)
 	defer cancel()
-	r := s.runCLI(ctx, "", nil, args...)
+	r := s.runCLI(ctx, "", args...)
 	if r.code != 0 {
 		t.Fatalf("the CLI failed: %v", r)
 	}
@@ -94,6 +94,20 @@ func (s *stack) book(t *testing.T, vessel string) string {
 		t.Errorf("the list does not show %s: %v", m[1], r)
 	}
 	return m[1]
+}
+
+// exitNoRoom is the CLI's exit code when no vessel has room.
+const exitNoRoom = 4
+
+// requireFull fails t unless a create of consignment.json is refused
+// because no vessel has room for it.
+func (s *stack) requireFull(t *testing.T) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), cliTimeout)
+	defer cancel()
+	if r := s.runCLI(ctx, "", "create"); r.code != exitNoRoom || !strings.Contains(r.stderr, "no vessel has room") {
+		t.Errorf("want exit code %d, no vessel has room; got %v", exitNoRoom, r)
+	}
 }
 
 // list returns every consignment, from `--json list`.

@@ -108,6 +108,8 @@ type stack struct {
 	// services are the long-running services the project starts, in the
 	// order they are started.
 	services []string
+	// runOpts are more options of compose run for the CLI's container.
+	runOpts []string
 }
 
 // newStack returns a project named after t, with a random suffix, that is

@@ -23,16 +23,15 @@ type createResult struct {
 // createStream books smallConsignment over and over with the CLI's
 // container, from a few workers at once, until stopped.
 type createStream struct {
-	stop chan struct{}
-	wg   sync.WaitGroup
+	stop     chan struct{}
+	stopOnce sync.Once
+	wg       sync.WaitGroup
 
 	mu      sync.Mutex
 	results []createResult
 }
 
-// startCreates starts a stream of creates from workers workers. The CLI's
-// containers run with --no-deps, so that compose leaves the services as the
-// test made them (a killed instance stays dead).
+// startCreates starts a stream of creates from workers workers.
 func (s *stack) startCreates(workers int) *createStream {
 	cs := &createStream{stop: make(chan struct{})}
 	for range workers {
@@ -55,7 +54,7 @@ func (s *stack) create() createResult {
 	ctx, cancel := context.WithTimeout(context.Background(), cliTimeout)
 	defer cancel()
 	res := createResult{start: time.Now()}
-	res.cli = s.runCLI(ctx, smallConsignment, []string{"--no-deps"}, "--json", "create", "/dev/stdin")
+	res.cli = s.runCLI(ctx, smallConsignment, "--json", "create", "/dev/stdin")
 	res.end = time.Now()
 	if res.cli.code == 0 {
 		var c consignment
@@ -102,9 +101,9 @@ func (cs *createStream) waitFor(t *testing.T, n int, since time.Time, timeout ti
 }
 
 // end stops the stream, waits for the creates in flight, and returns them
-// all in the order they ended.
+// all in the order they ended. It may be called more than once.
 func (cs *createStream) end() []createResult {
-	close(cs.stop)
+	cs.stopOnce.Do(func() { close(cs.stop) })
 	cs.wg.Wait()
 	return cs.snapshot()
 }
