@@ -1,6 +1,9 @@
 package compose
 
 import (
+	"cmp"
+	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -142,4 +145,33 @@ func TestScaleAndKill(t *testing.T) {
 	s.requireListed(t, ids...)
 	consul.waitPassing(t, vesselpb.ServiceName, addrs[1:], 0)
 	s.stopCleanly(t, victim)
+}
+
+// TestImages checks each image of the suite: it runs as a non-root user,
+// has no shell, and a service's image checks its health without one.
+// (make images checks their sizes.)
+func TestImages(t *testing.T) {
+	requireCompose(t)
+	requireImages(t)
+	for _, prog := range []string{svcVessel, svcConsignment, svcCLI} {
+		t.Run(prog, func(t *testing.T) {
+			image := imageRef(prog)
+			if got := strings.TrimSpace(mustDocker(t, "image", "inspect", "-f", "{{.Config.User}}", image)); got != "65532:65532" {
+				t.Errorf("user %q, want 65532:65532", got)
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+			defer cancel()
+			if out, err := docker(ctx, "run", "--rm", "--entrypoint", "/bin/sh", image, "-c", "true"); err == nil {
+				t.Errorf("/bin/sh runs in %s: %s", image, out)
+			}
+			health := strings.TrimSpace(mustDocker(t, "image", "inspect", "-f", "{{if .Config.Healthcheck}}{{json .Config.Healthcheck.Test}}{{end}}", image))
+			want := ""
+			if prog != svcCLI {
+				want = `["CMD","/` + prog + `","healthcheck"]`
+			}
+			if health != want {
+				t.Errorf("health check %s, want %s", cmp.Or(health, "none"), cmp.Or(want, "none"))
+			}
+		})
+	}
 }

@@ -394,12 +394,17 @@ func requireImages(t *testing.T) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), commandTimeout)
 	defer cancel()
-	tag := cmp.Or(os.Getenv(envTag), "dev")
 	for _, prog := range []string{svcVessel, svcConsignment, svcCLI} {
-		if ref := "shippy/" + prog + ":" + tag; !imageExists(ctx, ref) {
+		if ref := imageRef(prog); !imageExists(ctx, ref) {
 			t.Fatalf("image %s is not built: run `make images` (make e2e does)", ref)
 		}
 	}
+}
+
+// imageRef is the image of the program prog, as docker-compose.yml names
+// it.
+func imageRef(prog string) string {
+	return "shippy/" + prog + ":" + cmp.Or(os.Getenv(envTag), "dev")
 }
 
 // lastLines returns the last n lines of s.
