@@ -68,6 +68,10 @@ type Result struct {
 	// ErrorKinds counts failed calls by error message, for the first few
 	// distinct messages.
 	ErrorKinds map[string]int
+
+	// latencies are those of the successful calls, sorted, kept so that
+	// Merge can compute percentiles over several runs.
+	latencies []time.Duration
 }
 
 // PerSecond is the throughput: successful calls per second of Elapsed.
@@ -167,30 +171,57 @@ func callOnce(ctx context.Context, timeout time.Duration, id, seq int, call Call
 // merge adds up the workers' records.
 func merge(workers []worker, elapsed time.Duration) Result {
 	r := Result{Elapsed: elapsed}
-	var all []time.Duration
 	for _, w := range workers {
-		all = append(all, w.latencies...)
+		r.latencies = append(r.latencies, w.latencies...)
 		r.Errors += w.failed
-		for msg, n := range w.errors {
-			if _, ok := r.ErrorKinds[msg]; !ok && len(r.ErrorKinds) >= maxErrorKinds {
-				continue
-			}
-			if r.ErrorKinds == nil {
-				r.ErrorKinds = make(map[string]int)
-			}
-			r.ErrorKinds[msg] += n
-		}
+		r.addErrorKinds(w.errors)
 	}
-	r.Calls = len(all)
-	if len(all) == 0 {
-		return r
-	}
-	slices.Sort(all)
-	r.P50 = Percentile(all, 50)
-	r.P90 = Percentile(all, 90)
-	r.P99 = Percentile(all, 99)
-	r.Max = all[len(all)-1]
+	slices.Sort(r.latencies)
+	r.summarize()
 	return r
+}
+
+// Merge combines the results of several runs of the same calls, as if they
+// were one run as long as all of them together: a load measured in short
+// rounds interleaved with other loads sees the same disturbances they do.
+func Merge(results ...Result) Result {
+	var r Result
+	for _, res := range results {
+		r.Elapsed += res.Elapsed
+		r.Errors += res.Errors
+		r.latencies = append(r.latencies, res.latencies...)
+		r.addErrorKinds(res.ErrorKinds)
+	}
+	slices.Sort(r.latencies)
+	r.summarize()
+	return r
+}
+
+// addErrorKinds adds counts of error kinds, keeping at most maxErrorKinds
+// kinds.
+func (r *Result) addErrorKinds(kinds map[string]int) {
+	for msg, n := range kinds {
+		if _, ok := r.ErrorKinds[msg]; !ok && len(r.ErrorKinds) >= maxErrorKinds {
+			continue
+		}
+		if r.ErrorKinds == nil {
+			r.ErrorKinds = make(map[string]int)
+		}
+		r.ErrorKinds[msg] += n
+	}
+}
+
+// summarize sets Calls and the percentiles from r.latencies, which must be
+// sorted.
+func (r *Result) summarize() {
+	r.Calls = len(r.latencies)
+	if r.Calls == 0 {
+		return
+	}
+	r.P50 = Percentile(r.latencies, 50)
+	r.P90 = Percentile(r.latencies, 90)
+	r.P99 = Percentile(r.latencies, 99)
+	r.Max = r.latencies[r.Calls-1]
 }
 
 // Percentile returns the p-th percentile (0 < p <= 100) of sorted by the

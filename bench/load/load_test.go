@@ -176,3 +176,40 @@ func TestErrorSummary(t *testing.T) {
 		t.Errorf("ErrorSummary without errors: got %q, want empty", got)
 	}
 }
+
+func TestMerge(t *testing.T) {
+	t.Parallel()
+	run := func(latency time.Duration, fail bool) Result {
+		t.Helper()
+		call := func(context.Context, int, int) error {
+			time.Sleep(latency)
+			if fail {
+				return errors.New("failed")
+			}
+			return nil
+		}
+		r, err := Run(context.Background(), Options{Concurrency: 2, Duration: 50 * time.Millisecond}, call)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r
+	}
+	fast, slow, failing := run(time.Millisecond, false), run(10*time.Millisecond, false), run(time.Millisecond, true)
+	got := Merge(fast, slow, failing)
+	if want := fast.Calls + slow.Calls; got.Calls != want {
+		t.Errorf("Calls: got %d, want %d", got.Calls, want)
+	}
+	if got.Errors != failing.Errors || got.ErrorKinds["failed"] != failing.Errors {
+		t.Errorf("Errors: got %d (%v), want %d", got.Errors, got.ErrorKinds, failing.Errors)
+	}
+	if want := fast.Elapsed + slow.Elapsed + failing.Elapsed; got.Elapsed != want {
+		t.Errorf("Elapsed: got %v, want %v", got.Elapsed, want)
+	}
+	// Most calls are fast ones, so the median is fast and p99 slow.
+	if got.P50 > fast.P99 || got.P99 < slow.P50 || got.Max != max(fast.Max, slow.Max) {
+		t.Errorf("percentiles: got p50 %v p99 %v max %v from fast %+v and slow %+v", got.P50, got.P99, got.Max, fast, slow)
+	}
+	if one := Merge(fast); one.Calls != fast.Calls || one.P50 != fast.P50 || one.P99 != fast.P99 {
+		t.Errorf("Merge of one: got %+v, want %+v", one, fast)
+	}
+}

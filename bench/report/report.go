@@ -30,6 +30,10 @@ const (
 	// LoadE2E is CreateConsignment end to end: go-micro client to the
 	// consignment service, which books on the vessel service and stores.
 	LoadE2E = "e2e"
+	// LoadE2ETmpfs is LoadE2E with the services' data on a tmpfs, where
+	// fsync is free: not durable, and not what the targets are about, but
+	// it shows what the disk costs.
+	LoadE2ETmpfs = "e2e-tmpfs"
 )
 
 // Performance targets (the issue's).
@@ -86,8 +90,10 @@ type Machine struct {
 // Setup is how the run was made.
 type Setup struct {
 	Concurrency int
-	Duration    time.Duration
-	Warmup      time.Duration
+	// Duration is each load's measured time in all, in Rounds rounds.
+	Duration time.Duration
+	Rounds   int
+	Warmup   time.Duration
 	// Store describes the services' storage ("embedded bbolt, durable ...").
 	Store string
 	// Fleet describes the vessels seeded for the load.
@@ -153,12 +159,18 @@ func (r *Report) Ratio() (ratio float64, ok bool) {
 // concurrency over mean latency): baseline calls/s over key's calls/s,
 // minus one. 0.25 means a call takes 25% longer.
 func (r *Report) Overhead(key string) (overhead float64, ok bool) {
+	return r.OverheadOver(key, LoadBaseline)
+}
+
+// OverheadOver is Overhead measured against the load base instead of the
+// baseline.
+func (r *Report) OverheadOver(key, base string) (overhead float64, ok bool) {
 	l, ok1 := r.Load(key)
-	base, ok2 := r.Load(LoadBaseline)
+	b, ok2 := r.Load(base)
 	if !ok1 || !ok2 || l.PerSecond() == 0 {
 		return 0, false
 	}
-	return base.PerSecond()/l.PerSecond() - 1, true
+	return b.PerSecond()/l.PerSecond() - 1, true
 }
 
 // MedianStart is the median of the Starts, or false when there are none.

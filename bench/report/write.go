@@ -15,8 +15,8 @@ import (
 func WriteText(w io.Writer, r *Report) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	s := r.Setup
-	fmt.Fprintf(w, "shippy bench: %d callers, %s per measurement after %s warm-up; %s\n\n",
-		s.Concurrency, s.Duration, s.Warmup, s.Network)
+	fmt.Fprintf(w, "shippy bench: %d callers, %s per measurement in %s after %s warm-up; %s\n\n",
+		s.Concurrency, s.Duration, rounds(s.Rounds), s.Warmup, s.Network)
 
 	fmt.Fprintln(tw, "measurement\tcalls/s\tp50\tp99\tmax\terrors\t")
 	for _, l := range r.Loads {
@@ -83,7 +83,8 @@ func WriteMarkdown(w io.Writer, r *Report) error {
 
 	fmt.Fprintf(b, "## Setup\n\n")
 	fmt.Fprintf(b, "- %d concurrent callers, closed loop (each starts its next call when the last returns), %s per\n", s.Concurrency, s.Duration)
-	fmt.Fprintf(b, "  measurement after a %s warm-up. Latencies are of successful calls.\n", s.Warmup)
+	fmt.Fprintf(b, "  measurement after a %s warm-up, in %s: the loads take turns, so that a disturbance from\n", s.Warmup, rounds(s.Rounds))
+	fmt.Fprintf(b, "  outside falls on all of them alike. Latencies are of successful calls.\n")
 	fmt.Fprintf(b, "- Store: %s.\n", s.Store)
 	fmt.Fprintf(b, "- Fleet: %s.\n", s.Fleet)
 	fmt.Fprintf(b, "- Network: %s.\n\n", s.Network)
@@ -102,7 +103,12 @@ func WriteMarkdown(w io.Writer, r *Report) error {
 		}
 	}
 	for _, line := range ratioLines(r) {
-		fmt.Fprintf(b, "- %s\n", line)
+		// An indented line details the one before it.
+		indent, text := "", line
+		if t, ok := strings.CutPrefix(line, "  "); ok {
+			indent, text = "  ", t
+		}
+		fmt.Fprintf(b, "%s- %s\n", indent, text)
 	}
 	if r.Fsync.Err != "" {
 		fmt.Fprintf(b, "- fsync in the data directory: not measured (%s)\n", r.Fsync.Err)
@@ -174,12 +180,19 @@ func ratioLines(r *Report) []string {
 	if ratio, ok := r.Ratio(); ok {
 		lines = append(lines, fmt.Sprintf("end-to-end creates/s ÷ baseline calls/s: %.1f%%", 100*ratio))
 	}
-	for _, o := range []struct{ key, what string }{
-		{LoadVesselMicro, "go-micro hop overhead (vessel FindAvailable through go-micro vs baseline)"},
-		{LoadVesselPlain, "vessel FindAvailable called with plain gRPC vs baseline (server side: go-micro server, platform, handler, store)"},
-		{LoadMicroNoop, "go-micro client and server with no handler work vs baseline (the framework alone)"},
+	tmpfs, ok1 := r.Load(LoadE2ETmpfs)
+	base, ok2 := r.Load(LoadBaseline)
+	if ok1 && ok2 && base.PerSecond() > 0 {
+		lines = append(lines, fmt.Sprintf("end-to-end creates/s with data on tmpfs (no fsync cost) ÷ baseline calls/s: %.1f%%",
+			100*tmpfs.PerSecond()/base.PerSecond()))
+	}
+	for _, o := range []struct{ key, base, what string }{
+		{LoadVesselMicro, LoadBaseline, "go-micro hop overhead (vessel FindAvailable through go-micro vs baseline)"},
+		{LoadMicroNoop, LoadBaseline, "  of which the framework alone (go-micro client and server, no-op handler, vs baseline)"},
+		{LoadVesselPlain, LoadBaseline, "  server side (vessel FindAvailable with a plain gRPC client vs baseline: go-micro server, platform, handler, store)"},
+		{LoadVesselMicro, LoadVesselPlain, "  client side (go-micro client vs plain gRPC client, same vessel FindAvailable)"},
 	} {
-		if v, ok := r.Overhead(o.key); ok {
+		if v, ok := r.OverheadOver(o.key, o.base); ok {
 			lines = append(lines, fmt.Sprintf("%s: %+.0f%%", o.what, 100*v))
 		}
 	}
@@ -200,6 +213,13 @@ func startRange(r *Report) (lo, hi discovery.Times) {
 		hi.Found = max(hi.Found, s.Found)
 	}
 	return lo, hi
+}
+
+func rounds(n int) string {
+	if n <= 1 {
+		return "one round"
+	}
+	return fmt.Sprintf("%d interleaved rounds", n)
 }
 
 func imageSize(img Image) string {

@@ -53,13 +53,14 @@ var loadOrder = []struct{ key, title string }{
 	{report.LoadE2E, "CreateConsignment end to end"},
 }
 
-// loadKeys are the keys of loadOrder.
+// loadKeys are the keys of every load measurement: loadOrder's, then the
+// end-to-end run on a tmpfs, which needs services of its own.
 func loadKeys() []string {
-	keys := make([]string, len(loadOrder))
-	for i, l := range loadOrder {
-		keys[i] = l.key
+	keys := make([]string, 0, len(loadOrder)+1)
+	for _, l := range loadOrder {
+		keys = append(keys, l.key)
 	}
-	return keys
+	return append(keys, report.LoadE2ETmpfs)
 }
 
 // bench is one run inside the network namespace.
@@ -109,6 +110,7 @@ func benchmark(ctx context.Context, cfg config, getenv func(string) string, stdo
 			},
 		},
 	}
+	b.report.Setup.Rounds = b.rounds()
 	if err := os.RemoveAll(b.runDir); err != nil {
 		return err
 	}
@@ -138,6 +140,11 @@ func benchmark(ctx context.Context, cfg config, getenv func(string) string, stdo
 	}
 	if err := b.measureLoads(ctx); err != nil {
 		return err
+	}
+	if cfg.tmpfs != "" && slices.Contains(cfg.loads, report.LoadE2ETmpfs) {
+		if err := b.measureTmpfs(ctx); err != nil {
+			return err
+		}
 	}
 	b.report.Images = imageSizes(ctx, cfg.images)
 	b.report.Machine.LoadAfter = loadAverage()
@@ -173,7 +180,7 @@ func (b *bench) measureCommits(ctx context.Context) error {
 		}
 		title := "bbolt, each write its own transaction (DB.Update, as the services' stores commit)"
 		if mode == commits.Batch {
-			title = "bbolt, concurrent writes grouped (DB.Batch)"
+			title = fmt.Sprintf("bbolt, concurrent writes grouped (DB.Batch, MaxBatchDelay %s)", commits.BatchDelay)
 		}
 		b.report.Commits = append(b.report.Commits, report.Load{Key: mode.String(), Title: title, Result: res})
 	}
@@ -227,18 +234,116 @@ func (b *bench) startOnce(ctx context.Context, i int) (discovery.Times, error) {
 	return t, errors.Join(err, p.Stop(shutdownTimeout+stopGrace))
 }
 
-// measureLoads starts both services and the baselines, runs every load in
-// loadOrder, and reads the services' memory idle and after the load.
+// measureLoads starts both services and the baselines, runs the loads of
+// loadOrder that were asked for, and reads the services' memory idle and
+// after the load.
 func (b *bench) measureLoads(ctx context.Context) (err error) {
 	reg, err := newRegistry()
 	if err != nil {
 		return err
 	}
-	fleetFile, err := writeFleet(b.runDir)
+	pprofAddrs := make(map[string]string)
+	st, err := b.startStack(ctx, reg, b.runDir, "", pprofAddrs)
+	if err != nil {
+		return err
+	}
+	defer func() { err = errors.Join(err, st.stop()) }()
+
+	b.logf("services discoverable; idle for %s", idleSettle)
+	if err := sleep(ctx, idleSettle); err != nil {
+		return err
+	}
+	idle, err := readMemory(st.services())
+	if err != nil {
+		return err
+	}
+
+	calls, stop, err := b.newCalls(ctx, reg, st.vessel.addr)
+	if err != nil {
+		return err
+	}
+	defer func() { err = errors.Join(err, stop()) }()
+	var keys []string
+	for _, l := range loadOrder {
+		if slices.Contains(b.cfg.loads, l.key) {
+			keys = append(keys, l.key)
+		}
+	}
+	results, err := b.measureRounds(ctx, keys, calls, pprofAddrs)
+	if err != nil {
+		return err
+	}
+	for _, l := range loadOrder {
+		if res, ok := results[l.key]; ok {
+			b.report.Loads = append(b.report.Loads, report.Load{Key: l.key, Title: l.title, Result: res})
+		}
+	}
+	loaded, err := readMemory(st.services())
+	if err != nil {
+		return err
+	}
+	for i, s := range st.services() {
+		b.report.Memory = append(b.report.Memory, report.ServiceMemory{Service: s.Name(), Idle: idle[i], Loaded: loaded[i]})
+	}
+	return nil
+}
+
+// measureTmpfs runs the end-to-end load once more on services whose data
+// directories are on a tmpfs, where fsync costs nothing: the difference to
+// the durable run is what the disk costs. It needs the main stack stopped
+// (one instance of each service in the registry).
+func (b *bench) measureTmpfs(ctx context.Context) (err error) {
+	if ok, why := isTmpfs(b.cfg.tmpfs); !ok {
+		b.logf("no end-to-end run on a tmpfs: %s", why)
+		return nil
+	}
+	root, err := os.MkdirTemp(b.cfg.tmpfs, "shippy-bench-")
+	if err != nil {
+		return err
+	}
+	defer func() { err = errors.Join(err, os.RemoveAll(root)) }()
+	reg, err := newRegistry()
 	if err != nil {
 		return err
 	}
 	pprofAddrs := make(map[string]string)
+	st, err := b.startStack(ctx, reg, root, "tmpfs-", pprofAddrs)
+	if err != nil {
+		return err
+	}
+	defer func() { err = errors.Join(err, st.stop()) }()
+	newCall := createConsignment(platform.NewClient(reg))
+	if err := b.warmUp(ctx, report.LoadE2ETmpfs, newCall); err != nil {
+		return fmt.Errorf("%s: warm-up: %w", tmpfsTitle, err)
+	}
+	res, err := b.measure(ctx, report.LoadE2ETmpfs, newCall("measure"), b.cfg.duration, pprofAddrs)
+	if err != nil {
+		return fmt.Errorf("%s: %w", tmpfsTitle, err)
+	}
+	if res.Calls == 0 {
+		return fmt.Errorf("%s: no call succeeded: %s", tmpfsTitle, res.ErrorSummary())
+	}
+	b.report.Loads = append(b.report.Loads, report.Load{Key: report.LoadE2ETmpfs, Title: tmpfsTitle, Result: res})
+	return nil
+}
+
+const tmpfsTitle = "CreateConsignment end to end, data on tmpfs (not durable)"
+
+// stack is the two services under test.
+type stack struct {
+	vessel, consignment *service
+}
+
+// startStack starts the vessel service on the bench fleet and the
+// consignment service, with their data under root and their logs named
+// with logPrefix, and returns once both are discoverable. With a profile
+// directory, each service is asked to serve pprof (see envPprof) and its
+// address is stored in pprofAddrs by program name.
+func (b *bench) startStack(ctx context.Context, reg registry.Registry, root, logPrefix string, pprofAddrs map[string]string) (*stack, error) {
+	fleetFile, err := writeFleet(root)
+	if err != nil {
+		return nil, err
+	}
 	start := func(prog, name string, extra ...string) (*service, error) {
 		if b.cfg.profileDir != "" {
 			addr, err := freeAddress()
@@ -248,54 +353,27 @@ func (b *bench) measureLoads(ctx context.Context) (err error) {
 			pprofAddrs[prog] = addr
 			extra = append(extra, envPprof+"="+addr)
 		}
-		b.logf("starting %s", prog)
+		b.logf("starting %s, data in %s", prog, root)
 		return startService(ctx, b.getenv, reg, b.bin(prog), name,
-			filepath.Join(b.runDir, prog), b.logFile(prog), extra...)
+			filepath.Join(root, prog), b.logFile(logPrefix+prog), extra...)
 	}
-	vessel, err := start(progVessel, vesselpb.ServiceName, "VESSELS_FILE="+fleetFile)
-	if err != nil {
-		return err
+	st := &stack{}
+	if st.vessel, err = start(progVessel, vesselpb.ServiceName, "VESSELS_FILE="+fleetFile); err != nil {
+		return nil, err
 	}
-	defer func() { err = errors.Join(err, vessel.stop()) }()
-	consignment, err := start(progConsignment, consignmentpb.ServiceName)
-	if err != nil {
-		return err
+	if st.consignment, err = start(progConsignment, consignmentpb.ServiceName); err != nil {
+		return nil, errors.Join(err, st.vessel.stop())
 	}
-	defer func() { err = errors.Join(err, consignment.stop()) }() // stopped before the vessel service
-	services := []*service{vessel, consignment}
+	return st, nil
+}
 
-	b.logf("services discoverable; idle for %s", idleSettle)
-	if err := sleep(ctx, idleSettle); err != nil {
-		return err
-	}
-	idle, err := readMemory(services)
-	if err != nil {
-		return err
-	}
+// services are the stack's services, the vessel service first.
+func (s *stack) services() []*service { return []*service{s.vessel, s.consignment} }
 
-	calls, stop, err := b.newCalls(ctx, reg, vessel.addr)
-	if err != nil {
-		return err
-	}
-	defer func() { err = errors.Join(err, stop()) }()
-	for _, l := range loadOrder {
-		if !slices.Contains(b.cfg.loads, l.key) {
-			continue
-		}
-		res, err := b.measure(ctx, l.key, calls[l.key], pprofAddrs)
-		if err != nil {
-			return fmt.Errorf("%s: %w", l.title, err)
-		}
-		b.report.Loads = append(b.report.Loads, report.Load{Key: l.key, Title: l.title, Result: res})
-	}
-	loaded, err := readMemory(services)
-	if err != nil {
-		return err
-	}
-	for i, s := range services {
-		b.report.Memory = append(b.report.Memory, report.ServiceMemory{Service: s.Name(), Idle: idle[i], Loaded: loaded[i]})
-	}
-	return nil
+// stop stops the consignment service, then the vessel service, and checks
+// that both exited 0.
+func (s *stack) stop() error {
+	return errors.Join(s.consignment.stop(), s.vessel.stop())
 }
 
 // callMaker makes the call of one load for one phase ("warmup" or
@@ -416,19 +494,23 @@ func createConsignment(c client.Client) callMaker {
 	}
 }
 
-// measure runs the warm-up and then the measured load of key. With a
-// profile directory, it writes CPU profiles of the measurement there: the
-// bench's own, and those of the services serving pprof at pprofAddrs (by
-// program name).
-func (b *bench) measure(ctx context.Context, key string, newCall callMaker, pprofAddrs map[string]string) (load.Result, error) {
-	opts := load.Options{Concurrency: b.cfg.concurrency, Duration: b.cfg.warmup, Timeout: callTimeout}
-	if opts.Duration > 0 {
-		b.logf("%s: warm-up %s", key, opts.Duration)
-		if _, err := load.Run(ctx, opts, newCall("warmup")); err != nil {
-			return load.Result{}, err
-		}
+// warmUp runs key's calls for the warm-up, unmeasured: connections are
+// made, registry caches filled and the services' heaps grown first.
+func (b *bench) warmUp(ctx context.Context, key string, newCall callMaker) error {
+	if b.cfg.warmup <= 0 {
+		return nil
 	}
-	opts.Duration = b.cfg.duration
+	b.logf("%s: warm-up %s", key, b.cfg.warmup)
+	opts := load.Options{Concurrency: b.cfg.concurrency, Duration: b.cfg.warmup, Timeout: callTimeout}
+	_, err := load.Run(ctx, opts, newCall("warmup"))
+	return err
+}
+
+// measure runs key's calls for d. With a profile directory, it writes CPU
+// profiles of the measurement there: the bench's own, and those of the
+// services serving pprof at pprofAddrs (by program name).
+func (b *bench) measure(ctx context.Context, key string, call load.Call, d time.Duration, pprofAddrs map[string]string) (load.Result, error) {
+	opts := load.Options{Concurrency: b.cfg.concurrency, Duration: d, Timeout: callTimeout}
 	b.logf("%s: %d callers for %s", key, opts.Concurrency, opts.Duration)
 	if b.cfg.profileDir != "" {
 		path := filepath.Join(b.cfg.profileDir, "shippy-bench-"+key+".pprof")
@@ -442,17 +524,54 @@ func (b *bench) measure(ctx context.Context, key string, newCall callMaker, ppro
 		}
 		defer pprof.StopCPUProfile()
 		b.report.Profiles = append(b.report.Profiles, path)
-		services := b.profileServices(ctx, key, pprofAddrs)
+		services := b.profileServices(ctx, key, d, pprofAddrs)
 		defer func() { b.report.Profiles = append(b.report.Profiles, services()...) }()
 	}
-	res, err := load.Run(ctx, opts, newCall("measure"))
-	if err != nil {
-		return load.Result{}, err
+	return load.Run(ctx, opts, call)
+}
+
+// rounds is how many rounds the loads are measured in: one when profiling,
+// so that each profile covers one load only.
+func (b *bench) rounds() int {
+	if b.cfg.profileDir != "" {
+		return 1
 	}
-	if res.Calls == 0 {
-		return res, fmt.Errorf("no call succeeded: %s", res.ErrorSummary())
+	return b.cfg.rounds
+}
+
+// measureRounds warms up every load of loads, then measures them in
+// rounds, one after another in each round, so that a disturbance from
+// outside (this machine is shared) falls on all of them alike; each load
+// gets cfg.duration in all.
+func (b *bench) measureRounds(ctx context.Context, loads []string, calls map[string]callMaker, pprofAddrs map[string]string) (map[string]load.Result, error) {
+	for _, key := range loads {
+		if err := b.warmUp(ctx, key, calls[key]); err != nil {
+			return nil, fmt.Errorf("%s: warm-up: %w", key, err)
+		}
 	}
-	return res, nil
+	rounds := b.rounds()
+	parts := make(map[string][]load.Result)
+	for round := range rounds {
+		if rounds > 1 {
+			b.logf("round %d of %d", round+1, rounds)
+		}
+		for _, key := range loads {
+			res, err := b.measure(ctx, key, calls[key](fmt.Sprint("r", round)), b.cfg.duration/time.Duration(rounds), pprofAddrs)
+			if err != nil {
+				return nil, fmt.Errorf("%s: %w", key, err)
+			}
+			parts[key] = append(parts[key], res)
+		}
+	}
+	results := make(map[string]load.Result)
+	for _, key := range loads {
+		res := load.Merge(parts[key]...)
+		if res.Calls == 0 {
+			return nil, fmt.Errorf("%s: no call succeeded: %s", key, res.ErrorSummary())
+		}
+		results[key] = res
+	}
+	return results, nil
 }
 
 // profileServices starts fetching a CPU profile of load key, as long as
@@ -460,13 +579,13 @@ func (b *bench) measure(ctx context.Context, key string, newCall callMaker, ppro
 // addrs (by program name), and returns a function that waits for them and
 // returns the paths written. A service built without the pprof hook is
 // reported and skipped.
-func (b *bench) profileServices(ctx context.Context, key string, addrs map[string]string) func() []string {
+func (b *bench) profileServices(ctx context.Context, key string, d time.Duration, addrs map[string]string) func() []string {
 	var (
 		wg    sync.WaitGroup
 		mu    sync.Mutex
 		paths []string
 	)
-	seconds := max(1, int(b.cfg.duration.Seconds()))
+	seconds := max(1, int(d.Seconds()))
 	for prog, addr := range addrs {
 		wg.Go(func() {
 			path := filepath.Join(b.cfg.profileDir, prog+"-"+key+".pprof")

@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/shippy-suite/shippy/bench/load"
@@ -102,6 +103,21 @@ func measureFsync(dir string) report.Latency {
 	}
 	slices.Sort(samples)
 	return report.Latency{P50: load.Percentile(samples, 50), P99: load.Percentile(samples, 99)}
+}
+
+// tmpfsMagic is the file system type statfs(2) reports for a tmpfs.
+const tmpfsMagic = 0x01021994
+
+// isTmpfs reports whether dir is on a tmpfs, and says why not.
+func isTmpfs(dir string) (bool, string) {
+	var fs syscall.Statfs_t
+	if err := syscall.Statfs(dir, &fs); err != nil {
+		return false, err.Error()
+	}
+	if fs.Type != tmpfsMagic {
+		return false, dir + " is not a tmpfs"
+	}
+	return true, ""
 }
 
 // dockerTimeout bounds each docker command.

@@ -22,13 +22,16 @@ const (
 	maxDuration    = 10 * time.Minute
 	maxConcurrency = 4096
 	maxStarts      = 100
+	minRound       = 100 * time.Millisecond
 )
 
 // config is what the flags say.
 type config struct {
 	concurrency int
-	duration    time.Duration
-	warmup      time.Duration
+	// duration is each load's measured time in all, over rounds rounds.
+	duration time.Duration
+	rounds   int
+	warmup   time.Duration
 	// out is the Markdown report to write; empty writes none.
 	out string
 	// binDir holds the built programs (make build's bin/).
@@ -43,6 +46,9 @@ type config struct {
 	starts int
 	// images are the container images whose sizes are reported.
 	images []string
+	// tmpfs is a directory on a tmpfs for one more end-to-end run whose
+	// stores' fsyncs cost nothing; empty skips it.
+	tmpfs string
 	// findings is a Markdown file of profiling findings copied into the
 	// report; a missing file is skipped.
 	findings string
@@ -65,6 +71,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.SetOutput(stderr)
 	fs.IntVar(&cfg.concurrency, "concurrency", 32, "concurrent callers in each measurement")
 	fs.DurationVar(&cfg.duration, "duration", 10*time.Second, "length of each measurement")
+	fs.IntVar(&cfg.rounds, "rounds", 5, "measure the loads in this many interleaved rounds, each load -duration in all (1 with -profile-dir)")
 	fs.DurationVar(&cfg.warmup, "warmup", 2*time.Second, "warm-up before each measurement, not counted")
 	fs.StringVar(&cfg.out, "out", "BENCHMARKS.md", "Markdown report to write (empty: none)")
 	fs.StringVar(&cfg.binDir, "bin", "bin", "directory of the built programs (make build)")
@@ -72,6 +79,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.StringVar(&loads, "loads", strings.Join(loadKeys(), ","), "load measurements to run, separated by commas or spaces")
 	fs.IntVar(&cfg.starts, "starts", 10, "start-to-discoverable samples")
 	fs.StringVar(&images, "images", strings.Join(defaultImages, ","), "container images to report the size of, separated by commas or spaces")
+	fs.StringVar(&cfg.tmpfs, "tmpfs", "/dev/shm", "a tmpfs directory for one more end-to-end run without fsync costs (not durable); empty skips it")
 	fs.StringVar(&cfg.findings, "findings", "bench/FINDINGS.md", "Markdown findings to copy into the report (skipped when missing)")
 	fs.StringVar(&cfg.profileDir, "profile-dir", "", "write CPU profiles here (the services' too when built with the pprof hook: make bench-profile)")
 	fs.Usage = func() {
@@ -98,6 +106,8 @@ func (c config) validate() error {
 		return fmt.Errorf("-concurrency: want 1 to %d, got %d", maxConcurrency, c.concurrency)
 	case c.duration <= 0 || c.duration > maxDuration:
 		return fmt.Errorf("-duration: want more than 0 and at most %s, got %s", maxDuration, c.duration)
+	case c.rounds < 1 || c.duration/time.Duration(max(c.rounds, 1)) < minRound:
+		return fmt.Errorf("-rounds: want at least 1 and rounds of at least %s (-duration / -rounds), got %d", minRound, c.rounds)
 	case c.warmup < 0 || c.warmup > maxDuration:
 		return fmt.Errorf("-warmup: want 0 to %s, got %s", maxDuration, c.warmup)
 	case c.starts < 1 || c.starts > maxStarts:
@@ -123,7 +133,7 @@ func splitList(s string) []string {
 // timeout bounds a whole run: every measurement with its warm-up, the
 // starts, and room for setting up and stopping.
 func (c config) timeout() time.Duration {
-	return time.Duration(len(loadOrder))*(c.warmup+c.duration+c.duration/2) +
+	return time.Duration(len(loadOrder)+2)*(c.warmup+c.duration+c.duration/2) +
 		time.Duration(c.starts)*10*time.Second + 3*time.Minute
 }
 
