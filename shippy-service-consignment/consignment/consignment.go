@@ -31,10 +31,6 @@ var (
 	// ErrUnavailable: a service or store the consignment service needs did
 	// not answer; the call may be retried.
 	ErrUnavailable = errors.New("unavailable")
-	// ErrInProgress: another create holds the pending consignment's lease.
-	// Repositories return it from Claim; the Service waits it out, and a
-	// caller of the Service sees ErrUnavailable.
-	ErrInProgress = errors.New("consignment create in progress")
 )
 
 // Status says how far the create of a stored consignment has come.
@@ -50,14 +46,18 @@ const (
 )
 
 // Lease is the claim of one create (or recovery) on a pending consignment:
-// only the holder calls the vessel service for it or settles it, until
-// Until. A holder that stops, crashes or stalls loses the lease when it
-// runs out; another create of the same consignment, or Recover, then takes
-// it over.
+// only its holder calls the vessel service for the consignment or settles
+// it. A holder that stops, crashes or stalls loses the lease at Until;
+// another create of the same consignment, or Recover, then takes it over. A
+// create that fails without knowing whether its booking took effect hands
+// the lease back (Owner "") so that a retry can carry on at once.
 type Lease struct {
-	// Owner is the holder's token, unique to one create or recovery.
+	// Owner is the holder's token, unique to one create or recovery; empty
+	// when nobody holds the lease.
 	Owner string
-	// Until is when the lease runs out.
+	// Until is when the holder's claim runs out, and the time by which
+	// every vessel call made for the consignment so far has ended. It never
+	// moves back.
 	Until time.Time
 }
 

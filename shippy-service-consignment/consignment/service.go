@@ -15,10 +15,10 @@ import (
 // or ListPending, does not change what is stored.
 //
 // Each method is one atomic step (in bbolt one transaction, in MongoDB one
-// conditional write): MarkBooked, DeletePending and Claim change a pending
-// consignment only while its state is the one the call names, so of
-// concurrent calls on one consignment at most one of them succeeds. Times
-// are kept to the millisecond at least.
+// conditional write): TransferLease, MarkBooked and DeletePending change a
+// pending consignment only while it is leased to the owner the call names,
+// so of concurrent calls on one consignment at most one of them succeeds.
+// Times are kept to the millisecond at least.
 type Repository interface {
 	// Create stores c under c.ID, as given (Status, CreatedAt and Lease
 	// included). It returns ErrConflict when a consignment with that id is
@@ -38,11 +38,12 @@ type Repository interface {
 	// did not issue gives a *FieldError on "page_token".
 	List(ctx context.Context, limit int, pageToken string) (items []Consignment, nextPageToken string, err error)
 
-	// Claim gives the pending consignment with the id to lease, if its
-	// current lease ran out at or before now. It returns ErrInProgress when
-	// the current lease runs past now, and ErrNotFound when no pending
-	// consignment has the id.
-	Claim(ctx context.Context, id string, now time.Time, lease Lease) error
+	// TransferLease moves the lease of the pending consignment with the id
+	// from owner ("" for a lease nobody holds) to next.Owner, and its Until
+	// to next.Until if that is later: Until never moves back. It returns the
+	// lease as it was before, or ErrNotFound when no pending consignment
+	// with the id is leased to owner.
+	TransferLease(ctx context.Context, id, owner string, next Lease) (Lease, error)
 	// MarkBooked records that the pending consignment with the id, leased
 	// to owner, is booked on vesselID: its Status becomes StatusBooked and
 	// its Lease zero. It returns ErrNotFound when no pending consignment
@@ -53,8 +54,8 @@ type Repository interface {
 	// consignment with the id is leased to owner. Booked consignments are
 	// never deleted.
 	DeletePending(ctx context.Context, id, owner string) error
-	// ListPending returns up to limit (> 0) pending consignments whose lease
-	// ran out at or before t, in no particular order.
+	// ListPending returns up to limit (> 0) pending consignments whose
+	// lease's Until is at or before t, held or not, in no particular order.
 	ListPending(ctx context.Context, t time.Time, limit int) ([]Consignment, error)
 }
 
@@ -128,9 +129,9 @@ func NewService(repo Repository, booker Booker, newID func() string, now func() 
 //
 // Errors: a *FieldError (ErrInvalid) for input that breaks a rule; ErrNoRoom;
 // ErrConflict; ErrUnavailable when the vessel service or the store could not
-// be asked, or another create of the same consignment holds it past ctx's
-// end; anything else is internal. After any error, a retry with the same id
-// is safe and books at most once.
+// be asked, or another create of the same consignment holds it until ctx
+// ends; anything else is internal. After any error, a retry with the same
+// id is safe and books at most once.
 //
 // # Crash safety
 //
@@ -147,18 +148,22 @@ func NewService(repo Repository, booker Booker, newID func() string, now func() 
 //
 // When the vessel service refuses the booking (ErrNoRoom, ErrConflict,
 // ErrInvalid), it took no room, so the pending consignment is deleted and
-// nothing is stored. Any other failure of step 2 or 3, or a crash anywhere, leaves it
-// pending with its lease running out. After that, a retry of the create
-// takes the lease over and carries on from step 2, and when none comes
-// Recover takes it over, gives its room back and deletes it. So after a
+// nothing is stored. Any other failure of step 2 or 3 leaves the
+// consignment pending, and the create hands its lease back, so that a retry
+// carries on from step 2 at once. A create that crashes or stalls keeps the
+// lease until it runs out; then a retry takes it over, and when none comes
+// Recover does, gives the room back and deletes the consignment. So after a
 // crash, no room stays held for a consignment that is not booked, and no
 // consignment is booked without its room.
 //
 // The lease is what makes this safe: only its holder calls the vessel
-// service for the consignment or settles it, and its calls end (with their
-// deadline, half the lease) before anyone can take it over. A create that
-// finds the consignment leased to another create waits until that one
-// settles it or its lease runs out (or ctx ends: ErrUnavailable).
+// service for the consignment or settles it, and every call ends (with its
+// deadline, half the lease) before the lease's Until. A create may take
+// over a lease handed back before its Until, because the only calls still
+// in flight then are Books, which are idempotent; it then leaves a refused
+// consignment pending (one of those Books may yet take room) for Recover,
+// which acts only after Until. A create that finds the consignment held by
+// another create waits until that one settles it or its lease runs out.
 func (s *Service) Create(ctx context.Context, c Consignment) (Consignment, error) {
 	if err := c.Validate(); err != nil {
 		return Consignment{}, err
@@ -185,7 +190,7 @@ func (s *Service) Create(ctx context.Context, c Consignment) (Consignment, error
 			if err != nil {
 				return Consignment{}, fmt.Errorf("store pending consignment: %w", err)
 			}
-			return s.book(ctx, c)
+			return s.book(ctx, c, true)
 		case err != nil:
 			return Consignment{}, fmt.Errorf("get consignment: %w", err)
 		case !stored.SameRequest(c):
@@ -196,29 +201,33 @@ func (s *Service) Create(ctx context.Context, c Consignment) (Consignment, error
 			return Consignment{}, fmt.Errorf("get consignment: %q has unknown status %q", c.ID, stored.Status)
 		}
 
-		// Pending: take it over from a create that stopped, or wait for the
-		// one still at it.
+		// Pending: wait for the create still at it, or take over.
 		now := s.now()
-		lease := s.newLease(now)
-		switch err := s.repo.Claim(ctx, c.ID, now, lease); {
-		case err == nil:
-			stored.Lease = lease
-			return s.book(ctx, stored)
-		case errors.Is(err, ErrNotFound):
-			continue // settled meanwhile: look again
-		case errors.Is(err, ErrInProgress):
+		if stored.Lease.Owner != "" && stored.Lease.Until.After(now) {
 			if err := sleep(ctx, waitInterval); err != nil {
 				return Consignment{}, fmt.Errorf("%w: another create of consignment %q is in progress: %w", ErrUnavailable, c.ID, err)
 			}
-		default:
-			return Consignment{}, fmt.Errorf("claim pending consignment: %w", err)
+			continue
 		}
+		lease := s.newLease(now)
+		prev, err := s.repo.TransferLease(ctx, c.ID, stored.Lease.Owner, lease)
+		if errors.Is(err, ErrNotFound) {
+			continue // taken over or settled meanwhile: look again
+		}
+		if err != nil {
+			return Consignment{}, fmt.Errorf("take over pending consignment: %w", err)
+		}
+		stored.Lease = lease
+		// Before prev.Until, an earlier create's Book may still take effect.
+		return s.book(ctx, stored, !prev.Until.After(now))
 	}
 }
 
 // book books the room of c, a pending consignment this create holds the
-// lease of, and marks it booked (steps 2 and 3 of Create).
-func (s *Service) book(ctx context.Context, c Consignment) (Consignment, error) {
+// lease of, and marks it booked (steps 2 and 3 of Create). mayDelete says
+// whether no earlier Book for c can still take effect, so that c may be
+// deleted when the vessel service refuses the booking.
+func (s *Service) book(ctx context.Context, c Consignment, mayDelete bool) (Consignment, error) {
 	bookCtx, cancel := context.WithTimeout(ctx, LeaseDuration/2)
 	vesselID, err := s.booker.Book(bookCtx, c.ID, int32(len(c.Containers)), c.Weight)
 	cancel()
@@ -226,8 +235,10 @@ func (s *Service) book(ctx context.Context, c Consignment) (Consignment, error) 
 	// the caller has gone.
 	ctx = context.WithoutCancel(ctx)
 	if err != nil {
-		if refused(err) {
+		if refused(err) && mayDelete {
 			s.deletePending(ctx, c)
+		} else {
+			s.handBack(ctx, c)
 		}
 		return Consignment{}, fmt.Errorf("book vessel: %w", err)
 	}
@@ -241,6 +252,7 @@ func (s *Service) book(ctx context.Context, c Consignment) (Consignment, error) 
 		}
 		return Consignment{}, fmt.Errorf("%w: consignment %q: lease ran out before the booking was stored", ErrUnavailable, c.ID)
 	case err != nil:
+		s.handBack(ctx, c)
 		return Consignment{}, fmt.Errorf("store booking: %w", err)
 	}
 	c.Status, c.VesselID, c.Lease = StatusBooked, vesselID, Lease{}
@@ -267,20 +279,32 @@ func (s *Service) deletePending(ctx context.Context, c Consignment) {
 	}
 }
 
+// handBack gives up this create's lease on c, which stays pending, so that
+// a retry need not wait for the lease to run out; its Until stays, so
+// Recover still waits for it. Its failure is logged: the lease then runs
+// out by itself.
+func (s *Service) handBack(ctx context.Context, c Consignment) {
+	if _, err := s.repo.TransferLease(ctx, c.ID, c.Lease.Owner, Lease{}); err != nil && !errors.Is(err, ErrNotFound) {
+		s.logger.WarnContext(ctx, "hand back the lease of a pending consignment; a retry waits for it to run out",
+			"consignment_id", c.ID, "error", err)
+	}
+}
+
 // Recover settles the creates that stopped half-way: every pending
-// consignment whose lease has run out, because its create crashed, was
-// abandoned, or failed in a way that left the outcome of its booking
-// unknown. For each, Recover takes the lease, releases the consignment's
-// room on the vessel service (which succeeds when it holds none), then
-// deletes it, and logs that it did. It returns how many it deleted.
+// consignment whose lease's Until has passed, because its create crashed,
+// was abandoned, or failed and no retry came. For each, Recover takes the
+// lease, releases the consignment's room on the vessel service (which
+// succeeds when it holds none), then deletes it, and logs that it did. It
+// returns how many it deleted.
 //
 // Call it when the service starts and then periodically; several instances
 // may call it at once. It stops at the first error, typically
 // ErrUnavailable when the vessel service cannot be reached; the
 // consignments not settled yet are settled by a later call (or by a retry of
-// their create, which then books them). A consignment whose release
-// succeeded but whose deletion did not stays pending and is released again,
-// harmlessly, by a later call.
+// their create, which then books them). Unlike a create, Recover never hands
+// a lease back before it runs out: its Release could take effect after a
+// retry's Book. A consignment whose release succeeded but whose deletion did
+// not stays pending and is released again, harmlessly, by a later call.
 func (s *Service) Recover(ctx context.Context) (int, error) {
 	deleted := 0
 	for {
@@ -297,29 +321,38 @@ func (s *Service) Recover(ctx context.Context) (int, error) {
 				deleted++
 			}
 		}
-		// Every consignment of the batch is now leased (to this call or
-		// another) or settled, so the next batch holds new ones only.
+		// Every consignment of the batch is now leased anew (to this call
+		// or another party) or settled, so the next batch holds new ones
+		// only.
 		if len(batch) < recoverBatch {
 			return deleted, nil
 		}
 	}
 }
 
-// recoverOne takes the lease of c, releases its room and deletes it. It
-// reports false, with no error, when another create or recovery took c
-// first.
+// recoverOne takes over the lease of c, releases its room and deletes it.
+// It reports false, with no error, when another party took c first.
 func (s *Service) recoverOne(ctx context.Context, c Consignment) (bool, error) {
 	now := s.now()
 	lease := s.newLease(now)
-	switch err := s.repo.Claim(ctx, c.ID, now, lease); {
-	case errors.Is(err, ErrNotFound), errors.Is(err, ErrInProgress):
+	prev, err := s.repo.TransferLease(ctx, c.ID, c.Lease.Owner, lease)
+	switch {
+	case errors.Is(err, ErrNotFound):
 		return false, nil
 	case err != nil:
-		return false, fmt.Errorf("claim: %w", err)
+		return false, fmt.Errorf("take over: %w", err)
+	case prev.Until.After(now):
+		// A create took c over and handed it back since it was listed; its
+		// Book may still take effect. Hand the lease back and leave c to a
+		// later call.
+		if _, err := s.repo.TransferLease(ctx, c.ID, lease.Owner, Lease{}); err != nil {
+			return false, fmt.Errorf("hand back: %w", err)
+		}
+		return false, nil
 	}
 
 	releaseCtx, cancel := context.WithTimeout(ctx, LeaseDuration/2)
-	err := s.booker.Release(releaseCtx, c.ID)
+	err = s.booker.Release(releaseCtx, c.ID)
 	cancel()
 	if err != nil {
 		return false, fmt.Errorf("release booking: %w", err)

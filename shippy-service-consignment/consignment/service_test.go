@@ -121,33 +121,84 @@ func (c *clock) Advance(d time.Duration) {
 	c.t = c.t.Add(d)
 }
 
+// testContext returns a context that ends after 5 seconds, so that a
+// create waiting for a lease by mistake fails its test instead of hanging
+// it.
+func testContext(t *testing.T) context.Context {
+	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)
+	t.Cleanup(cancel)
+	return ctx
+}
+
 // start is the clock's time when a test begins.
 var start = time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC)
 
-// crashRepo fails MarkBooked with errCrash while crash is set: the create
-// stops right after its room was booked, as when the process dies there.
+// crashRepo is a repository that can crash: while crash is set, every
+// write that settles a pending consignment fails, as when the process dies
+// right after the room was booked. afterListPending, when set, runs once
+// after a ListPending.
 type crashRepo struct {
 	consignment.Repository
-	mu    sync.Mutex
-	crash bool
+	mu               sync.Mutex
+	crash            bool
+	afterListPending func()
+	// markErr, when set, fails the next MarkBooked, as a store that could
+	// not write would.
+	markErr error
 }
 
 var errCrash = errors.New("process died")
 
-func (r *crashRepo) MarkBooked(ctx context.Context, id, owner, vesselID string) error {
+func (r *crashRepo) crashed() bool {
 	r.mu.Lock()
-	crash := r.crash
-	r.mu.Unlock()
-	if crash {
-		return errCrash
-	}
-	return r.Repository.MarkBooked(ctx, id, owner, vesselID)
+	defer r.mu.Unlock()
+	return r.crash
 }
 
 func (r *crashRepo) setCrash(crash bool) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.crash = crash
+}
+
+func (r *crashRepo) MarkBooked(ctx context.Context, id, owner, vesselID string) error {
+	if r.crashed() {
+		return errCrash
+	}
+	r.mu.Lock()
+	err := r.markErr
+	r.markErr = nil
+	r.mu.Unlock()
+	if err != nil {
+		return err
+	}
+	return r.Repository.MarkBooked(ctx, id, owner, vesselID)
+}
+
+func (r *crashRepo) TransferLease(ctx context.Context, id, owner string, next consignment.Lease) (consignment.Lease, error) {
+	if r.crashed() {
+		return consignment.Lease{}, errCrash
+	}
+	return r.Repository.TransferLease(ctx, id, owner, next)
+}
+
+func (r *crashRepo) DeletePending(ctx context.Context, id, owner string) error {
+	if r.crashed() {
+		return errCrash
+	}
+	return r.Repository.DeletePending(ctx, id, owner)
+}
+
+func (r *crashRepo) ListPending(ctx context.Context, t time.Time, limit int) ([]consignment.Consignment, error) {
+	cs, err := r.Repository.ListPending(ctx, t, limit)
+	r.mu.Lock()
+	hook := r.afterListPending
+	r.afterListPending = nil
+	r.mu.Unlock()
+	if hook != nil {
+		hook()
+	}
+	return cs, err
 }
 
 // failingCreateRepo fails every Create with err.
@@ -192,7 +243,7 @@ func newService(t *testing.T, repo consignment.Repository, booker consignment.Bo
 // when there is none.
 func (e *env) get(t *testing.T, id string) consignment.Consignment {
 	t.Helper()
-	c, err := e.repo.Get(context.Background(), id)
+	c, err := e.repo.Get(testContext(t), id)
 	if err != nil && !errors.Is(err, consignment.ErrNotFound) {
 		t.Fatalf("Get(%q) = %v", id, err)
 	}
@@ -205,7 +256,7 @@ func (e *env) crashAfterBook(t *testing.T, c consignment.Consignment) {
 	t.Helper()
 	e.repo.setCrash(true)
 	defer e.repo.setCrash(false)
-	if _, err := e.svc.Create(context.Background(), c); !errors.Is(err, errCrash) {
+	if _, err := e.svc.Create(testContext(t), c); !errors.Is(err, errCrash) {
 		t.Fatalf("Create() = %v, want the crash", err)
 	}
 	if got := e.get(t, c.ID); got.Status != consignment.StatusPending {
@@ -267,7 +318,7 @@ func TestCreateBooksAndStores(t *testing.T) {
 	e := newEnv(t, nil)
 	in := validConsignment()
 	in.VesselID = "chosen-by-client"
-	got, err := e.svc.Create(context.Background(), in)
+	got, err := e.svc.Create(testContext(t), in)
 	if err != nil {
 		t.Fatalf("Create() = %v", err)
 	}
@@ -282,7 +333,7 @@ func TestCreateBooksAndStores(t *testing.T) {
 	// A retry returns the stored consignment and asks the vessel service
 	// nothing.
 	e.clock.Advance(time.Hour)
-	again, err := e.svc.Create(context.Background(), validConsignment())
+	again, err := e.svc.Create(testContext(t), validConsignment())
 	if err != nil || !cmp.Equal(again, want) {
 		t.Errorf("retried Create() = %+v, %v; want %+v", again, err, want)
 	}
@@ -296,7 +347,7 @@ func TestCreateStoreFailureBooksNothing(t *testing.T) {
 	booker := newBooker()
 	storeErr := errors.New("disk on fire")
 	svc := newService(t, failingCreateRepo{memory.New(), storeErr}, booker, time.Now)
-	if _, err := svc.Create(context.Background(), validConsignment()); !errors.Is(err, storeErr) {
+	if _, err := svc.Create(testContext(t), validConsignment()); !errors.Is(err, storeErr) {
 		t.Errorf("Create() = %v, want the store's error", err)
 	}
 	if _, books, _, _ := booker.state(); books != 0 {
@@ -313,7 +364,7 @@ func TestCreateConflict(t *testing.T) {
 		prepare func(t *testing.T, e *env)
 	}{
 		{name: "booked", prepare: func(t *testing.T, e *env) {
-			if _, err := e.svc.Create(context.Background(), validConsignment()); err != nil {
+			if _, err := e.svc.Create(testContext(t), validConsignment()); err != nil {
 				t.Fatalf("Create() = %v", err)
 			}
 		}},
@@ -329,7 +380,7 @@ func TestCreateConflict(t *testing.T) {
 			e := newEnv(t, nil)
 			tt.prepare(t, e)
 			before := e.get(t, "c-1")
-			if _, err := e.svc.Create(context.Background(), different); !errors.Is(err, consignment.ErrConflict) {
+			if _, err := e.svc.Create(testContext(t), different); !errors.Is(err, consignment.ErrConflict) {
 				t.Errorf("Create(same id, other contents) = %v, want ErrConflict", err)
 			}
 			if _, books, _, _ := e.booker.state(); books != 1 {
@@ -348,7 +399,7 @@ func TestCreateRefusedBookingStoresNothing(t *testing.T) {
 		t.Run(bookErr.Error(), func(t *testing.T) {
 			t.Parallel()
 			e := newEnv(t, func(b *fakeBooker) { b.bookErr = bookErr })
-			if _, err := e.svc.Create(context.Background(), validConsignment()); !errors.Is(err, bookErr) {
+			if _, err := e.svc.Create(testContext(t), validConsignment()); !errors.Is(err, bookErr) {
 				t.Fatalf("Create() = %v, want %v", err, bookErr)
 			}
 			if got := e.get(t, "c-1"); got.ID != "" {
@@ -361,7 +412,7 @@ func TestCreateRefusedBookingStoresNothing(t *testing.T) {
 			other := validConsignment()
 			other.Weight = 1
 			e.booker.configure(func(b *fakeBooker) { b.bookErr = nil })
-			if got, err := e.svc.Create(context.Background(), other); err != nil || got.Weight != 1 {
+			if got, err := e.svc.Create(testContext(t), other); err != nil || got.Weight != 1 {
 				t.Errorf("Create(same id, other contents) after the refusal = %+v, %v; want it booked", got, err)
 			}
 		})
@@ -374,7 +425,7 @@ func TestCreateRefusedBookingStoresNothing(t *testing.T) {
 // room back once the lease has run out.
 func TestCreateUnknownOutcomeThenRecover(t *testing.T) {
 	t.Parallel()
-	ctx := context.Background()
+	ctx := testContext(t)
 	e := newEnv(t, func(b *fakeBooker) { b.bookErr, b.takeRoom = consignment.ErrUnavailable, true })
 	if _, err := e.svc.Create(ctx, validConsignment()); !errors.Is(err, consignment.ErrUnavailable) {
 		t.Fatalf("Create() = %v, want ErrUnavailable", err)
@@ -401,6 +452,119 @@ func TestCreateUnknownOutcomeThenRecover(t *testing.T) {
 	}
 }
 
+// TestCreateRetryAfterUnknownOutcome: a create that failed without knowing
+// whether its room was booked hands its lease back, so a retry, here once
+// the vessel service is back, carries on at once and books once.
+func TestCreateRetryAfterUnknownOutcome(t *testing.T) {
+	t.Parallel()
+	for _, tookRoom := range []bool{false, true} {
+		t.Run(fmt.Sprintf("room taken %v", tookRoom), func(t *testing.T) {
+			t.Parallel()
+			e := newEnv(t, func(b *fakeBooker) { b.bookErr, b.takeRoom = consignment.ErrUnavailable, tookRoom })
+			if _, err := e.svc.Create(testContext(t), validConsignment()); !errors.Is(err, consignment.ErrUnavailable) {
+				t.Fatalf("Create() = %v, want ErrUnavailable", err)
+			}
+			if lease := e.get(t, "c-1").Lease; lease.Owner != "" || !lease.Until.Equal(start.Add(consignment.LeaseDuration)) {
+				t.Errorf("lease after the failure = %+v, want handed back, Until kept", lease)
+			}
+
+			e.booker.configure(func(b *fakeBooker) { b.bookErr = nil })
+			ctx, cancel := context.WithTimeout(testContext(t), time.Second)
+			defer cancel()
+			got, err := e.svc.Create(ctx, validConsignment())
+			if err != nil || !cmp.Equal(got, booked("c-1")) {
+				t.Errorf("immediate retry = %+v, %v; want it booked", got, err)
+			}
+			if held, _, taken, _ := e.booker.state(); taken != 1 || !slices.Equal(held, []string{"c-1"}) {
+				t.Errorf("room taken %d times, held %v; want once, c-1", taken, held)
+			}
+		})
+	}
+}
+
+// TestCreateRetryAfterStoreFailure: the store fails to record a booking;
+// the create hands its lease back, and a retry records the same booking.
+func TestCreateRetryAfterStoreFailure(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, nil)
+	storeErr := fmt.Errorf("%w: store down", consignment.ErrUnavailable)
+	e.repo.markErr = storeErr
+	if _, err := e.svc.Create(testContext(t), validConsignment()); !errors.Is(err, storeErr) {
+		t.Fatalf("Create() = %v, want the store's error", err)
+	}
+	if got := e.get(t, "c-1"); got.Status != consignment.StatusPending || got.Lease.Owner != "" {
+		t.Errorf("c-1 is %q leased to %q, want pending and handed back", got.Status, got.Lease.Owner)
+	}
+	ctx, cancel := context.WithTimeout(testContext(t), time.Second)
+	defer cancel()
+	if got, err := e.svc.Create(ctx, validConsignment()); err != nil || !cmp.Equal(got, booked("c-1")) {
+		t.Errorf("immediate retry = %+v, %v; want it booked", got, err)
+	}
+	if held, _, taken, released := e.booker.state(); taken != 1 || len(released) != 0 || !slices.Equal(held, []string{"c-1"}) {
+		t.Errorf("room taken %d times, released %v, held %v; want taken once and kept", taken, released, held)
+	}
+}
+
+// TestCreateRefusedAfterEarlyTakeover: a retry that took over a handed-back
+// lease before its Until may not delete a refused consignment, since the
+// earlier create's Book may yet take room: the consignment stays pending,
+// and Recover settles it after Until.
+func TestCreateRefusedAfterEarlyTakeover(t *testing.T) {
+	t.Parallel()
+	ctx := testContext(t)
+	e := newEnv(t, func(b *fakeBooker) { b.bookErr = consignment.ErrUnavailable })
+	if _, err := e.svc.Create(ctx, validConsignment()); !errors.Is(err, consignment.ErrUnavailable) {
+		t.Fatalf("Create() = %v, want ErrUnavailable", err)
+	}
+	e.booker.configure(func(b *fakeBooker) { b.bookErr = consignment.ErrNoRoom })
+	e.clock.Advance(time.Second)
+	if _, err := e.svc.Create(ctx, validConsignment()); !errors.Is(err, consignment.ErrNoRoom) {
+		t.Fatalf("retry = %v, want ErrNoRoom", err)
+	}
+	got := e.get(t, "c-1")
+	if want := start.Add(time.Second + consignment.LeaseDuration); got.Status != consignment.StatusPending || got.Lease.Owner != "" || !got.Lease.Until.Equal(want) {
+		t.Errorf("after the refusal c-1 is %q with lease %+v; want pending, handed back, until %v", got.Status, got.Lease, want)
+	}
+	if n, err := e.svc.Recover(ctx); n != 0 || err != nil {
+		t.Errorf("Recover() before Until = %d, %v; want 0, nil", n, err)
+	}
+	e.clock.Advance(consignment.LeaseDuration)
+	if n, err := e.svc.Recover(ctx); n != 1 || err != nil {
+		t.Errorf("Recover() after Until = %d, %v; want 1, nil", n, err)
+	}
+	if got := e.get(t, "c-1"); got.ID != "" {
+		t.Errorf("c-1 still stored as %q after Recover", got.Status)
+	}
+}
+
+// TestRecoverBacksOffFromRetriedCreate: a consignment Recover listed is
+// taken over and handed back by a retry before Recover gets to it; the
+// retry's Book may yet take effect, so Recover leaves it alone.
+func TestRecoverBacksOffFromRetriedCreate(t *testing.T) {
+	t.Parallel()
+	ctx := testContext(t)
+	e := newEnv(t, func(b *fakeBooker) { b.bookErr = consignment.ErrUnavailable })
+	if _, err := e.svc.Create(ctx, validConsignment()); !errors.Is(err, consignment.ErrUnavailable) {
+		t.Fatalf("Create() = %v, want ErrUnavailable", err)
+	}
+	e.clock.Advance(consignment.LeaseDuration)
+	var retryErr error
+	e.repo.afterListPending = func() { _, retryErr = e.svc.Create(ctx, validConsignment()) }
+
+	if n, err := e.svc.Recover(ctx); n != 0 || err != nil {
+		t.Errorf("Recover() = %d, %v; want 0, nil", n, err)
+	}
+	if !errors.Is(retryErr, consignment.ErrUnavailable) {
+		t.Errorf("retry = %v, want ErrUnavailable", retryErr)
+	}
+	if _, books, _, released := e.booker.state(); books != 2 || len(released) != 0 {
+		t.Errorf("Book called %d times, released %v; want 2 and nothing released", books, released)
+	}
+	if lease := e.get(t, "c-1").Lease; lease.Owner != "" || !lease.Until.Equal(start.Add(2*consignment.LeaseDuration)) {
+		t.Errorf("lease after Recover backed off = %+v, want handed back, until the retry's", lease)
+	}
+}
+
 // TestCreateRetryAfterCrash: a create stops after booking; its retry with
 // the same id finishes it and books the room once.
 func TestCreateRetryAfterCrash(t *testing.T) {
@@ -410,7 +574,7 @@ func TestCreateRetryAfterCrash(t *testing.T) {
 
 	// Within the lease, the crashed create may still be at work: a retry
 	// waits for it, until its context ends.
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Millisecond)
+	ctx, cancel := context.WithTimeout(testContext(t), 3*time.Millisecond)
 	defer cancel()
 	if _, err := e.svc.Create(ctx, validConsignment()); !errors.Is(err, consignment.ErrUnavailable) {
 		t.Errorf("retry within the lease = %v, want ErrUnavailable", err)
@@ -420,7 +584,7 @@ func TestCreateRetryAfterCrash(t *testing.T) {
 	}
 
 	e.clock.Advance(consignment.LeaseDuration)
-	got, err := e.svc.Create(context.Background(), validConsignment())
+	got, err := e.svc.Create(testContext(t), validConsignment())
 	if err != nil {
 		t.Fatalf("retry after the lease = %v", err)
 	}
@@ -432,7 +596,7 @@ func TestCreateRetryAfterCrash(t *testing.T) {
 	}
 	// Recover leaves a booked consignment alone.
 	e.clock.Advance(time.Hour)
-	if n, err := e.svc.Recover(context.Background()); n != 0 || err != nil {
+	if n, err := e.svc.Recover(testContext(t)); n != 0 || err != nil {
 		t.Errorf("Recover() = %d, %v; want 0, nil", n, err)
 	}
 }
@@ -442,7 +606,7 @@ func TestCreateRetryAfterCrash(t *testing.T) {
 // Fresh pending and booked consignments are left alone.
 func TestRecover(t *testing.T) {
 	t.Parallel()
-	ctx := context.Background()
+	ctx := testContext(t)
 	e := newEnv(t, nil)
 
 	if _, err := e.svc.Create(ctx, withID("booked")); err != nil {
@@ -482,7 +646,7 @@ func TestRecover(t *testing.T) {
 
 func TestRecoverVesselServiceUnavailable(t *testing.T) {
 	t.Parallel()
-	ctx := context.Background()
+	ctx := testContext(t)
 	e := newEnv(t, nil)
 	e.crashAfterBook(t, validConsignment())
 	e.clock.Advance(consignment.LeaseDuration)
@@ -522,12 +686,12 @@ func TestRecoverExcludesRetry(t *testing.T) {
 	var retryErr error
 	e.booker.configure(func(b *fakeBooker) {
 		b.duringRelease = func(string) {
-			ctx, cancel := context.WithTimeout(context.Background(), 3*time.Millisecond)
+			ctx, cancel := context.WithTimeout(testContext(t), 3*time.Millisecond)
 			defer cancel()
 			_, retryErr = e.svc.Create(ctx, validConsignment())
 		}
 	})
-	if n, err := e.svc.Recover(context.Background()); n != 1 || err != nil {
+	if n, err := e.svc.Recover(testContext(t)); n != 1 || err != nil {
 		t.Fatalf("Recover() = %d, %v; want 1, nil", n, err)
 	}
 	if !errors.Is(retryErr, consignment.ErrUnavailable) {
@@ -538,7 +702,7 @@ func TestRecoverExcludesRetry(t *testing.T) {
 	}
 
 	e.booker.configure(func(b *fakeBooker) { b.duringRelease = nil })
-	if got, err := e.svc.Create(context.Background(), validConsignment()); err != nil || got.Status != consignment.StatusBooked {
+	if got, err := e.svc.Create(testContext(t), validConsignment()); err != nil || got.Status != consignment.StatusBooked {
 		t.Errorf("retry after the recovery = %+v, %v; want it booked", got, err)
 	}
 	if held, _, _, _ := e.booker.state(); !slices.Equal(held, []string{"c-1"}) {
@@ -563,7 +727,7 @@ func TestCreateStallsPastLease(t *testing.T) {
 		{
 			name: "Recover takes over",
 			takeOver: func(t *testing.T, e *env) {
-				if n, err := e.svc.Recover(context.Background()); n != 1 || err != nil {
+				if n, err := e.svc.Recover(testContext(t)); n != 1 || err != nil {
 					t.Errorf("Recover() = %d, %v; want 1, nil", n, err)
 				}
 			},
@@ -572,7 +736,7 @@ func TestCreateStallsPastLease(t *testing.T) {
 		{
 			name: "a retry takes over",
 			takeOver: func(t *testing.T, e *env) {
-				if _, err := e.svc.Create(context.Background(), validConsignment()); err != nil {
+				if _, err := e.svc.Create(testContext(t), validConsignment()); err != nil {
 					t.Errorf("retry = %v, want it booked", err)
 				}
 			},
@@ -590,7 +754,7 @@ func TestCreateStallsPastLease(t *testing.T) {
 					tt.takeOver(t, e)
 				}
 			})
-			got, err := e.svc.Create(context.Background(), validConsignment())
+			got, err := e.svc.Create(testContext(t), validConsignment())
 			if !errors.Is(err, tt.wantErr) || (tt.wantErr == nil) != (err == nil) {
 				t.Errorf("stalled Create() = %v, want %v", err, tt.wantErr)
 			}
@@ -615,7 +779,7 @@ func TestCreateConcurrentRetries(t *testing.T) {
 	errs := make([]error, n)
 	var wg sync.WaitGroup
 	for i := range n {
-		wg.Go(func() { results[i], errs[i] = e.svc.Create(context.Background(), validConsignment()) })
+		wg.Go(func() { results[i], errs[i] = e.svc.Create(testContext(t), validConsignment()) })
 	}
 	wg.Wait()
 	for i := range n {
@@ -623,7 +787,7 @@ func TestCreateConcurrentRetries(t *testing.T) {
 			t.Errorf("create %d = %+v, %v; want the booked consignment", i, results[i], errs[i])
 		}
 	}
-	items, _, err := e.svc.List(context.Background(), 0, "")
+	items, _, err := e.svc.List(testContext(t), 0, "")
 	if err != nil || len(items) != 1 {
 		t.Errorf("stored %d consignments (%v), want 1", len(items), err)
 	}
@@ -637,7 +801,7 @@ func TestCreateDoesNotKeepCallersSlice(t *testing.T) {
 	e := newEnv(t, nil)
 	in := validConsignment()
 	in.ID = ""
-	got, err := e.svc.Create(context.Background(), in)
+	got, err := e.svc.Create(testContext(t), in)
 	if err != nil {
 		t.Fatalf("Create() = %v", err)
 	}
@@ -659,7 +823,7 @@ func TestList(t *testing.T) {
 			e.crashAfterBook(t, c) // pending: never listed
 			continue
 		}
-		if _, err := e.svc.Create(context.Background(), c); err != nil {
+		if _, err := e.svc.Create(testContext(t), c); err != nil {
 			t.Fatalf("Create(%s) = %v", c.ID, err)
 		}
 	}
@@ -680,7 +844,7 @@ func TestList(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			items, next, err := e.svc.List(context.Background(), tt.limit, tt.token)
+			items, next, err := e.svc.List(testContext(t), tt.limit, tt.token)
 			if tt.wantField != "" {
 				var fe *consignment.FieldError
 				if !errors.As(err, &fe) || fe.Field != tt.wantField {

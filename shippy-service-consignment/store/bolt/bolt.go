@@ -249,23 +249,25 @@ func (s *Store) List(ctx context.Context, limit int, pageToken string) ([]consig
 	return items, next, nil
 }
 
-// Claim implements consignment.Repository.
-func (s *Store) Claim(ctx context.Context, id string, now time.Time, lease consignment.Lease) error {
+// TransferLease implements consignment.Repository.
+func (s *Store) TransferLease(ctx context.Context, id, owner string, next consignment.Lease) (consignment.Lease, error) {
+	var prev consignment.Lease
 	err := s.update(ctx, func(tx *bbolt.Tx) error {
-		r, err := loadPending(tx, []byte(id))
+		r, err := loadLeased(tx, []byte(id), owner)
 		if err != nil {
 			return err
 		}
-		if r.LeaseUntil.After(now) {
-			return consignment.ErrInProgress
+		prev = consignment.Lease{Owner: r.LeaseOwner, Until: r.LeaseUntil}
+		r.LeaseOwner = next.Owner
+		if next.Until.After(r.LeaseUntil) {
+			r.LeaseUntil = next.Until.UTC()
 		}
-		r.LeaseOwner, r.LeaseUntil = lease.Owner, lease.Until.UTC()
 		return put(tx, []byte(id), r)
 	})
 	if err != nil {
-		return fmt.Errorf("claim consignment %q: %w", id, err)
+		return consignment.Lease{}, fmt.Errorf("transfer lease of consignment %q: %w", id, err)
 	}
-	return nil
+	return prev, nil
 }
 
 // MarkBooked implements consignment.Repository.

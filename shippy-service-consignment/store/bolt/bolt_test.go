@@ -176,8 +176,9 @@ func TestClosed(t *testing.T) {
 		"Create": func() error { return s.Create(ctx, newConsignment("c-1")) },
 		"Get":    func() error { _, err := s.Get(ctx, "c-1"); return err },
 		"List":   func() error { _, _, err := s.List(ctx, 0, ""); return err },
-		"Claim": func() error {
-			return s.Claim(ctx, "c-1", time.Now(), consignment.Lease{Owner: "o", Until: time.Now()})
+		"TransferLease": func() error {
+			_, err := s.TransferLease(ctx, "c-1", "o", consignment.Lease{Owner: "p", Until: time.Now()})
+			return err
 		},
 		"MarkBooked":    func() error { return s.MarkBooked(ctx, "c-1", "o", "vessel001") },
 		"DeletePending": func() error { return s.DeletePending(ctx, "c-1", "o") },
@@ -202,8 +203,9 @@ func TestCanceled(t *testing.T) {
 	cancel()
 	calls := map[string]func() error{
 		"Create": func() error { return s.Create(ctx, newConsignment("c-1")) },
-		"Claim": func() error {
-			return s.Claim(ctx, "p", pending.Lease.Until, consignment.Lease{Owner: "other", Until: pending.Lease.Until.Add(time.Hour)})
+		"TransferLease": func() error {
+			_, err := s.TransferLease(ctx, "p", "owner", consignment.Lease{Owner: "other", Until: pending.Lease.Until.Add(time.Hour)})
+			return err
 		},
 		"MarkBooked":    func() error { return s.MarkBooked(ctx, "p", "owner", "vessel001") },
 		"DeletePending": func() error { return s.DeletePending(ctx, "p", "owner") },

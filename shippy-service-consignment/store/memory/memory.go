@@ -80,19 +80,20 @@ func (s *Store) List(_ context.Context, limit int, pageToken string) ([]consignm
 	return page, "", nil
 }
 
-// Claim implements consignment.Repository.
-func (s *Store) Claim(_ context.Context, id string, now time.Time, lease consignment.Lease) error {
+// TransferLease implements consignment.Repository.
+func (s *Store) TransferLease(_ context.Context, id, owner string, next consignment.Lease) (consignment.Lease, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	c := s.pending(id)
-	switch {
-	case c == nil:
-		return consignment.ErrNotFound
-	case c.Lease.Until.After(now):
-		return consignment.ErrInProgress
+	if c == nil || c.Lease.Owner != owner {
+		return consignment.Lease{}, consignment.ErrNotFound
 	}
-	c.Lease = lease
-	return nil
+	prev := c.Lease
+	c.Lease.Owner = next.Owner
+	if next.Until.After(c.Lease.Until) {
+		c.Lease.Until = next.Until
+	}
+	return prev, nil
 }
 
 // MarkBooked implements consignment.Repository.

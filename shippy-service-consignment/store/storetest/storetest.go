@@ -46,13 +46,13 @@ func Run(t *testing.T, open func(t *testing.T) consignment.Repository) {
 		{"ListSkipsPending", testListSkipsPending},
 		{"ListLastBookedBeforePending", testListLastBookedBeforePending},
 		{"ListTokenAfterDeletePending", testListTokenAfterDeletePending},
-		{"Claim", testClaim},
+		{"TransferLease", testTransferLease},
 		{"MarkBooked", testMarkBooked},
 		{"DeletePending", testDeletePending},
 		{"ListPending", testListPending},
 		{"ConcurrentMarkBookedAndDeletePending", testConcurrentMarkBookedAndDeletePending},
-		{"ConcurrentClaims", testConcurrentClaims},
-		{"ConcurrentClaimAndMarkBooked", testConcurrentClaimAndMarkBooked},
+		{"ConcurrentTransfers", testConcurrentTransfers},
+		{"ConcurrentTransferAndMarkBooked", testConcurrentTransferAndMarkBooked},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -437,37 +437,55 @@ func testListTokenAfterDeletePending(t *testing.T, repo consignment.Repository) 
 	}
 }
 
-func testClaim(t *testing.T, repo consignment.Repository) {
+func testTransferLease(t *testing.T, repo consignment.Repository) {
 	ctx := context.Background()
-	until := created.Add(time.Minute)
 	mustCreate(t, repo, newConsignment("booked"), newPending("p", "old", time.Minute))
-	newLease := consignment.Lease{Owner: "new", Until: until.Add(time.Minute)}
+	lease := func(owner string, d time.Duration) consignment.Lease {
+		return consignment.Lease{Owner: owner, Until: created.Add(d)}
+	}
 	tests := []struct {
-		name    string
-		id      string
-		now     time.Time
-		wantErr error
+		name      string
+		id, owner string
+		next      consignment.Lease
+		wantPrev  consignment.Lease
+		wantErr   error
+		wantLease consignment.Lease // of p, after the call
 	}{
-		{name: "lease running", id: "p", now: until.Add(-time.Millisecond), wantErr: consignment.ErrInProgress},
-		{name: "booked", id: "booked", now: until, wantErr: consignment.ErrNotFound},
-		{name: "missing", id: "missing", now: until, wantErr: consignment.ErrNotFound},
-		{name: "lease ran out just now", id: "p", now: until},
-		// The new lease runs past now, so a second claim finds it running.
-		{name: "claimed again", id: "p", now: until, wantErr: consignment.ErrInProgress},
+		{name: "other owner", id: "p", owner: "someone else", next: lease("new", 2*time.Minute),
+			wantErr: consignment.ErrNotFound, wantLease: lease("old", time.Minute)},
+		{name: "held, not handed back", id: "p", owner: "", next: lease("new", 2*time.Minute),
+			wantErr: consignment.ErrNotFound, wantLease: lease("old", time.Minute)},
+		{name: "booked", id: "booked", owner: "", next: lease("new", 2*time.Minute),
+			wantErr: consignment.ErrNotFound, wantLease: lease("old", time.Minute)},
+		{name: "missing", id: "missing", owner: "old", next: lease("new", 2*time.Minute),
+			wantErr: consignment.ErrNotFound, wantLease: lease("old", time.Minute)},
+		{name: "take over", id: "p", owner: "old", next: lease("new", 2*time.Minute),
+			wantPrev: lease("old", time.Minute), wantLease: lease("new", 2*time.Minute)},
+		{name: "previous owner", id: "p", owner: "old", next: lease("again", 3*time.Minute),
+			wantErr: consignment.ErrNotFound, wantLease: lease("new", 2*time.Minute)},
+		{name: "hand back keeps Until", id: "p", owner: "new", next: consignment.Lease{},
+			wantPrev: lease("new", 2*time.Minute), wantLease: lease("", 2*time.Minute)},
+		{name: "take a handed-back lease, Until never moves back", id: "p", owner: "", next: lease("taker", time.Second),
+			wantPrev: lease("", 2*time.Minute), wantLease: lease("taker", 2*time.Minute)},
 	}
 	for _, tt := range tests {
-		err := repo.Claim(ctx, tt.id, tt.now, newLease)
+		prev, err := repo.TransferLease(ctx, tt.id, tt.owner, tt.next)
 		if !errors.Is(err, tt.wantErr) || (tt.wantErr == nil) != (err == nil) {
-			t.Errorf("%s: Claim(%q) = %v, want %v", tt.name, tt.id, err, tt.wantErr)
+			t.Errorf("%s: TransferLease(%q, %q) = %v, want %v", tt.name, tt.id, tt.owner, err, tt.wantErr)
+		}
+		if diff := cmp.Diff(tt.wantPrev, prev); diff != "" {
+			t.Errorf("%s: previous lease (-want +got):\n%s", tt.name, diff)
+		}
+		if diff := cmp.Diff(tt.wantLease, mustGet(t, repo, "p").Lease); diff != "" {
+			t.Errorf("%s: lease of p afterwards (-want +got):\n%s", tt.name, diff)
 		}
 	}
-	want := newPending("p", "old", time.Minute)
-	want.Lease = newLease
+	want := newPending("p", "taker", 2*time.Minute)
 	if diff := cmp.Diff(want, mustGet(t, repo, "p")); diff != "" {
-		t.Errorf("claimed consignment mismatch (-want +got):\n%s", diff)
+		t.Errorf("consignment after the transfers (-want +got):\n%s", diff)
 	}
 	if diff := cmp.Diff(newConsignment("booked"), mustGet(t, repo, "booked")); diff != "" {
-		t.Errorf("a refused claim changed the booked consignment (-want +got):\n%s", diff)
+		t.Errorf("a refused transfer changed the booked consignment (-want +got):\n%s", diff)
 	}
 }
 
@@ -594,7 +612,7 @@ func testListPending(t *testing.T, repo consignment.Repository) {
 
 // race runs the functions at once, n rounds, each round on a fresh pending
 // consignment, and fails the test unless exactly one of each round
-// succeeded and the others failed with ErrNotFound or ErrInProgress. check
+// succeeded and the others failed with ErrNotFound. check
 // then looks at the consignment a round left, knowing which function won.
 func race(t *testing.T, repo consignment.Repository, rounds int, fns []func(id string) error, check func(id string, winner int)) {
 	t.Helper()
@@ -614,8 +632,8 @@ func race(t *testing.T, repo consignment.Repository, rounds int, fns []func(id s
 				t.Fatalf("round %d: calls %d and %d both succeeded", round, winner, i)
 			case err == nil:
 				winner = i
-			case !errors.Is(err, consignment.ErrNotFound) && !errors.Is(err, consignment.ErrInProgress):
-				t.Fatalf("round %d: call %d = %v, want nil, ErrNotFound or ErrInProgress", round, i, err)
+			case !errors.Is(err, consignment.ErrNotFound):
+				t.Fatalf("round %d: call %d = %v, want nil or ErrNotFound", round, i, err)
 			}
 		}
 		if winner < 0 {
@@ -649,13 +667,16 @@ func testConcurrentMarkBookedAndDeletePending(t *testing.T, repo consignment.Rep
 	}
 }
 
-func testConcurrentClaims(t *testing.T, repo consignment.Repository) {
+func testConcurrentTransfers(t *testing.T, repo consignment.Repository) {
 	ctx := context.Background()
 	const n = 8
 	fns := make([]func(string) error, n)
 	for i := range fns {
 		lease := consignment.Lease{Owner: fmt.Sprintf("owner-%d", i), Until: created.Add(time.Hour)}
-		fns[i] = func(id string) error { return repo.Claim(ctx, id, created, lease) }
+		fns[i] = func(id string) error {
+			_, err := repo.TransferLease(ctx, id, "owner", lease)
+			return err
+		}
 	}
 	race(t, repo, 5, fns, func(id string, winner int) {
 		if got, want := mustGet(t, repo, id).Lease.Owner, fmt.Sprintf("owner-%d", winner); got != want {
@@ -664,18 +685,19 @@ func testConcurrentClaims(t *testing.T, repo consignment.Repository) {
 	})
 }
 
-func testConcurrentClaimAndMarkBooked(t *testing.T, repo consignment.Repository) {
+func testConcurrentTransferAndMarkBooked(t *testing.T, repo consignment.Repository) {
 	ctx := context.Background()
 	fns := []func(string) error{
 		func(id string) error {
-			return repo.Claim(ctx, id, created, consignment.Lease{Owner: "taker", Until: created.Add(time.Hour)})
+			_, err := repo.TransferLease(ctx, id, "owner", consignment.Lease{Owner: "taker", Until: created.Add(time.Hour)})
+			return err
 		},
 		func(id string) error { return repo.MarkBooked(ctx, id, "owner", "vessel001") },
 	}
 	race(t, repo, 20, fns, func(id string, winner int) {
 		c := mustGet(t, repo, id)
 		if winner == 0 && (c.Status != consignment.StatusPending || c.Lease.Owner != "taker") {
-			t.Errorf("Claim won, then %q is %s leased to %q; want pending, leased to the taker", id, c.Status, c.Lease.Owner)
+			t.Errorf("TransferLease won, then %q is %s leased to %q; want pending, leased to the taker", id, c.Status, c.Lease.Owner)
 		}
 		if winner == 1 && c.Status != consignment.StatusBooked {
 			t.Errorf("MarkBooked won, then %q is %s, want booked", id, c.Status)
