@@ -31,6 +31,6 @@ bench-profile: ## Run the bench with pprof-enabled builds of the services; CPU p
 			-o $(BENCH_PROFILE_BIN)/$$p ./$$p || exit 1; \
 	done
 	$(BENCH_BIN) -bin $(BENCH_PROFILE_BIN) -images "" -profile-dir $(BENCH_PROFILE_DIR) -out "" $(BENCH_FLAGS)
-	@for f in $(BENCH_PROFILE_DIR)/*-e2e.pprof; do \
+	@for f in $(BENCH_PROFILE_DIR)/*-e2e*.pprof; do \
 		[ -f "$$f" ] || continue; echo "== $$f"; go tool pprof -top -nodecount=25 "$$f" 2>/dev/null | sed -n '1,35p'; \
 	done

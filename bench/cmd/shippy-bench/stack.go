@@ -153,9 +153,10 @@ func fleetVessel(i int) *vesselpb.Vessel {
 
 // fleetDescription says what fleetVessel seeds, for the report.
 func fleetDescription() string {
-	creates := int64(fleetSize) * (math.MaxInt32 / benchWeight)
-	return fmt.Sprintf("%d vessels with %d containers and %d kg of room each; every create books %d containers, %d kg "+
-		"(room for %d creates, never exhausted)", fleetSize, math.MaxInt32, math.MaxInt32, benchContainers, benchWeight, creates)
+	creates := float64(fleetSize) * float64(math.MaxInt32/benchWeight)
+	return fmt.Sprintf("%d vessels, each with room for 2^31-1 containers and 2^31-1 kg (the int32 maximum); every create "+
+		"books %d containers weighing %d kg in all, so the fleet holds %.1f billion creates and never runs out",
+		fleetSize, benchContainers, benchWeight, creates/1e9)
 }
 
 // writeFleet writes the bench fleet as a VESSELS_FILE and returns its path.
