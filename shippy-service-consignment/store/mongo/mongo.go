@@ -1,0 +1,454 @@
+// Package mongo is a consignment.Repository in a MongoDB database, through
+// the official driver. Several consignment service instances may share one
+// database: every change is one atomic single-document write, conditional
+// on the state the call names, so no transaction is needed.
+//
+// # Layout
+//
+// Two collections, with this package's own documents (record.go), never the
+// domain types:
+//
+//	consignments  _id: consignment id   seq, status, created_at, lease_owner, lease_until,
+//	                                    description, weight, containers, vessel_id
+//	counters      _id: "consignments"   seq: the last place in creation order handed out
+//
+// Create takes the next place in creation order from the counter, one
+// atomic $inc, and stores it in the consignment as seq. Places are unique
+// and increase, with gaps where a create failed. List pages through booked
+// consignments by seq: a page token is the seq of the last consignment of
+// the previous page, so a page is one range query on an index.
+//
+// Indexes of consignments, besides the unique _id:
+//
+//	seq_unique  {seq: 1}, unique     no two consignments at one place
+//	status_seq  {status: 1, seq: 1}  List (booked, by seq); ListPending (pending: few)
+//
+// The store creates them on first use rather than when it is made, so that
+// a service can start while MongoDB is down: until they exist, every call
+// that needs them tries again first, and fails with ErrUnavailable while
+// the server is down. The first Create makes the counter.
+//
+// # Errors
+//
+// mongo.ErrNoDocuments becomes consignment.ErrNotFound and a duplicate _id
+// consignment.ErrConflict. A server that cannot be selected, a network
+// error and a timeout that is not the caller's own make an error that
+// matches consignment.ErrUnavailable; the driver reconnects by itself, so
+// calls succeed again once the server is back. Any other driver error is
+// internal.
+//
+// # Servers
+//
+// The store relies on MongoDB's atomic single-document updates. FerretDB v1
+// speaks the protocol but does not make concurrent updates of a document
+// atomic: on it, concurrent changes of one pending consignment may both
+// succeed, and the counter may hand a place out twice. The unique seq index
+// refuses the second consignment at a place, and Create takes another, a
+// few times; under heavy concurrency on FerretDB it may still give up, with
+// ErrUnavailable.
+package mongo
+
+import (
+	"context"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"go.mongodb.org/mongo-driver/bson"
+	"go.mongodb.org/mongo-driver/mongo"
+	"go.mongodb.org/mongo-driver/mongo/options"
+	"go.mongodb.org/mongo-driver/x/mongo/driver"
+	"go.mongodb.org/mongo-driver/x/mongo/driver/topology"
+	"golang.org/x/sync/singleflight"
+
+	"github.com/shippy-suite/shippy/shippy-service-consignment/consignment"
+)
+
+// Names of the collections.
+const (
+	ConsignmentsCollection = "consignments"
+	CountersCollection     = "counters"
+)
+
+// counterID is the _id of the counter of places in creation order.
+const counterID = "consignments"
+
+// maxPlaceTries bounds how often Create takes a place in creation order:
+// more than once only on a server that hands a place out twice.
+const maxPlaceTries = 5
+
+var _ consignment.Repository = (*Store)(nil)
+
+// Store is a consignment.Repository in a MongoDB database, safe for
+// concurrent use. It does not own the database's client: the caller
+// disconnects it after the last call.
+type Store struct {
+	consignments *mongo.Collection
+	counters     *mongo.Collection
+
+	indexed atomic.Bool        // the indexes exist
+	setup   singleflight.Group // the attempt at creating them
+}
+
+// New returns a Store over db. It does not reach the server (see the
+// package documentation), so it can be made while the server is down.
+func New(db *mongo.Database) (*Store, error) {
+	if db == nil {
+		return nil, errors.New("new mongo consignment store: nil database")
+	}
+	return &Store{
+		consignments: db.Collection(ConsignmentsCollection),
+		counters:     db.Collection(CountersCollection),
+	}, nil
+}
+
+// indexes are the indexes of the consignments collection besides _id (see
+// the package documentation).
+func indexes() []mongo.IndexModel {
+	return []mongo.IndexModel{
+		{
+			Keys:    bson.D{{Key: fieldSeq, Value: 1}},
+			Options: options.Index().SetName("seq_unique").SetUnique(true),
+		},
+		{
+			Keys:    bson.D{{Key: fieldStatus, Value: 1}, {Key: fieldSeq, Value: 1}},
+			Options: options.Index().SetName("status_seq"),
+		},
+	}
+}
+
+// setUp creates the indexes unless an earlier call has. Concurrent calls
+// share one attempt. Creating an index that exists does nothing, so
+// instances sharing the database may do it at once.
+func (s *Store) setUp(ctx context.Context) error {
+	if s.indexed.Load() {
+		return nil
+	}
+	_, err, _ := s.setup.Do("indexes", func() (any, error) {
+		// One index at a time: FerretDB v1 panics on a createIndexes of
+		// several indexes that exist.
+		for _, index := range indexes() {
+			if _, err := s.consignments.Indexes().CreateOne(ctx, index); err != nil {
+				return nil, fmt.Errorf("create index %s: %w", *index.Options.Name, storeError(ctx, err))
+			}
+		}
+		s.indexed.Store(true)
+		return nil, nil
+	})
+	return err
+}
+
+// Create implements consignment.Repository.
+func (s *Store) Create(ctx context.Context, c consignment.Consignment) error {
+	if err := s.create(ctx, c); err != nil {
+		return fmt.Errorf("create consignment %q: %w", c.ID, err)
+	}
+	return nil
+}
+
+func (s *Store) create(ctx context.Context, c consignment.Consignment) error {
+	if err := s.setUp(ctx); err != nil {
+		return err
+	}
+	for range maxPlaceTries {
+		seq, err := s.nextPlace(ctx)
+		if err != nil {
+			return err
+		}
+		d, err := toDoc(c, seq)
+		if err != nil {
+			return err
+		}
+		_, err = s.consignments.InsertOne(ctx, d)
+		if !mongo.IsDuplicateKeyError(err) {
+			return storeError(ctx, err)
+		}
+		// Either the id or the place is taken.
+		switch _, err := s.get(ctx, c.ID); {
+		case err == nil:
+			return consignment.ErrConflict
+		case !errors.Is(err, consignment.ErrNotFound):
+			return err
+		}
+		// The place was handed out twice: take another, after a pause
+		// that parts the creates that collided.
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(rand.N(10 * time.Millisecond)):
+		}
+	}
+	return fmt.Errorf("%w: no free place in creation order after %d tries", consignment.ErrUnavailable, maxPlaceTries)
+}
+
+// nextPlace takes the next place in creation order from the counter,
+// which the first call creates.
+func (s *Store) nextPlace(ctx context.Context) (int64, error) {
+	var counter counterDoc
+	for try := 1; ; try++ {
+		err := s.counters.FindOneAndUpdate(ctx,
+			bson.D{{Key: fieldID, Value: counterID}},
+			bson.D{{Key: "$inc", Value: bson.D{{Key: fieldSeq, Value: int64(1)}}}},
+			options.FindOneAndUpdate().SetUpsert(true).SetReturnDocument(options.After),
+		).Decode(&counter)
+		if mongo.IsDuplicateKeyError(err) && try == 1 {
+			continue // a concurrent first call created the counter
+		}
+		if err != nil {
+			return 0, fmt.Errorf("take a place in creation order: %w", storeError(ctx, err))
+		}
+		return counter.Seq, nil
+	}
+}
+
+// Get implements consignment.Repository.
+func (s *Store) Get(ctx context.Context, id string) (consignment.Consignment, error) {
+	c, err := s.get(ctx, id)
+	if err != nil {
+		return consignment.Consignment{}, fmt.Errorf("get consignment %q: %w", id, err)
+	}
+	return c, nil
+}
+
+func (s *Store) get(ctx context.Context, id string) (consignment.Consignment, error) {
+	var d consignmentDoc
+	if err := s.consignments.FindOne(ctx, bson.D{{Key: fieldID, Value: id}}).Decode(&d); err != nil {
+		return consignment.Consignment{}, storeError(ctx, err)
+	}
+	return d.toConsignment()
+}
+
+// List implements consignment.Repository. A page token is the seq of the
+// last consignment of the previous page, which is booked and so never
+// deleted: a token is valid while that consignment exists. A page is one
+// range query on status_seq, one consignment beyond the limit read to know
+// whether another page follows.
+func (s *Store) List(ctx context.Context, limit int, pageToken string) ([]consignment.Consignment, string, error) {
+	after, err := decodeToken(pageToken)
+	if err != nil {
+		return nil, "", err
+	}
+	items, next, err := s.list(ctx, limit, after)
+	if err != nil {
+		return nil, "", fmt.Errorf("list consignments: %w", err)
+	}
+	return items, next, nil
+}
+
+func (s *Store) list(ctx context.Context, limit int, after int64) ([]consignment.Consignment, string, error) {
+	if err := s.setUp(ctx); err != nil {
+		return nil, "", err
+	}
+	if after != 0 {
+		err := s.consignments.FindOne(ctx, bson.D{{Key: fieldSeq, Value: after}, {Key: fieldStatus, Value: statusBooked}}).Err()
+		if errors.Is(err, mongo.ErrNoDocuments) {
+			return nil, "", badToken()
+		}
+		if err != nil {
+			return nil, "", storeError(ctx, err)
+		}
+	}
+	filter := bson.D{
+		{Key: fieldStatus, Value: statusBooked},
+		{Key: fieldSeq, Value: bson.D{{Key: "$gt", Value: after}}},
+	}
+	opts := options.Find().SetSort(bson.D{{Key: fieldSeq, Value: 1}})
+	if limit > 0 {
+		opts.SetLimit(int64(limit) + 1)
+	}
+	docs, err := s.find(ctx, filter, opts)
+	if err != nil {
+		return nil, "", err
+	}
+	next := ""
+	if limit > 0 && len(docs) > limit {
+		docs = docs[:limit]
+		next = encodeToken(docs[limit-1].Seq)
+	}
+	items, err := toConsignments(docs)
+	return items, next, err
+}
+
+// TransferLease implements consignment.Repository in one conditional
+// findAndModify: $max keeps Until from moving back.
+func (s *Store) TransferLease(ctx context.Context, id, owner string, next consignment.Lease) (consignment.Lease, error) {
+	var before consignmentDoc
+	err := s.consignments.FindOneAndUpdate(ctx,
+		leasedTo(id, owner),
+		bson.D{
+			{Key: "$set", Value: bson.D{{Key: fieldLeaseOwner, Value: next.Owner}}},
+			{Key: "$max", Value: bson.D{{Key: fieldLeaseUntil, Value: next.Until.UTC()}}},
+		},
+		options.FindOneAndUpdate().SetReturnDocument(options.Before),
+	).Decode(&before)
+	if err != nil {
+		return consignment.Lease{}, fmt.Errorf("transfer lease of consignment %q: %w", id, storeError(ctx, err))
+	}
+	return consignment.Lease{Owner: before.LeaseOwner, Until: zeroOrUTC(before.LeaseUntil)}, nil
+}
+
+// MarkBooked implements consignment.Repository in one conditional update.
+func (s *Store) MarkBooked(ctx context.Context, id, owner, vesselID string) error {
+	res, err := s.consignments.UpdateOne(ctx,
+		leasedTo(id, owner),
+		bson.D{{Key: "$set", Value: bson.D{
+			{Key: fieldStatus, Value: statusBooked},
+			{Key: fieldVesselID, Value: vesselID},
+			{Key: fieldLeaseOwner, Value: ""},
+			{Key: fieldLeaseUntil, Value: time.Time{}},
+		}}})
+	switch {
+	case err != nil:
+		err = storeError(ctx, err)
+	case res.MatchedCount == 0:
+		err = consignment.ErrNotFound
+	}
+	if err != nil {
+		return fmt.Errorf("mark consignment %q booked: %w", id, err)
+	}
+	return nil
+}
+
+// DeletePending implements consignment.Repository in one conditional
+// delete.
+func (s *Store) DeletePending(ctx context.Context, id, owner string) error {
+	res, err := s.consignments.DeleteOne(ctx, leasedTo(id, owner))
+	switch {
+	case err != nil:
+		err = storeError(ctx, err)
+	case res.DeletedCount == 0:
+		err = consignment.ErrNotFound
+	}
+	if err != nil {
+		return fmt.Errorf("delete pending consignment %q: %w", id, err)
+	}
+	return nil
+}
+
+// ListPending implements consignment.Repository; it returns them in
+// creation order.
+func (s *Store) ListPending(ctx context.Context, t time.Time, limit int) ([]consignment.Consignment, error) {
+	items, err := s.listPending(ctx, t, limit)
+	if err != nil {
+		return nil, fmt.Errorf("list pending consignments: %w", err)
+	}
+	return items, nil
+}
+
+func (s *Store) listPending(ctx context.Context, t time.Time, limit int) ([]consignment.Consignment, error) {
+	if err := s.setUp(ctx); err != nil {
+		return nil, err
+	}
+	filter := bson.D{
+		{Key: fieldStatus, Value: statusPending},
+		{Key: fieldLeaseUntil, Value: bson.D{{Key: "$lte", Value: t.UTC()}}},
+	}
+	opts := options.Find().SetSort(bson.D{{Key: fieldSeq, Value: 1}}).SetLimit(int64(limit))
+	docs, err := s.find(ctx, filter, opts)
+	if err != nil {
+		return nil, err
+	}
+	return toConsignments(docs)
+}
+
+// find returns every document filter matches.
+func (s *Store) find(ctx context.Context, filter bson.D, opts *options.FindOptions) ([]consignmentDoc, error) {
+	cur, err := s.consignments.Find(ctx, filter, opts)
+	if err != nil {
+		return nil, storeError(ctx, err)
+	}
+	var docs []consignmentDoc
+	if err := cur.All(ctx, &docs); err != nil {
+		return nil, storeError(ctx, err)
+	}
+	return docs, nil
+}
+
+// leasedTo is the filter of the pending consignment with the id leased to
+// owner.
+func leasedTo(id, owner string) bson.D {
+	return bson.D{
+		{Key: fieldID, Value: id},
+		{Key: fieldStatus, Value: statusPending},
+		{Key: fieldLeaseOwner, Value: owner},
+	}
+}
+
+func toConsignments(docs []consignmentDoc) ([]consignment.Consignment, error) {
+	out := make([]consignment.Consignment, len(docs))
+	for i, d := range docs {
+		c, err := d.toConsignment()
+		if err != nil {
+			return nil, err
+		}
+		out[i] = c
+	}
+	return out, nil
+}
+
+// storeError maps a driver error to the domain's: no document is
+// consignment.ErrNotFound, and an error that says the server could not be
+// reached, or did not answer in time while ctx still had time, matches
+// consignment.ErrUnavailable (and still matches the driver's error). Other
+// errors pass unchanged.
+func storeError(ctx context.Context, err error) error {
+	var (
+		selection topology.ServerSelectionError
+		conn      topology.ConnectionError
+		pool      driver.RetryablePoolError // the connection pool was cleared
+	)
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, mongo.ErrNoDocuments):
+		return consignment.ErrNotFound
+	case errors.As(err, &selection),
+		errors.As(err, &conn),
+		errors.As(err, &pool) && pool.Retryable(),
+		mongo.IsNetworkError(err),
+		errors.Is(err, mongo.ErrClientDisconnected),
+		mongo.IsTimeout(err) && ctx.Err() == nil:
+		return fmt.Errorf("%w: %w", consignment.ErrUnavailable, err)
+	}
+	return err
+}
+
+// tokenPrefix marks the page tokens this package issues: a token is the
+// unpadded base64url encoding of the prefix and a seq in decimal.
+const tokenPrefix = "mongo1:"
+
+// badToken is List's error for a page token this store did not issue.
+func badToken() error {
+	return &consignment.FieldError{Field: "page_token", Reason: "not a token from a previous page"}
+}
+
+func encodeToken(seq int64) string {
+	return base64.RawURLEncoding.EncodeToString(strconv.AppendInt([]byte(tokenPrefix), seq, 10))
+}
+
+// decodeToken returns the seq a page token carries, 0 for the empty token,
+// or a *FieldError on "page_token". List then checks that a booked
+// consignment has that seq.
+func decodeToken(token string) (int64, error) {
+	if token == "" {
+		return 0, nil
+	}
+	raw, err := base64.RawURLEncoding.DecodeString(token)
+	if err != nil {
+		return 0, badToken()
+	}
+	digits, ok := strings.CutPrefix(string(raw), tokenPrefix)
+	if !ok {
+		return 0, badToken()
+	}
+	seq, err := strconv.ParseInt(digits, 10, 64)
+	if err != nil || seq <= 0 || strconv.FormatInt(seq, 10) != digits {
+		return 0, badToken()
+	}
+	return seq, nil
+}

@@ -1,0 +1,274 @@
+package mongo_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"go.mongodb.org/mongo-driver/mongo"
+
+	"github.com/shippy-suite/shippy/testenv/mongotest"
+
+	"github.com/shippy-suite/shippy/shippy-service-consignment/consignment"
+	mongostore "github.com/shippy-suite/shippy/shippy-service-consignment/store/mongo"
+	"github.com/shippy-suite/shippy/shippy-service-consignment/store/storetest"
+)
+
+// callTimeout is the client timeout of the outage tests: how long a call on
+// a stopped server may take to fail.
+const callTimeout = time.Second
+
+// TestContract runs the contract suite on the server mongotest gives: a
+// real MongoDB when SHIPPY_TEST_MONGO_URI names one, FerretDB otherwise.
+//
+// On FerretDB the concurrency subtests (named Concurrent...) skip: they
+// test MongoDB's atomic single-document updates, which FerretDB v1 does not
+// provide. storetest has no option for it, so open skips them by name.
+func TestContract(t *testing.T) {
+	t.Parallel()
+	ferret := mongotest.IsFerretDB(t, mongotest.Start(t))
+	storetest.Run(t, func(t *testing.T) consignment.Repository {
+		if ferret && strings.HasPrefix(subtestName(t), "Concurrent") {
+			t.Skip(mongotest.FerretDBNotAtomic)
+		}
+		return newStore(t, mongotest.NewDatabase(t))
+	})
+}
+
+// TestConcurrentCreatesTwoInstances creates consignments at once through
+// two stores, each with a client of its own, over one database, as two
+// service instances would: each is stored once, at a place of its own in
+// creation order.
+func TestConcurrentCreatesTwoInstances(t *testing.T) {
+	t.Parallel()
+	uri := mongotest.Start(t)
+	if mongotest.IsFerretDB(t, uri) {
+		t.Skip(mongotest.FerretDBNotAtomic)
+	}
+	name := mongotest.NewDatabase(t).Name()
+	stores := [2]*mongostore.Store{}
+	for i := range stores {
+		stores[i] = newStore(t, mongotest.Connect(t, uri).Database(name))
+	}
+	const n = 40
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() {
+			errs[i] = stores[i%2].Create(t.Context(), booked(fmt.Sprintf("c-%02d", i)))
+		})
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			t.Errorf("Create c-%02d: %v", i, err)
+		}
+	}
+	var got []string
+	for token := ""; ; {
+		items, next, err := stores[0].List(t.Context(), 7, token)
+		if err != nil {
+			t.Fatalf("List: %v", err)
+		}
+		for _, c := range items {
+			got = append(got, c.ID)
+		}
+		if next == "" {
+			break
+		}
+		token = next
+	}
+	slices.Sort(got)
+	if got = slices.Compact(got); len(got) != n {
+		t.Errorf("listed %d distinct consignments, want %d", len(got), n)
+	}
+}
+
+// TestIndexes checks that the first call creates the indexes the queries
+// need.
+func TestIndexes(t *testing.T) {
+	t.Parallel()
+	db := mongotest.NewDatabase(t)
+	store := newStore(t, db)
+	if _, _, err := store.List(t.Context(), 0, ""); err != nil {
+		t.Fatalf("List: %v", err)
+	}
+	assertIndexes(t, db.Collection(mongostore.ConsignmentsCollection).Indexes())
+}
+
+// TestServerDownAtStart checks that a store made while the server is down
+// fails each call with ErrUnavailable, within the client's timeout, and
+// works once the server is up, without being made again: the indexes are
+// created then.
+func TestServerDownAtStart(t *testing.T) {
+	t.Parallel()
+	srv := mongotest.StartFerretDB(t)
+	srv.Stop(t)
+	db := connect(t, srv.URI())
+	store := newStore(t, db)
+
+	assertUnavailable(t, store)
+
+	srv.Restart(t)
+	want := booked("c-1")
+	if err := store.Create(t.Context(), want); err != nil {
+		t.Fatalf("Create once the server is up: %v", err)
+	}
+	items, _, err := store.List(t.Context(), 0, "")
+	if err != nil || len(items) != 1 || items[0].ID != want.ID {
+		t.Errorf("List once the server is up = %+v, %v; want %s", items, err, want.ID)
+	}
+	assertIndexes(t, db.Collection(mongostore.ConsignmentsCollection).Indexes())
+}
+
+// TestServerDownDuringCalls stops the server (SIGKILL, as a crash) between
+// creates and starts it again on the same address and data: calls fail
+// with ErrUnavailable, within the client's timeout, while it is down, and
+// succeed again once it is back, through the same store. Creating every
+// consignment again then stores each exactly once, in creation order.
+func TestServerDownDuringCalls(t *testing.T) {
+	t.Parallel()
+	srv := mongotest.StartFerretDB(t)
+	store := newStore(t, connect(t, srv.URI()))
+	ctx := t.Context()
+
+	// Create one consignment after the other; stop the server after the
+	// fifth, and go on until three in a row have failed.
+	const stopAfter, failuresToSee = 5, 3
+	var ids []string
+	for i, failures := 0, 0; failures < failuresToSee; i++ {
+		if i == stopAfter {
+			srv.Stop(t)
+		}
+		id := fmt.Sprintf("c-%02d", i)
+		ids = append(ids, id)
+		start := time.Now()
+		err := store.Create(ctx, booked(id))
+		if d := time.Since(start); d > 3*callTimeout {
+			t.Errorf("Create %s took %v, client timeout %v", id, d, callTimeout)
+		}
+		switch {
+		case err == nil && i >= stopAfter:
+			t.Fatalf("Create %s succeeded with the server stopped", id)
+		case err == nil:
+		case errors.Is(err, consignment.ErrUnavailable):
+			failures++
+		default:
+			t.Fatalf("Create %s: error %v, want nil or ErrUnavailable", id, err)
+		}
+	}
+	assertUnavailable(t, store)
+
+	srv.Restart(t)
+	for _, id := range ids {
+		// Stored before the outage (ErrConflict), or now.
+		if err := store.Create(ctx, booked(id)); err != nil && !errors.Is(err, consignment.ErrConflict) {
+			t.Fatalf("Create %s after the restart: %v", id, err)
+		}
+	}
+	items, _, err := store.List(ctx, 0, "")
+	if err != nil {
+		t.Fatalf("List: %v", err)
+	}
+	var got []string
+	for _, c := range items {
+		got = append(got, c.ID)
+	}
+	if !slices.Equal(got, ids) {
+		t.Errorf("List after the restart = %q, want each consignment once, in creation order: %q", got, ids)
+	}
+}
+
+// assertUnavailable checks that every method fails with ErrUnavailable, in
+// no more than a few client timeouts.
+func assertUnavailable(t *testing.T, store *mongostore.Store) {
+	t.Helper()
+	ctx := t.Context()
+	lease := consignment.Lease{Owner: "o", Until: time.Now().Add(time.Minute)}
+	calls := []struct {
+		name string
+		call func() error
+	}{
+		{"Create", func() error { return store.Create(ctx, booked("x")) }},
+		{"Get", func() error { _, err := store.Get(ctx, "x"); return err }},
+		{"List", func() error { _, _, err := store.List(ctx, 10, ""); return err }},
+		{"TransferLease", func() error { _, err := store.TransferLease(ctx, "x", "", lease); return err }},
+		{"MarkBooked", func() error { return store.MarkBooked(ctx, "x", "o", "v") }},
+		{"DeletePending", func() error { return store.DeletePending(ctx, "x", "o") }},
+		{"ListPending", func() error { _, err := store.ListPending(ctx, time.Now(), 10); return err }},
+	}
+	for _, c := range calls {
+		start := time.Now()
+		err := c.call()
+		if !errors.Is(err, consignment.ErrUnavailable) {
+			t.Errorf("%s with the server down: error %v, want ErrUnavailable", c.name, err)
+		}
+		if d := time.Since(start); d > 3*callTimeout {
+			t.Errorf("%s with the server down took %v, client timeout %v", c.name, d, callTimeout)
+		}
+	}
+}
+
+// assertIndexes checks that the indexes the queries need exist.
+func assertIndexes(t *testing.T, view mongo.IndexView) {
+	t.Helper()
+	specs, err := view.ListSpecifications(t.Context())
+	if err != nil {
+		t.Fatalf("list indexes: %v", err)
+	}
+	got := make(map[string]bool) // name -> unique
+	for _, s := range specs {
+		got[s.Name] = s.Unique != nil && *s.Unique
+	}
+	for name, unique := range map[string]bool{"seq_unique": true, "status_seq": false} {
+		if u, ok := got[name]; !ok || u != unique {
+			t.Errorf("index %s: present %v, unique %v; want present, unique %v", name, ok, u, unique)
+		}
+	}
+}
+
+// booked returns a valid, booked consignment with the id.
+func booked(id string) consignment.Consignment {
+	return consignment.Consignment{
+		ID:          id,
+		Description: "consignment " + id,
+		Weight:      1000,
+		Containers:  []consignment.Container{{ID: id + "-1", CustomerID: "cust001", Origin: "Manchester"}},
+		VesselID:    "vessel001",
+		Status:      consignment.StatusBooked,
+		CreatedAt:   time.Date(2025, 1, 2, 3, 4, 5, 0, time.UTC),
+	}
+}
+
+// newStore returns a store over db.
+func newStore(t *testing.T, db *mongo.Database) *mongostore.Store {
+	t.Helper()
+	store, err := mongostore.New(db)
+	if err != nil {
+		t.Fatalf("New: %v", err)
+	}
+	return store
+}
+
+// connect returns the database "shippy" of the server at uri, through a
+// client made by Connect with callTimeout.
+func connect(t *testing.T, uri string) *mongo.Database {
+	t.Helper()
+	client, err := mongostore.Connect(uri, callTimeout)
+	if err != nil {
+		t.Fatalf("Connect: %v", err)
+	}
+	t.Cleanup(func() { _ = client.Disconnect(context.Background()) })
+	return client.Database("shippy")
+}
+
+// subtestName returns the last element of t's name.
+func subtestName(t *testing.T) string {
+	name := t.Name()
+	return name[strings.LastIndex(name, "/")+1:]
+}
