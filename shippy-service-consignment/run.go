@@ -2,15 +2,18 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"time"
 
 	"github.com/google/uuid"
+	"go.mongodb.org/mongo-driver/x/mongo/driver/connstring"
 
 	"github.com/shippy-suite/shippy/platform"
 	consignmentpb "github.com/shippy-suite/shippy/proto/consignment"
@@ -18,6 +21,7 @@ import (
 	"github.com/shippy-suite/shippy/shippy-service-consignment/consignment"
 	"github.com/shippy-suite/shippy/shippy-service-consignment/handler"
 	"github.com/shippy-suite/shippy/shippy-service-consignment/store/bolt"
+	mongostore "github.com/shippy-suite/shippy/shippy-service-consignment/store/mongo"
 	"github.com/shippy-suite/shippy/shippy-service-consignment/vesselclient"
 )
 
@@ -26,8 +30,12 @@ const (
 	// EnvDataDir is the directory of the embedded database; it is created
 	// at start when missing.
 	EnvDataDir = "DATA_DIR"
-	// EnvMongoURI is the MongoDB connection string (reserved).
+	// EnvMongoURI is a MongoDB connection string ("mongodb://host:27017");
+	// set, consignments are kept there instead of the embedded database.
 	EnvMongoURI = "MONGO_URI"
+	// EnvDBHost is the tutorial's name for EnvMongoURI, read when
+	// MONGO_URI is unset: a connection string, or a bare host[:port].
+	EnvDBHost = "DB_HOST"
 	// EnvVesselTimeout bounds each call to the vessel service, retries
 	// included, as a Go duration ("5s").
 	EnvVesselTimeout = "VESSEL_TIMEOUT"
@@ -40,6 +48,16 @@ const DefaultDataDir = "data"
 // dbFile is the embedded database's file name inside the data directory.
 const dbFile = "consignment.db"
 
+// MongoDatabase is the MongoDB database of the suite.
+const MongoDatabase = "shippy"
+
+// mongoSelectTimeout is how long a MongoDB call waits for a server to send
+// it to: while MongoDB is down, calls fail (503) after that long.
+const mongoSelectTimeout = 5 * time.Second
+
+// storeCloseTimeout bounds closing the store after the service has stopped.
+const storeCloseTimeout = 5 * time.Second
+
 // recoverInterval is how often the service settles creates that stopped
 // half-way (consignment.Service.Recover), besides once at start.
 const recoverInterval = 30 * time.Second
@@ -47,11 +65,14 @@ const recoverInterval = 30 * time.Second
 // Config is the consignment service's configuration.
 type Config struct {
 	Platform platform.Config
-	// DataDir is the embedded database's directory.
+	// DataDir is the embedded database's directory, unused with MongoDB.
 	DataDir string
-	// MongoURI is read but not used yet; it is logged at start so that an
-	// operator who set it is not surprised.
+	// MongoURI is the MongoDB connection string, from MONGO_URI or DB_HOST,
+	// or "" for the embedded database. It may hold a password: it is never
+	// logged or put in an error.
 	MongoURI string
+	// MongoURIFrom names the variable MongoURI comes from.
+	MongoURIFrom string
 	// VesselTimeout bounds each Book or Release call to the vessel service.
 	VesselTimeout time.Duration
 }
@@ -66,9 +87,9 @@ func loadConfig(getenv func(string) string) (Config, error) {
 	cfg := Config{
 		Platform:      pcfg,
 		DataDir:       getenv(EnvDataDir),
-		MongoURI:      getenv(EnvMongoURI),
 		VesselTimeout: vesselclient.DefaultTimeout,
 	}
+	cfg.MongoURI, cfg.MongoURIFrom = mongoURI(getenv)
 	if cfg.DataDir == "" {
 		cfg.DataDir = DefaultDataDir
 	}
@@ -90,7 +111,31 @@ func (c Config) Validate() error {
 	if c.VesselTimeout <= 0 {
 		return fmt.Errorf("%s: must be positive, got %s", EnvVesselTimeout, c.VesselTimeout)
 	}
+	if c.MongoURI != "" {
+		// The parser's errors do not repeat the password. A mongodb+srv
+		// string is looked up in DNS here, as the driver would at connect.
+		if _, err := connstring.ParseAndValidate(c.MongoURI); err != nil {
+			return fmt.Errorf("%s: %w", c.MongoURIFrom, err)
+		}
+	}
 	return nil
+}
+
+// mongoURI returns the MongoDB connection string and the variable it comes
+// from: MONGO_URI, else DB_HOST, where a value without a scheme is a
+// host[:port]. Both unset, it returns "".
+func mongoURI(getenv func(string) string) (uri, from string) {
+	if uri := getenv(EnvMongoURI); uri != "" {
+		return uri, EnvMongoURI
+	}
+	host := getenv(EnvDBHost)
+	switch {
+	case host == "":
+		return "", ""
+	case !strings.Contains(host, "://"):
+		return "mongodb://" + host, EnvDBHost
+	}
+	return host, EnvDBHost
 }
 
 // run is the consignment service: it reads its configuration from getenv,
@@ -105,21 +150,16 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return fmt.Errorf("config: %w", err)
 	}
 	logger := platform.NewLogger(stdout, cfg.Platform.LogLevel)
-	if cfg.MongoURI != "" {
-		logger.Warn("MONGO_URI is not used yet; consignments are kept in the embedded database",
-			"data_dir", cfg.DataDir)
-	}
 
-	if err := os.MkdirAll(cfg.DataDir, 0o755); err != nil {
-		return fmt.Errorf("%s: %w", EnvDataDir, err)
-	}
-	store, err := bolt.Open(filepath.Join(cfg.DataDir, dbFile))
+	store, closeStore, err := openStore(cfg, logger)
 	if err != nil {
-		return fmt.Errorf("open store: %w", err)
+		return err
 	}
 	// Closed after Run has drained the calls in flight.
 	defer func() {
-		if cerr := store.Close(); cerr != nil && err == nil {
+		ctx, cancel := context.WithTimeout(context.Background(), storeCloseTimeout)
+		defer cancel()
+		if cerr := closeStore(ctx); cerr != nil && err == nil {
 			err = fmt.Errorf("close store: %w", cerr)
 		}
 	}()
@@ -173,4 +213,35 @@ func recoverPeriodically(ctx context.Context, svc *consignment.Service, interval
 		case <-ticker.C:
 		}
 	}
+}
+
+// openStore opens the store cfg asks for: MongoDB when MongoURI is set,
+// otherwise the embedded bbolt file in DataDir, created when missing.
+// closeStore releases it; call it once no call uses the store.
+//
+// The MongoDB client does not wait for the server: the service starts while
+// MongoDB is down, answers 503 until it is up (the store creates its
+// indexes then), and the driver reconnects by itself after an outage.
+func openStore(cfg Config, logger *slog.Logger) (store consignment.Repository, closeStore func(context.Context) error, err error) {
+	if cfg.MongoURI != "" {
+		client, err := mongostore.Connect(cfg.MongoURI, mongoSelectTimeout)
+		if err != nil {
+			return nil, nil, fmt.Errorf("%s: %w", cfg.MongoURIFrom, err)
+		}
+		store, err := mongostore.New(client.Database(MongoDatabase))
+		if err != nil {
+			return nil, nil, errors.Join(err, client.Disconnect(context.Background()))
+		}
+		logger.Info("consignments are kept in MongoDB", "uri_from", cfg.MongoURIFrom, "database", MongoDatabase)
+		return store, client.Disconnect, nil
+	}
+	if err := os.MkdirAll(cfg.DataDir, 0o755); err != nil {
+		return nil, nil, fmt.Errorf("%s: %w", EnvDataDir, err)
+	}
+	db, err := bolt.Open(filepath.Join(cfg.DataDir, dbFile))
+	if err != nil {
+		return nil, nil, fmt.Errorf("open store: %w", err)
+	}
+	logger.Info("consignments are kept in the embedded database", "data_dir", cfg.DataDir)
+	return db, func(context.Context) error { return db.Close() }, nil
 }
