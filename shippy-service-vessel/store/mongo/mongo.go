@@ -81,6 +81,7 @@ import (
 	"go.mongodb.org/mongo-driver/bson/primitive"
 	"go.mongodb.org/mongo-driver/mongo"
 	"go.mongodb.org/mongo-driver/mongo/options"
+	"go.mongodb.org/mongo-driver/x/mongo/driver"
 	"go.mongodb.org/mongo-driver/x/mongo/driver/topology"
 
 	"github.com/shippy-suite/shippy/shippy-service-vessel/vessel"
@@ -405,11 +406,17 @@ func (s *Store) deleteClaim(ctx context.Context, consignmentID string, claim pri
 // vessel.ErrUnavailable (and still matches the driver's error). Other
 // errors pass unchanged.
 func storeError(ctx context.Context, err error) error {
-	var selection topology.ServerSelectionError
+	var (
+		selection topology.ServerSelectionError
+		conn      topology.ConnectionError
+		pool      driver.RetryablePoolError // the connection pool was cleared
+	)
 	switch {
 	case errors.Is(err, mongo.ErrNoDocuments):
 		return vessel.ErrNotFound
 	case errors.As(err, &selection),
+		errors.As(err, &conn),
+		errors.As(err, &pool) && pool.Retryable(),
 		mongo.IsNetworkError(err),
 		errors.Is(err, mongo.ErrClientDisconnected),
 		mongo.IsTimeout(err) && ctx.Err() == nil:
