@@ -142,6 +142,11 @@ func mongoURI(getenv func(string) string) (uri, from string) {
 // logs JSON lines to stdout, and serves until ctx is done. It returns nil on
 // a clean stop. It takes no arguments.
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, _ io.Writer) (err error) {
+	// "healthcheck" asks this service's own gRPC health endpoint and exits 0
+	// only when it is SERVING: the health check of a container with no shell.
+	if len(args) == 1 && args[0] == "healthcheck" {
+		return platform.Healthcheck(ctx, getenv, stdout)
+	}
 	if len(args) > 0 {
 		return fmt.Errorf("unexpected argument %q: the service is configured from the environment", args[0])
 	}

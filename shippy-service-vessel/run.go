@@ -24,8 +24,9 @@ import (
 // writeUsage says how the service is configured; run writes it to stderr
 // when it is given arguments.
 func writeUsage(w io.Writer) {
-	fmt.Fprint(w, "usage: shippy-service-vessel\n\n"+
-		"The vessel service takes no arguments; it is configured from the environment:\n")
+	fmt.Fprint(w, "usage: shippy-service-vessel [healthcheck]\n\n"+
+		"healthcheck asks the running service's gRPC health endpoint at MICRO_SERVER_ADDRESS\n"+
+		"and exits 0 only when it is SERVING. Otherwise the service is configured from the environment:\n")
 	for _, v := range []struct{ name, help string }{
 		{EnvVesselsFile, "JSON fleet seeded at start (default: the built-in fleet)"},
 		{EnvDataDir, "directory of the embedded database (default " + DefaultDataDir + ")"},
@@ -46,6 +47,11 @@ func writeUsage(w io.Writer) {
 // returns nil on a clean stop. Bad arguments or configuration stop it before
 // anything is started.
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) (err error) {
+	// "healthcheck" asks this service's own gRPC health endpoint and exits 0
+	// only when it is SERVING: the health check of a container with no shell.
+	if len(args) == 1 && args[0] == "healthcheck" {
+		return platform.Healthcheck(ctx, getenv, stdout)
+	}
 	if len(args) > 0 {
 		writeUsage(stderr)
 		return fmt.Errorf("unexpected argument %q", args[0])
