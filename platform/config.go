@@ -7,6 +7,8 @@ package platform
 import (
 	"fmt"
 	"log/slog"
+	"net"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -22,6 +24,11 @@ const (
 	EnvRegisterInterval = "MICRO_REGISTER_INTERVAL"
 	EnvShutdownTimeout  = "SHUTDOWN_TIMEOUT"
 	EnvLogLevel         = "LOG_LEVEL"
+	EnvMetricsAddress   = "METRICS_ADDRESS"
+	// OpenTelemetry's own names: tracing is on when either is set; the
+	// traces-only one wins when both are.
+	EnvOTLPEndpoint       = "OTEL_EXPORTER_OTLP_ENDPOINT"
+	EnvOTLPTracesEndpoint = "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"
 )
 
 // Registration timing defaults. See Config.RegisterTTL.
@@ -61,6 +68,14 @@ type Config struct {
 	ShutdownTimeout time.Duration
 	// LogLevel is the lowest level logged.
 	LogLevel slog.Level
+	// MetricsAddress is where a service serves Prometheus metrics over
+	// HTTP (host:port, port 0 for any free one); empty, the default, means
+	// no metrics server.
+	MetricsAddress string
+	// TracesEndpoint is the OTLP/gRPC endpoint spans are exported to, an
+	// http:// (no TLS) or https:// URL; empty, the default, means tracing
+	// is off. See NewTracing.
+	TracesEndpoint string
 }
 
 // LoadConfig reads Config from getenv, fills in defaults, and validates it.
@@ -105,6 +120,16 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 			return Config{}, fmt.Errorf("%s: %q is not a level (debug, info, warn or error)", EnvLogLevel, v)
 		}
 	}
+	cfg.MetricsAddress = getenv(EnvMetricsAddress)
+	for _, name := range []string{EnvOTLPTracesEndpoint, EnvOTLPEndpoint} {
+		if v := getenv(name); v != "" {
+			if err := checkEndpoint(v); err != nil {
+				return Config{}, fmt.Errorf("%s: %w", name, err)
+			}
+			cfg.TracesEndpoint = v
+			break
+		}
+	}
 	return cfg, cfg.Validate()
 }
 
@@ -130,6 +155,26 @@ func (c Config) Validate() error {
 	if c.RegisterInterval >= c.RegisterTTL {
 		return fmt.Errorf("%s: must be shorter than %s (%s), got %s",
 			EnvRegisterInterval, EnvRegisterTTL, c.RegisterTTL, c.RegisterInterval)
+	}
+	if c.MetricsAddress != "" {
+		if _, _, err := net.SplitHostPort(c.MetricsAddress); err != nil {
+			return fmt.Errorf("%s: %q is not host:port (for example :9100)", EnvMetricsAddress, c.MetricsAddress)
+		}
+	}
+	if c.TracesEndpoint != "" {
+		if err := checkEndpoint(c.TracesEndpoint); err != nil {
+			return fmt.Errorf("%s: %w", EnvOTLPEndpoint, err)
+		}
+	}
+	return nil
+}
+
+// checkEndpoint accepts an OTLP/gRPC endpoint URL: http:// or https://,
+// with a host.
+func checkEndpoint(v string) error {
+	u, err := url.Parse(v)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return fmt.Errorf("%q is not an http:// or https:// URL (for example http://127.0.0.1:4317)", v)
 	}
 	return nil
 }
