@@ -84,7 +84,8 @@ consul-image: bin/consul ## Build the test image of Consul FROM scratch from bin
 .PHONY: ferretdb-image
 ferretdb-image: bin/ferretdb ## Build the test image of FerretDB (MongoDB wire server) FROM scratch from bin/ferretdb
 	@rm -rf $(EMPTY_DIR) && mkdir -p $(EMPTY_DIR)
-	@$(call docker_build_bin,$(FERRETDB_TEST_IMAGE),e2e/compose/testdata/ferretdb.Dockerfile,ferretdb .empty)
+	CGO_ENABLED=0 go build -trimpath -ldflags "-s -w" -o bin/loopbackproxy ./e2e/compose/loopbackproxy
+	@$(call docker_build_bin,$(FERRETDB_TEST_IMAGE),e2e/compose/testdata/ferretdb.Dockerfile,ferretdb loopbackproxy .empty)
 	@echo "built $(FERRETDB_TEST_IMAGE)"
 
 # The compose profiles that MICRO_REGISTRY and MONGO_URI ask for.
