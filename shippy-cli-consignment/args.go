@@ -125,6 +125,9 @@ Flags, before or after the command:
 Environment:
   MICRO_REGISTRY          how to find the service: mdns (default) or consul
   MICRO_REGISTRY_ADDRESS  the registry's addresses, comma separated
+  OTEL_EXPORTER_OTLP_ENDPOINT
+                          OTLP/gRPC collector URL (http://host:4317): send a
+                          trace of the command and the calls it makes
 
 Exit status:
   %[4]d  ok

@@ -7,10 +7,15 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"os/signal"
 	"strings"
 	"syscall"
+	"time"
+
+	"go-micro.dev/v5/client"
+	"go.opentelemetry.io/otel/codes"
 
 	"github.com/shippy-suite/shippy/platform"
 	consignmentpb "github.com/shippy-suite/shippy/proto/consignment"
@@ -32,7 +37,7 @@ func main() {
 // The input file is read and checked before anything else, so bad input is
 // reported without a registry lookup, and nothing is sent.
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	err := runCommand(ctx, args, getenv, stdout)
+	err := runCommand(ctx, args, getenv, stdout, stderr)
 	if err != nil {
 		// One line, whatever a detail from the service holds.
 		fmt.Fprintln(stderr, strings.NewReplacer("\r\n", " ", "\n", " ", "\r", " ").Replace(err.Error()))
@@ -40,7 +45,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	return err
 }
 
-func runCommand(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
+// traceFlushTimeout bounds sending the command's spans before the CLI exits.
+const traceFlushTimeout = 3 * time.Second
+
+func runCommand(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) (err error) {
 	opts, err := parseArgs(args)
 	if err != nil {
 		return err
@@ -64,14 +72,51 @@ func runCommand(ctx context.Context, args []string, getenv func(string) string, 
 	if err != nil {
 		return fmt.Errorf("registry: %w", err)
 	}
+
+	// With OTEL_EXPORTER_OTLP_ENDPOINT set, the command is the root span of
+	// a trace that its calls carry on to the services. Export problems are
+	// warnings on stderr; they do not change the exit code.
+	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	tracing, err := platform.NewTracing(ctx, progName, cfg, logger)
+	if err != nil {
+		return fmt.Errorf("tracing: %w", err)
+	}
+	defer func() {
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), traceFlushTimeout)
+		defer cancel()
+		if err := tracing.Shutdown(ctx); err != nil {
+			logger.Warn("trace not sent", "err", err)
+		}
+	}()
+	ctx, span := tracing.TracerProvider().Tracer(progName).Start(ctx, commandName(opts))
+	defer func() {
+		if err != nil {
+			span.SetStatus(codes.Error, err.Error())
+		}
+		span.End()
+	}()
+
 	cmd := &commands{
-		svc:      consignmentpb.NewShippingService(consignmentpb.ServiceName, platform.NewClient(reg)),
+		svc:      consignmentpb.NewShippingService(consignmentpb.ServiceName, platform.NewClient(reg, client.WrapCall(tracing.WrapCall))),
 		out:      stdout,
 		asJSON:   opts.asJSON,
 		timeout:  opts.timeout,
 		registry: describeRegistry(cfg),
 	}
 	return cmd.run(ctx, opts, c)
+}
+
+// commandName names the command opts run, for its span: "create", "list",
+// or "create+list".
+func commandName(opts options) string {
+	var parts []string
+	if opts.create {
+		parts = append(parts, "create")
+	}
+	if opts.list {
+		parts = append(parts, "list")
+	}
+	return strings.Join(parts, "+")
 }
 
 // describeRegistry says which registry cfg selects, in the terms of the

@@ -22,6 +22,7 @@ import (
 	"github.com/shippy-suite/shippy/shippy-service-consignment/handler"
 	"github.com/shippy-suite/shippy/shippy-service-consignment/store/bolt"
 	mongostore "github.com/shippy-suite/shippy/shippy-service-consignment/store/mongo"
+	"github.com/shippy-suite/shippy/shippy-service-consignment/telemetry"
 	"github.com/shippy-suite/shippy/shippy-service-consignment/vesselclient"
 )
 
@@ -177,7 +178,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if err != nil {
 		return err
 	}
-	consignments, err := consignment.NewService(store, booker, uuid.NewString, time.Now, logger)
+	traced := telemetry.TraceRepository(store, svc.TracerProvider(), storeSystem(cfg))
+	consignments, err := consignment.NewService(traced, booker, uuid.NewString, time.Now, logger)
 	if err != nil {
 		return err
 	}
@@ -218,6 +220,14 @@ func recoverPeriodically(ctx context.Context, svc *consignment.Service, interval
 		case <-ticker.C:
 		}
 	}
+}
+
+// storeSystem names the database cfg selects, for the store's spans.
+func storeSystem(cfg Config) string {
+	if cfg.MongoURI != "" {
+		return "mongodb"
+	}
+	return "bbolt"
 }
 
 // openStore opens the store cfg asks for: MongoDB when MongoURI is set,

@@ -18,6 +18,7 @@ import (
 	"github.com/shippy-suite/shippy/shippy-service-vessel/handler"
 	"github.com/shippy-suite/shippy/shippy-service-vessel/store/bolt"
 	mongostore "github.com/shippy-suite/shippy/shippy-service-vessel/store/mongo"
+	"github.com/shippy-suite/shippy/shippy-service-vessel/telemetry"
 	"github.com/shippy-suite/shippy/shippy-service-vessel/vessel"
 )
 
@@ -37,6 +38,8 @@ func writeUsage(w io.Writer) {
 		{platform.EnvServerAddress, "listen address (default :0, any free port)"},
 		{platform.EnvShutdownTimeout, "how long a stop waits for calls in flight (default 15s)"},
 		{platform.EnvLogLevel, "debug, info (default), warn or error"},
+		{platform.EnvMetricsAddress, "host:port to serve Prometheus metrics on at " + platform.MetricsPath + " (default: none)"},
+		{platform.EnvOTLPEndpoint, "OTLP/gRPC collector URL (http://host:4317): export traces (default: off)"},
 	} {
 		fmt.Fprintf(w, "  %-24s%s\n", v.name, v.help)
 	}
@@ -75,7 +78,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		}
 	}()
 
-	vessels, err := vessel.NewService(store, uuid.NewString)
+	svc, err := platform.NewService(ctx, vesselpb.ServiceName, cfg.Platform, logger)
+	if err != nil {
+		return err
+	}
+	traced := telemetry.TraceRepository(store, svc.TracerProvider(), storeSystem(cfg))
+	vessels, err := vessel.NewService(traced, uuid.NewString)
 	if err != nil {
 		return err
 	}
@@ -97,12 +105,15 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if err != nil {
 		return err
 	}
-
-	svc, err := platform.NewService(ctx, vesselpb.ServiceName, cfg.Platform, logger)
+	// Scrapes read the store itself: they make no spans.
+	if err := svc.Metrics().Register(telemetry.NewFleetCollector(store)); err != nil {
+		return fmt.Errorf("register fleet metrics: %w", err)
+	}
+	bookings, err := telemetry.NewBookings(svc.Metrics())
 	if err != nil {
 		return err
 	}
-	if err := vesselpb.RegisterVesselServiceHandler(svc.Server(), h); err != nil {
+	if err := vesselpb.RegisterVesselServiceHandler(svc.Server(), bookings.Handler(h)); err != nil {
 		return fmt.Errorf("register handler: %w", err)
 	}
 	if err := svc.Run(); err != nil {
@@ -143,6 +154,14 @@ func openStore(cfg Config, logger *slog.Logger) (store vessel.Repository, closeS
 	}
 	logger.Info("vessels and bookings are kept in the embedded database", "data_dir", cfg.DataDir)
 	return db, func(context.Context) error { return db.Close() }, nil
+}
+
+// storeSystem names the database cfg selects, for the store's spans.
+func storeSystem(cfg Config) string {
+	if cfg.MongoURI != "" {
+		return "mongodb"
+	}
+	return "bbolt"
 }
 
 // maxSeedPause is the longest pause between two tries to seed the fleet:
