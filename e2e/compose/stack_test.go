@@ -55,12 +55,16 @@ const (
 // docker-compose.yml or compose itself reads: the tests set the ones they
 // need, and an inherited one would make them depend on the caller's shell.
 func composeVar(key string) bool {
-	for _, prefix := range []string{"COMPOSE_", "MICRO_", "MONGO_", "CONSUL_"} {
+	for _, prefix := range []string{"COMPOSE_", "MICRO_", "MONGO_", "CONSUL_", "OTEL_"} {
 		if strings.HasPrefix(key, prefix) {
 			return true
 		}
 	}
-	return key == "LOG_LEVEL" || key == "VESSEL_TIMEOUT"
+	switch key {
+	case "LOG_LEVEL", "VESSEL_TIMEOUT", "METRICS_ADDRESS":
+		return true
+	}
+	return false
 }
 
 // requireCompose skips t unless the compose tests can run here: not under
@@ -95,6 +99,8 @@ type stackConfig struct {
 	mongoImage string
 	// env is more KEY=value settings for docker-compose.yml.
 	env []string
+	// files are compose files of testdata to add to docker-compose.yml.
+	files []string
 }
 
 // stack is one compose project of docker-compose.yml: a test's own network,
@@ -140,6 +146,9 @@ func newStack(t *testing.T, cfg stackConfig) *stack {
 		s.command = append(s.command, "--profile", svcMongo)
 		s.env = append(s.env, "MONGO_IMAGE="+cfg.mongoImage, "MONGO_URI=mongodb://mongo:27017/shippy")
 		s.services = append(s.services, svcMongo)
+	}
+	for _, f := range cfg.files {
+		s.command = append(s.command, "-f", filepath.Join(root, "e2e", "compose", "testdata", f))
 	}
 	s.services = append(s.services, svcVessel, svcConsignment)
 	s.env = append(s.env, cfg.env...)

@@ -3,8 +3,10 @@ package compose
 import (
 	"context"
 	"encoding/json"
-	"errors"
-	"fmt"
+	"io"
+	"maps"
+	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -108,65 +110,73 @@ func (cs *createStream) end() []createResult {
 	return cs.snapshot()
 }
 
-// netBytes returns the bytes each container of ids has received and sent
-// on its network, from docker stats.
-func netBytes(t *testing.T, ids []string) map[string]int64 {
-	t.Helper()
-	out := mustDocker(t, append([]string{"stats", "--no-stream", "--format", "{{.ID}} {{.NetIO}}"}, ids...)...)
-	bytes := make(map[string]int64)
-	for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
-		// 3f2a9c0e1b7d 1.21kB / 3.4kB
-		f := strings.Fields(line)
-		if len(f) != 4 || f[2] != "/" {
-			t.Fatalf("docker stats: unexpected line %q", line)
-		}
-		in, errIn := parseSize(f[1])
-		out, errOut := parseSize(f[3])
-		if err := errors.Join(errIn, errOut); err != nil {
-			t.Fatalf("docker stats: %q: %v", line, err)
-		}
-		for _, id := range ids {
-			if strings.HasPrefix(id, f[0]) {
-				bytes[id] = in + out
-			}
-		}
-	}
-	if len(bytes) != len(ids) {
-		t.Fatalf("docker stats: %d of %d containers in %q", len(bytes), len(ids), out)
-	}
-	return bytes
+// spread is what waitSpread saw.
+type spread struct {
+	// creates is how many creates had ended.
+	creates int
+	// books are the Book calls each vessel container answered.
+	books map[string]int
 }
 
-// parseSize parses a size as docker prints it: "512B", "1.21kB", "3.4MB"
-// (powers of 1000).
-func parseSize(s string) (int64, error) {
-	for _, u := range []struct {
-		suffix string
-		scale  float64
-	}{{"kB", 1e3}, {"MB", 1e6}, {"GB", 1e9}, {"TB", 1e12}, {"B", 1}} {
-		if num, ok := strings.CutSuffix(s, u.suffix); ok {
-			f, err := strconv.ParseFloat(num, 64)
-			if err != nil {
-				return 0, fmt.Errorf("size %q: %w", s, err)
-			}
-			return int64(f * u.scale), nil
-		}
-	}
-	return 0, fmt.Errorf("size %q: unknown unit", s)
-}
-
-// bookedBy returns, for each container of ids that booked any of the
-// consignments of results, how many it booked: those its log names.
-func bookedBy(t *testing.T, ids []string, results []createResult) map[string]int {
+// waitSpread waits until every vessel container of ids has answered a
+// Book call, as its metrics count them, and fails t when maxCreates creates
+// end first.
+func waitSpread(t *testing.T, ids []string, creates *createStream, maxCreates int) spread {
 	t.Helper()
-	booked := make(map[string]int)
+	metrics := make(map[string]string)
 	for _, id := range ids {
-		logs := mustDocker(t, "logs", id)
-		for _, r := range results {
-			if r.id != "" && strings.Contains(logs, r.id) {
-				booked[id]++
-			}
-		}
+		metrics[id] = "http://" + strings.TrimSpace(mustDocker(t, "port", id, "9100/tcp")) + "/metrics"
 	}
-	return booked
+	for {
+		ended := len(creates.snapshot())
+		sp := spread{creates: ended, books: make(map[string]int)}
+		for id, url := range metrics {
+			sp.books[id] = bookCalls(t, url)
+		}
+		if !slices.Contains(slices.Collect(maps.Values(sp.books)), 0) {
+			return sp
+		}
+		if ended >= maxCreates {
+			t.Fatalf("after %d creates, not every vessel instance answered a Book call: %v", ended, sp.books)
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
+}
+
+// bookCalls returns the number of VesselService.Book calls that the
+// Prometheus metrics at url count, whatever their code.
+func bookCalls(t *testing.T, url string) int {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rsp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatalf("metrics: %v", err)
+	}
+	defer rsp.Body.Close()
+	if rsp.StatusCode != http.StatusOK {
+		t.Fatalf("metrics at %s: %s", url, rsp.Status)
+	}
+	body, err := io.ReadAll(rsp.Body)
+	if err != nil {
+		t.Fatalf("metrics at %s: %v", url, err)
+	}
+	// shippy_rpc_requests_total{code="200",method="VesselService.Book",service="shippy.service.vessel"} 4
+	n := 0
+	for _, line := range strings.Split(string(body), "\n") {
+		if !strings.HasPrefix(line, "shippy_rpc_requests_total{") || !strings.Contains(line, `method="VesselService.Book"`) {
+			continue
+		}
+		f := strings.Fields(line)
+		v, err := strconv.ParseFloat(f[len(f)-1], 64)
+		if err != nil {
+			t.Fatalf("metrics at %s: %q: %v", url, line, err)
+		}
+		n += int(v)
+	}
+	return n
 }
