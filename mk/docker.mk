@@ -89,17 +89,17 @@ ferretdb-image: bin/ferretdb ## Build the test image of FerretDB (MongoDB wire s
 	@echo "built $(FERRETDB_TEST_IMAGE)"
 
 # The compose profiles that MICRO_REGISTRY and MONGO_URI ask for.
-COMPOSE_PROFILE_FLAGS = $(if $(filter consul,$(MICRO_REGISTRY)),--profile consul) \
-	$(if $(MONGO_URI),--profile mongo)
+COMPOSE_PROFILE_FLAGS = $(strip $(if $(filter consul,$(MICRO_REGISTRY)),--profile consul) \
+	$(if $(MONGO_URI),--profile mongo))
 
 # The services of those profiles, which start first: the services register with Consul
 # and open MongoDB when they start.
-PROFILE_SERVICES = $(if $(filter consul,$(MICRO_REGISTRY)),consul) $(if $(MONGO_URI),mongo)
+PROFILE_SERVICES = $(strip $(if $(filter consul,$(MICRO_REGISTRY)),consul) $(if $(MONGO_URI),mongo))
 
 .PHONY: up
 up: images ## Start the suite in containers (MICRO_REGISTRY=consul adds Consul, MONGO_URI=mongodb://mongo:27017 MongoDB)
 	@$(need_compose)
-	@if [[ -n "$(strip $(PROFILE_SERVICES))" ]]; then \
+	@if [[ -n "$(PROFILE_SERVICES)" ]]; then \
 		$(COMPOSE) $(COMPOSE_PROFILE_FLAGS) up -d $(PROFILE_SERVICES); \
 		for svc in $(PROFILE_SERVICES); do \
 			id=$$($(COMPOSE) $(COMPOSE_PROFILE_FLAGS) ps -q $$svc); \

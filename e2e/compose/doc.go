@@ -4,10 +4,11 @@
 // CLI's container, over mDNS and over Consul, scaled, killed, restarted,
 // and on MongoDB.
 //
-// Run them with `make e2e`: it builds the images and the stand-ins for the
-// upstream Consul and MongoDB images, and passes the compose command it found
-// in SHIPPY_COMPOSE ("docker compose" or "docker-compose"). The tests skip,
-// saying why, under -short, without SHIPPY_COMPOSE, or when no Docker engine
-// answers. Each test is its own compose project (-p), removed with its
-// volumes when the test ends.
+// Run them with `make e2e`: it builds the images, pulls the upstream images
+// of the compose profiles or builds stand-ins for them (testdata holds their
+// Dockerfiles; loopbackproxy puts FerretDB on the compose network), and
+// passes the compose command it found in SHIPPY_COMPOSE ("docker compose" or
+// "docker-compose"). The tests skip, saying why, under -short, without
+// SHIPPY_COMPOSE, or when no Docker engine answers. Each test is its own
+// compose project (-p), taken down with its volumes when the test ends.
 package compose
