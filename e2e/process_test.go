@@ -292,13 +292,14 @@ type stack struct {
 
 // startStack starts both services and waits until both are discoverable.
 // fleet is the JSON of VESSELS_FILE, or empty for the built-in fleet. Each
-// service gets its own DATA_DIR. When t ends, the services still running
-// are stopped with SIGTERM (the consignment service first) and must exit 0;
-// one that exited by itself fails t.
+// service gets its own DATA_DIR, and env ("KEY=value" each) last. When t
+// ends, the services still running are stopped with SIGTERM (the
+// consignment service first) and must exit 0; one that exited by itself
+// fails t.
 //
 // The services of one mDNS namespace are shared by every test in it, so
 // stacks must not overlap: tests that start one do not run in parallel.
-func startStack(t *testing.T, fleet string) *stack {
+func startStack(t *testing.T, fleet string, env ...string) *stack {
 	t.Helper()
 	root := t.TempDir()
 	st := &stack{owner: t, dir: filepath.Join(root, "cli")}
@@ -315,7 +316,9 @@ func startStack(t *testing.T, fleet string) *stack {
 	if fleet != "" {
 		vesselEnv = append(vesselEnv, "VESSELS_FILE="+writeFile(t, root, "vessels.json", fleet))
 	}
+	vesselEnv = append(vesselEnv, env...)
 	consignmentEnv := programEnv(append(common, "DATA_DIR="+filepath.Join(root, "consignment"))...)
+	consignmentEnv = append(consignmentEnv, env...)
 
 	st.vessel = startService(t, t, progVessel, vesselpb.ServiceName, vesselEnv)
 	st.consignment = startService(t, t, progConsignment, consignmentpb.ServiceName, consignmentEnv)
