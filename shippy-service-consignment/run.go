@@ -157,7 +157,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	logger := platform.NewLogger(stdout, cfg.Platform.LogLevel)
 
-	store, closeStore, err := openStore(cfg, logger)
+	store, err := openStore(cfg, logger)
 	if err != nil {
 		return err
 	}
@@ -165,7 +165,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	defer func() {
 		ctx, cancel := context.WithTimeout(context.Background(), storeCloseTimeout)
 		defer cancel()
-		if cerr := closeStore(ctx); cerr != nil && err == nil {
+		if cerr := store.close(ctx); cerr != nil && err == nil {
 			err = fmt.Errorf("close store: %w", cerr)
 		}
 	}()
@@ -178,7 +178,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if err != nil {
 		return err
 	}
-	traced := telemetry.TraceRepository(store, svc.TracerProvider(), storeSystem(cfg))
+	if store.ping != nil {
+		svc.CheckHealth(store.ping) // NOT_SERVING while the database does not answer
+	}
+	traced := telemetry.TraceRepository(store.repo, svc.TracerProvider(), storeSystem(cfg))
 	consignments, err := consignment.NewService(traced, booker, uuid.NewString, time.Now, logger)
 	if err != nil {
 		return err
@@ -232,31 +235,42 @@ func storeSystem(cfg Config) string {
 
 // openStore opens the store cfg asks for: MongoDB when MongoURI is set,
 // otherwise the embedded bbolt file in DataDir, created when missing.
-// closeStore releases it; call it once no call uses the store.
+// Its close releases it; call it once no call uses the store.
 //
 // The MongoDB client does not wait for the server: the service starts while
 // MongoDB is down, answers 503 until it is up (the store creates its
 // indexes then), and the driver reconnects by itself after an outage.
-func openStore(cfg Config, logger *slog.Logger) (store consignment.Repository, closeStore func(context.Context) error, err error) {
+func openStore(cfg Config, logger *slog.Logger) (openedStore, error) {
 	if cfg.MongoURI != "" {
 		client, err := mongostore.Connect(cfg.MongoURI, mongoSelectTimeout)
 		if err != nil {
-			return nil, nil, fmt.Errorf("%s: %w", cfg.MongoURIFrom, err)
+			return openedStore{}, fmt.Errorf("%s: %w", cfg.MongoURIFrom, err)
 		}
 		store, err := mongostore.New(client.Database(MongoDatabase))
 		if err != nil {
-			return nil, nil, errors.Join(err, client.Disconnect(context.Background()))
+			return openedStore{}, errors.Join(err, client.Disconnect(context.Background()))
 		}
 		logger.Info("consignments are kept in MongoDB", "uri_from", cfg.MongoURIFrom, "database", MongoDatabase)
-		return store, client.Disconnect, nil
+		ping := func(ctx context.Context) error { return client.Ping(ctx, nil) }
+		return openedStore{repo: store, ping: ping, close: client.Disconnect}, nil
 	}
 	if err := os.MkdirAll(cfg.DataDir, 0o755); err != nil {
-		return nil, nil, fmt.Errorf("%s: %w", EnvDataDir, err)
+		return openedStore{}, fmt.Errorf("%s: %w", EnvDataDir, err)
 	}
 	db, err := bolt.Open(filepath.Join(cfg.DataDir, dbFile))
 	if err != nil {
-		return nil, nil, fmt.Errorf("open store: %w", err)
+		return openedStore{}, fmt.Errorf("open store: %w", err)
 	}
 	logger.Info("consignments are kept in the embedded database", "data_dir", cfg.DataDir)
-	return db, func(context.Context) error { return db.Close() }, nil
+	return openedStore{repo: db, close: func(context.Context) error { return db.Close() }}, nil
+}
+
+// openedStore is the store cfg selects, with what the service does with it
+// besides calls: ask whether it answers, and close it.
+type openedStore struct {
+	repo consignment.Repository
+	// ping asks the database whether it answers; nil for the embedded
+	// database, a file of this process that cannot be unreachable.
+	ping  func(context.Context) error
+	close func(context.Context) error
 }

@@ -121,27 +121,33 @@ func TestOpenStoreMongo(t *testing.T) {
 		CreatedAt:  time.Date(2025, 1, 2, 3, 4, 5, 0, time.UTC),
 	}
 
-	store, closeStore, err := openStore(cfg, logger)
+	store, err := openStore(cfg, logger)
 	if err != nil {
 		t.Fatalf("openStore with MongoDB down: %v", err)
 	}
-	if err := store.Create(t.Context(), want); !errors.Is(err, consignment.ErrUnavailable) {
+	if err := store.repo.Create(t.Context(), want); !errors.Is(err, consignment.ErrUnavailable) {
 		t.Fatalf("Create with MongoDB down: error %v, want ErrUnavailable", err)
 	}
+	if err := store.ping(t.Context()); err == nil {
+		t.Error("ping with MongoDB down = nil, want an error (health NOT_SERVING)")
+	}
 	srv.Restart(t)
-	if err := store.Create(t.Context(), want); err != nil {
+	if err := store.repo.Create(t.Context(), want); err != nil {
 		t.Fatalf("Create once MongoDB is up: %v", err)
 	}
-	if err := closeStore(t.Context()); err != nil {
-		t.Errorf("closeStore: %v", err)
+	if err := store.ping(t.Context()); err != nil {
+		t.Errorf("ping once MongoDB is up: %v", err)
+	}
+	if err := store.close(t.Context()); err != nil {
+		t.Errorf("close: %v", err)
 	}
 
-	again, closeAgain, err := openStore(cfg, logger)
+	again, err := openStore(cfg, logger)
 	if err != nil {
 		t.Fatalf("openStore again: %v", err)
 	}
-	defer closeAgain(context.Background())
-	items, _, err := again.List(t.Context(), 0, "")
+	defer again.close(context.Background())
+	items, _, err := again.repo.List(t.Context(), 0, "")
 	if err != nil || len(items) != 1 || items[0].ID != want.ID {
 		t.Errorf("List through a new store = %+v, %v; want %s", items, err, want.ID)
 	}

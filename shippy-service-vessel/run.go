@@ -65,7 +65,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	logger := platform.NewLogger(stdout, cfg.Platform.LogLevel)
 
-	store, closeStore, err := openStore(cfg, logger)
+	store, err := openStore(cfg, logger)
 	if err != nil {
 		return err
 	}
@@ -73,7 +73,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	defer func() {
 		ctx, cancel := context.WithTimeout(context.Background(), storeCloseTimeout)
 		defer cancel()
-		if cerr := closeStore(ctx); cerr != nil && err == nil {
+		if cerr := store.close(ctx); cerr != nil && err == nil {
 			err = fmt.Errorf("close store: %w", cerr)
 		}
 	}()
@@ -82,7 +82,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if err != nil {
 		return err
 	}
-	traced := telemetry.TraceRepository(store, svc.TracerProvider(), storeSystem(cfg))
+	if store.ping != nil {
+		svc.CheckHealth(store.ping) // NOT_SERVING while the database does not answer
+	}
+	traced := telemetry.TraceRepository(store.repo, svc.TracerProvider(), storeSystem(cfg))
 	vessels, err := vessel.NewService(traced, uuid.NewString)
 	if err != nil {
 		return err
@@ -106,7 +109,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return err
 	}
 	// Scrapes read the store itself: they make no spans.
-	if err := svc.Metrics().Register(telemetry.NewFleetCollector(store)); err != nil {
+	if err := svc.Metrics().Register(telemetry.NewFleetCollector(store.repo)); err != nil {
 		return fmt.Errorf("register fleet metrics: %w", err)
 	}
 	bookings, err := telemetry.NewBookings(svc.Metrics())
@@ -127,33 +130,44 @@ const storeCloseTimeout = 5 * time.Second
 
 // openStore opens the store cfg asks for: MongoDB when MongoURI is set,
 // otherwise the embedded bbolt file in DataDir, created when missing.
-// closeStore releases it; call it once no call uses the store.
+// Its close releases it; call it once no call uses the store.
 //
 // The MongoDB client does not wait for the server: the service starts while
 // MongoDB is down, answers 503 until it is up, and the driver reconnects by
 // itself after an outage.
-func openStore(cfg Config, logger *slog.Logger) (store vessel.Repository, closeStore func(context.Context) error, err error) {
+func openStore(cfg Config, logger *slog.Logger) (openedStore, error) {
 	if cfg.MongoURI != "" {
 		client, err := mongostore.Connect(cfg.MongoURI, mongoSelectTimeout)
 		if err != nil {
-			return nil, nil, fmt.Errorf("%s: %w", cfg.MongoURIFrom, err)
+			return openedStore{}, fmt.Errorf("%s: %w", cfg.MongoURIFrom, err)
 		}
 		store, err := mongostore.New(client.Database(MongoDatabase))
 		if err != nil {
-			return nil, nil, errors.Join(err, client.Disconnect(context.Background()))
+			return openedStore{}, errors.Join(err, client.Disconnect(context.Background()))
 		}
 		logger.Info("vessels and bookings are kept in MongoDB", "uri_from", cfg.MongoURIFrom, "database", MongoDatabase)
-		return store, client.Disconnect, nil
+		ping := func(ctx context.Context) error { return client.Ping(ctx, nil) }
+		return openedStore{repo: store, ping: ping, close: client.Disconnect}, nil
 	}
 	if err := os.MkdirAll(cfg.DataDir, 0o755); err != nil {
-		return nil, nil, fmt.Errorf("%s: %w", EnvDataDir, err)
+		return openedStore{}, fmt.Errorf("%s: %w", EnvDataDir, err)
 	}
 	db, err := bolt.Open(filepath.Join(cfg.DataDir, dbFile))
 	if err != nil {
-		return nil, nil, fmt.Errorf("open store: %w", err)
+		return openedStore{}, fmt.Errorf("open store: %w", err)
 	}
 	logger.Info("vessels and bookings are kept in the embedded database", "data_dir", cfg.DataDir)
-	return db, func(context.Context) error { return db.Close() }, nil
+	return openedStore{repo: db, close: func(context.Context) error { return db.Close() }}, nil
+}
+
+// openedStore is the store cfg selects, with what the service does with it
+// besides calls: ask whether it answers, and close it.
+type openedStore struct {
+	repo vessel.Repository
+	// ping asks the database whether it answers; nil for the embedded
+	// database, a file of this process that cannot be unreachable.
+	ping  func(context.Context) error
+	close func(context.Context) error
 }
 
 // storeSystem names the database cfg selects, for the store's spans.

@@ -118,11 +118,14 @@ func TestOpenStoreMongo(t *testing.T) {
 	logger := platform.NewLogger(io.Discard, slog.LevelInfo)
 
 	for range 2 {
-		store, closeStore, err := openStore(cfg, logger)
+		store, err := openStore(cfg, logger)
 		if err != nil {
 			t.Fatalf("openStore: %v", err)
 		}
-		svc, err := vessel.NewService(store, func() string { return "unused" })
+		if err := store.ping(t.Context()); err != nil {
+			t.Errorf("ping: %v", err)
+		}
+		svc, err := vessel.NewService(store.repo, func() string { return "unused" })
 		if err != nil {
 			t.Fatalf("NewService: %v", err)
 		}
@@ -136,8 +139,8 @@ func TestOpenStoreMongo(t *testing.T) {
 		if !slices.Equal(got, fleet.Default()) {
 			t.Errorf("fleet = %+v, want the default %+v", got, fleet.Default())
 		}
-		if err := closeStore(t.Context()); err != nil {
-			t.Errorf("closeStore: %v", err)
+		if err := store.close(t.Context()); err != nil {
+			t.Errorf("close: %v", err)
 		}
 	}
 	if _, err := os.Stat(cfg.DataDir); !errors.Is(err, fs.ErrNotExist) {
@@ -154,12 +157,12 @@ func TestSeedWhenAvailable(t *testing.T) {
 	srv.Stop(t)
 	cfg := Config{MongoURI: srv.URI(), MongoURIFrom: EnvMongoURI, Fleet: fleet.Default()}
 	logger := platform.NewLogger(io.Discard, slog.LevelInfo)
-	store, closeStore, err := openStore(cfg, logger)
+	store, err := openStore(cfg, logger)
 	if err != nil {
 		t.Fatalf("openStore with MongoDB down: %v", err)
 	}
-	t.Cleanup(func() { _ = closeStore(context.Background()) })
-	svc, err := vessel.NewService(store, func() string { return "unused" })
+	t.Cleanup(func() { _ = store.close(context.Background()) })
+	svc, err := vessel.NewService(store.repo, func() string { return "unused" })
 	if err != nil {
 		t.Fatalf("NewService: %v", err)
 	}
