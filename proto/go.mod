@@ -4,7 +4,7 @@ go 1.26.0
 
 require (
 	go-micro.dev/v5 v5.12.0
-	google.golang.org/protobuf v1.36.6
+	google.golang.org/protobuf v1.36.12
 )
 
 require (

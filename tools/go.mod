@@ -9,7 +9,7 @@ tool (
 
 require (
 	github.com/bufbuild/protocompile v0.14.1
-	google.golang.org/protobuf v1.36.6
+	google.golang.org/protobuf v1.36.12
 )
 
 require (

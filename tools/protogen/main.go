@@ -9,8 +9,8 @@
 //
 // Each directory below root that holds .proto files is one Go package and is
 // generated in a call of its own (protoc-gen-micro refuses to mix packages).
-// Plugins run as `go tool protoc-gen-go` and `go tool protoc-gen-micro`, so
-// their versions are the ones pinned in this module's go.mod.
+// Plugins run as `go tool protoc-gen-go` and `go tool protoc-gen-micro` with
+// GOWORK=off, so their versions are the ones pinned in this module's go.mod.
 package main
 
 import (
@@ -159,6 +159,9 @@ func generate(ctx context.Context, plugin string, req *pluginpb.CodeGeneratorReq
 	}
 	var stdout, stderr bytes.Buffer
 	cmd := exec.CommandContext(ctx, "go", "tool", plugin)
+	// The plugin versions pinned in this module's go.mod, whatever the
+	// workspace's other modules require.
+	cmd.Env = append(os.Environ(), "GOWORK=off")
 	cmd.Stdin = bytes.NewReader(in)
 	cmd.Stdout = &stdout
 	cmd.Stderr = &stderr
