@@ -19,8 +19,8 @@ var smallest = load{1, 1}
 
 // TestConcurrentCreatesFillTheFleet sends hundreds of concurrent creates of
 // varied sizes, through one consignment service on the embedded store, to a
-// small fleet: three vessels (one short of containers, one of weight, one of
-// both) and one that is not available, 48 containers in all. The creates
+// small fleet: three vessels (two that run out of containers first, one of
+// weight) and one that is not available, 48 containers in all. The creates
 // that succeed fill the fleet: every refusal is for want of room, which the
 // room left confirms, no vessel ends above its capacity or weight, every
 // success is stored exactly once and took exactly its room, and every
