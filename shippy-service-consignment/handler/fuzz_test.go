@@ -1,0 +1,164 @@
+package handler_test
+
+import (
+	"errors"
+	"fmt"
+	"regexp"
+	"strings"
+	"testing"
+
+	microerrors "go-micro.dev/v5/errors"
+	"google.golang.org/protobuf/proto"
+
+	consignmentpb "github.com/shippy-suite/shippy/proto/consignment"
+	"github.com/shippy-suite/shippy/shippy-service-consignment/consignment"
+)
+
+// fieldDetail matches the detail of a 400: it starts with the field of the
+// request that broke a rule, as the proto names it.
+var fieldDetail = regexp.MustCompile(`^(id|description|weight|containers(\[\d+\]\.(id|customer_id|origin|user_id))?|limit|page_token): \S`)
+
+// fuzzNoRoomWeight is the weight from which the fuzzed booker answers
+// ErrNoRoom, so that 412 is reachable.
+const fuzzNoRoomWeight = 1_000_000
+
+// mustMarshal marshals m for a seed.
+func mustMarshal(tb testing.TB, m proto.Message) []byte {
+	tb.Helper()
+	b, err := proto.Marshal(m)
+	if err != nil {
+		tb.Fatalf("proto.Marshal(%v) = %v", m, err)
+	}
+	return b
+}
+
+// wantClientError fails t unless err is nil or a go-micro error from the
+// consignment service with one of the codes; a 400 must name a field.
+// It returns the code, 0 for nil.
+func wantClientError(t *testing.T, err error, codes ...int32) int32 {
+	t.Helper()
+	if err == nil {
+		return 0
+	}
+	var merr *microerrors.Error
+	if !errors.As(err, &merr) {
+		t.Fatalf("got %v (%T), want a go-micro error", err, err)
+	}
+	ok := false
+	for _, c := range codes {
+		ok = ok || merr.Code == c
+	}
+	if !ok || merr.Id != consignmentpb.ServiceName {
+		t.Fatalf("got {id %q, code %d, detail %q}, want id %q and a code in %v",
+			merr.Id, merr.Code, merr.Detail, consignmentpb.ServiceName, codes)
+	}
+	if merr.Code == 400 && !fieldDetail.MatchString(merr.Detail) {
+		t.Fatalf("400 detail %q does not start with a field name", merr.Detail)
+	}
+	return merr.Code
+}
+
+// FuzzCreateConsignment feeds CreateConsignment every request body that
+// decodes as a Consignment (go-micro rejects the others before the
+// handler). Whatever the input, the handler answers nil, 400 naming a
+// field, 409 or 412: bad input is never an internal error. Each input gets
+// a fresh store that already holds the booked consignment request("c-1"),
+// so a different "c-1" conflicts; the booker has no room from
+// fuzzNoRoomWeight kg.
+func FuzzCreateConsignment(f *testing.F) {
+	long := strings.Repeat("x", consignment.MaxIDBytes+1)
+	withID := func(id string, edit func(*consignmentpb.Consignment)) *consignmentpb.Consignment {
+		c := request(id)
+		if edit != nil {
+			edit(c)
+		}
+		return c
+	}
+	seeds := []*consignmentpb.Consignment{
+		request("c-1"), // a retry of the stored one
+		request("c-2"),
+		request(""),
+		{},
+		withID("c-1", func(c *consignmentpb.Consignment) { c.Weight++ }), // 409
+		withID("c-3", func(c *consignmentpb.Consignment) { c.Weight = fuzzNoRoomWeight }),
+		withID("c-3", func(c *consignmentpb.Consignment) { c.Weight = -1 }),
+		withID("c-3", func(c *consignmentpb.Consignment) { c.Containers = nil }),
+		withID("c-3", func(c *consignmentpb.Consignment) { c.Containers = append(c.Containers, nil) }),
+		withID("c-3", func(c *consignmentpb.Consignment) { c.Containers[0].Origin = "" }),
+		withID("c-3", func(c *consignmentpb.Consignment) { c.Containers[0].CustomerId = long }),
+		withID(long, nil),
+		withID("c-3", func(c *consignmentpb.Consignment) { c.Description = strings.Repeat("d", consignment.MaxDescriptionBytes+1) }),
+		withID("c-3", func(c *consignmentpb.Consignment) { c.VesselId = "chosen-by-client" }),
+	}
+	for _, s := range seeds {
+		f.Add(mustMarshal(f, s))
+	}
+	f.Add([]byte{0xff, 0x00}) // undecodable: skipped
+
+	f.Fuzz(func(t *testing.T, data []byte) {
+		var req consignmentpb.Consignment
+		if err := proto.Unmarshal(data, &req); err != nil {
+			t.Skip("undecodable: go-micro answers before the handler")
+		}
+		e := newEnv(t, nil)
+		if _, err := e.create(t, request("c-1")); err != nil {
+			t.Fatalf("storing c-1: %v", err)
+		}
+		if req.GetWeight() >= fuzzNoRoomWeight {
+			e.booker.err = fmt.Errorf("vessel service: %w", consignment.ErrNoRoom)
+		}
+
+		rsp, err := e.create(t, &req)
+		code := wantClientError(t, err, 400, 409, 412)
+		stored := len(e.stored(t))
+		switch {
+		case code != 0 && stored != 1:
+			t.Errorf("%d consignments stored after a %d, want only c-1", stored, code)
+		case code == 0 && !rsp.GetCreated():
+			t.Error("created = false on success")
+		case code == 0 && rsp.GetConsignment().GetVesselId() != "vessel001":
+			t.Errorf("vessel_id = %q, want vessel001", rsp.GetConsignment().GetVesselId())
+		case code == 0 && req.GetId() != "" && rsp.GetConsignment().GetId() != req.GetId():
+			t.Errorf("id = %q, want the client's %q", rsp.GetConsignment().GetId(), req.GetId())
+		}
+	})
+}
+
+// FuzzGetConsignments feeds GetConsignments every request body that decodes
+// as a GetRequest, over a store of three consignments: any limit and
+// page_token gets nil or a 400 naming the field, and a page never holds more
+// than limit consignments.
+func FuzzGetConsignments(f *testing.F) {
+	for _, s := range []*consignmentpb.GetRequest{
+		{},
+		{Limit: 1},
+		{Limit: 2, PageToken: "c-1"},
+		{Limit: -1},
+		{Limit: 1 << 30},
+		{PageToken: "nonsense"},
+		{PageToken: "\x00"},
+	} {
+		f.Add(mustMarshal(f, s))
+	}
+
+	f.Fuzz(func(t *testing.T, data []byte) {
+		var req consignmentpb.GetRequest
+		if err := proto.Unmarshal(data, &req); err != nil {
+			t.Skip("undecodable: go-micro answers before the handler")
+		}
+		e := newEnv(t, nil)
+		for _, id := range []string{"c-1", "c-2", "c-3"} {
+			if _, err := e.create(t, request(id)); err != nil {
+				t.Fatalf("storing %s: %v", id, err)
+			}
+		}
+		rsp := new(consignmentpb.Response)
+		err := e.h.GetConsignments(t.Context(), &req, rsp)
+		if wantClientError(t, err, 400) != 0 {
+			return
+		}
+		if n, limit := len(rsp.GetConsignments()), req.GetLimit(); limit > 0 && n > int(limit) {
+			t.Errorf("page of %d with limit %d", n, limit)
+		}
+	})
+}
