@@ -87,7 +87,9 @@ func FuzzCreateConsignment(f *testing.F) {
 		withID("c-3", func(c *consignmentpb.Consignment) { c.Containers[0].Origin = "" }),
 		withID("c-3", func(c *consignmentpb.Consignment) { c.Containers[0].CustomerId = long }),
 		withID(long, nil),
-		withID("c-3", func(c *consignmentpb.Consignment) { c.Description = strings.Repeat("d", consignment.MaxDescriptionBytes+1) }),
+		withID("c-3", func(c *consignmentpb.Consignment) {
+			c.Description = strings.Repeat("d", consignment.MaxDescriptionBytes+1)
+		}),
 		withID("c-3", func(c *consignmentpb.Consignment) { c.VesselId = "chosen-by-client" }),
 	}
 	for _, s := range seeds {
