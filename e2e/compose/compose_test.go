@@ -88,9 +88,12 @@ func TestScaleAndKill(t *testing.T) {
 		registry:    "consul",
 		consulImage: consulImage(t),
 		mongoImage:  requireMongo(t),
-		// A short TTL, renewed often: Consul drops a killed instance
-		// within seconds instead of the default 30 s.
-		env: []string{"MICRO_REGISTER_TTL=4s", "MICRO_REGISTER_INTERVAL=1s"},
+		// A TTL of 9 s instead of 30 s, renewed every 3 s as the default
+		// renews every 10 s: Consul drops a killed instance within
+		// seconds. (go-micro's register loop holds off a stop for up to
+		// one renewal, almost 3 s when the registry does not answer: a
+		// shorter interval would keep it busy.)
+		env: []string{"MICRO_REGISTER_TTL=9s", "MICRO_REGISTER_INTERVAL=3s"},
 		// The vessel instances' metrics, on the host.
 		files: []string{"metrics.yml"},
 	})
