@@ -1,8 +1,11 @@
 // Package bolt is a consignment.Repository kept in one bbolt file: the
-// consignment service's embedded, durable store. Every change is one bbolt
-// read-write transaction, and bbolt syncs the file to disk before a commit
-// returns, so a consignment the store has acknowledged survives a crash or
-// a power loss.
+// consignment service's embedded, durable store. Every change runs in a
+// bbolt read-write transaction, and bbolt syncs the file to disk before a
+// commit returns, so a consignment the store has acknowledged survives a
+// crash or a power loss. Concurrent changes share transactions (bbolt's
+// DB.Batch): a change waits DefaultMaxBatchDelay (see WithMaxBatchDelay)
+// for others to join its commit, so that one pair of fsyncs commits them
+// all.
 //
 // One process at a time holds the file: bbolt locks it, and Open gives up
 // after OpenTimeout with an error that names the path.
@@ -46,6 +49,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"go.etcd.io/bbolt"
@@ -83,17 +87,26 @@ var _ consignment.Repository = (*Store)(nil)
 // every method returns an error that matches consignment.ErrUnavailable.
 type Store struct {
 	db *bbolt.DB
+	// writers counts the calls of batch under way.
+	writers atomic.Int32
 }
 
 // Open opens the store in the file at path, creating the file (mode 0600)
 // and its buckets when they do not exist. The directory must exist. Open
 // fails, after OpenTimeout, when another Store holds the file, and fails
-// when the file is not a store of this schema version. Every error names
-// the path.
-func Open(path string) (*Store, error) {
-	opts := *bbolt.DefaultOptions // NoSync stays false: a commit is on disk when it returns.
-	opts.Timeout = OpenTimeout
-	db, err := bbolt.Open(path, 0o600, &opts)
+// when the file is not a store of this schema version, or an option is
+// invalid. Every error names the path.
+func Open(path string, opts ...Option) (*Store, error) {
+	o := options{maxBatchDelay: DefaultMaxBatchDelay}
+	for _, opt := range opts {
+		opt(&o)
+	}
+	if err := o.check(); err != nil {
+		return nil, fmt.Errorf("open consignment store %s: %w", path, err)
+	}
+	bopts := *bbolt.DefaultOptions // NoSync stays false: a commit is on disk when it returns.
+	bopts.Timeout = OpenTimeout
+	db, err := bbolt.Open(path, 0o600, &bopts)
 	if errors.Is(err, bolterrors.ErrTimeout) {
 		return nil, fmt.Errorf("open consignment store %s: file is locked by another process or store (waited %v): %w", path, OpenTimeout, err)
 	}
@@ -103,6 +116,7 @@ func Open(path string) (*Store, error) {
 	if err := db.Update(initialize); err != nil {
 		return nil, errors.Join(fmt.Errorf("open consignment store %s: %w", path, err), db.Close())
 	}
+	db.MaxBatchDelay = o.maxBatchDelay
 	return &Store{db: db}, nil
 }
 
@@ -141,10 +155,10 @@ func (s *Store) Close() error {
 // Create implements consignment.Repository: it stores c and gives it the
 // next place in creation order, in one transaction.
 func (s *Store) Create(ctx context.Context, c consignment.Consignment) error {
-	err := s.update(ctx, func(tx *bbolt.Tx) error {
+	err := s.batch(ctx, func(tx *bbolt.Tx) error {
 		id := []byte(c.ID)
 		if tx.Bucket(consignmentsBucket).Get(id) != nil {
-			return consignment.ErrConflict
+			return refuse(consignment.ErrConflict)
 		}
 		order := tx.Bucket(orderBucket)
 		seq, err := order.NextSequence()
@@ -252,7 +266,8 @@ func (s *Store) List(ctx context.Context, limit int, pageToken string) ([]consig
 // TransferLease implements consignment.Repository.
 func (s *Store) TransferLease(ctx context.Context, id, owner string, next consignment.Lease) (consignment.Lease, error) {
 	var prev consignment.Lease
-	err := s.update(ctx, func(tx *bbolt.Tx) error {
+	err := s.batch(ctx, func(tx *bbolt.Tx) error {
+		prev = consignment.Lease{}
 		r, err := loadLeased(tx, []byte(id), owner)
 		if err != nil {
 			return err
@@ -272,7 +287,7 @@ func (s *Store) TransferLease(ctx context.Context, id, owner string, next consig
 
 // MarkBooked implements consignment.Repository.
 func (s *Store) MarkBooked(ctx context.Context, id, owner, vesselID string) error {
-	err := s.update(ctx, func(tx *bbolt.Tx) error {
+	err := s.batch(ctx, func(tx *bbolt.Tx) error {
 		r, err := loadLeased(tx, []byte(id), owner)
 		if err != nil {
 			return err
@@ -292,7 +307,7 @@ func (s *Store) MarkBooked(ctx context.Context, id, owner, vesselID string) erro
 
 // DeletePending implements consignment.Repository.
 func (s *Store) DeletePending(ctx context.Context, id, owner string) error {
-	err := s.update(ctx, func(tx *bbolt.Tx) error {
+	err := s.batch(ctx, func(tx *bbolt.Tx) error {
 		r, err := loadLeased(tx, []byte(id), owner)
 		if err != nil {
 			return err
@@ -351,15 +366,6 @@ func (s *Store) view(ctx context.Context, fn func(*bbolt.Tx) error) error {
 	return unavailableIfClosed(s.db.View(fn))
 }
 
-// update runs fn in a read-write transaction, committed (and synced) when fn
-// returns nil, rolled back otherwise.
-func (s *Store) update(ctx context.Context, fn func(*bbolt.Tx) error) error {
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	return unavailableIfClosed(s.db.Update(fn))
-}
-
 // unavailableIfClosed makes the error of a transaction on a closed database
 // match consignment.ErrUnavailable. Every other bbolt error is internal, and
 // errors from the transaction's function pass unchanged.
@@ -394,12 +400,13 @@ func loadPending(tx *bbolt.Tx, id []byte) (consignmentRecord, error) {
 	return r, err
 }
 
-// loadLeased is loadPending for a consignment leased to owner: any other is
-// ErrNotFound.
+// loadLeased is loadPending for a consignment leased to owner, for the
+// functions given to Store.batch: when there is none, the error is a
+// refusal (see refuse) that matches ErrNotFound.
 func loadLeased(tx *bbolt.Tx, id []byte, owner string) (consignmentRecord, error) {
 	r, err := loadPending(tx, id)
-	if err == nil && r.LeaseOwner != owner {
-		return consignmentRecord{}, consignment.ErrNotFound
+	if errors.Is(err, consignment.ErrNotFound) || err == nil && r.LeaseOwner != owner {
+		return consignmentRecord{}, refuse(consignment.ErrNotFound)
 	}
 	return r, err
 }

@@ -3,9 +3,12 @@ package bolt_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -73,6 +76,124 @@ func TestReopen(t *testing.T) {
 	}
 	if err := second.Create(ctx, newConsignment("a")); !errors.Is(err, consignment.ErrConflict) {
 		t.Errorf("Create(a) after reopening: error %v, want ErrConflict", err)
+	}
+}
+
+// TestConcurrentWritesDurable races the writes of many creates, refused
+// ones among them, with a batch delay long enough that they share commits,
+// and checks that what each call answered is what the file holds after it
+// is closed and opened again: every acknowledged write, and nothing of a
+// refused one.
+func TestConcurrentWritesDurable(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	path := tempPath(t)
+	s, err := bolt.Open(path, bolt.WithMaxBatchDelay(5*time.Millisecond))
+	if err != nil {
+		t.Fatalf("Open: %v", err)
+	}
+	// Stored before the race; every write to them during it is refused.
+	taken, other := newConsignment("taken"), newPending("other", "o1")
+	for _, c := range []consignment.Consignment{taken, other} {
+		if err := s.Create(ctx, c); err != nil {
+			t.Fatalf("Create(%q): %v", c.ID, err)
+		}
+	}
+
+	// Consignment i is created pending, leased to owner i, then booked
+	// (i%4 is 0 or 2), deleted (1) or left pending (3).
+	const creates = 100
+	var wg sync.WaitGroup
+	for i := range creates {
+		wg.Go(func() {
+			c := newPending(fmt.Sprint("c", i), fmt.Sprint("owner", i))
+			if err := s.Create(ctx, c); err != nil {
+				t.Errorf("Create(%q): %v", c.ID, err)
+				return
+			}
+			var err error
+			switch i % 4 {
+			case 0, 2:
+				err = s.MarkBooked(ctx, c.ID, c.Lease.Owner, "vessel001")
+			case 1:
+				err = s.DeletePending(ctx, c.ID, c.Lease.Owner)
+			}
+			if err != nil {
+				t.Errorf("settle %q: %v", c.ID, err)
+			}
+		})
+		refused := map[string]func() error{
+			"Create(taken)":                   func() error { return s.Create(ctx, newPending("taken", "o2")) },
+			"MarkBooked(other, not owner)":    func() error { return s.MarkBooked(ctx, "other", "o2", "vessel001") },
+			"DeletePending(other, not owner)": func() error { return s.DeletePending(ctx, "other", "o2") },
+			"TransferLease(taken)": func() error {
+				_, err := s.TransferLease(ctx, "taken", "", consignment.Lease{Owner: "o2"})
+				return err
+			},
+		}
+		for name, call := range refused {
+			wg.Go(func() {
+				want := consignment.ErrNotFound
+				if strings.HasPrefix(name, "Create") {
+					want = consignment.ErrConflict
+				}
+				if err := call(); !errors.Is(err, want) {
+					t.Errorf("%s: error %v, want %v", name, err, want)
+				}
+			})
+		}
+	}
+	wg.Wait()
+	if err := s.Close(); err != nil {
+		t.Fatalf("Close: %v", err)
+	}
+
+	reopened := mustOpen(t, path)
+	for _, want := range []consignment.Consignment{taken, other} {
+		got, err := reopened.Get(ctx, want.ID)
+		if diff := cmp.Diff(want, got); err != nil || diff != "" {
+			t.Errorf("Get(%q) after reopening = %v (-want +got):\n%s", want.ID, err, diff)
+		}
+	}
+	wantBooked := []string{"taken"}
+	var wantPending []string
+	for i := range creates {
+		id := fmt.Sprint("c", i)
+		want := newPending(id, fmt.Sprint("owner", i))
+		switch i % 4 {
+		case 0, 2:
+			wantBooked = append(wantBooked, id)
+			want.Status, want.VesselID, want.Lease = consignment.StatusBooked, "vessel001", consignment.Lease{}
+		case 1:
+			if c, err := reopened.Get(ctx, id); !errors.Is(err, consignment.ErrNotFound) {
+				t.Errorf("Get(%q) of a deleted consignment after reopening = %+v, %v; want ErrNotFound", id, c, err)
+			}
+			continue
+		case 3:
+			wantPending = append(wantPending, id)
+		}
+		got, err := reopened.Get(ctx, id)
+		if diff := cmp.Diff(want, got); err != nil || diff != "" {
+			t.Errorf("Get(%q) after reopening = %v (-want +got):\n%s", id, err, diff)
+		}
+	}
+	items, _, err := reopened.List(ctx, 0, "")
+	if err != nil {
+		t.Fatalf("List after reopening: %v", err)
+	}
+	// Creation order is the order of the commits: compare as sets.
+	slices.Sort(wantBooked)
+	if diff := cmp.Diff(wantBooked, sortedIDs(items)); diff != "" {
+		t.Errorf("booked consignments listed after reopening (-want +got):\n%s", diff)
+	}
+	pending, err := reopened.ListPending(ctx, time.Now().Add(time.Hour), 2*creates)
+	if err != nil {
+		t.Fatalf("ListPending after reopening: %v", err)
+	}
+	wantPending = append(wantPending, "other")
+	slices.Sort(wantPending)
+	if diff := cmp.Diff(wantPending, sortedIDs(pending)); diff != "" {
+		t.Errorf("pending consignments after reopening (-want +got):\n%s", diff)
 	}
 }
 
@@ -160,6 +281,26 @@ func TestOpenErrors(t *testing.T) {
 				t.Errorf("Open error = %q, want it to name the path and contain %q", got, tt.want)
 			}
 		})
+	}
+}
+
+// TestOpenBadBatchDelay checks that Open refuses a batch delay that is not
+// positive, naming the path, and leaves no file behind.
+func TestOpenBadBatchDelay(t *testing.T) {
+	t.Parallel()
+	for _, d := range []time.Duration{0, -time.Millisecond} {
+		path := tempPath(t)
+		s, err := bolt.Open(path, bolt.WithMaxBatchDelay(d))
+		if err == nil {
+			s.Close()
+			t.Fatalf("Open with a batch delay of %v succeeded, want an error", d)
+		}
+		if !strings.Contains(err.Error(), path) || !strings.Contains(err.Error(), "batch delay") {
+			t.Errorf("Open with a batch delay of %v: error %q, want it to name the path and the batch delay", d, err)
+		}
+		if _, err := os.Stat(path); !errors.Is(err, os.ErrNotExist) {
+			t.Errorf("Open with a batch delay of %v left a file: %v", d, err)
+		}
 	}
 }
 
@@ -291,6 +432,16 @@ func newPending(id, owner string) consignment.Consignment {
 	c.Status = consignment.StatusPending
 	c.Lease = consignment.Lease{Owner: owner, Until: c.CreatedAt.Add(time.Minute)}
 	return c
+}
+
+// sortedIDs returns the ids of cs in byte order.
+func sortedIDs(cs []consignment.Consignment) []string {
+	ids := make([]string, len(cs))
+	for i, c := range cs {
+		ids[i] = c.ID
+	}
+	slices.Sort(ids)
+	return ids
 }
 
 func tempPath(t *testing.T) string {

@@ -1,7 +1,20 @@
 // Package bolt is a vessel.Repository kept in one bbolt file: the vessel
-// service's embedded, durable store. Every change is one bbolt read-write
-// transaction, and bbolt syncs the file to disk before a commit returns, so
-// a change the store has acknowledged survives a crash or a power loss.
+// service's embedded, durable store. Every change runs in a bbolt
+// read-write transaction, and bbolt syncs the file to disk before a commit
+// returns, so a change the store has acknowledged survives a crash or a
+// power loss. Concurrent changes share transactions (bbolt's DB.Batch):
+// a change waits DefaultMaxBatchDelay (see WithMaxBatchDelay) for others
+// to join its commit, so that one pair of fsyncs commits them all.
+//
+// The store keeps the fleet decoded in memory, as of the last commit, so
+// that List and Get, the reads of every FindAvailable and Book, decode no
+// JSON. A read uses that copy only when its own read transaction sees the
+// very commit the copy is of (bbolt's transaction ids), so it reads what
+// the file holds, never an older fleet; the file is locked to this
+// process, and every change to it goes through the store. Each read-write
+// transaction that changes vessels works on a copy of the fleet, which it
+// publishes when it commits: made for a fleet of hundreds of vessels, not
+// millions, as List returns the whole fleet anyway.
 //
 // One process at a time holds the file: bbolt locks it, and Open gives up
 // after OpenTimeout with an error that names the path.
@@ -30,6 +43,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
+	"sync/atomic"
 	"time"
 
 	"go.etcd.io/bbolt"
@@ -58,25 +73,40 @@ var _ vessel.Repository = (*Store)(nil)
 
 // Store is a vessel.Repository in a bbolt file, safe for concurrent use:
 // bbolt runs one read-write transaction at a time next to any number of
-// read-only ones. Values are decoded from the file on every read, so callers
-// never share memory with the store.
+// read-only ones. Callers never share memory with the store: reads return
+// copies.
 //
 // Methods return ctx's error, and touch nothing, when ctx is done before
 // they start; a transaction that has begun runs to its end. After Close,
 // every method returns an error that matches vessel.ErrUnavailable.
 type Store struct {
 	db *bbolt.DB
+	// committed is the fleet as of a committed transaction, the latest one
+	// published (see readFleet).
+	committed atomic.Pointer[fleet]
+	// working is the fleet of the read-write transaction running, or of
+	// the last one (see workingFleet).
+	working workingFleet
+	// writers counts the calls of batch under way.
+	writers atomic.Int32
 }
 
 // Open opens the store in the file at path, creating the file (mode 0600)
 // and its buckets when they do not exist. The directory must exist. Open
 // fails, after OpenTimeout, when another Store holds the file, and fails
-// when the file is not a store of this schema version. Every error names
-// the path.
-func Open(path string) (*Store, error) {
-	opts := *bbolt.DefaultOptions // NoSync stays false: a commit is on disk when it returns.
-	opts.Timeout = OpenTimeout
-	db, err := bbolt.Open(path, 0o600, &opts)
+// when the file is not a store of this schema version, or an option is
+// invalid. Every error names the path.
+func Open(path string, opts ...Option) (*Store, error) {
+	o := options{maxBatchDelay: DefaultMaxBatchDelay}
+	for _, opt := range opts {
+		opt(&o)
+	}
+	if err := o.check(); err != nil {
+		return nil, fmt.Errorf("open vessel store %s: %w", path, err)
+	}
+	bopts := *bbolt.DefaultOptions // NoSync stays false: a commit is on disk when it returns.
+	bopts.Timeout = OpenTimeout
+	db, err := bbolt.Open(path, 0o600, &bopts)
 	if errors.Is(err, bolterrors.ErrTimeout) {
 		return nil, fmt.Errorf("open vessel store %s: file is locked by another process or store (waited %v): %w", path, OpenTimeout, err)
 	}
@@ -86,6 +116,7 @@ func Open(path string) (*Store, error) {
 	if err := db.Update(initialize); err != nil {
 		return nil, errors.Join(fmt.Errorf("open vessel store %s: %w", path, err), db.Close())
 	}
+	db.MaxBatchDelay = o.maxBatchDelay
 	return &Store{db: db}, nil
 }
 
@@ -127,12 +158,20 @@ func (s *Store) Create(ctx context.Context, v vessel.Vessel) error {
 	if err != nil {
 		return fmt.Errorf("create vessel %q: encode: %w", v.ID, err)
 	}
-	err = s.update(ctx, func(tx *bbolt.Tx) error {
-		vessels := tx.Bucket(vesselsBucket)
-		if vessels.Get([]byte(v.ID)) != nil {
-			return vessel.ErrConflict
+	err = s.batch(ctx, func(tx *bbolt.Tx) error {
+		f, err := s.workingFleet(tx)
+		if err != nil {
+			return err
 		}
-		return vessels.Put([]byte(v.ID), value)
+		i, found := f.find(v.ID)
+		if found {
+			return refuse(vessel.ErrConflict)
+		}
+		if err := tx.Bucket(vesselsBucket).Put([]byte(v.ID), value); err != nil {
+			return err
+		}
+		f.vessels = slices.Insert(f.vessels, i, v)
+		return nil
 	})
 	if err != nil {
 		return fmt.Errorf("create vessel %q: %w", v.ID, err)
@@ -144,9 +183,16 @@ func (s *Store) Create(ctx context.Context, v vessel.Vessel) error {
 func (s *Store) Get(ctx context.Context, id string) (vessel.Vessel, error) {
 	var v vessel.Vessel
 	err := s.view(ctx, func(tx *bbolt.Tx) error {
-		var err error
-		v, err = getVessel(tx, id)
-		return err
+		f, err := s.readFleet(tx)
+		if err != nil {
+			return err
+		}
+		i, found := f.find(id)
+		if !found {
+			return vessel.ErrNotFound
+		}
+		v = f.vessels[i]
+		return nil
 	})
 	if err != nil {
 		return vessel.Vessel{}, fmt.Errorf("get vessel %q: %w", id, err)
@@ -156,16 +202,14 @@ func (s *Store) Get(ctx context.Context, id string) (vessel.Vessel, error) {
 
 // List implements vessel.Repository.
 func (s *Store) List(ctx context.Context) ([]vessel.Vessel, error) {
-	vessels := []vessel.Vessel{}
+	var vessels []vessel.Vessel
 	err := s.view(ctx, func(tx *bbolt.Tx) error {
-		return tx.Bucket(vesselsBucket).ForEach(func(k, value []byte) error {
-			v, err := decodeVessel(string(k), value)
-			if err != nil {
-				return err
-			}
-			vessels = append(vessels, v)
-			return nil
-		})
+		f, err := s.readFleet(tx)
+		if err != nil {
+			return err
+		}
+		vessels = append(make([]vessel.Vessel, 0, len(f.vessels)), f.vessels...)
+		return nil
 	})
 	if err != nil {
 		return nil, fmt.Errorf("list vessels: %w", err)
@@ -180,24 +224,34 @@ func (s *Store) TakeRoom(ctx context.Context, b vessel.Booking) (vessel.Vessel, 
 		return vessel.Vessel{}, fmt.Errorf("take room for consignment %q: encode: %w", b.ConsignmentID, err)
 	}
 	var v vessel.Vessel
-	err = s.update(ctx, func(tx *bbolt.Tx) error {
+	err = s.batch(ctx, func(tx *bbolt.Tx) error {
+		v = vessel.Vessel{}
 		bookings := tx.Bucket(bookingsBucket)
 		if bookings.Get([]byte(b.ConsignmentID)) != nil {
-			return vessel.ErrAlreadyBooked
+			return refuse(vessel.ErrAlreadyBooked)
 		}
-		var err error
-		if v, err = getVessel(tx, b.VesselID); err != nil {
-			return fmt.Errorf("vessel %q: %w", b.VesselID, err)
-		}
-		if !v.Fits(b.Containers, b.Weight) {
-			return fmt.Errorf("vessel %q: %w", b.VesselID, vessel.ErrNoRoom)
-		}
-		v.UsedCapacity += b.Containers
-		v.UsedWeight += b.Weight
-		if err := putVessel(tx, v); err != nil {
+		f, err := s.workingFleet(tx)
+		if err != nil {
 			return err
 		}
-		return bookings.Put([]byte(b.ConsignmentID), booking)
+		i, found := f.find(b.VesselID)
+		if !found {
+			return fmt.Errorf("vessel %q: %w", b.VesselID, refuse(vessel.ErrNotFound))
+		}
+		after := f.vessels[i]
+		if !after.Fits(b.Containers, b.Weight) {
+			return fmt.Errorf("vessel %q: %w", b.VesselID, refuse(vessel.ErrNoRoom))
+		}
+		after.UsedCapacity += b.Containers
+		after.UsedWeight += b.Weight
+		if err := putVessel(tx, after); err != nil {
+			return err
+		}
+		if err := bookings.Put([]byte(b.ConsignmentID), booking); err != nil {
+			return err
+		}
+		f.vessels[i], v = after, after
+		return nil
 	})
 	if err != nil {
 		return vessel.Vessel{}, fmt.Errorf("take room for consignment %q: %w", b.ConsignmentID, err)
@@ -224,24 +278,34 @@ func (s *Store) FindBooking(ctx context.Context, consignmentID string) (vessel.B
 // room is given back, as in the memory store.
 func (s *Store) ReleaseRoom(ctx context.Context, consignmentID string) (vessel.Booking, error) {
 	var b vessel.Booking
-	err := s.update(ctx, func(tx *bbolt.Tx) error {
+	err := s.batch(ctx, func(tx *bbolt.Tx) error {
 		var err error
-		if b, err = getBooking(tx, consignmentID); err != nil {
+		b, err = getBooking(tx, consignmentID)
+		if errors.Is(err, vessel.ErrNotFound) {
+			return refuse(err)
+		}
+		if err != nil {
+			return err
+		}
+		f, err := s.workingFleet(tx)
+		if err != nil {
 			return err
 		}
 		if err := tx.Bucket(bookingsBucket).Delete([]byte(consignmentID)); err != nil {
 			return err
 		}
-		v, err := getVessel(tx, b.VesselID)
-		if errors.Is(err, vessel.ErrNotFound) {
+		i, found := f.find(b.VesselID)
+		if !found {
 			return nil
 		}
-		if err != nil {
+		after := f.vessels[i]
+		after.UsedCapacity -= b.Containers
+		after.UsedWeight -= b.Weight
+		if err := putVessel(tx, after); err != nil {
 			return err
 		}
-		v.UsedCapacity -= b.Containers
-		v.UsedWeight -= b.Weight
-		return putVessel(tx, v)
+		f.vessels[i] = after
+		return nil
 	})
 	if err != nil {
 		return vessel.Booking{}, fmt.Errorf("release booking of consignment %q: %w", consignmentID, err)
@@ -257,15 +321,6 @@ func (s *Store) view(ctx context.Context, fn func(*bbolt.Tx) error) error {
 	return unavailableIfClosed(s.db.View(fn))
 }
 
-// update runs fn in a read-write transaction, committed (and synced) when fn
-// returns nil, rolled back otherwise.
-func (s *Store) update(ctx context.Context, fn func(*bbolt.Tx) error) error {
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	return unavailableIfClosed(s.db.Update(fn))
-}
-
 // unavailableIfClosed makes the error of a transaction on a closed database
 // match vessel.ErrUnavailable. Every other bbolt error is internal, and
 // errors from the transaction's function pass unchanged.
@@ -274,15 +329,6 @@ func unavailableIfClosed(err error) error {
 		return fmt.Errorf("%w: %w", vessel.ErrUnavailable, err)
 	}
 	return err
-}
-
-// getVessel reads the vessel with the id, or returns ErrNotFound.
-func getVessel(tx *bbolt.Tx, id string) (vessel.Vessel, error) {
-	value := tx.Bucket(vesselsBucket).Get([]byte(id))
-	if value == nil {
-		return vessel.Vessel{}, vessel.ErrNotFound
-	}
-	return decodeVessel(id, value)
 }
 
 // putVessel writes v over the stored vessel with its id.

@@ -3,10 +3,12 @@ package bolt_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -76,6 +78,120 @@ func TestReopen(t *testing.T) {
 	}
 	if got, err := second.Get(ctx, "a"); err != nil || got.UsedCapacity != 1 || got.UsedWeight != 50 {
 		t.Errorf("Get(a) after the release = %+v, %v; want 1 container and 50 kg used", got, err)
+	}
+}
+
+// TestConcurrentWritesDurable races bookings, refused ones among them,
+// and releases, with a batch delay long enough that they share commits,
+// and checks that what each call answered is what the file holds after
+// it is closed and opened again: every acknowledged booking, with its
+// room, and nothing of a refused one.
+func TestConcurrentWritesDurable(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	path := tempPath(t)
+	s, err := bolt.Open(path, bolt.WithMaxBatchDelay(5*time.Millisecond))
+	if err != nil {
+		t.Fatalf("Open: %v", err)
+	}
+	// "small" holds 10 bookings of 1 container; "big" holds all of them.
+	fleet := []vessel.Vessel{
+		{ID: "big", Capacity: 1000, MaxWeight: 100000, Available: true},
+		{ID: "small", Capacity: 10, MaxWeight: 100000, Available: true},
+	}
+	for _, v := range fleet {
+		if err := s.Create(ctx, v); err != nil {
+			t.Fatalf("Create(%+v): %v", v, err)
+		}
+	}
+	// Booked before the race: r0 to r19 are released during it, and kept
+	// is booked again, and refused.
+	const released = 20
+	kept := vessel.Booking{ConsignmentID: fmt.Sprint("r", released), VesselID: "big", Containers: 5, Weight: 50}
+	for i := range released + 1 {
+		b := vessel.Booking{ConsignmentID: fmt.Sprint("r", i), VesselID: "big", Containers: 2, Weight: 20}
+		if i == released {
+			b = kept
+		}
+		if _, err := s.TakeRoom(ctx, b); err != nil {
+			t.Fatalf("TakeRoom(%+v): %v", b, err)
+		}
+	}
+
+	const tries = 100
+	bookings := make([]vessel.Booking, tries)
+	errs := make([]error, tries)
+	var wg sync.WaitGroup
+	for i := range tries {
+		bookings[i] = vessel.Booking{ConsignmentID: fmt.Sprint("c", i), VesselID: "small", Containers: 1, Weight: 10}
+		switch i % 4 {
+		case 0:
+			bookings[i].VesselID = "big"
+		case 1:
+			bookings[i].VesselID = "missing"
+		}
+		wg.Go(func() { _, errs[i] = s.TakeRoom(ctx, bookings[i]) })
+		if i < released {
+			wg.Go(func() {
+				if _, err := s.ReleaseRoom(ctx, fmt.Sprint("r", i)); err != nil {
+					t.Errorf("ReleaseRoom(r%d): %v", i, err)
+				}
+			})
+		}
+		wg.Go(func() {
+			b := vessel.Booking{ConsignmentID: kept.ConsignmentID, VesselID: "small", Containers: 1, Weight: 1}
+			if _, err := s.TakeRoom(ctx, b); !errors.Is(err, vessel.ErrAlreadyBooked) {
+				t.Errorf("TakeRoom(%+v): error %v, want ErrAlreadyBooked", b, err)
+			}
+		})
+	}
+	wg.Wait()
+	if err := s.Close(); err != nil {
+		t.Fatalf("Close: %v", err)
+	}
+
+	reopened := mustOpen(t, path)
+	used := map[string][2]int32{kept.VesselID: {kept.Containers, kept.Weight}}
+	booked := map[string]int{}
+	for i, b := range bookings {
+		got, findErr := reopened.FindBooking(ctx, b.ConsignmentID)
+		switch err := errs[i]; {
+		case err == nil:
+			if findErr != nil || got != b {
+				t.Errorf("booking %+v was acknowledged; after reopening FindBooking = %+v, %v", b, got, findErr)
+			}
+			booked[b.VesselID]++
+			u := used[b.VesselID]
+			used[b.VesselID] = [2]int32{u[0] + b.Containers, u[1] + b.Weight}
+		case b.VesselID == "missing" && errors.Is(err, vessel.ErrNotFound),
+			b.VesselID == "small" && errors.Is(err, vessel.ErrNoRoom):
+			if !errors.Is(findErr, vessel.ErrNotFound) {
+				t.Errorf("booking %+v was refused (%v); after reopening FindBooking = %+v, %v", b, err, got, findErr)
+			}
+		default:
+			t.Errorf("TakeRoom(%+v): unexpected error %v", b, err)
+		}
+	}
+	if got, want := booked["small"], 10; got != want {
+		t.Errorf("%d bookings on small, want %d (its capacity)", got, want)
+	}
+	if got, want := booked["big"], tries/4; got != want {
+		t.Errorf("%d bookings on big, want %d", got, want)
+	}
+	for i := range released {
+		if b, err := reopened.FindBooking(ctx, fmt.Sprint("r", i)); !errors.Is(err, vessel.ErrNotFound) {
+			t.Errorf("released booking r%d after reopening: FindBooking = %+v, %v; want ErrNotFound", i, b, err)
+		}
+	}
+	got, err := reopened.List(ctx)
+	if err != nil {
+		t.Fatalf("List after reopening: %v", err)
+	}
+	for i, v := range fleet {
+		fleet[i].UsedCapacity, fleet[i].UsedWeight = used[v.ID][0], used[v.ID][1]
+	}
+	if !slices.Equal(got, fleet) {
+		t.Errorf("fleet after reopening:\n got %+v\nwant %+v", got, fleet)
 	}
 }
 
@@ -163,6 +279,26 @@ func TestOpenErrors(t *testing.T) {
 				t.Errorf("Open error = %q, want it to name the path and contain %q", got, tt.want)
 			}
 		})
+	}
+}
+
+// TestOpenBadBatchDelay checks that Open refuses a batch delay that is not
+// positive, naming the path, and leaves no file behind.
+func TestOpenBadBatchDelay(t *testing.T) {
+	t.Parallel()
+	for _, d := range []time.Duration{0, -time.Millisecond} {
+		path := tempPath(t)
+		s, err := bolt.Open(path, bolt.WithMaxBatchDelay(d))
+		if err == nil {
+			s.Close()
+			t.Fatalf("Open with a batch delay of %v succeeded, want an error", d)
+		}
+		if !strings.Contains(err.Error(), path) || !strings.Contains(err.Error(), "batch delay") {
+			t.Errorf("Open with a batch delay of %v: error %q, want it to name the path and the batch delay", d, err)
+		}
+		if _, err := os.Stat(path); !errors.Is(err, os.ErrNotExist) {
+			t.Errorf("Open with a batch delay of %v left a file: %v", d, err)
+		}
 	}
 }
 

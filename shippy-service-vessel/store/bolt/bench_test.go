@@ -1,0 +1,121 @@
+package bolt_test
+
+import (
+	"fmt"
+	"math"
+	"path/filepath"
+	"runtime"
+	"sync/atomic"
+	"testing"
+
+	"github.com/shippy-suite/shippy/shippy-service-vessel/store/bolt"
+	"github.com/shippy-suite/shippy/shippy-service-vessel/vessel"
+)
+
+// benchCallers are the numbers of concurrent callers each benchmark runs
+// with: one caller measures the latency of a lone call; 32 is the load of
+// make bench.
+var benchCallers = []int{1, 32}
+
+// BenchmarkTakeRoom measures TakeRoom, one durable commit, each call a new
+// consignment on the same vessel. With one caller, time per op is the
+// latency of a lone call; with more, it is the inverse of the throughput.
+func BenchmarkTakeRoom(b *testing.B) {
+	for _, callers := range benchCallers {
+		b.Run(fmt.Sprintf("callers=%d", callers), func(b *testing.B) {
+			s := openBenchStore(b)
+			ctx := b.Context()
+			runCallers(b, callers, func(i uint64) error {
+				_, err := s.TakeRoom(ctx, vessel.Booking{
+					ConsignmentID: fmt.Sprintf("c%d", i), VesselID: "vessel001", Containers: 3, Weight: 3,
+				})
+				return err
+			})
+		})
+	}
+}
+
+// BenchmarkList measures List of a fleet of four vessels, the read of every
+// FindAvailable and Book, while nothing is written.
+func BenchmarkList(b *testing.B) {
+	for _, callers := range benchCallers {
+		b.Run(fmt.Sprintf("callers=%d", callers), func(b *testing.B) {
+			s := openBenchStore(b)
+			ctx := b.Context()
+			runCallers(b, callers, func(uint64) error {
+				vessels, err := s.List(ctx)
+				if err == nil && len(vessels) != 4 {
+					err = fmt.Errorf("listed %d vessels, want 4", len(vessels))
+				}
+				return err
+			})
+		})
+	}
+}
+
+// BenchmarkBook measures vessel.Service.Book on the store, the vessel
+// service's part of a create: FindBooking, List and TakeRoom.
+func BenchmarkBook(b *testing.B) {
+	for _, callers := range benchCallers {
+		b.Run(fmt.Sprintf("callers=%d", callers), func(b *testing.B) {
+			svc, err := vessel.NewService(openBenchStore(b), func() string { return "unused" })
+			if err != nil {
+				b.Fatal(err)
+			}
+			ctx := b.Context()
+			runCallers(b, callers, func(i uint64) error {
+				_, _, err := svc.Book(ctx, vessel.BookRequest{ConsignmentID: fmt.Sprintf("c%d", i), Containers: 3, Weight: 3})
+				return err
+			})
+		})
+	}
+}
+
+// openBenchStore opens a store in a new file with the fleet of make bench:
+// four vessels with room for 2^31-1 containers and kilograms each.
+func openBenchStore(b *testing.B) *bolt.Store {
+	b.Helper()
+	s, err := bolt.Open(filepath.Join(b.TempDir(), "vessels.db"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() {
+		if err := s.Close(); err != nil {
+			b.Error(err)
+		}
+	})
+	for i := range 4 {
+		v := vessel.Vessel{ID: fmt.Sprintf("vessel%03d", i+1), Name: "Bench", Capacity: math.MaxInt32, MaxWeight: math.MaxInt32, Available: true}
+		if err := s.Create(b.Context(), v); err != nil {
+			b.Fatal(err)
+		}
+	}
+	return s
+}
+
+// runCallers runs op b.N times in all from callers goroutines at once
+// (from exactly one when callers is 1, else from at least callers), giving
+// each call a distinct number from 1.
+func runCallers(b *testing.B, callers int, op func(i uint64) error) {
+	b.Helper()
+	var n atomic.Uint64
+	if callers == 1 {
+		for b.Loop() {
+			if err := op(n.Add(1)); err != nil {
+				b.Fatal(err)
+			}
+		}
+		return
+	}
+	procs := runtime.GOMAXPROCS(0)
+	b.SetParallelism((callers + procs - 1) / procs)
+	b.ResetTimer() // b.Loop does the same for one caller
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			if err := op(n.Add(1)); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
+}

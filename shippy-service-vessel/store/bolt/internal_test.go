@@ -1,0 +1,171 @@
+package bolt
+
+import (
+	"errors"
+	"fmt"
+	"path/filepath"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"go.etcd.io/bbolt"
+
+	"github.com/shippy-suite/shippy/shippy-service-vessel/vessel"
+)
+
+// TestBatchFailureRerun makes a function fail in a batch it shares with
+// concurrent bookings, after it has changed a vessel: bbolt rolls the batch
+// back and runs the bookings again in a new transaction. Each booking must
+// count once, and the fleet in memory must match the file, without the
+// failed change.
+func TestBatchFailureRerun(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	// Long enough for every call below to join the first batch.
+	s := openInternal(t, WithMaxBatchDelay(50*time.Millisecond))
+	want := vessel.Vessel{ID: "a", Capacity: 1000, MaxWeight: 1000, Available: true}
+	if err := s.Create(ctx, want); err != nil {
+		t.Fatalf("Create: %v", err)
+	}
+
+	const bookings = 50
+	boom := errors.New("boom")
+	shared := false // whether the failing function ran after a booking in its transaction
+	fail := func() {
+		err := s.batch(ctx, func(tx *bbolt.Tx) error {
+			shared = shared || s.working.tx == tx
+			f, err := s.workingFleet(tx)
+			if err != nil {
+				return err
+			}
+			f.vessels[0].UsedCapacity = 999
+			if err := putVessel(tx, f.vessels[0]); err != nil {
+				return err
+			}
+			return boom
+		})
+		if !errors.Is(err, boom) {
+			t.Errorf("batch of a failing function: error %v, want %v", err, boom)
+		}
+	}
+	var wg sync.WaitGroup
+	for i := range bookings {
+		if i == bookings/2 {
+			wg.Go(fail)
+		}
+		wg.Go(func() {
+			b := vessel.Booking{ConsignmentID: fmt.Sprint("c", i), VesselID: "a", Containers: 1, Weight: 2}
+			if _, err := s.TakeRoom(ctx, b); err != nil {
+				t.Errorf("TakeRoom(%+v): %v", b, err)
+			}
+		})
+	}
+	wg.Wait()
+	if !shared {
+		t.Error("the failing function never shared a transaction with a booking; the test tested nothing")
+	}
+
+	want.UsedCapacity, want.UsedWeight = bookings, 2*bookings
+	assertFleetInMemoryAndFile(t, s, []vessel.Vessel{want})
+}
+
+// TestReadsSeeAcknowledgedWrites races bookings with reads: a read that
+// follows an acknowledged booking sees its room taken, and successive
+// reads never see room come back, as they would from a stale copy of the
+// fleet.
+func TestReadsSeeAcknowledgedWrites(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	s := openInternal(t)
+	v := vessel.Vessel{ID: "a", Capacity: 10000, MaxWeight: 10000, Available: true}
+	if err := s.Create(ctx, v); err != nil {
+		t.Fatalf("Create: %v", err)
+	}
+
+	const writers, bookings = 8, 40
+	var writing, reading sync.WaitGroup
+	for w := range writers {
+		writing.Go(func() {
+			for i := range bookings {
+				b := vessel.Booking{ConsignmentID: fmt.Sprint(w, "-", i), VesselID: "a", Containers: 1, Weight: 1}
+				after, err := s.TakeRoom(ctx, b)
+				if err != nil {
+					t.Errorf("TakeRoom(%+v): %v", b, err)
+					return
+				}
+				if got, err := s.Get(ctx, "a"); err != nil || got.UsedCapacity < after.UsedCapacity {
+					t.Errorf("Get after TakeRoom returned %d containers used: %+v, %v", after.UsedCapacity, got, err)
+				}
+			}
+		})
+	}
+	done := make(chan struct{})
+	reading.Go(func() {
+		var last int32
+		for {
+			select {
+			case <-done:
+				return
+			default:
+			}
+			fleet, err := s.List(ctx)
+			if err != nil || len(fleet) != 1 {
+				t.Errorf("List = %+v, %v; want one vessel", fleet, err)
+				return
+			}
+			if fleet[0].UsedCapacity < last {
+				t.Errorf("List: %d containers used after %d", fleet[0].UsedCapacity, last)
+			}
+			last = fleet[0].UsedCapacity
+		}
+	})
+	writing.Wait()
+	close(done)
+	reading.Wait()
+
+	v.UsedCapacity, v.UsedWeight = writers*bookings, writers*bookings
+	assertFleetInMemoryAndFile(t, s, []vessel.Vessel{v})
+}
+
+// assertFleetInMemoryAndFile checks that List, which reads the fleet kept
+// in memory, and a decode of the file both give want.
+func assertFleetInMemoryAndFile(t *testing.T, s *Store, want []vessel.Vessel) {
+	t.Helper()
+	got, err := s.List(t.Context())
+	if err != nil {
+		t.Fatalf("List: %v", err)
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("List:\n got %+v\nwant %+v", got, want)
+	}
+	err = s.db.View(func(tx *bbolt.Tx) error {
+		f, err := decodeFleet(tx, tx.ID())
+		if err != nil {
+			return err
+		}
+		if !slices.Equal(f.vessels, want) {
+			t.Errorf("fleet in the file:\n got %+v\nwant %+v", f.vessels, want)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatalf("decode the fleet in the file: %v", err)
+	}
+}
+
+// openInternal opens a store in a new file and closes it when the test
+// ends.
+func openInternal(t *testing.T, opts ...Option) *Store {
+	t.Helper()
+	s, err := Open(filepath.Join(t.TempDir(), "vessels.db"), opts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := s.Close(); err != nil {
+			t.Error(err)
+		}
+	})
+	return s
+}
