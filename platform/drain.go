@@ -7,6 +7,7 @@ import (
 	"time"
 
 	microerrors "go-micro.dev/v5/errors"
+	"go-micro.dev/v5/registry"
 	"go-micro.dev/v5/server"
 )
 
@@ -98,4 +99,22 @@ func (d *drainer) wait(timeout time.Duration) (unfinished int) {
 		defer d.mu.Unlock()
 		return d.inflight
 	}
+}
+
+// drainingRegistry is the registry a service registers in: once the drain
+// has begun, Register does nothing. go-micro's register loop, finding its
+// check failing while still registered, deregisters and then registers again
+// in the same round; without this the node could come back after the
+// service deregistered, and a registry that is gone would hold the stop up
+// with register retries.
+type drainingRegistry struct {
+	registry.Registry
+	drain *drainer
+}
+
+func (r drainingRegistry) Register(s *registry.Service, opts ...registry.RegisterOption) error {
+	if r.drain.check(context.Background()) != nil {
+		return nil
+	}
+	return r.Registry.Register(s, opts...)
 }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"go-micro.dev/v5/errors"
+	"go-micro.dev/v5/registry"
 	"go-micro.dev/v5/server"
 )
 
@@ -93,5 +94,34 @@ func waitFor(t *testing.T, cond func() bool) {
 			t.Fatal("condition not met within 5s")
 		}
 		time.Sleep(time.Millisecond)
+	}
+}
+
+func TestDrainingRegistryRegistersNothingOnceDraining(t *testing.T) {
+	t.Parallel()
+	d := newDrainer("test")
+	reg := drainingRegistry{Registry: registry.NewMemoryRegistry(), drain: d}
+	svc := func(id string) *registry.Service {
+		return &registry.Service{Name: "test", Nodes: []*registry.Node{{Id: id, Address: "127.0.0.1:1"}}}
+	}
+	if err := reg.Register(svc("before")); err != nil {
+		t.Fatalf("Register before the drain: %v", err)
+	}
+	d.begin()
+	if err := reg.Register(svc("after")); err != nil {
+		t.Fatalf("Register while draining = %v, want nil (a no-op)", err)
+	}
+	got, err := reg.GetService("test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	for _, s := range got {
+		for _, n := range s.Nodes {
+			ids = append(ids, n.Id)
+		}
+	}
+	if len(ids) != 1 || ids[0] != "before" {
+		t.Errorf("registered nodes = %v, want only [before]", ids)
 	}
 }

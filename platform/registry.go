@@ -3,6 +3,7 @@ package platform
 import (
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
 	"time"
 
@@ -30,11 +31,27 @@ func NewRegistry(cfg Config) (registry.Registry, error) {
 		return registry.NewMDNSRegistry(append(opts, registry.Timeout(MDNSTimeout))...), nil
 	case RegistryConsul:
 		// No registry.Timeout: it would cut Consul's blocking queries,
-		// which the client's watch holds open for minutes.
+		// which the client's watch holds open for minutes. Connecting is
+		// bounded instead, so that a call to an agent that is gone (its
+		// container removed) fails fast rather than after 30 s.
+		config := consulapi.DefaultNonPooledConfig()
+		config.HttpClient = &http.Client{Transport: consulTransport()}
+		opts = append(opts, consul.Config(config))
 		return consulRegistry{consul.NewConsulRegistry(opts...)}, nil
 	default:
 		return nil, fmt.Errorf("%s: %q is not supported (want %s or %s)", EnvRegistry, cfg.Registry, RegistryMDNS, RegistryConsul)
 	}
+}
+
+// ConsulDialTimeout bounds connecting to the Consul agent.
+const ConsulDialTimeout = 2 * time.Second
+
+// consulTransport is Consul's own non-pooled transport with a short connect
+// timeout.
+func consulTransport() *http.Transport {
+	t := consulapi.DefaultNonPooledConfig().Transport.Clone()
+	t.DialContext = (&net.Dialer{Timeout: ConsulDialTimeout, KeepAlive: 30 * time.Second}).DialContext
+	return t
 }
 
 // consulRegistry smooths two edges of go-micro's Consul registry.

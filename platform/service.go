@@ -113,6 +113,7 @@ func newServiceWith(ctx context.Context, name string, cfg Config, logger *slog.L
 		metrics:       newMetricsRegistry(),
 		tracing:       tracing,
 	}
+	reg = drainingRegistry{Registry: reg, drain: s.drain}
 	s.setHealth(false) // until started
 	healthpb.RegisterHealthServer(s.std, s.health)
 	reflection.Register(s.std)
@@ -286,15 +287,32 @@ func (s *Service) beforeStop() error {
 	// re-register cannot put the node back after the deregister.
 	s.drain.begin()
 	if d, ok := s.micro.Server().(deregisterer); ok {
-		if err := d.Deregister(); err != nil {
-			s.logger.Warn("deregister failed", "err", err)
-		}
+		s.deregister(d)
 	}
 	if n := s.drain.wait(s.cfg.ShutdownTimeout); n > 0 {
 		s.logger.Warn("shutdown timeout passed with calls in flight", "calls", n)
 	}
 	s.std.stop()
 	return nil
+}
+
+// deregisterTimeout bounds the wait for the registry at stop: a registry
+// that does not answer must not hold the drain up.
+const deregisterTimeout = 3 * time.Second
+
+// deregister takes the instance out of the registry, waiting at most
+// deregisterTimeout; a deregister still running then goes on alone.
+func (s *Service) deregister(d deregisterer) {
+	done := make(chan error, 1)
+	go func() { done <- d.Deregister() }()
+	select {
+	case err := <-done:
+		if err != nil {
+			s.logger.Warn("deregister failed", "err", err)
+		}
+	case <-time.After(deregisterTimeout):
+		s.logger.Warn("deregister did not finish; draining anyway", "waited", deregisterTimeout.String())
+	}
 }
 
 func (s *Service) afterStop() error {

@@ -56,8 +56,10 @@ const MongoDatabase = "shippy"
 // it to: while MongoDB is down, calls fail (503) after that long.
 const mongoSelectTimeout = 5 * time.Second
 
-// storeCloseTimeout bounds closing the store after the service has stopped.
-const storeCloseTimeout = 5 * time.Second
+// storeCloseTimeout bounds closing the store after the service has stopped:
+// a MongoDB that went away at the same time must not hold the exit up past a
+// container runtime's 10 s stop grace period.
+const storeCloseTimeout = 2 * time.Second
 
 // recoverInterval is how often the service settles creates that stopped
 // half-way (consignment.Service.Recover), besides once at start.

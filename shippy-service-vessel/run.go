@@ -125,8 +125,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	return nil
 }
 
-// storeCloseTimeout bounds closing the store after the service has stopped.
-const storeCloseTimeout = 5 * time.Second
+// storeCloseTimeout bounds closing the store after the service has stopped:
+// a MongoDB that went away at the same time must not hold the exit up past a
+// container runtime's 10 s stop grace period.
+const storeCloseTimeout = 2 * time.Second
 
 // openStore opens the store cfg asks for: MongoDB when MongoURI is set,
 // otherwise the embedded bbolt file in DataDir, created when missing.
