@@ -16,6 +16,7 @@ import (
 	"go.mongodb.org/mongo-driver/x/mongo/driver/connstring"
 
 	"github.com/shippy-suite/shippy/platform"
+	"github.com/shippy-suite/shippy/platform/mongodb"
 	consignmentpb "github.com/shippy-suite/shippy/proto/consignment"
 	vesselpb "github.com/shippy-suite/shippy/proto/vessel"
 	"github.com/shippy-suite/shippy/shippy-service-consignment/consignment"
@@ -244,7 +245,7 @@ func storeSystem(cfg Config) string {
 // indexes then), and the driver reconnects by itself after an outage.
 func openStore(cfg Config, logger *slog.Logger) (openedStore, error) {
 	if cfg.MongoURI != "" {
-		client, err := mongostore.Connect(cfg.MongoURI, mongoSelectTimeout)
+		client, err := mongodb.Connect(cfg.MongoURI, mongoSelectTimeout)
 		if err != nil {
 			return openedStore{}, fmt.Errorf("%s: %w", cfg.MongoURIFrom, err)
 		}

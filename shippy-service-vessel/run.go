@@ -14,6 +14,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/shippy-suite/shippy/platform"
+	"github.com/shippy-suite/shippy/platform/mongodb"
 	vesselpb "github.com/shippy-suite/shippy/proto/vessel"
 	"github.com/shippy-suite/shippy/shippy-service-vessel/handler"
 	"github.com/shippy-suite/shippy/shippy-service-vessel/store/bolt"
@@ -139,7 +140,7 @@ const storeCloseTimeout = 2 * time.Second
 // itself after an outage.
 func openStore(cfg Config, logger *slog.Logger) (openedStore, error) {
 	if cfg.MongoURI != "" {
-		client, err := mongostore.Connect(cfg.MongoURI, mongoSelectTimeout)
+		client, err := mongodb.Connect(cfg.MongoURI, mongoSelectTimeout)
 		if err != nil {
 			return openedStore{}, fmt.Errorf("%s: %w", cfg.MongoURIFrom, err)
 		}

@@ -49,18 +49,18 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
-	"sync/atomic"
 	"time"
 
 	"go.etcd.io/bbolt"
 	bolterrors "go.etcd.io/bbolt/errors"
 
+	"github.com/shippy-suite/shippy/platform/boltdb"
 	"github.com/shippy-suite/shippy/shippy-service-consignment/consignment"
 )
 
 // OpenTimeout is how long Open waits for the lock on a file another process
 // (or another Store in this process) holds.
-const OpenTimeout = time.Second
+const OpenTimeout = boltdb.OpenTimeout
 
 // schemaVersion is the version of the file layout this package reads and
 // writes, as stored under meta/"schema".
@@ -87,8 +87,8 @@ var _ consignment.Repository = (*Store)(nil)
 // every method returns an error that matches consignment.ErrUnavailable.
 type Store struct {
 	db *bbolt.DB
-	// writers counts the calls of batch under way.
-	writers atomic.Int32
+	// batcher runs the read-write transactions of batch.
+	batcher *boltdb.Batcher
 }
 
 // Open opens the store in the file at path, creating the file (mode 0600)
@@ -97,27 +97,14 @@ type Store struct {
 // when the file is not a store of this schema version, or an option is
 // invalid. Every error names the path.
 func Open(path string, opts ...Option) (*Store, error) {
-	o := options{maxBatchDelay: DefaultMaxBatchDelay}
-	for _, opt := range opts {
-		opt(&o)
-	}
-	if err := o.check(); err != nil {
-		return nil, fmt.Errorf("open consignment store %s: %w", path, err)
-	}
-	bopts := *bbolt.DefaultOptions // NoSync stays false: a commit is on disk when it returns.
-	bopts.Timeout = OpenTimeout
-	db, err := bbolt.Open(path, 0o600, &bopts)
-	if errors.Is(err, bolterrors.ErrTimeout) {
-		return nil, fmt.Errorf("open consignment store %s: file is locked by another process or store (waited %v): %w", path, OpenTimeout, err)
-	}
+	db, err := boltdb.Open(path, opts...)
 	if err != nil {
 		return nil, fmt.Errorf("open consignment store %s: %w", path, err)
 	}
 	if err := db.Update(initialize); err != nil {
 		return nil, errors.Join(fmt.Errorf("open consignment store %s: %w", path, err), db.Close())
 	}
-	db.MaxBatchDelay = o.maxBatchDelay
-	return &Store{db: db}, nil
+	return &Store{db: db, batcher: boltdb.NewBatcher(db)}, nil
 }
 
 // initialize creates the buckets of a new file and checks the schema

@@ -12,6 +12,7 @@ import (
 
 	"go.mongodb.org/mongo-driver/mongo"
 
+	"github.com/shippy-suite/shippy/platform/mongodb"
 	"github.com/shippy-suite/shippy/testenv/mongotest"
 
 	"github.com/shippy-suite/shippy/shippy-service-consignment/consignment"
@@ -259,7 +260,7 @@ func newStore(t *testing.T, db *mongo.Database) *mongostore.Store {
 // client made by Connect with callTimeout.
 func connect(t *testing.T, uri string) *mongo.Database {
 	t.Helper()
-	client, err := mongostore.Connect(uri, callTimeout)
+	client, err := mongodb.Connect(uri, callTimeout)
 	if err != nil {
 		t.Fatalf("Connect: %v", err)
 	}

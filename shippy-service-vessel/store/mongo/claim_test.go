@@ -11,6 +11,7 @@ import (
 	"go.mongodb.org/mongo-driver/bson"
 	"go.mongodb.org/mongo-driver/bson/primitive"
 
+	"github.com/shippy-suite/shippy/platform/mongodb"
 	"github.com/shippy-suite/shippy/shippy-service-vessel/vessel"
 	"github.com/shippy-suite/shippy/testenv/mongotest"
 )
@@ -176,7 +177,7 @@ func TestClaimDecidedWhileWaiting(t *testing.T) {
 func TestCrashDuringCalls(t *testing.T) {
 	t.Parallel()
 	srv := mongotest.StartFerretDB(t)
-	client, err := Connect(srv.URI(), time.Second)
+	client, err := mongodb.Connect(srv.URI(), time.Second)
 	if err != nil {
 		t.Fatalf("Connect: %v", err)
 	}

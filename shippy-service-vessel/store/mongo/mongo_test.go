@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/shippy-suite/shippy/platform/mongodb"
 	"github.com/shippy-suite/shippy/testenv/mongotest"
 
 	mongostore "github.com/shippy-suite/shippy/shippy-service-vessel/store/mongo"
@@ -46,7 +47,7 @@ func TestTwoInstances(t *testing.T) {
 	name := mongotest.NewDatabase(t).Name()
 	stores := [2]*mongostore.Store{}
 	for i := range stores {
-		client, err := mongostore.Connect(uri, 5*time.Second)
+		client, err := mongodb.Connect(uri, 5*time.Second)
 		if err != nil {
 			t.Fatalf("Connect: %v", err)
 		}
@@ -233,7 +234,7 @@ func newStore(t *testing.T) *mongostore.Store {
 // through a client made by Connect with callTimeout.
 func connect(t *testing.T, uri string) *mongostore.Store {
 	t.Helper()
-	client, err := mongostore.Connect(uri, callTimeout)
+	client, err := mongodb.Connect(uri, callTimeout)
 	if err != nil {
 		t.Fatalf("Connect: %v", err)
 	}

@@ -1,4 +1,6 @@
-package mongo
+// Package mongodb makes the MongoDB clients both services' mongo stores
+// use, with the same timeouts.
+package mongodb
 
 import (
 	"context"
@@ -17,7 +19,8 @@ const OperationTimeout = 30 * time.Second
 // Connect returns a client of the MongoDB at uri, a connection string
 // ("mongodb://host:27017"). Finding a server for an operation gives up
 // after selectTimeout, so while the server is down or unreachable a call
-// fails with consignment.ErrUnavailable in about that time.
+// fails with a server selection error (which the stores map to their
+// ErrUnavailable) in about that time.
 //
 // Connect does not wait for the server: the driver connects in the
 // background and reconnects by itself after an outage. It fails only when
