@@ -4,8 +4,9 @@
 // CLI's container, over mDNS and over Consul, scaled, killed, restarted,
 // and on MongoDB.
 //
-// Run them with `make e2e`: it builds the images, pulls the upstream images
-// of the compose profiles or builds stand-ins for them (testdata holds their
+// Run them with `make e2e`: it builds the images, uses the upstream images
+// of the compose profiles where the engine already has them (nothing is
+// pulled) or builds stand-ins for them (testdata holds their
 // Dockerfiles; loopbackproxy puts FerretDB on the compose network), and
 // passes the compose command it found in SHIPPY_COMPOSE ("docker compose" or
 // "docker-compose"). The tests skip, saying why, under -short, without
