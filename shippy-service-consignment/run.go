@@ -8,12 +8,10 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
-	"strings"
 	"sync"
 	"time"
 
 	"github.com/google/uuid"
-	"go.mongodb.org/mongo-driver/x/mongo/driver/connstring"
 
 	"github.com/shippy-suite/shippy/platform"
 	"github.com/shippy-suite/shippy/platform/mongodb"
@@ -29,29 +27,13 @@ import (
 
 // Environment variables of the consignment service, besides the platform's.
 const (
-	// EnvDataDir is the directory of the embedded database; it is created
-	// at start when missing.
-	EnvDataDir = "DATA_DIR"
-	// EnvMongoURI is a MongoDB connection string ("mongodb://host:27017");
-	// set, consignments are kept there instead of the embedded database.
-	EnvMongoURI = "MONGO_URI"
-	// EnvDBHost is the tutorial's name for EnvMongoURI, read when
-	// MONGO_URI is unset: a connection string, or a bare host[:port].
-	EnvDBHost = "DB_HOST"
 	// EnvVesselTimeout bounds each call to the vessel service, retries
 	// included, as a Go duration ("5s").
 	EnvVesselTimeout = "VESSEL_TIMEOUT"
 )
 
-// DefaultDataDir is the embedded database's directory when DATA_DIR is
-// unset, relative to the working directory.
-const DefaultDataDir = "data"
-
 // dbFile is the embedded database's file name inside the data directory.
 const dbFile = "consignment.db"
-
-// MongoDatabase is the MongoDB database of the suite.
-const MongoDatabase = "shippy"
 
 // mongoSelectTimeout is how long a MongoDB call waits for a server to send
 // it to: while MongoDB is down, calls fail (503) after that long.
@@ -69,14 +51,8 @@ const recoverInterval = 30 * time.Second
 // Config is the consignment service's configuration.
 type Config struct {
 	Platform platform.Config
-	// DataDir is the embedded database's directory, unused with MongoDB.
-	DataDir string
-	// MongoURI is the MongoDB connection string, from MONGO_URI or DB_HOST,
-	// or "" for the embedded database. It may hold a password: it is never
-	// logged or put in an error.
-	MongoURI string
-	// MongoURIFrom names the variable MongoURI comes from.
-	MongoURIFrom string
+	// Storage says where consignments are kept.
+	Storage platform.StorageConfig
 	// VesselTimeout bounds each Book or Release call to the vessel service.
 	VesselTimeout time.Duration
 }
@@ -88,14 +64,14 @@ func loadConfig(getenv func(string) string) (Config, error) {
 	if err != nil {
 		return Config{}, err
 	}
+	storage, err := platform.LoadStorageConfig(getenv)
+	if err != nil {
+		return Config{}, err
+	}
 	cfg := Config{
 		Platform:      pcfg,
-		DataDir:       getenv(EnvDataDir),
+		Storage:       storage,
 		VesselTimeout: vesselclient.DefaultTimeout,
-	}
-	cfg.MongoURI, cfg.MongoURIFrom = mongoURI(getenv)
-	if cfg.DataDir == "" {
-		cfg.DataDir = DefaultDataDir
 	}
 	if v := getenv(EnvVesselTimeout); v != "" {
 		d, err := time.ParseDuration(v)
@@ -115,31 +91,7 @@ func (c Config) Validate() error {
 	if c.VesselTimeout <= 0 {
 		return fmt.Errorf("%s: must be positive, got %s", EnvVesselTimeout, c.VesselTimeout)
 	}
-	if c.MongoURI != "" {
-		// The parser's errors do not repeat the password. A mongodb+srv
-		// string is looked up in DNS here, as the driver would at connect.
-		if _, err := connstring.ParseAndValidate(c.MongoURI); err != nil {
-			return fmt.Errorf("%s: %w", c.MongoURIFrom, err)
-		}
-	}
-	return nil
-}
-
-// mongoURI returns the MongoDB connection string and the variable it comes
-// from: MONGO_URI, else DB_HOST, where a value without a scheme is a
-// host[:port]. Both unset, it returns "".
-func mongoURI(getenv func(string) string) (uri, from string) {
-	if uri := getenv(EnvMongoURI); uri != "" {
-		return uri, EnvMongoURI
-	}
-	host := getenv(EnvDBHost)
-	switch {
-	case host == "":
-		return "", ""
-	case !strings.Contains(host, "://"):
-		return "mongodb://" + host, EnvDBHost
-	}
-	return host, EnvDBHost
+	return c.Storage.Validate()
 }
 
 // run is the consignment service: it reads its configuration from getenv,
@@ -230,7 +182,7 @@ func recoverPeriodically(ctx context.Context, svc *consignment.Service, interval
 
 // storeSystem names the database cfg selects, for the store's spans.
 func storeSystem(cfg Config) string {
-	if cfg.MongoURI != "" {
+	if cfg.Storage.MongoURI != "" {
 		return "mongodb"
 	}
 	return "bbolt"
@@ -244,27 +196,27 @@ func storeSystem(cfg Config) string {
 // MongoDB is down, answers 503 until it is up (the store creates its
 // indexes then), and the driver reconnects by itself after an outage.
 func openStore(cfg Config, logger *slog.Logger) (openedStore, error) {
-	if cfg.MongoURI != "" {
-		client, err := mongodb.Connect(cfg.MongoURI, mongoSelectTimeout)
+	if cfg.Storage.MongoURI != "" {
+		client, err := mongodb.Connect(cfg.Storage.MongoURI, mongoSelectTimeout)
 		if err != nil {
-			return openedStore{}, fmt.Errorf("%s: %w", cfg.MongoURIFrom, err)
+			return openedStore{}, fmt.Errorf("%s: %w", cfg.Storage.MongoURIFrom, err)
 		}
-		store, err := mongostore.New(client.Database(MongoDatabase))
+		store, err := mongostore.New(client.Database(platform.MongoDatabase))
 		if err != nil {
 			return openedStore{}, errors.Join(err, client.Disconnect(context.Background()))
 		}
-		logger.Info("consignments are kept in MongoDB", "uri_from", cfg.MongoURIFrom, "database", MongoDatabase)
+		logger.Info("consignments are kept in MongoDB", "uri_from", cfg.Storage.MongoURIFrom, "database", platform.MongoDatabase)
 		ping := func(ctx context.Context) error { return client.Ping(ctx, nil) }
 		return openedStore{repo: store, ping: ping, close: client.Disconnect}, nil
 	}
-	if err := os.MkdirAll(cfg.DataDir, 0o755); err != nil {
-		return openedStore{}, fmt.Errorf("%s: %w", EnvDataDir, err)
+	if err := os.MkdirAll(cfg.Storage.DataDir, 0o755); err != nil {
+		return openedStore{}, fmt.Errorf("%s: %w", platform.EnvDataDir, err)
 	}
-	db, err := bolt.Open(filepath.Join(cfg.DataDir, dbFile))
+	db, err := bolt.Open(filepath.Join(cfg.Storage.DataDir, dbFile))
 	if err != nil {
 		return openedStore{}, fmt.Errorf("open store: %w", err)
 	}
-	logger.Info("consignments are kept in the embedded database", "data_dir", cfg.DataDir)
+	logger.Info("consignments are kept in the embedded database", "data_dir", cfg.Storage.DataDir)
 	return openedStore{repo: db, close: func(context.Context) error { return db.Close() }}, nil
 }
 

@@ -26,9 +26,9 @@ func TestLoadConfig(t *testing.T) {
 		wantDataDir       string
 		wantErr           string // a substring; empty means no error
 	}{
-		{name: "defaults", wantVesselTimeout: 5 * time.Second, wantDataDir: DefaultDataDir},
-		{name: "vessel timeout", vars: map[string]string{EnvVesselTimeout: "250ms"}, wantVesselTimeout: 250 * time.Millisecond, wantDataDir: DefaultDataDir},
-		{name: "data dir read", vars: map[string]string{EnvDataDir: "/var/lib/shippy"}, wantVesselTimeout: 5 * time.Second, wantDataDir: "/var/lib/shippy"},
+		{name: "defaults", wantVesselTimeout: 5 * time.Second, wantDataDir: platform.DefaultDataDir},
+		{name: "vessel timeout", vars: map[string]string{EnvVesselTimeout: "250ms"}, wantVesselTimeout: 250 * time.Millisecond, wantDataDir: platform.DefaultDataDir},
+		{name: "data dir read", vars: map[string]string{platform.EnvDataDir: "/var/lib/shippy"}, wantVesselTimeout: 5 * time.Second, wantDataDir: "/var/lib/shippy"},
 		{name: "vessel timeout not a duration", vars: map[string]string{EnvVesselTimeout: "5"}, wantErr: EnvVesselTimeout + `: "5" is not a duration`},
 		{name: "vessel timeout zero", vars: map[string]string{EnvVesselTimeout: "0s"}, wantErr: EnvVesselTimeout + ": must be positive"},
 		{name: "vessel timeout negative", vars: map[string]string{EnvVesselTimeout: "-1s"}, wantErr: EnvVesselTimeout + ": must be positive"},
@@ -50,8 +50,8 @@ func TestLoadConfig(t *testing.T) {
 			if cfg.VesselTimeout != tt.wantVesselTimeout {
 				t.Errorf("VesselTimeout = %v, want %v", cfg.VesselTimeout, tt.wantVesselTimeout)
 			}
-			if cfg.DataDir != tt.wantDataDir {
-				t.Errorf("DataDir = %q, want %q", cfg.DataDir, tt.wantDataDir)
+			if cfg.Storage.DataDir != tt.wantDataDir {
+				t.Errorf("DataDir = %q, want %q", cfg.Storage.DataDir, tt.wantDataDir)
 			}
 			if cfg.Platform.Registry != platform.RegistryMDNS {
 				t.Errorf("Platform.Registry = %q, want the platform default %q", cfg.Platform.Registry, platform.RegistryMDNS)

@@ -13,57 +13,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/shippy-suite/shippy/platform"
 	"github.com/shippy-suite/shippy/shippy-service-consignment/consignment"
 	"github.com/shippy-suite/shippy/testenv/mongotest"
 )
-
-func TestLoadConfigMongo(t *testing.T) {
-	t.Parallel()
-	tests := []struct {
-		name     string
-		vars     map[string]string
-		wantURI  string
-		wantFrom string
-	}{
-		{name: "neither: embedded database"},
-		{
-			name:     "MONGO_URI",
-			vars:     map[string]string{EnvMongoURI: "mongodb://db.example:27017"},
-			wantURI:  "mongodb://db.example:27017",
-			wantFrom: EnvMongoURI,
-		},
-		{
-			name:     "DB_HOST with a scheme, as the tutorial set it",
-			vars:     map[string]string{EnvDBHost: "mongodb://datastore:27017"},
-			wantURI:  "mongodb://datastore:27017",
-			wantFrom: EnvDBHost,
-		},
-		{
-			name:     "DB_HOST as host:port",
-			vars:     map[string]string{EnvDBHost: "datastore:27017"},
-			wantURI:  "mongodb://datastore:27017",
-			wantFrom: EnvDBHost,
-		},
-		{
-			name:     "MONGO_URI wins over DB_HOST",
-			vars:     map[string]string{EnvMongoURI: "mongodb://a:1", EnvDBHost: "b:2"},
-			wantURI:  "mongodb://a:1",
-			wantFrom: EnvMongoURI,
-		},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
-			cfg, err := loadConfig(env(tt.vars))
-			if err != nil {
-				t.Fatalf("loadConfig() = %v, want nil", err)
-			}
-			if cfg.MongoURI != tt.wantURI || cfg.MongoURIFrom != tt.wantFrom {
-				t.Errorf("MongoURI, MongoURIFrom = %q, %q; want %q, %q", cfg.MongoURI, cfg.MongoURIFrom, tt.wantURI, tt.wantFrom)
-			}
-		})
-	}
-}
 
 // TestRunRejectsBadMongoURI checks that run stops before it starts anything
 // when the connection string cannot be parsed, naming the variable and
@@ -77,12 +30,12 @@ func TestRunRejectsBadMongoURI(t *testing.T) {
 	}{
 		{
 			name:    "scheme",
-			vars:    map[string]string{EnvMongoURI: "http://user:secret@db.example"},
+			vars:    map[string]string{platform.EnvMongoURI: "http://user:secret@db.example"},
 			wantErr: `config: MONGO_URI: error parsing uri: scheme must be "mongodb" or "mongodb+srv"`,
 		},
 		{
 			name:    "port",
-			vars:    map[string]string{EnvDBHost: "user:secret@datastore:port"},
+			vars:    map[string]string{platform.EnvDBHost: "user:secret@datastore:port"},
 			wantErr: `config: DB_HOST: error parsing uri: invalid host "": port must be an integer: strconv.Atoi: parsing "port": invalid syntax`,
 		},
 	}
@@ -113,7 +66,7 @@ func TestOpenStoreMongo(t *testing.T) {
 	t.Parallel()
 	srv := mongotest.StartFerretDB(t)
 	srv.Stop(t)
-	cfg := Config{MongoURI: srv.URI(), MongoURIFrom: EnvMongoURI, DataDir: filepath.Join(t.TempDir(), "unused")}
+	cfg := Config{Storage: platform.StorageConfig{MongoURI: srv.URI(), MongoURIFrom: platform.EnvMongoURI, DataDir: filepath.Join(t.TempDir(), "unused")}}
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
 	want := consignment.Consignment{
 		ID: "c-1", Weight: 100, VesselID: "vessel001", Status: consignment.StatusBooked,
@@ -151,7 +104,7 @@ func TestOpenStoreMongo(t *testing.T) {
 	if err != nil || len(items) != 1 || items[0].ID != want.ID {
 		t.Errorf("List through a new store = %+v, %v; want %s", items, err, want.ID)
 	}
-	if _, err := os.Stat(cfg.DataDir); !errors.Is(err, fs.ErrNotExist) {
-		t.Errorf("DATA_DIR with MongoDB: Stat(%s) = %v, want it not created", cfg.DataDir, err)
+	if _, err := os.Stat(cfg.Storage.DataDir); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("DATA_DIR with MongoDB: Stat(%s) = %v, want it not created", cfg.Storage.DataDir, err)
 	}
 }

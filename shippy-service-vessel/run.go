@@ -31,9 +31,9 @@ func writeUsage(w io.Writer) {
 		"and exits 0 only when it is SERVING. Otherwise the service is configured from the environment:\n")
 	for _, v := range []struct{ name, help string }{
 		{EnvVesselsFile, "JSON fleet seeded at start (default: the built-in fleet)"},
-		{EnvDataDir, "directory of the embedded database (default " + DefaultDataDir + ")"},
-		{EnvMongoURI, "MongoDB connection string: keep vessels and bookings there (database " + MongoDatabase + ")"},
-		{EnvDBHost, "the same, read when " + EnvMongoURI + " is unset; host[:port] is enough"},
+		{platform.EnvDataDir, "directory of the embedded database (default " + platform.DefaultDataDir + ")"},
+		{platform.EnvMongoURI, "MongoDB connection string: keep vessels and bookings there (database " + platform.MongoDatabase + ")"},
+		{platform.EnvDBHost, "the same, read when " + platform.EnvMongoURI + " is unset; host[:port] is enough"},
 		{platform.EnvRegistry, "mdns (default) or consul"},
 		{platform.EnvRegistryAddress, "registry addresses, comma-separated"},
 		{platform.EnvServerAddress, "listen address (default :0, any free port)"},
@@ -139,27 +139,27 @@ const storeCloseTimeout = 2 * time.Second
 // MongoDB is down, answers 503 until it is up, and the driver reconnects by
 // itself after an outage.
 func openStore(cfg Config, logger *slog.Logger) (openedStore, error) {
-	if cfg.MongoURI != "" {
-		client, err := mongodb.Connect(cfg.MongoURI, mongoSelectTimeout)
+	if cfg.Storage.MongoURI != "" {
+		client, err := mongodb.Connect(cfg.Storage.MongoURI, mongoSelectTimeout)
 		if err != nil {
-			return openedStore{}, fmt.Errorf("%s: %w", cfg.MongoURIFrom, err)
+			return openedStore{}, fmt.Errorf("%s: %w", cfg.Storage.MongoURIFrom, err)
 		}
-		store, err := mongostore.New(client.Database(MongoDatabase))
+		store, err := mongostore.New(client.Database(platform.MongoDatabase))
 		if err != nil {
 			return openedStore{}, errors.Join(err, client.Disconnect(context.Background()))
 		}
-		logger.Info("vessels and bookings are kept in MongoDB", "uri_from", cfg.MongoURIFrom, "database", MongoDatabase)
+		logger.Info("vessels and bookings are kept in MongoDB", "uri_from", cfg.Storage.MongoURIFrom, "database", platform.MongoDatabase)
 		ping := func(ctx context.Context) error { return client.Ping(ctx, nil) }
 		return openedStore{repo: store, ping: ping, close: client.Disconnect}, nil
 	}
-	if err := os.MkdirAll(cfg.DataDir, 0o755); err != nil {
-		return openedStore{}, fmt.Errorf("%s: %w", EnvDataDir, err)
+	if err := os.MkdirAll(cfg.Storage.DataDir, 0o755); err != nil {
+		return openedStore{}, fmt.Errorf("%s: %w", platform.EnvDataDir, err)
 	}
-	db, err := bolt.Open(filepath.Join(cfg.DataDir, dbFile))
+	db, err := bolt.Open(filepath.Join(cfg.Storage.DataDir, dbFile))
 	if err != nil {
 		return openedStore{}, fmt.Errorf("open store: %w", err)
 	}
-	logger.Info("vessels and bookings are kept in the embedded database", "data_dir", cfg.DataDir)
+	logger.Info("vessels and bookings are kept in the embedded database", "data_dir", cfg.Storage.DataDir)
 	return openedStore{repo: db, close: func(context.Context) error { return db.Close() }}, nil
 }
 
@@ -175,7 +175,7 @@ type openedStore struct {
 
 // storeSystem names the database cfg selects, for the store's spans.
 func storeSystem(cfg Config) string {
-	if cfg.MongoURI != "" {
+	if cfg.Storage.MongoURI != "" {
 		return "mongodb"
 	}
 	return "bbolt"

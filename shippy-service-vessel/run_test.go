@@ -41,16 +41,16 @@ func TestLoadConfig(t *testing.T) {
 		wantFleet   []vessel.Vessel
 		wantDataDir string
 	}{
-		{name: "defaults", wantFleet: fleet.Default(), wantDataDir: DefaultDataDir},
+		{name: "defaults", wantFleet: fleet.Default(), wantDataDir: platform.DefaultDataDir},
 		{
 			name:        "fleet file",
 			vars:        map[string]string{EnvVesselsFile: fleetFile},
 			wantFleet:   []vessel.Vessel{{ID: "v1", Name: "n", Capacity: 5, MaxWeight: 50, Available: true}},
-			wantDataDir: DefaultDataDir,
+			wantDataDir: platform.DefaultDataDir,
 		},
 		{
 			name:        "data dir read",
-			vars:        map[string]string{EnvDataDir: "/var/lib/shippy"},
+			vars:        map[string]string{platform.EnvDataDir: "/var/lib/shippy"},
 			wantFleet:   fleet.Default(),
 			wantDataDir: "/var/lib/shippy",
 		},
@@ -65,8 +65,8 @@ func TestLoadConfig(t *testing.T) {
 			if !slices.Equal(cfg.Fleet, tt.wantFleet) {
 				t.Errorf("Fleet = %+v, want %+v", cfg.Fleet, tt.wantFleet)
 			}
-			if cfg.DataDir != tt.wantDataDir {
-				t.Errorf("DataDir = %q, want %q", cfg.DataDir, tt.wantDataDir)
+			if cfg.Storage.DataDir != tt.wantDataDir {
+				t.Errorf("DataDir = %q, want %q", cfg.Storage.DataDir, tt.wantDataDir)
 			}
 			if cfg.Platform.Registry != platform.RegistryMDNS {
 				t.Errorf("Platform.Registry = %q, want the platform default %q", cfg.Platform.Registry, platform.RegistryMDNS)
