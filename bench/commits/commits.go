@@ -1,8 +1,9 @@
 // Package commits measures the ceiling the embedded store puts under every
 // write: how many durable bbolt commits per second this disk allows to
-// concurrent writers, one transaction per write (DB.Update, as the
-// services' stores commit) and grouped (DB.Batch, which coalesces concurrent
-// writers into one transaction and one pair of fsyncs).
+// concurrent writers, one transaction per write (DB.Update) and grouped
+// (boltdb.Batcher, the services' stores' group commit, which coalesces the
+// writes that arrive during one commit into the next transaction and its
+// one pair of fsyncs).
 package commits
 
 import (
@@ -12,11 +13,11 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
-	"time"
 
 	bolt "go.etcd.io/bbolt"
 
 	"github.com/shippy-suite/shippy/bench/load"
+	"github.com/shippy-suite/shippy/platform/boltdb"
 )
 
 // Mode is how each write is committed.
@@ -26,22 +27,14 @@ const (
 	// Update commits each write in its own read-write transaction: bbolt
 	// runs one at a time, each ending in its own fsyncs.
 	Update Mode = iota
-	// Batch hands each write to DB.Batch, which runs concurrent writes in
-	// one transaction with one commit, waiting at most BatchDelay for
-	// writes to join.
+	// Batch hands each write to a boltdb.Batcher, as the services' stores
+	// do: writes that arrive while a commit is under way share the next.
 	Batch
 )
 
-// BatchDelay is the DB.MaxBatchDelay Measure sets for Batch. bbolt's
-// default, 10 ms, caps a batch at whatever arrives in 10 ms: with a few
-// dozen writers, each waits 10 ms per write and throughput falls to
-// writers / 10 ms. A delay near one commit's own time lets batches form
-// without that wait.
-const BatchDelay = time.Millisecond
-
 func (m Mode) String() string {
 	if m == Batch {
-		return "DB.Batch"
+		return "group commit"
 	}
 	return "DB.Update"
 }
@@ -72,8 +65,8 @@ func Measure(ctx context.Context, dir string, mode Mode, opts load.Options) (loa
 	}
 	commit := db.Update
 	if mode == Batch {
-		db.MaxBatchDelay = BatchDelay
-		commit = db.Batch
+		batcher := boltdb.NewBatcher(db)
+		commit = func(fn func(*bolt.Tx) error) error { return batcher.Batch(ctx, fn) }
 	}
 	value := make([]byte, valueSize)
 	res, err := load.Run(ctx, opts, func(_ context.Context, worker, seq int) error {

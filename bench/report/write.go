@@ -122,7 +122,7 @@ func WriteMarkdown(w io.Writer, r *Report) error {
 		fmt.Fprintf(b, "## Storage ceiling\n\n")
 		fmt.Fprintf(b, "Durable bbolt commits of one small record each in the data directory, by %d concurrent writers.\n", s.Concurrency)
 		fmt.Fprintf(b, "bbolt runs one read-write transaction at a time, so every write committed on its own waits\n")
-		fmt.Fprintf(b, "for the commits (and fsyncs) before it; DB.Batch commits concurrent writes together.\n\n")
+		fmt.Fprintf(b, "for the commits (and fsyncs) before it; a group commit commits the writes that arrive meanwhile together.\n\n")
 		fmt.Fprintf(b, "| commit | commits/s | p50 | p99 |\n| --- | ---: | ---: | ---: |\n")
 		for _, c := range r.Commits {
 			fmt.Fprintf(b, "| %s | %.0f | %s | %s |\n", c.Title, c.Result.PerSecond(), Millis(c.Result.P50), Millis(c.Result.P99))

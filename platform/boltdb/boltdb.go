@@ -1,7 +1,7 @@
 // Package boltdb is the bbolt plumbing both services' bolt stores share:
-// Open, which opens a file durably with a lock timeout and a batch delay,
-// and Batcher, which groups concurrent read-write transactions into shared
-// commits while letting a function refuse (answer with a domain error)
+// Open, which opens a file durably with a lock timeout, and Batcher, which
+// groups concurrent read-write transactions into shared commits (group
+// commit) while letting a function refuse (answer with a domain error)
 // without failing the others of its commit.
 //
 // The package knows no domain: a store wraps its errors with its own name
@@ -12,7 +12,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sync/atomic"
+	"sync"
 	"time"
 
 	"go.etcd.io/bbolt"
@@ -23,127 +23,174 @@ import (
 // (or another open DB in this process) holds.
 const OpenTimeout = time.Second
 
-// DefaultMaxBatchDelay is how long a change that finds others under way
-// waits, unless WithMaxBatchDelay says otherwise, for more to join its
-// commit. It is about one commit's time on an SSD. Go's timers are coarser
-// than that while the process is idle (about a millisecond), so under a
-// light load the wait is longer; a lone change does not wait (see
-// Batcher.Batch).
-const DefaultMaxBatchDelay = 500 * time.Microsecond
-
-// Option configures Open.
-type Option func(*options)
-
-type options struct {
-	maxBatchDelay time.Duration
-}
-
-// WithMaxBatchDelay sets how long a change that finds others under way
-// waits for more to join its commit (bbolt's DB.MaxBatchDelay); d must be
-// positive. A longer delay groups more changes per commit under load, and
-// adds up to d to their latency.
-func WithMaxBatchDelay(d time.Duration) Option {
-	return func(o *options) { o.maxBatchDelay = d }
-}
-
-// check returns an error for an option Open cannot use.
-func (o options) check() error {
-	if o.maxBatchDelay <= 0 {
-		return fmt.Errorf("max batch delay %v: want a positive duration", o.maxBatchDelay)
-	}
-	return nil
-}
-
 // Open opens the bbolt file at path, creating it (mode 0600) when it does
 // not exist; the directory must exist. Commits sync the file (NoSync stays
 // false): a commit is on disk when it returns. Open fails, after
 // OpenTimeout, when another process or DB holds the file, with an error
-// that says so and matches bbolt's errors.ErrTimeout, and fails when an
-// option is invalid. Errors do not name the path: the caller wraps them.
-func Open(path string, opts ...Option) (*bbolt.DB, error) {
-	o := options{maxBatchDelay: DefaultMaxBatchDelay}
-	for _, opt := range opts {
-		opt(&o)
-	}
-	if err := o.check(); err != nil {
-		return nil, err
-	}
-	bopts := *bbolt.DefaultOptions
-	bopts.Timeout = OpenTimeout
-	db, err := bbolt.Open(path, 0o600, &bopts)
+// that says so and matches bbolt's errors.ErrTimeout. Errors do not name
+// the path: the caller wraps them.
+func Open(path string) (*bbolt.DB, error) {
+	opts := *bbolt.DefaultOptions
+	opts.Timeout = OpenTimeout
+	db, err := bbolt.Open(path, 0o600, &opts)
 	if errors.Is(err, bolterrors.ErrTimeout) {
 		return nil, fmt.Errorf("file is locked by another process or store (waited %v): %w", OpenTimeout, err)
 	}
 	if err != nil {
 		return nil, err
 	}
-	db.MaxBatchDelay = o.maxBatchDelay
 	return db, nil
 }
 
 // Batcher runs read-write transactions on one DB, sharing commits between
 // concurrent ones (see Batch). It is safe for concurrent use.
+//
+// It is a group commit with no timer: a change that finds no commit under
+// way commits at once, alone; changes that arrive while a commit is under
+// way queue, and the next commit takes the whole queue. So a lone writer
+// pays no delay, and under load each commit, with its pair of fsyncs,
+// carries every change that arrived during the one before. bbolt's own
+// DB.Batch instead waits a fixed delay (DB.MaxBatchDelay) for a batch to
+// fill, which adds that delay to every change under load.
 type Batcher struct {
 	db *bbolt.DB
-	// writers counts the calls of Batch under way.
-	writers atomic.Int32
+
+	mu sync.Mutex
+	// queue holds the changes waiting for the next commit.
+	queue []*change
+	// committing is true while some Batch call commits the queue: it, and
+	// only it, takes the queue next.
+	committing bool
+}
+
+// change is one call of Batch: its function and, once its commit is done,
+// its result.
+type change struct {
+	fn  func(*bbolt.Tx) error
+	err error
+	// wake receives false once err is set, or true when the call must
+	// commit the queue (its own change is in it).
+	wake chan bool
 }
 
 // NewBatcher returns a Batcher of db, which it does not own: the caller
-// closes db. Its shared commits wait db.MaxBatchDelay.
+// closes db.
 func NewBatcher(db *bbolt.DB) *Batcher {
 	return &Batcher{db: db}
 }
 
+// Queued returns how many changes wait for the next commit, not counting
+// those of the commit under way.
+func (b *Batcher) Queued() int {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return len(b.queue)
+}
+
 // Batch runs fn in a read-write transaction and returns once that
 // transaction is committed and synced, or has failed. It returns ctx's
-// error, and runs nothing, when ctx is done before it starts.
+// error, and runs nothing, when ctx is done before it starts; once queued,
+// a change runs to its end.
 //
-// A call that finds no other Batch call under way runs fn in a transaction
-// of its own (DB.Update), at once. Otherwise the transaction may be shared
-// with the functions of concurrent calls (DB.Batch): they wait up to the
-// MaxBatchDelay for one another and then run one after another, each
-// seeing what the ones before it wrote, as if each were a transaction of
-// its own, and one pair of fsyncs commits them all. So a lone change pays
-// no delay, and concurrent ones share their commits.
+// The transaction may be shared with the functions of concurrent calls:
+// they run one after another, each seeing what the ones before it wrote,
+// as if each were a transaction of its own, and one commit (one pair of
+// fsyncs) makes them all durable.
 //
 // fn must be safe to run more than once: when another function of its
-// transaction fails, bbolt rolls the transaction back and runs the others
-// again in a new one, and it runs the failed one again alone. So fn sets
-// every result it hands out on each run and changes nothing outside the
-// transaction.
+// transaction fails, the transaction is rolled back and the others run
+// again in a new one. So fn sets every result it hands out on each run and
+// changes nothing outside the transaction. A function that fails or panics
+// is not run again; its error (for a panic, one that says so) is its
+// caller's answer.
 //
 // An error from fn that Refuse made is the caller's answer, not a failure:
-// fn has written nothing. In a shared transaction, Batch has bbolt commit
-// the other functions' changes and returns the refusal after the commit,
-// with no rerun; the commit holds the state the refusal was decided on.
-// When the commit itself fails, Batch returns that error, refusal or not.
-// In a transaction of its own, a refusal rolls back: nothing to commit.
-// Any other error from fn rolls the transaction back. bbolt's errors (such
-// as errors.ErrDatabaseNotOpen after Close) are returned unwrapped.
+// fn has written nothing, so the other functions' changes are committed
+// and the refusal is returned after the commit; the commit holds the state
+// the refusal was decided on. When the commit itself fails, every call of
+// it returns that error, refusal or not. bbolt's errors (such as
+// errors.ErrDatabaseNotOpen after Close) are returned unwrapped.
 func (b *Batcher) Batch(ctx context.Context, fn func(*bbolt.Tx) error) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	alone := b.writers.Add(1) == 1
-	defer b.writers.Add(-1)
-	if alone {
-		return b.db.Update(fn)
+	c := &change{fn: fn, wake: make(chan bool, 1)}
+	b.mu.Lock()
+	b.queue = append(b.queue, c)
+	lead := !b.committing
+	b.committing = true
+	b.mu.Unlock()
+
+	if !lead && !<-c.wake {
+		return c.err
 	}
-	var refused error
-	err := b.db.Batch(func(tx *bbolt.Tx) error {
-		refused = nil // from an earlier run of fn, in a transaction rolled back
-		err := fn(tx)
-		if _, ok := errors.AsType[*refusal](err); ok {
-			refused = err
-			return nil
+	b.mu.Lock()
+	changes := b.queue
+	b.queue = nil
+	b.mu.Unlock()
+
+	b.commit(changes)
+
+	b.mu.Lock()
+	var next *change
+	if len(b.queue) > 0 {
+		next = b.queue[0] // it commits the queue, its own change with it
+	} else {
+		b.committing = false
+	}
+	b.mu.Unlock()
+	if next != nil {
+		next.wake <- true
+	}
+	for _, other := range changes {
+		if other != c {
+			other.wake <- false
 		}
-		return err
-	})
-	if err != nil {
-		return err
 	}
-	return refused
+	return c.err
+}
+
+// commit runs the functions of changes in one read-write transaction and
+// commits it, setting each change's err. A function that fails (not a
+// refusal) rolls the transaction back: it keeps its error and the others
+// run again, without it, in a new transaction.
+func (b *Batcher) commit(changes []*change) {
+	for len(changes) > 0 {
+		failed := -1
+		err := b.db.Update(func(tx *bbolt.Tx) error {
+			for i, c := range changes {
+				c.err = run(c.fn, tx)
+				if c.err == nil {
+					continue
+				}
+				if _, ok := errors.AsType[*refusal](c.err); !ok {
+					failed = i
+					return c.err
+				}
+			}
+			return nil
+		})
+		if failed < 0 {
+			for _, c := range changes {
+				if err != nil {
+					c.err = err // the commit failed, or the transaction could not begin
+				}
+			}
+			return
+		}
+		changes = append(changes[:failed:failed], changes[failed+1:]...)
+	}
+}
+
+// run calls fn with tx, turning a panic into an error: the panic of one
+// function must not leave the others of its transaction waiting forever.
+func run(fn func(*bbolt.Tx) error, tx *bbolt.Tx) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("transaction function panicked: %v", r)
+		}
+	}()
+	return fn(tx)
 }
 
 // refusal is an answer of the domain, such as vessel.ErrNoRoom, from a

@@ -5,99 +5,178 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	"go.etcd.io/bbolt"
+	bolterrors "go.etcd.io/bbolt/errors"
 
 	"github.com/shippy-suite/shippy/platform/boltdb"
+	"github.com/shippy-suite/shippy/platform/boltdb/boltdbtest"
 )
 
 var errDomain = errors.New("domain refusal")
 
-func openDB(t *testing.T, opts ...boltdb.Option) *bbolt.DB {
+var bucket = []byte("b")
+
+// openDB opens a fresh file with bucket b in it.
+func openDB(t *testing.T) *bbolt.DB {
 	t.Helper()
-	db, err := boltdb.Open(filepath.Join(t.TempDir(), "test.db"), opts...)
+	db, err := boltdb.Open(filepath.Join(t.TempDir(), "test.db"))
 	if err != nil {
 		t.Fatalf("Open: %v", err)
 	}
 	t.Cleanup(func() { db.Close() })
-	return db
-}
-
-func TestOpenBadBatchDelay(t *testing.T) {
-	t.Parallel()
-	for _, d := range []time.Duration{0, -time.Millisecond} {
-		t.Run(d.String(), func(t *testing.T) {
-			t.Parallel()
-			db, err := boltdb.Open(filepath.Join(t.TempDir(), "test.db"), boltdb.WithMaxBatchDelay(d))
-			if err == nil {
-				db.Close()
-				t.Fatalf("Open with delay %v: no error, want one", d)
-			}
-		})
-	}
-}
-
-func TestOpenSetsBatchDelay(t *testing.T) {
-	t.Parallel()
-	tests := []struct {
-		name string
-		opts []boltdb.Option
-		want time.Duration
-	}{
-		{"default", nil, boltdb.DefaultMaxBatchDelay},
-		{"option", []boltdb.Option{boltdb.WithMaxBatchDelay(7 * time.Millisecond)}, 7 * time.Millisecond},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
-			if got := openDB(t, tt.opts...).MaxBatchDelay; got != tt.want {
-				t.Errorf("MaxBatchDelay = %v, want %v", got, tt.want)
-			}
-		})
-	}
-}
-
-// TestBatchRefusalShared runs concurrent writes with refusals among them in
-// shared commits: every write is committed, and every refusal comes back as
-// its domain error.
-func TestBatchRefusalShared(t *testing.T) {
-	t.Parallel()
-	db := openDB(t, boltdb.WithMaxBatchDelay(50*time.Millisecond))
 	if err := db.Update(func(tx *bbolt.Tx) error {
-		_, err := tx.CreateBucket([]byte("b"))
+		_, err := tx.CreateBucket(bucket)
 		return err
 	}); err != nil {
 		t.Fatal(err)
 	}
+	return db
+}
+
+func TestOpenLocked(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "test.db")
+	db, err := boltdb.Open(path)
+	if err != nil {
+		t.Fatalf("Open: %v", err)
+	}
+	defer db.Close()
+	second, err := boltdb.Open(path)
+	if err == nil {
+		second.Close()
+		t.Fatal("second Open of a held file: no error, want one")
+	}
+	if !errors.Is(err, bolterrors.ErrTimeout) || !strings.Contains(err.Error(), "locked") {
+		t.Errorf("second Open: error %q, want ErrTimeout saying the file is locked", err)
+	}
+}
+
+// key is the key change i writes.
+func key(i int) []byte { return fmt.Appendf(nil, "k%02d", i) }
+
+// TestBatchShared queues writes, refusals, a failure and a panic behind a
+// held commit, so that they share one transaction: every write is
+// committed, in one commit, and each refusal, failure and panic comes back
+// to its own caller with nothing of it stored.
+func TestBatchShared(t *testing.T) {
+	t.Parallel()
+	db := openDB(t)
 	b := boltdb.NewBatcher(db)
+	boom := errors.New("boom")
 	const calls = 40
+	kind := func(i int) string {
+		switch {
+		case i == 13:
+			return "failure"
+		case i == 27:
+			return "panic"
+		case i%4 == 0:
+			return "refusal"
+		}
+		return "write"
+	}
+	var (
+		mu       sync.Mutex
+		commitTx = map[int]bool{} // the ids of the transactions that committed writes
+	)
+	release := boltdbtest.Hold(t, b)
 	var wg sync.WaitGroup
 	for i := range calls {
 		wg.Go(func() {
 			err := b.Batch(t.Context(), func(tx *bbolt.Tx) error {
-				if i%4 == 0 {
-					return fmt.Errorf("call %d: %w", i, boltdb.Refuse(errDomain))
+				if err := tx.Bucket(bucket).Put(key(i), []byte("v")); err != nil {
+					return err
 				}
-				return tx.Bucket([]byte("b")).Put(fmt.Appendf(nil, "k%02d", i), []byte("v"))
+				switch kind(i) {
+				case "refusal":
+					// Refusals write nothing: undo the write above.
+					if err := tx.Bucket(bucket).Delete(key(i)); err != nil {
+						return err
+					}
+					return fmt.Errorf("call %d: %w", i, boltdb.Refuse(errDomain))
+				case "failure":
+					return boom
+				case "panic":
+					panic("kaboom")
+				}
+				tx.OnCommit(func() {
+					mu.Lock()
+					defer mu.Unlock()
+					commitTx[tx.ID()] = true
+				})
+				return nil
 			})
+			var want error
+			switch kind(i) {
+			case "refusal":
+				want = errDomain
+			case "failure":
+				want = boom
+			}
 			switch {
-			case i%4 == 0 && !errors.Is(err, errDomain):
-				t.Errorf("refusing call %d: error %v, want %v", i, err, errDomain)
-			case i%4 != 0 && err != nil:
+			case kind(i) == "panic":
+				if err == nil || !strings.Contains(err.Error(), "kaboom") {
+					t.Errorf("panicking call %d: error %v, want one naming the panic", i, err)
+				}
+			case want == nil && err != nil:
 				t.Errorf("writing call %d: %v", i, err)
+			case !errors.Is(err, want):
+				t.Errorf("%s call %d: error %v, want %v", kind(i), i, err, want)
+			}
+		})
+	}
+	release(calls)
+	wg.Wait()
+
+	if len(commitTx) != 1 {
+		t.Errorf("writes committed in %d transactions, want 1 (the test held the commit so that they share one)", len(commitTx))
+	}
+	if err := db.View(func(tx *bbolt.Tx) error {
+		for i := range calls {
+			got := tx.Bucket(bucket).Get(key(i))
+			if want := kind(i) == "write"; (got != nil) != want {
+				t.Errorf("key of %s call %d stored = %v, want %v", kind(i), i, got != nil, want)
+			}
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestBatchQueuesBehindCommit checks that changes made while a commit is
+// under way wait for it, and then all commit: none is lost in the hand-over
+// of the queue from one commit to the next.
+func TestBatchQueuesBehindCommit(t *testing.T) {
+	t.Parallel()
+	db := openDB(t)
+	b := boltdb.NewBatcher(db)
+	const writers, each = 8, 50
+	var wg sync.WaitGroup
+	for w := range writers {
+		wg.Go(func() {
+			for i := range each {
+				err := b.Batch(t.Context(), func(tx *bbolt.Tx) error {
+					return tx.Bucket(bucket).Put(fmt.Appendf(nil, "%d/%d", w, i), []byte("v"))
+				})
+				if err != nil {
+					t.Errorf("writer %d, write %d: %v", w, i, err)
+					return
+				}
 			}
 		})
 	}
 	wg.Wait()
+	if got := b.Queued(); got != 0 {
+		t.Errorf("Queued() after every Batch returned = %d, want 0", got)
+	}
 	if err := db.View(func(tx *bbolt.Tx) error {
-		for i := range calls {
-			got := tx.Bucket([]byte("b")).Get(fmt.Appendf(nil, "k%02d", i))
-			if want := i%4 != 0; (got != nil) != want {
-				t.Errorf("key of call %d stored = %v, want %v", i, got != nil, want)
-			}
+		if got := tx.Bucket(bucket).Stats().KeyN; got != writers*each {
+			t.Errorf("%d keys stored, want %d", got, writers*each)
 		}
 		return nil
 	}); err != nil {
@@ -128,5 +207,18 @@ func TestBatchErrors(t *testing.T) {
 				t.Errorf("Batch: error %v, want %v", err, tt.want)
 			}
 		})
+	}
+}
+
+func TestBatchClosed(t *testing.T) {
+	t.Parallel()
+	db := openDB(t)
+	b := boltdb.NewBatcher(db)
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	err := b.Batch(t.Context(), func(*bbolt.Tx) error { t.Error("fn ran on a closed file"); return nil })
+	if !errors.Is(err, bolterrors.ErrDatabaseNotOpen) {
+		t.Errorf("Batch after Close: error %v, want %v", err, bolterrors.ErrDatabaseNotOpen)
 	}
 }

@@ -178,9 +178,9 @@ func (b *bench) measureCommits(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		title := "bbolt, each write its own transaction (DB.Update, as the services' stores commit)"
+		title := "bbolt, each write its own transaction (DB.Update)"
 		if mode == commits.Batch {
-			title = fmt.Sprintf("bbolt, concurrent writes grouped (DB.Batch, MaxBatchDelay %s)", commits.BatchDelay)
+			title = "bbolt, group commit (boltdb.Batcher, as the services' stores commit)"
 		}
 		b.report.Commits = append(b.report.Commits, report.Load{Key: mode.String(), Title: title, Result: res})
 	}

@@ -2,10 +2,10 @@
 // consignment service's embedded, durable store. Every change runs in a
 // bbolt read-write transaction, and bbolt syncs the file to disk before a
 // commit returns, so a consignment the store has acknowledged survives a
-// crash or a power loss. Concurrent changes share transactions (bbolt's
-// DB.Batch): a change waits DefaultMaxBatchDelay (see WithMaxBatchDelay)
-// for others to join its commit, so that one pair of fsyncs commits them
-// all.
+// crash or a power loss. Concurrent changes share transactions (a group
+// commit, see boltdb.Batcher): changes that arrive while a commit is under
+// way all go into the next one, so that one pair of fsyncs commits them
+// all, and a lone change commits at once.
 //
 // One process at a time holds the file: bbolt locks it, and Open gives up
 // after OpenTimeout with an error that names the path.
@@ -94,10 +94,10 @@ type Store struct {
 // Open opens the store in the file at path, creating the file (mode 0600)
 // and its buckets when they do not exist. The directory must exist. Open
 // fails, after OpenTimeout, when another Store holds the file, and fails
-// when the file is not a store of this schema version, or an option is
-// invalid. Every error names the path.
-func Open(path string, opts ...Option) (*Store, error) {
-	db, err := boltdb.Open(path, opts...)
+// when the file is not a store of this schema version. Every error names
+// the path.
+func Open(path string) (*Store, error) {
+	db, err := boltdb.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("open consignment store %s: %w", path, err)
 	}

@@ -80,7 +80,7 @@ func TestReopen(t *testing.T) {
 }
 
 // TestConcurrentWritesDurable races the writes of many creates, refused
-// ones among them, with a batch delay long enough that they share commits,
+// ones among them, concurrently, so that they share commits,
 // and checks that what each call answered is what the file holds after it
 // is closed and opened again: every acknowledged write, and nothing of a
 // refused one.
@@ -88,7 +88,7 @@ func TestConcurrentWritesDurable(t *testing.T) {
 	t.Parallel()
 	ctx := t.Context()
 	path := tempPath(t)
-	s, err := bolt.Open(path, bolt.WithMaxBatchDelay(5*time.Millisecond))
+	s, err := bolt.Open(path)
 	if err != nil {
 		t.Fatalf("Open: %v", err)
 	}
@@ -281,26 +281,6 @@ func TestOpenErrors(t *testing.T) {
 				t.Errorf("Open error = %q, want it to name the path and contain %q", got, tt.want)
 			}
 		})
-	}
-}
-
-// TestOpenBadBatchDelay checks that Open refuses a batch delay that is not
-// positive, naming the path, and leaves no file behind.
-func TestOpenBadBatchDelay(t *testing.T) {
-	t.Parallel()
-	for _, d := range []time.Duration{0, -time.Millisecond} {
-		path := tempPath(t)
-		s, err := bolt.Open(path, bolt.WithMaxBatchDelay(d))
-		if err == nil {
-			s.Close()
-			t.Fatalf("Open with a batch delay of %v succeeded, want an error", d)
-		}
-		if !strings.Contains(err.Error(), path) || !strings.Contains(err.Error(), "batch delay") {
-			t.Errorf("Open with a batch delay of %v: error %q, want it to name the path and the batch delay", d, err)
-		}
-		if _, err := os.Stat(path); !errors.Is(err, os.ErrNotExist) {
-			t.Errorf("Open with a batch delay of %v left a file: %v", d, err)
-		}
 	}
 }
 

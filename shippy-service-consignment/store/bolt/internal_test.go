@@ -16,6 +16,7 @@ import (
 
 	"go.etcd.io/bbolt"
 
+	"github.com/shippy-suite/shippy/platform/boltdb/boltdbtest"
 	"github.com/shippy-suite/shippy/shippy-service-consignment/consignment"
 )
 
@@ -56,14 +57,13 @@ func TestListTokensNotIssued(t *testing.T) {
 
 // TestBatchFailureRerun makes a function fail in a batch it shares with
 // concurrent Creates, after it has taken a sequence number and written an
-// order entry: bbolt rolls the batch back and runs the Creates again in a
-// new transaction. Each consignment must have exactly one order entry, the
+// order entry: the batcher rolls the transaction back and runs the Creates
+// again in a new one. Each consignment must have exactly one order entry, the
 // one its record names, and nothing of the failed function may remain.
 func TestBatchFailureRerun(t *testing.T) {
 	t.Parallel()
 	ctx := t.Context()
-	// Long enough for every call below to join the first batch.
-	s, err := Open(filepath.Join(t.TempDir(), "consignments.db"), WithMaxBatchDelay(50*time.Millisecond))
+	s, err := Open(filepath.Join(t.TempDir(), "consignments.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -97,6 +97,9 @@ func TestBatchFailureRerun(t *testing.T) {
 			t.Errorf("batch of a failing function: error %v, want %v", err, boom)
 		}
 	}
+	// Every call below queues behind the held commit, and they share the
+	// next one.
+	release := boltdbtest.Hold(t, s.batcher)
 	var wg sync.WaitGroup
 	for i := range creates {
 		if i == creates/2 {
@@ -108,6 +111,7 @@ func TestBatchFailureRerun(t *testing.T) {
 			}
 		})
 	}
+	release(creates + 1)
 	wg.Wait()
 	if created == 0 {
 		t.Error("the failing function ran before every Create; the test tested nothing")

@@ -2,38 +2,22 @@ package bolt
 
 import (
 	"context"
-	"time"
 
 	"go.etcd.io/bbolt"
 
 	"github.com/shippy-suite/shippy/platform/boltdb"
 )
 
-// DefaultMaxBatchDelay is how long a change that finds others under way
-// waits, unless WithMaxBatchDelay says otherwise, for more to join its
-// commit (see boltdb.DefaultMaxBatchDelay).
-const DefaultMaxBatchDelay = boltdb.DefaultMaxBatchDelay
-
-// Option configures a Store at Open.
-type Option = boltdb.Option
-
-// WithMaxBatchDelay sets how long a change that finds others under way
-// waits for more to join its commit (bbolt's DB.MaxBatchDelay); d must be
-// positive. A longer delay groups more changes per commit under load, and
-// adds up to d to their latency.
-func WithMaxBatchDelay(d time.Duration) Option {
-	return boltdb.WithMaxBatchDelay(d)
-}
-
-// batch runs fn in a read-write transaction shared with concurrent calls,
-// and returns once it is committed and synced, or has failed: see
-// boltdb.Batcher.Batch for the contract, including that fn may run more
-// than once and that an error made by refuse commits the others' changes.
+// batch runs fn in a read-write transaction shared with concurrent calls
+// (a group commit), and returns once it is committed and synced, or has
+// failed: see boltdb.Batcher.Batch for the contract, including that fn may
+// run more than once and that an error made by refuse commits the others'
+// changes.
 // After Close its error matches vessel.ErrUnavailable.
 //
 // Functions given to batch leave the in-memory copies this package keeps to
-// transaction-scoped state (see Store.workingFleet), as bbolt may run them
-// more than once.
+// transaction-scoped state (see Store.workingFleet), as the batcher may run
+// them more than once.
 func (s *Store) batch(ctx context.Context, fn func(*bbolt.Tx) error) error {
 	return unavailableIfClosed(s.batcher.Batch(ctx, fn))
 }

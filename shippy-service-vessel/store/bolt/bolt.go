@@ -2,9 +2,10 @@
 // service's embedded, durable store. Every change runs in a bbolt
 // read-write transaction, and bbolt syncs the file to disk before a commit
 // returns, so a change the store has acknowledged survives a crash or a
-// power loss. Concurrent changes share transactions (bbolt's DB.Batch):
-// a change waits DefaultMaxBatchDelay (see WithMaxBatchDelay) for others
-// to join its commit, so that one pair of fsyncs commits them all.
+// power loss. Concurrent changes share transactions (a group commit, see
+// boltdb.Batcher): changes that arrive while a commit is under way all go
+// into the next one, so that one pair of fsyncs commits them all, and a
+// lone change commits at once.
 //
 // The store keeps the fleet decoded in memory, as of the last commit, so
 // that List and Get, the reads of every FindAvailable and Book, decode no
@@ -94,10 +95,10 @@ type Store struct {
 // Open opens the store in the file at path, creating the file (mode 0600)
 // and its buckets when they do not exist. The directory must exist. Open
 // fails, after OpenTimeout, when another Store holds the file, and fails
-// when the file is not a store of this schema version, or an option is
-// invalid. Every error names the path.
-func Open(path string, opts ...Option) (*Store, error) {
-	db, err := boltdb.Open(path, opts...)
+// when the file is not a store of this schema version. Every error names
+// the path.
+func Open(path string) (*Store, error) {
+	db, err := boltdb.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("open vessel store %s: %w", path, err)
 	}

@@ -7,23 +7,22 @@ import (
 	"slices"
 	"sync"
 	"testing"
-	"time"
 
 	"go.etcd.io/bbolt"
 
+	"github.com/shippy-suite/shippy/platform/boltdb/boltdbtest"
 	"github.com/shippy-suite/shippy/shippy-service-vessel/vessel"
 )
 
 // TestBatchFailureRerun makes a function fail in a batch it shares with
-// concurrent bookings, after it has changed a vessel: bbolt rolls the batch
-// back and runs the bookings again in a new transaction. Each booking must
+// concurrent bookings, after it has changed a vessel: the batcher rolls the
+// transaction back and runs the bookings again in a new one. Each booking must
 // count once, and the fleet in memory must match the file, without the
 // failed change.
 func TestBatchFailureRerun(t *testing.T) {
 	t.Parallel()
 	ctx := t.Context()
-	// Long enough for every call below to join the first batch.
-	s := openInternal(t, WithMaxBatchDelay(50*time.Millisecond))
+	s := openInternal(t)
 	want := vessel.Vessel{ID: "a", Capacity: 1000, MaxWeight: 1000, Available: true}
 	if err := s.Create(ctx, want); err != nil {
 		t.Fatalf("Create: %v", err)
@@ -49,6 +48,9 @@ func TestBatchFailureRerun(t *testing.T) {
 			t.Errorf("batch of a failing function: error %v, want %v", err, boom)
 		}
 	}
+	// Every call below queues behind the held commit, and they share the
+	// next one.
+	release := boltdbtest.Hold(t, s.batcher)
 	var wg sync.WaitGroup
 	for i := range bookings {
 		if i == bookings/2 {
@@ -61,6 +63,7 @@ func TestBatchFailureRerun(t *testing.T) {
 			}
 		})
 	}
+	release(bookings + 1)
 	wg.Wait()
 	if !shared {
 		t.Error("the failing function never shared a transaction with a booking; the test tested nothing")
@@ -156,9 +159,9 @@ func assertFleetInMemoryAndFile(t *testing.T, s *Store, want []vessel.Vessel) {
 
 // openInternal opens a store in a new file and closes it when the test
 // ends.
-func openInternal(t *testing.T, opts ...Option) *Store {
+func openInternal(t *testing.T) *Store {
 	t.Helper()
-	s, err := Open(filepath.Join(t.TempDir(), "vessels.db"), opts...)
+	s, err := Open(filepath.Join(t.TempDir(), "vessels.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
