@@ -23,6 +23,7 @@ import (
 // (stdServices is a grpc.ServiceRegistrar). Streams it serves are not
 // go-micro calls, so the drain does not wait for them; stop ends them.
 type stdServices struct {
+	service string               // the go-micro name of the service served
 	methods map[string]stdMethod // by full method, "/grpc.health.v1.Health/Check"
 	info    map[string]grpc.ServiceInfo
 
@@ -43,9 +44,10 @@ type stdMethod struct {
 
 var _ grpc.ServiceRegistrar = (*stdServices)(nil)
 
-func newStdServices() *stdServices {
+func newStdServices(service string) *stdServices {
 	stopped, stop := context.WithCancel(context.Background())
 	return &stdServices{
+		service: service,
 		methods: make(map[string]stdMethod),
 		info:    make(map[string]grpc.ServiceInfo),
 		stopped: stopped,
@@ -117,12 +119,13 @@ func (t *stdServices) serviceNames() []string {
 
 // intercept is a grpc.StreamServerInterceptor for the go-micro gRPC server,
 // which sees every call as a stream: it serves the methods in the table and
-// hands the rest to next, go-micro's handler.
+// hands the rest to next, go-micro's handler, with a stream that decodes
+// their requests (see decodingStream).
 func (t *stdServices) intercept(srv any, ss grpc.ServerStream, info *grpc.StreamServerInfo, next grpc.StreamHandler) error {
 	m, ok := t.methods[info.FullMethod]
 	switch {
 	case !ok:
-		return next(srv, ss)
+		return next(srv, newDecodingStream(ss, t.service))
 	case m.unary != nil:
 		resp, err := m.unary.Handler(m.impl, ss.Context(), ss.RecvMsg, nil)
 		if err != nil {

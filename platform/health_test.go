@@ -13,12 +13,14 @@ import (
 	"testing"
 	"time"
 
+	microerrors "go-micro.dev/v5/errors"
 	"go-micro.dev/v5/registry"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/credentials/insecure"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 	testpb "google.golang.org/grpc/interop/grpc_testing"
+	"google.golang.org/grpc/mem"
 	reflectionpb "google.golang.org/grpc/reflection/grpc_reflection_v1"
 	"google.golang.org/grpc/status"
 )
@@ -220,6 +222,37 @@ func TestStandardServices(t *testing.T) {
 		_, err = testpb.NewTestServiceClient(r.conn).UnimplementedCall(ctx, &testpb.Empty{})
 		if got := status.Code(err); got != codes.Unimplemented {
 			t.Errorf("UnimplementedCall code = %s, want Unimplemented (err %v)", got, err)
+		}
+	})
+
+	t.Run("undecodable bodies are the caller's error", func(t *testing.T) {
+		tests := []struct {
+			name string
+			body []byte
+		}{
+			{"garbage", []byte{0xff, 0xff, 0xff, 0xff}},
+			{"truncated", []byte{0x3a, 0x05, 0x12, 0x01}},
+			// response_status (7) holding a message (2) that is not UTF-8.
+			{"string not UTF-8", []byte{0x3a, 0x03, 0x12, 0x01, 0xff}},
+		}
+		for _, tt := range tests {
+			t.Run(tt.name, func(t *testing.T) {
+				var out []byte
+				err := r.conn.Invoke(ctx, "/grpc.testing.TestService/UnaryCall", tt.body, &out, grpc.ForceCodecV2(rawCodec{}))
+				st := status.Convert(err)
+				if st.Code() != codes.InvalidArgument {
+					t.Fatalf("code = %s, want InvalidArgument (err %v)", st.Code(), err)
+				}
+				var merr *microerrors.Error
+				for _, d := range st.Details() {
+					if e, ok := d.(*microerrors.Error); ok {
+						merr = e
+					}
+				}
+				if merr == nil || merr.Code != 400 || merr.Id != name || !strings.Contains(merr.Detail, "grpc.testing.SimpleRequest") {
+					t.Errorf("go-micro error in the details = %v, want a 400 from %s naming the message", merr, name)
+				}
+			})
 		}
 	})
 
@@ -447,3 +480,18 @@ func (b *syncBuffer) String() string {
 	defer b.mu.Unlock()
 	return b.buf.String()
 }
+
+// rawCodec sends a []byte as the body as it is, under the "proto" content
+// subtype: a client that can send bodies no protobuf encoder would.
+type rawCodec struct{}
+
+func (rawCodec) Marshal(v any) (mem.BufferSlice, error) {
+	return mem.BufferSlice{mem.SliceBuffer(v.([]byte))}, nil
+}
+
+func (rawCodec) Unmarshal(data mem.BufferSlice, v any) error {
+	*v.(*[]byte) = data.Materialize()
+	return nil
+}
+
+func (rawCodec) Name() string { return "proto" }

@@ -106,7 +106,7 @@ func newServiceWith(ctx context.Context, name string, cfg Config, logger *slog.L
 		cfg:           cfg,
 		logger:        logger.With("service", name),
 		drain:         newDrainer(name),
-		std:           newStdServices(),
+		std:           newStdServices(name),
 		health:        health.NewServer(),
 		checkInterval: DefaultHealthCheckInterval,
 		checkTimeout:  DefaultHealthCheckTimeout,

@@ -1,0 +1,101 @@
+package platform
+
+import (
+	"fmt"
+	"net/http"
+	"strings"
+
+	"go-micro.dev/v5/codec/bytes"
+	microerrors "go-micro.dev/v5/errors"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/encoding"
+	"google.golang.org/grpc/metadata"
+	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/proto"
+)
+
+// decodingStream is the server stream a go-micro handler receives its
+// request from: it decodes the request itself, so that a body that is not
+// a valid message (bad wire format, a string that is not UTF-8) is refused
+// as the caller's error, a go-micro 400 (gRPC InvalidArgument) from the
+// service, instead of the Internal error grpc-go sends on its own when its
+// codec fails, before any interceptor or handler can answer.
+//
+// It receives the body as raw bytes, a go-micro *bytes.Frame, which the
+// codecs go-micro registers for every content subtype it serves copy
+// as they are, and decodes them with that same codec.
+type decodingStream struct {
+	grpc.ServerStream
+	service string // the go-micro name of the service, the id of its errors
+	codec   encoding.Codec
+}
+
+// newDecodingStream returns ss with its RecvMsg decoding as
+// decodingStream says, or ss itself when the call's content subtype is
+// not one go-micro registers a codec for (its own codec then decodes, as
+// before).
+func newDecodingStream(ss grpc.ServerStream, service string) grpc.ServerStream {
+	switch subtype := contentSubtype(ss); subtype {
+	case "proto", "json":
+		if codec := encoding.GetCodec(subtype); codec != nil {
+			return &decodingStream{ServerStream: ss, service: service, codec: codec}
+		}
+	}
+	return ss
+}
+
+// contentSubtype returns the call's content subtype ("proto" for
+// "application/grpc" and "application/grpc+proto"), lower-case.
+func contentSubtype(ss grpc.ServerStream) string {
+	md, _ := metadata.FromIncomingContext(ss.Context())
+	ct := ""
+	if v := md.Get("content-type"); len(v) > 0 {
+		ct = strings.ToLower(v[0])
+	}
+	rest, ok := strings.CutPrefix(ct, "application/grpc")
+	if !ok || rest == "" {
+		return "proto"
+	}
+	if sub, ok := strings.CutPrefix(rest, "+"); ok {
+		return sub
+	}
+	if _, ok := strings.CutPrefix(rest, ";"); ok {
+		return "proto"
+	}
+	return ""
+}
+
+// RecvMsg receives the next message into m, and returns a go-micro 400
+// when its body does not decode.
+func (s *decodingStream) RecvMsg(m any) error {
+	var frame bytes.Frame
+	if err := s.ServerStream.RecvMsg(&frame); err != nil {
+		return err
+	}
+	if err := s.codec.Unmarshal(frame.Data, m); err != nil {
+		return badRequestStatus(s.service, fmt.Sprintf("request body is not a valid %s: %v", messageName(m), err))
+	}
+	return nil
+}
+
+// badRequestStatus is a go-micro 400 from service with the detail, as a
+// gRPC status: InvalidArgument, with the go-micro error attached the way
+// go-micro's server attaches its own, so that go-micro clients see the
+// 400.
+func badRequestStatus(service, detail string) error {
+	merr := &microerrors.Error{Id: service, Code: http.StatusBadRequest, Detail: detail, Status: http.StatusText(http.StatusBadRequest)}
+	st, err := status.New(codes.InvalidArgument, merr.Error()).WithDetails(merr)
+	if err != nil {
+		return status.Error(codes.InvalidArgument, merr.Error())
+	}
+	return st.Err()
+}
+
+// messageName is the full protobuf name of m, or its Go type.
+func messageName(m any) string {
+	if pm, ok := m.(proto.Message); ok {
+		return string(pm.ProtoReflect().Descriptor().FullName())
+	}
+	return fmt.Sprintf("%T", m)
+}
