@@ -48,9 +48,10 @@ func newDecodingStream(ss grpc.ServerStream, service string) grpc.ServerStream {
 // contentSubtype returns the call's content subtype ("proto" for
 // "application/grpc" and "application/grpc+proto"), lower-case.
 func contentSubtype(ss grpc.ServerStream) string {
-	md, _ := metadata.FromIncomingContext(ss.Context())
 	ct := ""
-	if v := md.Get("content-type"); len(v) > 0 {
+	// ValueFromIncomingContext reads one key; FromIncomingContext would
+	// copy every header.
+	if v := metadata.ValueFromIncomingContext(ss.Context(), "content-type"); len(v) > 0 {
 		ct = strings.ToLower(v[0])
 	}
 	rest, ok := strings.CutPrefix(ct, "application/grpc")

@@ -120,7 +120,11 @@ func newServiceWith(ctx context.Context, name string, cfg Config, logger *slog.L
 
 	// Handler wrappers run in the order given, the first outermost: the
 	// span and the metrics also cover the calls the drain refuses.
-	wrappers := []server.HandlerWrapper{tracing.WrapHandler}
+	// The tracing wrappers are left out when tracing is off (see Tracing).
+	var wrappers []server.HandlerWrapper
+	if tracing.Enabled() {
+		wrappers = append(wrappers, tracing.WrapHandler)
+	}
 	if cfg.MetricsAddress != "" {
 		m, err := newRPCMetrics(s.metrics, name)
 		if err != nil {
@@ -131,6 +135,10 @@ func newServiceWith(ctx context.Context, name string, cfg Config, logger *slog.L
 	wrappers = append(wrappers, s.drain.wrap)
 
 	mlog := newMicroLogger(s.logger)
+	clientOpts := []client.Option{client.WithLogger(mlog)}
+	if tracing.Enabled() {
+		clientOpts = append(clientOpts, client.WrapCall(tracing.WrapCall))
+	}
 	opts := []server.Option{
 		server.Name(name),
 		server.Address(cfg.ServerAddress),
@@ -150,7 +158,7 @@ func newServiceWith(ctx context.Context, name string, cfg Config, logger *slog.L
 	s.server = &recordingServer{Server: srv, std: s.std}
 	s.micro = micro.NewService(
 		micro.Server(srv),
-		micro.Client(NewClient(reg, client.WithLogger(mlog), client.WrapCall(tracing.WrapCall))),
+		micro.Client(NewClient(reg, clientOpts...)),
 		// go-micro's default store is process-global; a memory store of
 		// our own keeps anything from writing outside the data directory.
 		micro.Store(store.NewMemoryStore()),
@@ -206,6 +214,10 @@ func (s *Service) MetricsAddress() string {
 // TracerProvider is the provider of the service's spans, for spans of its
 // own (around store calls, say); a no-op one when tracing is off.
 func (s *Service) TracerProvider() trace.TracerProvider { return s.tracing.TracerProvider() }
+
+// TracingEnabled reports whether the service records spans: make spans of
+// your own only when it does (see Tracing).
+func (s *Service) TracingEnabled() bool { return s.tracing.Enabled() }
 
 // OnStop adds fn to run after the drain, in the order added, each with its
 // own bounded context: the place to close stores.

@@ -230,6 +230,9 @@ func TestTracingOff(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if tr.Enabled() {
+		t.Error("Enabled() = true with no endpoint, want false")
+	}
 	_, span := tr.TracerProvider().Tracer("test").Start(context.Background(), "x")
 	if span.IsRecording() {
 		t.Error("a span records with tracing off")
@@ -300,6 +303,9 @@ func TestTracingExportsOnShutdown(t *testing.T) {
 	tr, err := NewTracing(context.Background(), "shippy.test.export", Config{TracesEndpoint: "http://" + r.addr}, NewLogger(io.Discard, slog.LevelInfo))
 	if err != nil {
 		t.Fatal(err)
+	}
+	if !tr.Enabled() {
+		t.Error("Enabled() = false with an endpoint, want true")
 	}
 	_, span := tr.TracerProvider().Tracer("test").Start(context.Background(), "work")
 	span.End()

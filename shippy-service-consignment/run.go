@@ -136,8 +136,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if store.ping != nil {
 		svc.CheckHealth(store.ping) // NOT_SERVING while the database does not answer
 	}
-	traced := telemetry.TraceRepository(store.repo, svc.TracerProvider(), storeSystem(cfg))
-	consignments, err := consignment.NewService(traced, booker, uuid.NewString, time.Now, logger)
+	repo := store.repo
+	if svc.TracingEnabled() {
+		repo = telemetry.TraceRepository(repo, svc.TracerProvider(), storeSystem(cfg))
+	}
+	consignments, err := consignment.NewService(repo, booker, uuid.NewString, time.Now, logger)
 	if err != nil {
 		return err
 	}

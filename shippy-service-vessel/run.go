@@ -86,8 +86,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if store.ping != nil {
 		svc.CheckHealth(store.ping) // NOT_SERVING while the database does not answer
 	}
-	traced := telemetry.TraceRepository(store.repo, svc.TracerProvider(), storeSystem(cfg))
-	vessels, err := vessel.NewService(traced, uuid.NewString)
+	repo := store.repo
+	if svc.TracingEnabled() {
+		repo = telemetry.TraceRepository(repo, svc.TracerProvider(), storeSystem(cfg))
+	}
+	vessels, err := vessel.NewService(repo, uuid.NewString)
 	if err != nil {
 		return err
 	}

@@ -19,8 +19,9 @@ const TracerName = "github.com/shippy-suite/shippy/shippy-service-vessel/telemet
 // set to system ("bbolt", "mongodb"). A call that fails with an error its
 // contract names (not found, no room, conflict, already booked) is an
 // answer, recorded as the attribute shippy.store.answer: only the other
-// errors set the span's status to Error. With a no-op provider (tracing
-// off) the spans cost next to nothing.
+// errors set the span's status to Error.
+// Use it only when tracing is on (platform.Service.TracingEnabled): even a
+// no-op tracer walks the call's whole context chain on every call.
 func TraceRepository(repo vessel.Repository, tp trace.TracerProvider, system string) vessel.Repository {
 	return &tracedRepository{
 		repo:   repo,
