@@ -21,6 +21,10 @@ const (
 	// LoadMicroNoop is the go-micro client calling a go-micro server that
 	// does no work: the framework's own cost.
 	LoadMicroNoop = "micro-noop"
+	// LoadMicroServerNoop is a plain grpc-go client calling the go-micro
+	// server of LoadMicroNoop at its address: the go-micro server's share
+	// of the framework's cost.
+	LoadMicroServerNoop = "micro-server-noop"
 	// LoadVesselPlain is a plain grpc-go client calling the vessel
 	// service's FindAvailable at its address.
 	LoadVesselPlain = "vessel-plain"

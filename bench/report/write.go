@@ -103,11 +103,10 @@ func WriteMarkdown(w io.Writer, r *Report) error {
 		}
 	}
 	for _, line := range ratioLines(r) {
-		// An indented line details the one before it.
-		indent, text := "", line
-		if t, ok := strings.CutPrefix(line, "  "); ok {
-			indent, text = "  ", t
-		}
+		// An indented line details the one before it, a level of two
+		// spaces each.
+		text := strings.TrimLeft(line, " ")
+		indent := line[:len(line)-len(text)]
 		fmt.Fprintf(b, "%s- %s\n", indent, text)
 	}
 	if r.Fsync.Err != "" {
@@ -189,7 +188,10 @@ func ratioLines(r *Report) []string {
 	for _, o := range []struct{ key, base, what string }{
 		{LoadVesselMicro, LoadBaseline, "go-micro hop overhead (vessel FindAvailable through go-micro vs baseline)"},
 		{LoadMicroNoop, LoadBaseline, "  of which the framework alone (go-micro client and server, no-op handler, vs baseline)"},
+		{LoadMicroServerNoop, LoadBaseline, "    go-micro's server (plain gRPC client to the go-micro no-op server vs baseline)"},
+		{LoadMicroNoop, LoadMicroServerNoop, "    go-micro's client (go-micro vs plain gRPC client, same go-micro no-op server)"},
 		{LoadVesselPlain, LoadBaseline, "  server side (vessel FindAvailable with a plain gRPC client vs baseline: go-micro server, platform, handler, store)"},
+		{LoadVesselPlain, LoadMicroServerNoop, "    Shippy's own share (vessel FindAvailable vs the go-micro no-op server, plain gRPC client: platform, handler, store)"},
 		{LoadVesselMicro, LoadVesselPlain, "  client side (go-micro client vs plain gRPC client, same vessel FindAvailable)"},
 	} {
 		if v, ok := r.OverheadOver(o.key, o.base); ok {

@@ -48,6 +48,7 @@ const (
 var loadOrder = []struct{ key, title string }{
 	{report.LoadBaseline, "baseline: plain gRPC client and server, no-op"},
 	{report.LoadMicroNoop, "go-micro client and server, no-op handler"},
+	{report.LoadMicroServerNoop, "plain gRPC client, go-micro server, no-op handler"},
 	{report.LoadVesselPlain, "vessel FindAvailable, plain gRPC client"},
 	{report.LoadVesselMicro, "vessel FindAvailable, go-micro client (one hop)"},
 	{report.LoadE2E, "CreateConsignment end to end"},
@@ -417,6 +418,11 @@ func (b *bench) newCalls(ctx context.Context, reg registry.Registry, vesselAddr 
 		return fail(err)
 	}
 	closers = append(closers, plainConn.Close)
+	microConn, err := baseline.Dial(microServer.Addr())
+	if err != nil {
+		return fail(err)
+	}
+	closers = append(closers, microConn.Close)
 	vesselConn, err := baseline.Dial(vesselAddr)
 	if err != nil {
 		return fail(err)
@@ -443,11 +449,12 @@ func (b *bench) newCalls(ctx context.Context, reg registry.Registry, vesselAddr 
 		}
 	}
 	calls := map[string]callMaker{
-		report.LoadBaseline:    plainFind(plainConn),
-		report.LoadMicroNoop:   microFind(microNoopName),
-		report.LoadVesselPlain: plainFind(vesselConn),
-		report.LoadVesselMicro: microFind(vesselpb.ServiceName),
-		report.LoadE2E:         createConsignment(micro),
+		report.LoadBaseline:        plainFind(plainConn),
+		report.LoadMicroNoop:       microFind(microNoopName),
+		report.LoadMicroServerNoop: plainFind(microConn),
+		report.LoadVesselPlain:     plainFind(vesselConn),
+		report.LoadVesselMicro:     microFind(vesselpb.ServiceName),
+		report.LoadE2E:             createConsignment(micro),
 	}
 	return calls, stop, nil
 }
