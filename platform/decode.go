@@ -13,6 +13,8 @@ import (
 	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/proto"
+
+	"github.com/shippy-suite/shippy/platform/internal/wire"
 )
 
 // decodingStream is the server stream a go-micro handler receives its
@@ -75,9 +77,22 @@ func (s *decodingStream) RecvMsg(m any) error {
 		return err
 	}
 	if err := s.codec.Unmarshal(frame.Data, m); err != nil {
-		return badRequestStatus(s.service, fmt.Sprintf("request body is not a valid %s: %v", messageName(m), err))
+		return badRequestStatus(s.service, fmt.Sprintf("request body is not a valid %s: %s", messageName(m), decodeProblem(frame.Data, m, err)))
 	}
 	return nil
+}
+
+// decodeProblem says what is wrong with data, which failed to decode as m
+// with err. protobuf's error for a string that is not UTF-8 does not name
+// the field, so decodeProblem looks for it, and names it as the services'
+// validation errors do: "containers[2].origin: not valid UTF-8".
+func decodeProblem(data []byte, m any, err error) string {
+	if pm, ok := m.(proto.Message); ok {
+		if path := wire.InvalidUTF8Field(data, pm.ProtoReflect().Descriptor()); path != "" {
+			return path + ": not valid UTF-8"
+		}
+	}
+	return err.Error()
 }
 
 // badRequestStatus is a go-micro 400 from service with the detail, as a

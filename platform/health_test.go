@@ -227,13 +227,14 @@ func TestStandardServices(t *testing.T) {
 
 	t.Run("undecodable bodies are the caller's error", func(t *testing.T) {
 		tests := []struct {
-			name string
-			body []byte
+			name   string
+			body   []byte
+			detail string // what the go-micro error's detail says, in part
 		}{
-			{"garbage", []byte{0xff, 0xff, 0xff, 0xff}},
-			{"truncated", []byte{0x3a, 0x05, 0x12, 0x01}},
+			{"garbage", []byte{0xff, 0xff, 0xff, 0xff}, "proto:"},
+			{"truncated", []byte{0x3a, 0x05, 0x12, 0x01}, "proto:"},
 			// response_status (7) holding a message (2) that is not UTF-8.
-			{"string not UTF-8", []byte{0x3a, 0x03, 0x12, 0x01, 0xff}},
+			{"string not UTF-8", []byte{0x3a, 0x03, 0x12, 0x01, 0xff}, "response_status.message: not valid UTF-8"},
 		}
 		for _, tt := range tests {
 			t.Run(tt.name, func(t *testing.T) {
@@ -249,8 +250,9 @@ func TestStandardServices(t *testing.T) {
 						merr = e
 					}
 				}
-				if merr == nil || merr.Code != 400 || merr.Id != name || !strings.Contains(merr.Detail, "grpc.testing.SimpleRequest") {
-					t.Errorf("go-micro error in the details = %v, want a 400 from %s naming the message", merr, name)
+				want := "request body is not a valid grpc.testing.SimpleRequest: " + tt.detail
+				if merr == nil || merr.Code != 400 || merr.Id != name || !strings.Contains(merr.Detail, want) {
+					t.Errorf("go-micro error in the details = %v, want a 400 from %s saying %q", merr, name, want)
 				}
 			})
 		}
