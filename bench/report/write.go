@@ -87,7 +87,11 @@ func WriteMarkdown(w io.Writer, r *Report) error {
 	fmt.Fprintf(b, "  outside falls on all of them alike. Latencies are of successful calls.\n")
 	fmt.Fprintf(b, "- Store: %s.\n", s.Store)
 	fmt.Fprintf(b, "- Fleet: %s.\n", s.Fleet)
-	fmt.Fprintf(b, "- Network: %s.\n\n", s.Network)
+	fmt.Fprintf(b, "- Network: %s.\n", s.Network)
+	fmt.Fprintf(b, "- Processes: the callers run in the bench, and every server in a process of its own: the two\n")
+	fmt.Fprintf(b, "  services, and the no-op baselines (plain gRPC and go-micro) in a child of the bench. So every\n")
+	fmt.Fprintf(b, "  hop measured, the baseline's too, crosses from one process to another, as a hop between two\n")
+	fmt.Fprintf(b, "  services does.\n\n")
 
 	fmt.Fprintf(b, "## Throughput and latency\n\n")
 	fmt.Fprintf(b, "| measurement | calls/s | p50 | p90 | p99 | max | errors |\n| --- | ---: | ---: | ---: | ---: | ---: | ---: |\n")

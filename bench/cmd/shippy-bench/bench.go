@@ -382,10 +382,10 @@ func (s *stack) stop() error {
 // phases.
 type callMaker func(phase string) load.Call
 
-// newCalls starts the baselines and returns the call of every load by key,
-// and a function that stops the baselines and closes the clients.
+// newCalls starts the baselines, in a process of their own (see
+// serveNoop), and returns the call of every load by key, and a function
+// that stops the baselines and closes the clients.
 func (b *bench) newCalls(ctx context.Context, reg registry.Registry, vesselAddr string) (map[string]callMaker, func() error, error) {
-	answer := fleetVessel(0)
 	var closers []func() error
 	stop := func() error {
 		var errs []error
@@ -398,27 +398,22 @@ func (b *bench) newCalls(ctx context.Context, reg registry.Registry, vesselAddr 
 		return nil, nil, errors.Join(err, stop())
 	}
 
-	plainServer, err := baseline.StartGRPC(answer)
+	noop, err := startNoopServers(ctx, b.stderr)
 	if err != nil {
 		return fail(err)
 	}
-	closers = append(closers, plainServer.Stop)
-	microServer, err := baseline.StartMicro(microNoopName, reg, answer, b.stderr)
-	if err != nil {
-		return fail(err)
-	}
-	closers = append(closers, microServer.Stop)
+	closers = append(closers, noop.stop)
 	wctx, cancel := context.WithTimeout(ctx, discoverTimeout)
 	defer cancel()
-	if err := discovery.WaitNode(wctx, reg, microNoopName, microServer.Addr(), nil); err != nil {
+	if err := discovery.WaitNode(wctx, reg, microNoopName, noop.microAddr, nil); err != nil {
 		return fail(err)
 	}
-	plainConn, err := baseline.Dial(plainServer.Addr())
+	plainConn, err := baseline.Dial(noop.plainAddr)
 	if err != nil {
 		return fail(err)
 	}
 	closers = append(closers, plainConn.Close)
-	microConn, err := baseline.Dial(microServer.Addr())
+	microConn, err := baseline.Dial(noop.microAddr)
 	if err != nil {
 		return fail(err)
 	}
