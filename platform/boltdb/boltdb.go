@@ -153,8 +153,17 @@ func (b *Batcher) Batch(ctx context.Context, fn func(*bbolt.Tx) error) error {
 // commit runs the functions of changes in one read-write transaction and
 // commits it, setting each change's err. A function that fails (not a
 // refusal) rolls the transaction back: it keeps its error and the others
-// run again, without it, in a new transaction.
+// run again, without it, in a new transaction. A panic in bbolt itself
+// fails the changes not settled yet, rather than leave the Batcher to
+// wait forever for a commit that will not end.
 func (b *Batcher) commit(changes []*change) {
+	defer func() {
+		if r := recover(); r != nil {
+			for _, c := range changes {
+				c.err = fmt.Errorf("commit panicked: %v", r)
+			}
+		}
+	}()
 	for len(changes) > 0 {
 		failed := -1
 		err := b.db.Update(func(tx *bbolt.Tx) error {

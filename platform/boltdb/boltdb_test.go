@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"go.etcd.io/bbolt"
 	bolterrors "go.etcd.io/bbolt/errors"
@@ -220,5 +221,33 @@ func TestBatchClosed(t *testing.T) {
 	err := b.Batch(t.Context(), func(*bbolt.Tx) error { t.Error("fn ran on a closed file"); return nil })
 	if !errors.Is(err, bolterrors.ErrDatabaseNotOpen) {
 		t.Errorf("Batch after Close: error %v, want %v", err, bolterrors.ErrDatabaseNotOpen)
+	}
+}
+
+// TestBatchPanicInCommit makes the commit itself panic (an OnCommit hook,
+// run by bbolt outside the function): the call gets an error, and the
+// Batcher is not left waiting for that commit, so later changes commit.
+func TestBatchPanicInCommit(t *testing.T) {
+	t.Parallel()
+	db := openDB(t)
+	b := boltdb.NewBatcher(db)
+	err := b.Batch(t.Context(), func(tx *bbolt.Tx) error {
+		tx.OnCommit(func() { panic("hook") })
+		return nil
+	})
+	if err == nil || !strings.Contains(err.Error(), "commit panicked: hook") {
+		t.Errorf("Batch with a panicking commit: error %v, want one saying the commit panicked", err)
+	}
+	done := make(chan error, 1)
+	go func() {
+		done <- b.Batch(t.Context(), func(tx *bbolt.Tx) error { return tx.Bucket(bucket).Put(key(1), []byte("v")) })
+	}()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("Batch after the panic: %v", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("Batch after the panic did not return within 10s: the Batcher is stuck")
 	}
 }
