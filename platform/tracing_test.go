@@ -115,6 +115,35 @@ func TestTracePropagation(t *testing.T) {
 	}
 }
 
+// TestTracePropagationThroughUntracedService passes a call through a
+// service with tracing off, which installs no tracing wrappers: go-micro
+// forwards the trace context it came with, so the next service, traced,
+// continues the caller's trace.
+func TestTracePropagationThroughUntracedService(t *testing.T) {
+	tr, _ := recordingTracing()
+	off, err := NewTracing(context.Background(), "shippy.test.off", Config{}, NewLogger(io.Discard, slog.LevelInfo))
+	if err != nil {
+		t.Fatal(err)
+	}
+	reg := registry.NewMemoryRegistry()
+	startTelemetryService(t, "shippy.test.back", nil, reg, tr, nil, Back{})
+	front := &Front{}
+	startTelemetryService(t, "shippy.test.front", nil, reg, off, func(s *Service) { front.client = s.Client() }, front)
+
+	c := NewClient(reg, client.WrapCall(tr.WrapCall))
+	ctx, root := tr.TracerProvider().Tracer("test").Start(context.Background(), "root")
+	var rsp wrapperspb.StringValue
+	err = c.Call(ctx, c.NewRequest("shippy.test.front", "Front.Relay", wrapperspb.String("hi")), &rsp)
+	root.End()
+	if err != nil {
+		t.Fatalf("call: %v", err)
+	}
+	traceID := root.SpanContext().TraceID()
+	if _, seen, _ := strings.Cut(rsp.GetValue(), " "); seen != traceID.String() {
+		t.Errorf("Back's context holds trace %s, want the caller's %s", seen, traceID)
+	}
+}
+
 func keys[V any](m map[string]V) []string {
 	var out []string
 	for k := range m {
