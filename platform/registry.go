@@ -19,6 +19,10 @@ const MDNSTimeout = 300 * time.Millisecond
 
 // NewRegistry returns the go-micro registry cfg names.
 //
+// With mDNS, clients look up the services they call again in the
+// background every MDNSRefreshInterval (see refreshingRegistry), so that no
+// call waits for a lookup once the service is known.
+//
 // With Consul, services register with a TTL check (cfg.RegisterTTL) that
 // they renew every cfg.RegisterInterval, registering again when the agent no
 // longer knows them (it restarted). An instance that stops renewing is left
@@ -28,7 +32,8 @@ func NewRegistry(cfg Config) (registry.Registry, error) {
 	opts := []registry.Option{registry.Addrs(cfg.RegistryAddresses...)}
 	switch cfg.Registry {
 	case RegistryMDNS:
-		return registry.NewMDNSRegistry(append(opts, registry.Timeout(MDNSTimeout))...), nil
+		mdns := registry.NewMDNSRegistry(append(opts, registry.Timeout(MDNSTimeout))...)
+		return refreshingRegistry{Registry: mdns, interval: MDNSRefreshInterval}, nil
 	case RegistryConsul:
 		// No registry.Timeout: it would cut Consul's blocking queries,
 		// which the client's watch holds open for minutes. Connecting is
