@@ -53,17 +53,18 @@ func (f *Front) Relay(ctx context.Context, req *wrapperspb.StringValue, rsp *wra
 	return f.client.Call(ctx, f.client.NewRequest("shippy.test.back", "Back.Echo", req), rsp)
 }
 
-// TestTracePropagation calls a service that calls another, all in process
-// over a memory registry and real go-micro gRPC clients and servers, and
-// checks that the four spans of the two hops form one trace under the
-// caller's span.
-func TestTracePropagation(t *testing.T) {
-	tr, rec := recordingTracing()
+// relay starts Back (traced by tr) and Front (traced by frontTracing),
+// in process over a memory registry, and calls Front.Relay, which calls
+// Back.Echo, under a root span of tr. It returns Back's answer (the
+// traceparent it got, a space, the trace of its context) and the root
+// span's context.
+func relay(t *testing.T, tr, frontTracing *Tracing) (string, trace.SpanContext) {
+	t.Helper()
 	reg := registry.NewMemoryRegistry()
 	// One at a time: go-micro's package-level defaults.
 	startTelemetryService(t, "shippy.test.back", nil, reg, tr, nil, Back{})
 	front := &Front{}
-	startTelemetryService(t, "shippy.test.front", nil, reg, tr, func(s *Service) { front.client = s.Client() }, front)
+	startTelemetryService(t, "shippy.test.front", nil, reg, frontTracing, func(s *Service) { front.client = s.Client() }, front)
 
 	c := NewClient(reg, client.WrapCall(tr.WrapCall))
 	ctx, root := tr.TracerProvider().Tracer("test").Start(context.Background(), "root")
@@ -73,10 +74,20 @@ func TestTracePropagation(t *testing.T) {
 	if err != nil {
 		t.Fatalf("call: %v", err)
 	}
-	traceID := root.SpanContext().TraceID()
+	return rsp.GetValue(), root.SpanContext()
+}
+
+// TestTracePropagation calls a service that calls another, all in process
+// over a memory registry and real go-micro gRPC clients and servers, and
+// checks that the four spans of the two hops form one trace under the
+// caller's span.
+func TestTracePropagation(t *testing.T) {
+	tr, rec := recordingTracing()
+	rsp, root := relay(t, tr, tr)
+	traceID := root.TraceID()
 
 	// Back saw a traceparent under its lower-case key, of this trace.
-	traceparent, seen, _ := strings.Cut(rsp.GetValue(), " ")
+	traceparent, seen, _ := strings.Cut(rsp, " ")
 	if !strings.Contains(traceparent, traceID.String()) {
 		t.Errorf("Back got traceparent %q, want one of trace %s", traceparent, traceID)
 	}
@@ -125,21 +136,9 @@ func TestTracePropagationThroughUntracedService(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	reg := registry.NewMemoryRegistry()
-	startTelemetryService(t, "shippy.test.back", nil, reg, tr, nil, Back{})
-	front := &Front{}
-	startTelemetryService(t, "shippy.test.front", nil, reg, off, func(s *Service) { front.client = s.Client() }, front)
-
-	c := NewClient(reg, client.WrapCall(tr.WrapCall))
-	ctx, root := tr.TracerProvider().Tracer("test").Start(context.Background(), "root")
-	var rsp wrapperspb.StringValue
-	err = c.Call(ctx, c.NewRequest("shippy.test.front", "Front.Relay", wrapperspb.String("hi")), &rsp)
-	root.End()
-	if err != nil {
-		t.Fatalf("call: %v", err)
-	}
-	traceID := root.SpanContext().TraceID()
-	if _, seen, _ := strings.Cut(rsp.GetValue(), " "); seen != traceID.String() {
+	rsp, root := relay(t, tr, off)
+	traceID := root.TraceID()
+	if _, seen, _ := strings.Cut(rsp, " "); seen != traceID.String() {
 		t.Errorf("Back's context holds trace %s, want the caller's %s", seen, traceID)
 	}
 }
