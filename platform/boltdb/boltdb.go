@@ -107,9 +107,10 @@ func (b *Batcher) Queued() int {
 // An error from fn that Refuse made is the caller's answer, not a failure:
 // fn has written nothing, so the other functions' changes are committed
 // and the refusal is returned after the commit; the commit holds the state
-// the refusal was decided on. When the commit itself fails, every call of
-// it returns that error, refusal or not. bbolt's errors (such as
-// errors.ErrDatabaseNotOpen after Close) are returned unwrapped.
+// the refusal was decided on. A transaction in which every function
+// refused is rolled back, with no commit. When the commit itself fails,
+// every call of it returns that error, refusal or not. bbolt's errors
+// (such as errors.ErrDatabaseNotOpen after Close) are returned unwrapped.
 func (b *Batcher) Batch(ctx context.Context, fn func(*bbolt.Tx) error) error {
 	if err := ctx.Err(); err != nil {
 		return err
@@ -167,9 +168,11 @@ func (b *Batcher) commit(changes []*change) {
 	for len(changes) > 0 {
 		failed := -1
 		err := b.db.Update(func(tx *bbolt.Tx) error {
+			wrote := false
 			for i, c := range changes {
 				c.err = run(c.fn, tx)
 				if c.err == nil {
+					wrote = true
 					continue
 				}
 				if _, ok := errors.AsType[*refusal](c.err); !ok {
@@ -177,11 +180,14 @@ func (b *Batcher) commit(changes []*change) {
 					return c.err
 				}
 			}
+			if !wrote {
+				return errAllRefused // nothing to commit: roll back, no fsync
+			}
 			return nil
 		})
 		if failed < 0 {
-			for _, c := range changes {
-				if err != nil {
+			if err != nil && !errors.Is(err, errAllRefused) {
+				for _, c := range changes {
 					c.err = err // the commit failed, or the transaction could not begin
 				}
 			}
@@ -190,6 +196,10 @@ func (b *Batcher) commit(changes []*change) {
 		changes = append(changes[:failed:failed], changes[failed+1:]...)
 	}
 }
+
+// errAllRefused rolls back a transaction in which every function refused:
+// they wrote nothing, so there is nothing to commit.
+var errAllRefused = errors.New("every change refused")
 
 // run calls fn with tx, turning a panic into an error: the panic of one
 // function must not leave the others of its transaction waiting forever.

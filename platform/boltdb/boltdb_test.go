@@ -251,3 +251,26 @@ func TestBatchPanicInCommit(t *testing.T) {
 		t.Fatal("Batch after the panic did not return within 10s: the Batcher is stuck")
 	}
 }
+
+// TestBatchRefusalCommitsNothing checks that a change that refuses, alone
+// in its transaction, rolls it back: no commit (no fsync) for nothing.
+func TestBatchRefusalCommitsNothing(t *testing.T) {
+	t.Parallel()
+	db := openDB(t)
+	lastTx := func() int {
+		t.Helper()
+		id := 0
+		if err := db.View(func(tx *bbolt.Tx) error { id = tx.ID(); return nil }); err != nil {
+			t.Fatal(err)
+		}
+		return id
+	}
+	before := lastTx()
+	err := boltdb.NewBatcher(db).Batch(t.Context(), func(*bbolt.Tx) error { return boltdb.Refuse(errDomain) })
+	if !errors.Is(err, errDomain) {
+		t.Fatalf("Batch: error %v, want %v", err, errDomain)
+	}
+	if after := lastTx(); after != before {
+		t.Errorf("a lone refusal committed a transaction: last transaction %d, was %d", after, before)
+	}
+}
