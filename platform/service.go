@@ -119,11 +119,15 @@ func newServiceWith(ctx context.Context, name string, cfg Config, logger *slog.L
 	reflection.Register(s.std)
 
 	// Handler wrappers run in the order given, the first outermost: the
-	// span and the metrics also cover the calls the drain refuses.
-	// The tracing wrappers are left out when tracing is off (see Tracing).
+	// span and the metrics also cover the calls the drain refuses. The
+	// tracing wrappers, server and client, are left out when tracing is off
+	// (see Tracing).
+	mlog := newMicroLogger(s.logger)
+	clientOpts := []client.Option{client.WithLogger(mlog)}
 	var wrappers []server.HandlerWrapper
 	if tracing.Enabled() {
 		wrappers = append(wrappers, tracing.WrapHandler)
+		clientOpts = append(clientOpts, client.WrapCall(tracing.WrapCall))
 	}
 	if cfg.MetricsAddress != "" {
 		m, err := newRPCMetrics(s.metrics, name)
@@ -134,11 +138,6 @@ func newServiceWith(ctx context.Context, name string, cfg Config, logger *slog.L
 	}
 	wrappers = append(wrappers, s.drain.wrap)
 
-	mlog := newMicroLogger(s.logger)
-	clientOpts := []client.Option{client.WithLogger(mlog)}
-	if tracing.Enabled() {
-		clientOpts = append(clientOpts, client.WrapCall(tracing.WrapCall))
-	}
 	opts := []server.Option{
 		server.Name(name),
 		server.Address(cfg.ServerAddress),
