@@ -63,7 +63,7 @@ func contentSubtype(ss grpc.ServerStream) string {
 	if sub, ok := strings.CutPrefix(rest, "+"); ok {
 		return sub
 	}
-	if _, ok := strings.CutPrefix(rest, ";"); ok {
+	if strings.HasPrefix(rest, ";") {
 		return "proto"
 	}
 	return ""
