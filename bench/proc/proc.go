@@ -28,17 +28,17 @@ type Process struct {
 	stderr *tail
 }
 
-// Start starts the program at path with exactly the environment env (no
-// arguments), writing its stdout and stderr to out (nil discards them). It
-// returns once the process exists; it does not wait for the program to be
-// ready.
-func Start(path string, env []string, out io.Writer) (*Process, error) {
+// Start starts the program at path with exactly the environment env and
+// the arguments args, writing its stdout and stderr to out (nil discards
+// them). It returns once the process exists; it does not wait for the
+// program to be ready.
+func Start(path string, env []string, out io.Writer, args ...string) (*Process, error) {
 	if out == nil {
 		out = io.Discard
 	}
 	p := &Process{
 		name:   filepath.Base(path),
-		cmd:    exec.Command(path),
+		cmd:    exec.Command(path, args...),
 		exited: make(chan struct{}),
 		stderr: &tail{max: 4096},
 	}

@@ -398,7 +398,7 @@ func (b *bench) newCalls(ctx context.Context, reg registry.Registry, vesselAddr 
 		return nil, nil, errors.Join(err, stop())
 	}
 
-	noop, err := startNoopServers(ctx, b.stderr)
+	noop, err := startNoopServers(ctx)
 	if err != nil {
 		return fail(err)
 	}

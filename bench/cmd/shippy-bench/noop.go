@@ -7,17 +7,20 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/exec"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/shippy-suite/shippy/bench/baseline"
+	"github.com/shippy-suite/shippy/bench/proc"
 )
 
 // serveNoopArg, as the first argument, makes shippy-bench serve the no-op
 // baselines (serveNoop) instead of measuring.
 const serveNoopArg = "serve-noop"
+
+// noopAddrsPrefix starts the line in which serveNoop says where its
+// servers listen.
+const noopAddrsPrefix = "no-op servers listening: "
 
 // noopStopTimeout bounds how long the no-op servers' process may take to
 // exit once told to.
@@ -25,7 +28,8 @@ const noopStopTimeout = 10 * time.Second
 
 // serveNoop serves the two no-op baselines, plain grpc-go and go-micro
 // (registered as microNoopName), until ctx ends, and writes their
-// addresses to stdout as one line, "PLAIN MICRO", once both listen.
+// addresses to stdout as one line, noopAddrsPrefix then "PLAIN MICRO",
+// once both listen.
 //
 // The bench runs it in a process of its own, as the services run: every
 // server measured then runs in a process of its own, and every hop, the
@@ -47,7 +51,7 @@ func serveNoop(ctx context.Context, stdout, stderr io.Writer) (err error) {
 		return err
 	}
 	defer func() { err = errors.Join(err, micro.Stop()) }()
-	if _, err := fmt.Fprintln(stdout, plain.Addr(), micro.Addr()); err != nil {
+	if _, err := fmt.Fprintln(stdout, noopAddrsPrefix+plain.Addr(), micro.Addr()); err != nil {
 		return err
 	}
 	<-ctx.Done()
@@ -56,45 +60,48 @@ func serveNoop(ctx context.Context, stdout, stderr io.Writer) (err error) {
 
 // noopServers is the process serving the no-op baselines.
 type noopServers struct {
-	cmd       *exec.Cmd
-	waited    chan error
+	*proc.Process
 	plainAddr string
 	microAddr string
 }
 
 // startNoopServers starts this program again as the process of serveNoop,
 // and returns once it has said where its servers listen.
-func startNoopServers(ctx context.Context, stderr io.Writer) (*noopServers, error) {
+func startNoopServers(ctx context.Context) (*noopServers, error) {
 	exe, err := os.Executable()
 	if err != nil {
 		return nil, fmt.Errorf("no-op servers: find own executable: %w", err)
 	}
-	cmd := exec.Command(exe, serveNoopArg)
-	cmd.Stderr = stderr
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL} // never outlive the bench
-	out, err := cmd.StdoutPipe()
+	out, in := io.Pipe()
+	p, err := proc.Start(exe, os.Environ(), in, serveNoopArg)
 	if err != nil {
 		return nil, fmt.Errorf("no-op servers: %w", err)
 	}
-	if err := cmd.Start(); err != nil {
-		return nil, fmt.Errorf("no-op servers: %w", err)
-	}
-	n := &noopServers{cmd: cmd, waited: make(chan error, 1)}
-	lines := make(chan string, 1)
 	go func() {
-		line, _ := bufio.NewReader(out).ReadString('\n')
-		lines <- line
-		io.Copy(io.Discard, out) // the pipe stays drained until the process exits
-		n.waited <- cmd.Wait()
+		<-p.Exited()
+		in.Close() // ends the reader below
 	}()
-	select {
-	case line := <-lines:
-		addrs := strings.Fields(line)
-		if len(addrs) != 2 {
-			return nil, errors.Join(fmt.Errorf("no-op servers: said %q, want two addresses", line), n.stop())
+	addrs := make(chan []string, 1)
+	go func() {
+		lines := bufio.NewScanner(out)
+		for lines.Scan() {
+			if rest, ok := strings.CutPrefix(lines.Text(), noopAddrsPrefix); ok {
+				addrs <- strings.Fields(rest)
+				break
+			}
 		}
-		n.plainAddr, n.microAddr = addrs[0], addrs[1]
+		io.Copy(io.Discard, out) // drained until the process exits: it must never block on a write
+	}()
+	n := &noopServers{Process: p}
+	select {
+	case a := <-addrs:
+		if len(a) != 2 {
+			return nil, errors.Join(fmt.Errorf("no-op servers: said %q, want two addresses", a), n.stop())
+		}
+		n.plainAddr, n.microAddr = a[0], a[1]
 		return n, nil
+	case <-p.Exited():
+		return nil, fmt.Errorf("no-op servers: %w", p.ExitError())
 	case <-ctx.Done():
 		return nil, errors.Join(ctx.Err(), n.stop())
 	}
@@ -103,15 +110,5 @@ func startNoopServers(ctx context.Context, stderr io.Writer) (*noopServers, erro
 // stop ends the process (SIGTERM, then SIGKILL after noopStopTimeout) and
 // returns its error, if it failed.
 func (n *noopServers) stop() error {
-	n.cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case err := <-n.waited:
-		if err != nil {
-			return fmt.Errorf("no-op servers: %w", err)
-		}
-		return nil
-	case <-time.After(noopStopTimeout):
-		n.cmd.Process.Kill()
-		return fmt.Errorf("no-op servers: not stopped %s after SIGTERM; killed", noopStopTimeout)
-	}
+	return n.Stop(noopStopTimeout)
 }
