@@ -9,13 +9,10 @@ import (
 	"os/exec"
 	"runtime"
 	"runtime/debug"
-	"slices"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 
-	"github.com/shippy-suite/shippy/bench/load"
 	"github.com/shippy-suite/shippy/bench/report"
 )
 
@@ -75,49 +72,6 @@ func loadAverage() string {
 		return "unknown"
 	}
 	return strings.Join(fields[:3], ", ")
-}
-
-// fsyncSamples is the number of write+fsync pairs measureFsync times.
-const fsyncSamples = 200
-
-// measureFsync times writing 4 KiB and fsyncing it in dir, the floor under
-// every durable commit of the embedded store there.
-func measureFsync(dir string) report.Latency {
-	f, err := os.CreateTemp(dir, "fsync-*")
-	if err != nil {
-		return report.Latency{Err: err.Error()}
-	}
-	defer os.Remove(f.Name())
-	defer f.Close()
-	page := make([]byte, 4096)
-	samples := make([]time.Duration, fsyncSamples)
-	for i := range samples {
-		start := time.Now()
-		if _, err := f.WriteAt(page, int64(i%16)*int64(len(page))); err != nil {
-			return report.Latency{Err: err.Error()}
-		}
-		if err := f.Sync(); err != nil {
-			return report.Latency{Err: err.Error()}
-		}
-		samples[i] = time.Since(start)
-	}
-	slices.Sort(samples)
-	return report.Latency{P50: load.Percentile(samples, 50), P99: load.Percentile(samples, 99)}
-}
-
-// tmpfsMagic is the file system type statfs(2) reports for a tmpfs.
-const tmpfsMagic = 0x01021994
-
-// isTmpfs reports whether dir is on a tmpfs, and says why not.
-func isTmpfs(dir string) (bool, string) {
-	var fs syscall.Statfs_t
-	if err := syscall.Statfs(dir, &fs); err != nil {
-		return false, err.Error()
-	}
-	if fs.Type != tmpfsMagic {
-		return false, dir + " is not a tmpfs"
-	}
-	return true, ""
 }
 
 // dockerTimeout bounds each docker command.

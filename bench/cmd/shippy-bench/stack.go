@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
 	"net"
@@ -15,6 +16,7 @@ import (
 	"github.com/shippy-suite/shippy/bench/discovery"
 	"github.com/shippy-suite/shippy/bench/proc"
 	"github.com/shippy-suite/shippy/platform"
+	consignmentpb "github.com/shippy-suite/shippy/proto/consignment"
 	vesselpb "github.com/shippy-suite/shippy/proto/vessel"
 )
 
@@ -180,4 +182,51 @@ func writeFleet(dir string) (string, error) {
 	}
 	path := filepath.Join(dir, "vessels.json")
 	return path, os.WriteFile(path, data, 0o644)
+}
+
+// stack is the two services under test.
+type stack struct {
+	vessel, consignment *service
+}
+
+// startStack starts the vessel service on the bench fleet and the
+// consignment service, with their data under root and their logs named
+// with logPrefix, and returns once both are discoverable. With a profile
+// directory, each service is asked to serve pprof (see envPprof) and its
+// address is stored in pprofAddrs by program name.
+func (b *bench) startStack(ctx context.Context, reg registry.Registry, root, logPrefix string, pprofAddrs map[string]string) (*stack, error) {
+	fleetFile, err := writeFleet(root)
+	if err != nil {
+		return nil, err
+	}
+	start := func(prog, name string, extra ...string) (*service, error) {
+		if b.cfg.profileDir != "" {
+			addr, err := freeAddress()
+			if err != nil {
+				return nil, err
+			}
+			pprofAddrs[prog] = addr
+			extra = append(extra, envPprof+"="+addr)
+		}
+		b.logf("starting %s, data in %s", prog, root)
+		return startService(ctx, b.getenv, reg, b.bin(prog), name,
+			filepath.Join(root, prog), b.logFile(logPrefix+prog), extra...)
+	}
+	st := &stack{}
+	if st.vessel, err = start(progVessel, vesselpb.ServiceName, "VESSELS_FILE="+fleetFile); err != nil {
+		return nil, err
+	}
+	if st.consignment, err = start(progConsignment, consignmentpb.ServiceName); err != nil {
+		return nil, errors.Join(err, st.vessel.stop())
+	}
+	return st, nil
+}
+
+// services are the stack's services, the vessel service first.
+func (s *stack) services() []*service { return []*service{s.vessel, s.consignment} }
+
+// stop stops the consignment service, then the vessel service, and checks
+// that both exited 0.
+func (s *stack) stop() error {
+	return errors.Join(s.consignment.stop(), s.vessel.stop())
 }

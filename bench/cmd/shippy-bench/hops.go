@@ -1,0 +1,99 @@
+package main
+
+import (
+	"context"
+	"errors"
+
+	"go-micro.dev/v5/registry"
+	"google.golang.org/grpc"
+
+	"github.com/shippy-suite/shippy/bench/baseline"
+	"github.com/shippy-suite/shippy/bench/discovery"
+	"github.com/shippy-suite/shippy/bench/load"
+	"github.com/shippy-suite/shippy/bench/report"
+	"github.com/shippy-suite/shippy/platform"
+	vesselpb "github.com/shippy-suite/shippy/proto/vessel"
+)
+
+// newCalls starts the baselines, in a process of their own (see
+// serveNoop), and returns the call of every load by key, and a function
+// that stops the baselines and closes the clients.
+func (b *bench) newCalls(ctx context.Context, reg registry.Registry, vesselAddr string) (map[string]callMaker, func() error, error) {
+	var closers []func() error
+	stop := func() error {
+		var errs []error
+		for _, c := range closers {
+			errs = append(errs, c())
+		}
+		return errors.Join(errs...)
+	}
+	fail := func(err error) (map[string]callMaker, func() error, error) {
+		return nil, nil, errors.Join(err, stop())
+	}
+
+	noop, err := startNoopServers(ctx)
+	if err != nil {
+		return fail(err)
+	}
+	closers = append(closers, noop.stop)
+	wctx, cancel := context.WithTimeout(ctx, discoverTimeout)
+	defer cancel()
+	if err := discovery.WaitNode(wctx, reg, microNoopName, noop.microAddr, nil); err != nil {
+		return fail(err)
+	}
+	plainConn, err := baseline.Dial(noop.plainAddr)
+	if err != nil {
+		return fail(err)
+	}
+	closers = append(closers, plainConn.Close)
+	microConn, err := baseline.Dial(noop.microAddr)
+	if err != nil {
+		return fail(err)
+	}
+	closers = append(closers, microConn.Close)
+	vesselConn, err := baseline.Dial(vesselAddr)
+	if err != nil {
+		return fail(err)
+	}
+	closers = append(closers, vesselConn.Close)
+
+	micro := platform.NewClient(reg)
+	spec := &vesselpb.Specification{Capacity: benchContainers, MaxWeight: benchWeight}
+	plainFind := func(conn *grpc.ClientConn) callMaker {
+		return func(string) load.Call {
+			return func(ctx context.Context, _, _ int) error {
+				rsp, err := baseline.FindAvailable(ctx, conn, spec)
+				return checkVessel(rsp, err)
+			}
+		}
+	}
+	microFind := func(name string) callMaker {
+		vessels := vesselpb.NewVesselService(name, micro)
+		return func(string) load.Call {
+			return func(ctx context.Context, _, _ int) error {
+				rsp, err := vessels.FindAvailable(ctx, spec)
+				return checkVessel(rsp, err)
+			}
+		}
+	}
+	calls := map[string]callMaker{
+		report.LoadBaseline:        plainFind(plainConn),
+		report.LoadMicroNoop:       microFind(microNoopName),
+		report.LoadMicroServerNoop: plainFind(microConn),
+		report.LoadVesselPlain:     plainFind(vesselConn),
+		report.LoadVesselMicro:     microFind(vesselpb.ServiceName),
+		report.LoadE2E:             createConsignment(micro),
+	}
+	return calls, stop, nil
+}
+
+// checkVessel turns a FindAvailable answer without a vessel into an error.
+func checkVessel(rsp *vesselpb.Response, err error) error {
+	if err != nil {
+		return err
+	}
+	if rsp.GetVessel().GetId() == "" {
+		return errors.New("FindAvailable answered without a vessel")
+	}
+	return nil
+}
