@@ -103,6 +103,16 @@ func (c *comparison) index(messages protoreflect.MessageDescriptors, enums proto
 	}
 }
 
+// find returns our declaration of ref's full name, or reports it missing
+// (as a kind, e.g. "message") when ours has none or declares something else.
+func find[T protoreflect.Descriptor](c *comparison, kind string, ref protoreflect.Descriptor) (T, bool) {
+	ours, ok := c.ours[ref.FullName()].(T)
+	if !ok {
+		c.reportf("%s %s: missing", kind, ref.FullName())
+	}
+	return ours, ok
+}
+
 func (c *comparison) messages(ref protoreflect.MessageDescriptors) {
 	for i := range ref.Len() {
 		c.message(ref.Get(i))
@@ -117,9 +127,8 @@ func (c *comparison) enums(ref protoreflect.EnumDescriptors) {
 
 // message compares one reference message, and those nested in it, with ours.
 func (c *comparison) message(ref protoreflect.MessageDescriptor) {
-	ours, ok := c.ours[ref.FullName()].(protoreflect.MessageDescriptor)
+	ours, ok := find[protoreflect.MessageDescriptor](c, "message", ref)
 	if !ok {
-		c.reportf("message %s: missing", ref.FullName())
 		return
 	}
 	for i := range ref.Fields().Len() {
@@ -176,9 +185,8 @@ func typeOf(f protoreflect.FieldDescriptor) string {
 
 // enum compares one reference enum's values with ours.
 func (c *comparison) enum(ref protoreflect.EnumDescriptor) {
-	ours, ok := c.ours[ref.FullName()].(protoreflect.EnumDescriptor)
+	ours, ok := find[protoreflect.EnumDescriptor](c, "enum", ref)
 	if !ok {
-		c.reportf("enum %s: missing", ref.FullName())
 		return
 	}
 	for i := range ref.Values().Len() {
@@ -195,9 +203,8 @@ func (c *comparison) enum(ref protoreflect.EnumDescriptor) {
 
 // service compares one reference service's methods with ours.
 func (c *comparison) service(ref protoreflect.ServiceDescriptor) {
-	ours, ok := c.ours[ref.FullName()].(protoreflect.ServiceDescriptor)
+	ours, ok := find[protoreflect.ServiceDescriptor](c, "service", ref)
 	if !ok {
-		c.reportf("service %s: missing", ref.FullName())
 		return
 	}
 	for i := range ref.Methods().Len() {

@@ -1,7 +1,6 @@
 package wirecompat
 
 import (
-	"io"
 	"os"
 	"path/filepath"
 	"slices"
@@ -54,8 +53,7 @@ func TestTutorialContract(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.file, func(t *testing.T) {
 			t.Parallel()
-			i := slices.IndexFunc(reference, func(f protoreflect.FileDescriptor) bool { return f.Path() == tt.file })
-			ref := reference[i]
+			ref := fileByPath(t, reference, tt.file)
 			var services []protoreflect.FullName
 			for j := range ref.Services().Len() {
 				services = append(services, ref.Services().Get(j).FullName())
@@ -79,12 +77,15 @@ func TestTutorialContractCatches(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tests := []struct {
-		name string
-		file string
-		edit []string // old, new pairs, as strings.NewReplacer takes them
-		want []string
-	}{
+	sources := map[string]string{}
+	for _, file := range []string{"consignment/consignment.proto", "vessel/vessel.proto"} {
+		data, err := os.ReadFile(filepath.Join(oursRoot, file))
+		if err != nil {
+			t.Fatal(err)
+		}
+		sources[file] = string(data)
+	}
+	runEdits(t, reference, sources, []editCase{
 		{
 			name: "a new field takes a tutorial number",
 			file: "consignment/consignment.proto",
@@ -112,22 +113,7 @@ func TestTutorialContractCatches(t *testing.T) {
 			edit: []string{"repeated Consignment consignments = 3;", "Consignment consignments = 3;"},
 			want: []string{"consignment.Response field 3 (consignments): cardinality is now optional, was repeated"},
 		},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
-			data, err := os.ReadFile(filepath.Join(oursRoot, tt.file))
-			if err != nil {
-				t.Fatal(err)
-			}
-			i := slices.IndexFunc(reference, func(f protoreflect.FileDescriptor) bool { return f.Path() == tt.file })
-			if i < 0 {
-				t.Fatalf("no reference %s below %s", tt.file, tutorialRoot)
-			}
-			ours := compileEdited(t, tt.file, string(data), tt.edit)
-			assertViolations(t, Compare(reference[i:i+1], ours), tt.want)
-		})
-	}
+	})
 }
 
 // referenceProto is the reference of TestCompare: a small protocol with
@@ -144,10 +130,10 @@ service Shipping {
 message Item {
   reserved 7;
   reserved "legacy";
-  string id = 1;
-  int32 weight = 2;
-  repeated Part parts = 3;
-  Kind kind = 4;
+  string id = 1;           // a scalar
+  int32 weight = 2;        // a number
+  repeated Part parts = 3; // a list of a nested message
+  Kind kind = 4;           // an enum
 
   message Part {
     string origin = 1;
@@ -170,11 +156,7 @@ message Response {
 func TestCompare(t *testing.T) {
 	t.Parallel()
 	reference := compileEdited(t, "tut.proto", referenceProto, nil)
-	tests := []struct {
-		name string
-		edit []string // old, new pairs, as strings.NewReplacer takes them
-		want []string
-	}{
+	tests := []editCase{
 		{name: "unchanged"},
 		{
 			name: "additions are allowed",
@@ -290,13 +272,45 @@ func TestCompare(t *testing.T) {
 			want: []string{"method tut.Shipping.Create: client streaming is now true, was false"},
 		},
 	}
-	for _, tt := range tests {
+	for i := range tests {
+		tests[i].file = "tut.proto" // every case edits the one file
+	}
+	runEdits(t, reference, map[string]string{"tut.proto": referenceProto}, tests)
+}
+
+// editCase is one deliberate change to the source of file: edit holds old,
+// new pairs as strings.NewReplacer takes them; want, the violations Compare
+// must report against the reference file of the same path.
+type editCase struct {
+	name string
+	file string
+	edit []string
+	want []string
+}
+
+// runEdits runs each case as a parallel subtest, on sources by path.
+func runEdits(t *testing.T, reference []protoreflect.FileDescriptor, sources map[string]string, cases []editCase) {
+	t.Helper()
+	for _, tt := range cases {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			ours := compileEdited(t, "tut.proto", referenceProto, tt.edit)
-			assertViolations(t, Compare(reference, ours), tt.want)
+			ref := fileByPath(t, reference, tt.file)
+			got := Compare([]protoreflect.FileDescriptor{ref}, compileEdited(t, tt.file, sources[tt.file], tt.edit))
+			if !slices.Equal(got, tt.want) {
+				t.Errorf("violations:\ngot:\n\t%s\nwant:\n\t%s", strings.Join(got, "\n\t"), strings.Join(tt.want, "\n\t"))
+			}
 		})
 	}
+}
+
+// fileByPath returns the file of files whose path is path.
+func fileByPath(t *testing.T, files []protoreflect.FileDescriptor, path string) protoreflect.FileDescriptor {
+	t.Helper()
+	i := slices.IndexFunc(files, func(f protoreflect.FileDescriptor) bool { return f.Path() == path })
+	if i < 0 {
+		t.Fatalf("no file %s among the reference files", path)
+	}
+	return files[i]
 }
 
 // compileEdited compiles src as the file path after applying edit (old, new
@@ -310,23 +324,10 @@ func compileEdited(t *testing.T, path, src string, edit []string) []protoreflect
 		}
 	}
 	src = strings.NewReplacer(edit...).Replace(src)
-	resolver := &protocompile.SourceResolver{Accessor: func(name string) (io.ReadCloser, error) {
-		if name == path {
-			return io.NopCloser(strings.NewReader(src)), nil
-		}
-		return nil, os.ErrNotExist
-	}}
+	resolver := &protocompile.SourceResolver{Accessor: protocompile.SourceAccessorFromMap(map[string]string{path: src})}
 	files, err := compile(t.Context(), resolver, []string{path})
 	if err != nil {
 		t.Fatalf("edited %s does not compile: %v\n%s", path, err, src)
 	}
 	return files
-}
-
-// assertViolations fails the test unless got lists exactly want, in order.
-func assertViolations(t *testing.T, got, want []string) {
-	t.Helper()
-	if !slices.Equal(got, want) {
-		t.Errorf("violations:\ngot:\n\t%s\nwant:\n\t%s", strings.Join(got, "\n\t"), strings.Join(want, "\n\t"))
-	}
 }
