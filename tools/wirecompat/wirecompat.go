@@ -72,11 +72,9 @@ func Compare(reference, ours []protoreflect.FileDescriptor) []string {
 		}
 	}
 	for _, f := range reference {
-		c.messages(f.Messages())
-		c.enums(f.Enums())
-		for i := range f.Services().Len() {
-			c.service(f.Services().Get(i))
-		}
+		each(&c, "message", f.Messages(), c.message)
+		each(&c, "enum", f.Enums(), c.enum)
+		each(&c, "service", f.Services(), c.service)
 	}
 	return c.violations
 }
@@ -103,34 +101,29 @@ func (c *comparison) index(messages protoreflect.MessageDescriptors, enums proto
 	}
 }
 
-// find returns our declaration of ref's full name, or reports it missing
-// (as a kind, e.g. "message") when ours has none or declares something else.
-func find[T protoreflect.Descriptor](c *comparison, kind string, ref protoreflect.Descriptor) (T, bool) {
-	ours, ok := c.ours[ref.FullName()].(T)
-	if !ok {
-		c.reportf("%s %s: missing", kind, ref.FullName())
-	}
-	return ours, ok
+// list is what protoreflect's lists of declarations have in common.
+type list[T any] interface {
+	Len() int
+	Get(i int) T
 }
 
-func (c *comparison) messages(ref protoreflect.MessageDescriptors) {
-	for i := range ref.Len() {
-		c.message(ref.Get(i))
-	}
-}
-
-func (c *comparison) enums(ref protoreflect.EnumDescriptors) {
-	for i := range ref.Len() {
-		c.enum(ref.Get(i))
+// each calls compare with every declaration of refs and ours of the same
+// full name, and reports (as kind, e.g. "message") those ours lacks or
+// declares as something else.
+func each[R, T protoreflect.Descriptor](c *comparison, kind string, refs list[R], compare func(ref R, ours T)) {
+	for i := range refs.Len() {
+		ref := refs.Get(i)
+		ours, ok := c.ours[ref.FullName()].(T)
+		if !ok {
+			c.reportf("%s %s: missing", kind, ref.FullName())
+			continue
+		}
+		compare(ref, ours)
 	}
 }
 
 // message compares one reference message, and those nested in it, with ours.
-func (c *comparison) message(ref protoreflect.MessageDescriptor) {
-	ours, ok := find[protoreflect.MessageDescriptor](c, "message", ref)
-	if !ok {
-		return
-	}
+func (c *comparison) message(ref, ours protoreflect.MessageDescriptor) {
 	for i := range ref.Fields().Len() {
 		c.field(ref.FullName(), ref.Fields().Get(i), ours.Fields())
 	}
@@ -143,8 +136,8 @@ func (c *comparison) message(ref protoreflect.MessageDescriptor) {
 			c.reportf("%s field %d (%s): name %s is reserved by the reference", ref.FullName(), f.Number(), f.Name(), f.Name())
 		}
 	}
-	c.messages(ref.Messages())
-	c.enums(ref.Enums())
+	each(c, "message", ref.Messages(), c.message)
+	each(c, "enum", ref.Enums(), c.enum)
 }
 
 // field compares one field of the reference message msg with ours.
@@ -184,11 +177,7 @@ func typeOf(f protoreflect.FieldDescriptor) string {
 }
 
 // enum compares one reference enum's values with ours.
-func (c *comparison) enum(ref protoreflect.EnumDescriptor) {
-	ours, ok := find[protoreflect.EnumDescriptor](c, "enum", ref)
-	if !ok {
-		return
-	}
+func (c *comparison) enum(ref, ours protoreflect.EnumDescriptor) {
 	for i := range ref.Values().Len() {
 		v := ref.Values().Get(i)
 		where := fmt.Sprintf("enum %s value %d (%s)", ref.FullName(), v.Number(), v.Name())
@@ -202,11 +191,7 @@ func (c *comparison) enum(ref protoreflect.EnumDescriptor) {
 }
 
 // service compares one reference service's methods with ours.
-func (c *comparison) service(ref protoreflect.ServiceDescriptor) {
-	ours, ok := find[protoreflect.ServiceDescriptor](c, "service", ref)
-	if !ok {
-		return
-	}
+func (c *comparison) service(ref, ours protoreflect.ServiceDescriptor) {
 	for i := range ref.Methods().Len() {
 		m := ref.Methods().Get(i)
 		where := "method " + m.FullName()
