@@ -13,21 +13,6 @@ import (
 	"github.com/shippy-suite/shippy/platform"
 )
 
-// Measurement settings.
-const (
-	// callTimeout bounds one call of a load.
-	callTimeout = 5 * time.Second
-	// idleSettle is how long the services sit idle after start before
-	// their idle memory is read.
-	idleSettle = 2 * time.Second
-	// probeInterval separates the overlapping lookups that time a start.
-	probeInterval = 5 * time.Millisecond
-	// commitDuration is the length of each storage-ceiling measurement.
-	commitDuration = 3 * time.Second
-	// microNoopName is the registry name of the go-micro baseline.
-	microNoopName = "shippy.bench.noop"
-)
-
 // bench is one run inside the network namespace.
 type bench struct {
 	cfg    config

@@ -14,6 +14,15 @@ import (
 	"github.com/shippy-suite/shippy/bench/report"
 )
 
+// Settings of the load measurements.
+const (
+	// callTimeout bounds one call of a load (and one storage-ceiling write).
+	callTimeout = 5 * time.Second
+	// idleSettle is how long the services sit idle after start before
+	// their idle memory is read.
+	idleSettle = 2 * time.Second
+)
+
 // loadOrder lists the load measurements in the order they run. The
 // end-to-end load runs last so the memory read after it is "after load".
 var loadOrder = []struct{ key, title string }{

@@ -14,6 +14,9 @@ import (
 	"github.com/shippy-suite/shippy/bench/proc"
 )
 
+// microNoopName is the registry name of the go-micro baseline.
+const microNoopName = "shippy.bench.noop"
+
 // serveNoopArg, as the first argument, makes shippy-bench serve the no-op
 // baselines (serveNoop) instead of measuring.
 const serveNoopArg = "serve-noop"

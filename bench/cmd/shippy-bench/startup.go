@@ -14,6 +14,9 @@ import (
 	vesselpb "github.com/shippy-suite/shippy/proto/vessel"
 )
 
+// probeInterval separates the overlapping lookups that time a start.
+const probeInterval = 5 * time.Millisecond
+
 // measureStarts starts the vessel service cfg.starts times and times each
 // start to discoverable.
 func (b *bench) measureStarts(ctx context.Context) error {

@@ -11,6 +11,9 @@ import (
 	"github.com/shippy-suite/shippy/bench/report"
 )
 
+// commitDuration is the length of each storage-ceiling measurement.
+const commitDuration = 3 * time.Second
+
 // fsyncSamples is the number of write+fsync pairs measureFsync times.
 const fsyncSamples = 200
 
