@@ -8,6 +8,7 @@ package rpcerr
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"net/http"
 	"strings"
 	"syscall"
@@ -189,4 +190,41 @@ func connectionCause(detail string) string {
 		return refused
 	}
 	return detail
+}
+
+// Answerer turns the errors of one service's handlers into the errors
+// their callers get. It is safe for concurrent use.
+type Answerer struct {
+	service string
+	logger  *slog.Logger
+	reason  func(error) (Reason, string)
+}
+
+// NewAnswerer returns an Answerer for the service: reason maps a domain
+// error to the reason and the detail the caller sees; logger receives the
+// errors whose answer hides them.
+func NewAnswerer(service string, logger *slog.Logger, reason func(err error) (Reason, string)) (*Answerer, error) {
+	switch {
+	case service == "":
+		return nil, errors.New("new answerer: empty service name")
+	case logger == nil:
+		return nil, errors.New("new answerer: nil logger")
+	case reason == nil:
+		return nil, errors.New("new answerer: nil reason function")
+	}
+	return &Answerer{service: service, logger: logger, reason: reason}, nil
+}
+
+// Answer returns New(service, reason, detail) for err, the error of the
+// handler of method ("Book"), logging err once first when the caller will
+// not see it: as a warning for Unavailable, as an error for Internal.
+func (a *Answerer) Answer(ctx context.Context, method string, err error) error {
+	reason, detail := a.reason(err)
+	switch reason {
+	case Unavailable:
+		a.logger.WarnContext(ctx, "unavailable", "method", method, "err", err)
+	case Internal:
+		a.logger.ErrorContext(ctx, "internal error", "method", method, "err", err)
+	}
+	return New(a.service, reason, detail)
 }
