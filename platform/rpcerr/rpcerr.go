@@ -157,11 +157,16 @@ func byCode(code int32) Reason {
 // A gRPC status without go-micro's error in it becomes a client error of
 // the status's code too: a 503 is a transport that failed.
 func clientFailure(code int32, detail string) (Reason, string) {
+	// A refused connection, within the long error gRPC gives for it.
+	connection := detail
+	if refused := syscall.ECONNREFUSED.Error(); strings.Contains(detail, refused) {
+		connection = refused
+	}
 	switch code {
 	case http.StatusRequestTimeout:
 		return Timeout, detail
 	case http.StatusServiceUnavailable:
-		return Unreachable, connectionCause(detail)
+		return Unreachable, connection
 	case http.StatusInternalServerError:
 		// "error selecting shippy.service.vessel node: <registry error>"
 		if rest, ok := strings.CutPrefix(detail, "error selecting "); ok {
@@ -176,20 +181,11 @@ func clientFailure(code int32, detail string) (Reason, string) {
 		// "Error sending request: <dial error>", the same for a stream
 		for _, prefix := range []string{"Error sending request: ", "Error creating stream: "} {
 			if strings.HasPrefix(detail, prefix) {
-				return Unreachable, connectionCause(detail)
+				return Unreachable, connection
 			}
 		}
 	}
 	return byCode(code), detail
-}
-
-// connectionCause is "connection refused" for a detail that says so within
-// the long error gRPC gives for it, or detail whole.
-func connectionCause(detail string) string {
-	if refused := syscall.ECONNREFUSED.Error(); strings.Contains(detail, refused) {
-		return refused
-	}
-	return detail
 }
 
 // Answerer turns the errors of one service's handlers into the errors

@@ -1,10 +1,13 @@
 package rpcerr_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net"
+	"strings"
 	"testing"
 	"time"
 
@@ -163,4 +166,65 @@ func closedAddr(t *testing.T) string {
 		t.Fatal(err)
 	}
 	return addr
+}
+
+func TestAnswerer(t *testing.T) {
+	t.Parallel()
+	errNoRoom := errors.New("no room")
+	reason := func(err error) (rpcerr.Reason, string) {
+		switch {
+		case errors.Is(err, errNoRoom):
+			return rpcerr.NoRoom, err.Error()
+		case errors.Is(err, context.Canceled):
+			return rpcerr.Unavailable, "store unavailable"
+		}
+		return rpcerr.Internal, "internal error"
+	}
+	tests := []struct {
+		name       string
+		err        error
+		want       rpcerr.Reason
+		wantDetail string
+		wantLog    string // the level of the line that logs err; "" for none
+	}{
+		{"domain answer", fmt.Errorf("book: %w", errNoRoom), rpcerr.NoRoom, "book: no room", ""},
+		{"unavailable", fmt.Errorf("disk asleep: %w", context.Canceled), rpcerr.Unavailable, "store unavailable", "WARN"},
+		{"internal", errors.New("disk on fire"), rpcerr.Internal, "internal error", "ERROR"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			var logs bytes.Buffer
+			a, err := rpcerr.NewAnswerer(service, slog.New(slog.NewTextHandler(&logs, nil)), reason)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := rpcerr.Classify(a.Answer(context.Background(), "Test.Call", tt.err))
+			if got.Reason != tt.want || got.Detail != tt.wantDetail || got.Service != service {
+				t.Errorf("Answer() = %+v, want reason %s, detail %q from %s", got, tt.want, tt.wantDetail, service)
+			}
+			lines := strings.Count(logs.String(), tt.err.Error())
+			switch {
+			case tt.wantLog == "" && logs.Len() > 0:
+				t.Errorf("logged %q, want nothing", logs.String())
+			case tt.wantLog != "" && (lines != 1 || !strings.Contains(logs.String(), "level="+tt.wantLog) || !strings.Contains(logs.String(), "method=Test.Call")):
+				t.Errorf("log = %q, want one %s line with the error and the method", logs.String(), tt.wantLog)
+			}
+		})
+	}
+}
+
+func TestNewAnswererRefusesMissingDependencies(t *testing.T) {
+	t.Parallel()
+	reason := func(error) (rpcerr.Reason, string) { return rpcerr.Internal, "internal error" }
+	logger := slog.New(slog.DiscardHandler)
+	for name, newAnswerer := range map[string]func() (*rpcerr.Answerer, error){
+		"no service name": func() (*rpcerr.Answerer, error) { return rpcerr.NewAnswerer("", logger, reason) },
+		"nil logger":      func() (*rpcerr.Answerer, error) { return rpcerr.NewAnswerer(service, nil, reason) },
+		"nil reason":      func() (*rpcerr.Answerer, error) { return rpcerr.NewAnswerer(service, logger, nil) },
+	} {
+		if _, err := newAnswerer(); err == nil {
+			t.Errorf("%s: NewAnswerer() = nil error, want an error", name)
+		}
+	}
 }
