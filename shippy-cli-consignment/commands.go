@@ -10,9 +10,9 @@ import (
 	"github.com/google/uuid"
 	"go-micro.dev/v5/client"
 
+	"github.com/shippy-suite/shippy/domain/consignment"
 	"github.com/shippy-suite/shippy/platform/rpcerr"
 	consignmentpb "github.com/shippy-suite/shippy/proto/consignment"
-	"github.com/shippy-suite/shippy/shippy-service-consignment/consignment"
 )
 
 // shippingService is what the CLI calls on the consignment service. The

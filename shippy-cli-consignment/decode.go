@@ -14,7 +14,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"github.com/shippy-suite/shippy/shippy-service-consignment/consignment"
+	"github.com/shippy-suite/shippy/domain/consignment"
 )
 
 // maxFileBytes is the largest consignment file the CLI reads.

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/shippy-suite/shippy/shippy-service-consignment/consignment"
+	"github.com/shippy-suite/shippy/domain/consignment"
 )
 
 // tutorialConsignment is what the shipped consignment.json holds.
