@@ -200,13 +200,8 @@ type Answerer struct {
 // error to the reason and the detail the caller sees; logger receives the
 // errors whose answer hides them.
 func NewAnswerer(service string, logger *slog.Logger, reason func(err error) (Reason, string)) (*Answerer, error) {
-	switch {
-	case service == "":
-		return nil, errors.New("new answerer: empty service name")
-	case logger == nil:
-		return nil, errors.New("new answerer: nil logger")
-	case reason == nil:
-		return nil, errors.New("new answerer: nil reason function")
+	if service == "" || logger == nil || reason == nil {
+		return nil, errors.New("new answerer: a service name, a logger and a reason function are required")
 	}
 	return &Answerer{service: service, logger: logger, reason: reason}, nil
 }

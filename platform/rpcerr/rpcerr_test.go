@@ -123,6 +123,11 @@ func byClient(reason rpcerr.Reason, code int32, detail, cause string) rpcerr.Fai
 // network beyond loopback.
 func TestClassifyRealClient(t *testing.T) {
 	t.Parallel()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	l.Close() // nothing listens on its address now
 	tests := []struct {
 		name      string
 		nodes     []*registry.Node
@@ -130,7 +135,7 @@ func TestClassifyRealClient(t *testing.T) {
 		wantCause string
 	}{
 		{name: "no instance registered", want: rpcerr.NotRegistered, wantCause: "service " + service + ": not found"},
-		{name: "instance not listening", nodes: []*registry.Node{{Id: "gone", Address: closedAddr(t)}},
+		{name: "instance not listening", nodes: []*registry.Node{{Id: "gone", Address: l.Addr().String()}},
 			want: rpcerr.Unreachable, wantCause: "connection refused"},
 	}
 	for _, tt := range tests {
@@ -152,20 +157,6 @@ func TestClassifyRealClient(t *testing.T) {
 			}
 		})
 	}
-}
-
-// closedAddr returns a loopback address nothing listens on.
-func closedAddr(t *testing.T) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := l.Addr().String()
-	if err := l.Close(); err != nil {
-		t.Fatal(err)
-	}
-	return addr
 }
 
 func TestAnswerer(t *testing.T) {

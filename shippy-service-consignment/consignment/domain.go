@@ -28,12 +28,9 @@ const (
 	StatusBooked  = consignment.StatusBooked
 )
 
-// Errors the service reports; the same values as the domain module's, so
-// errors.Is matches either name.
+// Errors the service reports: the domain module's values, so that errors.Is
+// matches either name.
 var (
-	ErrInvalid     = consignment.ErrInvalid
-	ErrNoRoom      = consignment.ErrNoRoom
-	ErrConflict    = consignment.ErrConflict
-	ErrNotFound    = consignment.ErrNotFound
-	ErrUnavailable = consignment.ErrUnavailable
+	ErrInvalid, ErrNoRoom, ErrConflict = consignment.ErrInvalid, consignment.ErrNoRoom, consignment.ErrConflict
+	ErrNotFound, ErrUnavailable        = consignment.ErrNotFound, consignment.ErrUnavailable
 )

@@ -3,16 +3,12 @@ package vesselclient_test
 import (
 	"context"
 	"errors"
-	"net"
 	"sync"
 	"testing"
 	"time"
 
 	"go-micro.dev/v5/client"
-	grpcclient "go-micro.dev/v5/client/grpc"
 	microerrors "go-micro.dev/v5/errors"
-	"go-micro.dev/v5/registry"
-	"go-micro.dev/v5/selector"
 
 	vesselpb "github.com/shippy-suite/shippy/proto/vessel"
 	"github.com/shippy-suite/shippy/shippy-service-consignment/consignment"
@@ -268,55 +264,4 @@ func TestNew(t *testing.T) {
 	if _, err := vesselclient.New(&fakeVessels{}, -time.Second); err == nil {
 		t.Error("New(fake, -1s) = nil error, want an error")
 	}
-}
-
-// TestRealClientUnreachable checks the mapping against the errors the real
-// go-micro gRPC client gives when the vessel service cannot be reached. It
-// uses an in-memory registry: no mDNS, no network beyond loopback.
-func TestRealClientUnreachable(t *testing.T) {
-	t.Parallel()
-	closedAddr := closedLoopbackAddr(t)
-	tests := []struct {
-		name  string
-		nodes []*registry.Node
-	}{
-		{name: "no instance registered"},
-		{name: "instance not listening", nodes: []*registry.Node{{Id: "vessel-1", Address: closedAddr}}},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
-			reg := registry.NewMemoryRegistry()
-			if tt.nodes != nil {
-				svc := &registry.Service{Name: vesselpb.ServiceName, Version: "latest", Nodes: tt.nodes}
-				if err := reg.Register(svc); err != nil {
-					t.Fatalf("Register() = %v", err)
-				}
-			}
-			microClient := grpcclient.NewClient(client.Selector(selector.NewSelector(selector.Registry(reg))))
-			c, err := vesselclient.New(vesselpb.NewVesselService(vesselpb.ServiceName, microClient), 2*time.Second)
-			if err != nil {
-				t.Fatalf("New() = %v", err)
-			}
-			_, err = c.Book(context.Background(), "c-1", 1, 10)
-			t.Logf("Book() = %v", err)
-			if !errors.Is(err, consignment.ErrUnavailable) {
-				t.Errorf("Book() = %v, want ErrUnavailable", err)
-			}
-		})
-	}
-}
-
-// closedLoopbackAddr returns a loopback address nothing listens on.
-func closedLoopbackAddr(t *testing.T) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatalf("listen: %v", err)
-	}
-	addr := l.Addr().String()
-	if err := l.Close(); err != nil {
-		t.Fatalf("close: %v", err)
-	}
-	return addr
 }
