@@ -98,37 +98,25 @@ func (c *Client) Release(ctx context.Context, consignmentID string) error {
 }
 
 // call runs do under the deadline, retrying it while it fails as
-// unavailable, and returns its last error mapped to the domain's.
+// unavailable, and returns its last error mapped to the domain's. It does
+// not wait for a retry that the deadline would cut short.
 func (c *Client) call(ctx context.Context, do func(context.Context, ...client.CallOption) error) error {
 	ctx, cancel := context.WithTimeout(ctx, c.timeout)
 	defer cancel()
+	deadline, _ := ctx.Deadline()
 
 	backoff := initialBackoff
 	for attempt := 1; ; attempt++ {
 		err := mapError(do(ctx, client.WithRetries(0)))
-		if err == nil || !errors.Is(err, consignment.ErrUnavailable) || attempt == attempts {
+		if err == nil || !errors.Is(err, consignment.ErrUnavailable) || attempt == attempts || time.Until(deadline) < backoff {
 			return err
 		}
-		if !sleep(ctx, backoff) {
+		select {
+		case <-time.After(backoff):
+		case <-ctx.Done():
 			return err
 		}
 		backoff *= 2
-	}
-}
-
-// sleep waits for d and reports whether it did, false when ctx ended first
-// or would end before d is up.
-func sleep(ctx context.Context, d time.Duration) bool {
-	if deadline, ok := ctx.Deadline(); ok && time.Until(deadline) < d {
-		return false
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return true
-	case <-ctx.Done():
-		return false
 	}
 }
 

@@ -33,8 +33,9 @@ type fakeVessels struct {
 	lastRetries  int           // go-micro retries the call options asked for
 }
 
-// answer records one call and returns its result.
-func (f *fakeVessels) answer(ctx context.Context, opts []client.CallOption) error {
+// answer records one call and returns its result; record, which records
+// the request, runs under f.mu when the call succeeds.
+func (f *fakeVessels) answer(ctx context.Context, opts []client.CallOption, record func()) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.calls++
@@ -53,21 +54,20 @@ func (f *fakeVessels) answer(ctx context.Context, opts []client.CallOption) erro
 		f.mu.Lock()
 		return microerrors.Timeout("go.micro.client", "%v", ctx.Err())
 	}
-	if len(f.errs) == 0 {
-		return nil
+	var err error
+	if len(f.errs) > 0 {
+		err, f.errs = f.errs[0], f.errs[1:]
 	}
-	err := f.errs[0]
-	f.errs = f.errs[1:]
+	if err == nil {
+		record()
+	}
 	return err
 }
 
 func (f *fakeVessels) Book(ctx context.Context, in *vesselpb.BookRequest, opts ...client.CallOption) (*vesselpb.BookResponse, error) {
-	if err := f.answer(ctx, opts); err != nil {
+	if err := f.answer(ctx, opts, func() { f.lastBook = in }); err != nil {
 		return nil, err
 	}
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.lastBook = in
 	if f.noBooking {
 		return &vesselpb.BookResponse{}, nil
 	}
@@ -78,12 +78,9 @@ func (f *fakeVessels) Book(ctx context.Context, in *vesselpb.BookRequest, opts .
 }
 
 func (f *fakeVessels) Release(ctx context.Context, in *vesselpb.ReleaseRequest, opts ...client.CallOption) (*vesselpb.ReleaseResponse, error) {
-	if err := f.answer(ctx, opts); err != nil {
+	if err := f.answer(ctx, opts, func() { f.lastRelease = in }); err != nil {
 		return nil, err
 	}
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.lastRelease = in
 	return &vesselpb.ReleaseResponse{Released: true}, nil
 }
 

@@ -170,11 +170,7 @@ func vesselToPB(v vessel.Vessel) *vesselpb.Vessel {
 }
 
 func bookRequestFromPB(r *vesselpb.BookRequest) vessel.BookRequest {
-	return vessel.BookRequest{
-		ConsignmentID: r.GetConsignmentId(),
-		Containers:    r.GetContainers(),
-		Weight:        r.GetWeight(),
-	}
+	return vessel.BookRequest{ConsignmentID: r.GetConsignmentId(), Containers: r.GetContainers(), Weight: r.GetWeight()}
 }
 
 func bookingToPB(b vessel.Booking) *vesselpb.Booking {
