@@ -98,10 +98,13 @@ var (
 	errTransport   = errors.New("connection reset by peer")
 )
 
-func TestBook(t *testing.T) {
+// TestCalls runs Book (or, with release set, Release) against a fake that
+// answers with errs in turn.
+func TestCalls(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
 		name         string
+		release      bool
 		errs         []error
 		wantVesselID string
 		wantErr      error // a domain sentinel; nil with wantInternal
@@ -120,6 +123,10 @@ func TestBook(t *testing.T) {
 		{name: "no instance three times", errs: []error{errNoInstance, errNoInstance, errNoInstance}, wantErr: consignment.ErrUnavailable, wantCalls: 3},
 		{name: "timeout is unavailable", errs: []error{errTimeout, errTimeout, errTimeout}, wantErr: consignment.ErrUnavailable, wantCalls: 3},
 		{name: "retry ends on a final error", errs: []error{errUnavailable, errNoRoom}, wantErr: consignment.ErrNoRoom, wantCalls: 2},
+		{name: "released", release: true, wantCalls: 1},
+		{name: "retried until released", release: true, errs: []error{errUnavailable, errNoConn}, wantCalls: 3},
+		{name: "release unavailable", release: true, errs: []error{errNoInstance, errNoInstance, errNoInstance}, wantErr: consignment.ErrUnavailable, wantCalls: 3},
+		{name: "release internal", release: true, errs: []error{errInternal}, wantInternal: true, wantCalls: 1},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -129,7 +136,15 @@ func TestBook(t *testing.T) {
 			if err != nil {
 				t.Fatalf("New() = %v", err)
 			}
-			got, err := c.Book(context.Background(), "c-1", 2, 1200)
+			var got string
+			if tt.release {
+				err = c.Release(context.Background(), "c-9")
+				if err == nil && fake.lastRelease.GetConsignmentId() != "c-9" {
+					t.Errorf("ReleaseRequest = %v, want consignment_id c-9", fake.lastRelease)
+				}
+			} else {
+				got, err = c.Book(context.Background(), "c-1", 2, 1200)
+			}
 			checkErr(t, err, tt.wantErr, tt.wantInternal)
 			if got != tt.wantVesselID {
 				t.Errorf("Book() vessel = %q, want %q", got, tt.wantVesselID)
@@ -216,40 +231,6 @@ func TestBookTimesOut(t *testing.T) {
 	}
 	if fake.calls != 1 {
 		t.Errorf("vessel service called %d times, want 1 (no retry once the deadline is spent)", fake.calls)
-	}
-}
-
-func TestRelease(t *testing.T) {
-	t.Parallel()
-	tests := []struct {
-		name         string
-		errs         []error
-		wantErr      error
-		wantInternal bool
-		wantCalls    int
-	}{
-		{name: "released", wantCalls: 1},
-		{name: "retried until released", errs: []error{errUnavailable, errNoConn}, wantCalls: 3},
-		{name: "unavailable", errs: []error{errNoInstance, errNoInstance, errNoInstance}, wantErr: consignment.ErrUnavailable, wantCalls: 3},
-		{name: "internal", errs: []error{errInternal}, wantInternal: true, wantCalls: 1},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
-			fake := &fakeVessels{errs: tt.errs}
-			c, err := vesselclient.New(fake, 0)
-			if err != nil {
-				t.Fatalf("New() = %v", err)
-			}
-			err = c.Release(context.Background(), "c-9")
-			checkErr(t, err, tt.wantErr, tt.wantInternal)
-			if fake.calls != tt.wantCalls {
-				t.Errorf("vessel service called %d times, want %d", fake.calls, tt.wantCalls)
-			}
-			if err == nil && fake.lastRelease.GetConsignmentId() != "c-9" {
-				t.Errorf("ReleaseRequest = %v, want consignment_id c-9", fake.lastRelease)
-			}
-		})
 	}
 }
 

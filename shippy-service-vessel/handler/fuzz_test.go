@@ -14,16 +14,16 @@ import (
 
 // The fuzz targets below feed each RPC every request body that decodes as
 // its message (go-micro rejects the others before the handler), over a
-// memory store seeded with testFleet in which consignment "held" holds 2
+// memory store seeded with the test fleet (newHandler) in which consignment "held" holds 2
 // containers and 200 kg on vessel "a". Whatever the input, the RPC answers
 // nil or one of the client errors its contract names, a 400 names the field
 // of the request, and no vessel is left with negative room: bad input is
 // never an internal error.
 
-// fuzzHandler returns a handler over testFleet with "held" booked.
+// fuzzHandler returns a handler over the test fleet with "held" booked.
 func fuzzHandler(t *testing.T) *handler.Handler {
 	t.Helper()
-	h, _ := newHandler(t, testFleet...)
+	h, _ := newHandler(t)
 	mustBook(t, h, &vesselpb.BookRequest{ConsignmentId: "held", Containers: 2, Weight: 200})
 	return h
 }

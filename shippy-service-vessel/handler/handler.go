@@ -174,10 +174,5 @@ func bookRequestFromPB(r *vesselpb.BookRequest) vessel.BookRequest {
 }
 
 func bookingToPB(b vessel.Booking) *vesselpb.Booking {
-	return &vesselpb.Booking{
-		ConsignmentId: b.ConsignmentID,
-		VesselId:      b.VesselID,
-		Containers:    b.Containers,
-		Weight:        b.Weight,
-	}
+	return &vesselpb.Booking{ConsignmentId: b.ConsignmentID, VesselId: b.VesselID, Containers: b.Containers, Weight: b.Weight}
 }
