@@ -64,8 +64,7 @@ func FuzzBook(f *testing.F) {
 	fields := regexp.MustCompile(`^(consignment_id|containers|weight): \S`)
 
 	rpcerrtest.Fuzz(f, seeds, func(t *testing.T, req *vesselpb.BookRequest) {
-		h := fuzzHandler(t)
-		rsp := new(vesselpb.BookResponse)
+		h, rsp := fuzzHandler(t), new(vesselpb.BookResponse)
 		err := h.Book(t.Context(), req, rsp)
 		code := wantClientError(t, err, fields, http.StatusBadRequest, http.StatusConflict, http.StatusPreconditionFailed)
 		if code == 0 {
@@ -95,8 +94,7 @@ func FuzzCreate(f *testing.F) {
 	fields := regexp.MustCompile(`^(id|name|owner_id|capacity|max_weight): \S`)
 
 	rpcerrtest.Fuzz(f, seeds, func(t *testing.T, req *vesselpb.Vessel) {
-		h := fuzzHandler(t)
-		rsp := new(vesselpb.Response)
+		h, rsp := fuzzHandler(t), new(vesselpb.Response)
 		err := h.Create(t.Context(), req, rsp)
 		if wantClientError(t, err, fields, http.StatusBadRequest, http.StatusConflict) == 0 {
 			v := rsp.GetVessel()
@@ -121,8 +119,7 @@ func FuzzFindAvailable(f *testing.F) {
 	fields := regexp.MustCompile(`^(capacity|max_weight): \S`)
 
 	rpcerrtest.Fuzz(f, seeds, func(t *testing.T, req *vesselpb.Specification) {
-		h := fuzzHandler(t)
-		rsp := new(vesselpb.Response)
+		h, rsp := fuzzHandler(t), new(vesselpb.Response)
 		err := h.FindAvailable(t.Context(), req, rsp)
 		if wantClientError(t, err, fields, http.StatusBadRequest, http.StatusPreconditionFailed) == 0 {
 			v := rsp.GetVessel()
@@ -143,8 +140,7 @@ func FuzzRelease(f *testing.F) {
 	fields := regexp.MustCompile(`^consignment_id: \S`)
 
 	rpcerrtest.Fuzz(f, seeds, func(t *testing.T, req *vesselpb.ReleaseRequest) {
-		h := fuzzHandler(t)
-		rsp := new(vesselpb.ReleaseResponse)
+		h, rsp := fuzzHandler(t), new(vesselpb.ReleaseResponse)
 		err := h.Release(t.Context(), req, rsp)
 		if wantClientError(t, err, fields, http.StatusBadRequest) == 0 {
 			if want := req.GetConsignmentId() == "held"; rsp.GetReleased() != want {

@@ -24,22 +24,25 @@ import (
 // and the buffer its logger writes to.
 func newHandler(t *testing.T) (*handler.Handler, *bytes.Buffer) {
 	t.Helper()
-	return newHandlerOver(t, memory.New(), []vessel.Vessel{
+	svc, err := vessel.NewService(memory.New(), func() string { return "new-id" })
+	if err != nil {
+		t.Fatalf("NewService: %v", err)
+	}
+	fleet := []vessel.Vessel{
 		{ID: "a", Name: "small", Capacity: 5, MaxWeight: 1000, Available: true},
 		{ID: "b", Name: "closed", Capacity: 1000, MaxWeight: 1000000, Available: false},
 		{ID: "c", Name: "large", Capacity: 50, MaxWeight: 50000, Available: true},
-	}...)
-}
-
-func newHandlerOver(t *testing.T, repo vessel.Repository, fleet ...vessel.Vessel) (*handler.Handler, *bytes.Buffer) {
-	t.Helper()
-	svc, err := vessel.NewService(repo, func() string { return "new-id" })
-	if err != nil {
-		t.Fatalf("NewService: %v", err)
 	}
 	if err := svc.Seed(t.Context(), fleet); err != nil {
 		t.Fatalf("Seed: %v", err)
 	}
+	return newHandlerOver(t, svc)
+}
+
+// newHandlerOver returns a Handler serving svc, and the buffer its logger
+// writes to.
+func newHandlerOver(t *testing.T, svc handler.Service) (*handler.Handler, *bytes.Buffer) {
+	t.Helper()
 	var logs bytes.Buffer
 	h, err := handler.New(svc, slog.New(slog.NewJSONHandler(&logs, nil)))
 	if err != nil {
@@ -295,7 +298,7 @@ func TestStoreFailures(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			h, logs := newHandlerOver(t, failingRepo{tt.err})
+			h, logs := newHandlerOver(t, failingService{err: tt.err})
 			err := h.ListVessels(t.Context(), &vesselpb.ListVesselsRequest{}, &vesselpb.ListVesselsResponse{})
 			assertMicroError(t, err, tt.wantCode, tt.wantDetail)
 			lines := strings.Split(strings.TrimSpace(logs.String()), "\n")
@@ -320,23 +323,13 @@ func TestStoreFailures(t *testing.T) {
 	}
 }
 
-// failingRepo fails every call with err.
-type failingRepo struct{ err error }
+// failingService is a vessel service whose List fails with err.
+type failingService struct {
+	handler.Service
+	err error
+}
 
-func (r failingRepo) Create(context.Context, vessel.Vessel) error { return r.err }
-func (r failingRepo) Get(context.Context, string) (vessel.Vessel, error) {
-	return vessel.Vessel{}, r.err
-}
-func (r failingRepo) List(context.Context) ([]vessel.Vessel, error) { return nil, r.err }
-func (r failingRepo) TakeRoom(context.Context, vessel.Booking) (vessel.Vessel, error) {
-	return vessel.Vessel{}, r.err
-}
-func (r failingRepo) FindBooking(context.Context, string) (vessel.Booking, error) {
-	return vessel.Booking{}, r.err
-}
-func (r failingRepo) ReleaseRoom(context.Context, string) (vessel.Booking, error) {
-	return vessel.Booking{}, r.err
-}
+func (s failingService) List(context.Context) ([]vessel.Vessel, error) { return nil, s.err }
 
 func mustBook(t *testing.T, h *handler.Handler, req *vesselpb.BookRequest) {
 	t.Helper()
