@@ -10,6 +10,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strings"
 	"syscall"
 
@@ -34,8 +35,8 @@ const (
 	Unavailable Reason = "UNAVAILABLE" // 503: the service, or one it needs, cannot serve the call now
 )
 
-// Reasons of a call that reached no service. Classify finds them in the
-// errors of go-micro's own client.
+// Reasons Classify finds in errors that no service sent: those of
+// go-micro's own client, and errors that are not go-micro errors.
 const (
 	NotRegistered Reason = "NOT_REGISTERED" // the registry lists no instance of the service
 	LookupFailed  Reason = "LOOKUP_FAILED"  // the registry could not be asked
@@ -85,7 +86,7 @@ type Failure struct {
 	Reason Reason
 	// Service is who answered: the id of the go-micro error, the service's
 	// name for an answer of the service, "go.micro.client" for an error of
-	// go-micro's client; "" for Unknown.
+	// go-micro's client; "" when err is not a go-micro error.
 	Service string
 	// Code is the go-micro code; 0 when err is not a go-micro error.
 	Code int32
@@ -130,14 +131,7 @@ func Classify(err error) Failure {
 }
 
 // isSent reports whether r is a reason a server answers with.
-func isSent(r Reason) bool {
-	for _, s := range sent() {
-		if r == s {
-			return true
-		}
-	}
-	return false
-}
+func isSent(r Reason) bool { return slices.Contains(sent(), r) }
 
 // byCode is the reason of an answer that carries none: the reason with its
 // code, or Internal.
