@@ -2,14 +2,14 @@ package platform
 
 import (
 	"context"
-	"net/http"
 	"time"
 
 	"go-micro.dev/v5/client"
 	grpcclient "go-micro.dev/v5/client/grpc"
-	"go-micro.dev/v5/errors"
 	"go-micro.dev/v5/registry"
 	"go-micro.dev/v5/selector"
+
+	"github.com/shippy-suite/shippy/platform/rpcerr"
 )
 
 // Client defaults, set on purpose: go-micro's own are a 30 s timeout and 5
@@ -36,13 +36,18 @@ func NewClient(reg registry.Registry, opts ...client.Option) client.Client {
 	return grpcclient.NewClient(append(base, opts...)...)
 }
 
-// RetryUnavailable is a go-micro retry policy that retries a call only when it
-// failed with 503 Service Unavailable: the instance could not be reached, or
-// refused the call before doing any work (it was draining). Such a call is
-// safe to repeat whatever its method. Every other error is final.
+// RetryUnavailable is a go-micro retry policy that retries a call only when
+// rpcerr.Classify reads its error as rpcerr.Unavailable (a 503: the instance
+// refused the call before doing any work, as it does while draining) or
+// rpcerr.Unreachable (no connection to an instance could be made). Such a
+// call is safe to repeat whatever its method. Every other error is final.
 func RetryUnavailable(ctx context.Context, _ client.Request, _ int, err error) (bool, error) {
 	if ctx.Err() != nil {
 		return false, nil
 	}
-	return errors.FromError(err).Code == http.StatusServiceUnavailable, nil
+	switch rpcerr.Classify(err).Reason {
+	case rpcerr.Unavailable, rpcerr.Unreachable:
+		return true, nil
+	}
+	return false, nil
 }

@@ -80,15 +80,7 @@ func TestParseArgsRejects(t *testing.T) {
 		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
 			t.Parallel()
 			_, err := parseArgs(tt.args)
-			if err == nil {
-				t.Fatalf("parseArgs(%q) succeeded, want an error", tt.args)
-			}
-			if got := err.Error(); got != tt.want {
-				t.Errorf("parseArgs(%q) error:\ngot  %s\nwant %s", tt.args, got, tt.want)
-			}
-			if got := exitCode(err); got != exitUsage {
-				t.Errorf("exit code = %d, want %d", got, exitUsage)
-			}
+			checkError(t, err, exitUsage, tt.want)
 		})
 	}
 }

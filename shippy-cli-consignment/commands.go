@@ -2,19 +2,17 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/google/uuid"
 	"go-micro.dev/v5/client"
-	microerrors "go-micro.dev/v5/errors"
 
+	"github.com/shippy-suite/shippy/domain/consignment"
+	"github.com/shippy-suite/shippy/platform/rpcerr"
 	consignmentpb "github.com/shippy-suite/shippy/proto/consignment"
-	"github.com/shippy-suite/shippy/shippy-service-consignment/consignment"
 )
 
 // shippingService is what the CLI calls on the consignment service. The
@@ -133,7 +131,7 @@ func call[T any](ctx context.Context, timeout time.Duration, fn func(context.Con
 	defer cancel()
 	for attempt := 1; ; attempt++ {
 		rsp, err := fn(ctx)
-		if err == nil || attempt == lookupAttempts || !notRegistered(microerrors.FromError(err)) {
+		if err == nil || attempt == lookupAttempts || rpcerr.Classify(err).Reason != rpcerr.NotRegistered {
 			return rsp, err
 		}
 		select {
@@ -145,15 +143,15 @@ func call[T any](ctx context.Context, timeout time.Duration, fn func(context.Con
 }
 
 // createError turns the failure of a create into the error run reports:
-// the codes that concern the consignment first, then callError's.
+// the reasons that concern the consignment first, then callError's.
 func (cmd *commands) createError(ctx context.Context, file string, c consignment.Consignment, err error) error {
 	if ctx.Err() == nil {
-		switch e := microerrors.FromError(err); e.Code {
-		case http.StatusBadRequest:
-			return errorf(exitBadInput, "%s: rejected by %s: %s", file, consignmentpb.ServiceName, e.Detail)
-		case http.StatusConflict:
+		switch f := rpcerr.Classify(err); f.Reason {
+		case rpcerr.Invalid:
+			return errorf(exitBadInput, "%s: rejected by %s: %s", file, consignmentpb.ServiceName, f.Detail)
+		case rpcerr.Conflict:
 			return errorf(exitBadInput, "%s: id %q is already used by a different consignment", file, c.ID)
-		case http.StatusPreconditionFailed:
+		case rpcerr.NoRoom:
 			return errorf(exitNoRoom, "no vessel has room for %s weighing %d kg", countContainers(len(c.Containers)), c.Weight)
 		}
 	}
@@ -161,54 +159,31 @@ func (cmd *commands) createError(ctx context.Context, file string, c consignment
 }
 
 // callError turns the failure of a call to the service into the error run
-// reports. ctx is the context the call's own was derived from: when it is
-// done, the user interrupted the command.
+// reports, by the reason rpcerr.Classify reads in it. ctx is the context
+// the call's own was derived from: when it is done, the user interrupted
+// the command.
 func (cmd *commands) callError(ctx context.Context, err error) error {
 	if ctx.Err() != nil {
 		return fmt.Errorf("interrupted: %w", context.Cause(ctx))
 	}
 	name := consignmentpb.ServiceName
-	e := microerrors.FromError(err)
-	switch {
-	case e.Code == http.StatusRequestTimeout || errors.Is(err, context.DeadlineExceeded):
+	switch f := rpcerr.Classify(err); f.Reason {
+	case rpcerr.Timeout:
 		return errorf(exitTimeout, "%s did not answer within %s", name, cmd.timeout)
-	case e.Code == http.StatusServiceUnavailable && e.Id == name:
+	case rpcerr.Unavailable:
 		// The service itself answered: something it needs is unavailable.
-		return errorf(exitUnreachable, "%s is unavailable: %s", name, e.Detail)
-	case notRegistered(e):
+		return errorf(exitUnreachable, "%s is unavailable: %s", name, f.Detail)
+	case rpcerr.NotRegistered:
 		return errorf(exitUnreachable, "%s is unreachable via %s: no instance is registered; is it running?", name, cmd.registry)
-	case isClientError(e, "error selecting "+name+" node: "):
-		return errorf(exitUnreachable, "%s is unreachable: looking it up via %s failed: %s; is the registry running?",
-			name, cmd.registry, strings.TrimPrefix(e.Detail, "error selecting "+name+" node: "))
-	case e.Code == http.StatusServiceUnavailable || isClientError(e, "connection refused"):
-		return errorf(exitUnreachable, "%s is unreachable via %s: %s; is it running?", name, cmd.registry, shortDetail(e.Detail))
-	case e.Code == 0: // not a go-micro error
+	case rpcerr.LookupFailed:
+		return errorf(exitUnreachable, "%s is unreachable: looking it up via %s failed: %s; is the registry running?", name, cmd.registry, f.Cause)
+	case rpcerr.Unreachable:
+		return errorf(exitUnreachable, "%s is unreachable via %s: %s; is it running?", name, cmd.registry, f.Cause)
+	case rpcerr.Unknown:
 		return fmt.Errorf("call %s: %w", name, err)
+	default:
+		return fmt.Errorf("%s failed: %s (%d %s)", name, f.Detail, f.Code, http.StatusText(int(f.Code)))
 	}
-	return fmt.Errorf("%s failed: %s (%d %s)", name, e.Detail, e.Code, http.StatusText(int(e.Code)))
-}
-
-// isClientError reports whether e is the go-micro client's own 500 error
-// with a detail that contains s. The client reports failures to reach an
-// instance that way: "service shippy.service.consignment: not found" when
-// the registry has none.
-func isClientError(e *microerrors.Error, s string) bool {
-	return e.Code == http.StatusInternalServerError && strings.Contains(e.Detail, s)
-}
-
-// notRegistered reports whether e is the go-micro client's report that the
-// registry has no instance of the consignment service.
-func notRegistered(e *microerrors.Error) bool {
-	return isClientError(e, "service "+consignmentpb.ServiceName+": not found")
-}
-
-// shortDetail keeps "connection refused" from the long error gRPC gives
-// for it, and any other detail whole.
-func shortDetail(detail string) string {
-	if strings.Contains(detail, "connection refused") {
-		return "connection refused"
-	}
-	return detail
 }
 
 // toProto is the message that asks the service to create c.

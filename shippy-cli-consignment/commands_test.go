@@ -17,8 +17,8 @@ import (
 	microerrors "go-micro.dev/v5/errors"
 	"google.golang.org/protobuf/proto"
 
+	"github.com/shippy-suite/shippy/domain/consignment"
 	consignmentpb "github.com/shippy-suite/shippy/proto/consignment"
-	"github.com/shippy-suite/shippy/shippy-service-consignment/consignment"
 )
 
 // fakeService is a consignment service in memory. Each call first fails

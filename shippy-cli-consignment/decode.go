@@ -14,7 +14,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"github.com/shippy-suite/shippy/shippy-service-consignment/consignment"
+	"github.com/shippy-suite/shippy/domain/consignment"
 )
 
 // maxFileBytes is the largest consignment file the CLI reads.
@@ -34,9 +34,9 @@ type inputConsignment struct {
 }
 
 // decodeFile reads the consignment in the file at path and checks it with
-// the service's own rules. Every error has exit code exitBadInput and is one
-// line that starts with path, then names the field at fault, if any, and
-// says what is wrong. It reads at most maxFileBytes+1 bytes.
+// the rules the service applies (the shared domain module's). Every error
+// has exit code exitBadInput and is one line that starts with path, then
+// names the field at fault, if any, and says what is wrong. It reads at most maxFileBytes+1 bytes.
 func decodeFile(path string) (consignment.Consignment, error) {
 	f, err := os.Open(path)
 	if err != nil {

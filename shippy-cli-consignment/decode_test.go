@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/shippy-suite/shippy/shippy-service-consignment/consignment"
+	"github.com/shippy-suite/shippy/domain/consignment"
 )
 
 // tutorialConsignment is what the shipped consignment.json holds.
@@ -162,15 +162,7 @@ func TestDecodeRejects(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			_, err := decode("f.json", []byte(tt.json))
-			if err == nil {
-				t.Fatalf("decode(%q) succeeded, want error %q", tt.json, tt.want)
-			}
-			if got := err.Error(); got != tt.want {
-				t.Errorf("decode(%q) error:\ngot  %s\nwant %s", tt.json, got, tt.want)
-			}
-			if got := exitCode(err); got != exitBadInput {
-				t.Errorf("exit code = %d, want %d", got, exitBadInput)
-			}
+			checkError(t, err, exitBadInput, tt.want)
 		})
 	}
 }
@@ -219,15 +211,7 @@ func TestDecodeFileRejects(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			_, err := decodeFile(tt.path)
-			if err == nil {
-				t.Fatalf("decodeFile(%s) succeeded, want an error", tt.path)
-			}
-			if got, want := err.Error(), tt.path+": "+tt.want; got != want {
-				t.Errorf("decodeFile error:\ngot  %s\nwant %s", got, want)
-			}
-			if got := exitCode(err); got != exitBadInput {
-				t.Errorf("exit code = %d, want %d", got, exitBadInput)
-			}
+			checkError(t, err, exitBadInput, tt.path+": "+tt.want)
 		})
 	}
 

@@ -17,9 +17,9 @@ import (
 	"go-micro.dev/v5/client"
 	"go.opentelemetry.io/otel/codes"
 
+	"github.com/shippy-suite/shippy/domain/consignment"
 	"github.com/shippy-suite/shippy/platform"
 	consignmentpb "github.com/shippy-suite/shippy/proto/consignment"
-	"github.com/shippy-suite/shippy/shippy-service-consignment/consignment"
 )
 
 func main() {

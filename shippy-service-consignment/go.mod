@@ -5,6 +5,7 @@ go 1.26.0
 require (
 	github.com/google/go-cmp v0.7.0
 	github.com/google/uuid v1.6.0
+	github.com/shippy-suite/shippy/domain v0.0.0-00010101000000-000000000000
 	github.com/shippy-suite/shippy/platform v0.0.0-00010101000000-000000000000
 	github.com/shippy-suite/shippy/proto v0.0.0-00010101000000-000000000000
 	github.com/shippy-suite/shippy/testenv v0.0.0-00010101000000-000000000000
@@ -101,6 +102,7 @@ require (
 )
 
 replace (
+	github.com/shippy-suite/shippy/domain => ../domain
 	github.com/shippy-suite/shippy/platform => ../platform
 	github.com/shippy-suite/shippy/proto => ../proto
 	github.com/shippy-suite/shippy/testenv => ../testenv

@@ -393,7 +393,7 @@ func sleep(ctx context.Context, d time.Duration) error {
 // "page_token".
 func (s *Service) List(ctx context.Context, limit int, pageToken string) ([]Consignment, string, error) {
 	if limit < 0 {
-		return nil, "", &FieldError{"limit", fmt.Sprintf("must not be negative, got %d", limit)}
+		return nil, "", &FieldError{Field: "limit", Reason: fmt.Sprintf("must not be negative, got %d", limit)}
 	}
 	items, next, err := s.repo.List(ctx, limit, pageToken)
 	if err != nil {

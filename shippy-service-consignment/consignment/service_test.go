@@ -12,6 +12,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/shippy-suite/shippy/domain/consignment/consignmenttest"
 	"github.com/shippy-suite/shippy/shippy-service-consignment/consignment"
 	"github.com/shippy-suite/shippy/shippy-service-consignment/store/memory"
 )
@@ -267,9 +268,9 @@ func (e *env) crashAfterBook(t *testing.T, c consignment.Consignment) {
 	}
 }
 
-// booked returns validConsignment with the id as Create returns it.
+// booked returns consignmenttest.Valid() with the id as Create returns it.
 func booked(id string) consignment.Consignment {
-	c := validConsignment()
+	c := consignmenttest.Valid()
 	c.ID = id
 	c.VesselID = "vessel001"
 	c.Status = consignment.StatusBooked
@@ -278,7 +279,7 @@ func booked(id string) consignment.Consignment {
 }
 
 func withID(id string) consignment.Consignment {
-	c := validConsignment()
+	c := consignmenttest.Valid()
 	c.ID = id
 	return c
 }
@@ -316,7 +317,7 @@ func TestNewServiceChecksDependencies(t *testing.T) {
 func TestCreateBooksAndStores(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, nil)
-	in := validConsignment()
+	in := consignmenttest.Valid()
 	in.VesselID = "chosen-by-client"
 	got, err := e.svc.Create(testContext(t), in)
 	if err != nil {
@@ -333,7 +334,7 @@ func TestCreateBooksAndStores(t *testing.T) {
 	// A retry returns the stored consignment and asks the vessel service
 	// nothing.
 	e.clock.Advance(time.Hour)
-	again, err := e.svc.Create(testContext(t), validConsignment())
+	again, err := e.svc.Create(testContext(t), consignmenttest.Valid())
 	if err != nil || !cmp.Equal(again, want) {
 		t.Errorf("retried Create() = %+v, %v; want %+v", again, err, want)
 	}
@@ -347,7 +348,7 @@ func TestCreateStoreFailureBooksNothing(t *testing.T) {
 	booker := newBooker()
 	storeErr := errors.New("disk on fire")
 	svc := newService(t, failingCreateRepo{memory.New(), storeErr}, booker, time.Now)
-	if _, err := svc.Create(testContext(t), validConsignment()); !errors.Is(err, storeErr) {
+	if _, err := svc.Create(testContext(t), consignmenttest.Valid()); !errors.Is(err, storeErr) {
 		t.Errorf("Create() = %v, want the store's error", err)
 	}
 	if _, books, _, _ := booker.state(); books != 0 {
@@ -357,20 +358,20 @@ func TestCreateStoreFailureBooksNothing(t *testing.T) {
 
 func TestCreateConflict(t *testing.T) {
 	t.Parallel()
-	different := validConsignment()
+	different := consignmenttest.Valid()
 	different.Description = "someone else's"
 	tests := []struct {
 		name    string
 		prepare func(t *testing.T, e *env)
 	}{
 		{name: "booked", prepare: func(t *testing.T, e *env) {
-			if _, err := e.svc.Create(testContext(t), validConsignment()); err != nil {
+			if _, err := e.svc.Create(testContext(t), consignmenttest.Valid()); err != nil {
 				t.Fatalf("Create() = %v", err)
 			}
 		}},
-		{name: "pending", prepare: func(t *testing.T, e *env) { e.crashAfterBook(t, validConsignment()) }},
+		{name: "pending", prepare: func(t *testing.T, e *env) { e.crashAfterBook(t, consignmenttest.Valid()) }},
 		{name: "pending, lease run out", prepare: func(t *testing.T, e *env) {
-			e.crashAfterBook(t, validConsignment())
+			e.crashAfterBook(t, consignmenttest.Valid())
 			e.clock.Advance(consignment.LeaseDuration)
 		}},
 	}
@@ -399,7 +400,7 @@ func TestCreateRefusedBookingStoresNothing(t *testing.T) {
 		t.Run(bookErr.Error(), func(t *testing.T) {
 			t.Parallel()
 			e := newEnv(t, func(b *fakeBooker) { b.bookErr = bookErr })
-			if _, err := e.svc.Create(testContext(t), validConsignment()); !errors.Is(err, bookErr) {
+			if _, err := e.svc.Create(testContext(t), consignmenttest.Valid()); !errors.Is(err, bookErr) {
 				t.Fatalf("Create() = %v, want %v", err, bookErr)
 			}
 			if got := e.get(t, "c-1"); got.ID != "" {
@@ -409,7 +410,7 @@ func TestCreateRefusedBookingStoresNothing(t *testing.T) {
 				t.Errorf("held = %v, want nothing", held)
 			}
 			// The id is free: a create with other contents is no conflict.
-			other := validConsignment()
+			other := consignmenttest.Valid()
 			other.Weight = 1
 			e.booker.configure(func(b *fakeBooker) { b.bookErr = nil })
 			if got, err := e.svc.Create(testContext(t), other); err != nil || got.Weight != 1 {
@@ -427,7 +428,7 @@ func TestCreateUnknownOutcomeThenRecover(t *testing.T) {
 	t.Parallel()
 	ctx := testContext(t)
 	e := newEnv(t, func(b *fakeBooker) { b.bookErr, b.takeRoom = consignment.ErrUnavailable, true })
-	if _, err := e.svc.Create(ctx, validConsignment()); !errors.Is(err, consignment.ErrUnavailable) {
+	if _, err := e.svc.Create(ctx, consignmenttest.Valid()); !errors.Is(err, consignment.ErrUnavailable) {
 		t.Fatalf("Create() = %v, want ErrUnavailable", err)
 	}
 	if got := e.get(t, "c-1"); got.Status != consignment.StatusPending {
@@ -461,7 +462,7 @@ func TestCreateRetryAfterUnknownOutcome(t *testing.T) {
 		t.Run(fmt.Sprintf("room taken %v", tookRoom), func(t *testing.T) {
 			t.Parallel()
 			e := newEnv(t, func(b *fakeBooker) { b.bookErr, b.takeRoom = consignment.ErrUnavailable, tookRoom })
-			if _, err := e.svc.Create(testContext(t), validConsignment()); !errors.Is(err, consignment.ErrUnavailable) {
+			if _, err := e.svc.Create(testContext(t), consignmenttest.Valid()); !errors.Is(err, consignment.ErrUnavailable) {
 				t.Fatalf("Create() = %v, want ErrUnavailable", err)
 			}
 			if lease := e.get(t, "c-1").Lease; lease.Owner != "" || !lease.Until.Equal(start.Add(consignment.LeaseDuration)) {
@@ -471,7 +472,7 @@ func TestCreateRetryAfterUnknownOutcome(t *testing.T) {
 			e.booker.configure(func(b *fakeBooker) { b.bookErr = nil })
 			ctx, cancel := context.WithTimeout(testContext(t), time.Second)
 			defer cancel()
-			got, err := e.svc.Create(ctx, validConsignment())
+			got, err := e.svc.Create(ctx, consignmenttest.Valid())
 			if err != nil || !cmp.Equal(got, booked("c-1")) {
 				t.Errorf("immediate retry = %+v, %v; want it booked", got, err)
 			}
@@ -489,7 +490,7 @@ func TestCreateRetryAfterStoreFailure(t *testing.T) {
 	e := newEnv(t, nil)
 	storeErr := fmt.Errorf("%w: store down", consignment.ErrUnavailable)
 	e.repo.markErr = storeErr
-	if _, err := e.svc.Create(testContext(t), validConsignment()); !errors.Is(err, storeErr) {
+	if _, err := e.svc.Create(testContext(t), consignmenttest.Valid()); !errors.Is(err, storeErr) {
 		t.Fatalf("Create() = %v, want the store's error", err)
 	}
 	if got := e.get(t, "c-1"); got.Status != consignment.StatusPending || got.Lease.Owner != "" {
@@ -497,7 +498,7 @@ func TestCreateRetryAfterStoreFailure(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(testContext(t), time.Second)
 	defer cancel()
-	if got, err := e.svc.Create(ctx, validConsignment()); err != nil || !cmp.Equal(got, booked("c-1")) {
+	if got, err := e.svc.Create(ctx, consignmenttest.Valid()); err != nil || !cmp.Equal(got, booked("c-1")) {
 		t.Errorf("immediate retry = %+v, %v; want it booked", got, err)
 	}
 	if held, _, taken, released := e.booker.state(); taken != 1 || len(released) != 0 || !slices.Equal(held, []string{"c-1"}) {
@@ -513,12 +514,12 @@ func TestCreateRefusedAfterEarlyTakeover(t *testing.T) {
 	t.Parallel()
 	ctx := testContext(t)
 	e := newEnv(t, func(b *fakeBooker) { b.bookErr = consignment.ErrUnavailable })
-	if _, err := e.svc.Create(ctx, validConsignment()); !errors.Is(err, consignment.ErrUnavailable) {
+	if _, err := e.svc.Create(ctx, consignmenttest.Valid()); !errors.Is(err, consignment.ErrUnavailable) {
 		t.Fatalf("Create() = %v, want ErrUnavailable", err)
 	}
 	e.booker.configure(func(b *fakeBooker) { b.bookErr = consignment.ErrNoRoom })
 	e.clock.Advance(time.Second)
-	if _, err := e.svc.Create(ctx, validConsignment()); !errors.Is(err, consignment.ErrNoRoom) {
+	if _, err := e.svc.Create(ctx, consignmenttest.Valid()); !errors.Is(err, consignment.ErrNoRoom) {
 		t.Fatalf("retry = %v, want ErrNoRoom", err)
 	}
 	got := e.get(t, "c-1")
@@ -544,12 +545,12 @@ func TestRecoverBacksOffFromRetriedCreate(t *testing.T) {
 	t.Parallel()
 	ctx := testContext(t)
 	e := newEnv(t, func(b *fakeBooker) { b.bookErr = consignment.ErrUnavailable })
-	if _, err := e.svc.Create(ctx, validConsignment()); !errors.Is(err, consignment.ErrUnavailable) {
+	if _, err := e.svc.Create(ctx, consignmenttest.Valid()); !errors.Is(err, consignment.ErrUnavailable) {
 		t.Fatalf("Create() = %v, want ErrUnavailable", err)
 	}
 	e.clock.Advance(consignment.LeaseDuration)
 	var retryErr error
-	e.repo.afterListPending = func() { _, retryErr = e.svc.Create(ctx, validConsignment()) }
+	e.repo.afterListPending = func() { _, retryErr = e.svc.Create(ctx, consignmenttest.Valid()) }
 
 	if n, err := e.svc.Recover(ctx); n != 0 || err != nil {
 		t.Errorf("Recover() = %d, %v; want 0, nil", n, err)
@@ -570,13 +571,13 @@ func TestRecoverBacksOffFromRetriedCreate(t *testing.T) {
 func TestCreateRetryAfterCrash(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, nil)
-	e.crashAfterBook(t, validConsignment())
+	e.crashAfterBook(t, consignmenttest.Valid())
 
 	// Within the lease, the crashed create may still be at work: a retry
 	// waits for it, until its context ends.
 	ctx, cancel := context.WithTimeout(testContext(t), 3*time.Millisecond)
 	defer cancel()
-	if _, err := e.svc.Create(ctx, validConsignment()); !errors.Is(err, consignment.ErrUnavailable) {
+	if _, err := e.svc.Create(ctx, consignmenttest.Valid()); !errors.Is(err, consignment.ErrUnavailable) {
 		t.Errorf("retry within the lease = %v, want ErrUnavailable", err)
 	}
 	if _, books, _, _ := e.booker.state(); books != 1 {
@@ -584,7 +585,7 @@ func TestCreateRetryAfterCrash(t *testing.T) {
 	}
 
 	e.clock.Advance(consignment.LeaseDuration)
-	got, err := e.svc.Create(testContext(t), validConsignment())
+	got, err := e.svc.Create(testContext(t), consignmenttest.Valid())
 	if err != nil {
 		t.Fatalf("retry after the lease = %v", err)
 	}
@@ -648,7 +649,7 @@ func TestRecoverVesselServiceUnavailable(t *testing.T) {
 	t.Parallel()
 	ctx := testContext(t)
 	e := newEnv(t, nil)
-	e.crashAfterBook(t, validConsignment())
+	e.crashAfterBook(t, consignmenttest.Valid())
 	e.clock.Advance(consignment.LeaseDuration)
 
 	e.booker.configure(func(b *fakeBooker) { b.releaseErr = consignment.ErrUnavailable })
@@ -680,7 +681,7 @@ func TestRecoverVesselServiceUnavailable(t *testing.T) {
 func TestRecoverExcludesRetry(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, nil)
-	e.crashAfterBook(t, validConsignment())
+	e.crashAfterBook(t, consignmenttest.Valid())
 	e.clock.Advance(consignment.LeaseDuration)
 
 	var retryErr error
@@ -688,7 +689,7 @@ func TestRecoverExcludesRetry(t *testing.T) {
 		b.duringRelease = func(string) {
 			ctx, cancel := context.WithTimeout(testContext(t), 3*time.Millisecond)
 			defer cancel()
-			_, retryErr = e.svc.Create(ctx, validConsignment())
+			_, retryErr = e.svc.Create(ctx, consignmenttest.Valid())
 		}
 	})
 	if n, err := e.svc.Recover(testContext(t)); n != 1 || err != nil {
@@ -702,7 +703,7 @@ func TestRecoverExcludesRetry(t *testing.T) {
 	}
 
 	e.booker.configure(func(b *fakeBooker) { b.duringRelease = nil })
-	if got, err := e.svc.Create(testContext(t), validConsignment()); err != nil || got.Status != consignment.StatusBooked {
+	if got, err := e.svc.Create(testContext(t), consignmenttest.Valid()); err != nil || got.Status != consignment.StatusBooked {
 		t.Errorf("retry after the recovery = %+v, %v; want it booked", got, err)
 	}
 	if held, _, _, _ := e.booker.state(); !slices.Equal(held, []string{"c-1"}) {
@@ -736,7 +737,7 @@ func TestCreateStallsPastLease(t *testing.T) {
 		{
 			name: "a retry takes over",
 			takeOver: func(t *testing.T, e *env) {
-				if _, err := e.svc.Create(testContext(t), validConsignment()); err != nil {
+				if _, err := e.svc.Create(testContext(t), consignmenttest.Valid()); err != nil {
 					t.Errorf("retry = %v, want it booked", err)
 				}
 			},
@@ -754,7 +755,7 @@ func TestCreateStallsPastLease(t *testing.T) {
 					tt.takeOver(t, e)
 				}
 			})
-			got, err := e.svc.Create(testContext(t), validConsignment())
+			got, err := e.svc.Create(testContext(t), consignmenttest.Valid())
 			if !errors.Is(err, tt.wantErr) || (tt.wantErr == nil) != (err == nil) {
 				t.Errorf("stalled Create() = %v, want %v", err, tt.wantErr)
 			}
@@ -779,7 +780,7 @@ func TestCreateConcurrentRetries(t *testing.T) {
 	errs := make([]error, n)
 	var wg sync.WaitGroup
 	for i := range n {
-		wg.Go(func() { results[i], errs[i] = e.svc.Create(testContext(t), validConsignment()) })
+		wg.Go(func() { results[i], errs[i] = e.svc.Create(testContext(t), consignmenttest.Valid()) })
 	}
 	wg.Wait()
 	for i := range n {
@@ -799,7 +800,7 @@ func TestCreateConcurrentRetries(t *testing.T) {
 func TestCreateDoesNotKeepCallersSlice(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, nil)
-	in := validConsignment()
+	in := consignmenttest.Valid()
 	in.ID = ""
 	got, err := e.svc.Create(testContext(t), in)
 	if err != nil {

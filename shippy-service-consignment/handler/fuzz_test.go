@@ -1,15 +1,12 @@
 package handler_test
 
 import (
-	"errors"
 	"fmt"
 	"regexp"
 	"strings"
 	"testing"
 
-	microerrors "go-micro.dev/v5/errors"
-	"google.golang.org/protobuf/proto"
-
+	"github.com/shippy-suite/shippy/platform/rpcerr/rpcerrtest"
 	consignmentpb "github.com/shippy-suite/shippy/proto/consignment"
 	"github.com/shippy-suite/shippy/shippy-service-consignment/consignment"
 )
@@ -22,40 +19,12 @@ var fieldDetail = regexp.MustCompile(`^(id|description|weight|containers(\[\d+\]
 // ErrNoRoom, so that 412 is reachable.
 const fuzzNoRoomWeight = 1_000_000
 
-// mustMarshal marshals m for a seed.
-func mustMarshal(tb testing.TB, m proto.Message) []byte {
-	tb.Helper()
-	b, err := proto.Marshal(m)
-	if err != nil {
-		tb.Fatalf("proto.Marshal(%v) = %v", m, err)
-	}
-	return b
-}
-
 // wantClientError fails t unless err is nil or a go-micro error from the
 // consignment service with one of the codes; a 400 must name a field.
 // It returns the code, 0 for nil.
 func wantClientError(t *testing.T, err error, codes ...int32) int32 {
 	t.Helper()
-	if err == nil {
-		return 0
-	}
-	var merr *microerrors.Error
-	if !errors.As(err, &merr) {
-		t.Fatalf("got %v (%T), want a go-micro error", err, err)
-	}
-	ok := false
-	for _, c := range codes {
-		ok = ok || merr.Code == c
-	}
-	if !ok || merr.Id != consignmentpb.ServiceName {
-		t.Fatalf("got {id %q, code %d, detail %q}, want id %q and a code in %v",
-			merr.Id, merr.Code, merr.Detail, consignmentpb.ServiceName, codes)
-	}
-	if merr.Code == 400 && !fieldDetail.MatchString(merr.Detail) {
-		t.Fatalf("400 detail %q does not start with a field name", merr.Detail)
-	}
-	return merr.Code
+	return rpcerrtest.WantClientError(t, err, consignmentpb.ServiceName, fieldDetail, codes...)
 }
 
 // FuzzCreateConsignment feeds CreateConsignment every request body that
@@ -92,16 +61,9 @@ func FuzzCreateConsignment(f *testing.F) {
 		}),
 		withID("c-3", func(c *consignmentpb.Consignment) { c.VesselId = "chosen-by-client" }),
 	}
-	for _, s := range seeds {
-		f.Add(mustMarshal(f, s))
-	}
 	f.Add([]byte{0xff, 0x00}) // undecodable: skipped
 
-	f.Fuzz(func(t *testing.T, data []byte) {
-		var req consignmentpb.Consignment
-		if err := proto.Unmarshal(data, &req); err != nil {
-			t.Skip("undecodable: go-micro answers before the handler")
-		}
+	rpcerrtest.Fuzz(f, seeds, func(t *testing.T, req *consignmentpb.Consignment) {
 		e := newEnv(t, nil)
 		if _, err := e.create(t, request("c-1")); err != nil {
 			t.Fatalf("storing c-1: %v", err)
@@ -110,7 +72,7 @@ func FuzzCreateConsignment(f *testing.F) {
 			e.booker.err = fmt.Errorf("vessel service: %w", consignment.ErrNoRoom)
 		}
 
-		rsp, err := e.create(t, &req)
+		rsp, err := e.create(t, req)
 		code := wantClientError(t, err, 400, 409, 412)
 		stored := len(e.stored(t))
 		switch {
@@ -131,7 +93,7 @@ func FuzzCreateConsignment(f *testing.F) {
 // page_token gets nil or a 400 naming the field, and a page never holds more
 // than limit consignments.
 func FuzzGetConsignments(f *testing.F) {
-	for _, s := range []*consignmentpb.GetRequest{
+	seeds := []*consignmentpb.GetRequest{
 		{},
 		{Limit: 1},
 		{Limit: 2, PageToken: "c-1"},
@@ -139,15 +101,8 @@ func FuzzGetConsignments(f *testing.F) {
 		{Limit: 1 << 30},
 		{PageToken: "nonsense"},
 		{PageToken: "\x00"},
-	} {
-		f.Add(mustMarshal(f, s))
 	}
-
-	f.Fuzz(func(t *testing.T, data []byte) {
-		var req consignmentpb.GetRequest
-		if err := proto.Unmarshal(data, &req); err != nil {
-			t.Skip("undecodable: go-micro answers before the handler")
-		}
+	rpcerrtest.Fuzz(f, seeds, func(t *testing.T, req *consignmentpb.GetRequest) {
 		e := newEnv(t, nil)
 		for _, id := range []string{"c-1", "c-2", "c-3"} {
 			if _, err := e.create(t, request(id)); err != nil {
@@ -155,7 +110,7 @@ func FuzzGetConsignments(f *testing.F) {
 			}
 		}
 		rsp := new(consignmentpb.Response)
-		err := e.h.GetConsignments(t.Context(), &req, rsp)
+		err := e.h.GetConsignments(t.Context(), req, rsp)
 		if wantClientError(t, err, 400) != 0 {
 			return
 		}

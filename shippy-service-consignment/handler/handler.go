@@ -6,10 +6,10 @@ package handler
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 
-	microerrors "go-micro.dev/v5/errors"
-
+	"github.com/shippy-suite/shippy/platform/rpcerr"
 	consignmentpb "github.com/shippy-suite/shippy/proto/consignment"
 	"github.com/shippy-suite/shippy/shippy-service-consignment/consignment"
 )
@@ -21,10 +21,12 @@ type Service interface {
 	List(ctx context.Context, limit int, pageToken string) ([]consignment.Consignment, string, error)
 }
 
+var _ Service = (*consignment.Service)(nil)
+
 // Handler implements consignmentpb.ShippingServiceHandler.
 type Handler struct {
-	svc    Service
-	logger *slog.Logger
+	svc     Service
+	answers *rpcerr.Answerer
 }
 
 var _ consignmentpb.ShippingServiceHandler = (*Handler)(nil)
@@ -32,13 +34,14 @@ var _ consignmentpb.ShippingServiceHandler = (*Handler)(nil)
 // New returns a Handler serving svc. logger receives the errors callers only
 // see as "internal error" or "unavailable".
 func New(svc Service, logger *slog.Logger) (*Handler, error) {
-	switch {
-	case svc == nil:
+	if svc == nil {
 		return nil, errors.New("new handler: nil service")
-	case logger == nil:
-		return nil, errors.New("new handler: nil logger")
 	}
-	return &Handler{svc: svc, logger: logger}, nil
+	answers, err := rpcerr.NewAnswerer(consignmentpb.ServiceName, logger, answer)
+	if err != nil {
+		return nil, fmt.Errorf("new handler: %w", err)
+	}
+	return &Handler{svc: svc, answers: answers}, nil
 }
 
 // CreateConsignment books req onto a vessel and stores it, and answers with
@@ -48,7 +51,7 @@ func New(svc Service, logger *slog.Logger) (*Handler, error) {
 func (h *Handler) CreateConsignment(ctx context.Context, req *consignmentpb.Consignment, rsp *consignmentpb.Response) error {
 	c, err := h.svc.Create(ctx, consignmentFromPB(req))
 	if err != nil {
-		return h.microError(ctx, "CreateConsignment", err)
+		return h.answers.Answer(ctx, "CreateConsignment", err)
 	}
 	rsp.Created = true
 	rsp.Consignment = consignmentToPB(c)
@@ -60,44 +63,40 @@ func (h *Handler) CreateConsignment(ctx context.Context, req *consignmentpb.Cons
 func (h *Handler) GetConsignments(ctx context.Context, req *consignmentpb.GetRequest, rsp *consignmentpb.Response) error {
 	items, next, err := h.svc.List(ctx, int(req.GetLimit()), req.GetPageToken())
 	if err != nil {
-		return h.microError(ctx, "GetConsignments", err)
+		return h.answers.Answer(ctx, "GetConsignments", err)
 	}
 	rsp.Consignments = consignmentsToPB(items)
 	rsp.NextPageToken = next
 	return nil
 }
 
-// microError maps a domain error to the go-micro error the client sees:
+// answer maps an error of the consignment service to the reason and the
+// detail the client sees. It is the only place where the service's errors
+// become wire errors:
 //
-//	consignment.ErrInvalid     400, the *FieldError text ("weight: must be positive, got 0")
-//	consignment.ErrNoRoom      412 "no vessel has room"
-//	consignment.ErrConflict    409
-//	consignment.ErrNotFound    404
-//	consignment.ErrUnavailable 503 "vessel service unavailable" (cause logged)
-//	anything else              500 "internal error" (cause logged)
-//
-// It is the only place where the service's errors become wire errors.
-func (h *Handler) microError(ctx context.Context, method string, err error) error {
-	const id = consignmentpb.ServiceName
-	var fe *consignment.FieldError
-	switch {
-	case errors.As(err, &fe):
-		return microerrors.BadRequest(id, "%s", fe.Error())
-	case errors.Is(err, consignment.ErrInvalid):
-		return microerrors.BadRequest(id, "%s", err.Error())
-	case errors.Is(err, consignment.ErrNoRoom):
-		return microerrors.New(id, consignment.ErrNoRoom.Error(), 412)
-	case errors.Is(err, consignment.ErrConflict):
-		return microerrors.Conflict(id, "%s", consignment.ErrConflict.Error())
-	case errors.Is(err, consignment.ErrNotFound):
-		return microerrors.NotFound(id, "%s", consignment.ErrNotFound.Error())
-	case errors.Is(err, consignment.ErrUnavailable):
-		h.logger.WarnContext(ctx, "dependency unavailable", "method", method, "error", err)
-		return microerrors.New(id, "vessel service unavailable", 503)
-	default:
-		h.logger.ErrorContext(ctx, "internal error", "method", method, "error", err)
-		return microerrors.InternalServerError(id, "internal error")
+//	consignment.ErrInvalid     INVALID (400), the *FieldError text ("weight: must be positive, got 0")
+//	consignment.ErrNoRoom      NO_ROOM (412) "no vessel has room"
+//	consignment.ErrConflict    CONFLICT (409)
+//	consignment.ErrNotFound    NOT_FOUND (404)
+//	consignment.ErrUnavailable UNAVAILABLE (503) "vessel service unavailable" (cause logged)
+//	anything else              INTERNAL (500) "internal error" (cause logged)
+func answer(err error) (rpcerr.Reason, string) {
+	if fe, ok := errors.AsType[*consignment.FieldError](err); ok {
+		return rpcerr.Invalid, fe.Error()
 	}
+	switch {
+	case errors.Is(err, consignment.ErrInvalid):
+		return rpcerr.Invalid, err.Error()
+	case errors.Is(err, consignment.ErrNoRoom):
+		return rpcerr.NoRoom, consignment.ErrNoRoom.Error()
+	case errors.Is(err, consignment.ErrConflict):
+		return rpcerr.Conflict, consignment.ErrConflict.Error()
+	case errors.Is(err, consignment.ErrNotFound):
+		return rpcerr.NotFound, consignment.ErrNotFound.Error()
+	case errors.Is(err, consignment.ErrUnavailable):
+		return rpcerr.Unavailable, "vessel service unavailable"
+	}
+	return rpcerr.Internal, "internal error"
 }
 
 // consignmentFromPB converts a request to the domain type; nil gives the

@@ -7,13 +7,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/http"
-	"strings"
 	"time"
 
 	"go-micro.dev/v5/client"
-	microerrors "go-micro.dev/v5/errors"
 
+	"github.com/shippy-suite/shippy/platform/rpcerr"
 	vesselpb "github.com/shippy-suite/shippy/proto/vessel"
 	"github.com/shippy-suite/shippy/shippy-service-consignment/consignment"
 )
@@ -100,88 +98,53 @@ func (c *Client) Release(ctx context.Context, consignmentID string) error {
 }
 
 // call runs do under the deadline, retrying it while it fails as
-// unavailable, and returns its last error mapped to the domain's.
+// unavailable, and returns its last error mapped to the domain's. It does
+// not wait for a retry that the deadline would cut short.
 func (c *Client) call(ctx context.Context, do func(context.Context, ...client.CallOption) error) error {
 	ctx, cancel := context.WithTimeout(ctx, c.timeout)
 	defer cancel()
+	deadline, _ := ctx.Deadline()
 
 	backoff := initialBackoff
 	for attempt := 1; ; attempt++ {
 		err := mapError(do(ctx, client.WithRetries(0)))
-		if err == nil || !errors.Is(err, consignment.ErrUnavailable) || attempt == attempts {
+		if err == nil || !errors.Is(err, consignment.ErrUnavailable) || attempt == attempts || time.Until(deadline) < backoff {
 			return err
 		}
-		if !sleep(ctx, backoff) {
+		select {
+		case <-time.After(backoff):
+		case <-ctx.Done():
 			return err
 		}
 		backoff *= 2
 	}
 }
 
-// sleep waits for d and reports whether it did, false when ctx ended first
-// or would end before d is up.
-func sleep(ctx context.Context, d time.Duration) bool {
-	if deadline, ok := ctx.Deadline(); ok && time.Until(deadline) < d {
-		return false
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return true
-	case <-ctx.Done():
-		return false
-	}
-}
-
 // mapError maps an error from the go-micro client to the consignment
-// domain's, by its go-micro code:
+// domain's, by the reason rpcerr.Classify reads in it:
 //
-//	412                                  -> consignment.ErrNoRoom
-//	409                                  -> consignment.ErrConflict
-//	408, 503, no code (transport error),
-//	500 "not found"/"error selecting"/
-//	"error sending request" (no instance
-//	or no connection)                    -> consignment.ErrUnavailable
-//	anything else, 400 included          -> an internal error
+//	NO_ROOM                                -> consignment.ErrNoRoom
+//	CONFLICT                               -> consignment.ErrConflict
+//	TIMEOUT, UNAVAILABLE, NOT_REGISTERED,
+//	LOOKUP_FAILED, UNREACHABLE, UNKNOWN
+//	(the call may not have reached the
+//	service, or found it unable to serve)  -> consignment.ErrUnavailable
+//	anything else, INVALID included        -> an internal error
 //
-// A 400 is internal because the consignment was validated before it was
+// INVALID is internal because the consignment was validated before it was
 // booked: the vessel service disagreeing is a bug, not bad input.
 func mapError(err error) error {
 	if err == nil {
 		return nil
 	}
-	merr := microerrors.FromError(err)
-	switch merr.Code {
-	case http.StatusPreconditionFailed:
+	f := rpcerr.Classify(err)
+	switch f.Reason {
+	case rpcerr.NoRoom:
 		return fmt.Errorf("vessel service: %w", consignment.ErrNoRoom)
-	case http.StatusConflict:
+	case rpcerr.Conflict:
 		return fmt.Errorf("vessel service: %w", consignment.ErrConflict)
-	case http.StatusRequestTimeout, http.StatusServiceUnavailable, 0:
-		return unavailable(merr.Detail)
-	case http.StatusInternalServerError:
-		if unreachable(merr.Detail) {
-			return unavailable(merr.Detail)
-		}
+	case rpcerr.Timeout, rpcerr.Unavailable, rpcerr.NotRegistered, rpcerr.LookupFailed, rpcerr.Unreachable, rpcerr.Unknown:
+		return fmt.Errorf("vessel service: %w: %s", consignment.ErrUnavailable, f.Detail)
 	}
-	return fmt.Errorf("vessel service: %d %s", merr.Code, merr.Detail)
-}
-
-// unavailable returns consignment.ErrUnavailable wrapped with its cause.
-func unavailable(cause string) error {
-	return fmt.Errorf("vessel service: %w: %s", consignment.ErrUnavailable, cause)
-}
-
-// unreachable reports whether the detail of a go-micro 500 says that the
-// call never reached an instance: the selector found none ("service
-// shippy.service.vessel: not found", "error selecting ... node") or the
-// connection failed ("Error sending request: ...").
-func unreachable(detail string) bool {
-	detail = strings.ToLower(detail)
-	for _, s := range []string{"not found", "error selecting", "error sending request"} {
-		if strings.Contains(detail, s) {
-			return true
-		}
-	}
-	return false
+	return fmt.Errorf("vessel service: %d %s", f.Code, f.Detail)
 }

@@ -3,16 +3,12 @@ package vesselclient_test
 import (
 	"context"
 	"errors"
-	"net"
 	"sync"
 	"testing"
 	"time"
 
 	"go-micro.dev/v5/client"
-	grpcclient "go-micro.dev/v5/client/grpc"
 	microerrors "go-micro.dev/v5/errors"
-	"go-micro.dev/v5/registry"
-	"go-micro.dev/v5/selector"
 
 	vesselpb "github.com/shippy-suite/shippy/proto/vessel"
 	"github.com/shippy-suite/shippy/shippy-service-consignment/consignment"
@@ -37,8 +33,9 @@ type fakeVessels struct {
 	lastRetries  int           // go-micro retries the call options asked for
 }
 
-// answer records one call and returns its result.
-func (f *fakeVessels) answer(ctx context.Context, opts []client.CallOption) error {
+// answer records one call and returns its result; record, which records
+// the request, runs under f.mu when the call succeeds.
+func (f *fakeVessels) answer(ctx context.Context, opts []client.CallOption, record func()) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.calls++
@@ -57,21 +54,20 @@ func (f *fakeVessels) answer(ctx context.Context, opts []client.CallOption) erro
 		f.mu.Lock()
 		return microerrors.Timeout("go.micro.client", "%v", ctx.Err())
 	}
-	if len(f.errs) == 0 {
-		return nil
+	var err error
+	if len(f.errs) > 0 {
+		err, f.errs = f.errs[0], f.errs[1:]
 	}
-	err := f.errs[0]
-	f.errs = f.errs[1:]
+	if err == nil {
+		record()
+	}
 	return err
 }
 
 func (f *fakeVessels) Book(ctx context.Context, in *vesselpb.BookRequest, opts ...client.CallOption) (*vesselpb.BookResponse, error) {
-	if err := f.answer(ctx, opts); err != nil {
+	if err := f.answer(ctx, opts, func() { f.lastBook = in }); err != nil {
 		return nil, err
 	}
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.lastBook = in
 	if f.noBooking {
 		return &vesselpb.BookResponse{}, nil
 	}
@@ -82,12 +78,9 @@ func (f *fakeVessels) Book(ctx context.Context, in *vesselpb.BookRequest, opts .
 }
 
 func (f *fakeVessels) Release(ctx context.Context, in *vesselpb.ReleaseRequest, opts ...client.CallOption) (*vesselpb.ReleaseResponse, error) {
-	if err := f.answer(ctx, opts); err != nil {
+	if err := f.answer(ctx, opts, func() { f.lastRelease = in }); err != nil {
 		return nil, err
 	}
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.lastRelease = in
 	return &vesselpb.ReleaseResponse{Released: true}, nil
 }
 
@@ -105,10 +98,13 @@ var (
 	errTransport   = errors.New("connection reset by peer")
 )
 
-func TestBook(t *testing.T) {
+// TestCalls runs Book (or, with release set, Release) against a fake that
+// answers with errs in turn.
+func TestCalls(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
 		name         string
+		release      bool
 		errs         []error
 		wantVesselID string
 		wantErr      error // a domain sentinel; nil with wantInternal
@@ -127,6 +123,10 @@ func TestBook(t *testing.T) {
 		{name: "no instance three times", errs: []error{errNoInstance, errNoInstance, errNoInstance}, wantErr: consignment.ErrUnavailable, wantCalls: 3},
 		{name: "timeout is unavailable", errs: []error{errTimeout, errTimeout, errTimeout}, wantErr: consignment.ErrUnavailable, wantCalls: 3},
 		{name: "retry ends on a final error", errs: []error{errUnavailable, errNoRoom}, wantErr: consignment.ErrNoRoom, wantCalls: 2},
+		{name: "released", release: true, wantCalls: 1},
+		{name: "retried until released", release: true, errs: []error{errUnavailable, errNoConn}, wantCalls: 3},
+		{name: "release unavailable", release: true, errs: []error{errNoInstance, errNoInstance, errNoInstance}, wantErr: consignment.ErrUnavailable, wantCalls: 3},
+		{name: "release internal", release: true, errs: []error{errInternal}, wantInternal: true, wantCalls: 1},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -136,7 +136,15 @@ func TestBook(t *testing.T) {
 			if err != nil {
 				t.Fatalf("New() = %v", err)
 			}
-			got, err := c.Book(context.Background(), "c-1", 2, 1200)
+			var got string
+			if tt.release {
+				err = c.Release(context.Background(), "c-9")
+				if err == nil && fake.lastRelease.GetConsignmentId() != "c-9" {
+					t.Errorf("ReleaseRequest = %v, want consignment_id c-9", fake.lastRelease)
+				}
+			} else {
+				got, err = c.Book(context.Background(), "c-1", 2, 1200)
+			}
 			checkErr(t, err, tt.wantErr, tt.wantInternal)
 			if got != tt.wantVesselID {
 				t.Errorf("Book() vessel = %q, want %q", got, tt.wantVesselID)
@@ -226,40 +234,6 @@ func TestBookTimesOut(t *testing.T) {
 	}
 }
 
-func TestRelease(t *testing.T) {
-	t.Parallel()
-	tests := []struct {
-		name         string
-		errs         []error
-		wantErr      error
-		wantInternal bool
-		wantCalls    int
-	}{
-		{name: "released", wantCalls: 1},
-		{name: "retried until released", errs: []error{errUnavailable, errNoConn}, wantCalls: 3},
-		{name: "unavailable", errs: []error{errNoInstance, errNoInstance, errNoInstance}, wantErr: consignment.ErrUnavailable, wantCalls: 3},
-		{name: "internal", errs: []error{errInternal}, wantInternal: true, wantCalls: 1},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
-			fake := &fakeVessels{errs: tt.errs}
-			c, err := vesselclient.New(fake, 0)
-			if err != nil {
-				t.Fatalf("New() = %v", err)
-			}
-			err = c.Release(context.Background(), "c-9")
-			checkErr(t, err, tt.wantErr, tt.wantInternal)
-			if fake.calls != tt.wantCalls {
-				t.Errorf("vessel service called %d times, want %d", fake.calls, tt.wantCalls)
-			}
-			if err == nil && fake.lastRelease.GetConsignmentId() != "c-9" {
-				t.Errorf("ReleaseRequest = %v, want consignment_id c-9", fake.lastRelease)
-			}
-		})
-	}
-}
-
 func TestNew(t *testing.T) {
 	t.Parallel()
 	if _, err := vesselclient.New(nil, 0); err == nil {
@@ -268,55 +242,4 @@ func TestNew(t *testing.T) {
 	if _, err := vesselclient.New(&fakeVessels{}, -time.Second); err == nil {
 		t.Error("New(fake, -1s) = nil error, want an error")
 	}
-}
-
-// TestRealClientUnreachable checks the mapping against the errors the real
-// go-micro gRPC client gives when the vessel service cannot be reached. It
-// uses an in-memory registry: no mDNS, no network beyond loopback.
-func TestRealClientUnreachable(t *testing.T) {
-	t.Parallel()
-	closedAddr := closedLoopbackAddr(t)
-	tests := []struct {
-		name  string
-		nodes []*registry.Node
-	}{
-		{name: "no instance registered"},
-		{name: "instance not listening", nodes: []*registry.Node{{Id: "vessel-1", Address: closedAddr}}},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
-			reg := registry.NewMemoryRegistry()
-			if tt.nodes != nil {
-				svc := &registry.Service{Name: vesselpb.ServiceName, Version: "latest", Nodes: tt.nodes}
-				if err := reg.Register(svc); err != nil {
-					t.Fatalf("Register() = %v", err)
-				}
-			}
-			microClient := grpcclient.NewClient(client.Selector(selector.NewSelector(selector.Registry(reg))))
-			c, err := vesselclient.New(vesselpb.NewVesselService(vesselpb.ServiceName, microClient), 2*time.Second)
-			if err != nil {
-				t.Fatalf("New() = %v", err)
-			}
-			_, err = c.Book(context.Background(), "c-1", 1, 10)
-			t.Logf("Book() = %v", err)
-			if !errors.Is(err, consignment.ErrUnavailable) {
-				t.Errorf("Book() = %v, want ErrUnavailable", err)
-			}
-		})
-	}
-}
-
-// closedLoopbackAddr returns a loopback address nothing listens on.
-func closedLoopbackAddr(t *testing.T) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatalf("listen: %v", err)
-	}
-	addr := l.Addr().String()
-	if err := l.Close(); err != nil {
-		t.Fatalf("close: %v", err)
-	}
-	return addr
 }

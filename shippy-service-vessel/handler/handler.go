@@ -1,39 +1,51 @@
 // Package handler serves the vessel service's go-micro API: it converts
-// protobuf messages to domain values and back, calls the vessel.Service, and
-// maps domain errors to go-micro errors in one place, microError.
+// protobuf messages to domain values and back, calls the vessel domain, and
+// maps domain errors to go-micro errors in one place, answer.
 package handler
 
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
-	"net/http"
 
-	microerrors "go-micro.dev/v5/errors"
-
+	"github.com/shippy-suite/shippy/platform/rpcerr"
 	vesselpb "github.com/shippy-suite/shippy/proto/vessel"
 	"github.com/shippy-suite/shippy/shippy-service-vessel/vessel"
 )
 
-var _ vesselpb.VesselServiceHandler = (*Handler)(nil)
+// Service is what the handler needs of the vessel domain;
+// *vessel.Service implements it.
+type Service interface {
+	FindAvailable(ctx context.Context, spec vessel.Specification) (vessel.Vessel, error)
+	Create(ctx context.Context, v vessel.Vessel) (vessel.Vessel, error)
+	Book(ctx context.Context, req vessel.BookRequest) (vessel.Booking, vessel.Vessel, error)
+	Release(ctx context.Context, consignmentID string) (released bool, err error)
+	List(ctx context.Context) ([]vessel.Vessel, error)
+}
+
+var _ Service = (*vessel.Service)(nil)
 
 // Handler implements vesselpb.VesselServiceHandler. A nil request is
 // treated as an empty message.
 type Handler struct {
-	svc    *vessel.Service
-	logger *slog.Logger
+	svc     Service
+	answers *rpcerr.Answerer
 }
 
-// New returns a Handler serving svc. logger receives the internal errors
-// that the clients see only as "internal error".
-func New(svc *vessel.Service, logger *slog.Logger) (*Handler, error) {
+var _ vesselpb.VesselServiceHandler = (*Handler)(nil)
+
+// New returns a Handler serving svc. logger receives the errors callers only
+// see as "internal error" or "unavailable".
+func New(svc Service, logger *slog.Logger) (*Handler, error) {
 	if svc == nil {
-		return nil, errors.New("new vessel handler: nil service")
+		return nil, errors.New("new handler: nil service")
 	}
-	if logger == nil {
-		return nil, errors.New("new vessel handler: nil logger")
+	answers, err := rpcerr.NewAnswerer(vesselpb.ServiceName, logger, answer)
+	if err != nil {
+		return nil, fmt.Errorf("new handler: %w", err)
 	}
-	return &Handler{svc: svc, logger: logger}, nil
+	return &Handler{svc: svc, answers: answers}, nil
 }
 
 // FindAvailable answers with the vessel a booking of the specification would
@@ -41,7 +53,7 @@ func New(svc *vessel.Service, logger *slog.Logger) (*Handler, error) {
 func (h *Handler) FindAvailable(ctx context.Context, req *vesselpb.Specification, rsp *vesselpb.Response) error {
 	v, err := h.svc.FindAvailable(ctx, specFromPB(req))
 	if err != nil {
-		return h.microError(ctx, "FindAvailable", err)
+		return h.answers.Answer(ctx, "FindAvailable", err)
 	}
 	rsp.Vessel = vesselToPB(v)
 	return nil
@@ -52,7 +64,7 @@ func (h *Handler) FindAvailable(ctx context.Context, req *vesselpb.Specification
 func (h *Handler) Create(ctx context.Context, req *vesselpb.Vessel, rsp *vesselpb.Response) error {
 	v, err := h.svc.Create(ctx, vesselFromPB(req))
 	if err != nil {
-		return h.microError(ctx, "Create", err)
+		return h.answers.Answer(ctx, "Create", err)
 	}
 	rsp.Vessel = vesselToPB(v)
 	rsp.Created = true
@@ -65,7 +77,7 @@ func (h *Handler) Create(ctx context.Context, req *vesselpb.Vessel, rsp *vesselp
 func (h *Handler) Book(ctx context.Context, req *vesselpb.BookRequest, rsp *vesselpb.BookResponse) error {
 	b, v, err := h.svc.Book(ctx, bookRequestFromPB(req))
 	if err != nil {
-		return h.microError(ctx, "Book", err)
+		return h.answers.Answer(ctx, "Book", err)
 	}
 	rsp.Booking = bookingToPB(b)
 	rsp.Vessel = vesselToPB(v)
@@ -77,7 +89,7 @@ func (h *Handler) Book(ctx context.Context, req *vesselpb.BookRequest, rsp *vess
 func (h *Handler) Release(ctx context.Context, req *vesselpb.ReleaseRequest, rsp *vesselpb.ReleaseResponse) error {
 	released, err := h.svc.Release(ctx, req.GetConsignmentId())
 	if err != nil {
-		return h.microError(ctx, "Release", err)
+		return h.answers.Answer(ctx, "Release", err)
 	}
 	rsp.Released = released
 	return nil
@@ -87,7 +99,7 @@ func (h *Handler) Release(ctx context.Context, req *vesselpb.ReleaseRequest, rsp
 func (h *Handler) ListVessels(ctx context.Context, _ *vesselpb.ListVesselsRequest, rsp *vesselpb.ListVesselsResponse) error {
 	vessels, err := h.svc.List(ctx)
 	if err != nil {
-		return h.microError(ctx, "ListVessels", err)
+		return h.answers.Answer(ctx, "ListVessels", err)
 	}
 	rsp.Vessels = make([]*vesselpb.Vessel, len(vessels))
 	for i, v := range vessels {
@@ -96,40 +108,35 @@ func (h *Handler) ListVessels(ctx context.Context, _ *vesselpb.ListVesselsReques
 	return nil
 }
 
-// microError maps an error of the vessel.Service to the go-micro error the
-// client sees:
+// answer maps an error of the vessel service to the reason and the detail
+// the client sees. It is the only place where the service's errors become
+// wire errors:
 //
-//	*vessel.FieldError     -> 400, detail the field error: "max_weight: must be positive, got 0"
-//	vessel.ErrNoRoom       -> 412, detail "no vessel has room for 3 containers and 500 kg"
-//	vessel.ErrConflict     -> 409, detail saying which id
-//	vessel.ErrNotFound     -> 404
-//	vessel.ErrUnavailable  -> 503 (logged as a warning)
+//	*vessel.FieldError     INVALID (400), the field error: "max_weight: must be positive, got 0"
+//	vessel.ErrNoRoom       NO_ROOM (412), "no vessel has room for 3 containers and 500 kg"
+//	vessel.ErrConflict     CONFLICT (409), saying which id
+//	vessel.ErrNotFound     NOT_FOUND (404)
+//	vessel.ErrUnavailable  UNAVAILABLE (503) "vessel store unavailable" (cause logged)
 //	context deadline or
-//	cancellation           -> 408
-//	anything else          -> 500 "internal error" (logged as an error)
-//
-// It is the only place that logs a failed call, so each is logged once.
-func (h *Handler) microError(ctx context.Context, method string, err error) error {
-	id := vesselpb.ServiceName
+//	cancellation           TIMEOUT (408)
+//	anything else          INTERNAL (500) "internal error" (cause logged)
+func answer(err error) (rpcerr.Reason, string) {
 	if fe, ok := errors.AsType[*vessel.FieldError](err); ok {
-		return microerrors.New(id, fe.Error(), http.StatusBadRequest)
+		return rpcerr.Invalid, fe.Error()
 	}
 	switch {
 	case errors.Is(err, vessel.ErrNoRoom):
-		return microerrors.New(id, err.Error(), http.StatusPreconditionFailed)
+		return rpcerr.NoRoom, err.Error()
 	case errors.Is(err, vessel.ErrConflict):
-		return microerrors.New(id, err.Error(), http.StatusConflict)
+		return rpcerr.Conflict, err.Error()
 	case errors.Is(err, vessel.ErrNotFound):
-		return microerrors.New(id, "not found", http.StatusNotFound)
+		return rpcerr.NotFound, "not found"
 	case errors.Is(err, vessel.ErrUnavailable):
-		h.logger.WarnContext(ctx, "vessel store unavailable", "method", method, "err", err)
-		return microerrors.New(id, "vessel store unavailable", http.StatusServiceUnavailable)
+		return rpcerr.Unavailable, "vessel store unavailable"
 	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, context.Canceled):
-		return microerrors.New(id, "deadline exceeded or call cancelled", http.StatusRequestTimeout)
-	default:
-		h.logger.ErrorContext(ctx, "internal error", "method", method, "err", err)
-		return microerrors.New(id, "internal error", http.StatusInternalServerError)
+		return rpcerr.Timeout, "deadline exceeded or call cancelled"
 	}
+	return rpcerr.Internal, "internal error"
 }
 
 func specFromPB(s *vesselpb.Specification) vessel.Specification {
@@ -163,18 +170,9 @@ func vesselToPB(v vessel.Vessel) *vesselpb.Vessel {
 }
 
 func bookRequestFromPB(r *vesselpb.BookRequest) vessel.BookRequest {
-	return vessel.BookRequest{
-		ConsignmentID: r.GetConsignmentId(),
-		Containers:    r.GetContainers(),
-		Weight:        r.GetWeight(),
-	}
+	return vessel.BookRequest{ConsignmentID: r.GetConsignmentId(), Containers: r.GetContainers(), Weight: r.GetWeight()}
 }
 
 func bookingToPB(b vessel.Booking) *vesselpb.Booking {
-	return &vesselpb.Booking{
-		ConsignmentId: b.ConsignmentID,
-		VesselId:      b.VesselID,
-		Containers:    b.Containers,
-		Weight:        b.Weight,
-	}
+	return &vesselpb.Booking{ConsignmentId: b.ConsignmentID, VesselId: b.VesselID, Containers: b.Containers, Weight: b.Weight}
 }

@@ -19,30 +19,30 @@ import (
 	"github.com/shippy-suite/shippy/shippy-service-vessel/vessel"
 )
 
-// testFleet is in id order: "a" small, "b" large but not available, "c"
-// large.
-var testFleet = []vessel.Vessel{
-	{ID: "a", Name: "small", Capacity: 5, MaxWeight: 1000, Available: true},
-	{ID: "b", Name: "closed", Capacity: 1000, MaxWeight: 1000000, Available: false},
-	{ID: "c", Name: "large", Capacity: 50, MaxWeight: 50000, Available: true},
-}
-
-// newHandler returns a Handler over a memory store seeded with fleet, and
-// the buffer its logger writes to.
-func newHandler(t *testing.T, fleet ...vessel.Vessel) (*handler.Handler, *bytes.Buffer) {
+// newHandler returns a Handler over a memory store seeded with the test
+// fleet, in id order: "a" small, "b" large but not available, "c" large;
+// and the buffer its logger writes to.
+func newHandler(t *testing.T) (*handler.Handler, *bytes.Buffer) {
 	t.Helper()
-	return newHandlerOver(t, memory.New(), fleet...)
-}
-
-func newHandlerOver(t *testing.T, repo vessel.Repository, fleet ...vessel.Vessel) (*handler.Handler, *bytes.Buffer) {
-	t.Helper()
-	svc, err := vessel.NewService(repo, func() string { return "new-id" })
+	svc, err := vessel.NewService(memory.New(), func() string { return "new-id" })
 	if err != nil {
 		t.Fatalf("NewService: %v", err)
+	}
+	fleet := []vessel.Vessel{
+		{ID: "a", Name: "small", Capacity: 5, MaxWeight: 1000, Available: true},
+		{ID: "b", Name: "closed", Capacity: 1000, MaxWeight: 1000000, Available: false},
+		{ID: "c", Name: "large", Capacity: 50, MaxWeight: 50000, Available: true},
 	}
 	if err := svc.Seed(t.Context(), fleet); err != nil {
 		t.Fatalf("Seed: %v", err)
 	}
+	return newHandlerOver(t, svc)
+}
+
+// newHandlerOver returns a Handler serving svc, and the buffer its logger
+// writes to.
+func newHandlerOver(t *testing.T, svc handler.Service) (*handler.Handler, *bytes.Buffer) {
+	t.Helper()
 	var logs bytes.Buffer
 	h, err := handler.New(svc, slog.New(slog.NewJSONHandler(&logs, nil)))
 	if err != nil {
@@ -97,34 +97,20 @@ func TestFindAvailable(t *testing.T) {
 			req:  nil,
 			want: &vesselpb.Vessel{Id: "a", Name: "small", Capacity: 5, MaxWeight: 1000, Available: true, RemainingCapacity: 5, RemainingWeight: 1000},
 		},
-		{
-			name:       "no vessel fits, unavailable ones aside",
-			req:        &vesselpb.Specification{Capacity: 51},
-			wantCode:   http.StatusPreconditionFailed,
-			wantDetail: "no vessel has room for 51 containers and 0 kg",
-		},
-		{
-			name:       "negative",
-			req:        &vesselpb.Specification{MaxWeight: -1},
-			wantCode:   http.StatusBadRequest,
-			wantDetail: "max_weight: must not be negative, got -1",
-		},
+		{name: "no vessel fits, unavailable ones aside", req: &vesselpb.Specification{Capacity: 51}, wantCode: http.StatusPreconditionFailed, wantDetail: "no vessel has room for 51 containers and 0 kg"},
+		{name: "negative", req: &vesselpb.Specification{MaxWeight: -1}, wantCode: http.StatusBadRequest, wantDetail: "max_weight: must not be negative, got -1"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			h, _ := newHandler(t, testFleet...)
+			h, _ := newHandler(t)
 			if tt.booked != nil {
 				mustBook(t, h, tt.booked)
 			}
 			rsp := &vesselpb.Response{}
 			err := h.FindAvailable(t.Context(), tt.req, rsp)
-			if tt.wantCode != 0 {
-				assertMicroError(t, err, tt.wantCode, tt.wantDetail)
+			if !succeeded(t, "FindAvailable", err, tt.wantCode, tt.wantDetail) {
 				return
-			}
-			if err != nil {
-				t.Fatalf("FindAvailable: %v", err)
 			}
 			if !proto.Equal(rsp.GetVessel(), tt.want) {
 				t.Errorf("FindAvailable vessel = %v, want %v", rsp.GetVessel(), tt.want)
@@ -152,43 +138,19 @@ func TestCreate(t *testing.T) {
 			req:  &vesselpb.Vessel{Id: "a", Name: "small", Capacity: 5, MaxWeight: 1000, Available: true},
 			want: &vesselpb.Vessel{Id: "a", Name: "small", Capacity: 5, MaxWeight: 1000, Available: true, RemainingCapacity: 5, RemainingWeight: 1000},
 		},
-		{
-			name:       "id taken by a different vessel",
-			req:        &vesselpb.Vessel{Id: "a", Name: "other", Capacity: 5, MaxWeight: 1000, Available: true},
-			wantCode:   http.StatusConflict,
-			wantDetail: `vessel "a": id already used with different contents`,
-		},
-		{
-			name:       "no max_weight",
-			req:        &vesselpb.Vessel{Id: "z", Capacity: 5},
-			wantCode:   http.StatusBadRequest,
-			wantDetail: "max_weight: must be positive, got 0",
-		},
-		{
-			name:       "name too long",
-			req:        &vesselpb.Vessel{Name: strings.Repeat("n", 129), Capacity: 5, MaxWeight: 5},
-			wantCode:   http.StatusBadRequest,
-			wantDetail: "name: longer than 128 bytes",
-		},
-		{
-			name:       "nil request",
-			req:        nil,
-			wantCode:   http.StatusBadRequest,
-			wantDetail: "capacity: must be positive, got 0",
-		},
+		{name: "id taken by a different vessel", req: &vesselpb.Vessel{Id: "a", Name: "other", Capacity: 5, MaxWeight: 1000, Available: true}, wantCode: http.StatusConflict, wantDetail: `vessel "a": id already used with different contents`},
+		{name: "no max_weight", req: &vesselpb.Vessel{Id: "z", Capacity: 5}, wantCode: http.StatusBadRequest, wantDetail: "max_weight: must be positive, got 0"},
+		{name: "name too long", req: &vesselpb.Vessel{Name: strings.Repeat("n", 129), Capacity: 5, MaxWeight: 5}, wantCode: http.StatusBadRequest, wantDetail: "name: longer than 128 bytes"},
+		{name: "nil request", req: nil, wantCode: http.StatusBadRequest, wantDetail: "capacity: must be positive, got 0"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			h, _ := newHandler(t, testFleet...)
+			h, _ := newHandler(t)
 			rsp := &vesselpb.Response{}
 			err := h.Create(t.Context(), tt.req, rsp)
-			if tt.wantCode != 0 {
-				assertMicroError(t, err, tt.wantCode, tt.wantDetail)
+			if !succeeded(t, "Create", err, tt.wantCode, tt.wantDetail) {
 				return
-			}
-			if err != nil {
-				t.Fatalf("Create: %v", err)
 			}
 			if !rsp.GetCreated() {
 				t.Error("Create: created = false, want true")
@@ -239,50 +201,26 @@ func TestBook(t *testing.T) {
 			wantCode:   http.StatusConflict,
 			wantDetail: `consignment "c1" is booked with 2 containers and 300 kg: id already used with different contents`,
 		},
-		{
-			name:       "only the unavailable vessel is large enough",
-			req:        &vesselpb.BookRequest{ConsignmentId: "c1", Containers: 500, Weight: 10},
-			wantCode:   http.StatusPreconditionFailed,
-			wantDetail: "no vessel has room for 500 containers and 10 kg",
-		},
-		{
-			name:       "too heavy",
-			req:        &vesselpb.BookRequest{ConsignmentId: "c1", Containers: 1, Weight: 50001},
-			wantCode:   http.StatusPreconditionFailed,
-			wantDetail: "no vessel has room for 1 container and 50001 kg",
-		},
-		{
-			name:       "no containers",
-			req:        &vesselpb.BookRequest{ConsignmentId: "c1", Weight: 1},
-			wantCode:   http.StatusBadRequest,
-			wantDetail: "containers: must be positive, got 0",
-		},
-		{
-			name:       "nil request",
-			req:        nil,
-			wantCode:   http.StatusBadRequest,
-			wantDetail: "consignment_id: required",
-		},
+		{name: "only the unavailable vessel is large enough", req: &vesselpb.BookRequest{ConsignmentId: "c1", Containers: 500, Weight: 10}, wantCode: http.StatusPreconditionFailed, wantDetail: "no vessel has room for 500 containers and 10 kg"},
+		{name: "too heavy", req: &vesselpb.BookRequest{ConsignmentId: "c1", Containers: 1, Weight: 50001}, wantCode: http.StatusPreconditionFailed, wantDetail: "no vessel has room for 1 container and 50001 kg"},
+		{name: "no containers", req: &vesselpb.BookRequest{ConsignmentId: "c1", Weight: 1}, wantCode: http.StatusBadRequest, wantDetail: "containers: must be positive, got 0"},
+		{name: "nil request", req: nil, wantCode: http.StatusBadRequest, wantDetail: "consignment_id: required"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			h, _ := newHandler(t, testFleet...)
+			h, _ := newHandler(t)
 			for _, req := range tt.before {
 				mustBook(t, h, req)
 			}
 			before := list(t, h)
 			rsp := &vesselpb.BookResponse{}
 			err := h.Book(t.Context(), tt.req, rsp)
-			if tt.wantCode != 0 {
-				assertMicroError(t, err, tt.wantCode, tt.wantDetail)
+			if !succeeded(t, "Book", err, tt.wantCode, tt.wantDetail) {
 				if after := list(t, h); !protoSliceEqual(after, before) {
 					t.Errorf("failed Book changed the fleet:\n got %v\nwant %v", after, before)
 				}
 				return
-			}
-			if err != nil {
-				t.Fatalf("Book: %v", err)
 			}
 			if !proto.Equal(rsp.GetBooking(), tt.wantBooking) {
 				t.Errorf("Book booking = %v, want %v", rsp.GetBooking(), tt.wantBooking)
@@ -297,7 +235,7 @@ func TestBook(t *testing.T) {
 
 func TestRelease(t *testing.T) {
 	t.Parallel()
-	h, _ := newHandler(t, testFleet...)
+	h, _ := newHandler(t)
 	mustBook(t, h, &vesselpb.BookRequest{ConsignmentId: "c1", Containers: 5, Weight: 1000})
 
 	tests := []struct {
@@ -315,12 +253,8 @@ func TestRelease(t *testing.T) {
 	for _, tt := range tests { // in order: each step sees the one before
 		rsp := &vesselpb.ReleaseResponse{}
 		err := h.Release(t.Context(), tt.req, rsp)
-		if tt.wantCode != 0 {
-			assertMicroError(t, err, tt.wantCode, tt.wantDetail)
+		if !succeeded(t, "Release "+tt.name, err, tt.wantCode, tt.wantDetail) {
 			continue
-		}
-		if err != nil {
-			t.Fatalf("Release %s: %v", tt.name, err)
 		}
 		if rsp.GetReleased() != tt.wantReleased {
 			t.Errorf("Release %s: released = %t, want %t", tt.name, rsp.GetReleased(), tt.wantReleased)
@@ -332,7 +266,7 @@ func TestRelease(t *testing.T) {
 
 func TestListVessels(t *testing.T) {
 	t.Parallel()
-	h, _ := newHandler(t, testFleet...)
+	h, _ := newHandler(t)
 	mustBook(t, h, &vesselpb.BookRequest{ConsignmentId: "c1", Containers: 1, Weight: 100})
 	want := []*vesselpb.Vessel{
 		{Id: "a", Name: "small", Capacity: 5, MaxWeight: 1000, Available: true, RemainingCapacity: 4, RemainingWeight: 900},
@@ -364,7 +298,7 @@ func TestStoreFailures(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			h, logs := newHandlerOver(t, failingRepo{tt.err})
+			h, logs := newHandlerOver(t, failingService{err: tt.err})
 			err := h.ListVessels(t.Context(), &vesselpb.ListVesselsRequest{}, &vesselpb.ListVesselsResponse{})
 			assertMicroError(t, err, tt.wantCode, tt.wantDetail)
 			lines := strings.Split(strings.TrimSpace(logs.String()), "\n")
@@ -389,23 +323,13 @@ func TestStoreFailures(t *testing.T) {
 	}
 }
 
-// failingRepo fails every call with err.
-type failingRepo struct{ err error }
+// failingService is a vessel service whose List fails with err.
+type failingService struct {
+	handler.Service
+	err error
+}
 
-func (r failingRepo) Create(context.Context, vessel.Vessel) error { return r.err }
-func (r failingRepo) Get(context.Context, string) (vessel.Vessel, error) {
-	return vessel.Vessel{}, r.err
-}
-func (r failingRepo) List(context.Context) ([]vessel.Vessel, error) { return nil, r.err }
-func (r failingRepo) TakeRoom(context.Context, vessel.Booking) (vessel.Vessel, error) {
-	return vessel.Vessel{}, r.err
-}
-func (r failingRepo) FindBooking(context.Context, string) (vessel.Booking, error) {
-	return vessel.Booking{}, r.err
-}
-func (r failingRepo) ReleaseRoom(context.Context, string) (vessel.Booking, error) {
-	return vessel.Booking{}, r.err
-}
+func (s failingService) List(context.Context) ([]vessel.Vessel, error) { return nil, s.err }
 
 func mustBook(t *testing.T, h *handler.Handler, req *vesselpb.BookRequest) {
 	t.Helper()
@@ -435,6 +359,21 @@ func assertListed(t *testing.T, h *handler.Handler, want *vesselpb.Vessel) {
 		}
 	}
 	t.Errorf("ListVessels does not show vessel %q", want.GetId())
+}
+
+// succeeded reports whether the call of method succeeded, as it must when
+// wantCode is 0; otherwise it fails t unless err is the go-micro error with
+// wantCode and wantDetail.
+func succeeded(t *testing.T, method string, err error, wantCode int32, wantDetail string) bool {
+	t.Helper()
+	if wantCode != 0 {
+		assertMicroError(t, err, wantCode, wantDetail)
+		return false
+	}
+	if err != nil {
+		t.Fatalf("%s: %v", method, err)
+	}
+	return true
 }
 
 // assertMicroError checks that err is a go-micro error from the vessel

@@ -6,22 +6,9 @@ import (
 	"testing"
 	"unicode/utf8"
 
-	"github.com/shippy-suite/shippy/shippy-service-consignment/consignment"
+	"github.com/shippy-suite/shippy/domain/consignment"
+	"github.com/shippy-suite/shippy/domain/consignment/consignmenttest"
 )
-
-// validConsignment returns a consignment that passes Validate; tests change
-// one field of it at a time.
-func validConsignment() consignment.Consignment {
-	return consignment.Consignment{
-		ID:          "c-1",
-		Description: "This is a test consignment",
-		Weight:      55000,
-		Containers: []consignment.Container{
-			{ID: "box-1", CustomerID: "cust001", Origin: "Manchester, United Kingdom", UserID: "user001"},
-			{ID: "box-2", CustomerID: "cust002", Origin: "Derby, United Kingdom", UserID: "user001"},
-		},
-	}
-}
 
 func TestValidate(t *testing.T) {
 	t.Parallel()
@@ -74,7 +61,7 @@ func TestValidate(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			c := validConsignment()
+			c := consignmenttest.Valid()
 			tt.change(&c)
 			err := c.Validate()
 			if tt.wantField == "" {
@@ -135,7 +122,7 @@ func TestSameRequest(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			a, b := validConsignment(), validConsignment()
+			a, b := consignmenttest.Valid(), consignmenttest.Valid()
 			tt.change(&b)
 			if got := a.SameRequest(b); got != tt.want {
 				t.Errorf("a.SameRequest(b) = %v, want %v", got, tt.want)

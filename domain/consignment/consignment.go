@@ -1,7 +1,10 @@
-// Package consignment is the domain of the consignment service: consignments,
-// the rules that make one valid, and the errors the service reports. It
-// imports neither protobuf nor a database driver; the CLI uses the same rules
-// to reject bad input before it is sent.
+// Package consignment is the consignment domain that the consignment service
+// and its clients share: consignments, the rules that make one valid, and
+// the errors the service reports. The service's package of the same name
+// (shippy-service-consignment/consignment) adds how a create works; the CLI
+// uses these rules to reject bad input before it is sent. The module
+// imports nothing outside the standard library, so that a client links no
+// protobuf, storage or go-micro code through it.
 package consignment
 
 import (

@@ -1,0 +1,3 @@
+module github.com/shippy-suite/shippy/domain
+
+go 1.26.0
