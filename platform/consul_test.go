@@ -18,6 +18,8 @@ import (
 	"google.golang.org/grpc/credentials/insecure"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 	testpb "google.golang.org/grpc/interop/grpc_testing"
+
+	"github.com/shippy-suite/shippy/testenv"
 )
 
 // Registration timing for the Consul tests: short, so that they are quick.
@@ -271,14 +273,14 @@ type consulAgent struct {
 	args []string // the same on every start, ports included
 	cmd  *exec.Cmd
 	exit chan struct{} // closed when cmd has exited
-	logs *syncBuffer
+	logs *testenv.SyncBuffer
 }
 
 // startConsul starts an agent from the binary make consul builds, skipping
 // the test when there is none (failing it under CI=true).
 func startConsul(t *testing.T) *consulAgent {
 	t.Helper()
-	a := &consulAgent{bin: consulBinary(t), logs: &syncBuffer{}}
+	a := &consulAgent{bin: consulBinary(t), logs: &testenv.SyncBuffer{}}
 	httpPort, serverPort, serfPort := freePort(t), freePort(t), freePort(t)
 	a.addr = "127.0.0.1:" + httpPort
 	a.args = []string{

@@ -23,6 +23,8 @@ import (
 	"google.golang.org/grpc/mem"
 	reflectionpb "google.golang.org/grpc/reflection/grpc_reflection_v1"
 	"google.golang.org/grpc/status"
+
+	"github.com/shippy-suite/shippy/testenv"
 )
 
 // TestService is a go-micro handler for grpc.testing.TestService, a service
@@ -57,7 +59,7 @@ type running struct {
 	*Service
 	addr string
 	conn *grpc.ClientConn
-	logs *syncBuffer
+	logs *testenv.SyncBuffer
 	stop context.CancelFunc // what SIGTERM does
 	wait func() error       // Run's result, once it returned
 }
@@ -73,7 +75,7 @@ func startService(t *testing.T, name string, h *TestService, setup func(*Service
 	if err != nil {
 		t.Fatal(err)
 	}
-	logs := &syncBuffer{}
+	logs := &testenv.SyncBuffer{}
 	ctx, stop := context.WithCancel(context.Background())
 	svc, err := newService(ctx, name, cfg, NewLogger(logs, slog.LevelDebug), registry.NewMemoryRegistry())
 	if err != nil {
@@ -104,7 +106,7 @@ func startService(t *testing.T, name string, h *TestService, setup func(*Service
 		}
 	})
 
-	waitFor(t, func() bool { return strings.Contains(logs.String(), `"msg":"service started"`) })
+	testenv.WaitFor(t, "the service started", func() bool { return strings.Contains(logs.String(), `"msg":"service started"`) })
 	r.addr = svc.Server().Options().Address
 	r.conn, err = grpc.NewClient(r.addr, grpc.WithTransportCredentials(insecure.NewCredentials()))
 	if err != nil {
@@ -463,24 +465,6 @@ func freePort(t *testing.T) string {
 		t.Fatal(err)
 	}
 	return port
-}
-
-// syncBuffer is a bytes.Buffer that a logger may write while a test reads.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }
 
 // rawCodec sends a []byte as the body as it is, under the "proto" content

@@ -23,6 +23,9 @@ import (
 	"go-micro.dev/v5/server"
 	"google.golang.org/protobuf/types/known/emptypb"
 	"google.golang.org/protobuf/types/known/wrapperspb"
+
+	"github.com/shippy-suite/shippy/platform/internal/micro"
+	"github.com/shippy-suite/shippy/testenv"
 )
 
 // Answerer is a go-micro handler whose one method answers with the go-micro
@@ -49,7 +52,7 @@ func answer(t *testing.T, c client.Client, name string, code int32) error {
 type telemetryService struct {
 	*Service
 	reg  registry.Registry
-	logs *syncBuffer
+	logs *testenv.SyncBuffer
 }
 
 // startTelemetryService runs the service name with handlers hs, configured
@@ -72,7 +75,7 @@ func startTelemetryService(t *testing.T, name string, env map[string]string, reg
 	if reg == nil {
 		reg = registry.NewMemoryRegistry()
 	}
-	logs := &syncBuffer{}
+	logs := &testenv.SyncBuffer{}
 	logger := NewLogger(logs, slog.LevelDebug)
 	ctx, stop := context.WithCancel(context.Background())
 	var svc *Service
@@ -267,7 +270,7 @@ func TestMetricsServerStopsWithService(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	logs := &syncBuffer{}
+	logs := &testenv.SyncBuffer{}
 	ctx, stop := context.WithCancel(context.Background())
 	defer stop()
 	svc, err := newService(ctx, "shippy.test.metricsstop", cfg, NewLogger(logs, slog.LevelDebug), registry.NewMemoryRegistry())
@@ -276,7 +279,7 @@ func TestMetricsServerStopsWithService(t *testing.T) {
 	}
 	ran := make(chan error, 1)
 	go func() { ran <- svc.Run() }()
-	waitFor(t, func() bool { return svc.MetricsAddress() != "" })
+	testenv.WaitFor(t, "the metrics server", func() bool { return svc.MetricsAddress() != "" })
 	addr := svc.MetricsAddress()
 	scrape(t, addr)
 
@@ -331,9 +334,9 @@ func TestRPCMetricsCountRefusedCalls(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	d := newDrainer("shippy.test")
-	d.begin()
-	handler := m.wrap(d.wrap(func(context.Context, server.Request, any) error { return nil }))
+	d := micro.NewDrainer("shippy.test")
+	d.Begin()
+	handler := m.wrap(d.Wrap(func(context.Context, server.Request, any) error { return nil }))
 	if err := handler(context.Background(), fakeRequest{endpoint: "Test.Call"}, nil); microCode(err) != http.StatusServiceUnavailable {
 		t.Fatalf("call while draining = %v, want 503", err)
 	}

@@ -13,7 +13,8 @@ import (
 	"google.golang.org/protobuf/types/known/durationpb"
 	"google.golang.org/protobuf/types/known/emptypb"
 
-	"github.com/shippy-suite/shippy/platform/netns"
+	"github.com/shippy-suite/shippy/testenv"
+	"github.com/shippy-suite/shippy/testenv/netns"
 )
 
 func TestMain(m *testing.M) { os.Exit(netns.Main(m)) }
@@ -58,7 +59,7 @@ func TestServiceStopsCleanly(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, func() bool {
+	testenv.WaitFor(t, name+" registered", func() bool {
 		services, err := reg.GetService(name)
 		return err == nil && len(services) > 0 && len(services[0].Nodes) > 0
 	})

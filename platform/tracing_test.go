@@ -25,6 +25,8 @@ import (
 	tracepb "go.opentelemetry.io/proto/otlp/trace/v1"
 	"google.golang.org/grpc"
 	"google.golang.org/protobuf/types/known/wrapperspb"
+
+	"github.com/shippy-suite/shippy/testenv"
 )
 
 // recordingTracing is tracing whose spans stay in the returned recorder.
@@ -359,7 +361,7 @@ func TestTracingLogsExportFailure(t *testing.T) {
 	}
 	addr := ln.Addr().String()
 	ln.Close()
-	logs := &syncBuffer{}
+	logs := &testenv.SyncBuffer{}
 	tr, err := NewTracing(context.Background(), "shippy.test.down", Config{TracesEndpoint: "http://" + addr}, NewLogger(logs, slog.LevelInfo))
 	if err != nil {
 		t.Fatal(err)

@@ -21,11 +21,11 @@ import (
 	"github.com/shippy-suite/shippy/bench/commits"
 	"github.com/shippy-suite/shippy/bench/discovery"
 	"github.com/shippy-suite/shippy/bench/load"
-	"github.com/shippy-suite/shippy/bench/proc"
 	"github.com/shippy-suite/shippy/bench/report"
 	"github.com/shippy-suite/shippy/platform"
 	consignmentpb "github.com/shippy-suite/shippy/proto/consignment"
 	vesselpb "github.com/shippy-suite/shippy/proto/vessel"
+	"github.com/shippy-suite/shippy/testenv/proc"
 )
 
 // Measurement settings.

@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/shippy-suite/shippy/bench/baseline"
-	"github.com/shippy-suite/shippy/bench/proc"
+	"github.com/shippy-suite/shippy/testenv/proc"
 )
 
 // serveNoopArg, as the first argument, makes shippy-bench serve the no-op

@@ -1,4 +1,4 @@
-package platform
+package micro
 
 import (
 	"context"
@@ -10,14 +10,16 @@ import (
 	"go-micro.dev/v5/errors"
 	"go-micro.dev/v5/registry"
 	"go-micro.dev/v5/server"
+
+	"github.com/shippy-suite/shippy/testenv"
 )
 
 func TestDrainerWaitsForInflightCalls(t *testing.T) {
 	t.Parallel()
-	d := newDrainer("test")
+	d := NewDrainer("test")
 	release := make(chan struct{})
 	started := make(chan struct{})
-	handler := d.wrap(func(context.Context, server.Request, any) error {
+	handler := d.Wrap(func(context.Context, server.Request, any) error {
 		close(started)
 		<-release
 		return nil
@@ -30,14 +32,14 @@ func TestDrainerWaitsForInflightCalls(t *testing.T) {
 
 	drained := make(chan int)
 	go func() {
-		d.begin()
-		drained <- d.wait(5 * time.Second)
+		d.Begin()
+		drained <- d.Wait(5 * time.Second)
 	}()
 
 	// While draining: new calls are refused with 503, and the register
 	// check fails so the node is not registered again.
-	waitFor(t, func() bool { return d.check(context.Background()) != nil })
-	err := d.wrap(func(context.Context, server.Request, any) error { return nil })(context.Background(), nil, nil)
+	testenv.WaitFor(t, "the drain to begin", func() bool { return d.Check(context.Background()) != nil })
+	err := d.Wrap(func(context.Context, server.Request, any) error { return nil })(context.Background(), nil, nil)
 	if got := errors.FromError(err).Code; got != http.StatusServiceUnavailable {
 		t.Errorf("call while draining: code %d, want 503 (err %v)", got, err)
 	}
@@ -59,55 +61,44 @@ func TestDrainerWaitsForInflightCalls(t *testing.T) {
 
 func TestDrainerGivesUpAfterTimeout(t *testing.T) {
 	t.Parallel()
-	d := newDrainer("test")
+	d := NewDrainer("test")
 	block := make(chan struct{})
 	defer close(block)
 	started := make(chan struct{})
-	go d.wrap(func(context.Context, server.Request, any) error {
+	go d.Wrap(func(context.Context, server.Request, any) error {
 		close(started)
 		<-block
 		return nil
 	})(context.Background(), nil, nil)
 	<-started
-	d.begin()
-	if n := d.wait(20 * time.Millisecond); n != 1 {
+	d.Begin()
+	if n := d.Wait(20 * time.Millisecond); n != 1 {
 		t.Errorf("wait() = %d unfinished, want 1", n)
 	}
 }
 
 func TestDrainerIdle(t *testing.T) {
 	t.Parallel()
-	d := newDrainer("test")
+	d := NewDrainer("test")
 	for i := range 2 { // twice is harmless
-		d.begin()
-		if n := d.wait(time.Second); n != 0 {
+		d.Begin()
+		if n := d.Wait(time.Second); n != 0 {
 			t.Errorf("wait() #%d = %d, want 0", i+1, n)
 		}
 	}
 }
 
-func waitFor(t *testing.T, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatal("condition not met within 5s")
-		}
-		time.Sleep(time.Millisecond)
-	}
-}
-
 func TestDrainingRegistryRegistersNothingOnceDraining(t *testing.T) {
 	t.Parallel()
-	d := newDrainer("test")
-	reg := drainingRegistry{Registry: registry.NewMemoryRegistry(), drain: d}
+	d := NewDrainer("test")
+	reg := d.Registry(registry.NewMemoryRegistry())
 	svc := func(id string) *registry.Service {
 		return &registry.Service{Name: "test", Nodes: []*registry.Node{{Id: id, Address: "127.0.0.1:1"}}}
 	}
 	if err := reg.Register(svc("before")); err != nil {
 		t.Fatalf("Register before the drain: %v", err)
 	}
-	d.begin()
+	d.Begin()
 	if err := reg.Register(svc("after")); err != nil {
 		t.Fatalf("Register while draining = %v, want nil (a no-op)", err)
 	}

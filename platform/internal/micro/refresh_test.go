@@ -1,4 +1,4 @@
-package platform
+package micro
 
 import (
 	"sync/atomic"
@@ -57,7 +57,7 @@ func TestRefreshingWatcher(t *testing.T) {
 	t.Parallel()
 	mem := registry.NewMemoryRegistry()
 	registerNode(t, mem, "n1")
-	w, err := refreshingRegistry{Registry: mem, interval: 10 * time.Millisecond}.Watch(registry.WatchService("svc"))
+	w, err := NewRefreshingRegistry(mem, 10*time.Millisecond).Watch(registry.WatchService("svc"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -88,7 +88,7 @@ func TestRefreshingWatcher(t *testing.T) {
 func TestRefreshingWatcherAllServices(t *testing.T) {
 	t.Parallel()
 	counting := &countingRegistry{Registry: registry.NewMemoryRegistry()}
-	w, err := refreshingRegistry{Registry: counting, interval: time.Millisecond}.Watch()
+	w, err := NewRefreshingRegistry(counting, time.Millisecond).Watch()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -102,7 +102,7 @@ func TestRefreshingWatcherAllServices(t *testing.T) {
 // as a client's selector does, with a short TTL over a refreshing
 // registry: after the first lookup, the cache's entry never expires, so
 // the cache never looks the service up again (a lookup a call would wait
-// for: over mDNS, all of MDNSTimeout).
+// for: over mDNS, all of platform.MDNSTimeout).
 func TestRefreshingRegistryKeepsCacheFresh(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
@@ -119,7 +119,7 @@ func TestRefreshingRegistryKeepsCacheFresh(t *testing.T) {
 			mem := registry.NewMemoryRegistry()
 			registerNode(t, mem, "n1")
 			// The cache's lookups go through counting; the refreshes go to mem.
-			counting := &countingRegistry{Registry: refreshingRegistry{Registry: mem, interval: tt.interval}}
+			counting := &countingRegistry{Registry: NewRefreshingRegistry(mem, tt.interval)}
 			const ttl = 500 * time.Millisecond
 			c := cache.New(counting, cache.WithTTL(ttl))
 			defer c.Stop()

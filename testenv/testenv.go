@@ -1,0 +1,56 @@
+// Package testenv holds what only tests (and the benchmark) run, so that
+// the programs link none of it. Its subpackages: netns (a private network
+// namespace for mDNS), proc (starting, stopping and measuring programs),
+// mongotest (a MongoDB wire server per test binary), loopbackproxy (a
+// command of the FerretDB test image); the ferretdb module, outside the
+// workspace, builds that server. This package holds the small helpers that
+// tests of several modules share.
+package testenv
+
+import (
+	"sync"
+	"testing"
+	"time"
+)
+
+// SyncBuffer keeps what is written to it: everything, or with Max > 0 only
+// the last Max bytes. A logger or a process writes it while a test reads
+// it: it is safe for concurrent use. Set Max before the first Write.
+type SyncBuffer struct {
+	Max int
+
+	mu  sync.Mutex
+	buf []byte
+}
+
+// Write appends p, dropping the oldest bytes beyond Max. It never fails.
+func (b *SyncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.buf = append(b.buf, p...)
+	if over := len(b.buf) - b.Max; b.Max > 0 && over > 0 {
+		b.buf = append(b.buf[:0], b.buf[over:]...)
+	}
+	return len(p), nil
+}
+
+// String returns what the buffer keeps.
+func (b *SyncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return string(b.buf)
+}
+
+// WaitTimeout is how long WaitFor waits.
+const WaitTimeout = 5 * time.Second
+
+// WaitFor polls cond every millisecond until it holds, and fails t, saying
+// it timed out waiting for what, when it does not within WaitTimeout.
+func WaitFor(t testing.TB, what string, cond func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(WaitTimeout); !cond(); time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s (%s)", what, WaitTimeout)
+		}
+	}
+}
