@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"maps"
 	"net"
 	"slices"
 	"strings"
@@ -69,15 +70,22 @@ type running struct {
 // when the test ends, if the test did not stop it.
 func startService(t *testing.T, name string, h *TestService, setup func(*Service)) *running {
 	t.Helper()
-	cfg, err := LoadConfig(func(k string) string {
-		return map[string]string{EnvServerAddress: "127.0.0.1:0", EnvShutdownTimeout: "10s"}[k]
-	})
+	return startServiceOn(t, registry.NewMemoryRegistry(), nil, name, h, setup)
+}
+
+// startServiceOn is startService on reg, with the variables env added to
+// its configuration.
+func startServiceOn(t *testing.T, reg registry.Registry, env map[string]string, name string, h *TestService, setup func(*Service)) *running {
+	t.Helper()
+	vars := map[string]string{EnvServerAddress: "127.0.0.1:0", EnvShutdownTimeout: "10s"}
+	maps.Copy(vars, env)
+	cfg, err := LoadConfig(func(k string) string { return vars[k] })
 	if err != nil {
 		t.Fatal(err)
 	}
 	logs := &testenv.SyncBuffer{}
 	ctx, stop := context.WithCancel(context.Background())
-	svc, err := newService(ctx, name, cfg, NewLogger(logs, slog.LevelDebug), registry.NewMemoryRegistry())
+	svc, err := newService(ctx, name, cfg, NewLogger(logs, slog.LevelDebug), reg)
 	if err != nil {
 		stop()
 		t.Fatal(err)
