@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"context"
 	"encoding/hex"
-	"encoding/json"
 	"io"
 	"net"
 	"net/http"
@@ -243,20 +242,12 @@ func scrapeMetrics(t *testing.T, s *service) map[string]float64 {
 // loggedMetricsAddress is the metrics_address of s's "service started" line.
 func loggedMetricsAddress(t *testing.T, s *service) string {
 	t.Helper()
-	sc := bufio.NewScanner(strings.NewReader(s.stdout.String()))
-	sc.Buffer(nil, 1<<20)
-	for sc.Scan() {
-		var line struct {
-			Msg            string `json:"msg"`
-			MetricsAddress string `json:"metrics_address"`
-		}
-		if json.Unmarshal(sc.Bytes(), &line) == nil && line.Msg == "service started" {
-			if line.MetricsAddress == "" {
-				t.Fatalf("%s started without a metrics_address", s.prog)
-			}
-			return line.MetricsAddress
-		}
+	line, ok := startedLine(s.stdout.String())
+	if !ok {
+		t.Fatalf("%s logged no \"service started\" line", s.prog)
 	}
-	t.Fatalf("%s logged no \"service started\" line", s.prog)
-	return ""
+	if line.MetricsAddress == "" {
+		t.Fatalf("%s started without a metrics_address", s.prog)
+	}
+	return line.MetricsAddress
 }

@@ -2,7 +2,6 @@ package e2e
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
@@ -51,18 +50,7 @@ func TestTutorialClient(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	file, err := filepath.Abs(filepath.Join("..", progCLI, "consignment.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	shipped, err := os.ReadFile(file)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var want consignmentJSON
-	if err := json.Unmarshal(shipped, &want); err != nil {
-		t.Fatalf("shipped consignment.json: %v", err)
-	}
+	file, _, want := shippedConsignment(t)
 	st := startStack(t, "")
 
 	start := time.Now()
