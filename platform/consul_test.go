@@ -281,7 +281,7 @@ type consulAgent struct {
 func startConsul(t *testing.T) *consulAgent {
 	t.Helper()
 	a := &consulAgent{bin: consulBinary(t), logs: &testenv.SyncBuffer{}}
-	httpPort, serverPort, serfPort := freePort(t), freePort(t), freePort(t)
+	httpPort, serverPort, serfPort := testenv.FreePort(t), testenv.FreePort(t), testenv.FreePort(t)
 	a.addr = "127.0.0.1:" + httpPort
 	a.args = []string{
 		"agent", "-dev", "-bind=127.0.0.1", "-client=127.0.0.1", "-log-level=warn",

@@ -1,14 +1,12 @@
 package platform
 
 import (
-	"context"
 	"errors"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"go-micro.dev/v5/registry"
-	testpb "google.golang.org/grpc/interop/grpc_testing"
 )
 
 // TestDrainOutlastsHardStop stops a service while a call is in flight and
@@ -18,13 +16,7 @@ import (
 func TestDrainOutlastsHardStop(t *testing.T) {
 	h := &TestService{started: make(chan struct{}), release: make(chan struct{})}
 	r := startService(t, "shippy.test.drain", h, nil)
-	inflight := make(chan error, 1)
-	go func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		_, err := testpb.NewTestServiceClient(r.conn).UnaryCall(ctx, &testpb.SimpleRequest{})
-		inflight <- err
-	}()
+	inflight := r.unaryCall()
 	<-h.started
 	r.stop()
 	time.Sleep(1500 * time.Millisecond)
@@ -69,14 +61,12 @@ func (r *goneRegistry) Deregister(s *registry.Service, opts ...registry.Deregist
 func TestStopWithRegistryGone(t *testing.T) {
 	reg := &goneRegistry{Registry: registry.NewMemoryRegistry()}
 	h := &TestService{started: make(chan struct{}), release: make(chan struct{})}
-	r := startServiceOn(t, reg, map[string]string{EnvRegisterInterval: "10ms", EnvRegisterTTL: "1s"}, "shippy.test.gone", h, nil)
-	inflight := make(chan error, 1)
-	go func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		_, err := testpb.NewTestServiceClient(r.conn).UnaryCall(ctx, &testpb.SimpleRequest{})
-		inflight <- err
-	}()
+	r := startServiceWith(t, "shippy.test.gone", serviceOptions{
+		reg:      reg,
+		env:      map[string]string{EnvShutdownTimeout: "10s", EnvRegisterInterval: "10ms", EnvRegisterTTL: "1s"},
+		handlers: []any{h},
+	})
+	inflight := r.unaryCall()
 	<-h.started
 	reg.gone.Store(true)
 	r.stop()

@@ -4,21 +4,16 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"log/slog"
-	"maps"
 	"net"
 	"slices"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	microerrors "go-micro.dev/v5/errors"
-	"go-micro.dev/v5/registry"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/credentials/insecure"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 	testpb "google.golang.org/grpc/interop/grpc_testing"
 	"google.golang.org/grpc/mem"
@@ -54,74 +49,28 @@ func (h *TestService) UnaryCall(ctx context.Context, req *testpb.SimpleRequest, 
 	return nil
 }
 
-// running is a service started by startService, with a plain grpc-go
-// connection to its port.
-type running struct {
-	*Service
-	addr string
-	conn *grpc.ClientConn
-	logs *testenv.SyncBuffer
-	stop context.CancelFunc // what SIGTERM does
-	wait func() error       // Run's result, once it returned
-}
-
 // startService runs a service named name with handler h on a memory
-// registry (no mDNS). setup, if given, runs before Run. The service stops
-// when the test ends, if the test did not stop it.
+// registry (no mDNS), with a SHUTDOWN_TIMEOUT of 10 s. setup, if given,
+// runs before Run. The service stops when the test ends, if the test did
+// not stop it.
 func startService(t *testing.T, name string, h *TestService, setup func(*Service)) *running {
 	t.Helper()
-	return startServiceOn(t, registry.NewMemoryRegistry(), nil, name, h, setup)
+	return startServiceWith(t, name, serviceOptions{
+		env: map[string]string{EnvShutdownTimeout: "10s"}, setup: setup, handlers: []any{h},
+	})
 }
 
-// startServiceOn is startService on reg, with the variables env added to
-// its configuration.
-func startServiceOn(t *testing.T, reg registry.Registry, env map[string]string, name string, h *TestService, setup func(*Service)) *running {
-	t.Helper()
-	vars := map[string]string{EnvServerAddress: "127.0.0.1:0", EnvShutdownTimeout: "10s"}
-	maps.Copy(vars, env)
-	cfg, err := LoadConfig(func(k string) string { return vars[k] })
-	if err != nil {
-		t.Fatal(err)
-	}
-	logs := &testenv.SyncBuffer{}
-	ctx, stop := context.WithCancel(context.Background())
-	svc, err := newService(ctx, name, cfg, NewLogger(logs, slog.LevelDebug), reg)
-	if err != nil {
-		stop()
-		t.Fatal(err)
-	}
-	if err := svc.Server().Handle(svc.Server().NewHandler(h)); err != nil {
-		stop()
-		t.Fatal(err)
-	}
-	if setup != nil {
-		setup(svc)
-	}
-	ran := make(chan error, 1)
-	go func() { ran <- svc.Run() }()
-	r := &running{Service: svc, logs: logs, stop: stop, wait: sync.OnceValue(func() error {
-		select {
-		case err := <-ran:
-			return err
-		case <-time.After(15 * time.Second):
-			return errors.New("Run did not return within 15s")
-		}
-	})}
-	t.Cleanup(func() {
-		stop()
-		if err := r.wait(); err != nil {
-			t.Errorf("Run() = %v, want nil", err)
-		}
-	})
-
-	testenv.WaitFor(t, "the service started", func() bool { return strings.Contains(logs.String(), `"msg":"service started"`) })
-	r.addr = svc.Server().Options().Address
-	r.conn, err = grpc.NewClient(r.addr, grpc.WithTransportCredentials(insecure.NewCredentials()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { r.conn.Close() })
-	return r
+// unaryCall starts a UnaryCall to r over its plain gRPC connection, and
+// returns the channel its result arrives on.
+func (r *running) unaryCall() <-chan error {
+	result := make(chan error, 1)
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		_, err := testpb.NewTestServiceClient(r.conn).UnaryCall(ctx, &testpb.SimpleRequest{})
+		result <- err
+	}()
+	return result
 }
 
 // health is the service's health as a grpc_health_probe sees it.
@@ -302,11 +251,7 @@ func TestHealthWhileDraining(t *testing.T) {
 		t.Fatalf("Watch: first status %s (err %v), want SERVING", got, err)
 	}
 
-	inflight := make(chan error, 1)
-	go func() {
-		_, err := testpb.NewTestServiceClient(r.conn).UnaryCall(ctx, &testpb.SimpleRequest{})
-		inflight <- err
-	}()
+	inflight := r.unaryCall()
 	<-h.started
 	r.stop()
 
@@ -410,7 +355,7 @@ func TestHealthcheck(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	closed := freePort(t)
+	closed := testenv.FreePort(t)
 
 	tests := []struct {
 		name       string
@@ -458,21 +403,6 @@ func TestHealthcheck(t *testing.T) {
 			}
 		})
 	}
-}
-
-// freePort returns a port on 127.0.0.1 that nothing listens on (for now).
-func freePort(t *testing.T) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	_, port, err := net.SplitHostPort(l.Addr().String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	return port
 }
 
 // rawCodec sends a []byte as the body as it is, under the "proto" content

@@ -8,6 +8,7 @@
 package testenv
 
 import (
+	"net"
 	"sync"
 	"testing"
 	"time"
@@ -53,4 +54,20 @@ func WaitFor(t testing.TB, what string, cond func() bool) {
 			t.Fatalf("timed out waiting for %s (%s)", what, WaitTimeout)
 		}
 	}
+}
+
+// FreePort returns a port of 127.0.0.1 that nothing listened on a moment
+// ago (something else may take it before the test does).
+func FreePort(t testing.TB) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	_, port, err := net.SplitHostPort(ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return port
 }

@@ -1,35 +1,27 @@
 package testenv
 
 import (
+	"net"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 )
 
+// TestSyncBuffer writes "ab", "cdef", "g": a buffer keeps them all, one of
+// Max 4 only the last four bytes.
 func TestSyncBuffer(t *testing.T) {
 	t.Parallel()
-	tests := []struct {
-		name string
-		max  int
-		want string
-	}{
-		{"keeps everything", 0, "abcdefg"},
-		{"keeps the end", 4, "defg"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
-			b := &SyncBuffer{Max: tt.max}
-			for _, s := range []string{"ab", "cdef", "g"} {
-				if n, err := b.Write([]byte(s)); n != len(s) || err != nil {
-					t.Fatalf("Write(%q) = %d, %v; want %d, nil", s, n, err, len(s))
-				}
+	for max, want := range map[int]string{0: "abcdefg", 4: "defg"} {
+		b := &SyncBuffer{Max: max}
+		for _, s := range []string{"ab", "cdef", "g"} {
+			if n, err := b.Write([]byte(s)); n != len(s) || err != nil {
+				t.Fatalf("Max %d: Write(%q) = %d, %v; want %d, nil", max, s, n, err, len(s))
 			}
-			if got := b.String(); got != tt.want {
-				t.Errorf("String() = %q, want %q", got, tt.want)
-			}
-		})
+		}
+		if got := b.String(); got != want {
+			t.Errorf("Max %d: String() = %q, want %q", max, got, want)
+		}
 	}
 }
 
@@ -60,4 +52,13 @@ func TestWaitFor(t *testing.T) {
 	if got := polls.Load(); got != 3 {
 		t.Errorf("polled %d times, want 3", got)
 	}
+}
+
+func TestFreePort(t *testing.T) {
+	t.Parallel()
+	ln, err := net.Listen("tcp", "127.0.0.1:"+FreePort(t))
+	if err != nil {
+		t.Fatalf("listen on the free port: %v", err)
+	}
+	ln.Close()
 }
