@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"go-micro.dev/v5/client"
 	microerrors "go-micro.dev/v5/errors"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
@@ -218,16 +219,22 @@ func TestStandardServices(t *testing.T) {
 	})
 
 	t.Run("go-micro clients", func(t *testing.T) {
-		c := NewClient(r.Registry())
-		req := c.NewRequest(name, "TestService.UnaryCall", &testpb.SimpleRequest{Payload: &testpb.Payload{Body: []byte("hi")}})
-		var rsp testpb.SimpleResponse
-		if err := c.Call(ctx, req, &rsp); err != nil {
-			t.Fatalf("go-micro call: %v", err)
-		}
-		if got := string(rsp.GetPayload().GetBody()); got != "hi" {
-			t.Errorf("go-micro call payload = %q, want %q", got, "hi")
-		}
+		echoThrough(t, ctx, NewClient(r.Registry()), name)
 	})
+}
+
+// echoThrough calls TestService.UnaryCall of the service name through c,
+// and fails t unless it echoes the payload.
+func echoThrough(t *testing.T, ctx context.Context, c client.Client, name string) {
+	t.Helper()
+	req := c.NewRequest(name, "TestService.UnaryCall", &testpb.SimpleRequest{Payload: &testpb.Payload{Body: []byte("hi")}})
+	var rsp testpb.SimpleResponse
+	if err := c.Call(ctx, req, &rsp); err != nil {
+		t.Fatalf("go-micro call of %s: %v", name, err)
+	}
+	if got := string(rsp.GetPayload().GetBody()); got != "hi" {
+		t.Errorf("go-micro call of %s: payload %q, want %q", name, got, "hi")
+	}
 }
 
 // TestHealthWhileDraining stops a service while a call is in flight: health

@@ -3,7 +3,6 @@ package platform
 import (
 	"context"
 	"errors"
-	"io"
 	"log/slog"
 	"maps"
 	"net/http"
@@ -45,28 +44,20 @@ func (Sleeper) Sleep(ctx context.Context, req *durationpb.Duration, _ *emptypb.E
 func TestServiceStopsCleanly(t *testing.T) {
 	netns.Require(t)
 	const name = "shippy.test.Sleeper"
-	cfg, err := LoadConfig(func(k string) string {
-		return map[string]string{EnvServerAddress: "127.0.0.1:0"}[k]
+	cfg, err := LoadConfig(func(string) string { return "" }) // mDNS
+	if err != nil {
+		t.Fatal(err)
+	}
+	registries := make([]registry.Registry, 2) // the service's, the test's
+	for i := range registries {
+		if registries[i], err = NewRegistry(cfg); err != nil {
+			t.Fatal(err)
+		}
+	}
+	r := startServiceWith(t, name, serviceOptions{
+		reg: registries[0], env: map[string]string{EnvShutdownTimeout: "15s"}, handlers: []any{Sleeper{}},
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, stop := context.WithCancel(context.Background())
-	defer stop()
-	svc, err := NewService(ctx, name, cfg, NewLogger(io.Discard, 0))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := svc.Server().Handle(svc.Server().NewHandler(Sleeper{})); err != nil {
-		t.Fatal(err)
-	}
-	ran := make(chan error, 1)
-	go func() { ran <- svc.Run() }()
-
-	reg, err := NewRegistry(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
+	reg := registries[1]
 	testenv.WaitFor(t, name+" registered", func() bool {
 		services, err := reg.GetService(name)
 		return err == nil && len(services) > 0 && len(services[0].Nodes) > 0
@@ -84,18 +75,17 @@ func TestServiceStopsCleanly(t *testing.T) {
 	inflight := make(chan error, 1)
 	go func() { inflight <- call(3 * time.Second) }()
 	time.Sleep(500 * time.Millisecond)
-	stop() // what SIGTERM does in a program
+	r.stop() // what SIGTERM does in a program
 
 	if err := <-inflight; err != nil {
 		t.Errorf("in-flight 3s call failed across shutdown: %v", err)
 	}
-	select {
-	case err := <-ran:
-		if err != nil {
-			t.Errorf("Run() = %v, want nil", err)
-		}
-	case <-time.After(10 * time.Second):
-		t.Fatal("Run did not return within 10s of the stop")
+	returned := time.Now()
+	if err := r.wait(); err != nil {
+		t.Fatalf("Run() = %v, want nil", err)
+	}
+	if waited := time.Since(returned); waited > 10*time.Second {
+		t.Fatalf("Run returned %s after the in-flight call, want within 10s", waited)
 	}
 	if services, err := reg.GetService(name); err == nil && len(services) > 0 && len(services[0].Nodes) > 0 {
 		t.Errorf("service still registered after stop: %+v", services[0].Nodes)
@@ -129,7 +119,8 @@ type serviceOptions struct {
 
 // startServiceWith runs the service name as opts say, and returns once it
 // has started. The service stops when the test ends, if the test did not
-// stop it, and Run must then return nil. go-micro keeps package-level
+// stop it, and Run must then return nil; its logs are shown when the test
+// failed. go-micro keeps package-level
 // defaults: tests that build services do not run in parallel.
 func startServiceWith(t *testing.T, name string, opts serviceOptions) *running {
 	t.Helper()
@@ -178,6 +169,9 @@ func startServiceWith(t *testing.T, name string, opts serviceOptions) *running {
 		stop()
 		if err := r.wait(); err != nil {
 			t.Errorf("Run() = %v, want nil", err)
+		}
+		if t.Failed() {
+			t.Logf("%s logs:\n%s", name, r.logs)
 		}
 	})
 	deadline := time.Now().Add(10 * time.Second)

@@ -56,6 +56,22 @@ func WaitFor(t testing.TB, what string, cond func() bool) {
 	}
 }
 
+// Receive returns the next value from ch, and fails t, saying it timed out
+// waiting for what, when none comes within timeout.
+func Receive[T any](t testing.TB, what string, ch <-chan T, timeout time.Duration) T {
+	t.Helper()
+	timer := time.NewTimer(timeout)
+	defer timer.Stop()
+	select {
+	case v := <-ch:
+		return v
+	case <-timer.C:
+		t.Fatalf("timed out waiting for %s (%s)", what, timeout)
+		var zero T
+		return zero
+	}
+}
+
 // FreePort returns a port of 127.0.0.1 that nothing listened on a moment
 // ago (something else may take it before the test does).
 func FreePort(t testing.TB) string {

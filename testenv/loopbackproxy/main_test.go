@@ -101,13 +101,8 @@ func TestForwardsThenStopsTheServer(t *testing.T) {
 		}
 	}
 	cancel()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Errorf("run after SIGTERM: %v, want nil (the server exited 0)", err)
-		}
-	case <-time.After(10 * time.Second):
-		t.Fatal("run did not return after its context was done")
+	if err := testenv.Receive(t, "run to return after its context was done", done, 10*time.Second); err != nil {
+		t.Errorf("run after SIGTERM: %v, want nil (the server exited 0)", err)
 	}
 	if _, err := tryEcho(listen, "after"); err == nil {
 		t.Errorf("the proxy still forwards after it stopped")
