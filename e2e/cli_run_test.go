@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -220,6 +221,22 @@ func (st *stack) create(t *testing.T, file string) consignmentJSON {
 	t.Helper()
 	r := st.cli(t, "--json", "create", file)
 	return decodeLine[consignmentJSON](t, jsonLines(t, r, 1)[0])
+}
+
+// wantListedAlone fails t unless the stack lists exactly one consignment:
+// want, with an id the service gave it, on vessel vesselID. It returns what
+// it listed.
+func (st *stack) wantListedAlone(t *testing.T, want consignmentJSON, vesselID string) consignmentJSON {
+	t.Helper()
+	got := st.list(t)
+	if len(got) != 1 {
+		t.Fatalf("--json list: got %d consignments, want 1: %+v", len(got), got)
+	}
+	want.ID, want.VesselID = got[0].ID, vesselID
+	if got[0].ID == "" || !reflect.DeepEqual(got[0], want) {
+		t.Errorf("--json list:\n got %+v\nwant %+v (with an id)", got[0], want)
+	}
+	return got[0]
 }
 
 // wantFailure checks that r failed with exit code code, printed nothing on

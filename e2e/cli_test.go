@@ -72,20 +72,13 @@ func TestDefaultFleet(t *testing.T) {
 		if !strings.Contains(r.stdout, defaultVessel) {
 			t.Errorf("stdout does not name the vessel %s:\n%s", defaultVessel, r.stdout)
 		}
-		got := st.list(t)
-		if len(got) != 1 {
-			t.Fatalf("--json list: got %d consignments, want 1: %+v", len(got), got)
-		}
-		want.ID, want.VesselID = got[0].ID, defaultVessel
-		if got[0].ID == "" || !reflect.DeepEqual(got[0], want) {
-			t.Errorf("--json list:\n got %+v\nwant %+v (with an id)", got[0], want)
-		}
-		if !strings.Contains(r.stdout, got[0].ID) {
-			t.Errorf("stdout does not name the consignment %s:\n%s", got[0].ID, r.stdout)
+		got := st.wantListedAlone(t, want, defaultVessel)
+		if !strings.Contains(r.stdout, got.ID) {
+			t.Errorf("stdout does not name the consignment %s:\n%s", got.ID, r.stdout)
 		}
 		after := decodeLine[[]consignmentJSON](t, jsonLines(t, st.cli(t, "list", "--json"), 1)[0])
-		if !reflect.DeepEqual(after, got) {
-			t.Errorf("list --json:\n got %+v\nwant %+v (as --json list)", after, got)
+		if !reflect.DeepEqual(after, []consignmentJSON{got}) {
+			t.Errorf("list --json:\n got %+v\nwant %+v (as --json list)", after, []consignmentJSON{got})
 		}
 	})
 

@@ -396,16 +396,12 @@ func TestHealthcheck(t *testing.T) {
 			if elapsed := time.Since(start); elapsed > HealthcheckTimeout+time.Second {
 				t.Errorf("Healthcheck took %s, want at most about %s", elapsed, HealthcheckTimeout)
 			}
-			if tt.wantErr != "" {
-				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
-					t.Fatalf("Healthcheck() error = %v, want one containing %q", err, tt.wantErr)
-				}
-				return
-			}
-			if err != nil {
+			switch got := stdout.String(); {
+			case tt.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tt.wantErr)):
+				t.Fatalf("Healthcheck() error = %v, want one containing %q", err, tt.wantErr)
+			case tt.wantErr == "" && err != nil:
 				t.Fatalf("Healthcheck() error = %v", err)
-			}
-			if got := stdout.String(); got != tt.wantStdout {
+			case tt.wantErr == "" && got != tt.wantStdout:
 				t.Errorf("Healthcheck() wrote %q, want %q", got, tt.wantStdout)
 			}
 		})
