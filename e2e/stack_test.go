@@ -20,17 +20,15 @@ import (
 	"github.com/shippy-suite/shippy/testenv/proc"
 )
 
-// Timing of the processes the tests start.
+// Timing of the processes the tests start: a service must be in the
+// registry within startTimeout of its start; shutdownTimeout is the
+// services' SHUTDOWN_TIMEOUT, and a stopped service must exit within it
+// plus stopGrace; a killed one within killWait.
 const (
-	// startTimeout bounds the time from starting a service to finding it
-	// in the registry.
-	startTimeout = 10 * time.Second
-	// shutdownTimeout is the services' SHUTDOWN_TIMEOUT; a stopped
-	// service must exit within it plus stopGrace.
+	startTimeout    = 10 * time.Second
 	shutdownTimeout = 3 * time.Second
 	stopGrace       = 5 * time.Second
-	// killWait bounds the time a killed process takes to exit.
-	killWait = 5 * time.Second
+	killWait        = 5 * time.Second
 )
 
 // ownedEnv reports whether the environment variable key is one the tests
