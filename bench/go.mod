@@ -5,10 +5,19 @@ go 1.26.0
 require (
 	github.com/shippy-suite/shippy/platform v0.0.0-00010101000000-000000000000
 	github.com/shippy-suite/shippy/proto v0.0.0-00010101000000-000000000000
+	github.com/shippy-suite/shippy/testenv v0.0.0-00010101000000-000000000000
 	go-micro.dev/v5 v5.12.0
 	go.etcd.io/bbolt v1.4.3
 	google.golang.org/grpc v1.83.2
 	google.golang.org/protobuf v1.36.12
+)
+
+require (
+	github.com/golang/snappy v0.0.4 // indirect
+	github.com/xdg-go/pbkdf2 v1.0.0 // indirect
+	github.com/xdg-go/scram v1.1.2 // indirect
+	github.com/xdg-go/stringprep v1.0.4 // indirect
+	go.mongodb.org/mongo-driver v1.17.4 // indirect
 )
 
 require (
@@ -94,4 +103,5 @@ require (
 replace (
 	github.com/shippy-suite/shippy/platform => ../platform
 	github.com/shippy-suite/shippy/proto => ../proto
+	github.com/shippy-suite/shippy/testenv => ../testenv
 )

@@ -53,7 +53,7 @@ func TestCrashMidCreate(t *testing.T) {
 		c := st.rpc(t)
 		runUntilCrash(t, c, l, "vk", func() { st.vessel.kill(t) })
 		if st.consignment.hasExited() {
-			t.Fatalf("the consignment service exited when the vessel service was killed: %s", st.consignment.cmd.ProcessState)
+			t.Fatalf("the consignment service exited when the vessel service was killed: %s", st.consignment.proc.State())
 		}
 		failed := l.withOutcome(refused, unavailable, unanswered)
 		for id, sc := range failed {

@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/shippy-suite/shippy/platform/netns"
+	"github.com/shippy-suite/shippy/testenv/netns"
 )
 
 // The programs under test: each is the module of that name in the workspace,

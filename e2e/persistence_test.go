@@ -134,37 +134,37 @@ func TestDurability(t *testing.T) {
 	book(t, c)
 	checkBooks(t, c, l)
 
+	// Each restart takes the services named down, the consignment service
+	// first, by SIGTERM or by SIGKILL (a crash), and starts them again, the
+	// vessel service first.
 	restarts := []struct {
-		name    string
-		restart func(t *testing.T)
+		name                string
+		vessel, consignment bool
+		kill                bool
 	}{
-		{"vessel service, SIGTERM", func(t *testing.T) {
-			st.vessel.stop(t)
-			st.restartVessel(t)
-		}},
-		{"consignment service, SIGTERM", func(t *testing.T) {
-			st.consignment.stop(t)
-			st.restartConsignment(t)
-		}},
-		{"vessel service, SIGKILL", func(t *testing.T) {
-			st.vessel.kill(t)
-			st.restartVessel(t)
-		}},
-		{"consignment service, SIGKILL", func(t *testing.T) {
-			st.consignment.kill(t)
-			st.restartConsignment(t)
-		}},
-		{"both services, SIGKILL", func(t *testing.T) {
-			st.consignment.kill(t)
-			st.vessel.kill(t)
-			st.restartVessel(t)
-			st.restartConsignment(t)
-		}},
+		{name: "vessel service, SIGTERM", vessel: true},
+		{name: "consignment service, SIGTERM", consignment: true},
+		{name: "vessel service, SIGKILL", vessel: true, kill: true},
+		{name: "consignment service, SIGKILL", consignment: true, kill: true},
+		{name: "both services, SIGKILL", vessel: true, consignment: true, kill: true},
 	}
 	for _, tt := range restarts {
 		ok := t.Run(tt.name, func(t *testing.T) {
 			before := checkBooks(t, st.rpc(t), l)
-			tt.restart(t)
+			down := (*service).stop
+			if tt.kill {
+				down = (*service).kill
+			}
+			if tt.consignment {
+				down(st.consignment, t)
+			}
+			if tt.vessel {
+				down(st.vessel, t)
+				st.restartVessel(t)
+			}
+			if tt.consignment {
+				st.restartConsignment(t)
+			}
 			c := st.rpc(t)
 			after := checkBooks(t, c, l)
 			wantSameFleet(t, after, before)

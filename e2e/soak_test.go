@@ -16,6 +16,7 @@ import (
 
 	"github.com/shippy-suite/shippy/platform"
 	consignmentpb "github.com/shippy-suite/shippy/proto/consignment"
+	"github.com/shippy-suite/shippy/testenv/proc"
 )
 
 // Load of TestSoak: soakWorkers goroutines send requests one after another,
@@ -123,7 +124,7 @@ type usage struct {
 	// heapGoal is the heap size at which the next garbage collection
 	// starts: twice the live heap the last one found, with a floor.
 	heapGoal int64
-	memory   memory
+	memory   proc.Status
 }
 
 func (u usage) String() string {

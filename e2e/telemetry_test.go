@@ -2,27 +2,20 @@ package e2e
 
 import (
 	"bufio"
-	"context"
 	"encoding/hex"
-	"encoding/json"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
-
-	collectortracepb "go.opentelemetry.io/proto/otlp/collector/trace/v1"
-	tracepb "go.opentelemetry.io/proto/otlp/trace/v1"
-	"google.golang.org/grpc"
 
 	"github.com/shippy-suite/shippy/platform"
 	consignmentpb "github.com/shippy-suite/shippy/proto/consignment"
 	vesselpb "github.com/shippy-suite/shippy/proto/vessel"
+	"github.com/shippy-suite/shippy/testenv/otlptest"
 )
 
 // TestTelemetry runs both services and the CLI with tracing and metrics on:
@@ -31,8 +24,8 @@ import (
 // services' metrics servers count the calls, the booking and the room left.
 func TestTelemetry(t *testing.T) {
 	requireE2E(t)
-	collector := startOTLPCollector(t)
-	otlp := platform.EnvOTLPEndpoint + "=http://" + collector.addr
+	collector := otlptest.Start(t)
+	otlp := platform.EnvOTLPEndpoint + "=http://" + collector.Addr
 
 	root := t.TempDir()
 	dir := filepath.Join(root, "cli")
@@ -87,20 +80,20 @@ func TestTelemetry(t *testing.T) {
 	consignment.stop(t)
 	vessel.stop(t)
 
-	spans := collector.spans()
-	var rootSpan *otlpSpan
+	spans := collector.Spans()
+	var rootSpan *otlptest.Span
 	for i, s := range spans {
-		if s.service == progCLI && s.GetName() == "create" && len(s.GetParentSpanId()) == 0 {
+		if s.Service == progCLI && s.GetName() == "create" && len(s.GetParentSpanId()) == 0 {
 			rootSpan = &spans[i]
 		}
 	}
 	if rootSpan == nil {
 		t.Fatalf("no root span \"create\" from %s; received: %v", progCLI, spans)
 	}
-	trace := make(map[string]otlpSpan) // by "service kind name"
+	trace := make(map[string]otlptest.Span) // by "service kind name"
 	for _, s := range spans {
 		if string(s.TraceId) == string(rootSpan.TraceId) {
-			trace[s.key()] = s
+			trace[s.Key()] = s
 		}
 	}
 	// Each span's parent is the one before it.
@@ -135,76 +128,12 @@ func TestTelemetry(t *testing.T) {
 	}
 }
 
-// otlpSpan is a span as an OTLP collector receives it, with the service
-// that sent it.
-type otlpSpan struct {
-	*tracepb.Span
-	service string
-}
-
-func (s otlpSpan) key() string {
-	kind := strings.ToLower(strings.TrimPrefix(s.Kind.String(), "SPAN_KIND_"))
-	return s.service + " " + kind + " " + s.GetName()
-}
-
-func (s otlpSpan) String() string { return s.key() }
-
-func keysOf(m map[string]otlpSpan) []string {
+func keysOf(m map[string]otlptest.Span) []string {
 	var out []string
 	for k := range m {
 		out = append(out, k)
 	}
 	return out
-}
-
-// otlpCollector is an OTLP/gRPC trace collector that keeps what it is sent.
-type otlpCollector struct {
-	collectortracepb.UnimplementedTraceServiceServer
-	addr string
-
-	mu       sync.Mutex
-	received []otlpSpan
-}
-
-// startOTLPCollector serves an otlpCollector on 127.0.0.1 until t ends.
-func startOTLPCollector(t *testing.T) *otlpCollector {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	c := &otlpCollector{addr: ln.Addr().String()}
-	srv := grpc.NewServer()
-	collectortracepb.RegisterTraceServiceServer(srv, c)
-	go srv.Serve(ln)
-	t.Cleanup(srv.Stop)
-	return c
-}
-
-func (c *otlpCollector) Export(_ context.Context, req *collectortracepb.ExportTraceServiceRequest) (*collectortracepb.ExportTraceServiceResponse, error) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	for _, rs := range req.GetResourceSpans() {
-		service := ""
-		for _, kv := range rs.GetResource().GetAttributes() {
-			if kv.GetKey() == "service.name" {
-				service = kv.GetValue().GetStringValue()
-			}
-		}
-		for _, ss := range rs.GetScopeSpans() {
-			for _, s := range ss.GetSpans() {
-				c.received = append(c.received, otlpSpan{Span: s, service: service})
-			}
-		}
-	}
-	return &collectortracepb.ExportTraceServiceResponse{}, nil
-}
-
-// spans returns the spans received so far.
-func (c *otlpCollector) spans() []otlpSpan {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return append([]otlpSpan(nil), c.received...)
 }
 
 // scrapeMetrics fetches the Prometheus metrics of s, at the address its
@@ -243,20 +172,12 @@ func scrapeMetrics(t *testing.T, s *service) map[string]float64 {
 // loggedMetricsAddress is the metrics_address of s's "service started" line.
 func loggedMetricsAddress(t *testing.T, s *service) string {
 	t.Helper()
-	sc := bufio.NewScanner(strings.NewReader(s.stdout.String()))
-	sc.Buffer(nil, 1<<20)
-	for sc.Scan() {
-		var line struct {
-			Msg            string `json:"msg"`
-			MetricsAddress string `json:"metrics_address"`
-		}
-		if json.Unmarshal(sc.Bytes(), &line) == nil && line.Msg == "service started" {
-			if line.MetricsAddress == "" {
-				t.Fatalf("%s started without a metrics_address", s.prog)
-			}
-			return line.MetricsAddress
-		}
+	line, ok := startedLine(s.stdout.String())
+	if !ok {
+		t.Fatalf("%s logged no \"service started\" line", s.prog)
 	}
-	t.Fatalf("%s logged no \"service started\" line", s.prog)
-	return ""
+	if line.MetricsAddress == "" {
+		t.Fatalf("%s started without a metrics_address", s.prog)
+	}
+	return line.MetricsAddress
 }

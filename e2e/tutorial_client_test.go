@@ -2,12 +2,10 @@ package e2e
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"reflect"
 	"sync"
 	"testing"
 	"time"
@@ -51,18 +49,7 @@ func TestTutorialClient(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	file, err := filepath.Abs(filepath.Join("..", progCLI, "consignment.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	shipped, err := os.ReadFile(file)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var want consignmentJSON
-	if err := json.Unmarshal(shipped, &want); err != nil {
-		t.Fatalf("shipped consignment.json: %v", err)
-	}
+	file, _, want := shippedConsignment(t)
 	st := startStack(t, "")
 
 	start := time.Now()
@@ -87,13 +74,6 @@ func TestTutorialClient(t *testing.T) {
 			created, vesselID, count, defaultVessel, r)
 	}
 
-	got := st.list(t)
-	if len(got) != 1 {
-		t.Fatalf("--json list: got %d consignments, want 1: %+v", len(got), got)
-	}
 	// The tutorial client sends no id: the service assigns one.
-	want.ID, want.VesselID = got[0].ID, vesselID
-	if got[0].ID == "" || !reflect.DeepEqual(got[0], want) {
-		t.Errorf("--json list:\n got %+v\nwant %+v (with an id)", got[0], want)
-	}
+	st.wantListedAlone(t, want, vesselID)
 }

@@ -84,7 +84,7 @@ consul-image: bin/consul ## Build the test image of Consul FROM scratch from bin
 .PHONY: ferretdb-image
 ferretdb-image: bin/ferretdb ## Build the test image of FerretDB (MongoDB wire server) FROM scratch from bin/ferretdb
 	@rm -rf $(EMPTY_DIR) && mkdir -p $(EMPTY_DIR)
-	CGO_ENABLED=0 go build -trimpath -ldflags "-s -w" -o bin/loopbackproxy ./e2e/compose/loopbackproxy
+	CGO_ENABLED=0 go build -trimpath -ldflags "-s -w" -o bin/loopbackproxy ./testenv/loopbackproxy
 	@$(call docker_build_bin,$(FERRETDB_TEST_IMAGE),e2e/compose/testdata/ferretdb.Dockerfile,ferretdb loopbackproxy .empty)
 	@echo "built $(FERRETDB_TEST_IMAGE)"
 

@@ -17,7 +17,9 @@ import (
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials/insecure"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
-	testpb "google.golang.org/grpc/interop/grpc_testing"
+
+	"github.com/shippy-suite/shippy/testenv"
+	"github.com/shippy-suite/shippy/testenv/proc"
 )
 
 // Registration timing for the Consul tests: short, so that they are quick.
@@ -33,39 +35,15 @@ const (
 func TestConsulRegistration(t *testing.T) {
 	agent := startConsul(t)
 	const name = "shippy.test.consul"
-	cfg := consulConfig(t, agent)
-	ctx, stop := context.WithCancel(context.Background())
-	defer stop()
-	svc, err := NewService(ctx, name, cfg, NewLogger(os.Stderr, slog.LevelWarn))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := svc.Server().Handle(svc.Server().NewHandler(&TestService{})); err != nil {
-		t.Fatal(err)
-	}
-	ran := make(chan error, 1)
-	go func() { ran <- svc.Run() }()
-
-	reg, err := NewRegistry(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
+	svc, reg := startConsulService(t, agent, name)
 	node := waitNode(t, reg, name, 10*time.Second)
 	if got, want := agent.checkType(t, "service:"+node.Id), "ttl"; got != want {
 		t.Errorf("Consul check of %s: type %q, want %q", node.Id, got, want)
 	}
 
-	callCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	callCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	c := NewClient(reg)
-	req := c.NewRequest(name, "TestService.UnaryCall", &testpb.SimpleRequest{Payload: &testpb.Payload{Body: []byte("hi")}})
-	var rsp testpb.SimpleResponse
-	if err := c.Call(callCtx, req, &rsp); err != nil {
-		t.Fatalf("call through Consul: %v", err)
-	}
-	if got := string(rsp.GetPayload().GetBody()); got != "hi" {
-		t.Errorf("call through Consul: payload %q, want %q", got, "hi")
-	}
+	echoThrough(t, callCtx, NewClient(reg), name)
 
 	conn, err := grpc.NewClient(node.Address, grpc.WithTransportCredentials(insecure.NewCredentials()))
 	if err != nil {
@@ -77,14 +55,9 @@ func TestConsulRegistration(t *testing.T) {
 		t.Errorf("health at the registered address %s: %s (err %v), want SERVING", node.Address, health.GetStatus(), err)
 	}
 
-	stop()
-	select {
-	case err := <-ran:
-		if err != nil {
-			t.Errorf("Run() = %v, want nil", err)
-		}
-	case <-time.After(15 * time.Second):
-		t.Fatal("Run did not return within 15s of the stop")
+	svc.stop()
+	if err := svc.wait(); err != nil {
+		t.Fatalf("Run() = %v, want nil", err)
 	}
 	// At once: no waiting for a TTL.
 	if services, err := reg.GetService(name); !errors.Is(err, registry.ErrNotFound) {
@@ -114,17 +87,14 @@ func TestConsulKilledInstance(t *testing.T) {
 		EnvRegisterInterval+"="+testInterval.String(),
 	)
 	child.Stdout, child.Stderr = os.Stderr, os.Stderr
-	if err := child.Start(); err != nil {
+	p, err := proc.StartCommand(child)
+	if err != nil {
 		t.Fatal(err)
 	}
-	exited := make(chan struct{})
-	go func() {
-		child.Wait()
-		close(exited)
-	}()
 	t.Cleanup(func() {
-		child.Process.Kill()
-		<-exited
+		if !p.HasExited() {
+			p.Kill(killWait)
+		}
 	})
 
 	reg, err := NewRegistry(cfg)
@@ -133,10 +103,9 @@ func TestConsulKilledInstance(t *testing.T) {
 	}
 	node := waitNode(t, reg, name, 15*time.Second)
 
-	if err := child.Process.Kill(); err != nil {
+	if err := p.Kill(killWait); err != nil {
 		t.Fatal(err)
 	}
-	<-exited
 	killed := time.Now()
 	waitGone(t, reg, name, testTTL+2*time.Second)
 	t.Logf("node %s left discovery %s after SIGKILL (TTL %s)", node.Id, time.Since(killed).Round(10*time.Millisecond), testTTL)
@@ -173,29 +142,7 @@ func TestConsulHelperProcess(t *testing.T) {
 func TestConsulAgentRestart(t *testing.T) {
 	agent := startConsul(t)
 	const name = "shippy.test.consul.restart"
-	cfg := consulConfig(t, agent)
-	ctx, stop := context.WithCancel(context.Background())
-	defer stop()
-	svc, err := NewService(ctx, name, cfg, NewLogger(os.Stderr, slog.LevelError))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := svc.Server().Handle(svc.Server().NewHandler(&TestService{})); err != nil {
-		t.Fatal(err)
-	}
-	ran := make(chan error, 1)
-	go func() { ran <- svc.Run() }()
-	defer func() {
-		stop()
-		if err := <-ran; err != nil {
-			t.Errorf("Run() = %v, want nil", err)
-		}
-	}()
-
-	reg, err := NewRegistry(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, reg := startConsulService(t, agent, name)
 	before := waitNode(t, reg, name, 10*time.Second)
 
 	agent.restart(t)
@@ -212,23 +159,45 @@ func TestConsulAgentRestart(t *testing.T) {
 	}
 }
 
-// consulConfig is the platform configuration for agent, with short
+// killWait bounds the exit of a killed child process.
+const killWait = 5 * time.Second
+
+// consulEnv is the platform configuration for agent, with short
 // registration timing.
+func consulEnv(agent *consulAgent) map[string]string {
+	return map[string]string{
+		EnvRegistry:         RegistryConsul,
+		EnvRegistryAddress:  agent.addr,
+		EnvServerAddress:    "127.0.0.1:0",
+		EnvRegisterTTL:      testTTL.String(),
+		EnvRegisterInterval: testInterval.String(),
+	}
+}
+
+// consulConfig is consulEnv, loaded.
 func consulConfig(t *testing.T, agent *consulAgent) Config {
 	t.Helper()
-	cfg, err := LoadConfig(func(k string) string {
-		return map[string]string{
-			EnvRegistry:         RegistryConsul,
-			EnvRegistryAddress:  agent.addr,
-			EnvServerAddress:    "127.0.0.1:0",
-			EnvRegisterTTL:      testTTL.String(),
-			EnvRegisterInterval: testInterval.String(),
-		}[k]
-	})
+	cfg, err := LoadConfig(func(k string) string { return consulEnv(agent)[k] })
 	if err != nil {
 		t.Fatal(err)
 	}
 	return cfg
+}
+
+// startConsulService runs the service name with a TestService handler on
+// agent, and returns it with a registry of its own on the same agent, for
+// the test's lookups.
+func startConsulService(t *testing.T, agent *consulAgent, name string) (*running, registry.Registry) {
+	t.Helper()
+	var regs [2]registry.Registry // the service's, the test's
+	for i := range regs {
+		var err error
+		if regs[i], err = NewRegistry(consulConfig(t, agent)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	svc := startServiceWith(t, name, serviceOptions{reg: regs[0], env: consulEnv(agent), handlers: []any{&TestService{}}})
+	return svc, regs[1]
 }
 
 // waitNode waits up to timeout for name's one node in reg, and returns it.
@@ -271,15 +240,15 @@ type consulAgent struct {
 	args []string // the same on every start, ports included
 	cmd  *exec.Cmd
 	exit chan struct{} // closed when cmd has exited
-	logs *syncBuffer
+	logs *testenv.SyncBuffer
 }
 
 // startConsul starts an agent from the binary make consul builds, skipping
 // the test when there is none (failing it under CI=true).
 func startConsul(t *testing.T) *consulAgent {
 	t.Helper()
-	a := &consulAgent{bin: consulBinary(t), logs: &syncBuffer{}}
-	httpPort, serverPort, serfPort := freePort(t), freePort(t), freePort(t)
+	a := &consulAgent{bin: consulBinary(t), logs: &testenv.SyncBuffer{}}
+	httpPort, serverPort, serfPort := testenv.FreePort(t), testenv.FreePort(t), testenv.FreePort(t)
 	a.addr = "127.0.0.1:" + httpPort
 	a.args = []string{
 		"agent", "-dev", "-bind=127.0.0.1", "-client=127.0.0.1", "-log-level=warn",

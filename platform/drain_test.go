@@ -1,127 +1,85 @@
 package platform
 
 import (
-	"context"
-	"net/http"
-	"sync"
+	"errors"
+	"sync/atomic"
 	"testing"
 	"time"
 
-	"go-micro.dev/v5/errors"
 	"go-micro.dev/v5/registry"
-	"go-micro.dev/v5/server"
 )
 
-func TestDrainerWaitsForInflightCalls(t *testing.T) {
-	t.Parallel()
-	d := newDrainer("test")
-	release := make(chan struct{})
-	started := make(chan struct{})
-	handler := d.wrap(func(context.Context, server.Request, any) error {
-		close(started)
-		<-release
-		return nil
+// TestDrainOutlastsHardStop stops a service while a call is in flight and
+// releases the call only after go-micro's gRPC server would have cut it
+// (it gives in-flight calls one second): the call completes, because the
+// drain waits for it first.
+func TestDrainOutlastsHardStop(t *testing.T) {
+	h := &TestService{started: make(chan struct{}), release: make(chan struct{})}
+	r := startService(t, "shippy.test.drain", h, nil)
+	inflight := r.unaryCall()
+	<-h.started
+	r.stop()
+	time.Sleep(1500 * time.Millisecond)
+	close(h.release)
+	if err := <-inflight; err != nil {
+		t.Errorf("a call in flight for 1.5s after the stop failed: %v", err)
+	}
+	if err := r.wait(); err != nil {
+		t.Errorf("Run() = %v, want nil", err)
+	}
+}
+
+// goneRegistry is a registry that stops answering (Register and Deregister
+// fail) once gone is set.
+type goneRegistry struct {
+	registry.Registry
+	gone atomic.Bool
+}
+
+var errRegistryGone = errors.New("registry unreachable")
+
+func (r *goneRegistry) Register(s *registry.Service, opts ...registry.RegisterOption) error {
+	if r.gone.Load() {
+		return errRegistryGone
+	}
+	return r.Registry.Register(s, opts...)
+}
+
+func (r *goneRegistry) Deregister(s *registry.Service, opts ...registry.DeregisterOption) error {
+	if r.gone.Load() {
+		return errRegistryGone
+	}
+	return r.Registry.Deregister(s, opts...)
+}
+
+// TestStopWithRegistryGone stops a service, whose registry has gone away,
+// while a call is in flight, with go-micro's register loop ticking every
+// 10 ms. go-micro's loop, finding its check failing while the node is
+// still registered (the deregister failed), registers it again, retrying a
+// failing registry for seconds; the draining service registers nothing,
+// so it stops at once when the call ends.
+func TestStopWithRegistryGone(t *testing.T) {
+	reg := &goneRegistry{Registry: registry.NewMemoryRegistry()}
+	h := &TestService{started: make(chan struct{}), release: make(chan struct{})}
+	r := startServiceWith(t, "shippy.test.gone", serviceOptions{
+		reg:      reg,
+		env:      map[string]string{EnvShutdownTimeout: "10s", EnvRegisterInterval: "10ms", EnvRegisterTTL: "1s"},
+		handlers: []any{h},
 	})
-
-	var wg sync.WaitGroup
-	var callErr error
-	wg.Go(func() { callErr = handler(context.Background(), nil, nil) })
-	<-started
-
-	drained := make(chan int)
-	go func() {
-		d.begin()
-		drained <- d.wait(5 * time.Second)
-	}()
-
-	// While draining: new calls are refused with 503, and the register
-	// check fails so the node is not registered again.
-	waitFor(t, func() bool { return d.check(context.Background()) != nil })
-	err := d.wrap(func(context.Context, server.Request, any) error { return nil })(context.Background(), nil, nil)
-	if got := errors.FromError(err).Code; got != http.StatusServiceUnavailable {
-		t.Errorf("call while draining: code %d, want 503 (err %v)", got, err)
+	inflight := r.unaryCall()
+	<-h.started
+	reg.gone.Store(true)
+	r.stop()
+	time.Sleep(300 * time.Millisecond) // many rounds of the register loop
+	close(h.release)
+	released := time.Now()
+	if err := <-inflight; err != nil {
+		t.Errorf("in-flight call failed across the stop: %v", err)
 	}
-	select {
-	case n := <-drained:
-		t.Fatalf("wait returned %d before the in-flight call finished", n)
-	case <-time.After(50 * time.Millisecond):
+	if err := r.wait(); err != nil {
+		t.Errorf("Run() = %v, want nil", err)
 	}
-
-	close(release)
-	if n := <-drained; n != 0 {
-		t.Errorf("wait() = %d unfinished, want 0", n)
-	}
-	wg.Wait()
-	if callErr != nil {
-		t.Errorf("in-flight call error = %v", callErr)
-	}
-}
-
-func TestDrainerGivesUpAfterTimeout(t *testing.T) {
-	t.Parallel()
-	d := newDrainer("test")
-	block := make(chan struct{})
-	defer close(block)
-	started := make(chan struct{})
-	go d.wrap(func(context.Context, server.Request, any) error {
-		close(started)
-		<-block
-		return nil
-	})(context.Background(), nil, nil)
-	<-started
-	d.begin()
-	if n := d.wait(20 * time.Millisecond); n != 1 {
-		t.Errorf("wait() = %d unfinished, want 1", n)
-	}
-}
-
-func TestDrainerIdle(t *testing.T) {
-	t.Parallel()
-	d := newDrainer("test")
-	for i := range 2 { // twice is harmless
-		d.begin()
-		if n := d.wait(time.Second); n != 0 {
-			t.Errorf("wait() #%d = %d, want 0", i+1, n)
-		}
-	}
-}
-
-func waitFor(t *testing.T, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatal("condition not met within 5s")
-		}
-		time.Sleep(time.Millisecond)
-	}
-}
-
-func TestDrainingRegistryRegistersNothingOnceDraining(t *testing.T) {
-	t.Parallel()
-	d := newDrainer("test")
-	reg := drainingRegistry{Registry: registry.NewMemoryRegistry(), drain: d}
-	svc := func(id string) *registry.Service {
-		return &registry.Service{Name: "test", Nodes: []*registry.Node{{Id: id, Address: "127.0.0.1:1"}}}
-	}
-	if err := reg.Register(svc("before")); err != nil {
-		t.Fatalf("Register before the drain: %v", err)
-	}
-	d.begin()
-	if err := reg.Register(svc("after")); err != nil {
-		t.Fatalf("Register while draining = %v, want nil (a no-op)", err)
-	}
-	got, err := reg.GetService("test")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var ids []string
-	for _, s := range got {
-		for _, n := range s.Nodes {
-			ids = append(ids, n.Id)
-		}
-	}
-	if len(ids) != 1 || ids[0] != "before" {
-		t.Errorf("registered nodes = %v, want only [before]", ids)
+	if elapsed := time.Since(released); elapsed > time.Second {
+		t.Errorf("Run returned %s after the last call ended, want at once: register retries held the stop up", elapsed.Round(time.Millisecond))
 	}
 }

@@ -4,25 +4,24 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"log/slog"
 	"net"
 	"slices"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"go-micro.dev/v5/client"
 	microerrors "go-micro.dev/v5/errors"
-	"go-micro.dev/v5/registry"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/credentials/insecure"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 	testpb "google.golang.org/grpc/interop/grpc_testing"
 	"google.golang.org/grpc/mem"
 	reflectionpb "google.golang.org/grpc/reflection/grpc_reflection_v1"
 	"google.golang.org/grpc/status"
+
+	"github.com/shippy-suite/shippy/testenv"
 )
 
 // TestService is a go-micro handler for grpc.testing.TestService, a service
@@ -51,67 +50,28 @@ func (h *TestService) UnaryCall(ctx context.Context, req *testpb.SimpleRequest, 
 	return nil
 }
 
-// running is a service started by startService, with a plain grpc-go
-// connection to its port.
-type running struct {
-	*Service
-	addr string
-	conn *grpc.ClientConn
-	logs *syncBuffer
-	stop context.CancelFunc // what SIGTERM does
-	wait func() error       // Run's result, once it returned
-}
-
 // startService runs a service named name with handler h on a memory
-// registry (no mDNS). setup, if given, runs before Run. The service stops
-// when the test ends, if the test did not stop it.
+// registry (no mDNS), with a SHUTDOWN_TIMEOUT of 10 s. setup, if given,
+// runs before Run. The service stops when the test ends, if the test did
+// not stop it.
 func startService(t *testing.T, name string, h *TestService, setup func(*Service)) *running {
 	t.Helper()
-	cfg, err := LoadConfig(func(k string) string {
-		return map[string]string{EnvServerAddress: "127.0.0.1:0", EnvShutdownTimeout: "10s"}[k]
+	return startServiceWith(t, name, serviceOptions{
+		env: map[string]string{EnvShutdownTimeout: "10s"}, setup: setup, handlers: []any{h},
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	logs := &syncBuffer{}
-	ctx, stop := context.WithCancel(context.Background())
-	svc, err := newService(ctx, name, cfg, NewLogger(logs, slog.LevelDebug), registry.NewMemoryRegistry())
-	if err != nil {
-		stop()
-		t.Fatal(err)
-	}
-	if err := svc.Server().Handle(svc.Server().NewHandler(h)); err != nil {
-		stop()
-		t.Fatal(err)
-	}
-	if setup != nil {
-		setup(svc)
-	}
-	ran := make(chan error, 1)
-	go func() { ran <- svc.Run() }()
-	r := &running{Service: svc, logs: logs, stop: stop, wait: sync.OnceValue(func() error {
-		select {
-		case err := <-ran:
-			return err
-		case <-time.After(15 * time.Second):
-			return errors.New("Run did not return within 15s")
-		}
-	})}
-	t.Cleanup(func() {
-		stop()
-		if err := r.wait(); err != nil {
-			t.Errorf("Run() = %v, want nil", err)
-		}
-	})
+}
 
-	waitFor(t, func() bool { return strings.Contains(logs.String(), `"msg":"service started"`) })
-	r.addr = svc.Server().Options().Address
-	r.conn, err = grpc.NewClient(r.addr, grpc.WithTransportCredentials(insecure.NewCredentials()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { r.conn.Close() })
-	return r
+// unaryCall starts a UnaryCall to r over its plain gRPC connection, and
+// returns the channel its result arrives on.
+func (r *running) unaryCall() <-chan error {
+	result := make(chan error, 1)
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		_, err := testpb.NewTestServiceClient(r.conn).UnaryCall(ctx, &testpb.SimpleRequest{})
+		result <- err
+	}()
+	return result
 }
 
 // health is the service's health as a grpc_health_probe sees it.
@@ -259,16 +219,22 @@ func TestStandardServices(t *testing.T) {
 	})
 
 	t.Run("go-micro clients", func(t *testing.T) {
-		c := NewClient(r.Registry())
-		req := c.NewRequest(name, "TestService.UnaryCall", &testpb.SimpleRequest{Payload: &testpb.Payload{Body: []byte("hi")}})
-		var rsp testpb.SimpleResponse
-		if err := c.Call(ctx, req, &rsp); err != nil {
-			t.Fatalf("go-micro call: %v", err)
-		}
-		if got := string(rsp.GetPayload().GetBody()); got != "hi" {
-			t.Errorf("go-micro call payload = %q, want %q", got, "hi")
-		}
+		echoThrough(t, ctx, NewClient(r.Registry()), name)
 	})
+}
+
+// echoThrough calls TestService.UnaryCall of the service name through c,
+// and fails t unless it echoes the payload.
+func echoThrough(t *testing.T, ctx context.Context, c client.Client, name string) {
+	t.Helper()
+	req := c.NewRequest(name, "TestService.UnaryCall", &testpb.SimpleRequest{Payload: &testpb.Payload{Body: []byte("hi")}})
+	var rsp testpb.SimpleResponse
+	if err := c.Call(ctx, req, &rsp); err != nil {
+		t.Fatalf("go-micro call of %s: %v", name, err)
+	}
+	if got := string(rsp.GetPayload().GetBody()); got != "hi" {
+		t.Errorf("go-micro call of %s: payload %q, want %q", name, got, "hi")
+	}
 }
 
 // TestHealthWhileDraining stops a service while a call is in flight: health
@@ -292,11 +258,7 @@ func TestHealthWhileDraining(t *testing.T) {
 		t.Fatalf("Watch: first status %s (err %v), want SERVING", got, err)
 	}
 
-	inflight := make(chan error, 1)
-	go func() {
-		_, err := testpb.NewTestServiceClient(r.conn).UnaryCall(ctx, &testpb.SimpleRequest{})
-		inflight <- err
-	}()
+	inflight := r.unaryCall()
 	<-h.started
 	r.stop()
 
@@ -400,7 +362,7 @@ func TestHealthcheck(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	closed := freePort(t)
+	closed := testenv.FreePort(t)
 
 	tests := []struct {
 		name       string
@@ -434,53 +396,16 @@ func TestHealthcheck(t *testing.T) {
 			if elapsed := time.Since(start); elapsed > HealthcheckTimeout+time.Second {
 				t.Errorf("Healthcheck took %s, want at most about %s", elapsed, HealthcheckTimeout)
 			}
-			if tt.wantErr != "" {
-				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
-					t.Fatalf("Healthcheck() error = %v, want one containing %q", err, tt.wantErr)
-				}
-				return
-			}
-			if err != nil {
+			switch got := stdout.String(); {
+			case tt.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tt.wantErr)):
+				t.Fatalf("Healthcheck() error = %v, want one containing %q", err, tt.wantErr)
+			case tt.wantErr == "" && err != nil:
 				t.Fatalf("Healthcheck() error = %v", err)
-			}
-			if got := stdout.String(); got != tt.wantStdout {
+			case tt.wantErr == "" && got != tt.wantStdout:
 				t.Errorf("Healthcheck() wrote %q, want %q", got, tt.wantStdout)
 			}
 		})
 	}
-}
-
-// freePort returns a port on 127.0.0.1 that nothing listens on (for now).
-func freePort(t *testing.T) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	_, port, err := net.SplitHostPort(l.Addr().String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	return port
-}
-
-// syncBuffer is a bytes.Buffer that a logger may write while a test reads.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }
 
 // rawCodec sends a []byte as the body as it is, under the "proto" content

@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -23,6 +22,9 @@ import (
 	"go-micro.dev/v5/server"
 	"google.golang.org/protobuf/types/known/emptypb"
 	"google.golang.org/protobuf/types/known/wrapperspb"
+
+	"github.com/shippy-suite/shippy/platform/internal/micro"
+	"github.com/shippy-suite/shippy/testenv"
 )
 
 // Answerer is a go-micro handler whose one method answers with the go-micro
@@ -45,84 +47,12 @@ func answer(t *testing.T, c client.Client, name string, code int32) error {
 	return c.Call(ctx, req, &emptypb.Empty{})
 }
 
-// telemetryService is a service started by startTelemetryService.
-type telemetryService struct {
-	*Service
-	reg  registry.Registry
-	logs *syncBuffer
-}
-
 // startTelemetryService runs the service name with handlers hs, configured
-// by env on top of a loopback address, on reg (a new memory registry when
-// nil), with tracing tr (from the configuration when nil). setup, if given,
-// runs before Run. It returns once the service has started; the service
-// stops, and Run must return nil, when the test ends. go-micro keeps
-// package-level defaults: tests that build services do not run in parallel.
-func startTelemetryService(t *testing.T, name string, env map[string]string, reg registry.Registry, tr *Tracing, setup func(*Service), hs ...any) *telemetryService {
+// by env, on reg (a new memory registry when nil), with tracing tr (from the
+// configuration when nil), as startServiceWith does.
+func startTelemetryService(t *testing.T, name string, env map[string]string, reg registry.Registry, tr *Tracing, setup func(*Service), hs ...any) *running {
 	t.Helper()
-	cfg, err := LoadConfig(func(k string) string {
-		if v, ok := env[k]; ok {
-			return v
-		}
-		return map[string]string{EnvServerAddress: "127.0.0.1:0", EnvShutdownTimeout: "5s"}[k]
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if reg == nil {
-		reg = registry.NewMemoryRegistry()
-	}
-	logs := &syncBuffer{}
-	logger := NewLogger(logs, slog.LevelDebug)
-	ctx, stop := context.WithCancel(context.Background())
-	var svc *Service
-	if tr == nil {
-		svc, err = newService(ctx, name, cfg, logger, reg)
-	} else {
-		svc, err = newServiceWith(ctx, name, cfg, logger, reg, tr)
-	}
-	if err != nil {
-		stop()
-		t.Fatal(err)
-	}
-	for _, h := range hs {
-		if err := svc.Server().Handle(svc.Server().NewHandler(h)); err != nil {
-			stop()
-			t.Fatal(err)
-		}
-	}
-	if setup != nil {
-		setup(svc)
-	}
-	ran := make(chan error, 1)
-	go func() { ran <- svc.Run() }()
-	wait := sync.OnceValue(func() error {
-		select {
-		case err := <-ran:
-			return err
-		case <-time.After(15 * time.Second):
-			return errors.New("Run did not return within 15s")
-		}
-	})
-	t.Cleanup(func() {
-		stop()
-		if err := wait(); err != nil {
-			t.Errorf("Run() = %v, want nil", err)
-		}
-	})
-	deadline := time.Now().Add(10 * time.Second)
-	for !strings.Contains(logs.String(), `"msg":"service started"`) {
-		select {
-		case err := <-ran:
-			t.Fatalf("Run() returned %v before the service started; logs:\n%s", err, logs)
-		default:
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("service did not start within 10s; logs:\n%s", logs)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-	return &telemetryService{Service: svc, reg: reg, logs: logs}
+	return startServiceWith(t, name, serviceOptions{env: env, reg: reg, tracing: tr, setup: setup, handlers: hs})
 }
 
 // scrape fetches and parses the metrics the service serves.
@@ -267,7 +197,7 @@ func TestMetricsServerStopsWithService(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	logs := &syncBuffer{}
+	logs := &testenv.SyncBuffer{}
 	ctx, stop := context.WithCancel(context.Background())
 	defer stop()
 	svc, err := newService(ctx, "shippy.test.metricsstop", cfg, NewLogger(logs, slog.LevelDebug), registry.NewMemoryRegistry())
@@ -276,7 +206,7 @@ func TestMetricsServerStopsWithService(t *testing.T) {
 	}
 	ran := make(chan error, 1)
 	go func() { ran <- svc.Run() }()
-	waitFor(t, func() bool { return svc.MetricsAddress() != "" })
+	testenv.WaitFor(t, "the metrics server", func() bool { return svc.MetricsAddress() != "" })
 	addr := svc.MetricsAddress()
 	scrape(t, addr)
 
@@ -331,9 +261,9 @@ func TestRPCMetricsCountRefusedCalls(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	d := newDrainer("shippy.test")
-	d.begin()
-	handler := m.wrap(d.wrap(func(context.Context, server.Request, any) error { return nil }))
+	d := micro.NewDrainer("shippy.test")
+	d.Begin()
+	handler := m.wrap(d.Wrap(func(context.Context, server.Request, any) error { return nil }))
 	if err := handler(context.Background(), fakeRequest{endpoint: "Test.Call"}, nil); microCode(err) != http.StatusServiceUnavailable {
 		t.Fatalf("call while draining = %v, want 503", err)
 	}

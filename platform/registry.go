@@ -1,7 +1,6 @@
 package platform
 
 import (
-	"errors"
 	"fmt"
 	"net"
 	"net/http"
@@ -10,6 +9,8 @@ import (
 	consulapi "github.com/hashicorp/consul/api"
 	"go-micro.dev/v5/registry"
 	"go-micro.dev/v5/registry/consul"
+
+	"github.com/shippy-suite/shippy/platform/internal/micro"
 )
 
 // MDNSTimeout is how long an mDNS lookup listens for answers. Every uncached
@@ -17,11 +18,17 @@ import (
 // service under load on 2 cores.
 const MDNSTimeout = 300 * time.Millisecond
 
+// MDNSRefreshInterval is how often a client looks up again, in the
+// background, each service it watches over mDNS: well inside go-micro's
+// registry cache TTL (a minute), so the cached entries never expire while
+// their services run.
+const MDNSRefreshInterval = 20 * time.Second
+
 // NewRegistry returns the go-micro registry cfg names.
 //
 // With mDNS, clients look up the services they call again in the
-// background every MDNSRefreshInterval (see refreshingRegistry), so that no
-// call waits for a lookup once the service is known.
+// background every MDNSRefreshInterval, so that no call waits for a lookup
+// once the service is known (see docs/go-micro-workarounds.md).
 //
 // With Consul, services register with a TTL check (cfg.RegisterTTL) that
 // they renew every cfg.RegisterInterval, registering again when the agent no
@@ -33,7 +40,7 @@ func NewRegistry(cfg Config) (registry.Registry, error) {
 	switch cfg.Registry {
 	case RegistryMDNS:
 		mdns := registry.NewMDNSRegistry(append(opts, registry.Timeout(MDNSTimeout))...)
-		return refreshingRegistry{Registry: mdns, interval: MDNSRefreshInterval}, nil
+		return micro.NewRefreshingRegistry(mdns, MDNSRefreshInterval), nil
 	case RegistryConsul:
 		// No registry.Timeout: it would cut Consul's blocking queries,
 		// which the client's watch holds open for minutes. Connecting is
@@ -42,7 +49,7 @@ func NewRegistry(cfg Config) (registry.Registry, error) {
 		config := consulapi.DefaultNonPooledConfig()
 		config.HttpClient = &http.Client{Transport: consulTransport()}
 		opts = append(opts, consul.Config(config))
-		return consulRegistry{consul.NewConsulRegistry(opts...)}, nil
+		return micro.NewConsulRegistry(consul.NewConsulRegistry(opts...)), nil
 	default:
 		return nil, fmt.Errorf("%s: %q is not supported (want %s or %s)", EnvRegistry, cfg.Registry, RegistryMDNS, RegistryConsul)
 	}
@@ -57,45 +64,4 @@ func consulTransport() *http.Transport {
 	t := consulapi.DefaultNonPooledConfig().Transport.Clone()
 	t.DialContext = (&net.Dialer{Timeout: ConsulDialTimeout, KeepAlive: 30 * time.Second}).DialContext
 	return t
-}
-
-// consulRegistry smooths two edges of go-micro's Consul registry.
-//
-// GetService leaves out the versions of a service that have no node, and
-// reports registry.ErrNotFound when none remain, as the mDNS registry does:
-// go-micro's returns a service without nodes when every instance's check is
-// critical, and nothing at all for an unknown name, which its client then
-// reports as "none available" rather than the "not found" callers look for.
-//
-// Deregister of a node the agent does not know (already deregistered, or
-// registered with an agent that restarted since) succeeds: the node is not
-// registered, which is what was asked. A stopping service deregisters twice,
-// once before its drain and once as go-micro stops its server.
-type consulRegistry struct {
-	registry.Registry
-}
-
-func (r consulRegistry) GetService(name string, opts ...registry.GetOption) ([]*registry.Service, error) {
-	services, err := r.Registry.GetService(name, opts...)
-	if err != nil {
-		return nil, err
-	}
-	var found []*registry.Service
-	for _, s := range services {
-		if len(s.Nodes) > 0 {
-			found = append(found, s)
-		}
-	}
-	if len(found) == 0 {
-		return nil, registry.ErrNotFound
-	}
-	return found, nil
-}
-
-func (r consulRegistry) Deregister(s *registry.Service, opts ...registry.DeregisterOption) error {
-	err := r.Registry.Deregister(s, opts...)
-	if status := (consulapi.StatusError{}); errors.As(err, &status) && status.Code == http.StatusNotFound {
-		return nil
-	}
-	return err
 }

@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
-	"go-micro.dev/v5"
+	gomicro "go-micro.dev/v5"
 	"go-micro.dev/v5/client"
 	"go-micro.dev/v5/registry"
 	"go-micro.dev/v5/server"
@@ -21,6 +21,8 @@ import (
 	"google.golang.org/grpc/health"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 	"google.golang.org/grpc/reflection"
+
+	"github.com/shippy-suite/shippy/platform/internal/micro"
 )
 
 // stopHookTimeout bounds each OnStop hook.
@@ -42,16 +44,16 @@ type Service struct {
 	name   string
 	cfg    Config
 	logger *slog.Logger
-	micro  micro.Service
+	micro  gomicro.Service
 	server server.Server // micro's server, recording handlers for reflection
-	drain  *drainer
+	drain  *micro.Drainer
 	hooks  []func(context.Context) error
 
 	metrics       *prometheus.Registry
 	metricsServer atomic.Pointer[metricsServer] // while Run serves metrics
 	tracing       *Tracing
 
-	std           *stdServices
+	std           *micro.StdServices
 	health        *health.Server
 	checks        []func(context.Context) error
 	checkInterval time.Duration
@@ -105,15 +107,15 @@ func newServiceWith(ctx context.Context, name string, cfg Config, logger *slog.L
 		name:          name,
 		cfg:           cfg,
 		logger:        logger.With("service", name),
-		drain:         newDrainer(name),
-		std:           newStdServices(name),
+		drain:         micro.NewDrainer(name),
+		std:           micro.NewStdServices(name),
 		health:        health.NewServer(),
 		checkInterval: DefaultHealthCheckInterval,
 		checkTimeout:  DefaultHealthCheckTimeout,
 		metrics:       newMetricsRegistry(),
 		tracing:       tracing,
 	}
-	reg = drainingRegistry{Registry: reg, drain: s.drain}
+	reg = s.drain.Registry(reg)
 	s.setHealth(false) // until started
 	healthpb.RegisterHealthServer(s.std, s.health)
 	reflection.Register(s.std)
@@ -136,7 +138,7 @@ func newServiceWith(ctx context.Context, name string, cfg Config, logger *slog.L
 		}
 		wrappers = append(wrappers, m.wrap)
 	}
-	wrappers = append(wrappers, s.drain.wrap)
+	wrappers = append(wrappers, s.drain.Wrap)
 
 	opts := []server.Option{
 		server.Name(name),
@@ -144,51 +146,36 @@ func newServiceWith(ctx context.Context, name string, cfg Config, logger *slog.L
 		server.Registry(reg),
 		server.RegisterTTL(cfg.RegisterTTL),
 		server.RegisterInterval(cfg.RegisterInterval),
-		server.RegisterCheck(s.drain.check),
+		server.RegisterCheck(s.drain.Check),
 		server.WithLogger(mlog),
 		// Every gRPC server option goes in this one call: each call
 		// replaces the options of the last.
-		grpcserver.Options(grpc.ChainStreamInterceptor(s.std.intercept)),
+		grpcserver.Options(grpc.ChainStreamInterceptor(s.std.Intercept)),
 	}
 	for _, w := range wrappers {
 		opts = append(opts, server.WrapHandler(w))
 	}
 	srv := grpcserver.NewServer(opts...)
-	s.server = &recordingServer{Server: srv, std: s.std}
-	s.micro = micro.NewService(
-		micro.Server(srv),
-		micro.Client(NewClient(reg, clientOpts...)),
+	s.server = &micro.RecordingServer{Server: srv, Std: s.std}
+	s.micro = gomicro.NewService(
+		gomicro.Server(srv),
+		gomicro.Client(NewClient(reg, clientOpts...)),
 		// go-micro's default store is process-global; a memory store of
 		// our own keeps anything from writing outside the data directory.
-		micro.Store(store.NewMemoryStore()),
-		micro.Registry(reg),
-		micro.Context(ctx),
-		micro.HandleSignal(false), // the caller's ctx carries the signals
-		micro.Logger(mlog),
-		micro.AfterStart(s.started),
-		micro.BeforeStop(s.beforeStop),
-		micro.AfterStop(s.afterStop),
+		gomicro.Store(store.NewMemoryStore()),
+		gomicro.Registry(reg),
+		gomicro.Context(ctx),
+		gomicro.HandleSignal(false), // the caller's ctx carries the signals
+		gomicro.Logger(mlog),
+		gomicro.AfterStart(s.started),
+		gomicro.BeforeStop(s.beforeStop),
+		gomicro.AfterStop(s.afterStop),
 	)
 	return s, nil
 }
 
 // Server is where handlers are registered, before Run.
 func (s *Service) Server() server.Server { return s.server }
-
-// recordingServer is a go-micro server that tells std about each handler, so
-// that reflection lists the services served.
-type recordingServer struct {
-	server.Server
-	std *stdServices
-}
-
-func (r *recordingServer) Handle(h server.Handler) error {
-	if err := r.Server.Handle(h); err != nil {
-		return err
-	}
-	r.std.addMicroHandler(h.Name())
-	return nil
-}
 
 // Client calls other services through the same registry. Its calls carry
 // the trace context of their context (see Tracing.WrapCall).
@@ -269,7 +256,7 @@ func (s *Service) started() error {
 	attrs := []any{
 		"address", s.Server().Options().Address,
 		"registry", s.cfg.Registry,
-		"grpc_services", s.std.serviceNames(),
+		"grpc_services", s.std.ServiceNames(),
 	}
 	if addr := s.MetricsAddress(); addr != "" {
 		attrs = append(attrs, "metrics_address", addr)
@@ -281,29 +268,25 @@ func (s *Service) started() error {
 	return nil
 }
 
-// deregisterer is what go-micro's servers have and server.Server does not
-// declare.
-type deregisterer interface{ Deregister() error }
-
 // beforeStop runs when the context is done, before go-micro stops its
 // server (which gives calls a hard second at most): health turns
 // NOT_SERVING, new calls are refused and the instance deregisters, the calls
 // in flight finish (at most ShutdownTimeout), and the standard services'
-// streams (health watches) end.
+// streams (health watches) end. See docs/go-micro-workarounds.md.
 func (s *Service) beforeStop() error {
 	s.logger.Info("service stopping: deregistering and draining",
 		"shutdown_timeout", s.cfg.ShutdownTimeout.String())
 	s.stopHealth()
 	// Refuse first: the register check then fails, so go-micro's periodic
 	// re-register cannot put the node back after the deregister.
-	s.drain.begin()
-	if d, ok := s.micro.Server().(deregisterer); ok {
+	s.drain.Begin()
+	if d, ok := s.micro.Server().(micro.Deregisterer); ok {
 		s.deregister(d)
 	}
-	if n := s.drain.wait(s.cfg.ShutdownTimeout); n > 0 {
+	if n := s.drain.Wait(s.cfg.ShutdownTimeout); n > 0 {
 		s.logger.Warn("shutdown timeout passed with calls in flight", "calls", n)
 	}
-	s.std.stop()
+	s.std.Stop()
 	return nil
 }
 
@@ -313,7 +296,7 @@ const deregisterTimeout = 3 * time.Second
 
 // deregister takes the instance out of the registry, waiting at most
 // deregisterTimeout; a deregister still running then goes on alone.
-func (s *Service) deregister(d deregisterer) {
+func (s *Service) deregister(d micro.Deregisterer) {
 	done := make(chan error, 1)
 	go func() { done <- d.Deregister() }()
 	select {

@@ -8,7 +8,6 @@ import (
 	"net"
 	"net/http"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -21,10 +20,10 @@ import (
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 	"go.opentelemetry.io/otel/trace"
-	collectortracepb "go.opentelemetry.io/proto/otlp/collector/trace/v1"
-	tracepb "go.opentelemetry.io/proto/otlp/trace/v1"
-	"google.golang.org/grpc"
 	"google.golang.org/protobuf/types/known/wrapperspb"
+
+	"github.com/shippy-suite/shippy/testenv"
+	"github.com/shippy-suite/shippy/testenv/otlptest"
 )
 
 // recordingTracing is tracing whose spans stay in the returned recorder.
@@ -271,64 +270,12 @@ func TestTracingOff(t *testing.T) {
 	}
 }
 
-// otlpReceiver is an OTLP/gRPC trace collector that keeps what it is sent.
-type otlpReceiver struct {
-	collectortracepb.UnimplementedTraceServiceServer
-	addr string
-
-	mu    sync.Mutex
-	spans []*tracepb.ResourceSpans
-}
-
-// startOTLPReceiver serves an otlpReceiver on 127.0.0.1 until the test ends.
-func startOTLPReceiver(t *testing.T) *otlpReceiver {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	r := &otlpReceiver{addr: ln.Addr().String()}
-	srv := grpc.NewServer()
-	collectortracepb.RegisterTraceServiceServer(srv, r)
-	go srv.Serve(ln)
-	t.Cleanup(srv.Stop)
-	return r
-}
-
-func (r *otlpReceiver) Export(_ context.Context, req *collectortracepb.ExportTraceServiceRequest) (*collectortracepb.ExportTraceServiceResponse, error) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.spans = append(r.spans, req.GetResourceSpans()...)
-	return &collectortracepb.ExportTraceServiceResponse{}, nil
-}
-
-// received lists the span names received, each as "service.name/span".
-func (r *otlpReceiver) received() []string {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	var out []string
-	for _, rs := range r.spans {
-		service := ""
-		for _, kv := range rs.GetResource().GetAttributes() {
-			if kv.GetKey() == "service.name" {
-				service = kv.GetValue().GetStringValue()
-			}
-		}
-		for _, ss := range rs.GetScopeSpans() {
-			for _, s := range ss.GetSpans() {
-				out = append(out, service+"/"+s.GetName())
-			}
-		}
-	}
-	return out
-}
-
 // TestTracingExportsOnShutdown exports over OTLP/gRPC to a receiver in the
 // test: Shutdown sends the spans the batcher still holds.
 func TestTracingExportsOnShutdown(t *testing.T) {
 	t.Parallel()
-	r := startOTLPReceiver(t)
-	tr, err := NewTracing(context.Background(), "shippy.test.export", Config{TracesEndpoint: "http://" + r.addr}, NewLogger(io.Discard, slog.LevelInfo))
+	r := otlptest.Start(t)
+	tr, err := NewTracing(context.Background(), "shippy.test.export", Config{TracesEndpoint: "http://" + r.Addr}, NewLogger(io.Discard, slog.LevelInfo))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -342,7 +289,11 @@ func TestTracingExportsOnShutdown(t *testing.T) {
 	if err := tr.Shutdown(ctx); err != nil {
 		t.Fatalf("Shutdown() = %v", err)
 	}
-	if got, want := r.received(), []string{"shippy.test.export/work"}; strings.Join(got, ",") != strings.Join(want, ",") {
+	var got []string // "service.name/span"
+	for _, span := range r.Spans() {
+		got = append(got, span.Service+"/"+span.GetName())
+	}
+	if want := []string{"shippy.test.export/work"}; strings.Join(got, ",") != strings.Join(want, ",") {
 		t.Errorf("received %v, want %v", got, want)
 	}
 }
@@ -359,7 +310,7 @@ func TestTracingLogsExportFailure(t *testing.T) {
 	}
 	addr := ln.Addr().String()
 	ln.Close()
-	logs := &syncBuffer{}
+	logs := &testenv.SyncBuffer{}
 	tr, err := NewTracing(context.Background(), "shippy.test.down", Config{TracesEndpoint: "http://" + addr}, NewLogger(logs, slog.LevelInfo))
 	if err != nil {
 		t.Fatal(err)

@@ -101,4 +101,5 @@ replace (
 	github.com/shippy-suite/shippy/domain => ../domain
 	github.com/shippy-suite/shippy/platform => ../platform
 	github.com/shippy-suite/shippy/proto => ../proto
+	github.com/shippy-suite/shippy/testenv => ../testenv
 )

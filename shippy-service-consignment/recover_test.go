@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"log/slog"
@@ -13,6 +12,7 @@ import (
 	"github.com/shippy-suite/shippy/platform"
 	"github.com/shippy-suite/shippy/shippy-service-consignment/consignment"
 	"github.com/shippy-suite/shippy/shippy-service-consignment/store/memory"
+	"github.com/shippy-suite/shippy/testenv"
 )
 
 // flakyBooker is a consignment.Booker whose first Release fails as
@@ -45,24 +45,6 @@ func (b *flakyBooker) releasedIDs() []string {
 	return append([]string(nil), b.released...)
 }
 
-// syncBuffer is a bytes.Buffer safe for a logger and a test reading it.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // TestRecoverPeriodically checks that a failed recovery round is logged and
 // retried, that a later round settles the abandoned create, and that the
 // loop ends with its context.
@@ -88,7 +70,7 @@ func TestRecoverPeriodically(t *testing.T) {
 		t.Fatal(err)
 	}
 	booker := &flakyBooker{}
-	logs := &syncBuffer{}
+	logs := &testenv.SyncBuffer{}
 	logger := platform.NewLogger(logs, slog.LevelInfo)
 	svc, err := consignment.NewService(repo, booker, func() string { return "x" }, clock, logger)
 	if err != nil {
@@ -102,14 +84,14 @@ func TestRecoverPeriodically(t *testing.T) {
 		defer close(done)
 		recoverPeriodically(ctx, svc, time.Millisecond, logger)
 	}()
-	waitFor(t, "a failed round logged", func() bool { return strings.Contains(logs.String(), "retrying later") })
+	testenv.WaitFor(t, "a failed round logged", func() bool { return strings.Contains(logs.String(), "retrying later") })
 	// The failed round holds the consignment's lease; once it runs out, a
 	// later round settles the consignment.
 	mu.Lock()
 	now = now.Add(consignment.LeaseDuration)
 	mu.Unlock()
-	waitFor(t, "the abandoned create released", func() bool { return len(booker.releasedIDs()) == 1 })
-	waitFor(t, "the abandoned create deleted", func() bool {
+	testenv.WaitFor(t, "the abandoned create released", func() bool { return len(booker.releasedIDs()) == 1 })
+	testenv.WaitFor(t, "the abandoned create deleted", func() bool {
 		_, err := repo.Get(t.Context(), "abandoned")
 		return errors.Is(err, consignment.ErrNotFound)
 	})
@@ -119,15 +101,5 @@ func TestRecoverPeriodically(t *testing.T) {
 	case <-done:
 	case <-time.After(5 * time.Second):
 		t.Fatal("recoverPeriodically did not return after its context ended")
-	}
-}
-
-// waitFor polls cond until it holds, failing the test after 5 seconds.
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	for deadline := time.Now().Add(5 * time.Second); !cond(); time.Sleep(time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
 	}
 }

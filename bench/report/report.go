@@ -10,7 +10,7 @@ import (
 
 	"github.com/shippy-suite/shippy/bench/discovery"
 	"github.com/shippy-suite/shippy/bench/load"
-	"github.com/shippy-suite/shippy/bench/proc"
+	"github.com/shippy-suite/shippy/testenv/proc"
 )
 
 // Keys of the load measurements a Report holds; Targets reads these.

@@ -8,7 +8,7 @@ import (
 
 	"github.com/shippy-suite/shippy/bench/discovery"
 	"github.com/shippy-suite/shippy/bench/load"
-	"github.com/shippy-suite/shippy/bench/proc"
+	"github.com/shippy-suite/shippy/testenv/proc"
 )
 
 // result returns a load result of calls successful calls in one second.

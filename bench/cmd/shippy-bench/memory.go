@@ -3,7 +3,7 @@ package main
 import (
 	"fmt"
 
-	"github.com/shippy-suite/shippy/bench/proc"
+	"github.com/shippy-suite/shippy/testenv/proc"
 )
 
 // readMemory reads the memory of every service.

@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/shippy-suite/shippy/bench/baseline"
-	"github.com/shippy-suite/shippy/bench/proc"
+	"github.com/shippy-suite/shippy/testenv/proc"
 )
 
 // microNoopName is the registry name of the go-micro baseline.

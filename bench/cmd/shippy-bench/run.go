@@ -14,7 +14,7 @@ import (
 	"time"
 	"unicode"
 
-	"github.com/shippy-suite/shippy/platform/netns"
+	"github.com/shippy-suite/shippy/testenv/netns"
 )
 
 // Limits that keep a run bounded whatever the flags say.

@@ -13,7 +13,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/shippy-suite/shippy/platform/netns"
+	"github.com/shippy-suite/shippy/testenv/netns"
 )
 
 func TestParseFlags(t *testing.T) {

@@ -14,10 +14,10 @@ import (
 	"go-micro.dev/v5/registry"
 
 	"github.com/shippy-suite/shippy/bench/discovery"
-	"github.com/shippy-suite/shippy/bench/proc"
 	"github.com/shippy-suite/shippy/platform"
 	consignmentpb "github.com/shippy-suite/shippy/proto/consignment"
 	vesselpb "github.com/shippy-suite/shippy/proto/vessel"
+	"github.com/shippy-suite/shippy/testenv/proc"
 )
 
 // The programs measured, as make build names them in bin/.

@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/shippy-suite/shippy/bench/discovery"
-	"github.com/shippy-suite/shippy/bench/proc"
+	"github.com/shippy-suite/shippy/testenv/proc"
 	"github.com/shippy-suite/shippy/bench/report"
 	vesselpb "github.com/shippy-suite/shippy/proto/vessel"
 )

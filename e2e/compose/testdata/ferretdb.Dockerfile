@@ -12,7 +12,7 @@ COPY ferretdb loopbackproxy /
 USER 65532:65532
 EXPOSE 27017
 # bin/ferretdb listens on loopback only, by design: loopbackproxy (see
-# e2e/compose/loopbackproxy) forwards the compose network's port 27017 to
+# testenv/loopbackproxy) forwards the compose network's port 27017 to
 # it, and passes SIGTERM on.
 ENTRYPOINT ["/loopbackproxy", "-listen", ":27017", "-to", "127.0.0.1:27018", "--", \
     "/ferretdb", "-listen-addr", "127.0.0.1:27018", "-data-dir", "/data/db"]

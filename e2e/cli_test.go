@@ -17,21 +17,8 @@ import (
 	consignmentpb "github.com/shippy-suite/shippy/proto/consignment"
 )
 
-// Exit codes of the CLI (see shippy-cli-consignment --help).
-const (
-	exitOK          = 0
-	exitUsage       = 2
-	exitBadInput    = 3
-	exitNoRoom      = 4
-	exitUnreachable = 5
-)
-
 // defaultVessel is the one vessel of the vessel service's built-in fleet.
 const defaultVessel = "vessel001"
-
-// The tests below share one mDNS namespace, so none that starts a service
-// runs in parallel with another: a second stack would answer the first
-// one's lookups. They run in this order; each stops what it started.
 
 // TestCLIWithoutService runs the CLI while no service is registered.
 func TestCLIWithoutService(t *testing.T) {
@@ -68,95 +55,12 @@ func TestCLIWithoutService(t *testing.T) {
 	}
 }
 
-// TestServicesRefuseBadConfig starts each service with a configuration it
-// cannot work with: it must exit non-zero at once, before it registers, with
-// one line on stderr that names the variable at fault.
-func TestServicesRefuseBadConfig(t *testing.T) {
-	requireE2E(t)
-	dir := t.TempDir()
-	fleet := func(name, content string) string { return "VESSELS_FILE=" + writeFile(t, dir, name, content) }
-	tests := []struct {
-		name string
-		prog string
-		env  []string
-		want []string
-	}{
-		{"missing fleet file", progVessel,
-			[]string{"VESSELS_FILE=" + filepath.Join(dir, "no-such-fleet.json")},
-			[]string{"VESSELS_FILE", "no-such-fleet.json"}},
-		{"fleet file is a directory", progVessel,
-			[]string{"VESSELS_FILE=" + dir},
-			[]string{"VESSELS_FILE"}},
-		{"fleet file is not JSON", progVessel,
-			[]string{fleet("broken.json", `[{"id": "v1", "capacity": 10,`)},
-			[]string{"VESSELS_FILE", "broken.json"}},
-		{"fleet file is not an array", progVessel,
-			[]string{fleet("object.json", `{"id": "v1", "capacity": 10, "max_weight": 100}`)},
-			[]string{"VESSELS_FILE", "object.json"}},
-		{"fleet vessel with an unknown field", progVessel,
-			[]string{fleet("unknown.json", `[{"id": "v1", "capacity": 10, "max_weight": 100, "colour": "red"}]`)},
-			[]string{"VESSELS_FILE", "unknown.json", "colour"}},
-		{"fleet vessel without capacity", progVessel,
-			[]string{fleet("capacity.json", `[{"id": "v1", "capacity": 0, "max_weight": 100}]`)},
-			[]string{"VESSELS_FILE", "capacity.json", "capacity"}},
-		{"fleet vessel with a negative max_weight", progVessel,
-			[]string{fleet("weight.json", `[{"id": "v1", "capacity": 10, "max_weight": -1}]`)},
-			[]string{"VESSELS_FILE", "weight.json", "max_weight"}},
-		{"fleet with a duplicate id", progVessel,
-			[]string{fleet("dup.json", `[{"id": "v1", "capacity": 1, "max_weight": 1}, {"id": "v1", "capacity": 2, "max_weight": 2}]`)},
-			[]string{"VESSELS_FILE", "dup.json", "v1"}},
-		{"vessel service with a bad SHUTDOWN_TIMEOUT", progVessel,
-			[]string{platform.EnvShutdownTimeout + "=soon"},
-			[]string{platform.EnvShutdownTimeout}},
-		{"consignment service with a bad SHUTDOWN_TIMEOUT", progConsignment,
-			[]string{platform.EnvShutdownTimeout + "=soon"},
-			[]string{platform.EnvShutdownTimeout}},
-		{"consignment service with an unknown registry", progConsignment,
-			[]string{platform.EnvRegistry + "=zookeeper"},
-			[]string{platform.EnvRegistry}},
-		{"consignment service with a bad VESSEL_TIMEOUT", progConsignment,
-			[]string{"VESSEL_TIMEOUT=soon"},
-			[]string{"VESSEL_TIMEOUT"}},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
-			env := programEnv(append([]string{"DATA_DIR=" + t.TempDir()}, tt.env...)...)
-			r, err := execProgram(binary(t, tt.prog), dir, env, startTimeout)
-			if err != nil {
-				t.Fatalf("%v (a service with a bad configuration must exit at once)", err)
-			}
-			if r.code == 0 {
-				t.Errorf("exit code: got 0, want non-zero\n%v", r)
-			}
-			if _, ok := startedAddress(r.stdout); ok {
-				t.Errorf("the service started before refusing its configuration\n%v", r)
-			}
-			if got := lines(t, r.stderr); len(got) != 1 {
-				t.Errorf("stderr: got %d lines, want exactly 1\n%v", len(got), r)
-			}
-			for _, s := range tt.want {
-				if !strings.Contains(r.stderr, s) {
-					t.Errorf("stderr: got %q, want it to contain %q", r.stderr, s)
-				}
-			}
-		})
-	}
-}
-
 // TestDefaultFleet runs the suite on the built-in fleet: the shipped
 // consignment, --json output, idempotent creates, every kind of bad input,
 // and restarts of both services.
 func TestDefaultFleet(t *testing.T) {
 	requireE2E(t)
-	shipped, err := os.ReadFile(filepath.Join("..", progCLI, "consignment.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var want consignmentJSON
-	if err := json.Unmarshal(shipped, &want); err != nil {
-		t.Fatalf("shipped consignment.json: %v", err)
-	}
+	_, shipped, want := shippedConsignment(t)
 	st := startStack(t, "")
 	writeFile(t, st.dir, "consignment.json", string(shipped))
 
@@ -168,20 +72,13 @@ func TestDefaultFleet(t *testing.T) {
 		if !strings.Contains(r.stdout, defaultVessel) {
 			t.Errorf("stdout does not name the vessel %s:\n%s", defaultVessel, r.stdout)
 		}
-		got := st.list(t)
-		if len(got) != 1 {
-			t.Fatalf("--json list: got %d consignments, want 1: %+v", len(got), got)
-		}
-		want.ID, want.VesselID = got[0].ID, defaultVessel
-		if got[0].ID == "" || !reflect.DeepEqual(got[0], want) {
-			t.Errorf("--json list:\n got %+v\nwant %+v (with an id)", got[0], want)
-		}
-		if !strings.Contains(r.stdout, got[0].ID) {
-			t.Errorf("stdout does not name the consignment %s:\n%s", got[0].ID, r.stdout)
+		got := st.wantListedAlone(t, want, defaultVessel)
+		if !strings.Contains(r.stdout, got.ID) {
+			t.Errorf("stdout does not name the consignment %s:\n%s", got.ID, r.stdout)
 		}
 		after := decodeLine[[]consignmentJSON](t, jsonLines(t, st.cli(t, "list", "--json"), 1)[0])
-		if !reflect.DeepEqual(after, got) {
-			t.Errorf("list --json:\n got %+v\nwant %+v (as --json list)", after, got)
+		if !reflect.DeepEqual(after, []consignmentJSON{got}) {
+			t.Errorf("list --json:\n got %+v\nwant %+v (as --json list)", after, []consignmentJSON{got})
 		}
 	})
 

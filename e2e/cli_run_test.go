@@ -1,17 +1,94 @@
 package e2e
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/shippy-suite/shippy/platform"
-	vesselpb "github.com/shippy-suite/shippy/proto/vessel"
 )
+
+// Exit codes of the CLI (see shippy-cli-consignment --help).
+const (
+	exitOK          = 0
+	exitUsage       = 2
+	exitBadInput    = 3
+	exitNoRoom      = 4
+	exitUnreachable = 5
+)
+
+// cliTimeout bounds one run of the CLI, well above its own --timeout.
+const cliTimeout = 60 * time.Second
+
+// cli runs the CLI in the stack's directory.
+func (st *stack) cli(t *testing.T, args ...string) cliResult {
+	t.Helper()
+	return runCLI(t, st.dir, nil, args...)
+}
+
+// cliResult is what one run of the CLI (or of another program that is
+// expected to exit by itself) did.
+type cliResult struct {
+	prog           string
+	args           []string
+	stdout, stderr string
+	code           int
+}
+
+func (r cliResult) String() string {
+	return fmt.Sprintf("%s %s: exit %d\nstdout: %q\nstderr: %q",
+		r.prog, strings.Join(r.args, " "), r.code, r.stdout, r.stderr)
+}
+
+// runCLI runs the CLI with args in dir, with env ("KEY=value" each) added to
+// programEnv's, and fails t when it cannot be run or does not finish within
+// cliTimeout.
+func runCLI(t *testing.T, dir string, env []string, args ...string) cliResult {
+	t.Helper()
+	r, err := execProgram(binary(t, progCLI), dir, programEnv(env...), cliTimeout, args...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+// execCLI is runCLI for any goroutine: it returns its failure.
+func execCLI(bin, dir string, args ...string) (cliResult, error) {
+	return execProgram(bin, dir, programEnv(), cliTimeout, args...)
+}
+
+// execProgram runs bin with args in dir with env and waits at most timeout
+// for it to exit.
+func execProgram(bin, dir string, env []string, timeout time.Duration, args ...string) (cliResult, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, bin, args...)
+	cmd.Dir = dir
+	cmd.Env = env
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	err := cmd.Run()
+	r := cliResult{prog: filepath.Base(bin), args: args, stdout: stdout.String(), stderr: stderr.String()}
+	var exit *exec.ExitError
+	switch {
+	case ctx.Err() != nil:
+		return r, fmt.Errorf("%s %s: did not exit within %s\nstdout: %q\nstderr: %q",
+			r.prog, strings.Join(args, " "), timeout, r.stdout, r.stderr)
+	case errors.As(err, &exit):
+		r.code = exit.ExitCode()
+	case err != nil:
+		return r, fmt.Errorf("run %s: %w", r.prog, err)
+	}
+	return r, nil
+}
 
 // consignmentJSON is a consignment as the CLI prints it with --json: the
 // proto's snake_case names, every field present.
@@ -42,6 +119,24 @@ func newConsignment(id string, n int, weight int32) consignmentJSON {
 		})
 	}
 	return c
+}
+
+// shippedConsignment reads the consignment.json the CLI ships with (its
+// default input): its absolute path, its bytes, and what it holds.
+func shippedConsignment(t *testing.T) (path string, data []byte, c consignmentJSON) {
+	t.Helper()
+	path, err := filepath.Abs(filepath.Join("..", progCLI, "consignment.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, err = os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(data, &c); err != nil {
+		t.Fatalf("shipped consignment.json: %v", err)
+	}
+	return path, data, c
 }
 
 // input is c as the CLI's input file: fields left empty are left out, and
@@ -128,35 +223,20 @@ func (st *stack) create(t *testing.T, file string) consignmentJSON {
 	return decodeLine[consignmentJSON](t, jsonLines(t, r, 1)[0])
 }
 
-// room is the room left on one vessel: containers and kilograms.
-type room struct {
-	containers, weight int32
-}
-
-// rooms asks the vessel service directly (ListVessels) for the room left on
-// each vessel, by vessel id: what bookings took can be checked exactly.
-func (st *stack) rooms(t *testing.T) map[string]room {
+// wantListedAlone fails t unless the stack lists exactly one consignment:
+// want, with an id the service gave it, on vessel vesselID. It returns what
+// it listed.
+func (st *stack) wantListedAlone(t *testing.T, want consignmentJSON, vesselID string) consignmentJSON {
 	t.Helper()
-	cfg, err := platform.LoadConfig(lookupEnv(st.vessel.env))
-	if err != nil {
-		t.Fatal(err)
+	got := st.list(t)
+	if len(got) != 1 {
+		t.Fatalf("--json list: got %d consignments, want 1: %+v", len(got), got)
 	}
-	reg, err := platform.NewRegistry(cfg)
-	if err != nil {
-		t.Fatal(err)
+	want.ID, want.VesselID = got[0].ID, vesselID
+	if got[0].ID == "" || !reflect.DeepEqual(got[0], want) {
+		t.Errorf("--json list:\n got %+v\nwant %+v (with an id)", got[0], want)
 	}
-	vessels := vesselpb.NewVesselService(vesselpb.ServiceName, platform.NewClient(reg))
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	rsp, err := vessels.ListVessels(ctx, &vesselpb.ListVesselsRequest{})
-	if err != nil {
-		t.Fatalf("ListVessels: %v", err)
-	}
-	got := make(map[string]room)
-	for _, v := range rsp.GetVessels() {
-		got[v.GetId()] = room{v.GetRemainingCapacity(), v.GetRemainingWeight()}
-	}
-	return got
+	return got[0]
 }
 
 // wantFailure checks that r failed with exit code code, printed nothing on

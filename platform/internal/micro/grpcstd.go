@@ -1,4 +1,6 @@
-package platform
+// Works around go-micro v5.12.0 server/grpc/grpc.go (*grpcServer).configure: the *grpc.Server it builds is private, so no standard gRPC service can be added.
+
+package micro
 
 import (
 	"context"
@@ -9,25 +11,20 @@ import (
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
-	"google.golang.org/protobuf/reflect/protoreflect"
-	"google.golang.org/protobuf/reflect/protoregistry"
 )
 
-// stdServices serves standard gRPC services (health, reflection) on the
-// go-micro gRPC server's port. That server hands every call to its own
-// unknown-service handler and keeps its *grpc.Server to itself, but grpc-go
-// runs the server's stream interceptor for those calls too: intercept serves
-// the methods registered here and passes every other call on to go-micro.
-//
-// Services are registered the ordinary way, before the server starts
-// (stdServices is a grpc.ServiceRegistrar). Streams it serves are not
-// go-micro calls, so the drain does not wait for them; stop ends them.
-type stdServices struct {
+// StdServices serves standard gRPC services (health, reflection) on the
+// go-micro gRPC server's port, through Intercept: register them on it the
+// ordinary way (it is a grpc.ServiceRegistrar) before the server starts,
+// and give Intercept to the server as its stream interceptor. Streams it
+// serves are not go-micro calls, so a drain does not wait for them; Stop
+// ends them. See docs/go-micro-workarounds.md.
+type StdServices struct {
 	service string               // the go-micro name of the service served
 	methods map[string]stdMethod // by full method, "/grpc.health.v1.Health/Check"
 	info    map[string]grpc.ServiceInfo
 
-	stopped context.Context    // done once stop is called
+	stopped context.Context    // done once Stop is called
 	stop    context.CancelFunc // ends the streams served, and any started after
 
 	mu    sync.Mutex
@@ -42,11 +39,13 @@ type stdMethod struct {
 	stream *grpc.StreamDesc
 }
 
-var _ grpc.ServiceRegistrar = (*stdServices)(nil)
+var _ grpc.ServiceRegistrar = (*StdServices)(nil)
 
-func newStdServices(service string) *stdServices {
+// NewStdServices returns an empty table for the go-micro service named
+// service (the id of the errors it answers with).
+func NewStdServices(service string) *StdServices {
 	stopped, stop := context.WithCancel(context.Background())
-	return &stdServices{
+	return &StdServices{
 		service: service,
 		methods: make(map[string]stdMethod),
 		info:    make(map[string]grpc.ServiceInfo),
@@ -56,8 +55,8 @@ func newStdServices(service string) *stdServices {
 }
 
 // RegisterService implements grpc.ServiceRegistrar. It must be called before
-// the server starts: intercept reads the table without a lock.
-func (t *stdServices) RegisterService(desc *grpc.ServiceDesc, impl any) {
+// the server starts: Intercept reads the table without a lock.
+func (t *StdServices) RegisterService(desc *grpc.ServiceDesc, impl any) {
 	info := grpc.ServiceInfo{Metadata: desc.Metadata}
 	for i := range desc.Methods {
 		m := &desc.Methods[i]
@@ -74,32 +73,10 @@ func (t *stdServices) RegisterService(desc *grpc.ServiceDesc, impl any) {
 	t.info[desc.ServiceName] = info
 }
 
-// addMicroHandler records a go-micro handler so that reflection lists the
-// service it serves. go-micro routes a gRPC path by its last two parts
-// ("/consignment.ShippingService/X" reaches the handler ShippingService), so
-// every protobuf service of that short name in protoregistry.GlobalFiles is
-// served by it; reflection describes those from the same registry. Handlers
-// without a protobuf service (hand-written ones) are not listed.
-func (t *stdServices) addMicroHandler(name string) {
-	var found []string
-	protoregistry.GlobalFiles.RangeFiles(func(fd protoreflect.FileDescriptor) bool {
-		services := fd.Services()
-		for i := range services.Len() {
-			if sd := services.Get(i); string(sd.Name()) == name {
-				found = append(found, string(sd.FullName()))
-			}
-		}
-		return true
-	})
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	t.micro = append(t.micro, found...)
-}
-
 // GetServiceInfo lists the services on the port, standard and go-micro ones,
 // for reflection (reflection.ServiceInfoProvider). Only the standard ones
 // have method details.
-func (t *stdServices) GetServiceInfo() map[string]grpc.ServiceInfo {
+func (t *StdServices) GetServiceInfo() map[string]grpc.ServiceInfo {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	out := make(map[string]grpc.ServiceInfo, len(t.info)+len(t.micro))
@@ -112,16 +89,16 @@ func (t *stdServices) GetServiceInfo() map[string]grpc.ServiceInfo {
 	return out
 }
 
-// serviceNames is GetServiceInfo's keys, sorted.
-func (t *stdServices) serviceNames() []string {
+// ServiceNames is GetServiceInfo's keys, sorted.
+func (t *StdServices) ServiceNames() []string {
 	return slices.Sorted(maps.Keys(t.GetServiceInfo()))
 }
 
-// intercept is a grpc.StreamServerInterceptor for the go-micro gRPC server,
+// Intercept is a grpc.StreamServerInterceptor for the go-micro gRPC server,
 // which sees every call as a stream: it serves the methods in the table and
 // hands the rest to next, go-micro's handler, with a stream that decodes
 // their requests (see decodingStream).
-func (t *stdServices) intercept(srv any, ss grpc.ServerStream, info *grpc.StreamServerInfo, next grpc.StreamHandler) error {
+func (t *StdServices) Intercept(srv any, ss grpc.ServerStream, info *grpc.StreamServerInfo, next grpc.StreamHandler) error {
 	m, ok := t.methods[info.FullMethod]
 	switch {
 	case !ok:
@@ -137,10 +114,14 @@ func (t *stdServices) intercept(srv any, ss grpc.ServerStream, info *grpc.Stream
 	}
 }
 
-// serveStream runs a streaming method until it ends or stop is called,
+// Stop ends the streams served, and refuses those that start after, with
+// Unavailable. It is safe to call more than once.
+func (t *StdServices) Stop() { t.stop() }
+
+// serveStream runs a streaming method until it ends or Stop is called,
 // whichever comes first (health Watch streams only end when the client
 // goes away).
-func (t *stdServices) serveStream(m stdMethod, ss grpc.ServerStream) error {
+func (t *StdServices) serveStream(m stdMethod, ss grpc.ServerStream) error {
 	ctx, cancel := context.WithCancel(ss.Context())
 	defer cancel()
 	unwatch := context.AfterFunc(t.stopped, cancel)

@@ -1,4 +1,6 @@
-package platform
+// Works around go-micro v5.12.0 registry/cache/cache.go (*cache).isValid: a cached service expires every TTL, and the mDNS watcher never renews it.
+
+package micro
 
 import (
 	"errors"
@@ -8,28 +10,19 @@ import (
 	"go-micro.dev/v5/registry"
 )
 
-// MDNSRefreshInterval is how often a client looks up again, in the
-// background, each service it watches over mDNS (see refreshingRegistry).
-// It is well inside go-micro's registry cache TTL (a minute), so the
-// cached entries never expire while their services run.
-const MDNSRefreshInterval = 20 * time.Second
+// NewRefreshingRegistry returns reg with its watches of one service
+// (registry.WatchService) adding an "update" event for each version of the
+// service, from a lookup made in the background every interval. go-micro's
+// registry cache renews its entry of the service with each: with an
+// interval well inside the cache's TTL, the entry of a running service
+// never expires, and no call waits for a lookup. A failed lookup sends
+// nothing, and an update never removes a node. See
+// docs/go-micro-workarounds.md.
+func NewRefreshingRegistry(reg registry.Registry, interval time.Duration) registry.Registry {
+	return refreshingRegistry{Registry: reg, interval: interval}
+}
 
-// refreshingRegistry keeps go-micro's registry cache fresh over mDNS.
-//
-// The cache (go-micro.dev/v5/registry/cache, behind every client's
-// selector) keeps a service's entry for a minute after a lookup, and
-// renews it on the events of its watch of the service. mDNS sends events
-// only when an instance comes or goes, so an entry of a service that runs
-// unchanged expires every minute, and the calls made at that moment all
-// wait for a fresh lookup, which over mDNS always takes its whole timeout
-// (MDNSTimeout). Watches of one service through refreshingRegistry add an
-// "update" event for each version of the service, from a lookup made in
-// the background every interval: the cache renews the entry with them,
-// and no call waits.
-//
-// An instance that stops without deregistering (killed) is left out of a
-// lookup, but an update event does not remove a node; the cache drops it
-// when the node's own TTL runs out, as it does without this registry.
+// refreshingRegistry is what NewRefreshingRegistry returns.
 type refreshingRegistry struct {
 	registry.Registry
 	interval time.Duration

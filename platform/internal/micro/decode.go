@@ -1,4 +1,6 @@
-package platform
+// Works around go-micro v5.12.0 server/grpc/grpc.go (*grpcServer).processRequest: a body that does not decode fails as Internal, not as the caller's error.
+
+package micro
 
 import (
 	"fmt"
@@ -14,15 +16,15 @@ import (
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/proto"
 
-	"github.com/shippy-suite/shippy/platform/internal/wire"
+	"github.com/shippy-suite/shippy/platform/internal/micro/wire"
 )
 
 // decodingStream is the server stream a go-micro handler receives its
 // request from: it decodes the request itself, so that a body that is not
 // a valid message (bad wire format, a string that is not UTF-8) is refused
 // as the caller's error, a go-micro 400 (gRPC InvalidArgument) from the
-// service, instead of the Internal error grpc-go sends on its own when its
-// codec fails, before any interceptor or handler can answer.
+// service, instead of the Internal error grpc-go answers with when its
+// codec fails. See docs/go-micro-workarounds.md.
 //
 // It receives the body as raw bytes, a go-micro *bytes.Frame, which the
 // codecs go-micro registers for every content subtype it serves copy

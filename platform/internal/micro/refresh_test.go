@@ -1,4 +1,4 @@
-package platform
+package micro
 
 import (
 	"sync/atomic"
@@ -7,6 +7,8 @@ import (
 
 	"go-micro.dev/v5/registry"
 	"go-micro.dev/v5/registry/cache"
+
+	"github.com/shippy-suite/shippy/testenv"
 )
 
 // countingRegistry counts the lookups made through it.
@@ -41,13 +43,8 @@ func next(t *testing.T, w registry.Watcher) (*registry.Result, error) {
 		res, err := w.Next()
 		got <- answer{res, err}
 	}()
-	select {
-	case a := <-got:
-		return a.res, a.err
-	case <-time.After(10 * time.Second):
-		t.Fatal("Next did not return within 10s")
-		return nil, nil
-	}
+	a := testenv.Receive(t, "Next to return", got, 10*time.Second)
+	return a.res, a.err
 }
 
 // TestRefreshingWatcher checks the events of a watch of one service: the
@@ -57,7 +54,7 @@ func TestRefreshingWatcher(t *testing.T) {
 	t.Parallel()
 	mem := registry.NewMemoryRegistry()
 	registerNode(t, mem, "n1")
-	w, err := refreshingRegistry{Registry: mem, interval: 10 * time.Millisecond}.Watch(registry.WatchService("svc"))
+	w, err := NewRefreshingRegistry(mem, 10*time.Millisecond).Watch(registry.WatchService("svc"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -88,7 +85,7 @@ func TestRefreshingWatcher(t *testing.T) {
 func TestRefreshingWatcherAllServices(t *testing.T) {
 	t.Parallel()
 	counting := &countingRegistry{Registry: registry.NewMemoryRegistry()}
-	w, err := refreshingRegistry{Registry: counting, interval: time.Millisecond}.Watch()
+	w, err := NewRefreshingRegistry(counting, time.Millisecond).Watch()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -102,36 +99,42 @@ func TestRefreshingWatcherAllServices(t *testing.T) {
 // as a client's selector does, with a short TTL over a refreshing
 // registry: after the first lookup, the cache's entry never expires, so
 // the cache never looks the service up again (a lookup a call would wait
-// for: over mDNS, all of MDNSTimeout).
+// for: over mDNS, all of platform.MDNSTimeout).
 func TestRefreshingRegistryKeepsCacheFresh(t *testing.T) {
 	t.Parallel()
-	tests := []struct {
-		name     string
-		interval time.Duration
-		fresh    bool
-	}{
-		{"refreshed", 20 * time.Millisecond, true},
-		{"not refreshed", time.Hour, false}, // the test can fail: without refreshes the entry expires
+	const ttl = 500 * time.Millisecond
+	t.Run("refreshed", func(t *testing.T) {
+		t.Parallel()
+		if got := cacheLookups(t, ttl, 20*time.Millisecond); got != 1 {
+			t.Errorf("the cache looked svc up %d times in %s with a TTL of %s; want once", got, 4*ttl, ttl)
+		}
+	})
+	// This case fails once go-micro's cache stops expiring the entries it
+	// watches: then the workaround can go.
+	t.Run("not refreshed", func(t *testing.T) {
+		t.Parallel()
+		if got := cacheLookups(t, ttl, time.Hour); got == 1 {
+			t.Errorf("the cache looked svc up once in %s with a TTL of %s and no refresh; want again as the entry expires", 4*ttl, ttl)
+		}
+	})
+}
+
+// cacheLookups runs go-micro's registry cache with ttl over a refreshing
+// registry that refreshes every interval, reads svc from it for four TTLs,
+// and returns how many lookups the cache made.
+func cacheLookups(t *testing.T, ttl, interval time.Duration) int32 {
+	t.Helper()
+	mem := registry.NewMemoryRegistry()
+	registerNode(t, mem, "n1")
+	// The cache's lookups go through counting; the refreshes go to mem.
+	counting := &countingRegistry{Registry: NewRefreshingRegistry(mem, interval)}
+	c := cache.New(counting, cache.WithTTL(ttl))
+	defer c.Stop()
+	for end := time.Now().Add(4 * ttl); time.Now().Before(end); time.Sleep(ttl / 10) {
+		services, err := c.GetService("svc")
+		if err != nil || len(services) != 1 || len(services[0].Nodes) != 1 {
+			t.Fatalf("GetService = %v, %v; want svc with one node", services, err)
+		}
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
-			mem := registry.NewMemoryRegistry()
-			registerNode(t, mem, "n1")
-			// The cache's lookups go through counting; the refreshes go to mem.
-			counting := &countingRegistry{Registry: refreshingRegistry{Registry: mem, interval: tt.interval}}
-			const ttl = 500 * time.Millisecond
-			c := cache.New(counting, cache.WithTTL(ttl))
-			defer c.Stop()
-			for end := time.Now().Add(4 * ttl); time.Now().Before(end); time.Sleep(ttl / 10) {
-				services, err := c.GetService("svc")
-				if err != nil || len(services) != 1 || len(services[0].Nodes) != 1 {
-					t.Fatalf("GetService = %v, %v; want svc with one node", services, err)
-				}
-			}
-			if got := counting.lookups.Load(); (got == 1) != tt.fresh {
-				t.Errorf("the cache looked svc up %d times in %s with a TTL of %s; refreshed: %v", got, 4*ttl, ttl, tt.fresh)
-			}
-		})
-	}
+	return counting.lookups.Load()
 }

@@ -8,7 +8,7 @@ import (
 	"google.golang.org/protobuf/types/descriptorpb"
 	"google.golang.org/protobuf/types/known/apipb"
 
-	"github.com/shippy-suite/shippy/platform/internal/wire"
+	"github.com/shippy-suite/shippy/platform/internal/micro/wire"
 )
 
 // apiMD is the descriptor of the messages the tests encode, proto3: an Api

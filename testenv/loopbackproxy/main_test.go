@@ -11,6 +11,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/shippy-suite/shippy/testenv"
 )
 
 // envEcho makes the test binary the server of the tests: an echo server on
@@ -53,17 +55,6 @@ func echoServer(addr string) int {
 	return 0
 }
 
-// freeAddr returns a loopback address that was free a moment ago.
-func freeAddr(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().String()
-}
-
 // echo sends line through addr and returns what comes back, retrying while
 // the server is not listening yet.
 func echo(t *testing.T, addr, line string) string {
@@ -95,7 +86,7 @@ func tryEcho(addr, line string) (string, error) {
 }
 
 func TestForwardsThenStopsTheServer(t *testing.T) {
-	listen, to := freeAddr(t), freeAddr(t)
+	listen, to := "127.0.0.1:"+testenv.FreePort(t), "127.0.0.1:"+testenv.FreePort(t)
 	t.Setenv(envEcho, to)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
@@ -110,13 +101,8 @@ func TestForwardsThenStopsTheServer(t *testing.T) {
 		}
 	}
 	cancel()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Errorf("run after SIGTERM: %v, want nil (the server exited 0)", err)
-		}
-	case <-time.After(10 * time.Second):
-		t.Fatal("run did not return after its context was done")
+	if err := testenv.Receive(t, "run to return after its context was done", done, 10*time.Second); err != nil {
+		t.Errorf("run after SIGTERM: %v, want nil (the server exited 0)", err)
 	}
 	if _, err := tryEcho(listen, "after"); err == nil {
 		t.Errorf("the proxy still forwards after it stopped")
@@ -125,7 +111,8 @@ func TestForwardsThenStopsTheServer(t *testing.T) {
 
 func TestServerExitingByItselfIsAnError(t *testing.T) {
 	t.Setenv(envEcho, "exit")
-	err := run(context.Background(), []string{"-listen", freeAddr(t), "-to", freeAddr(t), os.Args[0]}, io.Discard, io.Discard)
+	listen, to := "127.0.0.1:"+testenv.FreePort(t), "127.0.0.1:"+testenv.FreePort(t)
+	err := run(context.Background(), []string{"-listen", listen, "-to", to, os.Args[0]}, io.Discard, io.Discard)
 	if err == nil || !strings.Contains(err.Error(), "exited by itself") {
 		t.Errorf("run = %v, want an error saying the server exited by itself", err)
 	}

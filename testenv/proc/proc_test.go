@@ -8,34 +8,24 @@ import (
 	"time"
 )
 
+// TestParseStatus parses the status of a running process, and refuses
+// what is not one.
 func TestParseStatus(t *testing.T) {
 	t.Parallel()
-	tests := []struct {
-		name    string
-		status  string
-		want    Memory
-		wantErr bool
-	}{
-		{
-			name:   "both",
-			status: "Name:\tx\nVmHWM:\t    2048 kB\nVmRSS:\t    1024 kB\nThreads:\t4\n",
-			want:   Memory{RSS: 1024 * 1024, Peak: 2048 * 1024},
-		},
-		{name: "zombie without memory lines", status: "Name:\tx\nState:\tZ (zombie)\n", wantErr: true},
-		{name: "not kB", status: "VmHWM:\t2 MB\nVmRSS:\t1 MB\n", wantErr: true},
-		{name: "not a number", status: "VmHWM:\tx kB\nVmRSS:\t1 kB\n", wantErr: true},
+	status := "Name:\tx\nVmHWM:\t    2048 kB\nVmRSS:\t    1024 kB\nRssAnon:\t     512 kB\nThreads:\t4\n"
+	want := Status{Memory: Memory{RSS: 1024 * 1024, Peak: 2048 * 1024}, Anon: 512 * 1024, Threads: 4}
+	if got, err := parseStatus([]byte(status)); err != nil || got != want {
+		t.Errorf("parseStatus: got %+v, %v; want %+v", got, err, want)
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
-			got, err := parseStatus([]byte(tt.status))
-			if (err != nil) != tt.wantErr {
-				t.Fatalf("parseStatus: got error %v, want error %v", err, tt.wantErr)
-			}
-			if got != tt.want {
-				t.Errorf("parseStatus: got %+v, want %+v", got, tt.want)
-			}
-		})
+	for name, status := range map[string]string{
+		"zombie without memory lines": "Name:\tx\nState:\tZ (zombie)\n",
+		"not kB":                      "VmHWM:\t2 MB\nVmRSS:\t1 MB\nRssAnon:\t1 MB\nThreads:\t4\n",
+		"not a number":                "VmHWM:\tx kB\nVmRSS:\t1 kB\nRssAnon:\t1 kB\nThreads:\t4\n",
+		"threads in kB":               "VmHWM:\t2 kB\nVmRSS:\t1 kB\nRssAnon:\t1 kB\nThreads:\t4 kB\n",
+	} {
+		if got, err := parseStatus([]byte(status)); err == nil || got != (Status{}) {
+			t.Errorf("%s: parseStatus = %+v, %v; want an error", name, got, err)
+		}
 	}
 }
 
@@ -79,8 +69,18 @@ func TestStopAfterSIGTERM(t *testing.T) {
 	if mem.RSS <= 0 || mem.Peak < mem.RSS {
 		t.Errorf("ReadMemory: got %+v, want 0 < RSS <= Peak", mem)
 	}
+	st, err := ReadStatus(p.Pid())
+	if err != nil {
+		t.Fatalf("ReadStatus: %v", err)
+	}
+	if st.Anon <= 0 || st.Anon > st.RSS || st.Threads < 1 {
+		t.Errorf("ReadStatus: got %+v, want 0 < Anon <= RSS and a thread at least", st)
+	}
 	if err := p.Stop(5 * time.Second); err != nil {
 		t.Errorf("Stop: %v", err)
+	}
+	if got := p.ExitCode(); got != 0 {
+		t.Errorf("ExitCode() after Stop = %d, want 0", got)
 	}
 }
 
@@ -109,13 +109,19 @@ func TestStopReportsFailures(t *testing.T) {
 	}
 }
 
-func TestTailKeepsTheEnd(t *testing.T) {
-	t.Parallel()
-	tl := &tail{max: 4}
-	for _, s := range []string{"ab", "cdef", "g"} {
-		tl.Write([]byte(s))
+func TestKill(t *testing.T) {
+	// A TERM trap does not stop SIGKILL.
+	p := startScript(t, "trap '' TERM", loop)
+	if got := p.State(); got != "running" {
+		t.Errorf("State() before Kill = %q, want running", got)
 	}
-	if got, want := tl.String(), "defg"; got != want {
-		t.Errorf("tail: got %q, want %q", got, want)
+	if err := p.Kill(5 * time.Second); err != nil {
+		t.Fatalf("Kill: %v", err)
+	}
+	if got := p.State(); got != "signal: killed" {
+		t.Errorf("State() after Kill = %q, want signal: killed", got)
+	}
+	if err := p.Kill(time.Second); err == nil || !strings.Contains(err.Error(), "had exited before it was killed") {
+		t.Errorf("Kill of an exited process: got %v, want an error saying it had exited", err)
 	}
 }

@@ -2,38 +2,33 @@ package e2e
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
-	"fmt"
 	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/shippy-suite/shippy/platform"
 	consignmentpb "github.com/shippy-suite/shippy/proto/consignment"
 	vesselpb "github.com/shippy-suite/shippy/proto/vessel"
+	"github.com/shippy-suite/shippy/testenv"
+	"github.com/shippy-suite/shippy/testenv/proc"
 )
 
-// Timing of the processes the tests start.
+// Timing of the processes the tests start: a service must be in the
+// registry within startTimeout of its start; shutdownTimeout is the
+// services' SHUTDOWN_TIMEOUT, and a stopped service must exit within it
+// plus stopGrace; a killed one within killWait.
 const (
-	// startTimeout bounds the time from starting a service to finding it
-	// in the registry.
-	startTimeout = 10 * time.Second
-	// shutdownTimeout is the services' SHUTDOWN_TIMEOUT; a stopped
-	// service must exit within it plus stopGrace.
+	startTimeout    = 10 * time.Second
 	shutdownTimeout = 3 * time.Second
 	stopGrace       = 5 * time.Second
-	// cliTimeout bounds one run of the CLI, well above its own --timeout.
-	cliTimeout = 60 * time.Second
+	killWait        = 5 * time.Second
 )
 
 // ownedEnv reports whether the environment variable key is one the tests
@@ -88,36 +83,15 @@ func lookupEnv(env []string) func(string) string {
 	}
 }
 
-// syncBuffer is a bytes.Buffer that a process writes while a test reads.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 // service is one running service process.
 type service struct {
 	prog string
 	// name is the name the service registers under.
 	name string
 	env  []string
-	cmd  *exec.Cmd
+	proc *proc.Process
 	// stdout holds the service's JSON log lines; stderr should stay empty.
-	stdout, stderr syncBuffer
-	// exited is closed once the process has exited and cmd.ProcessState
-	// is set.
-	exited chan struct{}
+	stdout, stderr testenv.SyncBuffer
 	// address is the address the service listens on, from its "service
 	// started" log line.
 	address string
@@ -133,24 +107,22 @@ type service struct {
 // failed, the service's output is logged.
 func startService(t *testing.T, owner testing.TB, prog, name string, env []string) *service {
 	t.Helper()
-	s := &service{prog: prog, name: name, env: env, exited: make(chan struct{})}
-	s.cmd = exec.Command(binary(t, prog))
-	s.cmd.Env = env
-	s.cmd.Stdout, s.cmd.Stderr = &s.stdout, &s.stderr
-	if err := s.cmd.Start(); err != nil {
-		t.Fatalf("start %s: %v", prog, err)
+	s := &service{prog: prog, name: name, env: env}
+	cmd := exec.Command(binary(t, prog))
+	cmd.Env = env
+	cmd.Stdout, cmd.Stderr = &s.stdout, &s.stderr
+	p, err := proc.StartCommand(cmd)
+	if err != nil {
+		t.Fatal(err)
 	}
-	go func() {
-		s.cmd.Wait()
-		close(s.exited)
-	}()
+	s.proc = p
 	owner.Cleanup(func() {
 		if !s.stopped {
 			s.stop(owner)
 		}
 		if owner.Failed() {
 			owner.Logf("%s (pid %d, %s) stdout:\n%s\nstderr:\n%s",
-				prog, s.cmd.Process.Pid, s.cmd.ProcessState, s.stdout.String(), s.stderr.String())
+				prog, p.Pid(), p.State(), s.stdout.String(), s.stderr.String())
 		}
 	})
 	deadline := time.Now().Add(startTimeout)
@@ -159,27 +131,20 @@ func startService(t *testing.T, owner testing.TB, prog, name string, env []strin
 	return s
 }
 
-func (s *service) hasExited() bool {
-	select {
-	case <-s.exited:
-		return true
-	default:
-		return false
-	}
-}
+func (s *service) hasExited() bool { return s.proc.HasExited() }
 
 // waitStarted waits for the "service started" log line and takes the
 // service's address from it.
 func (s *service) waitStarted(t *testing.T, deadline time.Time) {
 	t.Helper()
 	for {
-		if addr, ok := startedAddress(s.stdout.String()); ok {
-			s.address = addr
+		if line, ok := startedLine(s.stdout.String()); ok {
+			s.address = line.Address
 			return
 		}
 		if s.hasExited() {
 			t.Fatalf("%s exited before logging \"service started\": %s; stderr: %s",
-				s.prog, s.cmd.ProcessState, strings.TrimSpace(s.stderr.String()))
+				s.prog, s.proc.State(), strings.TrimSpace(s.stderr.String()))
 		}
 		if time.Now().After(deadline) {
 			t.Fatalf("%s logged no \"service started\" line within %s", s.prog, startTimeout)
@@ -188,21 +153,27 @@ func (s *service) waitStarted(t *testing.T, deadline time.Time) {
 	}
 }
 
-// startedAddress finds the line {"msg":"service started","address":...} in
-// the JSON log lines logs.
-func startedAddress(logs string) (string, bool) {
+// started is what a service's "service started" log line says.
+type started struct {
+	Address        string `json:"address"`
+	MetricsAddress string `json:"metrics_address"`
+}
+
+// startedLine finds the line {"msg":"service started",...} in the JSON log
+// lines logs.
+func startedLine(logs string) (started, bool) {
 	sc := bufio.NewScanner(strings.NewReader(logs))
 	sc.Buffer(nil, 1<<20)
 	for sc.Scan() {
 		var line struct {
-			Msg     string `json:"msg"`
-			Address string `json:"address"`
+			Msg string `json:"msg"`
+			started
 		}
 		if json.Unmarshal(sc.Bytes(), &line) == nil && line.Msg == "service started" {
-			return line.Address, true
+			return line.started, true
 		}
 	}
-	return "", false
+	return started{}, false
 }
 
 // waitDiscoverable polls the mDNS registry until it lists this instance:
@@ -235,7 +206,7 @@ func (s *service) waitDiscoverable(t *testing.T, deadline time.Time) {
 			}
 		}
 		if s.hasExited() {
-			t.Fatalf("%s exited before it was discoverable: %s", s.prog, s.cmd.ProcessState)
+			t.Fatalf("%s exited before it was discoverable: %s", s.prog, s.proc.State())
 		}
 		if time.Now().After(deadline) {
 			t.Fatalf("%s (listening on %s) is not in the registry as %s within %s; last lookup: nodes %v, error %v",
@@ -251,26 +222,37 @@ func (s *service) waitDiscoverable(t *testing.T, deadline time.Time) {
 func (s *service) stop(t testing.TB) {
 	t.Helper()
 	s.stopped = true
+	if err := s.proc.Stop(shutdownTimeout + stopGrace); err != nil {
+		t.Errorf("%v (SHUTDOWN_TIMEOUT=%s; exit code 66 is a data race)", err, shutdownTimeout)
+	}
+}
+
+// kill sends SIGKILL, a crash: the service neither deregisters nor drains,
+// and its stores are not closed. It waits for the process to exit, and
+// fails t when it had exited before.
+func (s *service) kill(t testing.TB) {
+	t.Helper()
+	s.stopped = true
 	if s.hasExited() {
-		t.Errorf("%s had exited before it was stopped: %s", s.prog, s.cmd.ProcessState)
+		t.Errorf("%s had exited before it was killed: %s", s.prog, s.proc.State())
 		return
 	}
-	if err := s.cmd.Process.Signal(syscall.SIGTERM); err != nil {
-		t.Errorf("SIGTERM %s: %v", s.prog, err)
+	if err := s.proc.Kill(killWait); err != nil {
+		t.Fatal(err)
 	}
-	limit := shutdownTimeout + stopGrace
-	select {
-	case <-s.exited:
-	case <-time.After(limit):
-		s.cmd.Process.Kill()
-		<-s.exited
-		t.Errorf("%s did not exit within %s of SIGTERM (SHUTDOWN_TIMEOUT=%s); killed", s.prog, limit, shutdownTimeout)
-		return
+}
+
+// memory reads the memory use of the running service, or fails t.
+func (s *service) memory(t testing.TB) proc.Status {
+	t.Helper()
+	if s.hasExited() {
+		t.Fatalf("%s has exited: %s", s.prog, s.proc.State())
 	}
-	if code := s.cmd.ProcessState.ExitCode(); code != 0 {
-		t.Errorf("%s exited with code %d after SIGTERM, want 0 (66 is a data race); stderr: %s",
-			s.prog, code, strings.TrimSpace(s.stderr.String()))
+	st, err := proc.ReadStatus(s.proc.Pid())
+	if err != nil {
+		t.Fatalf("memory of %s: %v", s.prog, err)
 	}
+	return st
 }
 
 // startAgain starts another instance of s's program with the same
@@ -338,66 +320,35 @@ func (st *stack) restartConsignment(t *testing.T) {
 	st.consignment = st.consignment.startAgain(t, st.owner)
 }
 
-// cli runs the CLI in the stack's directory.
-func (st *stack) cli(t *testing.T, args ...string) cliResult {
+// room is the room left on one vessel: containers and kilograms.
+type room struct {
+	containers, weight int32
+}
+
+// rooms asks the vessel service directly (ListVessels) for the room left on
+// each vessel, by vessel id: what bookings took can be checked exactly.
+func (st *stack) rooms(t *testing.T) map[string]room {
 	t.Helper()
-	return runCLI(t, st.dir, nil, args...)
-}
-
-// cliResult is what one run of the CLI (or of another program that is
-// expected to exit by itself) did.
-type cliResult struct {
-	prog           string
-	args           []string
-	stdout, stderr string
-	code           int
-}
-
-func (r cliResult) String() string {
-	return fmt.Sprintf("%s %s: exit %d\nstdout: %q\nstderr: %q",
-		r.prog, strings.Join(r.args, " "), r.code, r.stdout, r.stderr)
-}
-
-// runCLI runs the CLI with args in dir, with env ("KEY=value" each) added to
-// programEnv's, and fails t when it cannot be run or does not finish within
-// cliTimeout.
-func runCLI(t *testing.T, dir string, env []string, args ...string) cliResult {
-	t.Helper()
-	r, err := execProgram(binary(t, progCLI), dir, programEnv(env...), cliTimeout, args...)
+	cfg, err := platform.LoadConfig(lookupEnv(st.vessel.env))
 	if err != nil {
 		t.Fatal(err)
 	}
-	return r
-}
-
-// execCLI is runCLI for any goroutine: it returns its failure.
-func execCLI(bin, dir string, args ...string) (cliResult, error) {
-	return execProgram(bin, dir, programEnv(), cliTimeout, args...)
-}
-
-// execProgram runs bin with args in dir with env and waits at most timeout
-// for it to exit.
-func execProgram(bin, dir string, env []string, timeout time.Duration, args ...string) (cliResult, error) {
-	ctx, cancel := context.WithTimeout(context.Background(), timeout)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, bin, args...)
-	cmd.Dir = dir
-	cmd.Env = env
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	err := cmd.Run()
-	r := cliResult{prog: filepath.Base(bin), args: args, stdout: stdout.String(), stderr: stderr.String()}
-	var exit *exec.ExitError
-	switch {
-	case ctx.Err() != nil:
-		return r, fmt.Errorf("%s %s: did not exit within %s\nstdout: %q\nstderr: %q",
-			r.prog, strings.Join(args, " "), timeout, r.stdout, r.stderr)
-	case errors.As(err, &exit):
-		r.code = exit.ExitCode()
-	case err != nil:
-		return r, fmt.Errorf("run %s: %w", r.prog, err)
+	reg, err := platform.NewRegistry(cfg)
+	if err != nil {
+		t.Fatal(err)
 	}
-	return r, nil
+	vessels := vesselpb.NewVesselService(vesselpb.ServiceName, platform.NewClient(reg))
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	rsp, err := vessels.ListVessels(ctx, &vesselpb.ListVesselsRequest{})
+	if err != nil {
+		t.Fatalf("ListVessels: %v", err)
+	}
+	got := make(map[string]room)
+	for _, v := range rsp.GetVessels() {
+		got[v.GetId()] = room{v.GetRemainingCapacity(), v.GetRemainingWeight()}
+	}
+	return got
 }
 
 // writeFile writes content to dir/name and returns the path.

@@ -1,0 +1,89 @@
+// Package testenv holds what only tests (and the benchmark) run, so that
+// the programs link none of it. Its subpackages: netns (a private network
+// namespace for mDNS), proc (starting, stopping and measuring programs),
+// mongotest (a MongoDB wire server per test binary), loopbackproxy (a
+// command of the FerretDB test image); the ferretdb module, outside the
+// workspace, builds that server. This package holds the small helpers that
+// tests of several modules share.
+package testenv
+
+import (
+	"net"
+	"sync"
+	"testing"
+	"time"
+)
+
+// SyncBuffer keeps what is written to it: everything, or with Max > 0 only
+// the last Max bytes. A logger or a process writes it while a test reads
+// it: it is safe for concurrent use. Set Max before the first Write.
+type SyncBuffer struct {
+	Max int
+
+	mu  sync.Mutex
+	buf []byte
+}
+
+// Write appends p, dropping the oldest bytes beyond Max. It never fails.
+func (b *SyncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.buf = append(b.buf, p...)
+	if over := len(b.buf) - b.Max; b.Max > 0 && over > 0 {
+		b.buf = append(b.buf[:0], b.buf[over:]...)
+	}
+	return len(p), nil
+}
+
+// String returns what the buffer keeps.
+func (b *SyncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return string(b.buf)
+}
+
+// WaitTimeout is how long WaitFor waits.
+const WaitTimeout = 5 * time.Second
+
+// WaitFor polls cond every millisecond until it holds, and fails t, saying
+// it timed out waiting for what, when it does not within WaitTimeout.
+func WaitFor(t testing.TB, what string, cond func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(WaitTimeout); !cond(); time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s (%s)", what, WaitTimeout)
+		}
+	}
+}
+
+// Receive returns the next value from ch, and fails t, saying it timed out
+// waiting for what, when none comes within timeout.
+func Receive[T any](t testing.TB, what string, ch <-chan T, timeout time.Duration) T {
+	t.Helper()
+	timer := time.NewTimer(timeout)
+	defer timer.Stop()
+	select {
+	case v := <-ch:
+		return v
+	case <-timer.C:
+		t.Fatalf("timed out waiting for %s (%s)", what, timeout)
+		var zero T
+		return zero
+	}
+}
+
+// FreePort returns a port of 127.0.0.1 that nothing listened on a moment
+// ago (something else may take it before the test does).
+func FreePort(t testing.TB) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	_, port, err := net.SplitHostPort(ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return port
+}
