@@ -4,11 +4,9 @@ package micro
 
 import (
 	"fmt"
-	"net/http"
 	"strings"
 
 	"go-micro.dev/v5/codec/bytes"
-	microerrors "go-micro.dev/v5/errors"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/encoding"
@@ -17,6 +15,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/shippy-suite/shippy/platform/internal/micro/wire"
+	"github.com/shippy-suite/shippy/platform/rpcerr"
 )
 
 // decodingStream is the server stream a go-micro handler receives its
@@ -102,7 +101,7 @@ func decodeProblem(data []byte, m any, err error) string {
 // go-micro's server attaches its own, so that go-micro clients see the
 // 400.
 func badRequestStatus(service, detail string) error {
-	merr := &microerrors.Error{Id: service, Code: http.StatusBadRequest, Detail: detail, Status: http.StatusText(http.StatusBadRequest)}
+	merr := rpcerr.New(service, rpcerr.Invalid, detail)
 	st, err := status.New(codes.InvalidArgument, merr.Error()).WithDetails(merr)
 	if err != nil {
 		return status.Error(codes.InvalidArgument, merr.Error())

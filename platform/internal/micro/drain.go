@@ -8,9 +8,10 @@ import (
 	"sync"
 	"time"
 
-	microerrors "go-micro.dev/v5/errors"
 	"go-micro.dev/v5/registry"
 	"go-micro.dev/v5/server"
+
+	"github.com/shippy-suite/shippy/platform/rpcerr"
 )
 
 // errDraining is what a draining instance answers to a new call, as a 503:
@@ -46,7 +47,7 @@ func NewDrainer(name string) *Drainer {
 func (d *Drainer) Wrap(next server.HandlerFunc) server.HandlerFunc {
 	return func(ctx context.Context, req server.Request, rsp any) error {
 		if !d.enter() {
-			return microerrors.New(d.name, errDraining.Error(), 503)
+			return rpcerr.New(d.name, rpcerr.Unavailable, errDraining.Error())
 		}
 		defer d.leave()
 		return next(ctx, req, rsp)
