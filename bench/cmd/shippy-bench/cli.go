@@ -1,0 +1,101 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"time"
+
+	"github.com/shippy-suite/shippy/bench/load"
+	"github.com/shippy-suite/shippy/platform"
+)
+
+// progCLI is the CLI, as make build names it in bin/.
+const progCLI = "shippy-cli-consignment"
+
+// CLI wall-time measurement: cliRuns creates, one after another, each
+// bounded by cliTimeout.
+const (
+	cliRuns    = 20
+	cliTimeout = 30 * time.Second
+)
+
+// CLITimes are the wall times of CLI creates, from exec to exit.
+type CLITimes []time.Duration
+
+// Median is the middle wall time (nearest rank); zero when there is none.
+func (c CLITimes) Median() time.Duration { return c.percentile(50) }
+
+// Max is the longest wall time; zero when there is none.
+func (c CLITimes) Max() time.Duration { return c.percentile(100) }
+
+func (c CLITimes) percentile(p float64) time.Duration {
+	if len(c) == 0 {
+		return 0
+	}
+	return load.Percentile(slices.Sorted(slices.Values(c)), p)
+}
+
+// measureCLI runs `shippy-cli-consignment create FILE` n times against the
+// running stack over mDNS, one run after another, each a new process that
+// knows nothing yet (no registry cache), and returns each run's wall time
+// from exec to exit. A run that fails (exit code not 0) ends the
+// measurement with its output.
+func (b *bench) measureCLI(ctx context.Context, n int) (CLITimes, error) {
+	file, err := writeCLIConsignment(b.runDir)
+	if err != nil {
+		return nil, err
+	}
+	env := []string{platform.EnvRegistry + "=" + platform.RegistryMDNS}
+	for _, key := range passedEnv {
+		if v := b.getenv(key); v != "" {
+			env = append(env, key+"="+v)
+		}
+	}
+	times := make(CLITimes, 0, n)
+	for i := range n {
+		ctx, cancel := context.WithTimeout(ctx, cliTimeout)
+		cmd := exec.CommandContext(ctx, b.bin(progCLI), "create", file)
+		cmd.Env = env
+		var out bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &out, &out
+		start := time.Now()
+		err := cmd.Run()
+		took := time.Since(start)
+		cancel()
+		if err != nil {
+			return nil, fmt.Errorf("%s create (run %d): %w: %s", progCLI, i+1, err, bytes.TrimSpace(out.Bytes()))
+		}
+		times = append(times, took)
+	}
+	return times, nil
+}
+
+// writeCLIConsignment writes the consignment the CLI creates, shaped as the
+// end-to-end load's, into dir and returns its path.
+func writeCLIConsignment(dir string) (string, error) {
+	type container struct {
+		CustomerID string `json:"customer_id"`
+		UserID     string `json:"user_id"`
+		Origin     string `json:"origin"`
+	}
+	c := struct {
+		Description string      `json:"description"`
+		Weight      int32       `json:"weight"`
+		Containers  []container `json:"containers"`
+	}{Description: "shippy-bench CLI", Weight: benchWeight}
+	for i := range benchContainers {
+		c.Containers = append(c.Containers, container{fmt.Sprintf("cust%03d", i+1), "user001", "Manchester, United Kingdom"})
+	}
+	data, err := json.Marshal(c)
+	if err != nil {
+		return "", err
+	}
+	path := filepath.Join(dir, "cli-consignment.json")
+	return path, os.WriteFile(path, data, 0o644)
+}
