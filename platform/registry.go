@@ -13,9 +13,10 @@ import (
 	"github.com/shippy-suite/shippy/platform/internal/micro"
 )
 
-// MDNSTimeout is how long an mDNS lookup listens for answers. Every uncached
-// lookup waits all of it. go-micro's 100 ms was seen to miss a running
-// service under load on 2 cores.
+// MDNSTimeout is how long an mDNS lookup listens for answers. A lookup
+// returns at the first answer, and keeps listening in the background for
+// other instances; one that finds nothing waits all of it. go-micro's 100 ms
+// was seen to miss a running service under load on 2 cores.
 const MDNSTimeout = 300 * time.Millisecond
 
 // MDNSRefreshInterval is how often a client looks up again, in the
@@ -26,9 +27,11 @@ const MDNSRefreshInterval = 20 * time.Second
 
 // NewRegistry returns the go-micro registry cfg names.
 //
-// With mDNS, clients look up the services they call again in the
-// background every MDNSRefreshInterval, so that no call waits for a lookup
-// once the service is known (see docs/go-micro-workarounds.md).
+// With mDNS, a lookup returns as soon as one instance answers (the others
+// reach the client's registry cache as they answer, within MDNSTimeout),
+// and clients look up the services they call again in the background every
+// MDNSRefreshInterval, so that no call waits for a lookup once the service
+// is known (see docs/go-micro-workarounds.md).
 //
 // With Consul, services register with a TTL check (cfg.RegisterTTL) that
 // they renew every cfg.RegisterInterval, registering again when the agent no
@@ -39,7 +42,7 @@ func NewRegistry(cfg Config) (registry.Registry, error) {
 	opts := []registry.Option{registry.Addrs(cfg.RegistryAddresses...)}
 	switch cfg.Registry {
 	case RegistryMDNS:
-		mdns := registry.NewMDNSRegistry(append(opts, registry.Timeout(MDNSTimeout))...)
+		mdns := micro.NewFirstAnswerRegistry(registry.NewMDNSRegistry(append(opts, registry.Timeout(MDNSTimeout))...))
 		return micro.NewRefreshingRegistry(mdns, MDNSRefreshInterval), nil
 	case RegistryConsul:
 		// No registry.Timeout: it would cut Consul's blocking queries,
