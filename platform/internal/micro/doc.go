@@ -22,6 +22,10 @@
 //   - refresh.go, NewRefreshingRegistry: go-micro's registry cache never
 //     expires a running service's entry over mDNS, so no call waits for a
 //     lookup. Tested by TestRefreshingRegistryKeepsCacheFresh.
+//   - firstanswer.go, NewFirstAnswerRegistry: an mDNS lookup returns at the
+//     first answer instead of waiting out its timeout; later answers reach
+//     go-micro's registry cache as watch events. Tested by
+//     TestFirstAnswer*.
 //   - consul.go, NewConsulRegistry: go-micro's Consul registry reports an
 //     unknown or failing service as not found, and a second deregister
 //     succeeds. Tested by TestConsulRegistry*.
