@@ -25,8 +25,8 @@ import (
 // as soon as one instance has answered; the query listens on in the
 // background until reg's timeout, and each instance that answers later
 // reaches the registry's watchers (go-micro's registry cache, so the
-// client's selector) as an "update" event, once at once and again when the
-// query ends. A lookup nobody answers returns no service and no error
+// client's selector) as an "update" event as it answers, and again when
+// the query ends. A lookup nobody answers returns no service and no error
 // after the timeout, as go-micro's does (the cache reports
 // registry.ErrNotFound). Register, Deregister and ListServices are reg's.
 // See docs/go-micro-workarounds.md.
@@ -60,7 +60,13 @@ type firstAnswerRegistry struct {
 // cannot be made (no socket).
 func (r *firstAnswerRegistry) GetService(name string, _ ...registry.GetOption) ([]*registry.Service, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), r.timeout)
-	q := &lookup{name: name, domain: r.domain, entries: make(chan *mdns.ServiceEntry, 16), done: make(chan error, 1), found: make(map[string]*registry.Service)}
+	q := &lookup{
+		name:    name,
+		domain:  r.domain,
+		entries: make(chan *mdns.ServiceEntry, 16),
+		done:    make(chan error, 1),
+		found:   make(map[string]*registry.Service),
+	}
 	params := mdns.DefaultParams(name)
 	params.Context, params.Entries, params.Domain = ctx, q.entries, r.domain
 	go func() { q.done <- mdns.Query(params) }()
@@ -94,19 +100,15 @@ func (r *firstAnswerRegistry) Watch(opts ...registry.WatchOption) (registry.Watc
 	if err != nil {
 		return nil, err
 	}
-	var o registry.WatchOptions
-	for _, opt := range opts {
-		opt(&o)
-	}
-	w := newLaterWatcher(inner, o.Service)
-	r.mu.Lock()
-	r.watchers[w] = true
-	r.mu.Unlock()
+	w := &laterWatcher{newAddingWatcher(inner, make(chan *registry.Result, laterBuffer)), watchedService(opts)}
 	w.unwatch = func() {
 		r.mu.Lock()
 		delete(r.watchers, w)
 		r.mu.Unlock()
 	}
+	r.mu.Lock()
+	r.watchers[w] = true
+	r.mu.Unlock()
 	return w, nil
 }
 
@@ -120,7 +122,7 @@ func (r *firstAnswerRegistry) publish(s *registry.Service) {
 			continue
 		}
 		select {
-		case w.later <- &registry.Result{Action: "update", Service: util.CopyService(s)}:
+		case w.extra <- &registry.Result{Action: "update", Service: util.CopyService(s)}:
 		default:
 		}
 	}
@@ -254,77 +256,12 @@ func decodeTXT(fields []string) (mdnsTXT, error) {
 	return txt, json.Unmarshal(data, &txt)
 }
 
-// laterWatcher is the registry's own watcher, with the updates published
-// by lookups that returned early.
+// laterWatcher is the registry's own watcher of service ("" for every
+// service), with the updates published by lookups that returned early.
 type laterWatcher struct {
-	inner   registry.Watcher
-	service string // "" watches every service
-	later   chan *registry.Result
-	unwatch func()
-
-	events  chan *registry.Result
-	failed  chan error // the inner watcher's error, once
-	stop    chan struct{}
-	stopped sync.Once
-	done    sync.WaitGroup
+	*addingWatcher
+	service string
 }
 
 // laterBuffer is how many published updates a watcher holds for Next.
 const laterBuffer = 64
-
-func newLaterWatcher(inner registry.Watcher, service string) *laterWatcher {
-	w := &laterWatcher{
-		inner:   inner,
-		service: service,
-		later:   make(chan *registry.Result, laterBuffer),
-		events:  make(chan *registry.Result),
-		failed:  make(chan error, 1),
-		stop:    make(chan struct{}),
-	}
-	w.done.Go(func() {
-		for {
-			res, err := inner.Next()
-			if err != nil {
-				w.failed <- err
-				return
-			}
-			select {
-			case w.events <- res:
-			case <-w.stop:
-				return
-			}
-		}
-	})
-	return w
-}
-
-// Next implements registry.Watcher: the next event of either kind, or an
-// error once the inner watcher failed or the watcher is stopped.
-func (w *laterWatcher) Next() (*registry.Result, error) {
-	select {
-	case res := <-w.events:
-		return res, nil
-	case res := <-w.later:
-		return res, nil
-	case err := <-w.failed:
-		w.Stop()
-		return nil, err
-	case <-w.stop:
-		return nil, registry.ErrWatcherStopped
-	}
-}
-
-// Stop implements registry.Watcher: it ends the inner watcher and the
-// published updates, and returns once the inner watcher has ended.
-func (w *laterWatcher) Stop() {
-	w.stopped.Do(func() {
-		if w.unwatch != nil {
-			w.unwatch()
-		}
-		close(w.stop)
-		w.inner.Stop()
-	})
-	w.done.Wait()
-}
-
-var _ registry.Watcher = (*laterWatcher)(nil)

@@ -131,7 +131,7 @@ func TestFirstAnswerWatchers(t *testing.T) {
 			t.Errorf("Next = %+v, %v; want an update of svc with n1", res, err)
 		}
 	}
-	if len(other.later) != 0 {
+	if len(other.extra) != 0 {
 		t.Error("a watcher of another service got the update")
 	}
 	mine.Stop()

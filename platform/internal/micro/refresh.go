@@ -3,8 +3,6 @@
 package micro
 
 import (
-	"errors"
-	"sync"
 	"time"
 
 	"go-micro.dev/v5/registry"
@@ -35,53 +33,24 @@ func (r refreshingRegistry) Watch(opts ...registry.WatchOption) (registry.Watche
 	if err != nil {
 		return nil, err
 	}
-	var o registry.WatchOptions
-	for _, opt := range opts {
-		opt(&o)
-	}
-	if o.Service == "" {
+	service := watchedService(opts)
+	if service == "" {
 		return w, nil
 	}
-	return newRefreshingWatcher(w, r.Registry, o.Service, r.interval), nil
+	return newRefreshingWatcher(w, r.Registry, service, r.interval), nil
 }
 
 // refreshingWatcher is a watch of one service: the events of the
 // registry's own watcher, and an "update" event for each version of the
-// service found by a lookup every interval.
+// service found by a lookup every interval. Stop ends the lookups too.
 type refreshingWatcher struct {
-	inner   registry.Watcher
-	results chan *registry.Result
-	failed  chan error // the inner watcher's error, once
-	stop    chan struct{}
-	stopped sync.Once
-	done    sync.WaitGroup
+	*addingWatcher
 }
 
 func newRefreshingWatcher(inner registry.Watcher, reg registry.Registry, service string, interval time.Duration) *refreshingWatcher {
-	w := &refreshingWatcher{
-		inner:   inner,
-		results: make(chan *registry.Result),
-		failed:  make(chan error, 1),
-		stop:    make(chan struct{}),
-	}
-	w.done.Go(w.forward)
+	w := &refreshingWatcher{newAddingWatcher(inner, make(chan *registry.Result))}
 	w.done.Go(func() { w.refresh(reg, service, interval) })
 	return w
-}
-
-// forward passes the inner watcher's events on until it fails (as it does
-// once stopped).
-func (w *refreshingWatcher) forward() {
-	for {
-		res, err := w.inner.Next()
-		if err != nil {
-			w.failed <- err
-			return
-		}
-		if !w.send(res) {
-			return
-		}
-	}
 }
 
 // refresh looks service up every interval and sends what it finds as
@@ -107,39 +76,3 @@ func (w *refreshingWatcher) refresh(reg registry.Registry, service string, inter
 		}
 	}
 }
-
-// send hands res to Next, and reports false once the watcher is stopped.
-func (w *refreshingWatcher) send(res *registry.Result) bool {
-	select {
-	case w.results <- res:
-		return true
-	case <-w.stop:
-		return false
-	}
-}
-
-// Next implements registry.Watcher: the next event, or an error once the
-// inner watcher failed or the watcher is stopped.
-func (w *refreshingWatcher) Next() (*registry.Result, error) {
-	select {
-	case res := <-w.results:
-		return res, nil
-	case err := <-w.failed:
-		w.Stop()
-		return nil, err
-	case <-w.stop:
-		return nil, errWatcherStopped
-	}
-}
-
-// Stop implements registry.Watcher. It ends the lookups and the inner
-// watcher, and returns once both have ended.
-func (w *refreshingWatcher) Stop() {
-	w.stopped.Do(func() {
-		close(w.stop)
-		w.inner.Stop()
-	})
-	w.done.Wait()
-}
-
-var errWatcherStopped = errors.New("watcher stopped")
