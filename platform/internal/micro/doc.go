@@ -26,6 +26,8 @@
 //     first answer instead of waiting out its timeout; later answers reach
 //     go-micro's registry cache as watch events. Tested by
 //     TestFirstAnswer*.
+//   - watcher.go: the registry watcher with events of our own added, which
+//     refresh.go and firstanswer.go both return.
 //   - consul.go, NewConsulRegistry: go-micro's Consul registry reports an
 //     unknown or failing service as not found, and a second deregister
 //     succeeds. Tested by TestConsulRegistry*.
