@@ -72,6 +72,46 @@ func TestFirstAnswerThroughCache(t *testing.T) {
 	}
 }
 
+// TestFirstAnswerWatchMadeLater checks that a watch made after every
+// instance answered a lookup (as go-micro's cache may start its watch up
+// to 100 ms after its first lookup) still gets them all, when the query
+// ends: a first watch sees the second answer come, then a second watch is
+// made.
+func TestFirstAnswerWatchMadeLater(t *testing.T) {
+	netns.Require(t)
+	const name = "firstanswer.watchlater"
+	answer(t, name, "prompt-1", 0)
+	answer(t, name, "prompt-2", 0)
+	reg := NewFirstAnswerRegistry(registry.NewMDNSRegistry(registry.Timeout(time.Second)))
+	both := func(t *testing.T, w registry.Watcher) {
+		t.Helper()
+		for {
+			res, err := next(t, w)
+			if err != nil {
+				t.Fatalf("Next: %v", err)
+			}
+			if res.Action == "update" && slices.Equal(nodeIDs([]*registry.Service{res.Service}), []string{"prompt-1", "prompt-2"}) {
+				return
+			}
+		}
+	}
+	early, err := reg.Watch(registry.WatchService(name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer early.Stop()
+	if services, err := reg.GetService(name); err != nil || len(nodeIDs(services)) != 1 {
+		t.Fatalf("GetService = %v, %v; want one node", services, err)
+	}
+	both(t, early)
+	late, err := reg.Watch(registry.WatchService(name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer late.Stop()
+	both(t, late)
+}
+
 // TestFirstAnswerNotFound checks that a lookup of a service nobody offers
 // listens for the whole timeout, and that the cache then reports it as not
 // found.
