@@ -9,9 +9,9 @@ import (
 	"time"
 
 	"github.com/shippy-suite/shippy/bench/discovery"
-	"github.com/shippy-suite/shippy/testenv/proc"
 	"github.com/shippy-suite/shippy/bench/report"
 	vesselpb "github.com/shippy-suite/shippy/proto/vessel"
+	"github.com/shippy-suite/shippy/testenv/proc"
 )
 
 // probeInterval separates the overlapping lookups that time a start.
