@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/shippy-suite/shippy/platform"
+	"github.com/shippy-suite/shippy/platform/store"
 )
 
 // env returns a getenv that reads vars.
@@ -26,9 +27,9 @@ func TestLoadConfig(t *testing.T) {
 		wantDataDir       string
 		wantErr           string // a substring; empty means no error
 	}{
-		{name: "defaults", wantVesselTimeout: 5 * time.Second, wantDataDir: platform.DefaultDataDir},
-		{name: "vessel timeout", vars: map[string]string{EnvVesselTimeout: "250ms"}, wantVesselTimeout: 250 * time.Millisecond, wantDataDir: platform.DefaultDataDir},
-		{name: "data dir read", vars: map[string]string{platform.EnvDataDir: "/var/lib/shippy"}, wantVesselTimeout: 5 * time.Second, wantDataDir: "/var/lib/shippy"},
+		{name: "defaults", wantVesselTimeout: 5 * time.Second, wantDataDir: store.DefaultDataDir},
+		{name: "vessel timeout", vars: map[string]string{EnvVesselTimeout: "250ms"}, wantVesselTimeout: 250 * time.Millisecond, wantDataDir: store.DefaultDataDir},
+		{name: "data dir read", vars: map[string]string{store.EnvDataDir: "/var/lib/shippy"}, wantVesselTimeout: 5 * time.Second, wantDataDir: "/var/lib/shippy"},
 		{name: "vessel timeout not a duration", vars: map[string]string{EnvVesselTimeout: "5"}, wantErr: EnvVesselTimeout + `: "5" is not a duration`},
 		{name: "vessel timeout zero", vars: map[string]string{EnvVesselTimeout: "0s"}, wantErr: EnvVesselTimeout + ": must be positive"},
 		{name: "vessel timeout negative", vars: map[string]string{EnvVesselTimeout: "-1s"}, wantErr: EnvVesselTimeout + ": must be positive"},

@@ -2,9 +2,9 @@ package main
 
 import (
 	"fmt"
-	"time"
 
 	"github.com/shippy-suite/shippy/platform"
+	"github.com/shippy-suite/shippy/platform/store"
 	"github.com/shippy-suite/shippy/shippy-service-vessel/fleet"
 	"github.com/shippy-suite/shippy/shippy-service-vessel/vessel"
 )
@@ -15,10 +15,6 @@ const (
 	// start; unset, the built-in fleet is seeded.
 	EnvVesselsFile = "VESSELS_FILE"
 )
-
-// mongoSelectTimeout is how long a MongoDB call waits for a server to send
-// it to: while MongoDB is down, calls fail (503) after that long.
-const mongoSelectTimeout = 5 * time.Second
 
 // dbFile is the embedded database's file name inside the data directory.
 const dbFile = "vessel.db"
@@ -31,24 +27,27 @@ type Config struct {
 	// Fleet is the fleet to seed: read from VesselsFile, or built in.
 	Fleet []vessel.Vessel
 	// Storage says where vessels and bookings are kept.
-	Storage platform.StorageConfig
+	Storage store.Config
+}
+
+// envUsage is the help of the service's own variables, for its usage
+// message.
+func envUsage() []platform.EnvVar {
+	return append([]platform.EnvVar{
+		{Name: EnvVesselsFile, Help: "JSON fleet seeded at start (default: the built-in fleet)"},
+	}, store.EnvUsage("vessels and bookings")...)
 }
 
 // loadConfig reads Config from getenv, fills in defaults, reads the fleet
 // file and validates it all. Errors name the variable at fault.
 func loadConfig(getenv func(string) string) (Config, error) {
-	pcfg, err := platform.LoadConfig(getenv)
-	if err != nil {
+	cfg := Config{VesselsFile: getenv(EnvVesselsFile)}
+	var err error
+	if cfg.Platform, err = platform.LoadConfig(getenv); err != nil {
 		return Config{}, err
 	}
-	storage, err := platform.LoadStorageConfig(getenv)
-	if err != nil {
+	if cfg.Storage, err = store.LoadConfig(getenv); err != nil {
 		return Config{}, err
-	}
-	cfg := Config{
-		Platform:    pcfg,
-		VesselsFile: getenv(EnvVesselsFile),
-		Storage:     storage,
 	}
 	if cfg.VesselsFile == "" {
 		cfg.Fleet = fleet.Default()

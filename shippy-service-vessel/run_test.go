@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/shippy-suite/shippy/platform"
+	"github.com/shippy-suite/shippy/platform/store"
 	"github.com/shippy-suite/shippy/shippy-service-vessel/fleet"
 	"github.com/shippy-suite/shippy/shippy-service-vessel/vessel"
 )
@@ -41,16 +42,16 @@ func TestLoadConfig(t *testing.T) {
 		wantFleet   []vessel.Vessel
 		wantDataDir string
 	}{
-		{name: "defaults", wantFleet: fleet.Default(), wantDataDir: platform.DefaultDataDir},
+		{name: "defaults", wantFleet: fleet.Default(), wantDataDir: store.DefaultDataDir},
 		{
 			name:        "fleet file",
 			vars:        map[string]string{EnvVesselsFile: fleetFile},
 			wantFleet:   []vessel.Vessel{{ID: "v1", Name: "n", Capacity: 5, MaxWeight: 50, Available: true}},
-			wantDataDir: platform.DefaultDataDir,
+			wantDataDir: store.DefaultDataDir,
 		},
 		{
 			name:        "data dir read",
-			vars:        map[string]string{platform.EnvDataDir: "/var/lib/shippy"},
+			vars:        map[string]string{store.EnvDataDir: "/var/lib/shippy"},
 			wantFleet:   fleet.Default(),
 			wantDataDir: "/var/lib/shippy",
 		},

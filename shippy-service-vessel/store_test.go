@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"io"
@@ -10,11 +9,12 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"strings"
 	"testing"
 	"time"
 
 	"github.com/shippy-suite/shippy/platform"
+	"github.com/shippy-suite/shippy/platform/store"
+	"github.com/shippy-suite/shippy/platform/store/storetest"
 	"github.com/shippy-suite/shippy/shippy-service-vessel/fleet"
 	"github.com/shippy-suite/shippy/shippy-service-vessel/vessel"
 	"github.com/shippy-suite/shippy/testenv/mongotest"
@@ -25,38 +25,7 @@ import (
 // never the password.
 func TestRunRejectsBadMongoURI(t *testing.T) {
 	t.Parallel()
-	tests := []struct {
-		name    string
-		vars    map[string]string
-		wantErr string
-	}{
-		{
-			name:    "scheme",
-			vars:    map[string]string{platform.EnvMongoURI: "http://user:secret@db.example"},
-			wantErr: `config: MONGO_URI: error parsing uri: scheme must be "mongodb" or "mongodb+srv"`,
-		},
-		{
-			name:    "port",
-			vars:    map[string]string{platform.EnvDBHost: "user:secret@datastore:port"},
-			wantErr: `config: DB_HOST: error parsing uri: invalid host "": port must be an integer: strconv.Atoi: parsing "port": invalid syntax`,
-		},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
-			var stdout, stderr bytes.Buffer
-			err := run(context.Background(), nil, env(tt.vars), &stdout, &stderr)
-			if err == nil || err.Error() != tt.wantErr {
-				t.Fatalf("run() = %v, want %q", err, tt.wantErr)
-			}
-			if strings.Contains(err.Error(), "secret") {
-				t.Errorf("run() error %q shows the password", err)
-			}
-			if stdout.Len() != 0 || stderr.Len() != 0 {
-				t.Errorf("run wrote %q to stdout and %q to stderr, want nothing", stdout.String(), stderr.String())
-			}
-		})
-	}
+	storetest.RunRejectsBadMongoURI(t, run)
 }
 
 // TestOpenStoreMongo opens the store a MongoDB connection string asks for
@@ -66,18 +35,18 @@ func TestRunRejectsBadMongoURI(t *testing.T) {
 func TestOpenStoreMongo(t *testing.T) {
 	t.Parallel()
 	srv := mongotest.StartFerretDB(t)
-	cfg := Config{Storage: platform.StorageConfig{MongoURI: srv.URI(), MongoURIFrom: platform.EnvMongoURI, DataDir: filepath.Join(t.TempDir(), "unused")}}
+	cfg := Config{Storage: store.Config{MongoURI: srv.URI(), MongoURIFrom: store.EnvMongoURI, DataDir: filepath.Join(t.TempDir(), "unused")}}
 	logger := platform.NewLogger(io.Discard, slog.LevelInfo)
 
 	for range 2 {
-		store, err := openStore(cfg, logger)
+		st, err := openStore(cfg, logger)
 		if err != nil {
 			t.Fatalf("openStore: %v", err)
 		}
-		if err := store.ping(t.Context()); err != nil {
+		if err := st.Ping(t.Context()); err != nil {
 			t.Errorf("ping: %v", err)
 		}
-		svc, err := vessel.NewService(store.repo, func() string { return "unused" })
+		svc, err := vessel.NewService(st.Repo, func() string { return "unused" })
 		if err != nil {
 			t.Fatalf("NewService: %v", err)
 		}
@@ -91,7 +60,7 @@ func TestOpenStoreMongo(t *testing.T) {
 		if !slices.Equal(got, fleet.Default()) {
 			t.Errorf("fleet = %+v, want the default %+v", got, fleet.Default())
 		}
-		if err := store.close(t.Context()); err != nil {
+		if err := st.Close(); err != nil {
 			t.Errorf("close: %v", err)
 		}
 	}
@@ -107,14 +76,14 @@ func TestSeedWhenAvailable(t *testing.T) {
 	t.Parallel()
 	srv := mongotest.StartFerretDB(t)
 	srv.Stop(t)
-	cfg := Config{Storage: platform.StorageConfig{MongoURI: srv.URI(), MongoURIFrom: platform.EnvMongoURI}, Fleet: fleet.Default()}
+	cfg := Config{Storage: store.Config{MongoURI: srv.URI(), MongoURIFrom: store.EnvMongoURI}, Fleet: fleet.Default()}
 	logger := platform.NewLogger(io.Discard, slog.LevelInfo)
-	store, err := openStore(cfg, logger)
+	st, err := openStore(cfg, logger)
 	if err != nil {
 		t.Fatalf("openStore with MongoDB down: %v", err)
 	}
-	t.Cleanup(func() { _ = store.close(context.Background()) })
-	svc, err := vessel.NewService(store.repo, func() string { return "unused" })
+	t.Cleanup(func() { _ = st.Close() })
+	svc, err := vessel.NewService(st.Repo, func() string { return "unused" })
 	if err != nil {
 		t.Fatalf("NewService: %v", err)
 	}
@@ -131,7 +100,7 @@ func TestSeedWhenAvailable(t *testing.T) {
 	t.Cleanup(func() { cancel(); <-done })
 	srv.Restart(t)
 
-	deadline := time.Now().Add(maxSeedPause + 2*mongoSelectTimeout + 10*time.Second)
+	deadline := time.Now().Add(maxSeedPause + 2*store.MongoSelectTimeout + 10*time.Second)
 	for {
 		got, err := svc.List(t.Context())
 		if err == nil && slices.Equal(got, fleet.Default()) {

@@ -1,11 +1,12 @@
-// Package boltdb is the bbolt plumbing both services' bolt stores share:
-// Open, which opens a file durably with a lock timeout, and Batcher, which
-// groups concurrent read-write transactions into shared commits (group
-// commit) while letting a function refuse (answer with a domain error)
-// without failing the others of its commit.
+// Package boltdb is the bbolt plumbing every service's embedded store
+// shares: OpenStore opens a store's file with its buckets and schema
+// version, and the DB it returns runs read-only transactions and
+// group-committed read-write ones (Batcher), in which a function may
+// refuse, answering with a domain error, without failing the others of its
+// commit. See docs/embedded-store.md and docs/group-commit.md.
 //
-// The package knows no domain: a store wraps its errors with its own name
-// and maps bbolt's errors to its own sentinels.
+// The package knows no domain: a store gives its name, buckets and
+// ErrUnavailable in its Layout, and maps bbolt's other errors itself.
 package boltdb
 
 import (
@@ -43,15 +44,9 @@ func Open(path string) (*bbolt.DB, error) {
 }
 
 // Batcher runs read-write transactions on one DB, sharing commits between
-// concurrent ones (see Batch). It is safe for concurrent use.
-//
-// It is a group commit with no timer: a change that finds no commit under
-// way commits at once, alone; changes that arrive while a commit is under
-// way queue, and the next commit takes the whole queue. So a lone writer
-// pays no delay, and under load each commit, with its pair of fsyncs,
-// carries every change that arrived during the one before. bbolt's own
-// DB.Batch instead waits a fixed delay (DB.MaxBatchDelay) for a batch to
-// fill, which adds that delay to every change under load.
+// concurrent ones (see Batch): a group commit with no timer, where a lone
+// change commits at once and the changes that arrive during a commit share
+// the next. See docs/group-commit.md. It is safe for concurrent use.
 type Batcher struct {
 	db *bbolt.DB
 

@@ -3,7 +3,6 @@ package bolt
 import (
 	"errors"
 	"fmt"
-	"path/filepath"
 	"slices"
 	"sync"
 	"testing"
@@ -32,7 +31,7 @@ func TestBatchFailureRerun(t *testing.T) {
 	boom := errors.New("boom")
 	shared := false // whether the failing function ran after a booking in its transaction
 	fail := func() {
-		err := s.batch(ctx, func(tx *bbolt.Tx) error {
+		err := s.db.Update(ctx, func(tx *bbolt.Tx) error {
 			shared = shared || s.working.tx == tx
 			f, err := s.workingFleet(tx)
 			if err != nil {
@@ -50,7 +49,7 @@ func TestBatchFailureRerun(t *testing.T) {
 	}
 	// Every call below queues behind the held commit, and they share the
 	// next one.
-	release := boltdbtest.Hold(t, s.batcher)
+	release := boltdbtest.Hold(t, s.db.Batcher())
 	var wg sync.WaitGroup
 	for i := range bookings {
 		if i == bookings/2 {
@@ -142,7 +141,7 @@ func assertFleetInMemoryAndFile(t *testing.T, s *Store, want []vessel.Vessel) {
 	if !slices.Equal(got, want) {
 		t.Errorf("List:\n got %+v\nwant %+v", got, want)
 	}
-	err = s.db.View(func(tx *bbolt.Tx) error {
+	err = s.db.Bolt().View(func(tx *bbolt.Tx) error {
 		f, err := decodeFleet(tx, tx.ID())
 		if err != nil {
 			return err
@@ -161,14 +160,5 @@ func assertFleetInMemoryAndFile(t *testing.T, s *Store, want []vessel.Vessel) {
 // ends.
 func openInternal(t *testing.T) *Store {
 	t.Helper()
-	s, err := Open(filepath.Join(t.TempDir(), "vessels.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if err := s.Close(); err != nil {
-			t.Error(err)
-		}
-	})
-	return s
+	return boltdbtest.MustOpen(t, Open, boltdbtest.Path(t, "vessels.db"))
 }

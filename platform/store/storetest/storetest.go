@@ -1,0 +1,82 @@
+// Package storetest helps the tests of stores and of the services' storage
+// wiring, whatever the service: checks that every method of a store fails
+// alike, and that a service's run refuses a bad storage configuration.
+// Each service's own store/storetest is the contract of its repository.
+package storetest
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/shippy-suite/shippy/platform/store"
+)
+
+// Calls are calls of a store's methods by name, each returning the call's
+// error.
+type Calls map[string]func() error
+
+// AssertErrors checks that each of calls fails with an error that matches
+// want, and, when within is positive, that it fails within that time.
+// when says in what state the calls are made ("on a closed store"), for
+// the messages.
+func AssertErrors(t testing.TB, calls Calls, want error, when string, within time.Duration) {
+	t.Helper()
+	for name, call := range calls {
+		start := time.Now()
+		err := call()
+		if !errors.Is(err, want) {
+			t.Errorf("%s %s: error %v, want %v", name, when, err, want)
+		}
+		if d := time.Since(start); within > 0 && d > within {
+			t.Errorf("%s %s took %v, want at most %v", name, when, d, within)
+		}
+	}
+}
+
+// RunFunc is a service's run: main calls it with the program's arguments,
+// environment and output.
+type RunFunc func(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error
+
+// RunRejectsBadMongoURI checks that run stops before it starts anything
+// (it writes nothing) when the connection string in MONGO_URI or DB_HOST
+// cannot be parsed, with an error that names the variable and never the
+// password.
+func RunRejectsBadMongoURI(t *testing.T, run RunFunc) {
+	tests := []struct {
+		name    string
+		vars    map[string]string
+		wantErr string
+	}{
+		{
+			name:    "scheme",
+			vars:    map[string]string{store.EnvMongoURI: "http://user:secret@db.example"},
+			wantErr: `config: MONGO_URI: error parsing uri: scheme must be "mongodb" or "mongodb+srv"`,
+		},
+		{
+			name:    "port",
+			vars:    map[string]string{store.EnvDBHost: "user:secret@datastore:port"},
+			wantErr: `config: DB_HOST: error parsing uri: invalid host "": port must be an integer: strconv.Atoi: parsing "port": invalid syntax`,
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			var stdout, stderr bytes.Buffer
+			err := run(context.Background(), nil, func(k string) string { return tt.vars[k] }, &stdout, &stderr)
+			if err == nil || err.Error() != tt.wantErr {
+				t.Fatalf("run() = %v, want %q", err, tt.wantErr)
+			}
+			if strings.Contains(err.Error(), "secret") {
+				t.Errorf("run() error %q shows the password", err)
+			}
+			if stdout.Len() != 0 || stderr.Len() != 0 {
+				t.Errorf("run wrote %q to stdout and %q to stderr, want nothing", stdout.String(), stderr.String())
+			}
+		})
+	}
+}

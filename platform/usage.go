@@ -1,0 +1,54 @@
+package platform
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"slices"
+)
+
+// EnvVar is an environment variable a program reads, with a one-line help
+// for its usage message.
+type EnvVar struct {
+	Name string
+	Help string
+}
+
+// envUsage is the help of the platform's variables that a newcomer sets;
+// the README's configuration table lists them all.
+func envUsage() []EnvVar {
+	return []EnvVar{
+		{EnvRegistry, "mdns (default) or consul"},
+		{EnvRegistryAddress, "registry addresses, comma-separated"},
+		{EnvServerAddress, "listen address (default :0, any free port)"},
+		{EnvShutdownTimeout, "how long a stop waits for calls in flight (default 15s)"},
+		{EnvLogLevel, "debug, info (default), warn or error"},
+		{EnvMetricsAddress, "host:port to serve Prometheus metrics on at " + MetricsPath + " (default: none)"},
+		{EnvOTLPEndpoint, "OTLP/gRPC collector URL (http://host:4317): export traces (default: off)"},
+	}
+}
+
+// WriteUsage writes the usage message of the service program to w: its
+// command line, then vars (the service's own variables), then the
+// platform's.
+func WriteUsage(w io.Writer, program string, vars []EnvVar) {
+	fmt.Fprintf(w, "usage: %s [healthcheck]\n\n"+
+		"healthcheck asks the running service's gRPC health endpoint at %s\n"+
+		"and exits 0 only when it is SERVING. Otherwise the service is configured from the environment:\n",
+		program, EnvServerAddress)
+	for _, v := range slices.Concat(vars, envUsage()) {
+		fmt.Fprintf(w, "  %-24s%s\n", v.Name, v.Help)
+	}
+}
+
+// Subcommand runs the command line of a service given arguments, which
+// must not be empty (a service given none serves). "healthcheck" alone runs Healthcheck; anything else
+// writes the usage (see WriteUsage) to stderr and returns an error naming
+// the first argument.
+func Subcommand(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer, program string, vars []EnvVar) error {
+	if len(args) == 1 && args[0] == "healthcheck" {
+		return Healthcheck(ctx, getenv, stdout)
+	}
+	WriteUsage(stderr, program, vars)
+	return fmt.Errorf("unexpected argument %q", args[0])
+}
