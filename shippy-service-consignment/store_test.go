@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/shippy-suite/shippy/platform/store"
-	"github.com/shippy-suite/shippy/platform/store/storetest"
+	"github.com/shippy-suite/shippy/platform/store/storetesting"
 	"github.com/shippy-suite/shippy/shippy-service-consignment/consignment"
 	"github.com/shippy-suite/shippy/testenv/mongotest"
 )
@@ -21,7 +21,7 @@ import (
 // never the password.
 func TestRunRejectsBadMongoURI(t *testing.T) {
 	t.Parallel()
-	storetest.RunRejectsBadMongoURI(t, run)
+	storetesting.RunRejectsBadMongoURI(t, run)
 }
 
 // TestOpenStoreMongo opens the store a MongoDB connection string asks for,

@@ -14,7 +14,7 @@ import (
 
 	"github.com/shippy-suite/shippy/platform"
 	"github.com/shippy-suite/shippy/platform/store"
-	"github.com/shippy-suite/shippy/platform/store/storetest"
+	"github.com/shippy-suite/shippy/platform/store/storetesting"
 	"github.com/shippy-suite/shippy/shippy-service-vessel/fleet"
 	"github.com/shippy-suite/shippy/shippy-service-vessel/vessel"
 	"github.com/shippy-suite/shippy/testenv/mongotest"
@@ -25,7 +25,7 @@ import (
 // never the password.
 func TestRunRejectsBadMongoURI(t *testing.T) {
 	t.Parallel()
-	storetest.RunRejectsBadMongoURI(t, run)
+	storetesting.RunRejectsBadMongoURI(t, run)
 }
 
 // TestOpenStoreMongo opens the store a MongoDB connection string asks for

@@ -207,24 +207,7 @@ func TestClosed(t *testing.T) {
 	if err := s.Close(); err != nil {
 		t.Fatalf("Close: %v", err)
 	}
-	ctx := t.Context()
-	calls := map[string]func() error{
-		"Create": func() error { return s.Create(ctx, newConsignment("c-1")) },
-		"Get":    func() error { _, err := s.Get(ctx, "c-1"); return err },
-		"List":   func() error { _, _, err := s.List(ctx, 0, ""); return err },
-		"TransferLease": func() error {
-			_, err := s.TransferLease(ctx, "c-1", "o", consignment.Lease{Owner: "p", Until: time.Now()})
-			return err
-		},
-		"MarkBooked":    func() error { return s.MarkBooked(ctx, "c-1", "o", "vessel001") },
-		"DeletePending": func() error { return s.DeletePending(ctx, "c-1", "o") },
-		"ListPending":   func() error { _, err := s.ListPending(ctx, time.Now(), 10); return err },
-	}
-	for name, call := range calls {
-		if err := call(); !errors.Is(err, consignment.ErrUnavailable) {
-			t.Errorf("%s on a closed store: error %v, want ErrUnavailable", name, err)
-		}
-	}
+	storetest.AssertUnavailable(t, s, "on a closed store", 0)
 }
 
 // TestCanceled checks that a call whose context is done changes nothing.

@@ -50,22 +50,20 @@ package mongo
 
 import (
 	"context"
-	"encoding/base64"
 	"errors"
 	"fmt"
+	"math"
 	"math/rand/v2"
-	"strconv"
-	"strings"
 	"sync/atomic"
 	"time"
 
 	"go.mongodb.org/mongo-driver/bson"
 	"go.mongodb.org/mongo-driver/mongo"
 	"go.mongodb.org/mongo-driver/mongo/options"
-	"go.mongodb.org/mongo-driver/x/mongo/driver"
-	"go.mongodb.org/mongo-driver/x/mongo/driver/topology"
 	"golang.org/x/sync/singleflight"
 
+	"github.com/shippy-suite/shippy/platform/mongodb"
+	"github.com/shippy-suite/shippy/platform/store"
 	"github.com/shippy-suite/shippy/shippy-service-consignment/consignment"
 )
 
@@ -391,35 +389,13 @@ func toConsignments(docs []consignmentDoc) ([]consignment.Consignment, error) {
 	return out, nil
 }
 
-// storeError maps a driver error to the domain's: no document is
-// consignment.ErrNotFound, and an error that says the server could not be
-// reached, or did not answer in time while ctx still had time, matches
-// consignment.ErrUnavailable (and still matches the driver's error). Other
-// errors pass unchanged.
+// storeError maps a driver error to the domain's (mongodb.MapError).
 func storeError(ctx context.Context, err error) error {
-	var (
-		selection topology.ServerSelectionError
-		conn      topology.ConnectionError
-		pool      driver.RetryablePoolError // the connection pool was cleared
-	)
-	switch {
-	case err == nil:
-		return nil
-	case errors.Is(err, mongo.ErrNoDocuments):
-		return consignment.ErrNotFound
-	case errors.As(err, &selection),
-		errors.As(err, &conn),
-		errors.As(err, &pool) && pool.Retryable(),
-		mongo.IsNetworkError(err),
-		errors.Is(err, mongo.ErrClientDisconnected),
-		mongo.IsTimeout(err) && ctx.Err() == nil:
-		return fmt.Errorf("%w: %w", consignment.ErrUnavailable, err)
-	}
-	return err
+	return mongodb.MapError(ctx, err, consignment.ErrNotFound, consignment.ErrUnavailable)
 }
 
-// tokenPrefix marks the page tokens this package issues: a token is the
-// unpadded base64url encoding of the prefix and a seq in decimal.
+// tokenPrefix marks the page tokens this package issues, which carry a
+// seq (store.EncodePageToken).
 const tokenPrefix = "mongo1:"
 
 // badToken is List's error for a page token this store did not issue.
@@ -428,27 +404,16 @@ func badToken() error {
 }
 
 func encodeToken(seq int64) string {
-	return base64.RawURLEncoding.EncodeToString(strconv.AppendInt([]byte(tokenPrefix), seq, 10))
+	return store.EncodePageToken(tokenPrefix, uint64(seq))
 }
 
 // decodeToken returns the seq a page token carries, 0 for the empty token,
 // or a *FieldError on "page_token". List then checks that a booked
 // consignment has that seq.
 func decodeToken(token string) (int64, error) {
-	if token == "" {
-		return 0, nil
-	}
-	raw, err := base64.RawURLEncoding.DecodeString(token)
-	if err != nil {
+	seq, ok := store.DecodePageToken(tokenPrefix, token)
+	if !ok || seq > math.MaxInt64 {
 		return 0, badToken()
 	}
-	digits, ok := strings.CutPrefix(string(raw), tokenPrefix)
-	if !ok {
-		return 0, badToken()
-	}
-	seq, err := strconv.ParseInt(digits, 10, 64)
-	if err != nil || seq <= 0 || strconv.FormatInt(seq, 10) != digits {
-		return 0, badToken()
-	}
-	return seq, nil
+	return int64(seq), nil
 }

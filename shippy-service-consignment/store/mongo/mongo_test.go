@@ -1,18 +1,17 @@
 package mongo_test
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"slices"
-	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"go.mongodb.org/mongo-driver/mongo"
 
-	"github.com/shippy-suite/shippy/platform/mongodb"
+	"github.com/shippy-suite/shippy/platform/store"
+	"github.com/shippy-suite/shippy/platform/store/storetesting"
 	"github.com/shippy-suite/shippy/testenv/mongotest"
 
 	"github.com/shippy-suite/shippy/shippy-service-consignment/consignment"
@@ -26,19 +25,17 @@ const callTimeout = time.Second
 
 // TestContract runs the contract suite on the server mongotest gives: a
 // real MongoDB when SHIPPY_TEST_MONGO_URI names one, FerretDB otherwise.
-//
-// On FerretDB the concurrency subtests (named Concurrent...) skip: they
-// test MongoDB's atomic single-document updates, which FerretDB v1 does not
-// provide. storetest has no option for it, so open skips them by name.
+// On FerretDB the concurrency subtests skip: they test MongoDB's atomic
+// single-document updates, which FerretDB v1 does not provide.
 func TestContract(t *testing.T) {
 	t.Parallel()
-	ferret := mongotest.IsFerretDB(t, mongotest.Start(t))
-	storetest.Run(t, func(t *testing.T) consignment.Repository {
-		if ferret && strings.HasPrefix(subtestName(t), "Concurrent") {
-			t.Skip(mongotest.FerretDBNotAtomic)
-		}
+	var opts storetest.Options
+	if mongotest.IsFerretDB(t, mongotest.Start(t)) {
+		opts.SkipConcurrency = mongotest.FerretDBNotAtomic
+	}
+	storetest.RunWithOptions(t, func(t *testing.T) consignment.Repository {
 		return newStore(t, mongotest.NewDatabase(t))
-	})
+	}, opts)
 }
 
 // TestConcurrentCreatesTwoInstances creates consignments at once through
@@ -113,7 +110,7 @@ func TestServerDownAtStart(t *testing.T) {
 	db := connect(t, srv.URI())
 	store := newStore(t, db)
 
-	assertUnavailable(t, store)
+	storetest.AssertUnavailable(t, store, "with the server down", 3*callTimeout)
 
 	srv.Restart(t)
 	want := booked("c-1")
@@ -163,7 +160,7 @@ func TestServerDownDuringCalls(t *testing.T) {
 			t.Fatalf("Create %s: error %v, want nil or ErrUnavailable", id, err)
 		}
 	}
-	assertUnavailable(t, store)
+	storetest.AssertUnavailable(t, store, "with the server down", 3*callTimeout)
 
 	srv.Restart(t)
 	for _, id := range ids {
@@ -182,36 +179,6 @@ func TestServerDownDuringCalls(t *testing.T) {
 	}
 	if !slices.Equal(got, ids) {
 		t.Errorf("List after the restart = %q, want each consignment once, in creation order: %q", got, ids)
-	}
-}
-
-// assertUnavailable checks that every method fails with ErrUnavailable, in
-// no more than a few client timeouts.
-func assertUnavailable(t *testing.T, store *mongostore.Store) {
-	t.Helper()
-	ctx := t.Context()
-	lease := consignment.Lease{Owner: "o", Until: time.Now().Add(time.Minute)}
-	calls := []struct {
-		name string
-		call func() error
-	}{
-		{"Create", func() error { return store.Create(ctx, booked("x")) }},
-		{"Get", func() error { _, err := store.Get(ctx, "x"); return err }},
-		{"List", func() error { _, _, err := store.List(ctx, 10, ""); return err }},
-		{"TransferLease", func() error { _, err := store.TransferLease(ctx, "x", "", lease); return err }},
-		{"MarkBooked", func() error { return store.MarkBooked(ctx, "x", "o", "v") }},
-		{"DeletePending", func() error { return store.DeletePending(ctx, "x", "o") }},
-		{"ListPending", func() error { _, err := store.ListPending(ctx, time.Now(), 10); return err }},
-	}
-	for _, c := range calls {
-		start := time.Now()
-		err := c.call()
-		if !errors.Is(err, consignment.ErrUnavailable) {
-			t.Errorf("%s with the server down: error %v, want ErrUnavailable", c.name, err)
-		}
-		if d := time.Since(start); d > 3*callTimeout {
-			t.Errorf("%s with the server down took %v, client timeout %v", c.name, d, callTimeout)
-		}
 	}
 }
 
@@ -256,20 +223,9 @@ func newStore(t *testing.T, db *mongo.Database) *mongostore.Store {
 	return store
 }
 
-// connect returns the database "shippy" of the server at uri, through a
-// client made by Connect with callTimeout.
+// connect returns the services' database on the server at uri, through a
+// client made as the service makes it, with callTimeout.
 func connect(t *testing.T, uri string) *mongo.Database {
 	t.Helper()
-	client, err := mongodb.Connect(uri, callTimeout)
-	if err != nil {
-		t.Fatalf("Connect: %v", err)
-	}
-	t.Cleanup(func() { _ = client.Disconnect(context.Background()) })
-	return client.Database("shippy")
-}
-
-// subtestName returns the last element of t's name.
-func subtestName(t *testing.T) string {
-	name := t.Name()
-	return name[strings.LastIndex(name, "/")+1:]
+	return storetesting.ConnectMongo(t, uri, callTimeout).Database(store.MongoDatabase)
 }

@@ -202,21 +202,7 @@ func TestClosed(t *testing.T) {
 	if err := s.Close(); err != nil {
 		t.Fatalf("Close: %v", err)
 	}
-	ctx := t.Context()
-	b := vessel.Booking{ConsignmentID: "c1", VesselID: "a", Containers: 1, Weight: 1}
-	calls := map[string]func() error{
-		"Create":      func() error { return s.Create(ctx, vessel.Vessel{ID: "a"}) },
-		"Get":         func() error { _, err := s.Get(ctx, "a"); return err },
-		"List":        func() error { _, err := s.List(ctx); return err },
-		"TakeRoom":    func() error { _, err := s.TakeRoom(ctx, b); return err },
-		"FindBooking": func() error { _, err := s.FindBooking(ctx, "c1"); return err },
-		"ReleaseRoom": func() error { _, err := s.ReleaseRoom(ctx, "c1"); return err },
-	}
-	for name, call := range calls {
-		if err := call(); !errors.Is(err, vessel.ErrUnavailable) {
-			t.Errorf("%s on a closed store: error %v, want ErrUnavailable", name, err)
-		}
-	}
+	storetest.AssertUnavailable(t, s, "on a closed store", 0)
 }
 
 // TestCanceled checks that a call whose context is done changes nothing.

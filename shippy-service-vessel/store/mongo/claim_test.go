@@ -11,7 +11,8 @@ import (
 	"go.mongodb.org/mongo-driver/bson"
 	"go.mongodb.org/mongo-driver/bson/primitive"
 
-	"github.com/shippy-suite/shippy/platform/mongodb"
+	"github.com/shippy-suite/shippy/platform/store"
+	"github.com/shippy-suite/shippy/platform/store/storetesting"
 	"github.com/shippy-suite/shippy/shippy-service-vessel/vessel"
 	"github.com/shippy-suite/shippy/testenv/mongotest"
 )
@@ -177,12 +178,7 @@ func TestClaimDecidedWhileWaiting(t *testing.T) {
 func TestCrashDuringCalls(t *testing.T) {
 	t.Parallel()
 	srv := mongotest.StartFerretDB(t)
-	client, err := mongodb.Connect(srv.URI(), time.Second)
-	if err != nil {
-		t.Fatalf("Connect: %v", err)
-	}
-	t.Cleanup(func() { _ = client.Disconnect(context.Background()) })
-	s, err := New(client.Database("shippy"))
+	s, err := New(storetesting.ConnectMongo(t, srv.URI(), time.Second).Database(store.MongoDatabase))
 	if err != nil {
 		t.Fatalf("New: %v", err)
 	}

@@ -81,9 +81,8 @@ import (
 	"go.mongodb.org/mongo-driver/bson/primitive"
 	"go.mongodb.org/mongo-driver/mongo"
 	"go.mongodb.org/mongo-driver/mongo/options"
-	"go.mongodb.org/mongo-driver/x/mongo/driver"
-	"go.mongodb.org/mongo-driver/x/mongo/driver/topology"
 
+	"github.com/shippy-suite/shippy/platform/mongodb"
 	"github.com/shippy-suite/shippy/shippy-service-vessel/vessel"
 )
 
@@ -400,27 +399,7 @@ func (s *Store) deleteClaim(ctx context.Context, consignmentID string, claim pri
 	return nil
 }
 
-// storeError maps a driver error to the domain's: no document is
-// vessel.ErrNotFound, and an error that says the server could not be
-// reached, or did not answer in time while ctx still had time, matches
-// vessel.ErrUnavailable (and still matches the driver's error). Other
-// errors pass unchanged.
+// storeError maps a driver error to the domain's (mongodb.MapError).
 func storeError(ctx context.Context, err error) error {
-	var (
-		selection topology.ServerSelectionError
-		conn      topology.ConnectionError
-		pool      driver.RetryablePoolError // the connection pool was cleared
-	)
-	switch {
-	case errors.Is(err, mongo.ErrNoDocuments):
-		return vessel.ErrNotFound
-	case errors.As(err, &selection),
-		errors.As(err, &conn),
-		errors.As(err, &pool) && pool.Retryable(),
-		mongo.IsNetworkError(err),
-		errors.Is(err, mongo.ErrClientDisconnected),
-		mongo.IsTimeout(err) && ctx.Err() == nil:
-		return fmt.Errorf("%w: %w", vessel.ErrUnavailable, err)
-	}
-	return err
+	return mongodb.MapError(ctx, err, vessel.ErrNotFound, vessel.ErrUnavailable)
 }

@@ -1,14 +1,16 @@
 package mongo_test
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/shippy-suite/shippy/platform/mongodb"
+	"go.mongodb.org/mongo-driver/mongo"
+
+	"github.com/shippy-suite/shippy/platform/store"
+	"github.com/shippy-suite/shippy/platform/store/storetesting"
 	"github.com/shippy-suite/shippy/testenv/mongotest"
 
 	mongostore "github.com/shippy-suite/shippy/shippy-service-vessel/store/mongo"
@@ -31,7 +33,7 @@ func TestContract(t *testing.T) {
 		opts.SkipConcurrency = mongotest.FerretDBNotAtomic
 	}
 	storetest.RunWithOptions(t, func(t *testing.T) vessel.Repository {
-		return newStore(t)
+		return newStore(t, mongotest.NewDatabase(t))
 	}, opts)
 }
 
@@ -47,14 +49,7 @@ func TestTwoInstances(t *testing.T) {
 	name := mongotest.NewDatabase(t).Name()
 	stores := [2]*mongostore.Store{}
 	for i := range stores {
-		client, err := mongodb.Connect(uri, 5*time.Second)
-		if err != nil {
-			t.Fatalf("Connect: %v", err)
-		}
-		t.Cleanup(func() { _ = client.Disconnect(context.Background()) })
-		if stores[i], err = mongostore.New(client.Database(name)); err != nil {
-			t.Fatalf("New: %v", err)
-		}
+		stores[i] = newStore(t, storetesting.ConnectMongo(t, uri, 5*time.Second).Database(name))
 	}
 	v := vessel.Vessel{ID: "a", Capacity: 7, MaxWeight: 80, Available: true}
 	if err := stores[0].Create(t.Context(), v); err != nil {
@@ -100,7 +95,7 @@ func TestServerDownAtStart(t *testing.T) {
 	srv.Stop(t)
 	store := connect(t, srv.URI())
 
-	assertUnavailable(t, store)
+	storetest.AssertUnavailable(t, store, "with the server down", 3*callTimeout)
 
 	srv.Restart(t)
 	v := vessel.Vessel{ID: "a", Name: "n", Capacity: 10, MaxWeight: 100, Available: true}
@@ -160,7 +155,7 @@ func TestServerDownDuringCalls(t *testing.T) {
 		}
 		results = append(results, err)
 	}
-	assertUnavailable(t, store)
+	storetest.AssertUnavailable(t, store, "with the server down", 3*callTimeout)
 
 	srv.Restart(t)
 	// Every Book succeeded before the outage or is retried now.
@@ -187,61 +182,19 @@ func TestServerDownDuringCalls(t *testing.T) {
 	}
 }
 
-// assertUnavailable checks that every method fails with ErrUnavailable, in
-// no more than a few client timeouts.
-func assertUnavailable(t *testing.T, store *mongostore.Store) {
+// newStore returns a store over db.
+func newStore(t *testing.T, db *mongo.Database) *mongostore.Store {
 	t.Helper()
-	ctx := t.Context()
-	calls := []struct {
-		name string
-		call func() error
-	}{
-		{"Create", func() error {
-			return store.Create(ctx, vessel.Vessel{ID: "x", Capacity: 1, MaxWeight: 1})
-		}},
-		{"Get", func() error { _, err := store.Get(ctx, "a"); return err }},
-		{"List", func() error { _, err := store.List(ctx); return err }},
-		{"TakeRoom", func() error {
-			_, err := store.TakeRoom(ctx, vessel.Booking{ConsignmentID: "x", VesselID: "a", Containers: 1, Weight: 1})
-			return err
-		}},
-		{"FindBooking", func() error { _, err := store.FindBooking(ctx, "c1"); return err }},
-		{"ReleaseRoom", func() error { _, err := store.ReleaseRoom(ctx, "c1"); return err }},
-	}
-	for _, c := range calls {
-		start := time.Now()
-		err := c.call()
-		if !errors.Is(err, vessel.ErrUnavailable) {
-			t.Errorf("%s with the server down: error %v, want ErrUnavailable", c.name, err)
-		}
-		if d := time.Since(start); d > 3*callTimeout {
-			t.Errorf("%s with the server down took %v, client timeout %v", c.name, d, callTimeout)
-		}
-	}
-}
-
-// newStore returns a store over a new database of the test.
-func newStore(t *testing.T) *mongostore.Store {
-	t.Helper()
-	store, err := mongostore.New(mongotest.NewDatabase(t))
+	store, err := mongostore.New(db)
 	if err != nil {
 		t.Fatalf("New: %v", err)
 	}
 	return store
 }
 
-// connect returns a store over the database "shippy" of the server at uri,
-// through a client made by Connect with callTimeout.
+// connect returns a store over the services' database on the server at
+// uri, through a client made as the service makes it, with callTimeout.
 func connect(t *testing.T, uri string) *mongostore.Store {
 	t.Helper()
-	client, err := mongodb.Connect(uri, callTimeout)
-	if err != nil {
-		t.Fatalf("Connect: %v", err)
-	}
-	t.Cleanup(func() { _ = client.Disconnect(context.Background()) })
-	store, err := mongostore.New(client.Database("shippy"))
-	if err != nil {
-		t.Fatalf("New: %v", err)
-	}
-	return store
+	return newStore(t, storetesting.ConnectMongo(t, uri, callTimeout).Database(store.MongoDatabase))
 }

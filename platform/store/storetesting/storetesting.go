@@ -1,8 +1,9 @@
-// Package storetest helps the tests of stores and of the services' storage
-// wiring, whatever the service: checks that every method of a store fails
-// alike, and that a service's run refuses a bad storage configuration.
-// Each service's own store/storetest is the contract of its repository.
-package storetest
+// Package storetesting helps the tests of stores and of the services'
+// storage wiring, whatever the service: a client of a test MongoDB, checks
+// that every method of a store fails alike, and that a service's run
+// refuses a bad storage configuration. Each service's own store/storetest
+// is the contract suite of its repository.
+package storetesting
 
 import (
 	"bytes"
@@ -13,8 +14,65 @@ import (
 	"testing"
 	"time"
 
+	"go.mongodb.org/mongo-driver/mongo"
+
+	"github.com/shippy-suite/shippy/platform/mongodb"
 	"github.com/shippy-suite/shippy/platform/store"
 )
+
+// ConnectMongo returns a client of the server at uri made as the services
+// make theirs (mongodb.Connect), with selectTimeout: while the server is
+// down, calls fail within about that long. The client is disconnected
+// when the test ends. The services' database is
+// client.Database(store.MongoDatabase).
+func ConnectMongo(tb testing.TB, uri string, selectTimeout time.Duration) *mongo.Client {
+	tb.Helper()
+	client, err := mongodb.Connect(uri, selectTimeout)
+	if err != nil {
+		tb.Fatalf("Connect: %v", err)
+	}
+	tb.Cleanup(func() { _ = client.Disconnect(context.Background()) })
+	return client
+}
+
+// Test is a subtest of a repository's contract suite: Run, or Open for a
+// test that needs several repositories (one a case).
+type Test[R any] struct {
+	Name string
+	// Run tests repo, a new, empty repository of its own.
+	Run func(t *testing.T, repo R)
+	// Open tests the repositories it gets from open.
+	Open func(t *testing.T, open func(*testing.T) R)
+}
+
+// Options adapt a contract suite to a backend.
+type Options struct {
+	// SkipConcurrency, when not empty, skips the subtests that race calls
+	// against each other (those named Concurrent...), with this as the
+	// reason. It is for a server known not to apply concurrent updates
+	// atomically (FerretDB v1), never for a store that should pass them.
+	SkipConcurrency string
+}
+
+// RunSuite runs tests as parallel subtests of t, each with a repository
+// open returns. open must return a new, empty repository on every call,
+// independent of every other one, and release it in t.Cleanup.
+func RunSuite[R any](t *testing.T, tests []Test[R], open func(*testing.T) R, opts Options) {
+	t.Helper()
+	for _, tt := range tests {
+		t.Run(tt.Name, func(t *testing.T) {
+			if opts.SkipConcurrency != "" && strings.HasPrefix(tt.Name, "Concurrent") {
+				t.Skip(opts.SkipConcurrency)
+			}
+			t.Parallel()
+			if tt.Open != nil {
+				tt.Open(t, open)
+				return
+			}
+			tt.Run(t, open(t))
+		})
+	}
+}
 
 // Calls are calls of a store's methods by name, each returning the call's
 // error.

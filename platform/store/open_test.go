@@ -1,0 +1,129 @@
+package store
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"go.mongodb.org/mongo-driver/mongo"
+)
+
+// closer counts its Close calls.
+type closer struct{ closed int }
+
+func (c *closer) Close() error { c.closed++; return nil }
+
+func TestOpenBolt(t *testing.T) {
+	t.Parallel()
+	dir := filepath.Join(t.TempDir(), "data", "dir")
+	var logs bytes.Buffer
+	file := &closer{}
+	var opened string
+	st, err := Open(Config{DataDir: dir}, Backends[string]{
+		Holds: "things",
+		File:  "things.db",
+		OpenBolt: func(path string) (string, io.Closer, error) {
+			opened = path
+			return "repo", file, nil
+		},
+		NewMongo: func(*mongo.Database) (string, error) { t.Error("NewMongo called without MONGO_URI"); return "", nil },
+	}, slog.New(slog.NewTextHandler(&logs, nil)))
+	if err != nil {
+		t.Fatalf("Open: %v", err)
+	}
+	if want := filepath.Join(dir, "things.db"); opened != want {
+		t.Errorf("OpenBolt(%q), want the file in DATA_DIR %q", opened, want)
+	}
+	if st.Repo != "repo" || st.System != SystemBolt || st.Ping != nil {
+		t.Errorf("Open = repo %q, system %q, ping set %v; want the repository, %q, no ping", st.Repo, st.System, st.Ping != nil, SystemBolt)
+	}
+	if !strings.Contains(logs.String(), "things are kept in the embedded database") {
+		t.Errorf("log %q does not say where things are kept", logs.String())
+	}
+	if err := st.Close(); err != nil || file.closed != 1 {
+		t.Errorf("Close = %v, file closed %d times; want nil, once", err, file.closed)
+	}
+}
+
+func TestOpenErrors(t *testing.T) {
+	t.Parallel()
+	notADir := filepath.Join(t.TempDir(), "file")
+	if err := os.WriteFile(notADir, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	errBackend := errors.New("backend refused")
+	tests := []struct {
+		name     string
+		cfg      Config
+		openBolt func(string) (string, io.Closer, error)
+		newMongo func(*mongo.Database) (string, error)
+		want     string // the whole error
+	}{
+		{
+			name: "data directory cannot be made",
+			cfg:  Config{DataDir: filepath.Join(notADir, "data")},
+			want: "DATA_DIR: mkdir " + notADir + ": not a directory",
+		},
+		{
+			name:     "bolt store does not open",
+			cfg:      Config{DataDir: t.TempDir()},
+			openBolt: func(string) (string, io.Closer, error) { return "", nil, errBackend },
+			want:     "open store: backend refused",
+		},
+		{
+			name:     "mongo store not made",
+			cfg:      Config{MongoURI: "mongodb://127.0.0.1:1", MongoURIFrom: EnvMongoURI},
+			newMongo: func(*mongo.Database) (string, error) { return "", errBackend },
+			want:     "backend refused",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			_, err := Open(tt.cfg, Backends[string]{File: "x.db", OpenBolt: tt.openBolt, NewMongo: tt.newMongo}, slog.New(slog.DiscardHandler))
+			if err == nil || err.Error() != tt.want {
+				t.Errorf("Open = %v, want %q", err, tt.want)
+			}
+		})
+	}
+}
+
+// TestOpenMongo opens a store over a MongoDB that does not answer: Open
+// does not wait for it, and Ping says it does not answer.
+func TestOpenMongo(t *testing.T) {
+	t.Parallel()
+	var logs bytes.Buffer
+	var database string
+	st, err := Open(Config{MongoURI: "mongodb://127.0.0.1:1", MongoURIFrom: EnvDBHost, DataDir: filepath.Join(t.TempDir(), "unused")}, Backends[string]{
+		Holds: "things",
+		OpenBolt: func(string) (string, io.Closer, error) {
+			t.Error("OpenBolt called with MONGO_URI")
+			return "", nil, nil
+		},
+		NewMongo: func(db *mongo.Database) (string, error) { database = db.Name(); return "repo", nil },
+	}, slog.New(slog.NewTextHandler(&logs, nil)))
+	if err != nil {
+		t.Fatalf("Open: %v", err)
+	}
+	if st.Repo != "repo" || st.System != SystemMongoDB || database != MongoDatabase {
+		t.Errorf("Open = repo %q, system %q, database %q; want the repository, %q, %q", st.Repo, st.System, database, SystemMongoDB, MongoDatabase)
+	}
+	if !strings.Contains(logs.String(), "things are kept in MongoDB") || !strings.Contains(logs.String(), "uri_from="+EnvDBHost) {
+		t.Errorf("log %q does not say where things are kept, and from which variable", logs.String())
+	}
+	ctx, cancel := context.WithTimeout(t.Context(), 200*time.Millisecond)
+	defer cancel()
+	if err := st.Ping(ctx); err == nil {
+		t.Error("Ping of a server that does not answer = nil, want an error")
+	}
+	if err := st.Close(); err != nil {
+		t.Errorf("Close: %v", err)
+	}
+}
