@@ -9,7 +9,8 @@ import (
 	"github.com/shippy-suite/shippy/shippy-service-consignment/vesselclient"
 )
 
-// Environment variables of the consignment service, besides the platform's.
+// Environment variables of the consignment service, besides the platform's
+// and the store's.
 const (
 	// EnvVesselTimeout bounds each call to the vessel service, retries
 	// included, as a Go duration ("5s").
@@ -18,32 +19,29 @@ const (
 
 // Config is the consignment service's configuration.
 type Config struct {
-	Platform platform.Config
-	// Storage says where consignments are kept.
-	Storage store.Config
+	// ServiceConfig has the platform's settings, and where consignments
+	// are kept.
+	store.ServiceConfig
 	// VesselTimeout bounds each Book or Release call to the vessel service.
 	VesselTimeout time.Duration
 }
 
-// envUsage is the help of the service's own variables, for its usage
-// message.
+// envUsage is the help of the variables the service reads besides the
+// platform's, for its usage message.
 func envUsage() []platform.EnvVar {
-	return append([]platform.EnvVar{
-		{Name: EnvVesselTimeout, Help: "bound of each call to the vessel service (default " + vesselclient.DefaultTimeout.String() + ")"},
-	}, store.EnvUsage("consignments")...)
+	timeout := platform.EnvVar{Name: EnvVesselTimeout, Help: "bound of each call to the vessel service (default " + vesselclient.DefaultTimeout.String() + ")"}
+	return append([]platform.EnvVar{timeout}, store.EnvUsage(holds)...)
 }
 
-// loadConfig reads Config from getenv, fills in defaults and validates it.
-// Errors name the variable at fault.
+// loadConfig reads Config from getenv, fills in defaults (the vessel
+// timeout: vesselclient.DefaultTimeout) and validates it. Errors name the
+// variable at fault.
 func loadConfig(getenv func(string) string) (Config, error) {
-	cfg := Config{VesselTimeout: vesselclient.DefaultTimeout}
-	var err error
-	if cfg.Platform, err = platform.LoadConfig(getenv); err != nil {
+	base, err := store.LoadServiceConfig(getenv)
+	if err != nil {
 		return Config{}, err
 	}
-	if cfg.Storage, err = store.LoadConfig(getenv); err != nil {
-		return Config{}, err
-	}
+	cfg := Config{ServiceConfig: base, VesselTimeout: vesselclient.DefaultTimeout}
 	if v := getenv(EnvVesselTimeout); v != "" {
 		if cfg.VesselTimeout, err = time.ParseDuration(v); err != nil {
 			return Config{}, fmt.Errorf("%s: %q is not a duration (for example 5s)", EnvVesselTimeout, v)
@@ -54,11 +52,8 @@ func loadConfig(getenv func(string) string) (Config, error) {
 
 // Validate reports the first setting that cannot work, naming its variable.
 func (c Config) Validate() error {
-	if err := c.Platform.Validate(); err != nil {
-		return err
-	}
 	if c.VesselTimeout <= 0 {
 		return fmt.Errorf("%s: must be positive, got %s", EnvVesselTimeout, c.VesselTimeout)
 	}
-	return c.Storage.Validate()
+	return c.ServiceConfig.Validate()
 }

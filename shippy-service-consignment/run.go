@@ -23,8 +23,8 @@ import (
 	"github.com/shippy-suite/shippy/shippy-service-consignment/vesselclient"
 )
 
-// dbFile is the embedded database's file name inside the data directory.
-const dbFile = "consignment.db"
+// holds says what the service's store keeps, for its log and usage.
+const holds = "consignments"
 
 // recoverInterval is how often the service settles creates that stopped
 // half-way (consignment.Service.Recover), besides once at start.
@@ -42,38 +42,23 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if err != nil {
 		return fmt.Errorf("config: %w", err)
 	}
-	logger := platform.NewLogger(stdout, cfg.Platform.LogLevel)
-	st, err := openStore(cfg, logger)
+	// The store closes last, once Run has drained the calls in flight and
+	// recovery has stopped (defers run last first).
+	service, err := store.NewService(ctx, consignmentpb.ServiceName, cfg.ServiceConfig, backends(), telemetry.TraceRepository, stdout)
 	if err != nil {
 		return err
 	}
-	// Closed after Run has drained the calls in flight.
-	defer func() {
-		if cerr := st.Close(); cerr != nil && err == nil {
-			err = fmt.Errorf("close store: %w", cerr)
-		}
-	}()
+	defer service.CloseStore(&err)
+	logger := service.Logger
 
-	service, err := platform.NewService(ctx, consignmentpb.ServiceName, cfg.Platform, logger)
-	if err != nil {
-		return err
-	}
 	booker, err := vesselclient.New(vesselpb.NewVesselService(vesselpb.ServiceName, service.Client()), cfg.VesselTimeout)
 	if err != nil {
 		return err
 	}
-	if st.Ping != nil {
-		service.CheckHealth(st.Ping) // NOT_SERVING while the database does not answer
-	}
-	repo := st.Repo
-	if service.TracingEnabled() {
-		repo = telemetry.TraceRepository(repo, service.TracerProvider(), st.System)
-	}
-	consignments, err := consignment.NewService(repo, booker, uuid.NewString, time.Now, logger)
+	consignments, err := consignment.NewService(service.Repo, booker, uuid.NewString, time.Now, logger)
 	if err != nil {
 		return err
 	}
-	// Recovery stops before the store closes (defers run last first).
 	recoverCtx, stopRecovery := context.WithCancel(ctx)
 	var recovery sync.WaitGroup
 	recovery.Go(func() { recoverPeriodically(recoverCtx, consignments, recoverInterval, logger) })
@@ -90,6 +75,20 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return fmt.Errorf("run service: %w", err)
 	}
 	return nil
+}
+
+// backends makes the service's repository on each backend store.Open may
+// choose.
+func backends() store.Backends[consignment.Repository] {
+	return store.Backends[consignment.Repository]{
+		Holds: holds,
+		File:  "consignment.db",
+		OpenBolt: func(path string) (consignment.Repository, io.Closer, error) {
+			s, err := bolt.Open(path)
+			return s, s, err
+		},
+		NewMongo: func(db *mongo.Database) (consignment.Repository, error) { return mongostore.New(db) },
+	}
 }
 
 // recoverPeriodically calls consignments.Recover now and then every
@@ -110,18 +109,4 @@ func recoverPeriodically(ctx context.Context, consignments *consignment.Service,
 		case <-ticker.C:
 		}
 	}
-}
-
-// openStore opens the store cfg chooses (store.Open) with the service's
-// repositories.
-func openStore(cfg Config, logger *slog.Logger) (*store.Store[consignment.Repository], error) {
-	return store.Open(cfg.Storage, store.Backends[consignment.Repository]{
-		Holds: "consignments",
-		File:  dbFile,
-		OpenBolt: func(path string) (consignment.Repository, io.Closer, error) {
-			s, err := bolt.Open(path)
-			return s, s, err
-		},
-		NewMongo: func(db *mongo.Database) (consignment.Repository, error) { return mongostore.New(db) },
-	}, logger)
 }

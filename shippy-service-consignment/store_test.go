@@ -33,7 +33,7 @@ func TestOpenStoreMongo(t *testing.T) {
 	t.Parallel()
 	srv := mongotest.StartFerretDB(t)
 	srv.Stop(t)
-	cfg := Config{Storage: store.Config{MongoURI: srv.URI(), MongoURIFrom: store.EnvMongoURI, DataDir: filepath.Join(t.TempDir(), "unused")}}
+	storage := store.Config{MongoURI: srv.URI(), MongoURIFrom: store.EnvMongoURI, DataDir: filepath.Join(t.TempDir(), "unused")}
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
 	want := consignment.Consignment{
 		ID: "c-1", Weight: 100, VesselID: "vessel001", Status: consignment.StatusBooked,
@@ -41,7 +41,7 @@ func TestOpenStoreMongo(t *testing.T) {
 		CreatedAt:  time.Date(2025, 1, 2, 3, 4, 5, 0, time.UTC),
 	}
 
-	st, err := openStore(cfg, logger)
+	st, err := store.Open(storage, backends(), logger)
 	if err != nil {
 		t.Fatalf("openStore with MongoDB down: %v", err)
 	}
@@ -62,7 +62,7 @@ func TestOpenStoreMongo(t *testing.T) {
 		t.Errorf("close: %v", err)
 	}
 
-	again, err := openStore(cfg, logger)
+	again, err := store.Open(storage, backends(), logger)
 	if err != nil {
 		t.Fatalf("openStore again: %v", err)
 	}
@@ -71,7 +71,7 @@ func TestOpenStoreMongo(t *testing.T) {
 	if err != nil || len(items) != 1 || items[0].ID != want.ID {
 		t.Errorf("List through a new store = %+v, %v; want %s", items, err, want.ID)
 	}
-	if _, err := os.Stat(cfg.Storage.DataDir); !errors.Is(err, fs.ErrNotExist) {
-		t.Errorf("DATA_DIR with MongoDB: Stat(%s) = %v, want it not created", cfg.Storage.DataDir, err)
+	if _, err := os.Stat(storage.DataDir); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("DATA_DIR with MongoDB: Stat(%s) = %v, want it not created", storage.DataDir, err)
 	}
 }

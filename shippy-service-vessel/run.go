@@ -35,30 +35,16 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if err != nil {
 		return fmt.Errorf("config: %w", err)
 	}
-	logger := platform.NewLogger(stdout, cfg.Platform.LogLevel)
-	st, err := openStore(cfg, logger)
+	// The store is closed after Run has drained the calls in flight, and
+	// seeding has stopped.
+	service, err := store.NewService(ctx, vesselpb.ServiceName, cfg.ServiceConfig, backends(), telemetry.TraceRepository, stdout)
 	if err != nil {
 		return err
 	}
-	// Closed after Run has drained the calls in flight.
-	defer func() {
-		if cerr := st.Close(); cerr != nil && err == nil {
-			err = fmt.Errorf("close store: %w", cerr)
-		}
-	}()
+	defer service.CloseStore(&err)
+	logger := service.Logger
 
-	service, err := platform.NewService(ctx, vesselpb.ServiceName, cfg.Platform, logger)
-	if err != nil {
-		return err
-	}
-	if st.Ping != nil {
-		service.CheckHealth(st.Ping) // NOT_SERVING while the database does not answer
-	}
-	repo := st.Repo
-	if service.TracingEnabled() {
-		repo = telemetry.TraceRepository(repo, service.TracerProvider(), st.System)
-	}
-	vessels, err := vessel.NewService(repo, uuid.NewString)
+	vessels, err := vessel.NewService(service.Repo, uuid.NewString)
 	if err != nil {
 		return err
 	}
@@ -81,7 +67,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return err
 	}
 	// Scrapes read the store itself: they make no spans.
-	if err := service.Metrics().Register(telemetry.NewFleetCollector(st.Repo)); err != nil {
+	if err := service.Metrics().Register(telemetry.NewFleetCollector(service.Store.Repo)); err != nil {
 		return fmt.Errorf("register fleet metrics: %w", err)
 	}
 	bookings, err := telemetry.NewBookings(service.Metrics())
@@ -97,18 +83,18 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	return nil
 }
 
-// openStore opens the store cfg chooses (store.Open) with the service's
-// repositories.
-func openStore(cfg Config, logger *slog.Logger) (*store.Store[vessel.Repository], error) {
-	return store.Open(cfg.Storage, store.Backends[vessel.Repository]{
-		Holds: "vessels and bookings",
-		File:  dbFile,
+// backends makes the service's repository on each backend store.Open may
+// choose.
+func backends() store.Backends[vessel.Repository] {
+	return store.Backends[vessel.Repository]{
+		Holds: holds,
+		File:  "vessel.db",
 		OpenBolt: func(path string) (vessel.Repository, io.Closer, error) {
 			s, err := bolt.Open(path)
 			return s, s, err
 		},
 		NewMongo: func(db *mongo.Database) (vessel.Repository, error) { return mongostore.New(db) },
-	}, logger)
+	}
 }
 
 // maxSeedPause is the longest pause between two tries to seed the fleet:

@@ -3,8 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"io"
-	"net"
 	"os"
 	"path/filepath"
 	"slices"
@@ -133,30 +131,5 @@ func TestRunRejectsBadConfig(t *testing.T) {
 				t.Errorf("stderr = %q, want it to contain %q", stderr.String(), tt.wantStderr)
 			}
 		})
-	}
-}
-
-// TestRunHealthcheck checks that "healthcheck" asks the health endpoint at
-// MICRO_SERVER_ADDRESS instead of starting the service: with nothing
-// listening there it fails, naming the address it asked.
-func TestRunHealthcheck(t *testing.T) {
-	t.Parallel()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := l.Addr().String()
-	l.Close() // nothing listens there now
-	getenv := func(k string) string {
-		return map[string]string{platform.EnvServerAddress: addr}[k]
-	}
-	var stdout bytes.Buffer
-	err = run(context.Background(), []string{"healthcheck"}, getenv, &stdout, io.Discard)
-	if err == nil || !strings.Contains(err.Error(), addr) {
-		t.Errorf("run(healthcheck) = %v, want an error naming %s", err, addr)
-	}
-	err = run(context.Background(), []string{"healthcheck"}, func(string) string { return "" }, &stdout, io.Discard)
-	if err == nil || !strings.Contains(err.Error(), platform.EnvServerAddress) {
-		t.Errorf("run(healthcheck) without an address = %v, want an error naming %s", err, platform.EnvServerAddress)
 	}
 }

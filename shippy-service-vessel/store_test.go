@@ -35,11 +35,11 @@ func TestRunRejectsBadMongoURI(t *testing.T) {
 func TestOpenStoreMongo(t *testing.T) {
 	t.Parallel()
 	srv := mongotest.StartFerretDB(t)
-	cfg := Config{Storage: store.Config{MongoURI: srv.URI(), MongoURIFrom: store.EnvMongoURI, DataDir: filepath.Join(t.TempDir(), "unused")}}
+	storage := store.Config{MongoURI: srv.URI(), MongoURIFrom: store.EnvMongoURI, DataDir: filepath.Join(t.TempDir(), "unused")}
 	logger := platform.NewLogger(io.Discard, slog.LevelInfo)
 
 	for range 2 {
-		st, err := openStore(cfg, logger)
+		st, err := store.Open(storage, backends(), logger)
 		if err != nil {
 			t.Fatalf("openStore: %v", err)
 		}
@@ -64,8 +64,8 @@ func TestOpenStoreMongo(t *testing.T) {
 			t.Errorf("close: %v", err)
 		}
 	}
-	if _, err := os.Stat(cfg.Storage.DataDir); !errors.Is(err, fs.ErrNotExist) {
-		t.Errorf("DATA_DIR with MongoDB: Stat(%s) = %v, want it not created", cfg.Storage.DataDir, err)
+	if _, err := os.Stat(storage.DataDir); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("DATA_DIR with MongoDB: Stat(%s) = %v, want it not created", storage.DataDir, err)
 	}
 }
 
@@ -76,9 +76,9 @@ func TestSeedWhenAvailable(t *testing.T) {
 	t.Parallel()
 	srv := mongotest.StartFerretDB(t)
 	srv.Stop(t)
-	cfg := Config{Storage: store.Config{MongoURI: srv.URI(), MongoURIFrom: store.EnvMongoURI}, Fleet: fleet.Default()}
+	cfg := Config{ServiceConfig: store.ServiceConfig{Storage: store.Config{MongoURI: srv.URI(), MongoURIFrom: store.EnvMongoURI}}, Fleet: fleet.Default()}
 	logger := platform.NewLogger(io.Discard, slog.LevelInfo)
-	st, err := openStore(cfg, logger)
+	st, err := store.Open(cfg.Storage, backends(), logger)
 	if err != nil {
 		t.Fatalf("openStore with MongoDB down: %v", err)
 	}

@@ -4,8 +4,31 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"os"
+	"os/signal"
 	"slices"
+	"syscall"
 )
+
+// RunFunc is a program's run: it does the program's work with args (the
+// command line without the program's name), the environment getenv
+// reads, and the output stdout and stderr, until ctx is done, and returns
+// nil on success. Only Main exits.
+type RunFunc func(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error
+
+// Main is the main function of the program named program: it calls run
+// with the process's arguments, environment and output, and a context
+// that SIGINT or SIGTERM cancels, then exits 0, or 1 after printing run's
+// error to stderr.
+func Main(program string, run RunFunc) {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr)
+	stop()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, program+":", err)
+		os.Exit(1)
+	}
+}
 
 // EnvVar is an environment variable a program reads, with a one-line help
 // for its usage message.

@@ -1,0 +1,97 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+
+	"go.opentelemetry.io/otel/trace"
+
+	"github.com/shippy-suite/shippy/platform"
+)
+
+// ServiceConfig is the configuration of every service that keeps data: the
+// platform's, and where the data is kept. A service's Config embeds it.
+type ServiceConfig struct {
+	Platform platform.Config
+	Storage  Config
+}
+
+// LoadServiceConfig reads ServiceConfig from getenv (platform.LoadConfig
+// and LoadConfig), fills in defaults and validates it. Errors name the
+// variable at fault.
+func LoadServiceConfig(getenv func(string) string) (ServiceConfig, error) {
+	pcfg, err := platform.LoadConfig(getenv)
+	if err != nil {
+		return ServiceConfig{}, err
+	}
+	storage, err := LoadConfig(getenv)
+	if err != nil {
+		return ServiceConfig{}, err
+	}
+	return ServiceConfig{Platform: pcfg, Storage: storage}, nil
+}
+
+// Validate reports the first setting that cannot work, naming its
+// variable.
+func (c ServiceConfig) Validate() error {
+	if err := c.Platform.Validate(); err != nil {
+		return err
+	}
+	return c.Storage.Validate()
+}
+
+// TraceFunc wraps a repository in spans, one a call: a service's
+// telemetry.TraceRepository. system is the store's System.
+type TraceFunc[R any] func(repo R, tp trace.TracerProvider, system string) R
+
+// Service is a platform service and the store it keeps its data in: what a
+// service's run wires its domain, handlers and metrics to.
+type Service[R any] struct {
+	*platform.Service
+	// Logger writes the service's JSON log lines.
+	Logger *slog.Logger
+	// Store is the store the configuration chooses; its Repo makes no
+	// spans.
+	Store *Store[R]
+	// Repo is the repository for the domain: Store.Repo in spans when
+	// tracing is on.
+	Repo R
+}
+
+// NewService makes what a service that keeps data runs on: its logger,
+// writing JSON lines to stdout at cfg.Platform.LogLevel; its store (Open,
+// with b); and its platform service named name (platform.NewService),
+// reported NOT_SERVING while the database does not answer. When tracing is
+// on, Repo is the repository in trace's spans. Close the Service once Run
+// has returned.
+func NewService[R any](ctx context.Context, name string, cfg ServiceConfig, b Backends[R], trace TraceFunc[R], stdout io.Writer) (*Service[R], error) {
+	logger := platform.NewLogger(stdout, cfg.Platform.LogLevel)
+	st, err := Open(cfg.Storage, b, logger)
+	if err != nil {
+		return nil, err
+	}
+	service, err := platform.NewService(ctx, name, cfg.Platform, logger)
+	if err != nil {
+		return nil, errors.Join(err, st.Close())
+	}
+	if st.Ping != nil {
+		service.CheckHealth(st.Ping)
+	}
+	repo := st.Repo
+	if service.TracingEnabled() {
+		repo = trace(repo, service.TracerProvider(), st.System)
+	}
+	return &Service[R]{Service: service, Logger: logger, Store: st, Repo: repo}, nil
+}
+
+// CloseStore closes the store (Store.Close) once no call uses it: after
+// Run has drained the calls in flight. When closing fails and *errp is
+// nil, it sets *errp to the failure, for a deferred call in run.
+func (s *Service[R]) CloseStore(errp *error) {
+	if err := s.Store.Close(); err != nil && *errp == nil {
+		*errp = fmt.Errorf("close store: %w", err)
+	}
+}
