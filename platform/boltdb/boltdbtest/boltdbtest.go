@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -187,13 +188,60 @@ func Hold(t testing.TB, b *boltdb.Batcher) (release func(n int)) {
 	return func(n int) {
 		t.Helper()
 		defer func() { close(unblock); <-done }()
-		deadline := time.Now().Add(10 * time.Second)
-		for b.Queued() < n {
-			if time.Now().After(deadline) {
-				t.Errorf("%d changes queued after 10s, want %d", b.Queued(), n)
-				return
+		waitQueued(t, b, n)
+	}
+}
+
+// waitQueued waits until n changes are queued on b, failing the test after
+// 10 s.
+func waitQueued(t testing.TB, b *boltdb.Batcher, n int) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for b.Queued() < n {
+		if time.Now().After(deadline) {
+			t.Errorf("%d changes queued after 10s, want %d", b.Queued(), n)
+			return
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
+// FailAmong makes a change fail in the transaction it shares with n
+// concurrent changes of db (change(i), for i from 0 to n-1), at least
+// n/2 of them ahead of it: write writes, then its change fails, so the
+// Batcher rolls the transaction back and runs the others again in a new
+// one. The caller then checks that nothing of write remains, and that each
+// change counts once. FailAmong returns once every change has returned;
+// it fails the test when a change fails, or when the failing one returns
+// anything but its error.
+func FailAmong(t *testing.T, db *boltdb.DB, n int, change func(i int) error, write func(*bbolt.Tx) error) {
+	t.Helper()
+	errBoom := errors.New("boom")
+	fail := func() {
+		err := db.Update(t.Context(), func(tx *bbolt.Tx) error {
+			if err := write(tx); err != nil {
+				return err
 			}
-			time.Sleep(time.Millisecond)
+			return errBoom
+		})
+		if !errors.Is(err, errBoom) {
+			t.Errorf("Update of a failing change: error %v, want %v", err, errBoom)
 		}
 	}
+	// Every change queues behind the held commit, and they share the next.
+	release := Hold(t, db.Batcher())
+	var wg sync.WaitGroup
+	for i := range n {
+		if i == n/2 {
+			waitQueued(t, db.Batcher(), i)
+			wg.Go(fail)
+		}
+		wg.Go(func() {
+			if err := change(i); err != nil {
+				t.Errorf("change %d: %v", i, err)
+			}
+		})
+	}
+	release(n + 1)
+	wg.Wait()
 }

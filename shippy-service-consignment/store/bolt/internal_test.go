@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"slices"
-	"sync"
 	"testing"
 	"time"
 
@@ -63,45 +62,22 @@ func TestBatchFailureRerun(t *testing.T) {
 	s := boltdbtest.MustOpen(t, Open, boltdbtest.Path(t, "consignments.db"))
 
 	const creates = 50
-	boom := errors.New("boom")
 	created := 0 // the most consignments the failing function saw created
-	fail := func() {
-		err := s.db.Update(ctx, func(tx *bbolt.Tx) error {
-			order := tx.Bucket(orderBucket)
-			n, cur := 0, order.Cursor()
-			for k, _ := cur.First(); k != nil; k, _ = cur.Next() {
-				n++
-			}
-			created = max(created, n)
-			seq, err := order.NextSequence()
-			if err != nil {
-				return err
-			}
-			if err := order.Put(seqKey(seq), []byte("failed")); err != nil {
-				return err
-			}
-			return boom
-		})
-		if !errors.Is(err, boom) {
-			t.Errorf("batch of a failing function: error %v, want %v", err, boom)
+	boltdbtest.FailAmong(t, s.db, creates, func(i int) error {
+		return s.Create(ctx, benchConsignment(fmt.Sprint("c", i)))
+	}, func(tx *bbolt.Tx) error {
+		order := tx.Bucket(orderBucket)
+		n, cur := 0, order.Cursor()
+		for k, _ := cur.First(); k != nil; k, _ = cur.Next() {
+			n++
 		}
-	}
-	// Every call below queues behind the held commit, and they share the
-	// next one.
-	release := boltdbtest.Hold(t, s.db.Batcher())
-	var wg sync.WaitGroup
-	for i := range creates {
-		if i == creates/2 {
-			wg.Go(fail)
+		created = max(created, n)
+		seq, err := order.NextSequence()
+		if err != nil {
+			return err
 		}
-		wg.Go(func() {
-			if err := s.Create(ctx, benchConsignment(fmt.Sprint("c", i))); err != nil {
-				t.Errorf("Create(c%d): %v", i, err)
-			}
-		})
-	}
-	release(creates + 1)
-	wg.Wait()
+		return order.Put(seqKey(seq), []byte("failed"))
+	})
 	if created == 0 {
 		t.Error("the failing function ran before every Create; the test tested nothing")
 	}

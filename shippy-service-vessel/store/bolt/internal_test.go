@@ -1,7 +1,6 @@
 package bolt
 
 import (
-	"errors"
 	"fmt"
 	"slices"
 	"sync"
@@ -28,42 +27,19 @@ func TestBatchFailureRerun(t *testing.T) {
 	}
 
 	const bookings = 50
-	boom := errors.New("boom")
 	shared := false // whether the failing function ran after a booking in its transaction
-	fail := func() {
-		err := s.db.Update(ctx, func(tx *bbolt.Tx) error {
-			shared = shared || s.working.tx == tx
-			f, err := s.workingFleet(tx)
-			if err != nil {
-				return err
-			}
-			f.vessels[0].UsedCapacity = 999
-			if err := putVessel(tx, f.vessels[0]); err != nil {
-				return err
-			}
-			return boom
-		})
-		if !errors.Is(err, boom) {
-			t.Errorf("batch of a failing function: error %v, want %v", err, boom)
+	boltdbtest.FailAmong(t, s.db, bookings, func(i int) error {
+		_, err := s.TakeRoom(ctx, vessel.Booking{ConsignmentID: fmt.Sprint("c", i), VesselID: "a", Containers: 1, Weight: 2})
+		return err
+	}, func(tx *bbolt.Tx) error {
+		shared = shared || s.working.tx == tx
+		f, err := s.workingFleet(tx)
+		if err != nil {
+			return err
 		}
-	}
-	// Every call below queues behind the held commit, and they share the
-	// next one.
-	release := boltdbtest.Hold(t, s.db.Batcher())
-	var wg sync.WaitGroup
-	for i := range bookings {
-		if i == bookings/2 {
-			wg.Go(fail)
-		}
-		wg.Go(func() {
-			b := vessel.Booking{ConsignmentID: fmt.Sprint("c", i), VesselID: "a", Containers: 1, Weight: 2}
-			if _, err := s.TakeRoom(ctx, b); err != nil {
-				t.Errorf("TakeRoom(%+v): %v", b, err)
-			}
-		})
-	}
-	release(bookings + 1)
-	wg.Wait()
+		f.vessels[0].UsedCapacity = 999
+		return putVessel(tx, f.vessels[0])
+	})
 	if !shared {
 		t.Error("the failing function never shared a transaction with a booking; the test tested nothing")
 	}
