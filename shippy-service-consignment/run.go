@@ -71,22 +71,15 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if err := consignmentpb.RegisterShippingServiceHandler(service.Server(), h); err != nil {
 		return fmt.Errorf("register handler: %w", err)
 	}
-	if err := service.Run(); err != nil {
-		return fmt.Errorf("run service: %w", err)
-	}
-	return nil
+	return service.Run()
 }
 
-// backends makes the service's repository on each backend store.Open may
-// choose.
+// backends makes the consignment repository on the backend the
+// configuration chooses (store.Open).
 func backends() store.Backends[consignment.Repository] {
 	return store.Backends[consignment.Repository]{
-		Holds: holds,
-		File:  "consignment.db",
-		OpenBolt: func(path string) (consignment.Repository, io.Closer, error) {
-			s, err := bolt.Open(path)
-			return s, s, err
-		},
+		Holds: holds, File: "consignment.db",
+		OpenBolt: func(path string) (consignment.Repository, error) { return bolt.Open(path) },
 		NewMongo: func(db *mongo.Database) (consignment.Repository, error) { return mongostore.New(db) },
 	}
 }

@@ -77,22 +77,15 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if err := vesselpb.RegisterVesselServiceHandler(service.Server(), bookings.Handler(h)); err != nil {
 		return fmt.Errorf("register handler: %w", err)
 	}
-	if err := service.Run(); err != nil {
-		return fmt.Errorf("run service: %w", err)
-	}
-	return nil
+	return service.Run()
 }
 
-// backends makes the service's repository on each backend store.Open may
-// choose.
+// backends opens the vessel store in a bbolt file or over a MongoDB
+// database (store.Open).
 func backends() store.Backends[vessel.Repository] {
 	return store.Backends[vessel.Repository]{
-		Holds: holds,
-		File:  "vessel.db",
-		OpenBolt: func(path string) (vessel.Repository, io.Closer, error) {
-			s, err := bolt.Open(path)
-			return s, s, err
-		},
+		Holds: holds, File: "vessel.db",
+		OpenBolt: func(path string) (vessel.Repository, error) { return bolt.Open(path) },
 		NewMongo: func(db *mongo.Database) (vessel.Repository, error) { return mongostore.New(db) },
 	}
 }

@@ -15,25 +15,30 @@ import (
 	"go.mongodb.org/mongo-driver/mongo"
 )
 
-// closer counts its Close calls.
-type closer struct{ closed int }
+// repo is a repository of a test: it counts its Close calls, which fail
+// with closeErr.
+type repo struct {
+	name     string
+	closed   int
+	closeErr error
+}
 
-func (c *closer) Close() error { c.closed++; return nil }
+func (r *repo) Close() error { r.closed++; return r.closeErr }
 
 func TestOpenBolt(t *testing.T) {
 	t.Parallel()
 	dir := filepath.Join(t.TempDir(), "data", "dir")
 	var logs bytes.Buffer
-	file := &closer{}
+	file := &repo{name: "bolt"}
 	var opened string
-	st, err := Open(Config{DataDir: dir}, Backends[string]{
+	st, err := Open(Config{DataDir: dir}, Backends[*repo]{
 		Holds: "things",
 		File:  "things.db",
-		OpenBolt: func(path string) (string, io.Closer, error) {
+		OpenBolt: func(path string) (*repo, error) {
 			opened = path
-			return "repo", file, nil
+			return file, nil
 		},
-		NewMongo: func(*mongo.Database) (string, error) { t.Error("NewMongo called without MONGO_URI"); return "", nil },
+		NewMongo: func(*mongo.Database) (*repo, error) { t.Error("NewMongo called without MONGO_URI"); return nil, nil },
 	}, slog.New(slog.NewTextHandler(&logs, nil)))
 	if err != nil {
 		t.Fatalf("Open: %v", err)
@@ -41,8 +46,8 @@ func TestOpenBolt(t *testing.T) {
 	if want := filepath.Join(dir, "things.db"); opened != want {
 		t.Errorf("OpenBolt(%q), want the file in DATA_DIR %q", opened, want)
 	}
-	if st.Repo != "repo" || st.System != SystemBolt || st.Ping != nil {
-		t.Errorf("Open = repo %q, system %q, ping set %v; want the repository, %q, no ping", st.Repo, st.System, st.Ping != nil, SystemBolt)
+	if st.Repo != file || st.System != SystemBolt || st.Ping != nil {
+		t.Errorf("Open = repo %v, system %q, ping set %v; want the repository, %q, no ping", st.Repo, st.System, st.Ping != nil, SystemBolt)
 	}
 	if !strings.Contains(logs.String(), "things are kept in the embedded database") {
 		t.Errorf("log %q does not say where things are kept", logs.String())
@@ -62,8 +67,8 @@ func TestOpenErrors(t *testing.T) {
 	tests := []struct {
 		name     string
 		cfg      Config
-		openBolt func(string) (string, io.Closer, error)
-		newMongo func(*mongo.Database) (string, error)
+		openBolt func(string) (io.Closer, error)
+		newMongo func(*mongo.Database) (io.Closer, error)
 		want     string // the whole error
 	}{
 		{
@@ -74,20 +79,26 @@ func TestOpenErrors(t *testing.T) {
 		{
 			name:     "bolt store does not open",
 			cfg:      Config{DataDir: t.TempDir()},
-			openBolt: func(string) (string, io.Closer, error) { return "", nil, errBackend },
+			openBolt: func(string) (io.Closer, error) { return nil, errBackend },
 			want:     "open store: backend refused",
+		},
+		{
+			name:     "bolt store does not close",
+			cfg:      Config{DataDir: t.TempDir()},
+			openBolt: func(string) (io.Closer, error) { return nil, nil },
+			want:     "open store: <nil> does not close its file",
 		},
 		{
 			name:     "mongo store not made",
 			cfg:      Config{MongoURI: "mongodb://127.0.0.1:1", MongoURIFrom: EnvMongoURI},
-			newMongo: func(*mongo.Database) (string, error) { return "", errBackend },
+			newMongo: func(*mongo.Database) (io.Closer, error) { return nil, errBackend },
 			want:     "backend refused",
 		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			_, err := Open(tt.cfg, Backends[string]{File: "x.db", OpenBolt: tt.openBolt, NewMongo: tt.newMongo}, slog.New(slog.DiscardHandler))
+			_, err := Open(tt.cfg, Backends[io.Closer]{File: "x.db", OpenBolt: tt.openBolt, NewMongo: tt.newMongo}, slog.New(slog.DiscardHandler))
 			if err == nil || err.Error() != tt.want {
 				t.Errorf("Open = %v, want %q", err, tt.want)
 			}
@@ -101,19 +112,20 @@ func TestOpenMongo(t *testing.T) {
 	t.Parallel()
 	var logs bytes.Buffer
 	var database string
-	st, err := Open(Config{MongoURI: "mongodb://127.0.0.1:1", MongoURIFrom: EnvDBHost, DataDir: filepath.Join(t.TempDir(), "unused")}, Backends[string]{
+	mongoRepo := &repo{name: "mongo"}
+	st, err := Open(Config{MongoURI: "mongodb://127.0.0.1:1", MongoURIFrom: EnvDBHost, DataDir: filepath.Join(t.TempDir(), "unused")}, Backends[*repo]{
 		Holds: "things",
-		OpenBolt: func(string) (string, io.Closer, error) {
+		OpenBolt: func(string) (*repo, error) {
 			t.Error("OpenBolt called with MONGO_URI")
-			return "", nil, nil
+			return nil, nil
 		},
-		NewMongo: func(db *mongo.Database) (string, error) { database = db.Name(); return "repo", nil },
+		NewMongo: func(db *mongo.Database) (*repo, error) { database = db.Name(); return mongoRepo, nil },
 	}, slog.New(slog.NewTextHandler(&logs, nil)))
 	if err != nil {
 		t.Fatalf("Open: %v", err)
 	}
-	if st.Repo != "repo" || st.System != SystemMongoDB || database != MongoDatabase {
-		t.Errorf("Open = repo %q, system %q, database %q; want the repository, %q, %q", st.Repo, st.System, database, SystemMongoDB, MongoDatabase)
+	if st.Repo != mongoRepo || st.System != SystemMongoDB || database != MongoDatabase {
+		t.Errorf("Open = repo %v, system %q, database %q; want the repository, %q, %q", st.Repo, st.System, database, SystemMongoDB, MongoDatabase)
 	}
 	if !strings.Contains(logs.String(), "things are kept in MongoDB") || !strings.Contains(logs.String(), "uri_from="+EnvDBHost) {
 		t.Errorf("log %q does not say where things are kept, and from which variable", logs.String())
@@ -123,7 +135,7 @@ func TestOpenMongo(t *testing.T) {
 	if err := st.Ping(ctx); err == nil {
 		t.Error("Ping of a server that does not answer = nil, want an error")
 	}
-	if err := st.Close(); err != nil {
-		t.Errorf("Close: %v", err)
+	if err := st.Close(); err != nil || mongoRepo.closed != 0 {
+		t.Errorf("Close = %v, repository closed %d times; want nil, the client disconnected and the repository left alone", err, mongoRepo.closed)
 	}
 }

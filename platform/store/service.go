@@ -87,6 +87,15 @@ func NewService[R any](ctx context.Context, name string, cfg ServiceConfig, b Ba
 	return &Service[R]{Service: service, Logger: logger, Store: st, Repo: repo}, nil
 }
 
+// Run runs the platform service (platform.Service.Run) until the context
+// given to NewService is done; its error says "run service".
+func (s *Service[R]) Run() error {
+	if err := s.Service.Run(); err != nil {
+		return fmt.Errorf("run service: %w", err)
+	}
+	return nil
+}
+
 // CloseStore closes the store (Store.Close) once no call uses it: after
 // Run has drained the calls in flight. When closing fails and *errp is
 // nil, it sets *errp to the failure, for a deferred call in run.

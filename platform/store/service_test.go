@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"io"
 	"strings"
 	"testing"
 
@@ -13,11 +12,6 @@ import (
 
 	"github.com/shippy-suite/shippy/platform"
 )
-
-// failingCloser counts its Close calls and fails them.
-type failingCloser struct{ closed int }
-
-func (c *failingCloser) Close() error { c.closed++; return errors.New("disk gone") }
 
 // TestNewService makes a service on the embedded database, with and without
 // tracing, and closes its store. It registers nothing: Run is not called,
@@ -38,29 +32,29 @@ func TestNewService(t *testing.T) {
 		if err != nil {
 			t.Fatalf("LoadServiceConfig: %v", err)
 		}
-		file := &failingCloser{}
+		file := &repo{name: "bolt", closeErr: errors.New("disk gone")}
 		var traced string // the system the repository was traced on
-		b := Backends[string]{
+		b := Backends[*repo]{
 			Holds:    "things",
 			File:     "things.db",
-			OpenBolt: func(string) (string, io.Closer, error) { return "repo", file, nil },
-			NewMongo: func(*mongo.Database) (string, error) { return "", errors.New("not used") },
+			OpenBolt: func(string) (*repo, error) { return file, nil },
+			NewMongo: func(*mongo.Database) (*repo, error) { return nil, errors.New("not used") },
 		}
-		trace := func(repo string, _ trace.TracerProvider, system string) string {
+		trace := func(r *repo, _ trace.TracerProvider, system string) *repo {
 			traced = system
-			return "traced " + repo
+			return &repo{name: "traced " + r.name}
 		}
 		var stdout bytes.Buffer
 		s, err := NewService(context.Background(), "shippy.test.things", cfg, b, trace, &stdout)
 		if err != nil {
 			t.Fatalf("NewService (tracing %v): %v", tracing, err)
 		}
-		wantRepo, wantTraced := "repo", ""
+		wantRepo, wantTraced := "bolt", ""
 		if tracing {
-			wantRepo, wantTraced = "traced repo", SystemBolt
+			wantRepo, wantTraced = "traced bolt", SystemBolt
 		}
-		if s.Repo != wantRepo || traced != wantTraced || s.Store.Repo != "repo" {
-			t.Errorf("tracing %v: Repo %q traced on %q, Store.Repo %q; want %q on %q, %q", tracing, s.Repo, traced, s.Store.Repo, wantRepo, wantTraced, "repo")
+		if s.Repo.name != wantRepo || traced != wantTraced || s.Store.Repo != file {
+			t.Errorf("tracing %v: Repo %q traced on %q, Store.Repo %q; want %q on %q, the store's", tracing, s.Repo.name, traced, s.Store.Repo.name, wantRepo, wantTraced)
 		}
 		if !strings.Contains(stdout.String(), "things are kept in the embedded database") {
 			t.Errorf("log %q does not say where things are kept", stdout.String())
