@@ -64,6 +64,25 @@ func WriteUsage(w io.Writer, program string, vars []EnvVar) {
 	}
 }
 
+// Run is the run of a service program named program: given arguments, it
+// runs the subcommand they name (Subcommand, which writes usage, the
+// service's own variables, on a bad one). Otherwise it reads the
+// service's configuration C with load, whose errors it prefixes with
+// "config: ", and serves with it: serve logs to stdout and returns when
+// ctx is done, nil on a clean stop. Nothing is started before the
+// configuration is read.
+func Run[C any](ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer,
+	program string, usage []EnvVar, load func(getenv func(string) string) (C, error), serve func(context.Context, C, io.Writer) error) error {
+	if len(args) > 0 {
+		return Subcommand(ctx, args, getenv, stdout, stderr, program, usage)
+	}
+	cfg, err := load(getenv)
+	if err != nil {
+		return fmt.Errorf("config: %w", err)
+	}
+	return serve(ctx, cfg, stdout)
+}
+
 // Subcommand runs the command line of a service given arguments, which
 // must not be empty (a service given none serves). "healthcheck" alone runs Healthcheck; anything else
 // writes the usage (see WriteUsage) to stderr and returns an error naming

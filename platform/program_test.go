@@ -3,6 +3,7 @@ package platform
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"io"
 	"net"
 	"strings"
@@ -54,5 +55,37 @@ func TestSubcommandHealthcheck(t *testing.T) {
 	}
 	if err := healthcheck(func(string) string { return "" }); err == nil || !strings.Contains(err.Error(), EnvServerAddress) {
 		t.Errorf("Subcommand(healthcheck) without an address = %v, want an error naming %s", err, EnvServerAddress)
+	}
+}
+
+func TestRun(t *testing.T) {
+	t.Parallel()
+	load := func(getenv func(string) string) (string, error) {
+		if v := getenv("SHIPPY_TEST_VAR"); v != "ok" {
+			return "", fmt.Errorf("SHIPPY_TEST_VAR: %q is not ok", v)
+		}
+		return "config", nil
+	}
+	var served string
+	serve := func(_ context.Context, cfg string, stdout io.Writer) error {
+		served = cfg
+		fmt.Fprint(stdout, "served")
+		return nil
+	}
+	run := func(args []string, vars map[string]string) (stdout, stderr string, err error) {
+		var out, errOut bytes.Buffer
+		err = Run(context.Background(), args, func(k string) string { return vars[k] }, &out, &errOut, "shippy-service-test", nil, load, serve)
+		return out.String(), errOut.String(), err
+	}
+
+	if stdout, _, err := run(nil, map[string]string{"SHIPPY_TEST_VAR": "ok"}); err != nil || served != "config" || stdout != "served" {
+		t.Errorf("Run = %v, served %q writing %q; want nil, the configuration served, its output", err, served, stdout)
+	}
+	served = ""
+	if stdout, stderr, err := run(nil, nil); err == nil || err.Error() != `config: SHIPPY_TEST_VAR: "" is not ok` || served != "" || stdout+stderr != "" {
+		t.Errorf("Run with a bad configuration = %v, served %q, wrote %q; want the config error, nothing served or written", err, served, stdout+stderr)
+	}
+	if _, stderr, err := run([]string{"serve"}, map[string]string{"SHIPPY_TEST_VAR": "ok"}); err == nil || served != "" || !strings.Contains(stderr, "usage: shippy-service-test") {
+		t.Errorf("Run(serve) = %v, served %q, stderr %q; want an error and the usage, nothing served", err, served, stderr)
 	}
 }

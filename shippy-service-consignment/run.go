@@ -30,24 +30,22 @@ const holds = "consignments"
 // half-way (consignment.Service.Recover), besides once at start.
 const recoverInterval = 30 * time.Second
 
-// run is the consignment service: it reads its configuration from getenv,
-// logs JSON lines to stdout, and serves until ctx is done. It returns nil on
-// a clean stop. Arguments run a subcommand (platform.Subcommand): bad ones
-// stop it before anything is started.
-func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) (err error) {
-	if len(args) > 0 {
-		return platform.Subcommand(ctx, args, getenv, stdout, stderr, "shippy-service-consignment", envUsage())
-	}
-	cfg, err := loadConfig(getenv)
-	if err != nil {
-		return fmt.Errorf("config: %w", err)
-	}
-	// The store closes last, once Run has drained the calls in flight and
-	// recovery has stopped (defers run last first).
+// run is the consignment service's command line (platform.Run): it serves,
+// configured from getenv (loadConfig), or runs the subcommand args name.
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	return platform.Run(ctx, args, getenv, stdout, stderr, "shippy-service-consignment", envUsage(), loadConfig, serve)
+}
+
+// serve is the consignment service: it logs JSON lines to stdout, and
+// books and keeps consignments until ctx is done, settling the creates that
+// stopped half-way. It returns nil on a clean stop.
+func serve(ctx context.Context, cfg Config, stdout io.Writer) (err error) {
 	service, err := store.NewService(ctx, consignmentpb.ServiceName, cfg.ServiceConfig, backends(), telemetry.TraceRepository, stdout)
 	if err != nil {
 		return err
 	}
+	// Last, once Run has drained the calls in flight and recovery has
+	// stopped (defers run last first).
 	defer service.CloseStore(&err)
 	logger := service.Logger
 

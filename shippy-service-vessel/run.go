@@ -22,28 +22,22 @@ import (
 	"github.com/shippy-suite/shippy/shippy-service-vessel/vessel"
 )
 
-// run is the vessel service: it reads its configuration from getenv, seeds
-// the fleet, logs JSON lines to stdout, and serves until ctx is done. It
-// returns nil on a clean stop. Arguments run a subcommand
-// (platform.Subcommand): bad ones, or a bad configuration, stop it before
-// anything is started.
-func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) (err error) {
-	if len(args) > 0 {
-		return platform.Subcommand(ctx, args, getenv, stdout, stderr, "shippy-service-vessel", envUsage())
-	}
-	cfg, err := loadConfig(getenv)
-	if err != nil {
-		return fmt.Errorf("config: %w", err)
-	}
-	// The store is closed after Run has drained the calls in flight, and
-	// seeding has stopped.
+// run is the vessel service's command line (platform.Run): it serves,
+// configured from getenv (loadConfig), or runs the subcommand args name.
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	return platform.Run(ctx, args, getenv, stdout, stderr, "shippy-service-vessel", envUsage(), loadConfig, serve)
+}
+
+// serve is the vessel service: it seeds the fleet, logs JSON lines to
+// stdout, and books room on the fleet until ctx is done. It returns nil on
+// a clean stop.
+func serve(ctx context.Context, cfg Config, stdout io.Writer) (err error) {
 	service, err := store.NewService(ctx, vesselpb.ServiceName, cfg.ServiceConfig, backends(), telemetry.TraceRepository, stdout)
 	if err != nil {
 		return err
 	}
-	defer service.CloseStore(&err)
+	defer service.CloseStore(&err) // after Run has drained the calls in flight, and seeding has stopped
 	logger := service.Logger
-
 	vessels, err := vessel.NewService(service.Repo, uuid.NewString)
 	if err != nil {
 		return err
