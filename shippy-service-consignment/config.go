@@ -17,6 +17,9 @@ const (
 	EnvVesselTimeout = "VESSEL_TIMEOUT"
 )
 
+// holds says what the service's store keeps, for its log and usage.
+const holds = "consignments"
+
 // Config is the consignment service's configuration.
 type Config struct {
 	// ServiceConfig has the platform's settings, and where consignments

@@ -43,12 +43,16 @@ func (c ServiceConfig) Validate() error {
 	return c.Storage.Validate()
 }
 
+// serviceConfig returns c: a type that embeds ServiceConfig has this
+// method, which Serve asks of its configuration.
+func (c ServiceConfig) serviceConfig() ServiceConfig { return c }
+
 // TraceFunc wraps a repository in spans, one a call: a service's
 // telemetry.TraceRepository. system is the store's System.
 type TraceFunc[R any] func(repo R, tp trace.TracerProvider, system string) R
 
 // Service is a platform service and the store it keeps its data in: what a
-// service's run wires its domain, handlers and metrics to.
+// service's serve wires its domain, handlers and metrics to.
 type Service[R any] struct {
 	*platform.Service
 	// Logger writes the service's JSON log lines.
@@ -65,8 +69,8 @@ type Service[R any] struct {
 // writing JSON lines to stdout at cfg.Platform.LogLevel; its store (Open,
 // with b); and its platform service named name (platform.NewService),
 // reported NOT_SERVING while the database does not answer. When tracing is
-// on, Repo is the repository in trace's spans. Close the Service once Run
-// has returned.
+// on, Repo is the repository in trace's spans. Close its store
+// (Store.Close) once Run has returned.
 func NewService[R any](ctx context.Context, name string, cfg ServiceConfig, b Backends[R], trace TraceFunc[R], stdout io.Writer) (*Service[R], error) {
 	logger := platform.NewLogger(stdout, cfg.Platform.LogLevel)
 	st, err := Open(cfg.Storage, b, logger)
@@ -96,11 +100,22 @@ func (s *Service[R]) Run() error {
 	return nil
 }
 
-// CloseStore closes the store (Store.Close) once no call uses it: after
-// Run has drained the calls in flight. When closing fails and *errp is
-// nil, it sets *errp to the failure, for a deferred call in run.
-func (s *Service[R]) CloseStore(errp *error) {
-	if err := s.Store.Close(); err != nil && *errp == nil {
-		*errp = fmt.Errorf("close store: %w", err)
+// Serve returns the serve of a service program (for platform.Run) whose
+// configuration C embeds ServiceConfig: it makes the service named name
+// with b and trace (NewService), calls serve with it, and closes the store once
+// serve has returned, which it does once the service's Run has drained
+// the calls in flight. A store that fails to close fails a serve that did
+// not fail, with "close store: ...".
+func Serve[C interface{ serviceConfig() ServiceConfig }, R any](name string, b Backends[R], trace TraceFunc[R], serve func(context.Context, C, *Service[R]) error) func(context.Context, C, io.Writer) error {
+	return func(ctx context.Context, cfg C, stdout io.Writer) error {
+		service, err := NewService(ctx, name, cfg.serviceConfig(), b, trace, stdout)
+		if err != nil {
+			return err
+		}
+		err = serve(ctx, cfg, service)
+		if cerr := service.Store.Close(); cerr != nil && err == nil {
+			err = fmt.Errorf("close store: %w", cerr)
+		}
+		return err
 	}
 }
