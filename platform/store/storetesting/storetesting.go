@@ -1,8 +1,9 @@
 // Package storetesting helps the tests of stores and of the services'
-// storage wiring, whatever the service: a client of a test MongoDB, checks
-// that every method of a store fails alike, and that a service's run
-// refuses a bad storage configuration. Each service's own store/storetest
-// is the contract suite of its repository.
+// storage wiring, whatever the service: running a contract suite, checks
+// that every method of a store fails alike, MongoDB servers and clients
+// for the tests of Mongo stores (through testenv/mongotest), and a check
+// that a service's run refuses a bad storage configuration. Each service's
+// own store/storetest is the contract suite of its repository.
 package storetesting
 
 import (
@@ -14,26 +15,9 @@ import (
 	"testing"
 	"time"
 
-	"go.mongodb.org/mongo-driver/mongo"
 
-	"github.com/shippy-suite/shippy/platform/mongodb"
 	"github.com/shippy-suite/shippy/platform/store"
 )
-
-// ConnectMongo returns a client of the server at uri made as the services
-// make theirs (mongodb.Connect), with selectTimeout: while the server is
-// down, calls fail within about that long. The client is disconnected
-// when the test ends. The services' database is
-// client.Database(store.MongoDatabase).
-func ConnectMongo(tb testing.TB, uri string, selectTimeout time.Duration) *mongo.Client {
-	tb.Helper()
-	client, err := mongodb.Connect(uri, selectTimeout)
-	if err != nil {
-		tb.Fatalf("Connect: %v", err)
-	}
-	tb.Cleanup(func() { _ = client.Disconnect(context.Background()) })
-	return client
-}
 
 // Test is a subtest of a repository's contract suite: Run, or Open for a
 // test that needs several repositories (one a case).
@@ -55,14 +39,19 @@ type Options struct {
 }
 
 // RunSuite runs tests as parallel subtests of t, each with a repository
-// open returns. open must return a new, empty repository on every call,
-// independent of every other one, and release it in t.Cleanup.
-func RunSuite[R any](t *testing.T, tests []Test[R], open func(*testing.T) R, opts Options) {
+// open returns, adapted by opts (at most one). open must return a new,
+// empty repository on every call, independent of every other one, and
+// release it in t.Cleanup.
+func RunSuite[R any](t *testing.T, tests []Test[R], open func(*testing.T) R, opts ...Options) {
 	t.Helper()
+	var o Options
+	for _, opt := range opts {
+		o = opt
+	}
 	for _, tt := range tests {
 		t.Run(tt.Name, func(t *testing.T) {
-			if opts.SkipConcurrency != "" && strings.HasPrefix(tt.Name, "Concurrent") {
-				t.Skip(opts.SkipConcurrency)
+			if o.SkipConcurrency != "" && strings.HasPrefix(tt.Name, "Concurrent") {
+				t.Skip(o.SkipConcurrency)
 			}
 			t.Parallel()
 			if tt.Open != nil {

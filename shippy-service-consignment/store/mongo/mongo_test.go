@@ -10,7 +10,6 @@ import (
 
 	"go.mongodb.org/mongo-driver/mongo"
 
-	"github.com/shippy-suite/shippy/platform/store"
 	"github.com/shippy-suite/shippy/platform/store/storetesting"
 	"github.com/shippy-suite/shippy/testenv/mongotest"
 
@@ -23,19 +22,13 @@ import (
 // a stopped server may take to fail.
 const callTimeout = time.Second
 
-// TestContract runs the contract suite on the server mongotest gives: a
-// real MongoDB when SHIPPY_TEST_MONGO_URI names one, FerretDB otherwise.
-// On FerretDB the concurrency subtests skip: they test MongoDB's atomic
-// single-document updates, which FerretDB v1 does not provide.
+// TestContract runs the contract suite on the server mongotest gives
+// (storetesting.MongoOptions).
 func TestContract(t *testing.T) {
 	t.Parallel()
-	var opts storetest.Options
-	if mongotest.IsFerretDB(t, mongotest.Start(t)) {
-		opts.SkipConcurrency = mongotest.FerretDBNotAtomic
-	}
-	storetest.RunWithOptions(t, func(t *testing.T) consignment.Repository {
+	storetest.Run(t, func(t *testing.T) consignment.Repository {
 		return newStore(t, mongotest.NewDatabase(t))
-	}, opts)
+	}, storetesting.MongoOptions(t))
 }
 
 // TestConcurrentCreatesTwoInstances creates consignments at once through
@@ -44,15 +37,8 @@ func TestContract(t *testing.T) {
 // creation order.
 func TestConcurrentCreatesTwoInstances(t *testing.T) {
 	t.Parallel()
-	uri := mongotest.Start(t)
-	if mongotest.IsFerretDB(t, uri) {
-		t.Skip(mongotest.FerretDBNotAtomic)
-	}
-	name := mongotest.NewDatabase(t).Name()
-	stores := [2]*mongostore.Store{}
-	for i := range stores {
-		stores[i] = newStore(t, mongotest.Connect(t, uri).Database(name))
-	}
+	dbs := storetesting.MongoInstances(t, 2)
+	stores := [2]*mongostore.Store{newStore(t, dbs[0]), newStore(t, dbs[1])}
 	const n = 40
 	errs := make([]error, n)
 	var wg sync.WaitGroup
@@ -105,9 +91,8 @@ func TestIndexes(t *testing.T) {
 // created then.
 func TestServerDownAtStart(t *testing.T) {
 	t.Parallel()
-	srv := mongotest.StartFerretDB(t)
+	srv, db := storetesting.FerretDB(t, callTimeout)
 	srv.Stop(t)
-	db := connect(t, srv.URI())
 	store := newStore(t, db)
 
 	storetest.AssertUnavailable(t, store, "with the server down", 3*callTimeout)
@@ -131,34 +116,18 @@ func TestServerDownAtStart(t *testing.T) {
 // consignment again then stores each exactly once, in creation order.
 func TestServerDownDuringCalls(t *testing.T) {
 	t.Parallel()
-	srv := mongotest.StartFerretDB(t)
-	store := newStore(t, connect(t, srv.URI()))
+	srv, db := storetesting.FerretDB(t, callTimeout)
+	store := newStore(t, db)
 	ctx := t.Context()
 
 	// Create one consignment after the other; stop the server after the
 	// fifth, and go on until three in a row have failed.
-	const stopAfter, failuresToSee = 5, 3
 	var ids []string
-	for i, failures := 0, 0; failures < failuresToSee; i++ {
-		if i == stopAfter {
-			srv.Stop(t)
-		}
-		id := fmt.Sprintf("c-%02d", i)
-		ids = append(ids, id)
-		start := time.Now()
-		err := store.Create(ctx, booked(id))
-		if d := time.Since(start); d > 3*callTimeout {
-			t.Errorf("Create %s took %v, client timeout %v", id, d, callTimeout)
-		}
-		switch {
-		case err == nil && i >= stopAfter:
-			t.Fatalf("Create %s succeeded with the server stopped", id)
-		case err == nil:
-		case errors.Is(err, consignment.ErrUnavailable):
-			failures++
-		default:
-			t.Fatalf("Create %s: error %v, want nil or ErrUnavailable", id, err)
-		}
+	calls := storetesting.ThroughOutage(t, srv, 5, func(i int) error {
+		return store.Create(ctx, booked(fmt.Sprintf("c-%02d", i)))
+	}, consignment.ErrUnavailable, 3*callTimeout)
+	for i := range calls {
+		ids = append(ids, fmt.Sprintf("c-%02d", i))
 	}
 	storetest.AssertUnavailable(t, store, "with the server down", 3*callTimeout)
 
@@ -221,11 +190,4 @@ func newStore(t *testing.T, db *mongo.Database) *mongostore.Store {
 		t.Fatalf("New: %v", err)
 	}
 	return store
-}
-
-// connect returns the services' database on the server at uri, through a
-// client made as the service makes it, with callTimeout.
-func connect(t *testing.T, uri string) *mongo.Database {
-	t.Helper()
-	return storetesting.ConnectMongo(t, uri, callTimeout).Database(store.MongoDatabase)
 }

@@ -25,17 +25,9 @@ import (
 	"github.com/shippy-suite/shippy/shippy-service-consignment/consignment"
 )
 
-// Run runs the contract tests against the repositories open returns.
-func Run(t *testing.T, open func(t *testing.T) consignment.Repository) {
-	t.Helper()
-	RunWithOptions(t, open, Options{})
-}
-
-// Options adapt the suite to a backend.
-type Options = storetesting.Options
-
-// RunWithOptions is Run with opts.
-func RunWithOptions(t *testing.T, open func(t *testing.T) consignment.Repository, opts Options) {
+// Run runs the contract suite on the repositories open returns, adapted
+// to the backend by opts (see storetesting.RunSuite).
+func Run(t *testing.T, open func(t *testing.T) consignment.Repository, opts ...storetesting.Options) {
 	t.Helper()
 	storetesting.RunSuite(t, []storetesting.Test[consignment.Repository]{
 		{Name: "CreateThenGet", Run: testCreateThenGet},
@@ -60,7 +52,7 @@ func RunWithOptions(t *testing.T, open func(t *testing.T) consignment.Repository
 		{Name: "ConcurrentMarkBookedAndDeletePending", Run: testConcurrentMarkBookedAndDeletePending},
 		{Name: "ConcurrentTransfers", Run: testConcurrentTransfers},
 		{Name: "ConcurrentTransferAndMarkBooked", Run: testConcurrentTransferAndMarkBooked},
-	}, open, opts)
+	}, open, opts...)
 }
 
 // AssertUnavailable checks that every method of repo fails with

@@ -9,7 +9,6 @@ import (
 
 	"go.mongodb.org/mongo-driver/mongo"
 
-	"github.com/shippy-suite/shippy/platform/store"
 	"github.com/shippy-suite/shippy/platform/store/storetesting"
 	"github.com/shippy-suite/shippy/testenv/mongotest"
 
@@ -22,19 +21,12 @@ import (
 // a stopped server may take to fail.
 const callTimeout = time.Second
 
-// TestContract runs the contract suite on the server mongotest gives: a
-// real MongoDB when SHIPPY_TEST_MONGO_URI names one, FerretDB otherwise.
-// On FerretDB the concurrency subtests skip: they test MongoDB's atomic
-// single-document updates, which FerretDB v1 does not provide.
+// TestContract runs the contract suite on the server mongotest gives
+// (storetesting.MongoOptions).
 func TestContract(t *testing.T) {
 	t.Parallel()
-	var opts storetest.Options
-	if mongotest.IsFerretDB(t, mongotest.Start(t)) {
-		opts.SkipConcurrency = mongotest.FerretDBNotAtomic
-	}
-	storetest.RunWithOptions(t, func(t *testing.T) vessel.Repository {
-		return newStore(t, mongotest.NewDatabase(t))
-	}, opts)
+	open := func(t *testing.T) vessel.Repository { return newStore(t, mongotest.NewDatabase(t)) }
+	storetest.Run(t, open, storetesting.MongoOptions(t))
 }
 
 // TestTwoInstances races bookings through two stores, each with a client
@@ -42,15 +34,8 @@ func TestContract(t *testing.T) {
 // the vessel is never overbooked.
 func TestTwoInstances(t *testing.T) {
 	t.Parallel()
-	uri := mongotest.Start(t)
-	if mongotest.IsFerretDB(t, uri) {
-		t.Skip(mongotest.FerretDBNotAtomic)
-	}
-	name := mongotest.NewDatabase(t).Name()
-	stores := [2]*mongostore.Store{}
-	for i := range stores {
-		stores[i] = newStore(t, storetesting.ConnectMongo(t, uri, 5*time.Second).Database(name))
-	}
+	dbs := storetesting.MongoInstances(t, 2)
+	stores := [2]*mongostore.Store{newStore(t, dbs[0]), newStore(t, dbs[1])}
 	v := vessel.Vessel{ID: "a", Capacity: 7, MaxWeight: 80, Available: true}
 	if err := stores[0].Create(t.Context(), v); err != nil {
 		t.Fatalf("Create: %v", err)
@@ -91,9 +76,9 @@ func TestTwoInstances(t *testing.T) {
 // works once the server is up, without being made again.
 func TestServerDownAtStart(t *testing.T) {
 	t.Parallel()
-	srv := mongotest.StartFerretDB(t)
+	srv, db := storetesting.FerretDB(t, callTimeout)
 	srv.Stop(t)
-	store := connect(t, srv.URI())
+	store := newStore(t, db)
 
 	storetest.AssertUnavailable(t, store, "with the server down", 3*callTimeout)
 
@@ -116,8 +101,8 @@ func TestServerDownAtStart(t *testing.T) {
 // its bookings.
 func TestServerDownDuringCalls(t *testing.T) {
 	t.Parallel()
-	srv := mongotest.StartFerretDB(t)
-	store := connect(t, srv.URI())
+	srv, db := storetesting.FerretDB(t, callTimeout)
+	store := newStore(t, db)
 	ctx := t.Context()
 	v := vessel.Vessel{ID: "a", Capacity: 1000, MaxWeight: 100000, Available: true}
 	if err := store.Create(ctx, v); err != nil {
@@ -133,34 +118,16 @@ func TestServerDownDuringCalls(t *testing.T) {
 	}
 	// Book one consignment after the other; stop the server after the
 	// tenth, and go on until three in a row have failed.
-	const stopAfter, failuresToSee = 10, 3
-	var results []error
-	for i, failures := 0, 0; failures < failuresToSee; i++ {
-		if i == stopAfter {
-			srv.Stop(t)
-		}
-		start := time.Now()
+	calls := storetesting.ThroughOutage(t, srv, 10, func(i int) error {
 		_, _, err := svc.Book(ctx, request(i))
-		if d := time.Since(start); d > 3*callTimeout {
-			t.Errorf("Book %d took %v, client timeout %v", i, d, callTimeout)
-		}
-		switch {
-		case err == nil && i >= stopAfter:
-			t.Fatalf("Book %d succeeded with the server stopped", i)
-		case err == nil:
-		case errors.Is(err, vessel.ErrUnavailable):
-			failures++
-		default:
-			t.Fatalf("Book %d: error %v, want nil or ErrUnavailable", i, err)
-		}
-		results = append(results, err)
-	}
+		return err
+	}, vessel.ErrUnavailable, 3*callTimeout)
 	storetest.AssertUnavailable(t, store, "with the server down", 3*callTimeout)
 
 	srv.Restart(t)
 	// Every Book succeeded before the outage or is retried now.
 	var wantContainers, wantWeight int32
-	for i := range results {
+	for i := range calls {
 		req := request(i)
 		b, _, err := svc.Book(ctx, req)
 		if err != nil {
@@ -190,11 +157,4 @@ func newStore(t *testing.T, db *mongo.Database) *mongostore.Store {
 		t.Fatalf("New: %v", err)
 	}
 	return store
-}
-
-// connect returns a store over the services' database on the server at
-// uri, through a client made as the service makes it, with callTimeout.
-func connect(t *testing.T, uri string) *mongostore.Store {
-	t.Helper()
-	return newStore(t, storetesting.ConnectMongo(t, uri, callTimeout).Database(store.MongoDatabase))
 }

@@ -19,19 +19,9 @@ import (
 	"github.com/shippy-suite/shippy/shippy-service-vessel/vessel"
 )
 
-// Run runs the contract suite. open must return a new, empty repository on
-// every call, independent of every other one, and release it in
-// t.Cleanup; Run calls it from parallel subtests.
-func Run(t *testing.T, open func(t *testing.T) vessel.Repository) {
-	t.Helper()
-	RunWithOptions(t, open, Options{})
-}
-
-// Options adapt the suite to a backend.
-type Options = storetesting.Options
-
-// RunWithOptions is Run with opts.
-func RunWithOptions(t *testing.T, open func(t *testing.T) vessel.Repository, opts Options) {
+// Run runs the contract suite on the repositories open returns, adapted
+// to the backend by opts (see storetesting.RunSuite).
+func Run(t *testing.T, open func(t *testing.T) vessel.Repository, opts ...storetesting.Options) {
 	t.Helper()
 	storetesting.RunSuite(t, []storetesting.Test[vessel.Repository]{
 		{Name: "CreateAndGet", Run: testCreateAndGet},
@@ -48,7 +38,7 @@ func RunWithOptions(t *testing.T, open func(t *testing.T) vessel.Repository, opt
 		{Name: "ConcurrentTakeRoomSameConsignment", Run: testConcurrentTakeRoomSameConsignment},
 		{Name: "ConcurrentReleaseRoom", Run: testConcurrentReleaseRoom},
 		{Name: "ConcurrentBook", Run: testConcurrentBook},
-	}, open, opts)
+	}, open, opts...)
 }
 
 // AssertUnavailable checks that every method of repo fails with
