@@ -2,6 +2,8 @@ package store
 
 import (
 	"context"
+	"errors"
+	"slices"
 
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
@@ -15,25 +17,26 @@ import (
 // Make spans only when tracing is on (platform.Service.TracingEnabled):
 // even a no-op tracer walks the call's whole context chain on every call.
 type Tracer struct {
-	tracer trace.Tracer
-	prefix string
-	system attribute.KeyValue
-	answer func(error) bool
+	tracer  trace.Tracer
+	prefix  string
+	system  attribute.KeyValue
+	answers []error
 }
 
 // NewTracer returns a Tracer whose spans come from tp's tracer named scope
 // and are named "<name>.<Method>" ("VesselStore.Get"): client spans,
 // children of the call's span, with db.system.name set to system and
-// db.operation.name to the method. answer reports the errors the
+// db.operation.name to the method. answers are the errors the
 // repository's contract names (not found, conflict): a call that fails
-// with one is an answer, recorded as the attribute shippy.store.answer;
-// only the other errors set the span's status to Error.
-func NewTracer(tp trace.TracerProvider, scope, name, system string, answer func(error) bool) *Tracer {
+// with an error that matches one (errors.Is) is an answer, recorded as the
+// attribute shippy.store.answer; only the other errors set the span's
+// status to Error.
+func NewTracer(tp trace.TracerProvider, scope, name, system string, answers ...error) *Tracer {
 	return &Tracer{
-		tracer: tp.Tracer(scope),
-		prefix: name + ".",
-		system: attribute.String("db.system.name", system),
-		answer: answer,
+		tracer:  tp.Tracer(scope),
+		prefix:  name + ".",
+		system:  attribute.String("db.system.name", system),
+		answers: answers,
 	}
 }
 
@@ -48,7 +51,7 @@ func (t *Tracer) start(ctx context.Context, method string) (context.Context, tra
 func (t *Tracer) end(span trace.Span, err error) {
 	switch {
 	case err == nil:
-	case t.answer(err):
+	case slices.ContainsFunc(t.answers, func(answer error) bool { return errors.Is(err, answer) }):
 		span.SetAttributes(attribute.String("shippy.store.answer", err.Error()))
 	default:
 		span.SetStatus(codes.Error, err.Error())

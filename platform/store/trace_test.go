@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"errors"
+	"fmt"
 	"testing"
 
 	"go.opentelemetry.io/otel/attribute"
@@ -17,13 +18,13 @@ func TestTracer(t *testing.T) {
 	rec := tracetest.NewSpanRecorder()
 	tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(rec))
 	errAnswer, errBroken := errors.New("not found"), errors.New("disk on fire")
-	tracer := NewTracer(tp, "test/scope", "ThingStore", SystemBolt, func(err error) bool { return errors.Is(err, errAnswer) })
+	tracer := NewTracer(tp, "test/scope", "ThingStore", SystemBolt, errors.ErrUnsupported, errAnswer)
 	ctx, parent := tp.Tracer("test").Start(context.Background(), "call")
 
 	if err := Trace(ctx, tracer, "Put", func(context.Context) error { return nil }); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := Trace1(ctx, tracer, "Get", func(context.Context) (int, error) { return 0, errAnswer }); !errors.Is(err, errAnswer) {
+	if _, err := Trace1(ctx, tracer, "Get", func(context.Context) (int, error) { return 0, fmt.Errorf("get: %w", errAnswer) }); !errors.Is(err, errAnswer) {
 		t.Fatalf("Trace1 = %v, want the call's error", err)
 	}
 	a, b, err := Trace2(ctx, tracer, "List", func(ctx context.Context) (int, string, error) {
@@ -44,7 +45,7 @@ func TestTracer(t *testing.T) {
 	}
 	want := []span{
 		{"ThingStore.Put", codes.Unset, ""},
-		{"ThingStore.Get", codes.Unset, "not found"},
+		{"ThingStore.Get", codes.Unset, "get: not found"},
 		{"ThingStore.List", codes.Error, ""},
 	}
 	ended := rec.Ended()

@@ -6,7 +6,6 @@ package telemetry
 
 import (
 	"context"
-	"errors"
 	"time"
 
 	"go.opentelemetry.io/otel/trace"
@@ -18,28 +17,22 @@ import (
 // TracerName is the instrumentation scope of the store spans.
 const TracerName = "github.com/shippy-suite/shippy/shippy-service-consignment/telemetry"
 
-// TraceRepository returns repo with a span around every call (see
-// store.NewTracer), named "ConsignmentStore.<Method>", with db.system.name
-// set to system ("bbolt", "mongodb"). Not found, conflict and an invalid
-// page token are answers, not errors. Use it only when tracing is on
-// (platform.Service.TracingEnabled).
-func TraceRepository(repo consignment.Repository, tp trace.TracerProvider, system string) consignment.Repository {
-	return &tracedRepository{repo: repo, tracer: store.NewTracer(tp, TracerName, "ConsignmentStore", system, isAnswer)}
-}
-
-// isAnswer reports whether err is an answer the Repository's contract
-// names.
-func isAnswer(err error) bool {
-	return errors.Is(err, consignment.ErrNotFound) || errors.Is(err, consignment.ErrConflict) ||
-		errors.Is(err, consignment.ErrInvalid)
-}
-
 type tracedRepository struct {
 	repo   consignment.Repository
 	tracer *store.Tracer
 }
 
 var _ consignment.Repository = (*tracedRepository)(nil)
+
+// TraceRepository returns repo with a span around every call (see
+// store.NewTracer), named "ConsignmentStore.<Method>", with db.system.name
+// set to system ("bbolt", "mongodb"). Not found, conflict and an invalid
+// page token are answers, not errors. Use it only when tracing is on
+// (platform.Service.TracingEnabled).
+func TraceRepository(repo consignment.Repository, tp trace.TracerProvider, system string) consignment.Repository {
+	tracer := store.NewTracer(tp, TracerName, "ConsignmentStore", system, consignment.ErrNotFound, consignment.ErrConflict, consignment.ErrInvalid)
+	return &tracedRepository{repo: repo, tracer: tracer}
+}
 
 func (r *tracedRepository) Create(ctx context.Context, c consignment.Consignment) error {
 	return store.Trace(ctx, r.tracer, "Create", func(ctx context.Context) error { return r.repo.Create(ctx, c) })

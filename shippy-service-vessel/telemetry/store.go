@@ -2,7 +2,6 @@ package telemetry
 
 import (
 	"context"
-	"errors"
 
 	"go.opentelemetry.io/otel/trace"
 
@@ -19,16 +18,11 @@ const TracerName = "github.com/shippy-suite/shippy/shippy-service-vessel/telemet
 // booked are answers, not errors. Use it only when tracing is on
 // (platform.Service.TracingEnabled).
 func TraceRepository(repo vessel.Repository, tp trace.TracerProvider, system string) vessel.Repository {
-	return &tracedRepository{repo: repo, tracer: store.NewTracer(tp, TracerName, "VesselStore", system, isAnswer)}
+	return &tracedRepository{repo: repo, tracer: store.NewTracer(tp, TracerName, "VesselStore", system,
+		vessel.ErrNotFound, vessel.ErrNoRoom, vessel.ErrConflict, vessel.ErrAlreadyBooked)}
 }
 
-// isAnswer reports whether err is an answer the Repository's contract
-// names.
-func isAnswer(err error) bool {
-	return errors.Is(err, vessel.ErrNotFound) || errors.Is(err, vessel.ErrNoRoom) ||
-		errors.Is(err, vessel.ErrConflict) || errors.Is(err, vessel.ErrAlreadyBooked)
-}
-
+// tracedRepository is the repository of TraceRepository.
 type tracedRepository struct {
 	repo   vessel.Repository
 	tracer *store.Tracer
