@@ -46,13 +46,22 @@ func MustOpen[S io.Closer](tb testing.TB, open func(path string) (S, error), pat
 	return s
 }
 
-// RunOpenTests checks, in subtests of t, what every store's Open (open)
-// must do with a file it cannot use: fail soon on a file another store
-// holds, with an error that says it is locked, and fail on a missing
-// directory, on a file that is not a bbolt file and on a file of schema
-// version other (the store's is version), with an error that names the
-// path and says why.
-func RunOpenTests[S io.Closer](t *testing.T, open func(path string) (S, error), version, other string) {
+// RunStoreTests checks, in subtests of t, what every store on boltdb must
+// do. Its Open (open) fails soon on a file another store holds, with an
+// error that says it is locked, and fails on a missing directory, on a
+// file that is not a bbolt file and on a file of schema version other (the
+// store's is version), with an error that names the path and says why.
+// Once closed, the store answers as closed checks (every method fails with
+// its domain's ErrUnavailable).
+func RunStoreTests[S io.Closer](t *testing.T, open func(path string) (S, error), version, other string, closed func(*testing.T, S)) {
+	t.Run("closed", func(t *testing.T) {
+		t.Parallel()
+		s := MustOpen(t, open, Path(t, "store.db"))
+		if err := s.Close(); err != nil {
+			t.Fatalf("Close: %v", err)
+		}
+		closed(t, s)
+	})
 	t.Run("locked", func(t *testing.T) {
 		t.Parallel()
 		path := Path(t, "store.db")

@@ -194,20 +194,13 @@ func TestConcurrentWritesDurable(t *testing.T) {
 	}
 }
 
-func TestOpen(t *testing.T) {
+// TestStore runs the checks of every store on boltdb: its file errors, and
+// that every method of a closed store reports ErrUnavailable.
+func TestStore(t *testing.T) {
 	t.Parallel()
-	boltdbtest.RunOpenTests(t, bolt.Open, "2", "1")
-}
-
-// TestClosed checks that every method of a closed store reports
-// ErrUnavailable.
-func TestClosed(t *testing.T) {
-	t.Parallel()
-	s := mustOpen(t, tempPath(t))
-	if err := s.Close(); err != nil {
-		t.Fatalf("Close: %v", err)
-	}
-	storetest.AssertUnavailable(t, s, "on a closed store", 0)
+	boltdbtest.RunStoreTests(t, bolt.Open, "2", "1", func(t *testing.T, s *bolt.Store) {
+		storetest.AssertUnavailable(t, s, "on a closed store", 0)
+	})
 }
 
 // TestCanceled checks that a call whose context is done changes nothing.
@@ -322,10 +315,7 @@ func sortedIDs(cs []consignment.Consignment) []string {
 	return ids
 }
 
-func tempPath(t *testing.T) string {
-	t.Helper()
-	return boltdbtest.Path(t, "consignments.db")
-}
+func tempPath(t *testing.T) string { return boltdbtest.Path(t, "consignments.db") }
 
 // mustOpen opens the store at path and closes it when the test ends.
 func mustOpen(t *testing.T, path string) *bolt.Store {
