@@ -1,51 +1,14 @@
 // Package mongo is a consignment.Repository in a MongoDB database, through
 // the official driver. Several consignment service instances may share one
 // database: every change is one atomic single-document write, conditional
-// on the state the call names, so no transaction is needed.
+// on the state the call names. Collections (record.go):
 //
-// # Layout
+//	consignments  _id: consignment id; seq (place in creation order), status, lease, ...
+//	counters      _id: "consignments"; seq: the last place handed out
 //
-// Two collections, with this package's own documents (record.go), never the
-// domain types:
-//
-//	consignments  _id: consignment id   seq, status, created_at, lease_owner, lease_until,
-//	                                    description, weight, containers, vessel_id
-//	counters      _id: "consignments"   seq: the last place in creation order handed out
-//
-// Create takes the next place in creation order from the counter, one
-// atomic $inc, and stores it in the consignment as seq. Places are unique
-// and increase, with gaps where a create failed. List pages through booked
-// consignments by seq: a page token is the seq of the last consignment of
-// the previous page, so a page is one range query on an index.
-//
-// Indexes of consignments, besides the unique _id:
-//
-//	seq_unique  {seq: 1}, unique     no two consignments at one place
-//	status_seq  {status: 1, seq: 1}  List (booked, by seq); ListPending (pending: few)
-//
-// The store creates them on first use rather than when it is made, so that
-// a service can start while MongoDB is down: until they exist, every call
-// that needs them tries again first, and fails with ErrUnavailable while
-// the server is down. The first Create makes the counter.
-//
-// # Errors
-//
-// mongo.ErrNoDocuments becomes consignment.ErrNotFound and a duplicate _id
-// consignment.ErrConflict. A server that cannot be selected, a network
-// error and a timeout that is not the caller's own make an error that
-// matches consignment.ErrUnavailable; the driver reconnects by itself, so
-// calls succeed again once the server is back. Any other driver error is
-// internal.
-//
-// # Servers
-//
-// The store relies on MongoDB's atomic single-document updates. FerretDB v1
-// speaks the protocol but does not make concurrent updates of a document
-// atomic: on it, concurrent changes of one pending consignment may both
-// succeed, and the counter may hand a place out twice. The unique seq index
-// refuses the second consignment at a place, and Create takes another, a
-// few times; under heavy concurrency on FerretDB it may still give up, with
-// ErrUnavailable.
+// The store can be made while the server is down: it creates its indexes
+// on first use, and every call fails with consignment.ErrUnavailable until
+// the server answers. See docs/mongo-stores.md.
 package mongo
 
 import (
@@ -93,8 +56,8 @@ type Store struct {
 	setup   singleflight.Group // the attempt at creating them
 }
 
-// New returns a Store over db. It does not reach the server (see the
-// package documentation), so it can be made while the server is down.
+// New returns a Store over db. It does not reach the server, so it can be
+// made while the server is down.
 func New(db *mongo.Database) (*Store, error) {
 	if db == nil {
 		return nil, errors.New("new mongo consignment store: nil database")
@@ -105,8 +68,9 @@ func New(db *mongo.Database) (*Store, error) {
 	}, nil
 }
 
-// indexes are the indexes of the consignments collection besides _id (see
-// the package documentation).
+// indexes are the indexes of the consignments collection besides _id:
+// seq_unique (no two consignments at one place in creation order) and
+// status_seq (List and ListPending).
 func indexes() []mongo.IndexModel {
 	return []mongo.IndexModel{
 		{

@@ -75,8 +75,8 @@ func (d vesselDoc) toVessel() vessel.Vessel {
 // Weight is in kilograms.
 //
 // A document is a booking only while its vessel lists the consignment in
-// Booked; until then it is a claim, written first by TakeRoom (see the
-// package documentation).
+// Booked; until then it is a claim, written first by TakeRoom (see
+// docs/vessel-booking.md).
 type bookingDoc struct {
 	ConsignmentID string `bson:"_id"`
 	VesselID      string `bson:"vessel_id"`
