@@ -122,12 +122,12 @@ func (h *Handler) microError(ctx context.Context, method string, err error) erro
 	case errors.Is(err, vessel.ErrNotFound):
 		return microerrors.New(id, "not found", http.StatusNotFound)
 	case errors.Is(err, vessel.ErrUnavailable):
-		h.logger.WarnContext(ctx, "vessel store unavailable", "method", method, "err", err)
+		h.logger.WarnContext(ctx, "vessel store unavailable", "method", method, "error", err)
 		return microerrors.New(id, "vessel store unavailable", http.StatusServiceUnavailable)
 	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, context.Canceled):
 		return microerrors.New(id, "deadline exceeded or call cancelled", http.StatusRequestTimeout)
 	default:
-		h.logger.ErrorContext(ctx, "internal error", "method", method, "err", err)
+		h.logger.ErrorContext(ctx, "internal error", "method", method, "error", err)
 		return microerrors.New(id, "internal error", http.StatusInternalServerError)
 	}
 }
