@@ -26,6 +26,7 @@ import (
 	"github.com/shippy-suite/shippy/platform/boltdb"
 	"github.com/shippy-suite/shippy/platform/store"
 	"github.com/shippy-suite/shippy/shippy-service-consignment/consignment"
+	"github.com/shippy-suite/shippy/shippy-service-consignment/store/internal/record"
 )
 
 // OpenTimeout is how long Open waits for the lock on a file another process
@@ -100,7 +101,7 @@ func (s *Store) Create(ctx context.Context, c consignment.Consignment) error {
 		if err := order.Put(seqKey(seq), id); err != nil {
 			return err
 		}
-		if r.Status == statusPending {
+		if r.Status == record.StatusPending {
 			if err := tx.Bucket(pendingBucket).Put(id, nil); err != nil {
 				return err
 			}
@@ -121,7 +122,7 @@ func (s *Store) Get(ctx context.Context, id string) (consignment.Consignment, er
 		if err != nil {
 			return err
 		}
-		c, err = r.toConsignment(id)
+		c, err = r.ToConsignment(id)
 		return err
 	})
 	if err != nil {
@@ -166,14 +167,14 @@ func (s *Store) List(ctx context.Context, limit int, pageToken string) ([]consig
 			if err != nil {
 				return err
 			}
-			if r.Status != statusBooked {
+			if r.Status != record.StatusBooked {
 				continue
 			}
 			if limit > 0 && len(items) == limit {
 				next = encodeToken(binary.BigEndian.Uint64(last))
 				break
 			}
-			c, err := r.toConsignment(string(id))
+			c, err := r.ToConsignment(string(id))
 			if err != nil {
 				return err
 			}
@@ -220,7 +221,7 @@ func (s *Store) MarkBooked(ctx context.Context, id, owner, vesselID string) erro
 		if err != nil {
 			return err
 		}
-		r.Status, r.VesselID = statusBooked, vesselID
+		r.Status, r.VesselID = record.StatusBooked, vesselID
 		r.LeaseOwner, r.LeaseUntil = "", time.Time{}
 		if err := tx.Bucket(pendingBucket).Delete([]byte(id)); err != nil {
 			return err
@@ -272,7 +273,7 @@ func (s *Store) ListPending(ctx context.Context, t time.Time, limit int) ([]cons
 			if r.LeaseUntil.After(t) {
 				continue
 			}
-			c, err := r.toConsignment(string(id))
+			c, err := r.ToConsignment(string(id))
 			if err != nil {
 				return err
 			}
@@ -304,7 +305,7 @@ func load(tx *bbolt.Tx, id []byte) (consignmentRecord, error) {
 // ErrNotFound.
 func loadPending(tx *bbolt.Tx, id []byte) (consignmentRecord, error) {
 	r, err := load(tx, id)
-	if err == nil && r.Status != statusPending {
+	if err == nil && r.Status != record.StatusPending {
 		return consignmentRecord{}, consignment.ErrNotFound
 	}
 	return r, err

@@ -28,6 +28,7 @@ import (
 	"github.com/shippy-suite/shippy/platform/mongodb"
 	"github.com/shippy-suite/shippy/platform/store"
 	"github.com/shippy-suite/shippy/shippy-service-consignment/consignment"
+	"github.com/shippy-suite/shippy/shippy-service-consignment/store/internal/record"
 )
 
 // Names of the collections.
@@ -182,7 +183,7 @@ func (s *Store) get(ctx context.Context, id string) (consignment.Consignment, er
 	if err := s.consignments.FindOne(ctx, bson.D{{Key: fieldID, Value: id}}).Decode(&d); err != nil {
 		return consignment.Consignment{}, storeError(ctx, err)
 	}
-	return d.toConsignment()
+	return d.ToConsignment(d.ID)
 }
 
 // List implements consignment.Repository. A page token is the seq of the
@@ -207,7 +208,7 @@ func (s *Store) list(ctx context.Context, limit int, after int64) ([]consignment
 		return nil, "", err
 	}
 	if after != 0 {
-		err := s.consignments.FindOne(ctx, bson.D{{Key: fieldSeq, Value: after}, {Key: fieldStatus, Value: statusBooked}}).Err()
+		err := s.consignments.FindOne(ctx, bson.D{{Key: fieldSeq, Value: after}, {Key: fieldStatus, Value: record.StatusBooked}}).Err()
 		if errors.Is(err, mongo.ErrNoDocuments) {
 			return nil, "", badToken()
 		}
@@ -216,7 +217,7 @@ func (s *Store) list(ctx context.Context, limit int, after int64) ([]consignment
 		}
 	}
 	filter := bson.D{
-		{Key: fieldStatus, Value: statusBooked},
+		{Key: fieldStatus, Value: record.StatusBooked},
 		{Key: fieldSeq, Value: bson.D{{Key: "$gt", Value: after}}},
 	}
 	opts := options.Find().SetSort(bson.D{{Key: fieldSeq, Value: 1}})
@@ -251,7 +252,7 @@ func (s *Store) TransferLease(ctx context.Context, id, owner string, next consig
 	if err != nil {
 		return consignment.Lease{}, fmt.Errorf("transfer lease of consignment %q: %w", id, storeError(ctx, err))
 	}
-	return consignment.Lease{Owner: before.LeaseOwner, Until: zeroOrUTC(before.LeaseUntil)}, nil
+	return consignment.Lease{Owner: before.LeaseOwner, Until: record.UTC(before.LeaseUntil)}, nil
 }
 
 // MarkBooked implements consignment.Repository in one conditional update.
@@ -259,7 +260,7 @@ func (s *Store) MarkBooked(ctx context.Context, id, owner, vesselID string) erro
 	res, err := s.consignments.UpdateOne(ctx,
 		leasedTo(id, owner),
 		bson.D{{Key: "$set", Value: bson.D{
-			{Key: fieldStatus, Value: statusBooked},
+			{Key: fieldStatus, Value: record.StatusBooked},
 			{Key: fieldVesselID, Value: vesselID},
 			{Key: fieldLeaseOwner, Value: ""},
 			{Key: fieldLeaseUntil, Value: time.Time{}},
@@ -307,7 +308,7 @@ func (s *Store) listPending(ctx context.Context, t time.Time, limit int) ([]cons
 		return nil, err
 	}
 	filter := bson.D{
-		{Key: fieldStatus, Value: statusPending},
+		{Key: fieldStatus, Value: record.StatusPending},
 		{Key: fieldLeaseUntil, Value: bson.D{{Key: "$lte", Value: t.UTC()}}},
 	}
 	opts := options.Find().SetSort(bson.D{{Key: fieldSeq, Value: 1}}).SetLimit(int64(limit))
@@ -336,7 +337,7 @@ func (s *Store) find(ctx context.Context, filter bson.D, opts *options.FindOptio
 func leasedTo(id, owner string) bson.D {
 	return bson.D{
 		{Key: fieldID, Value: id},
-		{Key: fieldStatus, Value: statusPending},
+		{Key: fieldStatus, Value: record.StatusPending},
 		{Key: fieldLeaseOwner, Value: owner},
 	}
 }
@@ -344,7 +345,7 @@ func leasedTo(id, owner string) bson.D {
 func toConsignments(docs []consignmentDoc) ([]consignment.Consignment, error) {
 	out := make([]consignment.Consignment, len(docs))
 	for i, d := range docs {
-		c, err := d.toConsignment()
+		c, err := d.ToConsignment(d.ID)
 		if err != nil {
 			return nil, err
 		}
