@@ -23,6 +23,7 @@ import (
 	"go.etcd.io/bbolt"
 
 	"github.com/shippy-suite/shippy/platform/boltdb"
+	"github.com/shippy-suite/shippy/shippy-service-vessel/store/internal/record"
 	"github.com/shippy-suite/shippy/shippy-service-vessel/vessel"
 )
 
@@ -88,7 +89,7 @@ func (s *Store) Close() error {
 
 // Create implements vessel.Repository.
 func (s *Store) Create(ctx context.Context, v vessel.Vessel) error {
-	value, err := json.Marshal(toVesselRecord(v))
+	value, err := json.Marshal(record.FromVessel(v))
 	if err != nil {
 		return fmt.Errorf("create vessel %q: encode: %w", v.ID, err)
 	}
@@ -249,7 +250,7 @@ func (s *Store) ReleaseRoom(ctx context.Context, consignmentID string) (vessel.B
 
 // putVessel writes v over the stored vessel with its id.
 func putVessel(tx *bbolt.Tx, v vessel.Vessel) error {
-	value, err := json.Marshal(toVesselRecord(v))
+	value, err := json.Marshal(record.FromVessel(v))
 	if err != nil {
 		return fmt.Errorf("encode vessel %q: %w", v.ID, err)
 	}
@@ -275,5 +276,5 @@ func decodeVessel(id string, value []byte) (vessel.Vessel, error) {
 	if err := json.Unmarshal(value, &r); err != nil {
 		return vessel.Vessel{}, fmt.Errorf("decode vessel %q: %w", id, err)
 	}
-	return r.toVessel(id), nil
+	return r.ToVessel(id), nil
 }
