@@ -154,7 +154,7 @@ func (s *Store) List(ctx context.Context) ([]vessel.Vessel, error) {
 
 // TakeRoom implements vessel.Repository.
 func (s *Store) TakeRoom(ctx context.Context, b vessel.Booking) (vessel.Vessel, error) {
-	booking, err := json.Marshal(toBookingRecord(b))
+	booking, err := json.Marshal(record.FromBooking(b))
 	if err != nil {
 		return vessel.Vessel{}, fmt.Errorf("take room for consignment %q: encode: %w", b.ConsignmentID, err)
 	}
@@ -267,7 +267,7 @@ func getBooking(tx *bbolt.Tx, consignmentID string) (vessel.Booking, error) {
 	if err := json.Unmarshal(value, &r); err != nil {
 		return vessel.Booking{}, fmt.Errorf("decode booking of consignment %q: %w", consignmentID, err)
 	}
-	return r.toBooking(consignmentID), nil
+	return r.ToBooking(consignmentID), nil
 }
 
 // decodeVessel decodes the record of the vessel with the id.

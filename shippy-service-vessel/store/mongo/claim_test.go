@@ -13,6 +13,7 @@ import (
 
 	"github.com/shippy-suite/shippy/platform/store"
 	"github.com/shippy-suite/shippy/platform/store/storetesting"
+	"github.com/shippy-suite/shippy/shippy-service-vessel/store/internal/record"
 	"github.com/shippy-suite/shippy/shippy-service-vessel/vessel"
 	"github.com/shippy-suite/shippy/testenv/mongotest"
 )
@@ -53,7 +54,7 @@ func TestLeftoverClaim(t *testing.T) {
 			// ReleaseRoom after its second-to-last: a document the vessel
 			// does not list.
 			insertClaim(t, s, bookingDoc{
-				ConsignmentID: "c1", VesselID: "a", Containers: 5, Weight: 50,
+				ConsignmentID: "c1", Booking: record.Booking{VesselID: "a", Containers: 5, Weight: 50},
 				Claim: primitive.NewObjectID(), ClaimedAt: time.Now().Add(-tt.age),
 			})
 
@@ -98,7 +99,7 @@ func TestLostAnswer(t *testing.T) {
 	}
 	b := vessel.Booking{ConsignmentID: "c1", VesselID: "a", Containers: 3, Weight: 30}
 	insertClaim(t, s, bookingDoc{
-		ConsignmentID: "c1", VesselID: "a", Containers: 3, Weight: 30,
+		ConsignmentID: "c1", Booking: record.Booking{VesselID: "a", Containers: 3, Weight: 30},
 		Claim: primitive.NewObjectID(), ClaimedAt: time.Now().Add(-time.Hour),
 	})
 	if _, err := s.takeRoom(ctx, b); err != nil {
@@ -149,7 +150,7 @@ func TestClaimDecidedWhileWaiting(t *testing.T) {
 				t.Fatalf("Create: %v", err)
 			}
 			other := bookingDoc{
-				ConsignmentID: "c1", VesselID: "a", Containers: 1, Weight: 10,
+				ConsignmentID: "c1", Booking: record.Booking{VesselID: "a", Containers: 1, Weight: 10},
 				Claim: primitive.NewObjectID(), ClaimedAt: time.Now(),
 			}
 			insertClaim(t, s, other)

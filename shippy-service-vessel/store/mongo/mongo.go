@@ -25,6 +25,7 @@ import (
 	"go.mongodb.org/mongo-driver/mongo/options"
 
 	"github.com/shippy-suite/shippy/platform/mongodb"
+	"github.com/shippy-suite/shippy/shippy-service-vessel/store/internal/record"
 	"github.com/shippy-suite/shippy/shippy-service-vessel/vessel"
 )
 
@@ -165,9 +166,7 @@ var errClaimPending = fmt.Errorf("%w: the consignment is being booked by another
 func (s *Store) claim(ctx context.Context, b vessel.Booking) (primitive.ObjectID, error) {
 	d := bookingDoc{
 		ConsignmentID: b.ConsignmentID,
-		VesselID:      b.VesselID,
-		Containers:    b.Containers,
-		Weight:        b.Weight,
+		Booking:       record.FromBooking(b),
 		Claim:         primitive.NewObjectID(),
 		ClaimedAt:     time.Now().UTC(),
 	}

@@ -58,10 +58,8 @@ func (d vesselDoc) toVessel() vessel.Vessel {
 // Booked; until then it is a claim, written first by TakeRoom (see
 // docs/vessel-booking.md).
 type bookingDoc struct {
-	ConsignmentID string `bson:"_id"`
-	VesselID      string `bson:"vessel_id"`
-	Containers    int32  `bson:"containers"`
-	Weight        int32  `bson:"weight"`
+	ConsignmentID  string `bson:"_id"`
+	record.Booking `bson:",inline"`
 	// Claim identifies the TakeRoom call that wrote the document, so that
 	// a call deletes its own claim and never a later one.
 	Claim primitive.ObjectID `bson:"claim"`
@@ -70,10 +68,5 @@ type bookingDoc struct {
 }
 
 func (d bookingDoc) toBooking() vessel.Booking {
-	return vessel.Booking{
-		ConsignmentID: d.ConsignmentID,
-		VesselID:      d.VesselID,
-		Containers:    d.Containers,
-		Weight:        d.Weight,
-	}
+	return d.ToBooking(d.ConsignmentID)
 }

@@ -1,6 +1,6 @@
 // Package record is what the vessel service's bbolt records and MongoDB
-// documents share: a vessel's stored fields, named for both codecs, and
-// their conversion from and to the domain's. Renaming a stored name, or
+// documents share: the stored fields of a vessel and of a booking, named
+// for both codecs, and their conversion from and to the domain's. Renaming a stored name, or
 // changing a field's meaning, is a new bbolt schema version and a MongoDB
 // migration (see docs/embedded-store.md).
 package record
@@ -44,4 +44,22 @@ func (r Vessel) ToVessel(id string) vessel.Vessel {
 		UsedCapacity: r.UsedCapacity,
 		UsedWeight:   r.UsedWeight,
 	}
+}
+
+// Booking is a booking as stored, but for its consignment id. Weight is in
+// kilograms.
+type Booking struct {
+	VesselID   string `json:"vessel_id" bson:"vessel_id"`
+	Containers int32  `json:"containers" bson:"containers"`
+	Weight     int32  `json:"weight" bson:"weight"`
+}
+
+// FromBooking returns the stored fields of b.
+func FromBooking(b vessel.Booking) Booking {
+	return Booking{VesselID: b.VesselID, Containers: b.Containers, Weight: b.Weight}
+}
+
+// ToBooking returns the booking r stores for the consignment.
+func (r Booking) ToBooking(consignmentID string) vessel.Booking {
+	return vessel.Booking{ConsignmentID: consignmentID, VesselID: r.VesselID, Containers: r.Containers, Weight: r.Weight}
 }
