@@ -9,6 +9,7 @@ import (
 
 	"github.com/shippy-suite/shippy/platform"
 	"github.com/shippy-suite/shippy/platform/store"
+	"github.com/shippy-suite/shippy/platform/store/storetesting"
 )
 
 // env returns a getenv that reads vars.
@@ -49,12 +50,7 @@ func TestLoadConfig(t *testing.T) {
 			if cfg.VesselTimeout != tt.wantVesselTimeout {
 				t.Errorf("VesselTimeout = %v, want %v", cfg.VesselTimeout, tt.wantVesselTimeout)
 			}
-			if cfg.Storage.DataDir != tt.wantDataDir {
-				t.Errorf("DataDir = %q, want %q", cfg.Storage.DataDir, tt.wantDataDir)
-			}
-			if cfg.Platform.Registry != platform.RegistryMDNS {
-				t.Errorf("Platform.Registry = %q, want the platform default %q", cfg.Platform.Registry, platform.RegistryMDNS)
-			}
+			storetesting.CheckServiceConfig(t, cfg.ServiceConfig, tt.wantDataDir)
 		})
 	}
 }
@@ -90,4 +86,12 @@ func TestRunRejectsBadConfig(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestRunRejectsBadMongoURI checks that run stops before it starts anything
+// when the connection string cannot be parsed, naming the variable and
+// never the password.
+func TestRunRejectsBadMongoURI(t *testing.T) {
+	t.Parallel()
+	storetesting.RunRejectsBadMongoURI(t, run)
 }

@@ -3,9 +3,7 @@ package main
 import (
 	"errors"
 	"io"
-	"io/fs"
 	"log/slog"
-	"os"
 	"path/filepath"
 	"testing"
 	"time"
@@ -15,14 +13,6 @@ import (
 	"github.com/shippy-suite/shippy/shippy-service-consignment/consignment"
 	"github.com/shippy-suite/shippy/testenv/mongotest"
 )
-
-// TestRunRejectsBadMongoURI checks that run stops before it starts anything
-// when the connection string cannot be parsed, naming the variable and
-// never the password.
-func TestRunRejectsBadMongoURI(t *testing.T) {
-	t.Parallel()
-	storetesting.RunRejectsBadMongoURI(t, run)
-}
 
 // TestOpenStoreMongo opens the store a MongoDB connection string asks for,
 // first while MongoDB is down: calls fail with ErrUnavailable, and succeed
@@ -71,7 +61,5 @@ func TestOpenStoreMongo(t *testing.T) {
 	if err != nil || len(items) != 1 || items[0].ID != want.ID {
 		t.Errorf("List through a new store = %+v, %v; want %s", items, err, want.ID)
 	}
-	if _, err := os.Stat(storage.DataDir); !errors.Is(err, fs.ErrNotExist) {
-		t.Errorf("DATA_DIR with MongoDB: Stat(%s) = %v, want it not created", storage.DataDir, err)
-	}
+	storetesting.AssertNotCreated(t, storage.DataDir, "DATA_DIR with MongoDB")
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/shippy-suite/shippy/platform"
 	"github.com/shippy-suite/shippy/platform/store"
+	"github.com/shippy-suite/shippy/platform/store/storetesting"
 	"github.com/shippy-suite/shippy/shippy-service-vessel/fleet"
 	"github.com/shippy-suite/shippy/shippy-service-vessel/vessel"
 )
@@ -64,12 +65,7 @@ func TestLoadConfig(t *testing.T) {
 			if !slices.Equal(cfg.Fleet, tt.wantFleet) {
 				t.Errorf("Fleet = %+v, want %+v", cfg.Fleet, tt.wantFleet)
 			}
-			if cfg.Storage.DataDir != tt.wantDataDir {
-				t.Errorf("DataDir = %q, want %q", cfg.Storage.DataDir, tt.wantDataDir)
-			}
-			if cfg.Platform.Registry != platform.RegistryMDNS {
-				t.Errorf("Platform.Registry = %q, want the platform default %q", cfg.Platform.Registry, platform.RegistryMDNS)
-			}
+			storetesting.CheckServiceConfig(t, cfg.ServiceConfig, tt.wantDataDir)
 		})
 	}
 }
@@ -132,4 +128,12 @@ func TestRunRejectsBadConfig(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestRunRejectsBadMongoURI checks that run stops before it starts anything
+// when the connection string cannot be parsed, naming the variable and
+// never the password.
+func TestRunRejectsBadMongoURI(t *testing.T) {
+	t.Parallel()
+	storetesting.RunRejectsBadMongoURI(t, run)
 }

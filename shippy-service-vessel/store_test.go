@@ -4,9 +4,7 @@ import (
 	"context"
 	"errors"
 	"io"
-	"io/fs"
 	"log/slog"
-	"os"
 	"path/filepath"
 	"slices"
 	"testing"
@@ -19,14 +17,6 @@ import (
 	"github.com/shippy-suite/shippy/shippy-service-vessel/vessel"
 	"github.com/shippy-suite/shippy/testenv/mongotest"
 )
-
-// TestRunRejectsBadMongoURI checks that run stops before it starts anything
-// when the connection string cannot be parsed, naming the variable and
-// never the password.
-func TestRunRejectsBadMongoURI(t *testing.T) {
-	t.Parallel()
-	storetesting.RunRejectsBadMongoURI(t, run)
-}
 
 // TestOpenStoreMongo opens the store a MongoDB connection string asks for
 // and checks that it keeps what it is given, that a new store over the same
@@ -64,9 +54,7 @@ func TestOpenStoreMongo(t *testing.T) {
 			t.Errorf("close: %v", err)
 		}
 	}
-	if _, err := os.Stat(storage.DataDir); !errors.Is(err, fs.ErrNotExist) {
-		t.Errorf("DATA_DIR with MongoDB: Stat(%s) = %v, want it not created", storage.DataDir, err)
-	}
+	storetesting.AssertNotCreated(t, storage.DataDir, "DATA_DIR with MongoDB")
 }
 
 // TestSeedWhenAvailable starts the store while MongoDB is down, as the

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"io/fs"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -113,7 +114,8 @@ func TestOpenMongo(t *testing.T) {
 	var logs bytes.Buffer
 	var database string
 	mongoRepo := &repo{name: "mongo"}
-	st, err := Open(Config{MongoURI: "mongodb://127.0.0.1:1", MongoURIFrom: EnvDBHost, DataDir: filepath.Join(t.TempDir(), "unused")}, Backends[*repo]{
+	dataDir := filepath.Join(t.TempDir(), "unused")
+	st, err := Open(Config{MongoURI: "mongodb://127.0.0.1:1", MongoURIFrom: EnvDBHost, DataDir: dataDir}, Backends[*repo]{
 		Holds: "things",
 		OpenBolt: func(string) (*repo, error) {
 			t.Error("OpenBolt called with MONGO_URI")
@@ -134,6 +136,9 @@ func TestOpenMongo(t *testing.T) {
 	defer cancel()
 	if err := st.Ping(ctx); err == nil {
 		t.Error("Ping of a server that does not answer = nil, want an error")
+	}
+	if _, err := os.Stat(dataDir); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("DATA_DIR with MongoDB: Stat(%s) = %v, want it not created", dataDir, err)
 	}
 	if err := st.Close(); err != nil || mongoRepo.closed != 0 {
 		t.Errorf("Close = %v, repository closed %d times; want nil, the client disconnected and the repository left alone", err, mongoRepo.closed)

@@ -11,10 +11,13 @@ import (
 	"context"
 	"errors"
 	"io"
+	"io/fs"
+	"os"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/shippy-suite/shippy/platform"
 	"github.com/shippy-suite/shippy/platform/store"
 )
 
@@ -124,5 +127,27 @@ func RunRejectsBadMongoURI(t *testing.T, run RunFunc) {
 				t.Errorf("run wrote %q to stdout and %q to stderr, want nothing", stdout.String(), stderr.String())
 			}
 		})
+	}
+}
+
+// CheckServiceConfig checks what every service reads alike into its
+// configuration: the data directory (want wantDataDir) and the platform's
+// default registry (mDNS).
+func CheckServiceConfig(t *testing.T, cfg store.ServiceConfig, wantDataDir string) {
+	t.Helper()
+	if cfg.Storage.DataDir != wantDataDir {
+		t.Errorf("DataDir = %q, want %q", cfg.Storage.DataDir, wantDataDir)
+	}
+	if cfg.Platform.Registry != platform.RegistryMDNS {
+		t.Errorf("Platform.Registry = %q, want the platform default %q", cfg.Platform.Registry, platform.RegistryMDNS)
+	}
+}
+
+// AssertNotCreated checks that nothing exists at path; what says what the
+// path is, for the message.
+func AssertNotCreated(t *testing.T, path, what string) {
+	t.Helper()
+	if _, err := os.Stat(path); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("%s: Stat(%s) = %v, want it not created", what, path, err)
 	}
 }

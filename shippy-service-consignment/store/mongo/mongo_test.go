@@ -91,6 +91,7 @@ func TestIndexes(t *testing.T) {
 // created then.
 func TestServerDownAtStart(t *testing.T) {
 	t.Parallel()
+	want := booked("c-1")
 	srv, db := storetesting.FerretDB(t, callTimeout)
 	srv.Stop(t)
 	store := newStore(t, db)
@@ -98,7 +99,6 @@ func TestServerDownAtStart(t *testing.T) {
 	storetest.AssertUnavailable(t, store, "with the server down", 3*callTimeout)
 
 	srv.Restart(t)
-	want := booked("c-1")
 	if err := store.Create(t.Context(), want); err != nil {
 		t.Fatalf("Create once the server is up: %v", err)
 	}

@@ -76,6 +76,7 @@ func TestTwoInstances(t *testing.T) {
 // works once the server is up, without being made again.
 func TestServerDownAtStart(t *testing.T) {
 	t.Parallel()
+	v := vessel.Vessel{ID: "a", Name: "n", Capacity: 10, MaxWeight: 100, Available: true}
 	srv, db := storetesting.FerretDB(t, callTimeout)
 	srv.Stop(t)
 	store := newStore(t, db)
@@ -83,7 +84,6 @@ func TestServerDownAtStart(t *testing.T) {
 	storetest.AssertUnavailable(t, store, "with the server down", 3*callTimeout)
 
 	srv.Restart(t)
-	v := vessel.Vessel{ID: "a", Name: "n", Capacity: 10, MaxWeight: 100, Available: true}
 	if err := store.Create(t.Context(), v); err != nil {
 		t.Fatalf("Create once the server is up: %v", err)
 	}
