@@ -75,6 +75,9 @@ func TestLoadConfig(t *testing.T) {
 // arguments are wrong, with an error that names the culprit.
 func TestRunRejectsBadConfig(t *testing.T) {
 	t.Parallel()
+	// A connection string that cannot be parsed: the error names the
+	// variable and never the password.
+	t.Run("MongoURI", func(t *testing.T) { storetesting.RunRejectsBadMongoURI(t, run) })
 	badFleet := writeFile(t, "fleet.json",
 		`[{"id":"a","capacity":1,"max_weight":1},{"id":"b","capacity":1,"max_weight":1},{"id":"c","capacity":1,"max_weight":0}]`)
 	missing := filepath.Join(t.TempDir(), "missing.json")
@@ -128,12 +131,4 @@ func TestRunRejectsBadConfig(t *testing.T) {
 			}
 		})
 	}
-}
-
-// TestRunRejectsBadMongoURI checks that run stops before it starts anything
-// when the connection string cannot be parsed, naming the variable and
-// never the password.
-func TestRunRejectsBadMongoURI(t *testing.T) {
-	t.Parallel()
-	storetesting.RunRejectsBadMongoURI(t, run)
 }

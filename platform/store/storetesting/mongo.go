@@ -68,6 +68,16 @@ func FerretDB(t *testing.T, selectTimeout time.Duration) (*mongotest.Server, *mo
 	return srv, ConnectMongo(t, srv.URI(), selectTimeout).Database(store.MongoDatabase)
 }
 
+// StoppedFerretDB is FerretDB with the process stopped: it returns the
+// services' database on it, and restart, which starts the process again on
+// the same address and data.
+func StoppedFerretDB(t *testing.T, selectTimeout time.Duration) (db *mongo.Database, restart func()) {
+	t.Helper()
+	srv, db := FerretDB(t, selectTimeout)
+	srv.Stop(t)
+	return db, func() { srv.Restart(t) }
+}
+
 // ThroughOutage makes the calls call(0), call(1), ... one after the
 // other, and kills srv (mongotest.Server.Stop, as a crash) before
 // call(stopAfter), until three calls in a row have failed. Each call must

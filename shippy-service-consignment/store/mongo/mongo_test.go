@@ -91,21 +91,8 @@ func TestIndexes(t *testing.T) {
 // created then.
 func TestServerDownAtStart(t *testing.T) {
 	t.Parallel()
-	want := booked("c-1")
-	srv, db := storetesting.FerretDB(t, callTimeout)
-	srv.Stop(t)
-	store := newStore(t, db)
-
-	storetest.AssertUnavailable(t, store, "with the server down", 3*callTimeout)
-
-	srv.Restart(t)
-	if err := store.Create(t.Context(), want); err != nil {
-		t.Fatalf("Create once the server is up: %v", err)
-	}
-	items, _, err := store.List(t.Context(), 0, "")
-	if err != nil || len(items) != 1 || items[0].ID != want.ID {
-		t.Errorf("List once the server is up = %+v, %v; want %s", items, err, want.ID)
-	}
+	db, restart := storetesting.StoppedFerretDB(t, callTimeout)
+	storetest.AssertDownThenUp(t, newStore(t, db), restart, 3*callTimeout)
 	assertIndexes(t, db.Collection(mongostore.ConsignmentsCollection).Indexes())
 }
 

@@ -73,6 +73,24 @@ func AssertUnavailable(t *testing.T, repo consignment.Repository, when string, w
 	}, consignment.ErrUnavailable, when, within)
 }
 
+// AssertDownThenUp checks a repository whose server is down: every method
+// fails with ErrUnavailable within within (AssertUnavailable); once
+// restart has started the server again, the same repository stores and
+// lists a consignment.
+func AssertDownThenUp(t *testing.T, repo consignment.Repository, restart func(), within time.Duration) {
+	t.Helper()
+	AssertUnavailable(t, repo, "with the server down", within)
+	restart()
+	want := newConsignment("c-1")
+	if err := repo.Create(t.Context(), want); err != nil {
+		t.Fatalf("Create once the server is up: %v", err)
+	}
+	items, _, err := repo.List(t.Context(), 0, "")
+	if err != nil || len(items) != 1 || items[0].ID != want.ID {
+		t.Errorf("List once the server is up = %+v, %v; want %s", items, err, want.ID)
+	}
+}
+
 // created is the CreatedAt of the consignments newConsignment returns: a
 // time to the millisecond, in UTC, as every repository keeps it.
 var created = time.Date(2025, 1, 2, 3, 4, 5, 6e6, time.UTC)

@@ -76,20 +76,8 @@ func TestTwoInstances(t *testing.T) {
 // works once the server is up, without being made again.
 func TestServerDownAtStart(t *testing.T) {
 	t.Parallel()
-	v := vessel.Vessel{ID: "a", Name: "n", Capacity: 10, MaxWeight: 100, Available: true}
-	srv, db := storetesting.FerretDB(t, callTimeout)
-	srv.Stop(t)
-	store := newStore(t, db)
-
-	storetest.AssertUnavailable(t, store, "with the server down", 3*callTimeout)
-
-	srv.Restart(t)
-	if err := store.Create(t.Context(), v); err != nil {
-		t.Fatalf("Create once the server is up: %v", err)
-	}
-	if got, err := store.Get(t.Context(), "a"); err != nil || got != v {
-		t.Errorf("Get once the server is up = %+v, %v; want %+v", got, err, v)
-	}
+	db, restart := storetesting.StoppedFerretDB(t, callTimeout)
+	storetest.AssertDownThenUp(t, newStore(t, db), restart, 3*callTimeout)
 }
 
 // TestServerDownDuringCalls stops the server (SIGKILL, as a crash) between

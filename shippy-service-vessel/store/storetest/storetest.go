@@ -58,6 +58,21 @@ func AssertUnavailable(t *testing.T, repo vessel.Repository, when string, within
 	}, vessel.ErrUnavailable, when, within)
 }
 
+// AssertDownThenUp checks a repository whose server is down: every method
+// fails with ErrUnavailable within within (AssertUnavailable); once
+// restart has started the server again, the same repository stores a
+// vessel and gets it back.
+func AssertDownThenUp(t *testing.T, repo vessel.Repository, restart func(), within time.Duration) {
+	t.Helper()
+	AssertUnavailable(t, repo, "with the server down", within)
+	restart()
+	v := vessel.Vessel{ID: "a", Name: "n", Capacity: 10, MaxWeight: 100, Available: true}
+	mustCreate(t, repo, v)
+	if got, err := repo.Get(t.Context(), "a"); err != nil || got != v {
+		t.Errorf("Get once the server is up = %+v, %v; want %+v", got, err, v)
+	}
+}
+
 func testCreateAndGet(t *testing.T, repo vessel.Repository) {
 	want := vessel.Vessel{
 		ID: "v1", Name: "Boaty McBoatface", OwnerID: "owner-1",
