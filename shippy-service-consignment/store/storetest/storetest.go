@@ -55,42 +55,6 @@ func Run(t *testing.T, open func(t *testing.T) consignment.Repository, opts ...s
 	}, open, opts...)
 }
 
-// AssertUnavailable checks that every method of repo fails with
-// consignment.ErrUnavailable, each within within when it is positive. when
-// says why, for the messages: "on a closed store".
-func AssertUnavailable(t *testing.T, repo consignment.Repository, when string, within time.Duration) {
-	t.Helper()
-	ctx := t.Context()
-	lease := consignment.Lease{Owner: "p", Until: time.Now().Add(time.Minute)}
-	storetesting.AssertErrors(t, storetesting.Calls{
-		"Create":        func() error { return repo.Create(ctx, newConsignment("c-1")) },
-		"Get":           func() error { _, err := repo.Get(ctx, "c-1"); return err },
-		"List":          func() error { _, _, err := repo.List(ctx, 10, ""); return err },
-		"TransferLease": func() error { _, err := repo.TransferLease(ctx, "c-1", "o", lease); return err },
-		"MarkBooked":    func() error { return repo.MarkBooked(ctx, "c-1", "o", "vessel001") },
-		"DeletePending": func() error { return repo.DeletePending(ctx, "c-1", "o") },
-		"ListPending":   func() error { _, err := repo.ListPending(ctx, time.Now(), 10); return err },
-	}, consignment.ErrUnavailable, when, within)
-}
-
-// AssertDownThenUp checks a repository whose server is down: every method
-// fails with ErrUnavailable within within (AssertUnavailable); once
-// restart has started the server again, the same repository stores and
-// lists a consignment.
-func AssertDownThenUp(t *testing.T, repo consignment.Repository, restart func(), within time.Duration) {
-	t.Helper()
-	AssertUnavailable(t, repo, "with the server down", within)
-	restart()
-	want := newConsignment("c-1")
-	if err := repo.Create(t.Context(), want); err != nil {
-		t.Fatalf("Create once the server is up: %v", err)
-	}
-	items, _, err := repo.List(t.Context(), 0, "")
-	if err != nil || len(items) != 1 || items[0].ID != want.ID {
-		t.Errorf("List once the server is up = %+v, %v; want %s", items, err, want.ID)
-	}
-}
-
 // created is the CreatedAt of the consignments newConsignment returns: a
 // time to the millisecond, in UTC, as every repository keeps it.
 var created = time.Date(2025, 1, 2, 3, 4, 5, 6e6, time.UTC)
@@ -732,4 +696,40 @@ func testConcurrentTransferAndMarkBooked(t *testing.T, repo consignment.Reposito
 			t.Errorf("MarkBooked won, then %q is %s, want booked", id, c.Status)
 		}
 	})
+}
+
+// AssertUnavailable checks that every method of repo fails with
+// consignment.ErrUnavailable, each within within when it is positive. when
+// says why, for the messages: "on a closed store".
+func AssertUnavailable(t *testing.T, repo consignment.Repository, when string, within time.Duration) {
+	t.Helper()
+	ctx := t.Context()
+	lease := consignment.Lease{Owner: "p", Until: time.Now().Add(time.Minute)}
+	storetesting.AssertErrors(t, storetesting.Calls{
+		"Create":        func() error { return repo.Create(ctx, newConsignment("c-1")) },
+		"Get":           func() error { _, err := repo.Get(ctx, "c-1"); return err },
+		"List":          func() error { _, _, err := repo.List(ctx, 10, ""); return err },
+		"TransferLease": func() error { _, err := repo.TransferLease(ctx, "c-1", "o", lease); return err },
+		"MarkBooked":    func() error { return repo.MarkBooked(ctx, "c-1", "o", "vessel001") },
+		"DeletePending": func() error { return repo.DeletePending(ctx, "c-1", "o") },
+		"ListPending":   func() error { _, err := repo.ListPending(ctx, time.Now(), 10); return err },
+	}, consignment.ErrUnavailable, when, within)
+}
+
+// AssertDownThenUp checks a repository whose server is down: every method
+// fails with ErrUnavailable within within (AssertUnavailable); once
+// restart has started the server again, the same repository stores and
+// lists a consignment.
+func AssertDownThenUp(t *testing.T, repo consignment.Repository, restart func(), within time.Duration) {
+	t.Helper()
+	AssertUnavailable(t, repo, "with the server down", within)
+	restart()
+	want := newConsignment("c-1")
+	if err := repo.Create(t.Context(), want); err != nil {
+		t.Fatalf("Create once the server is up: %v", err)
+	}
+	items, _, err := repo.List(t.Context(), 0, "")
+	if err != nil || len(items) != 1 || items[0].ID != want.ID {
+		t.Errorf("List once the server is up = %+v, %v; want %s", items, err, want.ID)
+	}
 }

@@ -41,38 +41,6 @@ func Run(t *testing.T, open func(t *testing.T) vessel.Repository, opts ...storet
 	}, open, opts...)
 }
 
-// AssertUnavailable checks that every method of repo fails with
-// vessel.ErrUnavailable, each within within when it is positive. when says
-// why, for the messages: "on a closed store".
-func AssertUnavailable(t *testing.T, repo vessel.Repository, when string, within time.Duration) {
-	t.Helper()
-	ctx := t.Context()
-	b := vessel.Booking{ConsignmentID: "c1", VesselID: "a", Containers: 1, Weight: 1}
-	storetesting.AssertErrors(t, storetesting.Calls{
-		"Create":      func() error { return repo.Create(ctx, vessel.Vessel{ID: "a", Capacity: 1, MaxWeight: 1}) },
-		"Get":         func() error { _, err := repo.Get(ctx, "a"); return err },
-		"List":        func() error { _, err := repo.List(ctx); return err },
-		"TakeRoom":    func() error { _, err := repo.TakeRoom(ctx, b); return err },
-		"FindBooking": func() error { _, err := repo.FindBooking(ctx, "c1"); return err },
-		"ReleaseRoom": func() error { _, err := repo.ReleaseRoom(ctx, "c1"); return err },
-	}, vessel.ErrUnavailable, when, within)
-}
-
-// AssertDownThenUp checks a repository whose server is down: every method
-// fails with ErrUnavailable within within (AssertUnavailable); once
-// restart has started the server again, the same repository stores a
-// vessel and gets it back.
-func AssertDownThenUp(t *testing.T, repo vessel.Repository, restart func(), within time.Duration) {
-	t.Helper()
-	AssertUnavailable(t, repo, "with the server down", within)
-	restart()
-	v := vessel.Vessel{ID: "a", Name: "n", Capacity: 10, MaxWeight: 100, Available: true}
-	mustCreate(t, repo, v)
-	if got, err := repo.Get(t.Context(), "a"); err != nil || got != v {
-		t.Errorf("Get once the server is up = %+v, %v; want %+v", got, err, v)
-	}
-}
-
 func testCreateAndGet(t *testing.T, repo vessel.Repository) {
 	want := vessel.Vessel{
 		ID: "v1", Name: "Boaty McBoatface", OwnerID: "owner-1",
@@ -547,4 +515,36 @@ func ids(vessels []vessel.Vessel) []string {
 		out[i] = v.ID
 	}
 	return out
+}
+
+// AssertUnavailable checks that every method of repo fails with
+// vessel.ErrUnavailable, each within within when it is positive. when says
+// why, for the messages: "on a closed store".
+func AssertUnavailable(t *testing.T, repo vessel.Repository, when string, within time.Duration) {
+	t.Helper()
+	ctx := t.Context()
+	b := vessel.Booking{ConsignmentID: "c1", VesselID: "a", Containers: 1, Weight: 1}
+	storetesting.AssertErrors(t, storetesting.Calls{
+		"Create":      func() error { return repo.Create(ctx, vessel.Vessel{ID: "a", Capacity: 1, MaxWeight: 1}) },
+		"Get":         func() error { _, err := repo.Get(ctx, "a"); return err },
+		"List":        func() error { _, err := repo.List(ctx); return err },
+		"TakeRoom":    func() error { _, err := repo.TakeRoom(ctx, b); return err },
+		"FindBooking": func() error { _, err := repo.FindBooking(ctx, "c1"); return err },
+		"ReleaseRoom": func() error { _, err := repo.ReleaseRoom(ctx, "c1"); return err },
+	}, vessel.ErrUnavailable, when, within)
+}
+
+// AssertDownThenUp checks a repository whose server is down: every method
+// fails with ErrUnavailable within within (AssertUnavailable); once
+// restart has started the server again, the same repository stores a
+// vessel and gets it back.
+func AssertDownThenUp(t *testing.T, repo vessel.Repository, restart func(), within time.Duration) {
+	t.Helper()
+	AssertUnavailable(t, repo, "with the server down", within)
+	restart()
+	v := vessel.Vessel{ID: "a", Name: "n", Capacity: 10, MaxWeight: 100, Available: true}
+	mustCreate(t, repo, v)
+	if got, err := repo.Get(t.Context(), "a"); err != nil || got != v {
+		t.Errorf("Get once the server is up = %+v, %v; want %+v", got, err, v)
+	}
 }
