@@ -78,7 +78,7 @@ func (s *Service) runChecks(ctx context.Context) {
 	}
 	switch {
 	case err != nil && !s.unhealthy:
-		s.logger.Warn("health check failed: reporting NOT_SERVING", "err", err)
+		s.logger.Warn("health check failed: reporting NOT_SERVING", "error", err)
 	case err == nil && s.unhealthy:
 		s.logger.Info("health check passes again: reporting SERVING")
 	}

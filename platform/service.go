@@ -238,7 +238,7 @@ func (s *Service) Run() error {
 // stopMetrics stops the metrics server that Run started.
 func (s *Service) stopMetrics() {
 	if err := s.metricsServer.Swap(nil).shutdown(); err != nil {
-		s.logger.Warn("metrics server did not stop cleanly", "err", err)
+		s.logger.Warn("metrics server did not stop cleanly", "error", err)
 	}
 }
 
@@ -247,7 +247,7 @@ func (s *Service) flushTraces() {
 	ctx, cancel := context.WithTimeout(context.Background(), traceFlushTimeout)
 	defer cancel()
 	if err := s.tracing.Shutdown(ctx); err != nil {
-		s.logger.Warn("last spans not sent", "err", err)
+		s.logger.Warn("last spans not sent", "error", err)
 	}
 }
 
@@ -302,7 +302,7 @@ func (s *Service) deregister(d micro.Deregisterer) {
 	select {
 	case err := <-done:
 		if err != nil {
-			s.logger.Warn("deregister failed", "err", err)
+			s.logger.Warn("deregister failed", "error", err)
 		}
 	case <-time.After(deregisterTimeout):
 		s.logger.Warn("deregister did not finish; draining anyway", "waited", deregisterTimeout.String())

@@ -238,7 +238,7 @@ func (e *loggingExporter) ExportSpans(ctx context.Context, spans []sdktrace.Read
 	switch {
 	case err != nil && !e.failing.Swap(true):
 		e.logger.Warn("trace export failed: spans are dropped until the collector answers",
-			"spans", len(spans), "err", err)
+			"spans", len(spans), "error", err)
 	case err == nil && e.failing.Swap(false):
 		e.logger.Info("trace export works again")
 	}

@@ -85,7 +85,7 @@ func runCommand(ctx context.Context, args []string, getenv func(string) string, 
 		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), traceFlushTimeout)
 		defer cancel()
 		if err := tracing.Shutdown(ctx); err != nil {
-			logger.Warn("trace not sent", "err", err)
+			logger.Warn("trace not sent", "error", err)
 		}
 	}()
 	ctx, span := tracing.TracerProvider().Tracer(progName).Start(ctx, commandName(opts))

@@ -3,20 +3,8 @@
 // configured from the environment; see run and loadConfig.
 package main
 
-import (
-	"context"
-	"fmt"
-	"os"
-	"os/signal"
-	"syscall"
-)
+import "github.com/shippy-suite/shippy/platform"
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr)
-	stop()
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "shippy-service-consignment:", err)
-		os.Exit(1)
-	}
+	platform.Main("shippy-service-consignment", run)
 }

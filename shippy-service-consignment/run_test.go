@@ -3,13 +3,13 @@ package main
 import (
 	"bytes"
 	"context"
-	"io"
-	"net"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/shippy-suite/shippy/platform"
+	"github.com/shippy-suite/shippy/platform/store"
+	"github.com/shippy-suite/shippy/platform/store/storetesting"
 )
 
 // env returns a getenv that reads vars.
@@ -26,9 +26,9 @@ func TestLoadConfig(t *testing.T) {
 		wantDataDir       string
 		wantErr           string // a substring; empty means no error
 	}{
-		{name: "defaults", wantVesselTimeout: 5 * time.Second, wantDataDir: platform.DefaultDataDir},
-		{name: "vessel timeout", vars: map[string]string{EnvVesselTimeout: "250ms"}, wantVesselTimeout: 250 * time.Millisecond, wantDataDir: platform.DefaultDataDir},
-		{name: "data dir read", vars: map[string]string{platform.EnvDataDir: "/var/lib/shippy"}, wantVesselTimeout: 5 * time.Second, wantDataDir: "/var/lib/shippy"},
+		{name: "defaults", wantVesselTimeout: 5 * time.Second, wantDataDir: store.DefaultDataDir},
+		{name: "vessel timeout", vars: map[string]string{EnvVesselTimeout: "250ms"}, wantVesselTimeout: 250 * time.Millisecond, wantDataDir: store.DefaultDataDir},
+		{name: "data dir read", vars: map[string]string{store.EnvDataDir: "/var/lib/shippy"}, wantVesselTimeout: 5 * time.Second, wantDataDir: "/var/lib/shippy"},
 		{name: "vessel timeout not a duration", vars: map[string]string{EnvVesselTimeout: "5"}, wantErr: EnvVesselTimeout + `: "5" is not a duration`},
 		{name: "vessel timeout zero", vars: map[string]string{EnvVesselTimeout: "0s"}, wantErr: EnvVesselTimeout + ": must be positive"},
 		{name: "vessel timeout negative", vars: map[string]string{EnvVesselTimeout: "-1s"}, wantErr: EnvVesselTimeout + ": must be positive"},
@@ -50,12 +50,7 @@ func TestLoadConfig(t *testing.T) {
 			if cfg.VesselTimeout != tt.wantVesselTimeout {
 				t.Errorf("VesselTimeout = %v, want %v", cfg.VesselTimeout, tt.wantVesselTimeout)
 			}
-			if cfg.Storage.DataDir != tt.wantDataDir {
-				t.Errorf("DataDir = %q, want %q", cfg.Storage.DataDir, tt.wantDataDir)
-			}
-			if cfg.Platform.Registry != platform.RegistryMDNS {
-				t.Errorf("Platform.Registry = %q, want the platform default %q", cfg.Platform.Registry, platform.RegistryMDNS)
-			}
+			storetesting.CheckServiceConfig(t, cfg.ServiceConfig, tt.wantDataDir)
 		})
 	}
 }
@@ -64,15 +59,19 @@ func TestLoadConfig(t *testing.T) {
 // (no registry, no listener) when the configuration or arguments are wrong.
 func TestRunRejectsBadConfig(t *testing.T) {
 	t.Parallel()
+	// A connection string that cannot be parsed: the error names the
+	// variable and never the password.
+	t.Run("MongoURI", func(t *testing.T) { storetesting.RunRejectsBadMongoURI(t, run) })
 	tests := []struct {
-		name    string
-		args    []string
-		vars    map[string]string
-		wantErr string
+		name       string
+		args       []string
+		vars       map[string]string
+		wantErr    string
+		wantStderr string // a substring of stderr; "" for none
 	}{
 		{name: "bad vessel timeout", vars: map[string]string{EnvVesselTimeout: "soon"}, wantErr: EnvVesselTimeout},
 		{name: "bad platform setting", vars: map[string]string{platform.EnvLogLevel: "loud"}, wantErr: platform.EnvLogLevel},
-		{name: "arguments", args: []string{"--registry=mdns"}, wantErr: "unexpected argument"},
+		{name: "arguments", args: []string{"--registry=mdns"}, wantErr: "unexpected argument", wantStderr: "usage: shippy-service-consignment"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -85,31 +84,9 @@ func TestRunRejectsBadConfig(t *testing.T) {
 			if stdout.Len() != 0 {
 				t.Errorf("run() logged before failing on its configuration:\n%s", stdout.String())
 			}
+			if !strings.Contains(stderr.String(), tt.wantStderr) || (tt.wantStderr == "" && stderr.Len() != 0) {
+				t.Errorf("stderr = %q, want it to contain %q", stderr.String(), tt.wantStderr)
+			}
 		})
-	}
-}
-
-// TestRunHealthcheck checks that "healthcheck" asks the health endpoint at
-// MICRO_SERVER_ADDRESS instead of starting the service: with nothing
-// listening there it fails, naming the address it asked.
-func TestRunHealthcheck(t *testing.T) {
-	t.Parallel()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := l.Addr().String()
-	l.Close() // nothing listens there now
-	getenv := func(k string) string {
-		return map[string]string{platform.EnvServerAddress: addr}[k]
-	}
-	var stdout bytes.Buffer
-	err = run(context.Background(), []string{"healthcheck"}, getenv, &stdout, io.Discard)
-	if err == nil || !strings.Contains(err.Error(), addr) {
-		t.Errorf("run(healthcheck) = %v, want an error naming %s", err, addr)
-	}
-	err = run(context.Background(), []string{"healthcheck"}, func(string) string { return "" }, &stdout, io.Discard)
-	if err == nil || !strings.Contains(err.Error(), platform.EnvServerAddress) {
-		t.Errorf("run(healthcheck) without an address = %v, want an error naming %s", err, platform.EnvServerAddress)
 	}
 }

@@ -2,9 +2,9 @@ package main
 
 import (
 	"fmt"
-	"time"
 
 	"github.com/shippy-suite/shippy/platform"
+	"github.com/shippy-suite/shippy/platform/store"
 	"github.com/shippy-suite/shippy/shippy-service-vessel/fleet"
 	"github.com/shippy-suite/shippy/shippy-service-vessel/vessel"
 )
@@ -16,40 +16,36 @@ const (
 	EnvVesselsFile = "VESSELS_FILE"
 )
 
-// mongoSelectTimeout is how long a MongoDB call waits for a server to send
-// it to: while MongoDB is down, calls fail (503) after that long.
-const mongoSelectTimeout = 5 * time.Second
-
-// dbFile is the embedded database's file name inside the data directory.
-const dbFile = "vessel.db"
+// holds says what the service's store keeps, for its log and usage.
+const holds = "vessels and bookings"
 
 // Config is the vessel service's configuration.
 type Config struct {
-	Platform platform.Config
+	// ServiceConfig has the platform's settings, and where vessels and
+	// bookings are kept.
+	store.ServiceConfig
 	// VesselsFile is the fleet file, or "" for the built-in fleet.
 	VesselsFile string
 	// Fleet is the fleet to seed: read from VesselsFile, or built in.
 	Fleet []vessel.Vessel
-	// Storage says where vessels and bookings are kept.
-	Storage platform.StorageConfig
+}
+
+// envUsage is the help of the service's own variables, for its usage
+// message.
+func envUsage() []platform.EnvVar {
+	return append([]platform.EnvVar{
+		{Name: EnvVesselsFile, Help: "JSON fleet seeded at start (default: the built-in fleet)"},
+	}, store.EnvUsage(holds)...)
 }
 
 // loadConfig reads Config from getenv, fills in defaults, reads the fleet
 // file and validates it all. Errors name the variable at fault.
 func loadConfig(getenv func(string) string) (Config, error) {
-	pcfg, err := platform.LoadConfig(getenv)
+	base, err := store.LoadServiceConfig(getenv)
 	if err != nil {
 		return Config{}, err
 	}
-	storage, err := platform.LoadStorageConfig(getenv)
-	if err != nil {
-		return Config{}, err
-	}
-	cfg := Config{
-		Platform:    pcfg,
-		VesselsFile: getenv(EnvVesselsFile),
-		Storage:     storage,
-	}
+	cfg := Config{ServiceConfig: base, VesselsFile: getenv(EnvVesselsFile)}
 	if cfg.VesselsFile == "" {
 		cfg.Fleet = fleet.Default()
 	} else if cfg.Fleet, err = fleet.Load(cfg.VesselsFile); err != nil {
@@ -60,13 +56,10 @@ func loadConfig(getenv func(string) string) (Config, error) {
 
 // Validate reports the first setting that cannot work, naming its variable.
 func (c Config) Validate() error {
-	if err := c.Platform.Validate(); err != nil {
-		return err
-	}
 	if err := vessel.ValidateFleet(c.Fleet); err != nil {
 		return fmt.Errorf("%s: %w", EnvVesselsFile, err)
 	}
-	return c.Storage.Validate()
+	return c.ServiceConfig.Validate()
 }
 
 // fleetSource says where the fleet comes from, for the log.

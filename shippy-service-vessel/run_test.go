@@ -3,8 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"io"
-	"net"
 	"os"
 	"path/filepath"
 	"slices"
@@ -12,6 +10,8 @@ import (
 	"testing"
 
 	"github.com/shippy-suite/shippy/platform"
+	"github.com/shippy-suite/shippy/platform/store"
+	"github.com/shippy-suite/shippy/platform/store/storetesting"
 	"github.com/shippy-suite/shippy/shippy-service-vessel/fleet"
 	"github.com/shippy-suite/shippy/shippy-service-vessel/vessel"
 )
@@ -41,16 +41,16 @@ func TestLoadConfig(t *testing.T) {
 		wantFleet   []vessel.Vessel
 		wantDataDir string
 	}{
-		{name: "defaults", wantFleet: fleet.Default(), wantDataDir: platform.DefaultDataDir},
+		{name: "defaults", wantFleet: fleet.Default(), wantDataDir: store.DefaultDataDir},
 		{
 			name:        "fleet file",
 			vars:        map[string]string{EnvVesselsFile: fleetFile},
 			wantFleet:   []vessel.Vessel{{ID: "v1", Name: "n", Capacity: 5, MaxWeight: 50, Available: true}},
-			wantDataDir: platform.DefaultDataDir,
+			wantDataDir: store.DefaultDataDir,
 		},
 		{
 			name:        "data dir read",
-			vars:        map[string]string{platform.EnvDataDir: "/var/lib/shippy"},
+			vars:        map[string]string{store.EnvDataDir: "/var/lib/shippy"},
 			wantFleet:   fleet.Default(),
 			wantDataDir: "/var/lib/shippy",
 		},
@@ -65,12 +65,7 @@ func TestLoadConfig(t *testing.T) {
 			if !slices.Equal(cfg.Fleet, tt.wantFleet) {
 				t.Errorf("Fleet = %+v, want %+v", cfg.Fleet, tt.wantFleet)
 			}
-			if cfg.Storage.DataDir != tt.wantDataDir {
-				t.Errorf("DataDir = %q, want %q", cfg.Storage.DataDir, tt.wantDataDir)
-			}
-			if cfg.Platform.Registry != platform.RegistryMDNS {
-				t.Errorf("Platform.Registry = %q, want the platform default %q", cfg.Platform.Registry, platform.RegistryMDNS)
-			}
+			storetesting.CheckServiceConfig(t, cfg.ServiceConfig, tt.wantDataDir)
 		})
 	}
 }
@@ -80,6 +75,9 @@ func TestLoadConfig(t *testing.T) {
 // arguments are wrong, with an error that names the culprit.
 func TestRunRejectsBadConfig(t *testing.T) {
 	t.Parallel()
+	// A connection string that cannot be parsed: the error names the
+	// variable and never the password.
+	t.Run("MongoURI", func(t *testing.T) { storetesting.RunRejectsBadMongoURI(t, run) })
 	badFleet := writeFile(t, "fleet.json",
 		`[{"id":"a","capacity":1,"max_weight":1},{"id":"b","capacity":1,"max_weight":1},{"id":"c","capacity":1,"max_weight":0}]`)
 	missing := filepath.Join(t.TempDir(), "missing.json")
@@ -132,30 +130,5 @@ func TestRunRejectsBadConfig(t *testing.T) {
 				t.Errorf("stderr = %q, want it to contain %q", stderr.String(), tt.wantStderr)
 			}
 		})
-	}
-}
-
-// TestRunHealthcheck checks that "healthcheck" asks the health endpoint at
-// MICRO_SERVER_ADDRESS instead of starting the service: with nothing
-// listening there it fails, naming the address it asked.
-func TestRunHealthcheck(t *testing.T) {
-	t.Parallel()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := l.Addr().String()
-	l.Close() // nothing listens there now
-	getenv := func(k string) string {
-		return map[string]string{platform.EnvServerAddress: addr}[k]
-	}
-	var stdout bytes.Buffer
-	err = run(context.Background(), []string{"healthcheck"}, getenv, &stdout, io.Discard)
-	if err == nil || !strings.Contains(err.Error(), addr) {
-		t.Errorf("run(healthcheck) = %v, want an error naming %s", err, addr)
-	}
-	err = run(context.Background(), []string{"healthcheck"}, func(string) string { return "" }, &stdout, io.Discard)
-	if err == nil || !strings.Contains(err.Error(), platform.EnvServerAddress) {
-		t.Errorf("run(healthcheck) without an address = %v, want an error naming %s", err, platform.EnvServerAddress)
 	}
 }

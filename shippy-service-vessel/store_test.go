@@ -1,63 +1,22 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"io"
-	"io/fs"
 	"log/slog"
-	"os"
 	"path/filepath"
 	"slices"
-	"strings"
 	"testing"
 	"time"
 
 	"github.com/shippy-suite/shippy/platform"
+	"github.com/shippy-suite/shippy/platform/store"
+	"github.com/shippy-suite/shippy/platform/store/storetesting"
 	"github.com/shippy-suite/shippy/shippy-service-vessel/fleet"
 	"github.com/shippy-suite/shippy/shippy-service-vessel/vessel"
 	"github.com/shippy-suite/shippy/testenv/mongotest"
 )
-
-// TestRunRejectsBadMongoURI checks that run stops before it starts anything
-// when the connection string cannot be parsed, naming the variable and
-// never the password.
-func TestRunRejectsBadMongoURI(t *testing.T) {
-	t.Parallel()
-	tests := []struct {
-		name    string
-		vars    map[string]string
-		wantErr string
-	}{
-		{
-			name:    "scheme",
-			vars:    map[string]string{platform.EnvMongoURI: "http://user:secret@db.example"},
-			wantErr: `config: MONGO_URI: error parsing uri: scheme must be "mongodb" or "mongodb+srv"`,
-		},
-		{
-			name:    "port",
-			vars:    map[string]string{platform.EnvDBHost: "user:secret@datastore:port"},
-			wantErr: `config: DB_HOST: error parsing uri: invalid host "": port must be an integer: strconv.Atoi: parsing "port": invalid syntax`,
-		},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
-			var stdout, stderr bytes.Buffer
-			err := run(context.Background(), nil, env(tt.vars), &stdout, &stderr)
-			if err == nil || err.Error() != tt.wantErr {
-				t.Fatalf("run() = %v, want %q", err, tt.wantErr)
-			}
-			if strings.Contains(err.Error(), "secret") {
-				t.Errorf("run() error %q shows the password", err)
-			}
-			if stdout.Len() != 0 || stderr.Len() != 0 {
-				t.Errorf("run wrote %q to stdout and %q to stderr, want nothing", stdout.String(), stderr.String())
-			}
-		})
-	}
-}
 
 // TestOpenStoreMongo opens the store a MongoDB connection string asks for
 // and checks that it keeps what it is given, that a new store over the same
@@ -66,18 +25,18 @@ func TestRunRejectsBadMongoURI(t *testing.T) {
 func TestOpenStoreMongo(t *testing.T) {
 	t.Parallel()
 	srv := mongotest.StartFerretDB(t)
-	cfg := Config{Storage: platform.StorageConfig{MongoURI: srv.URI(), MongoURIFrom: platform.EnvMongoURI, DataDir: filepath.Join(t.TempDir(), "unused")}}
+	storage := store.Config{MongoURI: srv.URI(), MongoURIFrom: store.EnvMongoURI, DataDir: filepath.Join(t.TempDir(), "unused")}
 	logger := platform.NewLogger(io.Discard, slog.LevelInfo)
 
 	for range 2 {
-		store, err := openStore(cfg, logger)
+		st, err := store.Open(storage, backends(), logger)
 		if err != nil {
 			t.Fatalf("openStore: %v", err)
 		}
-		if err := store.ping(t.Context()); err != nil {
+		if err := st.Ping(t.Context()); err != nil {
 			t.Errorf("ping: %v", err)
 		}
-		svc, err := vessel.NewService(store.repo, func() string { return "unused" })
+		svc, err := vessel.NewService(st.Repo, func() string { return "unused" })
 		if err != nil {
 			t.Fatalf("NewService: %v", err)
 		}
@@ -91,13 +50,11 @@ func TestOpenStoreMongo(t *testing.T) {
 		if !slices.Equal(got, fleet.Default()) {
 			t.Errorf("fleet = %+v, want the default %+v", got, fleet.Default())
 		}
-		if err := store.close(t.Context()); err != nil {
+		if err := st.Close(); err != nil {
 			t.Errorf("close: %v", err)
 		}
 	}
-	if _, err := os.Stat(cfg.Storage.DataDir); !errors.Is(err, fs.ErrNotExist) {
-		t.Errorf("DATA_DIR with MongoDB: Stat(%s) = %v, want it not created", cfg.Storage.DataDir, err)
-	}
+	storetesting.AssertNotCreated(t, storage.DataDir, "DATA_DIR with MongoDB")
 }
 
 // TestSeedWhenAvailable starts the store while MongoDB is down, as the
@@ -107,14 +64,14 @@ func TestSeedWhenAvailable(t *testing.T) {
 	t.Parallel()
 	srv := mongotest.StartFerretDB(t)
 	srv.Stop(t)
-	cfg := Config{Storage: platform.StorageConfig{MongoURI: srv.URI(), MongoURIFrom: platform.EnvMongoURI}, Fleet: fleet.Default()}
+	cfg := Config{ServiceConfig: store.ServiceConfig{Storage: store.Config{MongoURI: srv.URI(), MongoURIFrom: store.EnvMongoURI}}, Fleet: fleet.Default()}
 	logger := platform.NewLogger(io.Discard, slog.LevelInfo)
-	store, err := openStore(cfg, logger)
+	st, err := store.Open(cfg.Storage, backends(), logger)
 	if err != nil {
 		t.Fatalf("openStore with MongoDB down: %v", err)
 	}
-	t.Cleanup(func() { _ = store.close(context.Background()) })
-	svc, err := vessel.NewService(store.repo, func() string { return "unused" })
+	t.Cleanup(func() { _ = st.Close() })
+	svc, err := vessel.NewService(st.Repo, func() string { return "unused" })
 	if err != nil {
 		t.Fatalf("NewService: %v", err)
 	}
@@ -131,7 +88,7 @@ func TestSeedWhenAvailable(t *testing.T) {
 	t.Cleanup(func() { cancel(); <-done })
 	srv.Restart(t)
 
-	deadline := time.Now().Add(maxSeedPause + 2*mongoSelectTimeout + 10*time.Second)
+	deadline := time.Now().Add(maxSeedPause + 2*store.MongoSelectTimeout + 10*time.Second)
 	for {
 		got, err := svc.List(t.Context())
 		if err == nil && slices.Equal(got, fleet.Default()) {

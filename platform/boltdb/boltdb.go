@@ -1,11 +1,12 @@
-// Package boltdb is the bbolt plumbing both services' bolt stores share:
-// Open, which opens a file durably with a lock timeout, and Batcher, which
-// groups concurrent read-write transactions into shared commits (group
-// commit) while letting a function refuse (answer with a domain error)
-// without failing the others of its commit.
+// Package boltdb is the bbolt plumbing every service's embedded store
+// shares: OpenStore opens a store's file with its buckets and schema
+// version, and the DB it returns runs read-only transactions and
+// group-committed read-write ones (Batcher), in which a function may
+// refuse, answering with a domain error, without failing the others of its
+// commit. See docs/embedded-store.md and docs/group-commit.md.
 //
-// The package knows no domain: a store wraps its errors with its own name
-// and maps bbolt's errors to its own sentinels.
+// The package knows no domain: a store gives its name, buckets and
+// ErrUnavailable in its Layout, and maps bbolt's other errors itself.
 package boltdb
 
 import (
@@ -43,15 +44,9 @@ func Open(path string) (*bbolt.DB, error) {
 }
 
 // Batcher runs read-write transactions on one DB, sharing commits between
-// concurrent ones (see Batch). It is safe for concurrent use.
-//
-// It is a group commit with no timer: a change that finds no commit under
-// way commits at once, alone; changes that arrive while a commit is under
-// way queue, and the next commit takes the whole queue. So a lone writer
-// pays no delay, and under load each commit, with its pair of fsyncs,
-// carries every change that arrived during the one before. bbolt's own
-// DB.Batch instead waits a fixed delay (DB.MaxBatchDelay) for a batch to
-// fill, which adds that delay to every change under load.
+// concurrent ones (see Batch): a group commit with no timer, where a lone
+// change commits at once and the changes that arrive during a commit share
+// the next. See docs/group-commit.md. It is safe for concurrent use.
 type Batcher struct {
 	db *bbolt.DB
 
@@ -87,30 +82,20 @@ func (b *Batcher) Queued() int {
 	return len(b.queue)
 }
 
-// Batch runs fn in a read-write transaction and returns once that
-// transaction is committed and synced, or has failed. It returns ctx's
-// error, and runs nothing, when ctx is done before it starts; once queued,
-// a change runs to its end.
+// Batch runs fn in a read-write transaction, which it may share with the
+// functions of concurrent calls (each sees what the ones before it wrote),
+// and returns once the transaction is committed and synced, or has failed.
+// It returns ctx's error, and runs nothing, when ctx is done before it
+// starts; once queued, a change runs to its end.
 //
-// The transaction may be shared with the functions of concurrent calls:
-// they run one after another, each seeing what the ones before it wrote,
-// as if each were a transaction of its own, and one commit (one pair of
-// fsyncs) makes them all durable.
-//
-// fn must be safe to run more than once: when another function of its
-// transaction fails, the transaction is rolled back and the others run
-// again in a new one. So fn sets every result it hands out on each run and
-// changes nothing outside the transaction. A function that fails or panics
-// is not run again; its error (for a panic, one that says so) is its
-// caller's answer.
-//
-// An error from fn that Refuse made is the caller's answer, not a failure:
-// fn has written nothing, so the other functions' changes are committed
-// and the refusal is returned after the commit; the commit holds the state
-// the refusal was decided on. A transaction in which every function
-// refused is rolled back, with no commit. When the commit itself fails,
-// every call of it returns that error, refusal or not. bbolt's errors
-// (such as errors.ErrDatabaseNotOpen after Close) are returned unwrapped.
+// fn may run more than once (when another function of its transaction
+// fails): it must set every result it hands out on each run and change
+// nothing outside the transaction. A function that fails or panics is not
+// run again; its error is its caller's answer. An error made by Refuse is
+// an answer, not a failure: the others' changes commit, and it is returned
+// after the commit. When the commit fails, every call of it returns that
+// error. bbolt's errors (ErrDatabaseNotOpen after Close) are returned
+// unwrapped. See docs/group-commit.md.
 func (b *Batcher) Batch(ctx context.Context, fn func(*bbolt.Tx) error) error {
 	if err := ctx.Err(); err != nil {
 		return err

@@ -1,5 +1,6 @@
-// Package mongodb makes the MongoDB clients both services' mongo stores
-// use, with the same timeouts.
+// Package mongodb is the MongoDB plumbing every service's mongo store
+// shares: clients with the suite's timeouts (Connect), and driver errors
+// mapped to a store's domain errors (MapError). See docs/mongo-stores.md.
 package mongodb
 
 import (

@@ -207,9 +207,9 @@ func (a *Answerer) Answer(ctx context.Context, method string, err error) error {
 	reason, detail := a.reason(err)
 	switch reason {
 	case Unavailable:
-		a.logger.WarnContext(ctx, "unavailable", "method", method, "err", err)
+		a.logger.WarnContext(ctx, "unavailable", "method", method, "error", err)
 	case Internal:
-		a.logger.ErrorContext(ctx, "internal error", "method", method, "err", err)
+		a.logger.ErrorContext(ctx, "internal error", "method", method, "error", err)
 	}
 	return New(a.service, reason, detail)
 }

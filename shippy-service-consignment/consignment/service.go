@@ -133,37 +133,9 @@ func NewService(repo Repository, booker Booker, newID func() string, now func() 
 // ends; anything else is internal. After any error, a retry with the same
 // id is safe and books at most once.
 //
-// # Crash safety
-//
-// Booking (in the vessel service) and storing (here) cannot be one
-// transaction, so Create writes its intent first and keeps every step
-// retryable:
-//
-//  1. Store c as StatusPending, leased to this create for LeaseDuration.
-//     A pending consignment is never listed.
-//  2. Book its room. The vessel service books once per consignment id, so
-//     repeating this step takes no more room.
-//  3. Mark it booked, in one atomic step, if this create still holds the
-//     lease.
-//
-// When the vessel service refuses the booking (ErrNoRoom, ErrConflict,
-// ErrInvalid), it took no room, so the pending consignment is deleted and
-// nothing is stored. Any other failure of step 2 or 3 leaves the
-// consignment pending, and the create hands its lease back, so that a retry
-// carries on from step 2 at once. A create that crashes or stalls keeps the
-// lease until it runs out; then a retry takes it over, and when none comes
-// Recover does, gives the room back and deletes the consignment. So after a
-// crash, no room stays held for a consignment that is not booked, and no
-// consignment is booked without its room.
-//
-// The lease is what makes this safe: only its holder calls the vessel
-// service for the consignment or settles it, and every call ends (with its
-// deadline, half the lease) before the lease's Until. A create may take
-// over a lease handed back before its Until, because the only calls still
-// in flight then are Books, which are idempotent; it then leaves a refused
-// consignment pending (one of those Books may yet take room) for Recover,
-// which acts only after Until. A create that finds the consignment held by
-// another create waits until that one settles it or its lease runs out.
+// Create is crash-safe: it stores c pending under a lease, books its room,
+// then marks it booked, each step retryable; Recover settles a create that
+// stopped half-way. See docs/crash-safe-create.md.
 func (s *Service) Create(ctx context.Context, c Consignment) (Consignment, error) {
 	if err := c.Validate(); err != nil {
 		return Consignment{}, err
@@ -291,20 +263,12 @@ func (s *Service) handBack(ctx context.Context, c Consignment) {
 }
 
 // Recover settles the creates that stopped half-way: every pending
-// consignment whose lease's Until has passed, because its create crashed,
-// was abandoned, or failed and no retry came. For each, Recover takes the
+// consignment whose lease's Until has passed. For each, it takes the
 // lease, releases the consignment's room on the vessel service (which
-// succeeds when it holds none), then deletes it, and logs that it did. It
-// returns how many it deleted.
-//
-// Call it when the service starts and then periodically; several instances
-// may call it at once. It stops at the first error, typically
-// ErrUnavailable when the vessel service cannot be reached; the
-// consignments not settled yet are settled by a later call (or by a retry of
-// their create, which then books them). Unlike a create, Recover never hands
-// a lease back before it runs out: its Release could take effect after a
-// retry's Book. A consignment whose release succeeded but whose deletion did
-// not stays pending and is released again, harmlessly, by a later call.
+// succeeds when it holds none), deletes it and logs that it did. It returns
+// how many it deleted. Several instances may call it at once. It stops at
+// the first error, typically ErrUnavailable when the vessel service cannot
+// be reached; a later call settles the rest. See docs/crash-safe-create.md.
 func (s *Service) Recover(ctx context.Context) (int, error) {
 	deleted := 0
 	for {

@@ -1,61 +1,32 @@
 // Package bolt is a consignment.Repository kept in one bbolt file: the
-// consignment service's embedded, durable store. Every change runs in a
-// bbolt read-write transaction, and bbolt syncs the file to disk before a
-// commit returns, so a consignment the store has acknowledged survives a
-// crash or a power loss. Concurrent changes share transactions (a group
-// commit, see boltdb.Batcher): changes that arrive while a commit is under
-// way all go into the next one, so that one pair of fsyncs commits them
-// all, and a lone change commits at once.
+// consignment service's embedded, durable store. A change the store has
+// acknowledged is on disk (see package boltdb for the group commit); one
+// process at a time holds the file. Values are this package's own records
+// in JSON (record.go). The file layout, schema version 2, is:
 //
-// One process at a time holds the file: bbolt locks it, and Open gives up
-// after OpenTimeout with an error that names the path.
-//
-// # File layout, schema version 2
-//
-// Four top-level buckets. Values are this package's own records in JSON,
-// never the domain types, so the domain can change without changing the
-// file.
-//
-//	meta          "schema"        -> "2" (the layout version, decimal ASCII)
+//	meta          "schema"        -> "2"
 //	consignments  id              -> consignmentRecord (pending or booked)
-//	order         sequence number -> id
-//	pending       id              -> "" (the ids of the pending consignments)
+//	order         sequence number -> id (creation order, 8 bytes big-endian)
+//	pending       id              -> "" (the pending consignments)
 //
-// Ids are keys as their UTF-8 bytes. A sequence number is the order
-// bucket's NextSequence, taken in the transaction that creates the
-// consignment, as 8 bytes big-endian, and is kept in its record too: bbolt's
-// key order is then creation order, and List reads a page with one cursor
-// Seek and a step per consignment, skipping pending ones. Booked
-// consignments are never deleted; a pending one that is deleted takes its
-// order entry and its pending entry with it. The pending bucket lets
-// ListPending read the few pending consignments without a scan of all.
-//
-// A change of layout bumps the schema version; Open refuses a file with a
-// version it does not know, rather than misread it. Version 1 (before
-// pending consignments) is refused too: it was never released.
-//
-// JSON holds strings as UTF-8: a field that is not valid UTF-8 would come
-// back changed. The Service validates every string before it stores it, so
-// none reaches the store.
+// See docs/embedded-store.md for why, and how versions change.
 package bolt
 
 import (
 	"bytes"
 	"context"
-	"encoding/base64"
 	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strconv"
-	"strings"
 	"time"
 
 	"go.etcd.io/bbolt"
-	bolterrors "go.etcd.io/bbolt/errors"
 
 	"github.com/shippy-suite/shippy/platform/boltdb"
+	"github.com/shippy-suite/shippy/platform/store"
 	"github.com/shippy-suite/shippy/shippy-service-consignment/consignment"
+	"github.com/shippy-suite/shippy/shippy-service-consignment/store/internal/record"
 )
 
 // OpenTimeout is how long Open waits for the lock on a file another process
@@ -66,10 +37,8 @@ const OpenTimeout = boltdb.OpenTimeout
 // writes, as stored under meta/"schema".
 const schemaVersion = "2"
 
-// Bucket and key names of the file layout (see the package documentation).
+// Bucket names of the file layout (see the package documentation).
 var (
-	metaBucket         = []byte("meta")
-	schemaKey          = []byte("schema")
 	consignmentsBucket = []byte("consignments")
 	orderBucket        = []byte("order")
 	pendingBucket      = []byte("pending")
@@ -78,17 +47,14 @@ var (
 var _ consignment.Repository = (*Store)(nil)
 
 // Store is a consignment.Repository in a bbolt file, safe for concurrent
-// use: bbolt runs one read-write transaction at a time next to any number of
-// read-only ones. Consignments are decoded from the file on every read, so
-// callers never share memory with the store.
+// use. Consignments are decoded from the file on every read, so callers
+// never share memory with the store.
 //
 // Methods return ctx's error, and touch nothing, when ctx is done before
 // they start; a transaction that has begun runs to its end. After Close,
 // every method returns an error that matches consignment.ErrUnavailable.
 type Store struct {
-	db *bbolt.DB
-	// batcher runs the read-write transactions of batch.
-	batcher *boltdb.Batcher
+	db *boltdb.DB
 }
 
 // Open opens the store in the file at path, creating the file (mode 0600)
@@ -97,55 +63,31 @@ type Store struct {
 // when the file is not a store of this schema version. Every error names
 // the path.
 func Open(path string) (*Store, error) {
-	db, err := boltdb.Open(path)
+	db, err := boltdb.OpenStore(path, boltdb.Layout{
+		Name:        "consignment store",
+		Version:     schemaVersion,
+		Buckets:     [][]byte{consignmentsBucket, orderBucket, pendingBucket},
+		Unavailable: consignment.ErrUnavailable,
+	})
 	if err != nil {
-		return nil, fmt.Errorf("open consignment store %s: %w", path, err)
+		return nil, err
 	}
-	if err := db.Update(initialize); err != nil {
-		return nil, errors.Join(fmt.Errorf("open consignment store %s: %w", path, err), db.Close())
-	}
-	return &Store{db: db, batcher: boltdb.NewBatcher(db)}, nil
-}
-
-// initialize creates the buckets of a new file and checks the schema
-// version of an existing one.
-func initialize(tx *bbolt.Tx) error {
-	meta, err := tx.CreateBucketIfNotExists(metaBucket)
-	if err != nil {
-		return err
-	}
-	switch v := meta.Get(schemaKey); {
-	case v == nil:
-		if err := meta.Put(schemaKey, []byte(schemaVersion)); err != nil {
-			return err
-		}
-	case string(v) != schemaVersion:
-		return fmt.Errorf("schema version %q, this program reads version %q (move the file away to start with an empty store)", v, schemaVersion)
-	}
-	for _, name := range [][]byte{consignmentsBucket, orderBucket, pendingBucket} {
-		if _, err := tx.CreateBucketIfNotExists(name); err != nil {
-			return err
-		}
-	}
-	return nil
+	return &Store{db: db}, nil
 }
 
 // Close waits for running transactions to end and closes the file. Closing
 // a closed Store does nothing.
 func (s *Store) Close() error {
-	if err := s.db.Close(); err != nil {
-		return fmt.Errorf("close consignment store %s: %w", s.db.Path(), err)
-	}
-	return nil
+	return s.db.Close()
 }
 
 // Create implements consignment.Repository: it stores c and gives it the
 // next place in creation order, in one transaction.
 func (s *Store) Create(ctx context.Context, c consignment.Consignment) error {
-	err := s.batch(ctx, func(tx *bbolt.Tx) error {
+	err := s.db.Update(ctx, func(tx *bbolt.Tx) error {
 		id := []byte(c.ID)
 		if tx.Bucket(consignmentsBucket).Get(id) != nil {
-			return refuse(consignment.ErrConflict)
+			return boltdb.Refuse(consignment.ErrConflict)
 		}
 		order := tx.Bucket(orderBucket)
 		seq, err := order.NextSequence()
@@ -159,7 +101,7 @@ func (s *Store) Create(ctx context.Context, c consignment.Consignment) error {
 		if err := order.Put(seqKey(seq), id); err != nil {
 			return err
 		}
-		if r.Status == statusPending {
+		if r.Status == record.StatusPending {
 			if err := tx.Bucket(pendingBucket).Put(id, nil); err != nil {
 				return err
 			}
@@ -175,12 +117,12 @@ func (s *Store) Create(ctx context.Context, c consignment.Consignment) error {
 // Get implements consignment.Repository.
 func (s *Store) Get(ctx context.Context, id string) (consignment.Consignment, error) {
 	var c consignment.Consignment
-	err := s.view(ctx, func(tx *bbolt.Tx) error {
+	err := s.db.View(ctx, func(tx *bbolt.Tx) error {
 		r, err := load(tx, []byte(id))
 		if err != nil {
 			return err
 		}
-		c, err = r.toConsignment(id)
+		c, err = r.ToConsignment(id)
 		return err
 	})
 	if err != nil {
@@ -202,7 +144,7 @@ func (s *Store) List(ctx context.Context, limit int, pageToken string) ([]consig
 		items []consignment.Consignment
 		next  string
 	)
-	err = s.view(ctx, func(tx *bbolt.Tx) error {
+	err = s.db.View(ctx, func(tx *bbolt.Tx) error {
 		cur := tx.Bucket(orderBucket).Cursor()
 		k, id := cur.First()
 		if after != 0 {
@@ -225,14 +167,14 @@ func (s *Store) List(ctx context.Context, limit int, pageToken string) ([]consig
 			if err != nil {
 				return err
 			}
-			if r.Status != statusBooked {
+			if r.Status != record.StatusBooked {
 				continue
 			}
 			if limit > 0 && len(items) == limit {
 				next = encodeToken(binary.BigEndian.Uint64(last))
 				break
 			}
-			c, err := r.toConsignment(string(id))
+			c, err := r.ToConsignment(string(id))
 			if err != nil {
 				return err
 			}
@@ -253,7 +195,7 @@ func (s *Store) List(ctx context.Context, limit int, pageToken string) ([]consig
 // TransferLease implements consignment.Repository.
 func (s *Store) TransferLease(ctx context.Context, id, owner string, next consignment.Lease) (consignment.Lease, error) {
 	var prev consignment.Lease
-	err := s.batch(ctx, func(tx *bbolt.Tx) error {
+	err := s.db.Update(ctx, func(tx *bbolt.Tx) error {
 		prev = consignment.Lease{}
 		r, err := loadLeased(tx, []byte(id), owner)
 		if err != nil {
@@ -274,12 +216,12 @@ func (s *Store) TransferLease(ctx context.Context, id, owner string, next consig
 
 // MarkBooked implements consignment.Repository.
 func (s *Store) MarkBooked(ctx context.Context, id, owner, vesselID string) error {
-	err := s.batch(ctx, func(tx *bbolt.Tx) error {
+	err := s.db.Update(ctx, func(tx *bbolt.Tx) error {
 		r, err := loadLeased(tx, []byte(id), owner)
 		if err != nil {
 			return err
 		}
-		r.Status, r.VesselID = statusBooked, vesselID
+		r.Status, r.VesselID = record.StatusBooked, vesselID
 		r.LeaseOwner, r.LeaseUntil = "", time.Time{}
 		if err := tx.Bucket(pendingBucket).Delete([]byte(id)); err != nil {
 			return err
@@ -294,7 +236,7 @@ func (s *Store) MarkBooked(ctx context.Context, id, owner, vesselID string) erro
 
 // DeletePending implements consignment.Repository.
 func (s *Store) DeletePending(ctx context.Context, id, owner string) error {
-	err := s.batch(ctx, func(tx *bbolt.Tx) error {
+	err := s.db.Update(ctx, func(tx *bbolt.Tx) error {
 		r, err := loadLeased(tx, []byte(id), owner)
 		if err != nil {
 			return err
@@ -318,7 +260,7 @@ func (s *Store) DeletePending(ctx context.Context, id, owner string) error {
 // id order.
 func (s *Store) ListPending(ctx context.Context, t time.Time, limit int) ([]consignment.Consignment, error) {
 	var out []consignment.Consignment
-	err := s.view(ctx, func(tx *bbolt.Tx) error {
+	err := s.db.View(ctx, func(tx *bbolt.Tx) error {
 		cur := tx.Bucket(pendingBucket).Cursor()
 		for id, _ := cur.First(); id != nil && len(out) < limit; id, _ = cur.Next() {
 			r, err := loadPending(tx, id)
@@ -331,7 +273,7 @@ func (s *Store) ListPending(ctx context.Context, t time.Time, limit int) ([]cons
 			if r.LeaseUntil.After(t) {
 				continue
 			}
-			c, err := r.toConsignment(string(id))
+			c, err := r.ToConsignment(string(id))
 			if err != nil {
 				return err
 			}
@@ -343,24 +285,6 @@ func (s *Store) ListPending(ctx context.Context, t time.Time, limit int) ([]cons
 		return nil, fmt.Errorf("list pending consignments: %w", err)
 	}
 	return out, nil
-}
-
-// view runs fn in a read-only transaction.
-func (s *Store) view(ctx context.Context, fn func(*bbolt.Tx) error) error {
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	return unavailableIfClosed(s.db.View(fn))
-}
-
-// unavailableIfClosed makes the error of a transaction on a closed database
-// match consignment.ErrUnavailable. Every other bbolt error is internal, and
-// errors from the transaction's function pass unchanged.
-func unavailableIfClosed(err error) error {
-	if errors.Is(err, bolterrors.ErrDatabaseNotOpen) {
-		return fmt.Errorf("%w: %w", consignment.ErrUnavailable, err)
-	}
-	return err
 }
 
 // load reads and decodes the record stored under id, or returns
@@ -381,19 +305,19 @@ func load(tx *bbolt.Tx, id []byte) (consignmentRecord, error) {
 // ErrNotFound.
 func loadPending(tx *bbolt.Tx, id []byte) (consignmentRecord, error) {
 	r, err := load(tx, id)
-	if err == nil && r.Status != statusPending {
+	if err == nil && r.Status != record.StatusPending {
 		return consignmentRecord{}, consignment.ErrNotFound
 	}
 	return r, err
 }
 
 // loadLeased is loadPending for a consignment leased to owner, for the
-// functions given to Store.batch: when there is none, the error is a
-// refusal (see refuse) that matches ErrNotFound.
+// functions given to DB.Update: when there is none, the error is a
+// refusal (boltdb.Refuse) that matches ErrNotFound.
 func loadLeased(tx *bbolt.Tx, id []byte, owner string) (consignmentRecord, error) {
 	r, err := loadPending(tx, id)
 	if errors.Is(err, consignment.ErrNotFound) || err == nil && r.LeaseOwner != owner {
-		return consignmentRecord{}, refuse(consignment.ErrNotFound)
+		return consignmentRecord{}, boltdb.Refuse(consignment.ErrNotFound)
 	}
 	return r, err
 }
@@ -412,9 +336,8 @@ func seqKey(seq uint64) []byte {
 	return binary.BigEndian.AppendUint64(nil, seq)
 }
 
-// tokenPrefix marks the page tokens this package issues: a token is the
-// unpadded base64url encoding of the prefix and a sequence number in
-// decimal.
+// tokenPrefix marks the page tokens this package issues, which carry a
+// sequence number (store.EncodePageToken).
 const tokenPrefix = "bolt1:"
 
 // badToken is List's error for a page token this store did not issue.
@@ -423,26 +346,15 @@ func badToken() error {
 }
 
 func encodeToken(seq uint64) string {
-	return base64.RawURLEncoding.EncodeToString(strconv.AppendUint([]byte(tokenPrefix), seq, 10))
+	return store.EncodePageToken(tokenPrefix, seq)
 }
 
 // decodeToken returns the sequence number a page token carries, 0 for the
 // empty token, or a *FieldError on "page_token". List then checks that the
 // number is one it could have issued.
 func decodeToken(token string) (uint64, error) {
-	if token == "" {
-		return 0, nil
-	}
-	raw, err := base64.RawURLEncoding.DecodeString(token)
-	if err != nil {
-		return 0, badToken()
-	}
-	digits, ok := strings.CutPrefix(string(raw), tokenPrefix)
+	seq, ok := store.DecodePageToken(tokenPrefix, token)
 	if !ok {
-		return 0, badToken()
-	}
-	seq, err := strconv.ParseUint(digits, 10, 64)
-	if err != nil || seq == 0 || strconv.FormatUint(seq, 10) != digits {
 		return 0, badToken()
 	}
 	return seq, nil

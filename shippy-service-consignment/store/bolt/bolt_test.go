@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -13,9 +11,8 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
-	"go.etcd.io/bbolt"
-	bolterrors "go.etcd.io/bbolt/errors"
 
+	"github.com/shippy-suite/shippy/platform/boltdb/boltdbtest"
 	"github.com/shippy-suite/shippy/shippy-service-consignment/consignment"
 	"github.com/shippy-suite/shippy/shippy-service-consignment/store/bolt"
 	"github.com/shippy-suite/shippy/shippy-service-consignment/store/storetest"
@@ -197,119 +194,13 @@ func TestConcurrentWritesDurable(t *testing.T) {
 	}
 }
 
-// TestOpenLocked checks that a second Open of a file in use fails soon, with
-// an error that says why, instead of waiting for the first to close.
-func TestOpenLocked(t *testing.T) {
+// TestStore runs the checks of every store on boltdb: its file errors, and
+// that every method of a closed store reports ErrUnavailable.
+func TestStore(t *testing.T) {
 	t.Parallel()
-	path := tempPath(t)
-	mustOpen(t, path)
-
-	start := time.Now()
-	s, err := bolt.Open(path)
-	elapsed := time.Since(start)
-	if err == nil {
-		s.Close()
-		t.Fatalf("second Open(%q) succeeded while the first store is open", path)
-	}
-	if !errors.Is(err, bolterrors.ErrTimeout) || !strings.Contains(err.Error(), path) || !strings.Contains(err.Error(), "locked") {
-		t.Errorf("second Open error = %q, want a timeout that names the path and says it is locked", err)
-	}
-	if limit := bolt.OpenTimeout + 2*time.Second; elapsed > limit {
-		t.Errorf("second Open took %v, want at most %v", elapsed, limit)
-	}
-}
-
-func TestOpenErrors(t *testing.T) {
-	t.Parallel()
-	tests := []struct {
-		name string
-		file func(t *testing.T) string // prepares a file and returns its path
-		want string                    // in the error, besides the path
-	}{
-		{
-			name: "missing directory",
-			file: func(t *testing.T) string {
-				return filepath.Join(t.TempDir(), "missing", "consignments.db")
-			},
-			want: "no such file or directory",
-		},
-		{
-			name: "not a bbolt file",
-			file: func(t *testing.T) string {
-				path := tempPath(t)
-				if err := os.WriteFile(path, []byte(strings.Repeat("not a database\n", 1000)), 0o600); err != nil {
-					t.Fatal(err)
-				}
-				return path
-			},
-			want: "invalid database",
-		},
-		{
-			name: "unknown schema version",
-			file: func(t *testing.T) string {
-				path := tempPath(t)
-				db, err := bbolt.Open(path, 0o600, nil)
-				if err != nil {
-					t.Fatal(err)
-				}
-				defer db.Close()
-				err = db.Update(func(tx *bbolt.Tx) error {
-					meta, err := tx.CreateBucket([]byte("meta"))
-					if err != nil {
-						return err
-					}
-					return meta.Put([]byte("schema"), []byte("1"))
-				})
-				if err != nil {
-					t.Fatal(err)
-				}
-				return path
-			},
-			want: `schema version "1", this program reads version "2"`,
-		},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
-			path := tt.file(t)
-			s, err := bolt.Open(path)
-			if err == nil {
-				s.Close()
-				t.Fatalf("Open(%q) succeeded, want an error", path)
-			}
-			if got := err.Error(); !strings.Contains(got, path) || !strings.Contains(got, tt.want) {
-				t.Errorf("Open error = %q, want it to name the path and contain %q", got, tt.want)
-			}
-		})
-	}
-}
-
-// TestClosed checks that every method of a closed store reports
-// ErrUnavailable.
-func TestClosed(t *testing.T) {
-	t.Parallel()
-	s := mustOpen(t, tempPath(t))
-	if err := s.Close(); err != nil {
-		t.Fatalf("Close: %v", err)
-	}
-	ctx := t.Context()
-	calls := map[string]func() error{
-		"Create": func() error { return s.Create(ctx, newConsignment("c-1")) },
-		"Get":    func() error { _, err := s.Get(ctx, "c-1"); return err },
-		"List":   func() error { _, _, err := s.List(ctx, 0, ""); return err },
-		"TransferLease": func() error {
-			_, err := s.TransferLease(ctx, "c-1", "o", consignment.Lease{Owner: "p", Until: time.Now()})
-			return err
-		},
-		"MarkBooked":    func() error { return s.MarkBooked(ctx, "c-1", "o", "vessel001") },
-		"DeletePending": func() error { return s.DeletePending(ctx, "c-1", "o") },
-		"ListPending":   func() error { _, err := s.ListPending(ctx, time.Now(), 10); return err },
-	}
-	for name, call := range calls {
-		if err := call(); !errors.Is(err, consignment.ErrUnavailable) {
-			t.Errorf("%s on a closed store: error %v, want ErrUnavailable", name, err)
-		}
-	}
+	boltdbtest.RunStoreTests(t, bolt.Open, "2", "1", func(t *testing.T, s *bolt.Store) {
+		storetest.AssertUnavailable(t, s, "on a closed store", 0)
+	})
 }
 
 // TestCanceled checks that a call whose context is done changes nothing.
@@ -424,22 +315,10 @@ func sortedIDs(cs []consignment.Consignment) []string {
 	return ids
 }
 
-func tempPath(t *testing.T) string {
-	t.Helper()
-	return filepath.Join(t.TempDir(), "consignments.db")
-}
+func tempPath(t *testing.T) string { return boltdbtest.Path(t, "consignments.db") }
 
 // mustOpen opens the store at path and closes it when the test ends.
 func mustOpen(t *testing.T, path string) *bolt.Store {
 	t.Helper()
-	s, err := bolt.Open(path)
-	if err != nil {
-		t.Fatalf("Open(%q): %v", path, err)
-	}
-	t.Cleanup(func() {
-		if err := s.Close(); err != nil {
-			t.Errorf("Close: %v", err)
-		}
-	})
-	return s
+	return boltdbtest.MustOpen(t, bolt.Open, path)
 }

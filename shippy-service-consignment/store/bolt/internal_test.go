@@ -6,11 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
-	"path/filepath"
-	"runtime"
 	"slices"
-	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -63,56 +59,25 @@ func TestListTokensNotIssued(t *testing.T) {
 func TestBatchFailureRerun(t *testing.T) {
 	t.Parallel()
 	ctx := t.Context()
-	s, err := Open(filepath.Join(t.TempDir(), "consignments.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if err := s.Close(); err != nil {
-			t.Error(err)
-		}
-	})
+	s := boltdbtest.MustOpen(t, Open, boltdbtest.Path(t, "consignments.db"))
 
 	const creates = 50
-	boom := errors.New("boom")
 	created := 0 // the most consignments the failing function saw created
-	fail := func() {
-		err := s.batch(ctx, func(tx *bbolt.Tx) error {
-			order := tx.Bucket(orderBucket)
-			n, cur := 0, order.Cursor()
-			for k, _ := cur.First(); k != nil; k, _ = cur.Next() {
-				n++
-			}
-			created = max(created, n)
-			seq, err := order.NextSequence()
-			if err != nil {
-				return err
-			}
-			if err := order.Put(seqKey(seq), []byte("failed")); err != nil {
-				return err
-			}
-			return boom
-		})
-		if !errors.Is(err, boom) {
-			t.Errorf("batch of a failing function: error %v, want %v", err, boom)
+	boltdbtest.FailAmong(t, s.db, creates, func(i int) error {
+		return s.Create(ctx, benchConsignment(fmt.Sprint("c", i)))
+	}, func(tx *bbolt.Tx) error {
+		order := tx.Bucket(orderBucket)
+		n, cur := 0, order.Cursor()
+		for k, _ := cur.First(); k != nil; k, _ = cur.Next() {
+			n++
 		}
-	}
-	// Every call below queues behind the held commit, and they share the
-	// next one.
-	release := boltdbtest.Hold(t, s.batcher)
-	var wg sync.WaitGroup
-	for i := range creates {
-		if i == creates/2 {
-			wg.Go(fail)
+		created = max(created, n)
+		seq, err := order.NextSequence()
+		if err != nil {
+			return err
 		}
-		wg.Go(func() {
-			if err := s.Create(ctx, benchConsignment(fmt.Sprint("c", i))); err != nil {
-				t.Errorf("Create(c%d): %v", i, err)
-			}
-		})
-	}
-	release(creates + 1)
-	wg.Wait()
+		return order.Put(seqKey(seq), []byte("failed"))
+	})
 	if created == 0 {
 		t.Error("the failing function ran before every Create; the test tested nothing")
 	}
@@ -124,7 +89,7 @@ func TestBatchFailureRerun(t *testing.T) {
 	if len(items) != creates {
 		t.Errorf("List: %d consignments, want %d", len(items), creates)
 	}
-	err = s.db.View(func(tx *bbolt.Tx) error {
+	err = s.db.Bolt().View(func(tx *bbolt.Tx) error {
 		entries := map[string]uint64{} // id -> sequence number
 		err := tx.Bucket(orderBucket).ForEach(func(k, id []byte) error {
 			seq := binary.BigEndian.Uint64(k)
@@ -167,8 +132,8 @@ func BenchmarkCreate(b *testing.B) {
 				s := openFilled(b, stored, rand.New(rand.NewPCG(1, uint64(stored))))
 				ctx := b.Context()
 				written := pageAlloc(s)
-				runCallers(b, callers, func(rng *rand.Rand) error {
-					return s.Create(ctx, benchConsignment(randomID(rng)))
+				boltdbtest.RunCallers(b, callers, func(n uint64) error {
+					return s.Create(ctx, benchConsignment(randomID(rand.New(rand.NewPCG(2, n)))))
 				})
 				written = pageAlloc(s) - written
 				b.ReportMetric(float64(written)/float64(b.N), "written-B/op")
@@ -185,8 +150,8 @@ func BenchmarkCreatePendingThenBook(b *testing.B) {
 		b.Run(fmt.Sprintf("callers=%d", callers), func(b *testing.B) {
 			s := openFilled(b, 1_000, rand.New(rand.NewPCG(1, 2)))
 			ctx := b.Context()
-			runCallers(b, callers, func(rng *rand.Rand) error {
-				c := benchConsignment(randomID(rng))
+			boltdbtest.RunCallers(b, callers, func(n uint64) error {
+				c := benchConsignment(randomID(rand.New(rand.NewPCG(2, n))))
 				c.Status, c.VesselID = consignment.StatusPending, ""
 				c.Lease = consignment.Lease{Owner: c.ID, Until: c.CreatedAt.Add(30 * time.Second)}
 				if err := s.Create(ctx, c); err != nil {
@@ -223,20 +188,12 @@ func BenchmarkList(b *testing.B) {
 // commit, so n puts in random order into one transaction take O(n²).
 func openFilled(tb testing.TB, n int, rng *rand.Rand) *Store {
 	tb.Helper()
-	s, err := Open(filepath.Join(tb.TempDir(), "consignments.db"))
-	if err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(func() {
-		if err := s.Close(); err != nil {
-			tb.Error(err)
-		}
-	})
+	s := boltdbtest.MustOpen(tb, Open, boltdbtest.Path(tb, "consignments.db"))
 	ids := make([]string, n) // in creation order
 	for i := range ids {
 		ids[i] = randomID(rng)
 	}
-	err = s.db.Update(func(tx *bbolt.Tx) error {
+	err := s.db.Bolt().Update(func(tx *bbolt.Tx) error {
 		order := tx.Bucket(orderBucket)
 		seqs := make(map[string]uint64, n)
 		for _, id := range ids {
@@ -271,39 +228,10 @@ func openFilled(tb testing.TB, n int, rng *rand.Rand) *Store {
 // of make bench.
 var benchCallers = []int{1, 32}
 
-// runCallers runs op b.N times in all from callers goroutines at once
-// (from exactly one when callers is 1, else from at least callers), each
-// goroutine with a random source of its own.
-func runCallers(b *testing.B, callers int, op func(rng *rand.Rand) error) {
-	b.Helper()
-	if callers == 1 {
-		rng := rand.New(rand.NewPCG(2, 0))
-		for b.Loop() {
-			if err := op(rng); err != nil {
-				b.Fatal(err)
-			}
-		}
-		return
-	}
-	var seq atomic.Uint64
-	procs := runtime.GOMAXPROCS(0)
-	b.SetParallelism((callers + procs - 1) / procs)
-	b.ResetTimer() // b.Loop does the same for one caller
-	b.RunParallel(func(pb *testing.PB) {
-		rng := rand.New(rand.NewPCG(2, seq.Add(1)))
-		for pb.Next() {
-			if err := op(rng); err != nil {
-				b.Error(err)
-				return
-			}
-		}
-	})
-}
-
 // pageAlloc returns the bytes of pages s has allocated, for writing, in the
 // transactions that have ended.
 func pageAlloc(s *Store) int64 {
-	stats := s.db.Stats()
+	stats := s.db.Bolt().Stats()
 	return stats.TxStats.GetPageAlloc()
 }
 

@@ -4,12 +4,10 @@ package memory
 
 import (
 	"context"
-	"encoding/base64"
-	"strconv"
-	"strings"
 	"sync"
 	"time"
 
+	"github.com/shippy-suite/shippy/platform/store"
 	"github.com/shippy-suite/shippy/shippy-service-consignment/consignment"
 )
 
@@ -153,35 +151,24 @@ func booked(c *consignment.Consignment) bool {
 	return c != nil && c.Status == consignment.StatusBooked
 }
 
-// tokenPrefix marks the tokens this package issues, so that a token from
-// elsewhere is rejected rather than read as a position.
+// tokenPrefix marks the tokens this package issues (store.EncodePageToken),
+// so that a token from elsewhere is rejected rather than read as a
+// position.
 const tokenPrefix = "mem1:"
 
 func encodeToken(pos int) string {
-	return base64.RawURLEncoding.EncodeToString([]byte(tokenPrefix + strconv.Itoa(pos)))
+	return store.EncodePageToken(tokenPrefix, uint64(pos))
 }
 
 // decodeToken returns the position a page token points at, 0 for the empty
 // token. n is the number of slots: a token is only ever issued for a
 // position in 1..n-1, and n only grows.
 func decodeToken(token string, n int) (int, error) {
-	if token == "" {
-		return 0, nil
+	pos, ok := store.DecodePageToken(tokenPrefix, token)
+	if !ok || pos > 0 && pos >= uint64(n) {
+		return 0, &consignment.FieldError{Field: "page_token", Reason: "not a token from a previous page"}
 	}
-	invalid := &consignment.FieldError{Field: "page_token", Reason: "not a token from a previous page"}
-	raw, err := base64.RawURLEncoding.DecodeString(token)
-	if err != nil {
-		return 0, invalid
-	}
-	digits, ok := strings.CutPrefix(string(raw), tokenPrefix)
-	if !ok {
-		return 0, invalid
-	}
-	pos, err := strconv.Atoi(digits)
-	if err != nil || pos <= 0 || pos >= n {
-		return 0, invalid
-	}
-	return pos, nil
+	return int(pos), nil
 }
 
 // clone returns c with its own copy of the containers.

@@ -1,72 +1,34 @@
 // Package mongo is a consignment.Repository in a MongoDB database, through
 // the official driver. Several consignment service instances may share one
 // database: every change is one atomic single-document write, conditional
-// on the state the call names, so no transaction is needed.
+// on the state the call names. Collections (record.go):
 //
-// # Layout
+//	consignments  _id: consignment id; seq (place in creation order), status, lease, ...
+//	counters      _id: "consignments"; seq: the last place handed out
 //
-// Two collections, with this package's own documents (record.go), never the
-// domain types:
-//
-//	consignments  _id: consignment id   seq, status, created_at, lease_owner, lease_until,
-//	                                    description, weight, containers, vessel_id
-//	counters      _id: "consignments"   seq: the last place in creation order handed out
-//
-// Create takes the next place in creation order from the counter, one
-// atomic $inc, and stores it in the consignment as seq. Places are unique
-// and increase, with gaps where a create failed. List pages through booked
-// consignments by seq: a page token is the seq of the last consignment of
-// the previous page, so a page is one range query on an index.
-//
-// Indexes of consignments, besides the unique _id:
-//
-//	seq_unique  {seq: 1}, unique     no two consignments at one place
-//	status_seq  {status: 1, seq: 1}  List (booked, by seq); ListPending (pending: few)
-//
-// The store creates them on first use rather than when it is made, so that
-// a service can start while MongoDB is down: until they exist, every call
-// that needs them tries again first, and fails with ErrUnavailable while
-// the server is down. The first Create makes the counter.
-//
-// # Errors
-//
-// mongo.ErrNoDocuments becomes consignment.ErrNotFound and a duplicate _id
-// consignment.ErrConflict. A server that cannot be selected, a network
-// error and a timeout that is not the caller's own make an error that
-// matches consignment.ErrUnavailable; the driver reconnects by itself, so
-// calls succeed again once the server is back. Any other driver error is
-// internal.
-//
-// # Servers
-//
-// The store relies on MongoDB's atomic single-document updates. FerretDB v1
-// speaks the protocol but does not make concurrent updates of a document
-// atomic: on it, concurrent changes of one pending consignment may both
-// succeed, and the counter may hand a place out twice. The unique seq index
-// refuses the second consignment at a place, and Create takes another, a
-// few times; under heavy concurrency on FerretDB it may still give up, with
-// ErrUnavailable.
+// The store can be made while the server is down: it creates its indexes
+// on first use, and every call fails with consignment.ErrUnavailable until
+// the server answers. See docs/mongo-stores.md.
 package mongo
 
 import (
 	"context"
-	"encoding/base64"
 	"errors"
 	"fmt"
+	"math"
 	"math/rand/v2"
-	"strconv"
-	"strings"
 	"sync/atomic"
 	"time"
 
 	"go.mongodb.org/mongo-driver/bson"
 	"go.mongodb.org/mongo-driver/mongo"
 	"go.mongodb.org/mongo-driver/mongo/options"
-	"go.mongodb.org/mongo-driver/x/mongo/driver"
-	"go.mongodb.org/mongo-driver/x/mongo/driver/topology"
 	"golang.org/x/sync/singleflight"
 
+	"github.com/shippy-suite/shippy/platform/mongodb"
+	"github.com/shippy-suite/shippy/platform/store"
 	"github.com/shippy-suite/shippy/shippy-service-consignment/consignment"
+	"github.com/shippy-suite/shippy/shippy-service-consignment/store/internal/record"
 )
 
 // Names of the collections.
@@ -95,8 +57,8 @@ type Store struct {
 	setup   singleflight.Group // the attempt at creating them
 }
 
-// New returns a Store over db. It does not reach the server (see the
-// package documentation), so it can be made while the server is down.
+// New returns a Store over db. It does not reach the server, so it can be
+// made while the server is down.
 func New(db *mongo.Database) (*Store, error) {
 	if db == nil {
 		return nil, errors.New("new mongo consignment store: nil database")
@@ -107,8 +69,9 @@ func New(db *mongo.Database) (*Store, error) {
 	}, nil
 }
 
-// indexes are the indexes of the consignments collection besides _id (see
-// the package documentation).
+// indexes are the indexes of the consignments collection besides _id:
+// seq_unique (no two consignments at one place in creation order) and
+// status_seq (List and ListPending).
 func indexes() []mongo.IndexModel {
 	return []mongo.IndexModel{
 		{
@@ -220,7 +183,7 @@ func (s *Store) get(ctx context.Context, id string) (consignment.Consignment, er
 	if err := s.consignments.FindOne(ctx, bson.D{{Key: fieldID, Value: id}}).Decode(&d); err != nil {
 		return consignment.Consignment{}, storeError(ctx, err)
 	}
-	return d.toConsignment()
+	return d.ToConsignment(d.ID)
 }
 
 // List implements consignment.Repository. A page token is the seq of the
@@ -245,7 +208,7 @@ func (s *Store) list(ctx context.Context, limit int, after int64) ([]consignment
 		return nil, "", err
 	}
 	if after != 0 {
-		err := s.consignments.FindOne(ctx, bson.D{{Key: fieldSeq, Value: after}, {Key: fieldStatus, Value: statusBooked}}).Err()
+		err := s.consignments.FindOne(ctx, bson.D{{Key: fieldSeq, Value: after}, {Key: fieldStatus, Value: record.StatusBooked}}).Err()
 		if errors.Is(err, mongo.ErrNoDocuments) {
 			return nil, "", badToken()
 		}
@@ -254,7 +217,7 @@ func (s *Store) list(ctx context.Context, limit int, after int64) ([]consignment
 		}
 	}
 	filter := bson.D{
-		{Key: fieldStatus, Value: statusBooked},
+		{Key: fieldStatus, Value: record.StatusBooked},
 		{Key: fieldSeq, Value: bson.D{{Key: "$gt", Value: after}}},
 	}
 	opts := options.Find().SetSort(bson.D{{Key: fieldSeq, Value: 1}})
@@ -289,7 +252,7 @@ func (s *Store) TransferLease(ctx context.Context, id, owner string, next consig
 	if err != nil {
 		return consignment.Lease{}, fmt.Errorf("transfer lease of consignment %q: %w", id, storeError(ctx, err))
 	}
-	return consignment.Lease{Owner: before.LeaseOwner, Until: zeroOrUTC(before.LeaseUntil)}, nil
+	return consignment.Lease{Owner: before.LeaseOwner, Until: record.UTC(before.LeaseUntil)}, nil
 }
 
 // MarkBooked implements consignment.Repository in one conditional update.
@@ -297,7 +260,7 @@ func (s *Store) MarkBooked(ctx context.Context, id, owner, vesselID string) erro
 	res, err := s.consignments.UpdateOne(ctx,
 		leasedTo(id, owner),
 		bson.D{{Key: "$set", Value: bson.D{
-			{Key: fieldStatus, Value: statusBooked},
+			{Key: fieldStatus, Value: record.StatusBooked},
 			{Key: fieldVesselID, Value: vesselID},
 			{Key: fieldLeaseOwner, Value: ""},
 			{Key: fieldLeaseUntil, Value: time.Time{}},
@@ -345,7 +308,7 @@ func (s *Store) listPending(ctx context.Context, t time.Time, limit int) ([]cons
 		return nil, err
 	}
 	filter := bson.D{
-		{Key: fieldStatus, Value: statusPending},
+		{Key: fieldStatus, Value: record.StatusPending},
 		{Key: fieldLeaseUntil, Value: bson.D{{Key: "$lte", Value: t.UTC()}}},
 	}
 	opts := options.Find().SetSort(bson.D{{Key: fieldSeq, Value: 1}}).SetLimit(int64(limit))
@@ -374,7 +337,7 @@ func (s *Store) find(ctx context.Context, filter bson.D, opts *options.FindOptio
 func leasedTo(id, owner string) bson.D {
 	return bson.D{
 		{Key: fieldID, Value: id},
-		{Key: fieldStatus, Value: statusPending},
+		{Key: fieldStatus, Value: record.StatusPending},
 		{Key: fieldLeaseOwner, Value: owner},
 	}
 }
@@ -382,7 +345,7 @@ func leasedTo(id, owner string) bson.D {
 func toConsignments(docs []consignmentDoc) ([]consignment.Consignment, error) {
 	out := make([]consignment.Consignment, len(docs))
 	for i, d := range docs {
-		c, err := d.toConsignment()
+		c, err := d.ToConsignment(d.ID)
 		if err != nil {
 			return nil, err
 		}
@@ -391,35 +354,13 @@ func toConsignments(docs []consignmentDoc) ([]consignment.Consignment, error) {
 	return out, nil
 }
 
-// storeError maps a driver error to the domain's: no document is
-// consignment.ErrNotFound, and an error that says the server could not be
-// reached, or did not answer in time while ctx still had time, matches
-// consignment.ErrUnavailable (and still matches the driver's error). Other
-// errors pass unchanged.
+// storeError maps a driver error to the domain's (mongodb.MapError).
 func storeError(ctx context.Context, err error) error {
-	var (
-		selection topology.ServerSelectionError
-		conn      topology.ConnectionError
-		pool      driver.RetryablePoolError // the connection pool was cleared
-	)
-	switch {
-	case err == nil:
-		return nil
-	case errors.Is(err, mongo.ErrNoDocuments):
-		return consignment.ErrNotFound
-	case errors.As(err, &selection),
-		errors.As(err, &conn),
-		errors.As(err, &pool) && pool.Retryable(),
-		mongo.IsNetworkError(err),
-		errors.Is(err, mongo.ErrClientDisconnected),
-		mongo.IsTimeout(err) && ctx.Err() == nil:
-		return fmt.Errorf("%w: %w", consignment.ErrUnavailable, err)
-	}
-	return err
+	return mongodb.MapError(ctx, err, consignment.ErrNotFound, consignment.ErrUnavailable)
 }
 
-// tokenPrefix marks the page tokens this package issues: a token is the
-// unpadded base64url encoding of the prefix and a seq in decimal.
+// tokenPrefix marks the page tokens this package issues, which carry a
+// seq (store.EncodePageToken).
 const tokenPrefix = "mongo1:"
 
 // badToken is List's error for a page token this store did not issue.
@@ -428,27 +369,16 @@ func badToken() error {
 }
 
 func encodeToken(seq int64) string {
-	return base64.RawURLEncoding.EncodeToString(strconv.AppendInt([]byte(tokenPrefix), seq, 10))
+	return store.EncodePageToken(tokenPrefix, uint64(seq))
 }
 
 // decodeToken returns the seq a page token carries, 0 for the empty token,
 // or a *FieldError on "page_token". List then checks that a booked
 // consignment has that seq.
 func decodeToken(token string) (int64, error) {
-	if token == "" {
-		return 0, nil
-	}
-	raw, err := base64.RawURLEncoding.DecodeString(token)
-	if err != nil {
+	seq, ok := store.DecodePageToken(tokenPrefix, token)
+	if !ok || seq > math.MaxInt64 {
 		return 0, badToken()
 	}
-	digits, ok := strings.CutPrefix(string(raw), tokenPrefix)
-	if !ok {
-		return 0, badToken()
-	}
-	seq, err := strconv.ParseInt(digits, 10, 64)
-	if err != nil || seq <= 0 || strconv.FormatInt(seq, 10) != digits {
-		return 0, badToken()
-	}
-	return seq, nil
+	return int64(seq), nil
 }

@@ -1,18 +1,16 @@
 package mongo_test
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"slices"
-	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"go.mongodb.org/mongo-driver/mongo"
 
-	"github.com/shippy-suite/shippy/platform/mongodb"
+	"github.com/shippy-suite/shippy/platform/store/storetesting"
 	"github.com/shippy-suite/shippy/testenv/mongotest"
 
 	"github.com/shippy-suite/shippy/shippy-service-consignment/consignment"
@@ -24,21 +22,13 @@ import (
 // a stopped server may take to fail.
 const callTimeout = time.Second
 
-// TestContract runs the contract suite on the server mongotest gives: a
-// real MongoDB when SHIPPY_TEST_MONGO_URI names one, FerretDB otherwise.
-//
-// On FerretDB the concurrency subtests (named Concurrent...) skip: they
-// test MongoDB's atomic single-document updates, which FerretDB v1 does not
-// provide. storetest has no option for it, so open skips them by name.
+// TestContract runs the contract suite on the server mongotest gives
+// (storetesting.MongoOptions).
 func TestContract(t *testing.T) {
 	t.Parallel()
-	ferret := mongotest.IsFerretDB(t, mongotest.Start(t))
 	storetest.Run(t, func(t *testing.T) consignment.Repository {
-		if ferret && strings.HasPrefix(subtestName(t), "Concurrent") {
-			t.Skip(mongotest.FerretDBNotAtomic)
-		}
 		return newStore(t, mongotest.NewDatabase(t))
-	})
+	}, storetesting.MongoOptions(t))
 }
 
 // TestConcurrentCreatesTwoInstances creates consignments at once through
@@ -47,15 +37,8 @@ func TestContract(t *testing.T) {
 // creation order.
 func TestConcurrentCreatesTwoInstances(t *testing.T) {
 	t.Parallel()
-	uri := mongotest.Start(t)
-	if mongotest.IsFerretDB(t, uri) {
-		t.Skip(mongotest.FerretDBNotAtomic)
-	}
-	name := mongotest.NewDatabase(t).Name()
-	stores := [2]*mongostore.Store{}
-	for i := range stores {
-		stores[i] = newStore(t, mongotest.Connect(t, uri).Database(name))
-	}
+	dbs := storetesting.MongoInstances(t, 2)
+	stores := [2]*mongostore.Store{newStore(t, dbs[0]), newStore(t, dbs[1])}
 	const n = 40
 	errs := make([]error, n)
 	var wg sync.WaitGroup
@@ -108,22 +91,8 @@ func TestIndexes(t *testing.T) {
 // created then.
 func TestServerDownAtStart(t *testing.T) {
 	t.Parallel()
-	srv := mongotest.StartFerretDB(t)
-	srv.Stop(t)
-	db := connect(t, srv.URI())
-	store := newStore(t, db)
-
-	assertUnavailable(t, store)
-
-	srv.Restart(t)
-	want := booked("c-1")
-	if err := store.Create(t.Context(), want); err != nil {
-		t.Fatalf("Create once the server is up: %v", err)
-	}
-	items, _, err := store.List(t.Context(), 0, "")
-	if err != nil || len(items) != 1 || items[0].ID != want.ID {
-		t.Errorf("List once the server is up = %+v, %v; want %s", items, err, want.ID)
-	}
+	db, restart := storetesting.StoppedFerretDB(t, callTimeout)
+	storetest.AssertDownThenUp(t, newStore(t, db), restart, 3*callTimeout)
 	assertIndexes(t, db.Collection(mongostore.ConsignmentsCollection).Indexes())
 }
 
@@ -134,36 +103,20 @@ func TestServerDownAtStart(t *testing.T) {
 // consignment again then stores each exactly once, in creation order.
 func TestServerDownDuringCalls(t *testing.T) {
 	t.Parallel()
-	srv := mongotest.StartFerretDB(t)
-	store := newStore(t, connect(t, srv.URI()))
+	srv, db := storetesting.FerretDB(t, callTimeout)
+	store := newStore(t, db)
 	ctx := t.Context()
 
 	// Create one consignment after the other; stop the server after the
 	// fifth, and go on until three in a row have failed.
-	const stopAfter, failuresToSee = 5, 3
 	var ids []string
-	for i, failures := 0, 0; failures < failuresToSee; i++ {
-		if i == stopAfter {
-			srv.Stop(t)
-		}
-		id := fmt.Sprintf("c-%02d", i)
-		ids = append(ids, id)
-		start := time.Now()
-		err := store.Create(ctx, booked(id))
-		if d := time.Since(start); d > 3*callTimeout {
-			t.Errorf("Create %s took %v, client timeout %v", id, d, callTimeout)
-		}
-		switch {
-		case err == nil && i >= stopAfter:
-			t.Fatalf("Create %s succeeded with the server stopped", id)
-		case err == nil:
-		case errors.Is(err, consignment.ErrUnavailable):
-			failures++
-		default:
-			t.Fatalf("Create %s: error %v, want nil or ErrUnavailable", id, err)
-		}
+	calls := storetesting.ThroughOutage(t, srv, 5, func(i int) error {
+		return store.Create(ctx, booked(fmt.Sprintf("c-%02d", i)))
+	}, consignment.ErrUnavailable, 3*callTimeout)
+	for i := range calls {
+		ids = append(ids, fmt.Sprintf("c-%02d", i))
 	}
-	assertUnavailable(t, store)
+	storetest.AssertUnavailable(t, store, "with the server down", 3*callTimeout)
 
 	srv.Restart(t)
 	for _, id := range ids {
@@ -182,36 +135,6 @@ func TestServerDownDuringCalls(t *testing.T) {
 	}
 	if !slices.Equal(got, ids) {
 		t.Errorf("List after the restart = %q, want each consignment once, in creation order: %q", got, ids)
-	}
-}
-
-// assertUnavailable checks that every method fails with ErrUnavailable, in
-// no more than a few client timeouts.
-func assertUnavailable(t *testing.T, store *mongostore.Store) {
-	t.Helper()
-	ctx := t.Context()
-	lease := consignment.Lease{Owner: "o", Until: time.Now().Add(time.Minute)}
-	calls := []struct {
-		name string
-		call func() error
-	}{
-		{"Create", func() error { return store.Create(ctx, booked("x")) }},
-		{"Get", func() error { _, err := store.Get(ctx, "x"); return err }},
-		{"List", func() error { _, _, err := store.List(ctx, 10, ""); return err }},
-		{"TransferLease", func() error { _, err := store.TransferLease(ctx, "x", "", lease); return err }},
-		{"MarkBooked", func() error { return store.MarkBooked(ctx, "x", "o", "v") }},
-		{"DeletePending", func() error { return store.DeletePending(ctx, "x", "o") }},
-		{"ListPending", func() error { _, err := store.ListPending(ctx, time.Now(), 10); return err }},
-	}
-	for _, c := range calls {
-		start := time.Now()
-		err := c.call()
-		if !errors.Is(err, consignment.ErrUnavailable) {
-			t.Errorf("%s with the server down: error %v, want ErrUnavailable", c.name, err)
-		}
-		if d := time.Since(start); d > 3*callTimeout {
-			t.Errorf("%s with the server down took %v, client timeout %v", c.name, d, callTimeout)
-		}
 	}
 }
 
@@ -254,22 +177,4 @@ func newStore(t *testing.T, db *mongo.Database) *mongostore.Store {
 		t.Fatalf("New: %v", err)
 	}
 	return store
-}
-
-// connect returns the database "shippy" of the server at uri, through a
-// client made by Connect with callTimeout.
-func connect(t *testing.T, uri string) *mongo.Database {
-	t.Helper()
-	client, err := mongodb.Connect(uri, callTimeout)
-	if err != nil {
-		t.Fatalf("Connect: %v", err)
-	}
-	t.Cleanup(func() { _ = client.Disconnect(context.Background()) })
-	return client.Database("shippy")
-}
-
-// subtestName returns the last element of t's name.
-func subtestName(t *testing.T) string {
-	name := t.Name()
-	return name[strings.LastIndex(name, "/")+1:]
 }

@@ -21,45 +21,38 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/shippy-suite/shippy/platform/store/storetesting"
 	"github.com/shippy-suite/shippy/shippy-service-consignment/consignment"
 )
 
-// Run runs the contract tests against the repositories open returns.
-func Run(t *testing.T, open func(t *testing.T) consignment.Repository) {
+// Run runs the contract suite on the repositories open returns, adapted
+// to the backend by opts (see storetesting.RunSuite).
+func Run(t *testing.T, open func(t *testing.T) consignment.Repository, opts ...storetesting.Options) {
 	t.Helper()
-	tests := []struct {
-		name string
-		test func(t *testing.T, repo consignment.Repository)
-	}{
-		{"CreateThenGet", testCreateThenGet},
-		{"GetMissing", testGetMissing},
-		{"CreateTakenID", testCreateTakenID},
-		{"KeepsCopies", testKeepsCopies},
-		{"ListEmpty", testListEmpty},
-		{"ListAllInCreationOrder", testListAllInCreationOrder},
-		{"ListPages", testListPages},
-		{"ListPageSeesLaterCreates", testListPageSeesLaterCreates},
-		{"ListBadPageToken", testListBadPageToken},
-		{"ConcurrentCreatesSameID", testConcurrentCreatesSameID},
-		{"ConcurrentCreatesDistinctIDs", testConcurrentCreatesDistinctIDs},
-		{"PendingGetAndTakenID", testPendingGetAndTakenID},
-		{"ListSkipsPending", testListSkipsPending},
-		{"ListLastBookedBeforePending", testListLastBookedBeforePending},
-		{"ListTokenAfterDeletePending", testListTokenAfterDeletePending},
-		{"TransferLease", testTransferLease},
-		{"MarkBooked", testMarkBooked},
-		{"DeletePending", testDeletePending},
-		{"ListPending", testListPending},
-		{"ConcurrentMarkBookedAndDeletePending", testConcurrentMarkBookedAndDeletePending},
-		{"ConcurrentTransfers", testConcurrentTransfers},
-		{"ConcurrentTransferAndMarkBooked", testConcurrentTransferAndMarkBooked},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
-			tt.test(t, open(t))
-		})
-	}
+	storetesting.RunSuite(t, []storetesting.Test[consignment.Repository]{
+		{Name: "CreateThenGet", Run: testCreateThenGet},
+		{Name: "GetMissing", Run: testGetMissing},
+		{Name: "CreateTakenID", Run: testCreateTakenID},
+		{Name: "KeepsCopies", Run: testKeepsCopies},
+		{Name: "ListEmpty", Run: testListEmpty},
+		{Name: "ListAllInCreationOrder", Run: testListAllInCreationOrder},
+		{Name: "ListPages", Run: testListPages},
+		{Name: "ListPageSeesLaterCreates", Run: testListPageSeesLaterCreates},
+		{Name: "ListBadPageToken", Run: testListBadPageToken},
+		{Name: "ConcurrentCreatesSameID", Run: testConcurrentCreatesSameID},
+		{Name: "ConcurrentCreatesDistinctIDs", Run: testConcurrentCreatesDistinctIDs},
+		{Name: "PendingGetAndTakenID", Run: testPendingGetAndTakenID},
+		{Name: "ListSkipsPending", Run: testListSkipsPending},
+		{Name: "ListLastBookedBeforePending", Run: testListLastBookedBeforePending},
+		{Name: "ListTokenAfterDeletePending", Run: testListTokenAfterDeletePending},
+		{Name: "TransferLease", Run: testTransferLease},
+		{Name: "MarkBooked", Run: testMarkBooked},
+		{Name: "DeletePending", Run: testDeletePending},
+		{Name: "ListPending", Run: testListPending},
+		{Name: "ConcurrentMarkBookedAndDeletePending", Run: testConcurrentMarkBookedAndDeletePending},
+		{Name: "ConcurrentTransfers", Run: testConcurrentTransfers},
+		{Name: "ConcurrentTransferAndMarkBooked", Run: testConcurrentTransferAndMarkBooked},
+	}, open, opts...)
 }
 
 // created is the CreatedAt of the consignments newConsignment returns: a
@@ -703,4 +696,40 @@ func testConcurrentTransferAndMarkBooked(t *testing.T, repo consignment.Reposito
 			t.Errorf("MarkBooked won, then %q is %s, want booked", id, c.Status)
 		}
 	})
+}
+
+// AssertUnavailable checks that every method of repo fails with
+// consignment.ErrUnavailable, each within within when it is positive. when
+// says why, for the messages: "on a closed store".
+func AssertUnavailable(t *testing.T, repo consignment.Repository, when string, within time.Duration) {
+	t.Helper()
+	ctx := t.Context()
+	lease := consignment.Lease{Owner: "p", Until: time.Now().Add(time.Minute)}
+	storetesting.AssertErrors(t, storetesting.Calls{
+		"Create":        func() error { return repo.Create(ctx, newConsignment("c-1")) },
+		"Get":           func() error { _, err := repo.Get(ctx, "c-1"); return err },
+		"List":          func() error { _, _, err := repo.List(ctx, 10, ""); return err },
+		"TransferLease": func() error { _, err := repo.TransferLease(ctx, "c-1", "o", lease); return err },
+		"MarkBooked":    func() error { return repo.MarkBooked(ctx, "c-1", "o", "vessel001") },
+		"DeletePending": func() error { return repo.DeletePending(ctx, "c-1", "o") },
+		"ListPending":   func() error { _, err := repo.ListPending(ctx, time.Now(), 10); return err },
+	}, consignment.ErrUnavailable, when, within)
+}
+
+// AssertDownThenUp checks a repository whose server is down: every method
+// fails with ErrUnavailable within within (AssertUnavailable); once
+// restart has started the server again, the same repository stores and
+// lists a consignment.
+func AssertDownThenUp(t *testing.T, repo consignment.Repository, restart func(), within time.Duration) {
+	t.Helper()
+	AssertUnavailable(t, repo, "with the server down", within)
+	restart()
+	want := newConsignment("c-1")
+	if err := repo.Create(t.Context(), want); err != nil {
+		t.Fatalf("Create once the server is up: %v", err)
+	}
+	items, _, err := repo.List(t.Context(), 0, "")
+	if err != nil || len(items) != 1 || items[0].ID != want.ID {
+		t.Errorf("List once the server is up = %+v, %v; want %s", items, err, want.ID)
+	}
 }

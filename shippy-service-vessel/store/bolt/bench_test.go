@@ -3,11 +3,9 @@ package bolt_test
 import (
 	"fmt"
 	"math"
-	"path/filepath"
-	"runtime"
-	"sync/atomic"
 	"testing"
 
+	"github.com/shippy-suite/shippy/platform/boltdb/boltdbtest"
 	"github.com/shippy-suite/shippy/shippy-service-vessel/store/bolt"
 	"github.com/shippy-suite/shippy/shippy-service-vessel/vessel"
 )
@@ -25,7 +23,7 @@ func BenchmarkTakeRoom(b *testing.B) {
 		b.Run(fmt.Sprintf("callers=%d", callers), func(b *testing.B) {
 			s := openBenchStore(b)
 			ctx := b.Context()
-			runCallers(b, callers, func(i uint64) error {
+			boltdbtest.RunCallers(b, callers, func(i uint64) error {
 				_, err := s.TakeRoom(ctx, vessel.Booking{
 					ConsignmentID: fmt.Sprintf("c%d", i), VesselID: "vessel001", Containers: 3, Weight: 3,
 				})
@@ -42,7 +40,7 @@ func BenchmarkList(b *testing.B) {
 		b.Run(fmt.Sprintf("callers=%d", callers), func(b *testing.B) {
 			s := openBenchStore(b)
 			ctx := b.Context()
-			runCallers(b, callers, func(uint64) error {
+			boltdbtest.RunCallers(b, callers, func(uint64) error {
 				vessels, err := s.List(ctx)
 				if err == nil && len(vessels) != 4 {
 					err = fmt.Errorf("listed %d vessels, want 4", len(vessels))
@@ -63,7 +61,7 @@ func BenchmarkBook(b *testing.B) {
 				b.Fatal(err)
 			}
 			ctx := b.Context()
-			runCallers(b, callers, func(i uint64) error {
+			boltdbtest.RunCallers(b, callers, func(i uint64) error {
 				_, _, err := svc.Book(ctx, vessel.BookRequest{ConsignmentID: fmt.Sprintf("c%d", i), Containers: 3, Weight: 3})
 				return err
 			})
@@ -75,15 +73,7 @@ func BenchmarkBook(b *testing.B) {
 // four vessels with room for 2^31-1 containers and kilograms each.
 func openBenchStore(b *testing.B) *bolt.Store {
 	b.Helper()
-	s, err := bolt.Open(filepath.Join(b.TempDir(), "vessels.db"))
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() {
-		if err := s.Close(); err != nil {
-			b.Error(err)
-		}
-	})
+	s := boltdbtest.MustOpen(b, bolt.Open, boltdbtest.Path(b, "vessels.db"))
 	for i := range 4 {
 		v := vessel.Vessel{ID: fmt.Sprintf("vessel%03d", i+1), Name: "Bench", Capacity: math.MaxInt32, MaxWeight: math.MaxInt32, Available: true}
 		if err := s.Create(b.Context(), v); err != nil {
@@ -91,31 +81,4 @@ func openBenchStore(b *testing.B) *bolt.Store {
 		}
 	}
 	return s
-}
-
-// runCallers runs op b.N times in all from callers goroutines at once
-// (from exactly one when callers is 1, else from at least callers), giving
-// each call a distinct number from 1.
-func runCallers(b *testing.B, callers int, op func(i uint64) error) {
-	b.Helper()
-	var n atomic.Uint64
-	if callers == 1 {
-		for b.Loop() {
-			if err := op(n.Add(1)); err != nil {
-				b.Fatal(err)
-			}
-		}
-		return
-	}
-	procs := runtime.GOMAXPROCS(0)
-	b.SetParallelism((callers + procs - 1) / procs)
-	b.ResetTimer() // b.Loop does the same for one caller
-	b.RunParallel(func(pb *testing.PB) {
-		for pb.Next() {
-			if err := op(n.Add(1)); err != nil {
-				b.Error(err)
-				return
-			}
-		}
-	})
 }

@@ -1,42 +1,15 @@
 // Package bolt is a vessel.Repository kept in one bbolt file: the vessel
-// service's embedded, durable store. Every change runs in a bbolt
-// read-write transaction, and bbolt syncs the file to disk before a commit
-// returns, so a change the store has acknowledged survives a crash or a
-// power loss. Concurrent changes share transactions (a group commit, see
-// boltdb.Batcher): changes that arrive while a commit is under way all go
-// into the next one, so that one pair of fsyncs commits them all, and a
-// lone change commits at once.
+// service's embedded, durable store. A change the store has acknowledged
+// is on disk (see package boltdb for the group commit); one process at a
+// time holds the file. Values are this package's own records in JSON
+// (record.go), and the store keeps the fleet decoded in memory, as of the
+// last commit (fleet.go). The file layout, schema version 1, is:
 //
-// The store keeps the fleet decoded in memory, as of the last commit, so
-// that List and Get, the reads of every FindAvailable and Book, decode no
-// JSON. A read uses that copy only when its own read transaction sees the
-// very commit the copy is of (bbolt's transaction ids), so it reads what
-// the file holds, never an older fleet; the file is locked to this
-// process, and every change to it goes through the store. Each read-write
-// transaction that changes vessels works on a copy of the fleet, which it
-// publishes when it commits: made for a fleet of hundreds of vessels, not
-// millions, as List returns the whole fleet anyway.
-//
-// One process at a time holds the file: bbolt locks it, and Open gives up
-// after OpenTimeout with an error that names the path.
-//
-// # File layout, schema version 1
-//
-// Three top-level buckets. Keys are ids as their UTF-8 bytes, so bbolt's key
-// order is the byte order of ids that List promises. Values are this
-// package's own records in JSON, never the domain types, so the domain can
-// change without changing the file.
-//
-//	meta      "schema"        -> "1" (the layout version, decimal ASCII)
+//	meta      "schema"        -> "1"
 //	vessels   vessel id       -> vesselRecord
 //	bookings  consignment id  -> bookingRecord
 //
-// A change of layout bumps the schema version; Open refuses a file with a
-// version it does not know, rather than misread it.
-//
-// JSON holds strings as UTF-8: an id or name that is not valid UTF-8 would
-// come back changed. The Service validates every string before it stores
-// it, so none reaches the store.
+// See docs/embedded-store.md for why, and how versions change.
 package bolt
 
 import (
@@ -48,9 +21,9 @@ import (
 	"sync/atomic"
 
 	"go.etcd.io/bbolt"
-	bolterrors "go.etcd.io/bbolt/errors"
 
 	"github.com/shippy-suite/shippy/platform/boltdb"
+	"github.com/shippy-suite/shippy/shippy-service-vessel/store/internal/record"
 	"github.com/shippy-suite/shippy/shippy-service-vessel/vessel"
 )
 
@@ -62,34 +35,32 @@ const OpenTimeout = boltdb.OpenTimeout
 // writes, as stored under meta/"schema".
 const schemaVersion = "1"
 
-// Bucket and key names of the file layout (see the package documentation).
+// Bucket names of the file layout (see the package documentation).
 var (
-	metaBucket     = []byte("meta")
-	schemaKey      = []byte("schema")
 	vesselsBucket  = []byte("vessels")
 	bookingsBucket = []byte("bookings")
 )
 
 var _ vessel.Repository = (*Store)(nil)
 
-// Store is a vessel.Repository in a bbolt file, safe for concurrent use:
-// bbolt runs one read-write transaction at a time next to any number of
-// read-only ones. Callers never share memory with the store: reads return
-// copies.
+// Store is a vessel.Repository in a bbolt file, safe for concurrent use.
+// Callers never share memory with the store: reads return copies.
 //
 // Methods return ctx's error, and touch nothing, when ctx is done before
 // they start; a transaction that has begun runs to its end. After Close,
 // every method returns an error that matches vessel.ErrUnavailable.
+//
+// The functions its methods give to DB.Update may run more than once, so
+// they leave the fleet in memory to transaction-scoped state (see
+// Store.workingFleet).
 type Store struct {
-	db *bbolt.DB
+	db *boltdb.DB
 	// committed is the fleet as of a committed transaction, the latest one
 	// published (see readFleet).
 	committed atomic.Pointer[fleet]
 	// working is the fleet of the read-write transaction running, or of
 	// the last one (see workingFleet).
 	working workingFleet
-	// batcher runs the read-write transactions of batch.
-	batcher *boltdb.Batcher
 }
 
 // Open opens the store in the file at path, creating the file (mode 0600)
@@ -98,62 +69,38 @@ type Store struct {
 // when the file is not a store of this schema version. Every error names
 // the path.
 func Open(path string) (*Store, error) {
-	db, err := boltdb.Open(path)
+	db, err := boltdb.OpenStore(path, boltdb.Layout{
+		Name:        "vessel store",
+		Version:     schemaVersion,
+		Buckets:     [][]byte{vesselsBucket, bookingsBucket},
+		Unavailable: vessel.ErrUnavailable,
+	})
 	if err != nil {
-		return nil, fmt.Errorf("open vessel store %s: %w", path, err)
+		return nil, err
 	}
-	if err := db.Update(initialize); err != nil {
-		return nil, errors.Join(fmt.Errorf("open vessel store %s: %w", path, err), db.Close())
-	}
-	return &Store{db: db, batcher: boltdb.NewBatcher(db)}, nil
-}
-
-// initialize creates the buckets of a new file and checks the schema
-// version of an existing one.
-func initialize(tx *bbolt.Tx) error {
-	meta, err := tx.CreateBucketIfNotExists(metaBucket)
-	if err != nil {
-		return err
-	}
-	switch v := meta.Get(schemaKey); {
-	case v == nil:
-		if err := meta.Put(schemaKey, []byte(schemaVersion)); err != nil {
-			return err
-		}
-	case string(v) != schemaVersion:
-		return fmt.Errorf("schema version %q, this program reads version %q", v, schemaVersion)
-	}
-	for _, name := range [][]byte{vesselsBucket, bookingsBucket} {
-		if _, err := tx.CreateBucketIfNotExists(name); err != nil {
-			return err
-		}
-	}
-	return nil
+	return &Store{db: db}, nil
 }
 
 // Close waits for running transactions to end and closes the file. Closing
 // a closed Store does nothing.
 func (s *Store) Close() error {
-	if err := s.db.Close(); err != nil {
-		return fmt.Errorf("close vessel store %s: %w", s.db.Path(), err)
-	}
-	return nil
+	return s.db.Close()
 }
 
 // Create implements vessel.Repository.
 func (s *Store) Create(ctx context.Context, v vessel.Vessel) error {
-	value, err := json.Marshal(toVesselRecord(v))
+	value, err := json.Marshal(record.FromVessel(v))
 	if err != nil {
 		return fmt.Errorf("create vessel %q: encode: %w", v.ID, err)
 	}
-	err = s.batch(ctx, func(tx *bbolt.Tx) error {
+	err = s.db.Update(ctx, func(tx *bbolt.Tx) error {
 		f, err := s.workingFleet(tx)
 		if err != nil {
 			return err
 		}
 		i, found := f.find(v.ID)
 		if found {
-			return refuse(vessel.ErrConflict)
+			return boltdb.Refuse(vessel.ErrConflict)
 		}
 		if err := tx.Bucket(vesselsBucket).Put([]byte(v.ID), value); err != nil {
 			return err
@@ -170,7 +117,7 @@ func (s *Store) Create(ctx context.Context, v vessel.Vessel) error {
 // Get implements vessel.Repository.
 func (s *Store) Get(ctx context.Context, id string) (vessel.Vessel, error) {
 	var v vessel.Vessel
-	err := s.view(ctx, func(tx *bbolt.Tx) error {
+	err := s.db.View(ctx, func(tx *bbolt.Tx) error {
 		f, err := s.readFleet(tx)
 		if err != nil {
 			return err
@@ -191,7 +138,7 @@ func (s *Store) Get(ctx context.Context, id string) (vessel.Vessel, error) {
 // List implements vessel.Repository.
 func (s *Store) List(ctx context.Context) ([]vessel.Vessel, error) {
 	var vessels []vessel.Vessel
-	err := s.view(ctx, func(tx *bbolt.Tx) error {
+	err := s.db.View(ctx, func(tx *bbolt.Tx) error {
 		f, err := s.readFleet(tx)
 		if err != nil {
 			return err
@@ -207,16 +154,16 @@ func (s *Store) List(ctx context.Context) ([]vessel.Vessel, error) {
 
 // TakeRoom implements vessel.Repository.
 func (s *Store) TakeRoom(ctx context.Context, b vessel.Booking) (vessel.Vessel, error) {
-	booking, err := json.Marshal(toBookingRecord(b))
+	booking, err := json.Marshal(record.FromBooking(b))
 	if err != nil {
 		return vessel.Vessel{}, fmt.Errorf("take room for consignment %q: encode: %w", b.ConsignmentID, err)
 	}
 	var v vessel.Vessel
-	err = s.batch(ctx, func(tx *bbolt.Tx) error {
+	err = s.db.Update(ctx, func(tx *bbolt.Tx) error {
 		v = vessel.Vessel{}
 		bookings := tx.Bucket(bookingsBucket)
 		if bookings.Get([]byte(b.ConsignmentID)) != nil {
-			return refuse(vessel.ErrAlreadyBooked)
+			return boltdb.Refuse(vessel.ErrAlreadyBooked)
 		}
 		f, err := s.workingFleet(tx)
 		if err != nil {
@@ -224,11 +171,11 @@ func (s *Store) TakeRoom(ctx context.Context, b vessel.Booking) (vessel.Vessel, 
 		}
 		i, found := f.find(b.VesselID)
 		if !found {
-			return fmt.Errorf("vessel %q: %w", b.VesselID, refuse(vessel.ErrNotFound))
+			return fmt.Errorf("vessel %q: %w", b.VesselID, boltdb.Refuse(vessel.ErrNotFound))
 		}
 		after := f.vessels[i]
 		if !after.Fits(b.Containers, b.Weight) {
-			return fmt.Errorf("vessel %q: %w", b.VesselID, refuse(vessel.ErrNoRoom))
+			return fmt.Errorf("vessel %q: %w", b.VesselID, boltdb.Refuse(vessel.ErrNoRoom))
 		}
 		after.UsedCapacity += b.Containers
 		after.UsedWeight += b.Weight
@@ -250,7 +197,7 @@ func (s *Store) TakeRoom(ctx context.Context, b vessel.Booking) (vessel.Vessel, 
 // FindBooking implements vessel.Repository.
 func (s *Store) FindBooking(ctx context.Context, consignmentID string) (vessel.Booking, error) {
 	var b vessel.Booking
-	err := s.view(ctx, func(tx *bbolt.Tx) error {
+	err := s.db.View(ctx, func(tx *bbolt.Tx) error {
 		var err error
 		b, err = getBooking(tx, consignmentID)
 		return err
@@ -266,11 +213,11 @@ func (s *Store) FindBooking(ctx context.Context, consignmentID string) (vessel.B
 // room is given back, as in the memory store.
 func (s *Store) ReleaseRoom(ctx context.Context, consignmentID string) (vessel.Booking, error) {
 	var b vessel.Booking
-	err := s.batch(ctx, func(tx *bbolt.Tx) error {
+	err := s.db.Update(ctx, func(tx *bbolt.Tx) error {
 		var err error
 		b, err = getBooking(tx, consignmentID)
 		if errors.Is(err, vessel.ErrNotFound) {
-			return refuse(err)
+			return boltdb.Refuse(err)
 		}
 		if err != nil {
 			return err
@@ -301,27 +248,9 @@ func (s *Store) ReleaseRoom(ctx context.Context, consignmentID string) (vessel.B
 	return b, nil
 }
 
-// view runs fn in a read-only transaction.
-func (s *Store) view(ctx context.Context, fn func(*bbolt.Tx) error) error {
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	return unavailableIfClosed(s.db.View(fn))
-}
-
-// unavailableIfClosed makes the error of a transaction on a closed database
-// match vessel.ErrUnavailable. Every other bbolt error is internal, and
-// errors from the transaction's function pass unchanged.
-func unavailableIfClosed(err error) error {
-	if errors.Is(err, bolterrors.ErrDatabaseNotOpen) {
-		return fmt.Errorf("%w: %w", vessel.ErrUnavailable, err)
-	}
-	return err
-}
-
 // putVessel writes v over the stored vessel with its id.
 func putVessel(tx *bbolt.Tx, v vessel.Vessel) error {
-	value, err := json.Marshal(toVesselRecord(v))
+	value, err := json.Marshal(record.FromVessel(v))
 	if err != nil {
 		return fmt.Errorf("encode vessel %q: %w", v.ID, err)
 	}
@@ -338,7 +267,7 @@ func getBooking(tx *bbolt.Tx, consignmentID string) (vessel.Booking, error) {
 	if err := json.Unmarshal(value, &r); err != nil {
 		return vessel.Booking{}, fmt.Errorf("decode booking of consignment %q: %w", consignmentID, err)
 	}
-	return r.toBooking(consignmentID), nil
+	return r.ToBooking(consignmentID), nil
 }
 
 // decodeVessel decodes the record of the vessel with the id.
@@ -347,5 +276,5 @@ func decodeVessel(id string, value []byte) (vessel.Vessel, error) {
 	if err := json.Unmarshal(value, &r); err != nil {
 		return vessel.Vessel{}, fmt.Errorf("decode vessel %q: %w", id, err)
 	}
-	return r.toVessel(id), nil
+	return r.ToVessel(id), nil
 }

@@ -4,17 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
 	"slices"
-	"strings"
 	"sync"
 	"testing"
-	"time"
 
-	"go.etcd.io/bbolt"
-	bolterrors "go.etcd.io/bbolt/errors"
-
+	"github.com/shippy-suite/shippy/platform/boltdb/boltdbtest"
 	"github.com/shippy-suite/shippy/shippy-service-vessel/store/bolt"
 	"github.com/shippy-suite/shippy/shippy-service-vessel/store/storetest"
 	"github.com/shippy-suite/shippy/shippy-service-vessel/vessel"
@@ -195,116 +189,13 @@ func TestConcurrentWritesDurable(t *testing.T) {
 	}
 }
 
-// TestOpenLocked checks that a second Open of a file in use fails soon, with
-// an error that says why, instead of waiting for the first to close.
-func TestOpenLocked(t *testing.T) {
+// TestStore runs the checks of every store on boltdb: its file errors, and
+// that every method of a closed store reports ErrUnavailable.
+func TestStore(t *testing.T) {
 	t.Parallel()
-	path := tempPath(t)
-	mustOpen(t, path)
-
-	start := time.Now()
-	s, err := bolt.Open(path)
-	elapsed := time.Since(start)
-	if err == nil {
-		s.Close()
-		t.Fatalf("second Open(%q) succeeded while the first store is open", path)
-	}
-	if !errors.Is(err, bolterrors.ErrTimeout) || !strings.Contains(err.Error(), path) || !strings.Contains(err.Error(), "locked") {
-		t.Errorf("second Open error = %q, want a timeout that names the path and says it is locked", err)
-	}
-	if limit := bolt.OpenTimeout + 2*time.Second; elapsed > limit {
-		t.Errorf("second Open took %v, want at most %v", elapsed, limit)
-	}
-}
-
-func TestOpenErrors(t *testing.T) {
-	t.Parallel()
-	tests := []struct {
-		name string
-		file func(t *testing.T) string // prepares a file and returns its path
-		want string                    // in the error, besides the path
-	}{
-		{
-			name: "missing directory",
-			file: func(t *testing.T) string {
-				return filepath.Join(t.TempDir(), "missing", "vessels.db")
-			},
-			want: "no such file or directory",
-		},
-		{
-			name: "not a bbolt file",
-			file: func(t *testing.T) string {
-				path := tempPath(t)
-				if err := os.WriteFile(path, []byte(strings.Repeat("not a database\n", 1000)), 0o600); err != nil {
-					t.Fatal(err)
-				}
-				return path
-			},
-			want: "invalid database",
-		},
-		{
-			name: "unknown schema version",
-			file: func(t *testing.T) string {
-				path := tempPath(t)
-				db, err := bbolt.Open(path, 0o600, nil)
-				if err != nil {
-					t.Fatal(err)
-				}
-				defer db.Close()
-				err = db.Update(func(tx *bbolt.Tx) error {
-					meta, err := tx.CreateBucket([]byte("meta"))
-					if err != nil {
-						return err
-					}
-					return meta.Put([]byte("schema"), []byte("2"))
-				})
-				if err != nil {
-					t.Fatal(err)
-				}
-				return path
-			},
-			want: `schema version "2"`,
-		},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
-			path := tt.file(t)
-			s, err := bolt.Open(path)
-			if err == nil {
-				s.Close()
-				t.Fatalf("Open(%q) succeeded, want an error", path)
-			}
-			if got := err.Error(); !strings.Contains(got, path) || !strings.Contains(got, tt.want) {
-				t.Errorf("Open error = %q, want it to name the path and contain %q", got, tt.want)
-			}
-		})
-	}
-}
-
-// TestClosed checks that every method of a closed store reports
-// ErrUnavailable.
-func TestClosed(t *testing.T) {
-	t.Parallel()
-	s := mustOpen(t, tempPath(t))
-	if err := s.Close(); err != nil {
-		t.Fatalf("Close: %v", err)
-	}
-	ctx := t.Context()
-	b := vessel.Booking{ConsignmentID: "c1", VesselID: "a", Containers: 1, Weight: 1}
-	calls := map[string]func() error{
-		"Create":      func() error { return s.Create(ctx, vessel.Vessel{ID: "a"}) },
-		"Get":         func() error { _, err := s.Get(ctx, "a"); return err },
-		"List":        func() error { _, err := s.List(ctx); return err },
-		"TakeRoom":    func() error { _, err := s.TakeRoom(ctx, b); return err },
-		"FindBooking": func() error { _, err := s.FindBooking(ctx, "c1"); return err },
-		"ReleaseRoom": func() error { _, err := s.ReleaseRoom(ctx, "c1"); return err },
-	}
-	for name, call := range calls {
-		if err := call(); !errors.Is(err, vessel.ErrUnavailable) {
-			t.Errorf("%s on a closed store: error %v, want ErrUnavailable", name, err)
-		}
-	}
+	boltdbtest.RunStoreTests(t, bolt.Open, "1", "2", func(t *testing.T, s *bolt.Store) {
+		storetest.AssertUnavailable(t, s, "on a closed store", 0)
+	})
 }
 
 // TestCanceled checks that a call whose context is done changes nothing.
@@ -321,22 +212,10 @@ func TestCanceled(t *testing.T) {
 	}
 }
 
-func tempPath(t *testing.T) string {
-	t.Helper()
-	return filepath.Join(t.TempDir(), "vessels.db")
-}
+func tempPath(t *testing.T) string { return boltdbtest.Path(t, "vessels.db") }
 
 // mustOpen opens the store at path and closes it when the test ends.
 func mustOpen(t *testing.T, path string) *bolt.Store {
 	t.Helper()
-	s, err := bolt.Open(path)
-	if err != nil {
-		t.Fatalf("Open(%q): %v", path, err)
-	}
-	t.Cleanup(func() {
-		if err := s.Close(); err != nil {
-			t.Errorf("Close: %v", err)
-		}
-	})
-	return s
+	return boltdbtest.MustOpen(t, bolt.Open, path)
 }

@@ -9,7 +9,7 @@ import (
 	"github.com/shippy-suite/shippy/shippy-service-vessel/vessel"
 )
 
-// fleet is the vessels bucket decoded, as the transaction with ID txid
+// fleet is the vessels bucket decoded (see docs/embedded-store.md), as the transaction with ID txid
 // leaves it, in id order. Once published (Store.committed) it never
 // changes: readers copy from it. A vessel.Vessel holds no pointers, so a
 // copy of the slice is a copy of the fleet.

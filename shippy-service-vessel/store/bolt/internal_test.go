@@ -1,9 +1,7 @@
 package bolt
 
 import (
-	"errors"
 	"fmt"
-	"path/filepath"
 	"slices"
 	"sync"
 	"testing"
@@ -29,42 +27,19 @@ func TestBatchFailureRerun(t *testing.T) {
 	}
 
 	const bookings = 50
-	boom := errors.New("boom")
 	shared := false // whether the failing function ran after a booking in its transaction
-	fail := func() {
-		err := s.batch(ctx, func(tx *bbolt.Tx) error {
-			shared = shared || s.working.tx == tx
-			f, err := s.workingFleet(tx)
-			if err != nil {
-				return err
-			}
-			f.vessels[0].UsedCapacity = 999
-			if err := putVessel(tx, f.vessels[0]); err != nil {
-				return err
-			}
-			return boom
-		})
-		if !errors.Is(err, boom) {
-			t.Errorf("batch of a failing function: error %v, want %v", err, boom)
+	boltdbtest.FailAmong(t, s.db, bookings, func(i int) error {
+		_, err := s.TakeRoom(ctx, vessel.Booking{ConsignmentID: fmt.Sprint("c", i), VesselID: "a", Containers: 1, Weight: 2})
+		return err
+	}, func(tx *bbolt.Tx) error {
+		shared = shared || s.working.tx == tx
+		f, err := s.workingFleet(tx)
+		if err != nil {
+			return err
 		}
-	}
-	// Every call below queues behind the held commit, and they share the
-	// next one.
-	release := boltdbtest.Hold(t, s.batcher)
-	var wg sync.WaitGroup
-	for i := range bookings {
-		if i == bookings/2 {
-			wg.Go(fail)
-		}
-		wg.Go(func() {
-			b := vessel.Booking{ConsignmentID: fmt.Sprint("c", i), VesselID: "a", Containers: 1, Weight: 2}
-			if _, err := s.TakeRoom(ctx, b); err != nil {
-				t.Errorf("TakeRoom(%+v): %v", b, err)
-			}
-		})
-	}
-	release(bookings + 1)
-	wg.Wait()
+		f.vessels[0].UsedCapacity = 999
+		return putVessel(tx, f.vessels[0])
+	})
 	if !shared {
 		t.Error("the failing function never shared a transaction with a booking; the test tested nothing")
 	}
@@ -142,7 +117,7 @@ func assertFleetInMemoryAndFile(t *testing.T, s *Store, want []vessel.Vessel) {
 	if !slices.Equal(got, want) {
 		t.Errorf("List:\n got %+v\nwant %+v", got, want)
 	}
-	err = s.db.View(func(tx *bbolt.Tx) error {
+	err = s.db.Bolt().View(func(tx *bbolt.Tx) error {
 		f, err := decodeFleet(tx, tx.ID())
 		if err != nil {
 			return err
@@ -161,14 +136,5 @@ func assertFleetInMemoryAndFile(t *testing.T, s *Store, want []vessel.Vessel) {
 // ends.
 func openInternal(t *testing.T) *Store {
 	t.Helper()
-	s, err := Open(filepath.Join(t.TempDir(), "vessels.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if err := s.Close(); err != nil {
-			t.Error(err)
-		}
-	})
-	return s
+	return boltdbtest.MustOpen(t, Open, boltdbtest.Path(t, "vessels.db"))
 }

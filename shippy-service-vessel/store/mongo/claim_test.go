@@ -11,7 +11,9 @@ import (
 	"go.mongodb.org/mongo-driver/bson"
 	"go.mongodb.org/mongo-driver/bson/primitive"
 
-	"github.com/shippy-suite/shippy/platform/mongodb"
+	"github.com/shippy-suite/shippy/platform/store"
+	"github.com/shippy-suite/shippy/platform/store/storetesting"
+	"github.com/shippy-suite/shippy/shippy-service-vessel/store/internal/record"
 	"github.com/shippy-suite/shippy/shippy-service-vessel/vessel"
 	"github.com/shippy-suite/shippy/testenv/mongotest"
 )
@@ -52,7 +54,7 @@ func TestLeftoverClaim(t *testing.T) {
 			// ReleaseRoom after its second-to-last: a document the vessel
 			// does not list.
 			insertClaim(t, s, bookingDoc{
-				ConsignmentID: "c1", VesselID: "a", Containers: 5, Weight: 50,
+				ConsignmentID: "c1", Booking: record.Booking{VesselID: "a", Containers: 5, Weight: 50},
 				Claim: primitive.NewObjectID(), ClaimedAt: time.Now().Add(-tt.age),
 			})
 
@@ -97,7 +99,7 @@ func TestLostAnswer(t *testing.T) {
 	}
 	b := vessel.Booking{ConsignmentID: "c1", VesselID: "a", Containers: 3, Weight: 30}
 	insertClaim(t, s, bookingDoc{
-		ConsignmentID: "c1", VesselID: "a", Containers: 3, Weight: 30,
+		ConsignmentID: "c1", Booking: record.Booking{VesselID: "a", Containers: 3, Weight: 30},
 		Claim: primitive.NewObjectID(), ClaimedAt: time.Now().Add(-time.Hour),
 	})
 	if _, err := s.takeRoom(ctx, b); err != nil {
@@ -148,7 +150,7 @@ func TestClaimDecidedWhileWaiting(t *testing.T) {
 				t.Fatalf("Create: %v", err)
 			}
 			other := bookingDoc{
-				ConsignmentID: "c1", VesselID: "a", Containers: 1, Weight: 10,
+				ConsignmentID: "c1", Booking: record.Booking{VesselID: "a", Containers: 1, Weight: 10},
 				Claim: primitive.NewObjectID(), ClaimedAt: time.Now(),
 			}
 			insertClaim(t, s, other)
@@ -177,12 +179,7 @@ func TestClaimDecidedWhileWaiting(t *testing.T) {
 func TestCrashDuringCalls(t *testing.T) {
 	t.Parallel()
 	srv := mongotest.StartFerretDB(t)
-	client, err := mongodb.Connect(srv.URI(), time.Second)
-	if err != nil {
-		t.Fatalf("Connect: %v", err)
-	}
-	t.Cleanup(func() { _ = client.Disconnect(context.Background()) })
-	s, err := New(client.Database("shippy"))
+	s, err := New(storetesting.ConnectMongo(t, srv.URI(), time.Second).Database(store.MongoDatabase))
 	if err != nil {
 		t.Fatalf("New: %v", err)
 	}

@@ -1,74 +1,16 @@
 // Package mongo is a vessel.Repository in a MongoDB database, through the
-// official driver. Several vessel service instances may share one database:
-// every change of room is one atomic single-document update, so no two
-// instances can overbook a vessel, and no transaction is needed.
+// official driver. Several vessel service instances may share one
+// database: every change of room is one atomic single-document update, so
+// no two instances can overbook a vessel, and no transaction is needed.
+// Collections (record.go):
 //
-// # Layout
+//	vessels   _id: vessel id; the room used and remaining, and booked: the consignments it is for
+//	bookings  _id: consignment id; vessel_id, containers, weight, claim, claimed_at
 //
-// Two collections, with this package's own documents (record.go), never the
-// domain types:
-//
-//	vessels   _id: vessel id        the vessel, its used and remaining room, and
-//	                                booked: the consignment ids that room is for
-//	bookings  _id: consignment id   vessel_id, containers, weight, claim, claimed_at
-//
-// Every query is by _id, and the _id index is unique, so a consignment has
-// at most one booking document; no other index is needed. List sorts by
-// _id, which compares strings by their UTF-8 bytes: the order the
-// Repository promises.
-//
-// # Booking in two writes
-//
-// A booking lives in two documents of two collections, and MongoDB changes
-// one document atomically. The vessel document is the one that decides: a
-// consignment holds a booking exactly when its booking document exists and
-// its vessel lists it in booked. Room and booked change together, in one
-// update, so the used room is always the sum of the bookings listed.
-//
-// TakeRoom first inserts the booking document, a claim: the unique _id
-// makes a second claim for the consignment fail (ErrAlreadyBooked). It then
-// takes the room in one conditional update of the vessel, which matches
-// only if the vessel is available, has the remaining capacity and weight,
-// and does not list the consignment yet; the update adds to the used room,
-// takes from the remaining room and lists the consignment. If it matches
-// nothing, TakeRoom deletes its claim and returns ErrNotFound or ErrNoRoom.
-//
-// ReleaseRoom first gives the room back in one conditional update that
-// matches only if the vessel lists the consignment, and unlists it; then it
-// deletes the booking document.
-//
-// A crash (or an outage) between the two writes leaves a booking document
-// its vessel does not list: a claim whose room was never taken, or whose
-// room was given back. It is not a booking: FindBooking reports none and no
-// room is held for it, so a crash never overbooks and never leaks room.
-// What it does is keep its consignment from being claimed again until it
-// is stale, 30 seconds old: a TakeRoom that meets a claim waits up to 2
-// seconds for it to become a booking (ErrAlreadyBooked) or to go (it
-// claims again), as the claim of a concurrent TakeRoom does within
-// milliseconds; a stale claim it deletes, and goes on; a young one that
-// stays makes it fail with ErrUnavailable, so the client retries later. No
-// repair at start and no field marking a booking applied are needed: the
-// vessel's list is that mark, written atomically with the room.
-//
-// The claim age assumes that the writes of a TakeRoom reach the server
-// within the 10 seconds it gives itself, and that the clocks of the
-// instances sharing the database differ by much less than the 20 seconds
-// between the two.
-//
-// # Errors
-//
-// mongo.ErrNoDocuments becomes vessel.ErrNotFound and a duplicate key
-// vessel.ErrConflict or vessel.ErrAlreadyBooked. A server that cannot be
-// selected, a network error and a timeout that is not the caller's own make
-// an error that matches vessel.ErrUnavailable; the driver reconnects by
-// itself, so calls succeed again once the server is back. Any other driver
-// error is internal.
-//
-// # Servers
-//
-// The store relies on MongoDB's atomic single-document updates. FerretDB v1
-// speaks the protocol but does not make concurrent updates of a document
-// atomic: on it the store is correct one call at a time only.
+// A booking is written in two steps, a claim then the room, and is a
+// booking only once its vessel lists it: a crash between them leaves a
+// claim that holds no room. See docs/vessel-booking.md and
+// docs/mongo-stores.md.
 package mongo
 
 import (
@@ -81,9 +23,9 @@ import (
 	"go.mongodb.org/mongo-driver/bson/primitive"
 	"go.mongodb.org/mongo-driver/mongo"
 	"go.mongodb.org/mongo-driver/mongo/options"
-	"go.mongodb.org/mongo-driver/x/mongo/driver"
-	"go.mongodb.org/mongo-driver/x/mongo/driver/topology"
 
+	"github.com/shippy-suite/shippy/platform/mongodb"
+	"github.com/shippy-suite/shippy/shippy-service-vessel/store/internal/record"
 	"github.com/shippy-suite/shippy/shippy-service-vessel/vessel"
 )
 
@@ -93,7 +35,7 @@ const (
 	BookingsCollection = "bookings"
 )
 
-// Defaults of the claim timing (see the package documentation).
+// Defaults of the claim timing (see docs/vessel-booking.md).
 const (
 	// defaultTakeRoomTimeout bounds a TakeRoom, both writes included.
 	defaultTakeRoomTimeout = 10 * time.Second
@@ -191,7 +133,7 @@ func (s *Store) List(ctx context.Context) ([]vessel.Vessel, error) {
 }
 
 // TakeRoom implements vessel.Repository: it writes a claim, then takes the
-// room (see the package documentation). When taking the room fails on an
+// room (see docs/vessel-booking.md). When taking the room fails on an
 // unavailable server, the claim stays: the update may have been applied
 // before the answer was lost, and FindBooking tells which.
 func (s *Store) TakeRoom(ctx context.Context, b vessel.Booking) (vessel.Vessel, error) {
@@ -224,9 +166,7 @@ var errClaimPending = fmt.Errorf("%w: the consignment is being booked by another
 func (s *Store) claim(ctx context.Context, b vessel.Booking) (primitive.ObjectID, error) {
 	d := bookingDoc{
 		ConsignmentID: b.ConsignmentID,
-		VesselID:      b.VesselID,
-		Containers:    b.Containers,
-		Weight:        b.Weight,
+		Booking:       record.FromBooking(b),
 		Claim:         primitive.NewObjectID(),
 		ClaimedAt:     time.Now().UTC(),
 	}
@@ -332,7 +272,7 @@ func (s *Store) findBooking(ctx context.Context, consignmentID string) (vessel.B
 }
 
 // ReleaseRoom implements vessel.Repository: it gives the room back, then
-// deletes the booking document (see the package documentation). Once the
+// deletes the booking document (see docs/vessel-booking.md). Once the
 // room is back the booking is released, so a failure to delete the
 // document is not reported: the document is then a stale claim.
 func (s *Store) ReleaseRoom(ctx context.Context, consignmentID string) (vessel.Booking, error) {
@@ -400,27 +340,7 @@ func (s *Store) deleteClaim(ctx context.Context, consignmentID string, claim pri
 	return nil
 }
 
-// storeError maps a driver error to the domain's: no document is
-// vessel.ErrNotFound, and an error that says the server could not be
-// reached, or did not answer in time while ctx still had time, matches
-// vessel.ErrUnavailable (and still matches the driver's error). Other
-// errors pass unchanged.
+// storeError maps a driver error to the domain's (mongodb.MapError).
 func storeError(ctx context.Context, err error) error {
-	var (
-		selection topology.ServerSelectionError
-		conn      topology.ConnectionError
-		pool      driver.RetryablePoolError // the connection pool was cleared
-	)
-	switch {
-	case errors.Is(err, mongo.ErrNoDocuments):
-		return vessel.ErrNotFound
-	case errors.As(err, &selection),
-		errors.As(err, &conn),
-		errors.As(err, &pool) && pool.Retryable(),
-		mongo.IsNetworkError(err),
-		errors.Is(err, mongo.ErrClientDisconnected),
-		mongo.IsTimeout(err) && ctx.Err() == nil:
-		return fmt.Errorf("%w: %w", vessel.ErrUnavailable, err)
-	}
-	return err
+	return mongodb.MapError(ctx, err, vessel.ErrNotFound, vessel.ErrUnavailable)
 }

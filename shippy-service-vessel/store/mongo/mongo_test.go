@@ -1,14 +1,15 @@
 package mongo_test
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/shippy-suite/shippy/platform/mongodb"
+	"go.mongodb.org/mongo-driver/mongo"
+
+	"github.com/shippy-suite/shippy/platform/store/storetesting"
 	"github.com/shippy-suite/shippy/testenv/mongotest"
 
 	mongostore "github.com/shippy-suite/shippy/shippy-service-vessel/store/mongo"
@@ -20,19 +21,12 @@ import (
 // a stopped server may take to fail.
 const callTimeout = time.Second
 
-// TestContract runs the contract suite on the server mongotest gives: a
-// real MongoDB when SHIPPY_TEST_MONGO_URI names one, FerretDB otherwise.
-// On FerretDB the concurrency subtests skip: they test MongoDB's atomic
-// single-document updates, which FerretDB v1 does not provide.
+// TestContract runs the contract suite on the server mongotest gives
+// (storetesting.MongoOptions).
 func TestContract(t *testing.T) {
 	t.Parallel()
-	var opts storetest.Options
-	if mongotest.IsFerretDB(t, mongotest.Start(t)) {
-		opts.SkipConcurrency = mongotest.FerretDBNotAtomic
-	}
-	storetest.RunWithOptions(t, func(t *testing.T) vessel.Repository {
-		return newStore(t)
-	}, opts)
+	open := func(t *testing.T) vessel.Repository { return newStore(t, mongotest.NewDatabase(t)) }
+	storetest.Run(t, open, storetesting.MongoOptions(t))
 }
 
 // TestTwoInstances races bookings through two stores, each with a client
@@ -40,22 +34,8 @@ func TestContract(t *testing.T) {
 // the vessel is never overbooked.
 func TestTwoInstances(t *testing.T) {
 	t.Parallel()
-	uri := mongotest.Start(t)
-	if mongotest.IsFerretDB(t, uri) {
-		t.Skip(mongotest.FerretDBNotAtomic)
-	}
-	name := mongotest.NewDatabase(t).Name()
-	stores := [2]*mongostore.Store{}
-	for i := range stores {
-		client, err := mongodb.Connect(uri, 5*time.Second)
-		if err != nil {
-			t.Fatalf("Connect: %v", err)
-		}
-		t.Cleanup(func() { _ = client.Disconnect(context.Background()) })
-		if stores[i], err = mongostore.New(client.Database(name)); err != nil {
-			t.Fatalf("New: %v", err)
-		}
-	}
+	dbs := storetesting.MongoInstances(t, 2)
+	stores := [2]*mongostore.Store{newStore(t, dbs[0]), newStore(t, dbs[1])}
 	v := vessel.Vessel{ID: "a", Capacity: 7, MaxWeight: 80, Available: true}
 	if err := stores[0].Create(t.Context(), v); err != nil {
 		t.Fatalf("Create: %v", err)
@@ -96,20 +76,8 @@ func TestTwoInstances(t *testing.T) {
 // works once the server is up, without being made again.
 func TestServerDownAtStart(t *testing.T) {
 	t.Parallel()
-	srv := mongotest.StartFerretDB(t)
-	srv.Stop(t)
-	store := connect(t, srv.URI())
-
-	assertUnavailable(t, store)
-
-	srv.Restart(t)
-	v := vessel.Vessel{ID: "a", Name: "n", Capacity: 10, MaxWeight: 100, Available: true}
-	if err := store.Create(t.Context(), v); err != nil {
-		t.Fatalf("Create once the server is up: %v", err)
-	}
-	if got, err := store.Get(t.Context(), "a"); err != nil || got != v {
-		t.Errorf("Get once the server is up = %+v, %v; want %+v", got, err, v)
-	}
+	db, restart := storetesting.StoppedFerretDB(t, callTimeout)
+	storetest.AssertDownThenUp(t, newStore(t, db), restart, 3*callTimeout)
 }
 
 // TestServerDownDuringCalls stops the server (SIGKILL, as a crash) between
@@ -121,8 +89,8 @@ func TestServerDownAtStart(t *testing.T) {
 // its bookings.
 func TestServerDownDuringCalls(t *testing.T) {
 	t.Parallel()
-	srv := mongotest.StartFerretDB(t)
-	store := connect(t, srv.URI())
+	srv, db := storetesting.FerretDB(t, callTimeout)
+	store := newStore(t, db)
 	ctx := t.Context()
 	v := vessel.Vessel{ID: "a", Capacity: 1000, MaxWeight: 100000, Available: true}
 	if err := store.Create(ctx, v); err != nil {
@@ -138,34 +106,16 @@ func TestServerDownDuringCalls(t *testing.T) {
 	}
 	// Book one consignment after the other; stop the server after the
 	// tenth, and go on until three in a row have failed.
-	const stopAfter, failuresToSee = 10, 3
-	var results []error
-	for i, failures := 0, 0; failures < failuresToSee; i++ {
-		if i == stopAfter {
-			srv.Stop(t)
-		}
-		start := time.Now()
+	calls := storetesting.ThroughOutage(t, srv, 10, func(i int) error {
 		_, _, err := svc.Book(ctx, request(i))
-		if d := time.Since(start); d > 3*callTimeout {
-			t.Errorf("Book %d took %v, client timeout %v", i, d, callTimeout)
-		}
-		switch {
-		case err == nil && i >= stopAfter:
-			t.Fatalf("Book %d succeeded with the server stopped", i)
-		case err == nil:
-		case errors.Is(err, vessel.ErrUnavailable):
-			failures++
-		default:
-			t.Fatalf("Book %d: error %v, want nil or ErrUnavailable", i, err)
-		}
-		results = append(results, err)
-	}
-	assertUnavailable(t, store)
+		return err
+	}, vessel.ErrUnavailable, 3*callTimeout)
+	storetest.AssertUnavailable(t, store, "with the server down", 3*callTimeout)
 
 	srv.Restart(t)
 	// Every Book succeeded before the outage or is retried now.
 	var wantContainers, wantWeight int32
-	for i := range results {
+	for i := range calls {
 		req := request(i)
 		b, _, err := svc.Book(ctx, req)
 		if err != nil {
@@ -187,59 +137,10 @@ func TestServerDownDuringCalls(t *testing.T) {
 	}
 }
 
-// assertUnavailable checks that every method fails with ErrUnavailable, in
-// no more than a few client timeouts.
-func assertUnavailable(t *testing.T, store *mongostore.Store) {
+// newStore returns a store over db.
+func newStore(t *testing.T, db *mongo.Database) *mongostore.Store {
 	t.Helper()
-	ctx := t.Context()
-	calls := []struct {
-		name string
-		call func() error
-	}{
-		{"Create", func() error {
-			return store.Create(ctx, vessel.Vessel{ID: "x", Capacity: 1, MaxWeight: 1})
-		}},
-		{"Get", func() error { _, err := store.Get(ctx, "a"); return err }},
-		{"List", func() error { _, err := store.List(ctx); return err }},
-		{"TakeRoom", func() error {
-			_, err := store.TakeRoom(ctx, vessel.Booking{ConsignmentID: "x", VesselID: "a", Containers: 1, Weight: 1})
-			return err
-		}},
-		{"FindBooking", func() error { _, err := store.FindBooking(ctx, "c1"); return err }},
-		{"ReleaseRoom", func() error { _, err := store.ReleaseRoom(ctx, "c1"); return err }},
-	}
-	for _, c := range calls {
-		start := time.Now()
-		err := c.call()
-		if !errors.Is(err, vessel.ErrUnavailable) {
-			t.Errorf("%s with the server down: error %v, want ErrUnavailable", c.name, err)
-		}
-		if d := time.Since(start); d > 3*callTimeout {
-			t.Errorf("%s with the server down took %v, client timeout %v", c.name, d, callTimeout)
-		}
-	}
-}
-
-// newStore returns a store over a new database of the test.
-func newStore(t *testing.T) *mongostore.Store {
-	t.Helper()
-	store, err := mongostore.New(mongotest.NewDatabase(t))
-	if err != nil {
-		t.Fatalf("New: %v", err)
-	}
-	return store
-}
-
-// connect returns a store over the database "shippy" of the server at uri,
-// through a client made by Connect with callTimeout.
-func connect(t *testing.T, uri string) *mongostore.Store {
-	t.Helper()
-	client, err := mongodb.Connect(uri, callTimeout)
-	if err != nil {
-		t.Fatalf("Connect: %v", err)
-	}
-	t.Cleanup(func() { _ = client.Disconnect(context.Background()) })
-	store, err := mongostore.New(client.Database("shippy"))
+	store, err := mongostore.New(db)
 	if err != nil {
 		t.Fatalf("New: %v", err)
 	}

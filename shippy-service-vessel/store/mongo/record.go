@@ -5,6 +5,7 @@ import (
 
 	"go.mongodb.org/mongo-driver/bson/primitive"
 
+	"github.com/shippy-suite/shippy/shippy-service-vessel/store/internal/record"
 	"github.com/shippy-suite/shippy/shippy-service-vessel/vessel"
 )
 
@@ -26,15 +27,9 @@ const (
 // it. Renaming a field, or changing its meaning, needs a migration.
 type vesselDoc struct {
 	ID                string `bson:"_id"`
-	Name              string `bson:"name"`
-	OwnerID           string `bson:"owner_id"`
-	Capacity          int32  `bson:"capacity"`
-	MaxWeight         int32  `bson:"max_weight"`
-	Available         bool   `bson:"available"`
-	UsedCapacity      int32  `bson:"used_capacity"`
-	UsedWeight        int32  `bson:"used_weight"`
-	RemainingCapacity int32  `bson:"remaining_capacity"`
-	RemainingWeight   int32  `bson:"remaining_weight"`
+	record.Vessel     `bson:",inline"`
+	RemainingCapacity int32 `bson:"remaining_capacity"`
+	RemainingWeight   int32 `bson:"remaining_weight"`
 	// Booked lists the consignments whose room is counted in the used
 	// room: the vessel side of each booking, changed in the same update as
 	// the room. Reads of vessels leave it out (see vesselProjection).
@@ -44,13 +39,7 @@ type vesselDoc struct {
 func toVesselDoc(v vessel.Vessel) vesselDoc {
 	return vesselDoc{
 		ID:                v.ID,
-		Name:              v.Name,
-		OwnerID:           v.OwnerID,
-		Capacity:          v.Capacity,
-		MaxWeight:         v.MaxWeight,
-		Available:         v.Available,
-		UsedCapacity:      v.UsedCapacity,
-		UsedWeight:        v.UsedWeight,
+		Vessel:            record.FromVessel(v),
 		RemainingCapacity: v.RemainingCapacity(),
 		RemainingWeight:   v.RemainingWeight(),
 		Booked:            []string{}, // an array, never null, for $push
@@ -58,16 +47,7 @@ func toVesselDoc(v vessel.Vessel) vesselDoc {
 }
 
 func (d vesselDoc) toVessel() vessel.Vessel {
-	return vessel.Vessel{
-		ID:           d.ID,
-		Name:         d.Name,
-		OwnerID:      d.OwnerID,
-		Capacity:     d.Capacity,
-		MaxWeight:    d.MaxWeight,
-		Available:    d.Available,
-		UsedCapacity: d.UsedCapacity,
-		UsedWeight:   d.UsedWeight,
-	}
+	return d.ToVessel(d.ID)
 }
 
 // bookingDoc is a booking as stored in the bookings collection, under the
@@ -75,13 +55,11 @@ func (d vesselDoc) toVessel() vessel.Vessel {
 // Weight is in kilograms.
 //
 // A document is a booking only while its vessel lists the consignment in
-// Booked; until then it is a claim, written first by TakeRoom (see the
-// package documentation).
+// Booked; until then it is a claim, written first by TakeRoom (see
+// docs/vessel-booking.md).
 type bookingDoc struct {
-	ConsignmentID string `bson:"_id"`
-	VesselID      string `bson:"vessel_id"`
-	Containers    int32  `bson:"containers"`
-	Weight        int32  `bson:"weight"`
+	ConsignmentID  string `bson:"_id"`
+	record.Booking `bson:",inline"`
 	// Claim identifies the TakeRoom call that wrote the document, so that
 	// a call deletes its own claim and never a later one.
 	Claim primitive.ObjectID `bson:"claim"`
@@ -90,10 +68,5 @@ type bookingDoc struct {
 }
 
 func (d bookingDoc) toBooking() vessel.Booking {
-	return vessel.Booking{
-		ConsignmentID: d.ConsignmentID,
-		VesselID:      d.VesselID,
-		Containers:    d.Containers,
-		Weight:        d.Weight,
-	}
+	return d.ToBooking(d.ConsignmentID)
 }

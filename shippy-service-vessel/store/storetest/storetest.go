@@ -13,63 +13,35 @@ import (
 	"slices"
 	"sync"
 	"testing"
+	"time"
 
+	"github.com/shippy-suite/shippy/platform/store/storetesting"
 	"github.com/shippy-suite/shippy/shippy-service-vessel/vessel"
 )
 
-// Run runs the contract suite. open must return a new, empty repository on
-// every call, independent of every other one, and release it in
-// t.Cleanup; Run calls it from parallel subtests.
-func Run(t *testing.T, open func(t *testing.T) vessel.Repository) {
+// Run runs the contract suite on the repositories open returns, adapted
+// to the backend by opts (see storetesting.RunSuite).
+func Run(t *testing.T, open func(t *testing.T) vessel.Repository, opts ...storetesting.Options) {
 	t.Helper()
-	RunWithOptions(t, open, Options{})
+	storetesting.RunSuite(t, []storetesting.Test[vessel.Repository]{
+		{Name: "CreateAndGet", Run: testCreateAndGet},
+		{Name: "CreateConflict", Run: testCreateConflict},
+		{Name: "GetNotFound", Run: testGetNotFound},
+		{Name: "ListEmpty", Run: testListEmpty},
+		{Name: "ListInIDOrder", Run: testListInIDOrder},
+		{Name: "ListReturnsCopies", Run: testListReturnsCopies},
+		{Name: "TakeRoom", Open: testTakeRoom},
+		{Name: "TakeRoomAlreadyBooked", Open: testTakeRoomAlreadyBooked},
+		{Name: "FindBookingNotFound", Run: testFindBookingNotFound},
+		{Name: "ReleaseRoom", Run: testReleaseRoom},
+		{Name: "ConcurrentTakeRoom", Run: testConcurrentTakeRoom},
+		{Name: "ConcurrentTakeRoomSameConsignment", Run: testConcurrentTakeRoomSameConsignment},
+		{Name: "ConcurrentReleaseRoom", Run: testConcurrentReleaseRoom},
+		{Name: "ConcurrentBook", Run: testConcurrentBook},
+	}, open, opts...)
 }
 
-// Options adapt the suite to a backend.
-type Options struct {
-	// SkipConcurrency, when not empty, skips the subtests that race calls
-	// against each other, with this as the reason. It is for a server
-	// known not to apply concurrent updates atomically (FerretDB v1), never
-	// for a store that should pass them.
-	SkipConcurrency string
-}
-
-// RunWithOptions is Run with opts.
-func RunWithOptions(t *testing.T, open func(t *testing.T) vessel.Repository, opts Options) {
-	t.Helper()
-	tests := []struct {
-		name       string
-		test       func(*testing.T, func(*testing.T) vessel.Repository)
-		concurrent bool // races calls against each other
-	}{
-		{"CreateAndGet", testCreateAndGet, false},
-		{"CreateConflict", testCreateConflict, false},
-		{"GetNotFound", testGetNotFound, false},
-		{"ListEmpty", testListEmpty, false},
-		{"ListInIDOrder", testListInIDOrder, false},
-		{"ListReturnsCopies", testListReturnsCopies, false},
-		{"TakeRoom", testTakeRoom, false},
-		{"TakeRoomAlreadyBooked", testTakeRoomAlreadyBooked, false},
-		{"FindBookingNotFound", testFindBookingNotFound, false},
-		{"ReleaseRoom", testReleaseRoom, false},
-		{"ConcurrentTakeRoom", testConcurrentTakeRoom, true},
-		{"ConcurrentTakeRoomSameConsignment", testConcurrentTakeRoomSameConsignment, true},
-		{"ConcurrentReleaseRoom", testConcurrentReleaseRoom, true},
-		{"ConcurrentBook", testConcurrentBook, true},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			if tt.concurrent && opts.SkipConcurrency != "" {
-				t.Skip(opts.SkipConcurrency)
-			}
-			t.Parallel()
-			tt.test(t, open)
-		})
-	}
-}
-
-func testCreateAndGet(t *testing.T, open func(*testing.T) vessel.Repository) {
-	repo := open(t)
+func testCreateAndGet(t *testing.T, repo vessel.Repository) {
 	want := vessel.Vessel{
 		ID: "v1", Name: "Boaty McBoatface", OwnerID: "owner-1",
 		Capacity: 500, MaxWeight: 200000, Available: true,
@@ -83,8 +55,7 @@ func testCreateAndGet(t *testing.T, open func(*testing.T) vessel.Repository) {
 	}
 }
 
-func testCreateConflict(t *testing.T, open func(*testing.T) vessel.Repository) {
-	repo := open(t)
+func testCreateConflict(t *testing.T, repo vessel.Repository) {
 	want := vessel.Vessel{ID: "v1", Name: "first", Capacity: 5, MaxWeight: 50, Available: true}
 	mustCreate(t, repo, want)
 	for _, again := range []vessel.Vessel{
@@ -100,16 +71,14 @@ func testCreateConflict(t *testing.T, open func(*testing.T) vessel.Repository) {
 	}
 }
 
-func testGetNotFound(t *testing.T, open func(*testing.T) vessel.Repository) {
-	repo := open(t)
+func testGetNotFound(t *testing.T, repo vessel.Repository) {
 	mustCreate(t, repo, vessel.Vessel{ID: "v1", Capacity: 1, MaxWeight: 1})
 	if _, err := repo.Get(t.Context(), "v2"); !errors.Is(err, vessel.ErrNotFound) {
 		t.Errorf("Get(unknown id): error %v, want ErrNotFound", err)
 	}
 }
 
-func testListEmpty(t *testing.T, open func(*testing.T) vessel.Repository) {
-	repo := open(t)
+func testListEmpty(t *testing.T, repo vessel.Repository) {
 	got, err := repo.List(t.Context())
 	if err != nil {
 		t.Fatalf("List: %v", err)
@@ -119,8 +88,7 @@ func testListEmpty(t *testing.T, open func(*testing.T) vessel.Repository) {
 	}
 }
 
-func testListInIDOrder(t *testing.T, open func(*testing.T) vessel.Repository) {
-	repo := open(t)
+func testListInIDOrder(t *testing.T, repo vessel.Repository) {
 	// Byte order: upper case before lower case, "a" before "aa", and
 	// multi-byte UTF-8 after ASCII.
 	for _, id := range []string{"é", "b", "aa", "B", "a", "10", "9"} {
@@ -133,8 +101,7 @@ func testListInIDOrder(t *testing.T, open func(*testing.T) vessel.Repository) {
 	}
 }
 
-func testListReturnsCopies(t *testing.T, open func(*testing.T) vessel.Repository) {
-	repo := open(t)
+func testListReturnsCopies(t *testing.T, repo vessel.Repository) {
 	want := vessel.Vessel{ID: "v1", Name: "n", Capacity: 5, MaxWeight: 50, Available: true}
 	mustCreate(t, repo, want)
 	list := mustList(t, repo)
@@ -254,15 +221,13 @@ func testTakeRoomAlreadyBooked(t *testing.T, open func(*testing.T) vessel.Reposi
 	}
 }
 
-func testFindBookingNotFound(t *testing.T, open func(*testing.T) vessel.Repository) {
-	repo := open(t)
+func testFindBookingNotFound(t *testing.T, repo vessel.Repository) {
 	mustCreate(t, repo, vessel.Vessel{ID: "a", Capacity: 10, MaxWeight: 1000, Available: true})
 	mustTakeRoom(t, repo, vessel.Booking{ConsignmentID: "c1", VesselID: "a", Containers: 1, Weight: 1})
 	assertNoBooking(t, repo, "c2")
 }
 
-func testReleaseRoom(t *testing.T, open func(*testing.T) vessel.Repository) {
-	repo := open(t)
+func testReleaseRoom(t *testing.T, repo vessel.Repository) {
 	empty := vessel.Vessel{ID: "a", Capacity: 10, MaxWeight: 1000, Available: true}
 	mustCreate(t, repo, empty)
 	b1 := vessel.Booking{ConsignmentID: "c1", VesselID: "a", Containers: 3, Weight: 300}
@@ -298,8 +263,7 @@ func testReleaseRoom(t *testing.T, open func(*testing.T) vessel.Repository) {
 
 // testConcurrentTakeRoom races many bookings for the room of one small
 // vessel: exactly as many succeed as it holds.
-func testConcurrentTakeRoom(t *testing.T, open func(*testing.T) vessel.Repository) {
-	repo := open(t)
+func testConcurrentTakeRoom(t *testing.T, repo vessel.Repository) {
 	// Room for 7 containers, and weight for 8 of them.
 	v := vessel.Vessel{ID: "a", Capacity: 7, MaxWeight: 80, Available: true}
 	mustCreate(t, repo, v)
@@ -333,8 +297,7 @@ func testConcurrentTakeRoom(t *testing.T, open func(*testing.T) vessel.Repositor
 
 // testConcurrentTakeRoomSameConsignment races bookings of one consignment
 // onto several vessels: exactly one succeeds.
-func testConcurrentTakeRoomSameConsignment(t *testing.T, open func(*testing.T) vessel.Repository) {
-	repo := open(t)
+func testConcurrentTakeRoomSameConsignment(t *testing.T, repo vessel.Repository) {
 	fleet := []vessel.Vessel{
 		{ID: "a", Capacity: 100, MaxWeight: 1000, Available: true},
 		{ID: "b", Capacity: 100, MaxWeight: 1000, Available: true},
@@ -374,8 +337,7 @@ func testConcurrentTakeRoomSameConsignment(t *testing.T, open func(*testing.T) v
 
 // testConcurrentReleaseRoom races releases of one booking: exactly one
 // gives the room back.
-func testConcurrentReleaseRoom(t *testing.T, open func(*testing.T) vessel.Repository) {
-	repo := open(t)
+func testConcurrentReleaseRoom(t *testing.T, repo vessel.Repository) {
 	v := vessel.Vessel{ID: "a", Capacity: 10, MaxWeight: 100, Available: true}
 	mustCreate(t, repo, v)
 	mustTakeRoom(t, repo, vessel.Booking{ConsignmentID: "c1", VesselID: "a", Containers: 3, Weight: 30})
@@ -409,8 +371,7 @@ func testConcurrentReleaseRoom(t *testing.T, open func(*testing.T) vessel.Reposi
 // each consignment asked for twice, against a small fleet: as many
 // consignments are booked as the fleet holds, each exactly once, and no
 // vessel carries more than it may.
-func testConcurrentBook(t *testing.T, open func(*testing.T) vessel.Repository) {
-	repo := open(t)
+func testConcurrentBook(t *testing.T, repo vessel.Repository) {
 	// Each booking is 1 container of 10 kg. The fleet holds 5 + 3 + 4 = 12
 	// of them: "a" and "b" are limited by capacity, "c" by weight, and "d"
 	// takes none as it is not available.
@@ -554,4 +515,36 @@ func ids(vessels []vessel.Vessel) []string {
 		out[i] = v.ID
 	}
 	return out
+}
+
+// AssertUnavailable checks that every method of repo fails with
+// vessel.ErrUnavailable, each within within when it is positive. when says
+// why, for the messages: "on a closed store".
+func AssertUnavailable(t *testing.T, repo vessel.Repository, when string, within time.Duration) {
+	t.Helper()
+	ctx := t.Context()
+	b := vessel.Booking{ConsignmentID: "c1", VesselID: "a", Containers: 1, Weight: 1}
+	storetesting.AssertErrors(t, storetesting.Calls{
+		"Create":      func() error { return repo.Create(ctx, vessel.Vessel{ID: "a", Capacity: 1, MaxWeight: 1}) },
+		"Get":         func() error { _, err := repo.Get(ctx, "a"); return err },
+		"List":        func() error { _, err := repo.List(ctx); return err },
+		"TakeRoom":    func() error { _, err := repo.TakeRoom(ctx, b); return err },
+		"FindBooking": func() error { _, err := repo.FindBooking(ctx, "c1"); return err },
+		"ReleaseRoom": func() error { _, err := repo.ReleaseRoom(ctx, "c1"); return err },
+	}, vessel.ErrUnavailable, when, within)
+}
+
+// AssertDownThenUp checks a repository whose server is down: every method
+// fails with ErrUnavailable within within (AssertUnavailable); once
+// restart has started the server again, the same repository stores a
+// vessel and gets it back.
+func AssertDownThenUp(t *testing.T, repo vessel.Repository, restart func(), within time.Duration) {
+	t.Helper()
+	AssertUnavailable(t, repo, "with the server down", within)
+	restart()
+	v := vessel.Vessel{ID: "a", Name: "n", Capacity: 10, MaxWeight: 100, Available: true}
+	mustCreate(t, repo, v)
+	if got, err := repo.Get(t.Context(), "a"); err != nil || got != v {
+		t.Errorf("Get once the server is up = %+v, %v; want %+v", got, err, v)
+	}
 }

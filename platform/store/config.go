@@ -1,10 +1,17 @@
-package platform
+// Package store is the storage plumbing every service shares: where a
+// service keeps its data (Config, from DATA_DIR, MONGO_URI or DB_HOST),
+// opening that backend (Open), page tokens, and the spans of store calls.
+// A service writes its records and queries (a bbolt and a MongoDB
+// repository) and hands their constructors to Open.
+package store
 
 import (
 	"fmt"
 	"strings"
 
 	"go.mongodb.org/mongo-driver/x/mongo/driver/connstring"
+
+	"github.com/shippy-suite/shippy/platform"
 )
 
 // Environment variables that choose where a service keeps its data.
@@ -27,9 +34,9 @@ const DefaultDataDir = "data"
 // MongoDatabase is the MongoDB database of the suite.
 const MongoDatabase = "shippy"
 
-// StorageConfig says where a service keeps its data: in MongoDB when
+// Config says where a service keeps its data: in MongoDB when
 // MongoURI is set, else in the embedded database under DataDir.
-type StorageConfig struct {
+type Config struct {
 	// DataDir is the embedded database's directory, unused with MongoDB.
 	DataDir string
 	// MongoURI is the MongoDB connection string, from MONGO_URI or DB_HOST,
@@ -40,11 +47,11 @@ type StorageConfig struct {
 	MongoURIFrom string
 }
 
-// LoadStorageConfig reads StorageConfig from getenv: MONGO_URI, else
+// LoadConfig reads Config from getenv: MONGO_URI, else
 // DB_HOST (a value without a scheme is a host[:port]), and DATA_DIR
 // (default DefaultDataDir). Errors name the variable at fault.
-func LoadStorageConfig(getenv func(string) string) (StorageConfig, error) {
-	c := StorageConfig{DataDir: getenv(EnvDataDir)}
+func LoadConfig(getenv func(string) string) (Config, error) {
+	c := Config{DataDir: getenv(EnvDataDir)}
 	if c.DataDir == "" {
 		c.DataDir = DefaultDataDir
 	}
@@ -61,7 +68,7 @@ func LoadStorageConfig(getenv func(string) string) (StorageConfig, error) {
 
 // Validate reports a connection string that cannot be parsed, naming its
 // variable and never its password.
-func (c StorageConfig) Validate() error {
+func (c Config) Validate() error {
 	if c.MongoURI == "" {
 		return nil
 	}
@@ -71,4 +78,15 @@ func (c StorageConfig) Validate() error {
 		return fmt.Errorf("%s: %w", c.MongoURIFrom, err)
 	}
 	return nil
+}
+
+// EnvUsage is the help of the variables LoadConfig reads, for a service's
+// usage message (platform.WriteUsage); holds says what the service keeps
+// ("vessels and bookings").
+func EnvUsage(holds string) []platform.EnvVar {
+	return []platform.EnvVar{
+		{Name: EnvDataDir, Help: "directory of the embedded database (default " + DefaultDataDir + ")"},
+		{Name: EnvMongoURI, Help: "MongoDB connection string: keep " + holds + " there (database " + MongoDatabase + ")"},
+		{Name: EnvDBHost, Help: "the same, read when " + EnvMongoURI + " is unset; host[:port] is enough"},
+	}
 }

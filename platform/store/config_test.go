@@ -1,43 +1,43 @@
-package platform
+package store
 
 import (
 	"strings"
 	"testing"
 )
 
-func TestLoadStorageConfig(t *testing.T) {
+func TestLoadConfig(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
 		name    string
 		vars    map[string]string
-		want    StorageConfig
+		want    Config
 		wantErr string // the whole error; empty means none
 	}{
-		{name: "neither: embedded database", want: StorageConfig{DataDir: DefaultDataDir}},
+		{name: "neither: embedded database", want: Config{DataDir: DefaultDataDir}},
 		{
 			name: "DATA_DIR",
 			vars: map[string]string{EnvDataDir: "/var/lib/shippy"},
-			want: StorageConfig{DataDir: "/var/lib/shippy"},
+			want: Config{DataDir: "/var/lib/shippy"},
 		},
 		{
 			name: "MONGO_URI",
 			vars: map[string]string{EnvMongoURI: "mongodb://db.example:27017"},
-			want: StorageConfig{DataDir: DefaultDataDir, MongoURI: "mongodb://db.example:27017", MongoURIFrom: EnvMongoURI},
+			want: Config{DataDir: DefaultDataDir, MongoURI: "mongodb://db.example:27017", MongoURIFrom: EnvMongoURI},
 		},
 		{
 			name: "DB_HOST with a scheme, as the tutorial set it",
 			vars: map[string]string{EnvDBHost: "mongodb://datastore:27017"},
-			want: StorageConfig{DataDir: DefaultDataDir, MongoURI: "mongodb://datastore:27017", MongoURIFrom: EnvDBHost},
+			want: Config{DataDir: DefaultDataDir, MongoURI: "mongodb://datastore:27017", MongoURIFrom: EnvDBHost},
 		},
 		{
 			name: "DB_HOST as host:port",
 			vars: map[string]string{EnvDBHost: "datastore:27017"},
-			want: StorageConfig{DataDir: DefaultDataDir, MongoURI: "mongodb://datastore:27017", MongoURIFrom: EnvDBHost},
+			want: Config{DataDir: DefaultDataDir, MongoURI: "mongodb://datastore:27017", MongoURIFrom: EnvDBHost},
 		},
 		{
 			name: "MONGO_URI wins over DB_HOST",
 			vars: map[string]string{EnvMongoURI: "mongodb://a:1", EnvDBHost: "b:2"},
-			want: StorageConfig{DataDir: DefaultDataDir, MongoURI: "mongodb://a:1", MongoURIFrom: EnvMongoURI},
+			want: Config{DataDir: DefaultDataDir, MongoURI: "mongodb://a:1", MongoURIFrom: EnvMongoURI},
 		},
 		{
 			name:    "bad scheme",
@@ -53,10 +53,10 @@ func TestLoadStorageConfig(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			got, err := LoadStorageConfig(func(k string) string { return tt.vars[k] })
+			got, err := LoadConfig(func(k string) string { return tt.vars[k] })
 			if tt.wantErr != "" {
 				if err == nil || err.Error() != tt.wantErr {
-					t.Fatalf("LoadStorageConfig() error = %v, want %q", err, tt.wantErr)
+					t.Fatalf("LoadConfig() error = %v, want %q", err, tt.wantErr)
 				}
 				if strings.Contains(err.Error(), "secret") {
 					t.Errorf("error %q shows the password", err)
@@ -64,10 +64,10 @@ func TestLoadStorageConfig(t *testing.T) {
 				return
 			}
 			if err != nil {
-				t.Fatalf("LoadStorageConfig() error = %v", err)
+				t.Fatalf("LoadConfig() error = %v", err)
 			}
 			if got != tt.want {
-				t.Errorf("LoadStorageConfig() = %+v, want %+v", got, tt.want)
+				t.Errorf("LoadConfig() = %+v, want %+v", got, tt.want)
 			}
 		})
 	}

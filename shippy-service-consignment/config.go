@@ -1,0 +1,62 @@
+package main
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/shippy-suite/shippy/platform"
+	"github.com/shippy-suite/shippy/platform/store"
+	"github.com/shippy-suite/shippy/shippy-service-consignment/vesselclient"
+)
+
+// Environment variables of the consignment service, besides the platform's
+// and the store's.
+const (
+	// EnvVesselTimeout bounds each call to the vessel service, retries
+	// included, as a Go duration ("5s").
+	EnvVesselTimeout = "VESSEL_TIMEOUT"
+)
+
+// holds says what the service's store keeps, for its log and usage.
+const holds = "consignments"
+
+// Config is the consignment service's configuration.
+type Config struct {
+	// ServiceConfig has the platform's settings, and where consignments
+	// are kept.
+	store.ServiceConfig
+	// VesselTimeout bounds each Book or Release call to the vessel service.
+	VesselTimeout time.Duration
+}
+
+// envUsage is the help of the variables the service reads besides the
+// platform's, for its usage message.
+func envUsage() []platform.EnvVar {
+	timeout := platform.EnvVar{Name: EnvVesselTimeout, Help: "bound of each call to the vessel service (default " + vesselclient.DefaultTimeout.String() + ")"}
+	return append([]platform.EnvVar{timeout}, store.EnvUsage(holds)...)
+}
+
+// loadConfig reads Config from getenv, fills in defaults (the vessel
+// timeout: vesselclient.DefaultTimeout) and validates it. Errors name the
+// variable at fault.
+func loadConfig(getenv func(string) string) (Config, error) {
+	base, err := store.LoadServiceConfig(getenv)
+	if err != nil {
+		return Config{}, err
+	}
+	cfg := Config{ServiceConfig: base, VesselTimeout: vesselclient.DefaultTimeout}
+	if v := getenv(EnvVesselTimeout); v != "" {
+		if cfg.VesselTimeout, err = time.ParseDuration(v); err != nil {
+			return Config{}, fmt.Errorf("%s: %q is not a duration (for example 5s)", EnvVesselTimeout, v)
+		}
+	}
+	return cfg, cfg.Validate()
+}
+
+// Validate reports the first setting that cannot work, naming its variable.
+func (c Config) Validate() error {
+	if c.VesselTimeout <= 0 {
+		return fmt.Errorf("%s: must be positive, got %s", EnvVesselTimeout, c.VesselTimeout)
+	}
+	return c.ServiceConfig.Validate()
+}

@@ -1,0 +1,106 @@
+// Package record is what the consignment service's bbolt records and
+// MongoDB documents share: a consignment's stored fields, named for both
+// codecs, and their conversion from and to the domain's. Each store wraps
+// them in its own type with the key and the place in creation order.
+// Renaming a stored name, or changing a field's meaning, is a new bbolt
+// schema version and a MongoDB migration (see docs/embedded-store.md).
+package record
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/shippy-suite/shippy/shippy-service-consignment/consignment"
+)
+
+// The stored names of the consignment.Status values: the stores' own, so
+// that renaming a domain constant does not change what is stored.
+const (
+	StatusPending = "pending"
+	StatusBooked  = "booked"
+)
+
+// Consignment is a consignment as stored, pending or booked, but for its id
+// and its place in creation order. Weight is in kilograms; times are in
+// UTC.
+type Consignment struct {
+	Status      string      `json:"status" bson:"status"` // StatusPending or StatusBooked
+	CreatedAt   time.Time   `json:"created_at" bson:"created_at"`
+	LeaseOwner  string      `json:"lease_owner,omitempty" bson:"lease_owner"`
+	LeaseUntil  time.Time   `json:"lease_until,omitzero" bson:"lease_until"`
+	Description string      `json:"description" bson:"description"`
+	Weight      int32       `json:"weight" bson:"weight"`
+	Containers  []Container `json:"containers" bson:"containers"`
+	VesselID    string      `json:"vessel_id" bson:"vessel_id"`
+}
+
+// Container is one container of a Consignment.
+type Container struct {
+	ID         string `json:"id" bson:"id"`
+	CustomerID string `json:"customer_id" bson:"customer_id"`
+	Origin     string `json:"origin" bson:"origin"`
+	UserID     string `json:"user_id" bson:"user_id"`
+}
+
+// FromConsignment returns the stored fields of c, or an error when c's
+// status is not one a store can hold.
+func FromConsignment(c consignment.Consignment) (Consignment, error) {
+	r := Consignment{
+		CreatedAt:   c.CreatedAt.UTC(),
+		LeaseOwner:  c.Lease.Owner,
+		LeaseUntil:  c.Lease.Until.UTC(),
+		Description: c.Description,
+		Weight:      c.Weight,
+		Containers:  make([]Container, len(c.Containers)),
+		VesselID:    c.VesselID,
+	}
+	switch c.Status {
+	case consignment.StatusPending:
+		r.Status = StatusPending
+	case consignment.StatusBooked:
+		r.Status = StatusBooked
+	default:
+		return Consignment{}, fmt.Errorf("unknown status %q", c.Status)
+	}
+	for i, ct := range c.Containers {
+		r.Containers[i] = Container{ID: ct.ID, CustomerID: ct.CustomerID, Origin: ct.Origin, UserID: ct.UserID}
+	}
+	return r, nil
+}
+
+// ToConsignment returns the consignment r stores under id. A consignment
+// without containers has a nil slice, and a zero time stays zero.
+func (r Consignment) ToConsignment(id string) (consignment.Consignment, error) {
+	c := consignment.Consignment{
+		ID:          id,
+		Description: r.Description,
+		Weight:      r.Weight,
+		VesselID:    r.VesselID,
+		CreatedAt:   UTC(r.CreatedAt),
+		Lease:       consignment.Lease{Owner: r.LeaseOwner, Until: UTC(r.LeaseUntil)},
+	}
+	switch r.Status {
+	case StatusPending:
+		c.Status = consignment.StatusPending
+	case StatusBooked:
+		c.Status = consignment.StatusBooked
+	default:
+		return consignment.Consignment{}, fmt.Errorf("consignment %q: unknown status %q", id, r.Status)
+	}
+	if len(r.Containers) > 0 {
+		c.Containers = make([]consignment.Container, len(r.Containers))
+		for i, ct := range r.Containers {
+			c.Containers[i] = consignment.Container{ID: ct.ID, CustomerID: ct.CustomerID, Origin: ct.Origin, UserID: ct.UserID}
+		}
+	}
+	return c, nil
+}
+
+// UTC returns t in UTC, or the zero time for the instant of the zero time,
+// which is how a stored zero time comes back.
+func UTC(t time.Time) time.Time {
+	if t.Equal(time.Time{}) {
+		return time.Time{}
+	}
+	return t.UTC()
+}
