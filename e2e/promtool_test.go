@@ -6,7 +6,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"testing"
-	"time"
 
 	"github.com/shippy-suite/shippy/platform"
 )
@@ -27,11 +26,10 @@ func TestMetricsPassPromtool(t *testing.T) {
 	if r := st.cli(t, "create", file); r.code != 0 {
 		t.Fatalf("create: %s", r)
 	}
-	client := http.Client{Timeout: 10 * time.Second}
 	for _, s := range []*service{st.vessel, st.consignment} {
 		t.Run(s.prog, func(t *testing.T) {
 			url := "http://" + loggedMetricsAddress(t, s) + platform.MetricsPath
-			rsp, err := client.Get(url)
+			rsp, err := http.Get(url)
 			if err != nil {
 				t.Fatal(err)
 			}
