@@ -11,4 +11,4 @@ bin/promtool: testenv/promtool/go.mod testenv/promtool/go.sum
 	cd testenv/promtool && GOWORK=off CGO_ENABLED=0 go build -trimpath -ldflags "-s -w" \
 		-o $(CURDIR)/$@.tmp github.com/prometheus/prometheus/cmd/promtool
 	@mv $@.tmp $@
-	@$@ --version | sed -n 1p
+	@go version -m $@ | awk '$$1 == "mod" {print "built $@ from", $$2, $$3}'
