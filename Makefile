@@ -36,17 +36,19 @@ dev: build ## Start the services (as make run does) and open a shell among them;
 	@SHIPPY_SERVICES="$(SERVICES)" scripts/dev.sh $(if $(value CMD),'$(subst ','\'',$(value CMD))')
 
 # make test runs these steps, in this order; the README's "Tests and benchmarks" lists the
-# same. Cold (fresh clone, empty module and build caches, 2 cores), about:
-#   lint             gofmt, go vet of every module                                   3 min
-#   proto-check      regenerates the protos in a temporary directory, compares        1 min
-#   consul           builds bin/consul, the Consul agent (once; then cached)      6-10 min
-#   ferretdb         builds bin/ferretdb, the MongoDB wire server (once)               3 min
-#   promtool         builds bin/promtool, Prometheus's linter (once)                   7 min
-#   tutorial-client  vets and builds the go-micro v2 tutorial client                   1 min
-#   test-race        go test -race of every module, end to end over mDNS included    10 min
-#   dev-check        make dev runs a command, and passes its output and status on      1 min
-#   e2e              the Docker compose tests (say so and skip without an engine)   0-10 min
-#   fuzz             every fuzz target for FUZZTIME                                    2 min
+# same. What each costs cold (empty build cache, 2 cores; the tools are built once, then
+# cached in bin/), about:
+#   lint             gofmt, go vet of every module, every target in make help      4 min
+#   proto-check      regenerates the protos in a temporary directory, compares    15 s
+#   consul           builds bin/consul, the Consul agent                        6-10 min
+#   ferretdb         builds bin/ferretdb, the MongoDB wire server                  2 min
+#   promtool         builds bin/promtool, Prometheus's linter                    7-8 min
+#   tutorial-client  vets and builds the go-micro v2 tutorial client             1.5 min
+#   test-race        go test -race of every module (end to end over mDNS too)     10 min
+#   e2e              the compose tests on Docker (skipped where no engine answers) 10 min
+#   dev-check        make dev passes a command's output and status on        30 s (+3 min
+#                    for the static build where e2e did not build the images)
+#   fuzz             every fuzz target for FUZZTIME                                3 min
 .PHONY: test
 test: ## Run every check and test, in the order the recipe lists (see the comment above it)
 	@$(MAKE) --no-print-directory lint
@@ -56,8 +58,8 @@ test: ## Run every check and test, in the order the recipe lists (see the commen
 	@$(MAKE) --no-print-directory promtool
 	@$(MAKE) --no-print-directory tutorial-client
 	@$(MAKE) --no-print-directory test-race
-	@$(MAKE) --no-print-directory dev-check
 	@$(MAKE) --no-print-directory e2e
+	@$(MAKE) --no-print-directory dev-check
 	@$(MAKE) --no-print-directory fuzz
 
 .PHONY: test-race
