@@ -4,7 +4,10 @@ SHELL := bash
 .DEFAULT_GOAL := help
 
 MODULES  := platform proto shippy-service-vessel shippy-service-consignment shippy-cli-consignment e2e bench tools
-PROGRAMS := shippy-service-vessel shippy-service-consignment shippy-cli-consignment
+# The services of the suite, in start order (a service after those it calls): make run and
+# make dev start each of them (scripts/suite.sh). A new service joins by its name here.
+SERVICES := shippy-service-vessel shippy-service-consignment
+PROGRAMS := $(SERVICES) shippy-cli-consignment
 PKGS     := $(foreach m,$(MODULES),./$(m)/...)
 FUZZTIME ?= 3s
 
@@ -24,13 +27,58 @@ build: ## Build static binaries into bin/
 	@echo "built: $(addprefix bin/,$(PROGRAMS))"
 
 .PHONY: run
-run: build ## Run both services on embedded defaults and book consignment.json with the CLI
-	@scripts/run-local.sh
+run: build ## Run the services on embedded defaults and book consignment.json with the CLI
+	@SHIPPY_SERVICES="$(SERVICES)" scripts/run-local.sh
 
+# make dev CMD='...' hands CMD to scripts/dev.sh as one argument, quoted for the shell.
+.PHONY: dev
+dev: build ## Start the services (as make run does) and open a shell among them; CMD='...' runs that instead
+	@SHIPPY_SERVICES="$(SERVICES)" scripts/dev.sh $(if $(value CMD),'$(subst ','\'',$(value CMD))')
+
+# make test runs these steps, in this order; the README's "Tests and benchmarks" lists the
+# same. What each costs cold (empty build cache, 2 cores; the tools are built once, then
+# cached in bin/), about:
+#   lint             gofmt, go vet of every module, every target in make help      4 min
+#   proto-check      regenerates the protos in a temporary directory, compares    15 s
+#   consul           builds bin/consul, the Consul agent                        6-10 min
+#   ferretdb         builds bin/ferretdb, the MongoDB wire server                  2 min
+#   promtool         builds bin/promtool, Prometheus's linter                    7-8 min
+#   tutorial-client  vets and builds the go-micro v2 tutorial client             1.5 min
+#   test-race        go test -race of every module (end to end over mDNS too)     10 min
+#   e2e              the compose tests on Docker (skipped where no engine answers) 10 min
+#   dev-check        make dev passes a command's output and status on        30 s (+3 min
+#                    for the static build where e2e did not build the images)
+#   fuzz             every fuzz target for FUZZTIME                                3 min
 .PHONY: test
-test: lint proto-check ## Run every check and test: lint, proto staleness, go test -race (e2e over mDNS in a private netns), fuzzing
-	go test -race -count=1 $(PKGS)
+test: ## Run every check and test, in the order the recipe lists (see the comment above it)
+	@$(MAKE) --no-print-directory lint
+	@$(MAKE) --no-print-directory proto-check
+	@$(MAKE) --no-print-directory consul
+	@$(MAKE) --no-print-directory ferretdb
+	@$(MAKE) --no-print-directory promtool
+	@$(MAKE) --no-print-directory tutorial-client
+	@$(MAKE) --no-print-directory test-race
+	@$(MAKE) --no-print-directory e2e
+	@$(MAKE) --no-print-directory dev-check
 	@$(MAKE) --no-print-directory fuzz
+
+.PHONY: test-race
+test-race: ## go test -race on every module (e2e over mDNS in a private netns); needs the tools make test builds first
+	go test -race -count=1 $(PKGS)
+
+# dev-check runs make dev twice on a temporary DATA_DIR: a booking and a list, whose output
+# must come through, then a command that fails, whose status must.
+.PHONY: dev-check
+dev-check: ## Check make dev CMD=...: the command's output and its exit status come through
+	@data=$$(mktemp -d); trap 'rm -rf "$$data"' EXIT; \
+	dev() { DATA_DIR=$$data $(MAKE) --no-print-directory dev SHIPPY_SKIP_IMAGES=1 CMD="$$1" 2>"$$data/stderr"; }; \
+	out=$$(dev 'shippy-cli-consignment create shippy-cli-consignment/consignment.json >/dev/null && shippy-cli-consignment --json list') \
+		|| { cat "$$data/stderr"; echo "dev-check: make dev CMD='... --json list' failed"; exit 1; }; \
+	if [[ $$(tail -n 1 <<<"$$out") != '[{"id":'*'"vessel_id":"vessel001"}]' ]]; then \
+		echo "dev-check: make dev CMD='... --json list' printed no list of the booking:"; echo "$$out"; exit 1; fi; \
+	if dev 'exit 3' >/dev/null || ! grep -q 'Error 3$$' "$$data/stderr"; then \
+		cat "$$data/stderr"; echo "dev-check: make dev CMD='exit 3' did not fail with status 3"; exit 1; fi; \
+	echo "dev-check: make dev passes a command's output and exit status on"
 
 .PHONY: test-short
 test-short: ## Unit and handler tests only (no mDNS, no end-to-end)
@@ -41,9 +89,12 @@ fuzz: ## Run every fuzz target for FUZZTIME (default 3s) each
 	@scripts/fuzz.sh $(FUZZTIME) $(MODULES)
 
 .PHONY: lint
-lint: ## gofmt and go vet
+lint: ## gofmt, go vet, and make help lists every target
 	@unformatted=$$(gofmt -l $(MODULES)); \
 	if [ -n "$$unformatted" ]; then echo "gofmt needed:"; echo "$$unformatted"; exit 1; fi
+	@unlisted=$$(comm -23 <(sed -n 's/^\.PHONY: *//p' $(MAKEFILE_LIST) | tr ' ' '\n' | sort -u) \
+		<($(MAKE) --no-print-directory help | awk '{print $$1}' | sort -u)); \
+	if [ -n "$$unlisted" ]; then echo "make help lists no" $$unlisted "(add \"## what it does\" to the rule)"; exit 1; fi
 	go vet $(PKGS)
 
 .PHONY: proto

@@ -63,7 +63,7 @@ func TestTelemetry(t *testing.T) {
 			{vm, `shippy_rpc_requests_total{code="200",method="VesselService.Book",service="shippy.service.vessel"}`, 1},
 			{vm, `shippy_rpc_duration_seconds_count{code="200",method="VesselService.Book",service="shippy.service.vessel"}`, 1},
 			{vm, `shippy_fleet_remaining_containers`, 500 - 3},
-			{vm, `shippy_vessel_remaining_weight_kilograms{vessel="` + created.VesselID + `"}`, 200000 - 55000},
+			{vm, `shippy_vessel_remaining_weight_grams{vessel="` + created.VesselID + `"}`, (200000 - 55000) * 1000},
 			{cm, `shippy_rpc_requests_total{code="200",method="ShippingService.CreateConsignment",service="shippy.service.consignment"}`, 1},
 		} {
 			got, ok := want.metrics[want.series]

@@ -6,5 +6,3 @@
 tutorial-client: ## Build and vet the go-micro v2 tutorial client (compat/) into bin/
 	cd compat/tutorial-client && GOWORK=off go vet ./... && GOWORK=off go build -o ../../bin/tutorial-client .
 	@unformatted=$$(gofmt -l compat); if [ -n "$$unformatted" ]; then echo "gofmt needed: $$unformatted"; exit 1; fi
-
-test: tutorial-client

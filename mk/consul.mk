@@ -12,6 +12,3 @@ bin/consul: deploy/consul/go.mod
 		-o $(CURDIR)/$@.tmp github.com/hashicorp/consul
 	@mv $@.tmp $@
 	@$@ version | sed -n 1p
-
-# The Consul integration tests in platform use bin/consul; make test builds it first.
-test: consul

@@ -140,6 +140,3 @@ e2e: ## End-to-end tests on the Docker engine with compose (says so and skips wh
 	cd e2e && SHIPPY_COMPOSE="$(COMPOSE)" \
 		SHIPPY_E2E_CONSUL_IMAGE=$(CONSUL_TEST_IMAGE) SHIPPY_E2E_FERRETDB_IMAGE=$(FERRETDB_TEST_IMAGE) \
 		go test -count=1 -timeout 20m -v ./compose/
-
-# make test runs the Docker tests too.
-test: e2e

@@ -16,6 +16,3 @@ $(FERRETDB_BIN): testenv/ferretdb/go.mod testenv/ferretdb/go.sum testenv/ferretd
 # testenv is a workspace module of test helpers: lint and test it with the others.
 MODULES += testenv
 PKGS += ./testenv/...
-
-# The MongoDB storage tests use bin/ferretdb; make test builds it first.
-test: ferretdb

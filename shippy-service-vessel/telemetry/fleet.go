@@ -17,6 +17,10 @@ import (
 // ScrapeTimeout bounds the read of the fleet that one scrape makes.
 const ScrapeTimeout = 3 * time.Second
 
+// gramsPerKilogram converts the domain's weights (kilograms) to the
+// metrics' (grams).
+const gramsPerKilogram = 1000
+
 // Lister reads the whole fleet; vessel.Repository and *vessel.Service do.
 type Lister interface {
 	List(ctx context.Context) ([]vessel.Vessel, error)
@@ -25,13 +29,15 @@ type Lister interface {
 // FleetCollector is a prometheus.Collector that reads the fleet on every
 // scrape and reports the room left on it:
 //
-//	shippy_fleet_remaining_containers          room left on the available vessels, in containers
-//	shippy_fleet_remaining_weight_kilograms    room left on the available vessels, in kilograms
-//	shippy_vessel_remaining_containers{vessel}        per vessel, available or not
-//	shippy_vessel_remaining_weight_kilograms{vessel}
-//	shippy_vessel_available{vessel}                   1 if the vessel takes bookings, else 0
+//	shippy_fleet_remaining_containers            room left on the available vessels, in containers
+//	shippy_fleet_remaining_weight_grams          room left on the available vessels, in grams
+//	shippy_vessel_remaining_containers{vessel}   per vessel, available or not
+//	shippy_vessel_remaining_weight_grams{vessel}
+//	shippy_vessel_available{vessel}              1 if the vessel takes bookings, else 0
 //
-// The fleet totals are what can still be booked. When the fleet cannot be
+// Weights are in grams, Prometheus's base unit of mass (the service counts
+// kilograms: 1 kg is reported as 1000). The fleet totals are what can still
+// be booked. When the fleet cannot be
 // read (the store is unavailable), the scrape reports the error instead of
 // these metrics, and the rest of the scrape is served.
 type FleetCollector struct {
@@ -50,12 +56,12 @@ func NewFleetCollector(fleet Lister) *FleetCollector {
 		fleet: fleet,
 		fleetContainers: prometheus.NewDesc("shippy_fleet_remaining_containers",
 			"Containers that can still be booked on the available vessels.", nil, nil),
-		fleetWeight: prometheus.NewDesc("shippy_fleet_remaining_weight_kilograms",
-			"Weight that can still be booked on the available vessels, in kilograms.", nil, nil),
+		fleetWeight: prometheus.NewDesc("shippy_fleet_remaining_weight_grams",
+			"Weight that can still be booked on the available vessels, in grams.", nil, nil),
 		vesselContainers: prometheus.NewDesc("shippy_vessel_remaining_containers",
 			"Containers not booked on the vessel.", perVessel, nil),
-		vesselWeight: prometheus.NewDesc("shippy_vessel_remaining_weight_kilograms",
-			"Weight not booked on the vessel, in kilograms.", perVessel, nil),
+		vesselWeight: prometheus.NewDesc("shippy_vessel_remaining_weight_grams",
+			"Weight not booked on the vessel, in grams.", perVessel, nil),
 		vesselUp: prometheus.NewDesc("shippy_vessel_available",
 			"1 if the vessel takes bookings, 0 if not.", perVessel, nil),
 	}
@@ -80,7 +86,7 @@ func (c *FleetCollector) Collect(ch chan<- prometheus.Metric) {
 	}
 	var containers, weight float64
 	for _, v := range vessels {
-		rc, rw := float64(v.RemainingCapacity()), float64(v.RemainingWeight())
+		rc, rw := float64(v.RemainingCapacity()), float64(v.RemainingWeight())*gramsPerKilogram
 		available := 0.0
 		if v.Available {
 			available = 1

@@ -45,9 +45,9 @@ func TestFleetCollector(t *testing.T) {
 # HELP shippy_fleet_remaining_containers Containers that can still be booked on the available vessels.
 # TYPE shippy_fleet_remaining_containers gauge
 shippy_fleet_remaining_containers 0
-# HELP shippy_fleet_remaining_weight_kilograms Weight that can still be booked on the available vessels, in kilograms.
-# TYPE shippy_fleet_remaining_weight_kilograms gauge
-shippy_fleet_remaining_weight_kilograms 0
+# HELP shippy_fleet_remaining_weight_grams Weight that can still be booked on the available vessels, in grams.
+# TYPE shippy_fleet_remaining_weight_grams gauge
+shippy_fleet_remaining_weight_grams 0
 `,
 		},
 		{
@@ -61,9 +61,9 @@ shippy_fleet_remaining_weight_kilograms 0
 # HELP shippy_fleet_remaining_containers Containers that can still be booked on the available vessels.
 # TYPE shippy_fleet_remaining_containers gauge
 shippy_fleet_remaining_containers 507
-# HELP shippy_fleet_remaining_weight_kilograms Weight that can still be booked on the available vessels, in kilograms.
-# TYPE shippy_fleet_remaining_weight_kilograms gauge
-shippy_fleet_remaining_weight_kilograms 146000
+# HELP shippy_fleet_remaining_weight_grams Weight that can still be booked on the available vessels, in grams.
+# TYPE shippy_fleet_remaining_weight_grams gauge
+shippy_fleet_remaining_weight_grams 146000000
 # HELP shippy_vessel_available 1 if the vessel takes bookings, 0 if not.
 # TYPE shippy_vessel_available gauge
 shippy_vessel_available{vessel="v1"} 1
@@ -74,11 +74,11 @@ shippy_vessel_available{vessel="v3"} 0
 shippy_vessel_remaining_containers{vessel="v1"} 497
 shippy_vessel_remaining_containers{vessel="v2"} 10
 shippy_vessel_remaining_containers{vessel="v3"} 5
-# HELP shippy_vessel_remaining_weight_kilograms Weight not booked on the vessel, in kilograms.
-# TYPE shippy_vessel_remaining_weight_kilograms gauge
-shippy_vessel_remaining_weight_kilograms{vessel="v1"} 145000
-shippy_vessel_remaining_weight_kilograms{vessel="v2"} 1000
-shippy_vessel_remaining_weight_kilograms{vessel="v3"} 600
+# HELP shippy_vessel_remaining_weight_grams Weight not booked on the vessel, in grams.
+# TYPE shippy_vessel_remaining_weight_grams gauge
+shippy_vessel_remaining_weight_grams{vessel="v1"} 145000000
+shippy_vessel_remaining_weight_grams{vessel="v2"} 1000000
+shippy_vessel_remaining_weight_grams{vessel="v3"} 600000
 `,
 		},
 	}
@@ -121,6 +121,25 @@ func TestFleetCollectorFollowsBookings(t *testing.T) {
 		t.Fatal(err)
 	}
 	want(6)
+}
+
+// TestMetricsLint checks the service's own metrics with the linter behind
+// promtool check metrics (names, units, help). e2e/promtool_test.go runs
+// promtool itself on what the built services serve.
+func TestMetricsLint(t *testing.T) {
+	t.Parallel()
+	reg := prometheus.NewPedanticRegistry()
+	reg.MustRegister(NewFleetCollector(fleet(t, vessel.Vessel{ID: "v1", Name: "One", OwnerID: "o", Capacity: 10, MaxWeight: 1000, Available: true})))
+	if _, err := NewBookings(reg); err != nil {
+		t.Fatal(err)
+	}
+	problems, err := testutil.GatherAndLint(reg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range problems {
+		t.Errorf("%s: %s", p.Metric, p.Text)
+	}
 }
 
 type failingLister struct{ err error }

@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# dev.sh [COMMAND]: the running suite to try by hand (make dev). Starts the
+# services of the suite from bin/ on their embedded defaults, as make run does
+# (in a private network namespace with the mDNS registry; see suite.sh), waits
+# until they are discoverable, then runs an interactive shell there, in the
+# repository root with bin/ on PATH, or, given COMMAND, bash -c COMMAND. When
+# that ends, it stops every service and exits with its status.
+#
+# Every service and the shell inherit the caller's environment, so any setting
+# of the README can be tried: LOG_LEVEL=debug METRICS_ADDRESS=127.0.0.1:9100
+# make dev. The services' logs go to $DATA_DIR/logs (default data/logs).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+tag=dev
+source scripts/suite.sh
+
+suite_isolate "$0" "$@"
+suite_start
+suite_wait
+export PATH=$PWD/bin:$PATH
+status=0
+if (($#)); then
+	bash -c "$1" || status=$?
+else
+	echo "$tag: the suite is up; try: shippy-cli-consignment list (exit the shell to stop it)" >&2
+	shell=${SHELL:-bash}
+	if [[ ${shell##*/} == bash ]]; then
+		# After ~/.bashrc, which may put other directories before bin/, and
+		# with a prompt that says where the shell is.
+		"$shell" --rcfile <(printf '%s\n' '[[ -f ~/.bashrc ]] && source ~/.bashrc' \
+			"PATH=${PWD@Q}/bin:\$PATH" 'PS1="(shippy dev) $PS1"') -i || status=$?
+	else
+		"$shell" -i || status=$?
+	fi
+fi
+exit "$status"

@@ -1,0 +1,134 @@
+# suite.sh: sourced by run-local.sh (make run) and dev.sh (make dev), from the
+# repository root, after setting tag (the prefix of their messages). It starts
+# the services of the suite from bin/, waits until they are discoverable and
+# stops them again, so that both scripts start the same suite the same way.
+#
+# SHIPPY_SERVICES names the services, in start order (make passes its SERVICES
+# list: a new service joins by its name there). Each must be a program in bin/
+# with a "healthcheck" subcommand, as every service's image needs anyway.
+#
+# Every service inherits the caller's environment, but for the settings that
+# must differ per service:
+#   DATA_DIR              $DATA_DIR/<name> (default data/<name>), <name> being the
+#                         program's name without "shippy-service-"; its log goes
+#                         to $DATA_DIR/logs/<name>.log
+#   MICRO_SERVER_ADDRESS  the first service listens on it (default 127.0.0.1:50051),
+#                         the next one on the next port, and so on: a fixed port
+#                         each, so that the wait can ask each one's health
+#   METRICS_ADDRESS       the same when set with a fixed port; port 0 (any free
+#                         port) and unset (no metrics) stay as they are
+
+# suite_isolate SCRIPT [ARG...]: with the mDNS registry (the default), re-runs
+# SCRIPT with ARGs in a new network and PID namespace whose only interface is
+# loopback, so that discovery traffic never leaves the machine and everything
+# started there ends with SCRIPT. Where no namespace can be made (no root and
+# no user namespaces), it says so and returns: the suite runs on the host
+# network.
+suite_isolate() {
+	if [[ ${SHIPPY_SUITE_NETNS:-} == 1 ]]; then
+		# Re-run by the exec below. What runs in the namespace may make its
+		# own (make run, the mDNS tests), as it would outside.
+		unset SHIPPY_SUITE_NETNS
+		return
+	fi
+	# SHIPPY_NETNS=1: inside a namespace made by a test (platform/netns).
+	[[ ${MICRO_REGISTRY:-mdns} == mdns && ${SHIPPY_NETNS:-} != 1 ]] || return 0
+	if unshare --net --map-root-user true 2>/dev/null && command -v ip >/dev/null; then
+		# SCRIPT is PID 1 of the new PID namespace: when it exits, whatever
+		# it started is killed.
+		export SHIPPY_SUITE_NETNS=1
+		exec unshare --net --pid --mount-proc --map-root-user --fork --kill-child -- bash -c '
+			ip link set lo up
+			ip link set lo multicast on
+			ip route add 224.0.0.0/4 dev lo 2>/dev/null || true
+			exec "$@"' suite "$@"
+	fi
+	echo "$tag: no private network namespace here; mDNS runs on the host network" >&2
+}
+
+# suite_address ADDRESS N: ADDRESS (host:port) with its port raised by N;
+# port 0 stays 0.
+suite_address() {
+	local host=${1%:*} port=${1##*:}
+	if [[ $1 != *:* || ! $port =~ ^[0-9]+$ ]]; then
+		echo "$tag: \"$1\" is not host:port" >&2
+		return 1
+	fi
+	if ((port == 0)); then
+		echo "$1"
+	else
+		echo "$host:$((port + $2))"
+	fi
+}
+
+# suite_start: starts every service of SHIPPY_SERVICES in the background, and
+# stops them all (suite_stop) when the calling script exits.
+suite_start() {
+	: "${SHIPPY_SERVICES:?names the services to start, in order (make passes its SERVICES)}"
+	local data=${DATA_DIR:-data} server=${MICRO_SERVER_ADDRESS:-127.0.0.1:50051}
+	if [[ ${server##*:} == 0 ]]; then
+		echo "$tag: MICRO_SERVER_ADDRESS=$server: give the first service a fixed port (the next get the next ports)" >&2
+		return 1
+	fi
+	mkdir -p "$data/logs"
+	suite_progs=() suite_pids=() suite_addrs=() suite_logs=()
+	trap suite_stop EXIT
+	local i=0 prog name addr metrics vars
+	for prog in $SHIPPY_SERVICES; do
+		name=${prog#shippy-service-}
+		mkdir -p "$data/$name"
+		addr=$(suite_address "$server" $i)
+		vars=(DATA_DIR="$data/$name" MICRO_SERVER_ADDRESS="$addr")
+		metrics=
+		if [[ -n ${METRICS_ADDRESS:-} ]]; then
+			metrics=$(suite_address "$METRICS_ADDRESS" $i)
+			vars+=(METRICS_ADDRESS="$metrics")
+		fi
+		env "${vars[@]}" "bin/$prog" >"$data/logs/$name.log" 2>&1 &
+		suite_pids+=($!)
+		suite_progs+=("$prog")
+		suite_addrs+=("$addr")
+		suite_logs+=("$data/logs/$name.log")
+		echo "$tag: $prog: gRPC on $addr${metrics:+, metrics on $metrics}, log in $data/logs/$name.log" >&2
+		i=$((i + 1))
+	done
+}
+
+# suite_wait [TIMEOUT]: waits until every service answers its healthcheck
+# SERVING, which a service does only once it has registered: with mDNS, it is
+# discoverable then. (With Consul, a registration that failed is only logged,
+# and tried again every MICRO_REGISTER_INTERVAL.) It fails, with the end of the
+# service's log, when one exits first or is not serving within TIMEOUT seconds
+# (default 30).
+suite_wait() {
+	local i deadline=$((SECONDS + ${1:-30}))
+	for i in "${!suite_pids[@]}"; do
+		until MICRO_SERVER_ADDRESS=${suite_addrs[i]} "bin/${suite_progs[i]}" healthcheck >/dev/null 2>&1; do
+			if ! kill -0 "${suite_pids[i]}" 2>/dev/null; then
+				echo "$tag: ${suite_progs[i]} exited before it was discoverable; the end of ${suite_logs[i]}:" >&2
+				tail -n 20 "${suite_logs[i]}" >&2
+				return 1
+			fi
+			if ((SECONDS >= deadline)); then
+				echo "$tag: ${suite_progs[i]} is not serving within ${1:-30} s; see ${suite_logs[i]}" >&2
+				return 1
+			fi
+			sleep 0.1
+		done
+	done
+}
+
+# suite_stop: stops the services in reverse start order (a service before
+# those it calls), each with SIGTERM, and says which did not exit 0. It keeps
+# the exit status of the script.
+suite_stop() {
+	local i status
+	for ((i = ${#suite_pids[@]} - 1; i >= 0; i--)); do
+		kill -TERM "${suite_pids[i]}" 2>/dev/null || true
+		status=0
+		wait "${suite_pids[i]}" 2>/dev/null || status=$?
+		if ((status != 0)); then
+			echo "$tag: ${suite_progs[i]} exited with status $status; see ${suite_logs[i]}" >&2
+		fi
+	done
+}
