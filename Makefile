@@ -3,7 +3,7 @@ SHELL := bash
 .SHELLFLAGS := -eu -o pipefail -c
 .DEFAULT_GOAL := help
 
-MODULES  := platform proto shippy-service-vessel shippy-service-consignment shippy-cli-consignment e2e bench tools
+MODULES  := domain platform proto shippy-service-vessel shippy-service-consignment shippy-cli-consignment e2e bench testenv tools
 # The services of the suite, in start order (a service after those it calls): make run and
 # make dev start each of them (scripts/suite.sh). A new service joins by its name here.
 SERVICES := shippy-service-vessel shippy-service-consignment

@@ -12,7 +12,3 @@ $(FERRETDB_BIN): testenv/ferretdb/go.mod testenv/ferretdb/go.sum testenv/ferretd
 	@mkdir -p $(@D)
 	cd testenv/ferretdb && GOWORK=off CGO_ENABLED=0 go build -trimpath -o $(CURDIR)/$@.tmp .
 	@mv $@.tmp $@
-
-# testenv is a workspace module of test helpers: lint and test it with the others.
-MODULES += testenv
-PKGS += ./testenv/...
