@@ -66,15 +66,9 @@ func TestLoadConfig(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			got, err := LoadConfig(func(k string) string { return tt.env[k] })
-			if tt.wantErr != "" {
-				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
-					t.Fatalf("LoadConfig() error = %v, want one containing %q", err, tt.wantErr)
-				}
+			got, ok := loadConfig(t, tt.env, tt.wantErr)
+			if !ok {
 				return
-			}
-			if err != nil {
-				t.Fatalf("LoadConfig() error = %v", err)
 			}
 			if !reflect.DeepEqual(got, tt.want) {
 				t.Errorf("LoadConfig() = %+v, want %+v", got, tt.want)
@@ -97,4 +91,22 @@ func TestNewRegistry(t *testing.T) {
 	if _, err := NewRegistry(Config{Registry: "zookeeper"}); err == nil {
 		t.Error("NewRegistry(zookeeper) error = nil, want one")
 	}
+}
+
+// loadConfig runs LoadConfig over env and checks its error: one containing
+// wantErr, or none when wantErr is empty. It fails t on any other outcome,
+// and returns ok true only when there is a Config to check.
+func loadConfig(t *testing.T, env map[string]string, wantErr string) (cfg Config, ok bool) {
+	t.Helper()
+	cfg, err := LoadConfig(func(k string) string { return env[k] })
+	if wantErr != "" {
+		if err == nil || !strings.Contains(err.Error(), wantErr) {
+			t.Fatalf("LoadConfig() error = %v, want one containing %q", err, wantErr)
+		}
+		return Config{}, false
+	}
+	if err != nil {
+		t.Fatalf("LoadConfig() error = %v", err)
+	}
+	return cfg, true
 }

@@ -282,11 +282,7 @@ func TestTracingExportsOnShutdown(t *testing.T) {
 	if !tr.Enabled() {
 		t.Error("Enabled() = false with an endpoint, want true")
 	}
-	_, span := tr.TracerProvider().Tracer("test").Start(context.Background(), "work")
-	span.End()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	if err := tr.Shutdown(ctx); err != nil {
+	if err := spanThenShutdown(tr, 10*time.Second); err != nil {
 		t.Fatalf("Shutdown() = %v", err)
 	}
 	var got []string // "service.name/span"
@@ -315,16 +311,22 @@ func TestTracingLogsExportFailure(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, span := tr.TracerProvider().Tracer("test").Start(context.Background(), "work")
-	span.End()
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	if err := tr.Shutdown(ctx); err != nil {
+	if err := spanThenShutdown(tr, 5*time.Second); err != nil {
 		t.Errorf("Shutdown() = %v, want nil: the failure is logged", err)
 	}
 	if got := strings.Count(logs.String(), "trace export failed"); got != 1 {
 		t.Errorf("logged %d export failures, want 1:\n%s", got, logs)
 	}
+}
+
+// spanThenShutdown ends one span named "work" and shuts tr down, giving the
+// export at most timeout; it returns Shutdown's error.
+func spanThenShutdown(tr *Tracing, timeout time.Duration) error {
+	_, span := tr.TracerProvider().Tracer("test").Start(context.Background(), "work")
+	span.End()
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	return tr.Shutdown(ctx)
 }
 
 func TestLoadConfigTelemetry(t *testing.T) {
@@ -363,15 +365,9 @@ func TestLoadConfigTelemetry(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			got, err := LoadConfig(func(k string) string { return tt.env[k] })
-			if tt.wantErr != "" {
-				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
-					t.Fatalf("LoadConfig() error = %v, want one containing %q", err, tt.wantErr)
-				}
+			got, ok := loadConfig(t, tt.env, tt.wantErr)
+			if !ok {
 				return
-			}
-			if err != nil {
-				t.Fatalf("LoadConfig() error = %v", err)
 			}
 			if got.MetricsAddress != tt.wantMetrics || got.TracesEndpoint != tt.wantEndpoint {
 				t.Errorf("LoadConfig() MetricsAddress %q, TracesEndpoint %q; want %q, %q",
