@@ -282,17 +282,12 @@ func testBadInput(t *testing.T, dir string) {
 	}
 }
 
-// smallFleet has one small vessel and one large one that is not available.
-const smallFleet = `[
-  {"id": "small", "name": "Dinghy", "capacity": 4, "max_weight": 100, "available": true, "owner_id": "owner-1"},
-  {"id": "closed", "name": "Laid Up", "capacity": 1000, "max_weight": 1000000, "available": false, "owner_id": "owner-2"}
-]`
-
 // TestSmallFleet books a fleet with little room: consignments that do not
 // fit, a create repeated with one id, and a vessel that is not available.
 func TestSmallFleet(t *testing.T) {
 	requireE2E(t)
-	st := startStack(t, smallFleet)
+	// One small vessel, and one large one that is not available.
+	st := startStack(t, readFleet(t, "small-fleet.json"))
 	empty := map[string]room{"small": {4, 100}, "closed": {1000, 1000000}}
 	if got := st.rooms(t); !maps.Equal(got, empty) {
 		t.Fatalf("room on the fleet from VESSELS_FILE: got %+v, want %+v", got, empty)

@@ -21,13 +21,6 @@ const (
 	settleWait = 30 * time.Second
 )
 
-// crashFleet has room for every create of TestCrashMidCreate, so that a
-// create fails only because of the crash.
-const crashFleet = `[
-  {"id": "crash-a", "name": "Crash A", "capacity": 100000, "max_weight": 10000000, "available": true, "owner_id": "owner-1"},
-  {"id": "crash-b", "name": "Crash B", "capacity": 100000, "max_weight": 10000000, "available": true, "owner_id": "owner-2"}
-]`
-
 // TestCrashMidCreate kills each service with SIGKILL while creates are in
 // flight, and starts it again on the same data.
 //
@@ -46,7 +39,8 @@ const crashFleet = `[
 // wait for that.
 func TestCrashMidCreate(t *testing.T) {
 	requireE2E(t)
-	st := startStack(t, crashFleet)
+	// Room for every create, so that a create fails only because of the crash.
+	st := startStack(t, readFleet(t, "crash-fleet.json"))
 	l := newLedger()
 
 	t.Run("vessel service killed", func(t *testing.T) {

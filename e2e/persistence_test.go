@@ -92,20 +92,6 @@ func TestConcurrentCreatesFillTheFleet(t *testing.T) {
 	}
 }
 
-// durableFleet has room for every consignment TestDurability books.
-const durableFleet = `[
-  {"id": "dur-a", "name": "Durable A", "capacity": 60, "max_weight": 6000, "available": true, "owner_id": "owner-1"},
-  {"id": "dur-b", "name": "Durable B", "capacity": 40, "max_weight": 4000, "available": true, "owner_id": "owner-2"}
-]`
-
-// grownFleet is durableFleet with a vessel added, larger than any room
-// left on the others.
-const grownFleet = `[
-  {"id": "dur-a", "name": "Durable A", "capacity": 60, "max_weight": 6000, "available": true, "owner_id": "owner-1"},
-  {"id": "dur-b", "name": "Durable B", "capacity": 40, "max_weight": 4000, "available": true, "owner_id": "owner-2"},
-  {"id": "dur-c", "name": "Durable C", "capacity": 200, "max_weight": 50000, "available": true, "owner_id": "owner-3"}
-]`
-
 // TestDurability books consignments, stops a service (SIGTERM, or SIGKILL
 // for a crash) and starts it again on the same DATA_DIR and VESSELS_FILE:
 // every acknowledged consignment is listed as it was, the room taken on
@@ -115,7 +101,8 @@ const grownFleet = `[
 // booked on the others is kept.
 func TestDurability(t *testing.T) {
 	requireE2E(t)
-	st := startStack(t, durableFleet)
+	// Room for every consignment the test books.
+	st := startStack(t, readFleet(t, "durable-fleet.json"))
 	l := newLedger()
 	round := 0
 	// book creates a few consignments of 1 to 3 containers and fails t
@@ -179,7 +166,8 @@ func TestDurability(t *testing.T) {
 	t.Run("vessel added to VESSELS_FILE", func(t *testing.T) {
 		before := checkBooks(t, st.rpc(t), l)
 		fleetFile := lookupEnv(st.vessel.env)("VESSELS_FILE")
-		writeFile(t, filepath.Dir(fleetFile), filepath.Base(fleetFile), grownFleet)
+		// The durable fleet with dur-c added, larger than any room left on the others.
+		writeFile(t, filepath.Dir(fleetFile), filepath.Base(fleetFile), readFleet(t, "grown-fleet.json"))
 		st.vessel.stop(t)
 		st.restartVessel(t)
 		c := st.rpc(t)

@@ -46,14 +46,6 @@ const (
 	heapFactor       = 2
 )
 
-// soakFleet holds about four fifths of the soak's creates: the last ones
-// find no room. soak-b runs out of weight before containers.
-const soakFleet = `[
-  {"id": "soak-a", "name": "Soak A", "capacity": 1400, "max_weight": 1000000, "available": true, "owner_id": "owner-1"},
-  {"id": "soak-b", "name": "Soak B", "capacity": 1400, "max_weight": 50000, "available": true, "owner_id": "owner-2"},
-  {"id": "soak-c", "name": "Soak C", "capacity": 800, "max_weight": 1000000, "available": true, "owner_id": "owner-3"}
-]`
-
 // TestSoak sends thousands of creates from many goroutines, with bad input
 // sent as raw protobuf mixed in, and restarts the vessel service (SIGTERM,
 // down for soakDowntime) in the middle.
@@ -78,7 +70,9 @@ const soakFleet = `[
 // binaries built without -race stays flat).
 func TestSoak(t *testing.T) {
 	requireE2E(t)
-	st := startStack(t, soakFleet, platform.EnvMetricsAddress+"=127.0.0.1:0")
+	// Room for about four fifths of the creates: the last ones find none.
+	// soak-b runs out of weight before containers.
+	st := startStack(t, readFleet(t, "soak-fleet.json"), platform.EnvMetricsAddress+"=127.0.0.1:0")
 	c := st.rpc(t)
 	l := newLedger()
 

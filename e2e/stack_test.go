@@ -272,6 +272,16 @@ type stack struct {
 	dir string
 }
 
+// readFleet returns the JSON of testdata/name, a fleet for VESSELS_FILE.
+func readFleet(t *testing.T, name string) string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("testdata", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
 // startStack starts both services and waits until both are discoverable.
 // fleet is the JSON of VESSELS_FILE, or empty for the built-in fleet. Each
 // service gets its own DATA_DIR, and env ("KEY=value" each) last. When t
