@@ -128,8 +128,7 @@ func TestWriteMarkdown(t *testing.T) {
 	if err := WriteMarkdown(&buf, r); err != nil {
 		t.Fatal(err)
 	}
-	got := buf.String()
-	for _, want := range []string{
+	wantContains(t, "Markdown", buf.String(),
 		"# Benchmarks",
 		"| e2e | 5000 | 2.00 ms | 2.00 ms | 4.00 ms | 4.00 ms | 2 |",
 		`Errors in *e2e*: 2× a\|b`,
@@ -141,11 +140,7 @@ func TestWriteMarkdown(t *testing.T) {
 		"| end-to-end p99 | < 5.00 ms | 4.00 ms | PASS |",
 		"| idle RSS, consignment | < 40.0 MB | 30.0 MB | PASS |",
 		"## Findings\n\nfsync.\n",
-	} {
-		if !strings.Contains(got, want) {
-			t.Errorf("Markdown lacks %q:\n%s", want, got)
-		}
-	}
+	)
 }
 
 func TestWriteText(t *testing.T) {
@@ -156,15 +151,21 @@ func TestWriteText(t *testing.T) {
 	if err := WriteText(&buf, r); err != nil {
 		t.Fatal(err)
 	}
-	got := buf.String()
-	for _, want := range []string{
+	wantContains(t, "text", buf.String(),
 		"32 callers",
 		"go-micro hop overhead (vessel FindAvailable through go-micro vs baseline): +900%",
 		"MISS",
 		"answering lookups 90.00 ms after exec",
-	} {
+	)
+}
+
+// wantContains fails t for each of wants that got, the output named what,
+// lacks.
+func wantContains(t *testing.T, what, got string, wants ...string) {
+	t.Helper()
+	for _, want := range wants {
 		if !strings.Contains(got, want) {
-			t.Errorf("text lacks %q:\n%s", want, got)
+			t.Errorf("%s lacks %q:\n%s", what, want, got)
 		}
 	}
 }
