@@ -15,7 +15,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"sync"
 	"testing"
 	"time"
 
@@ -296,32 +295,16 @@ func testListBadPageToken(t *testing.T, repo consignment.Repository) {
 }
 
 func testConcurrentCreatesSameID(t *testing.T, repo consignment.Repository) {
-	const n = 16
-	errs := make([]error, n)
-	var wg sync.WaitGroup
-	for i := range n {
-		wg.Go(func() {
-			c := newConsignment("c-1")
-			c.Description = fmt.Sprintf("attempt %d", i)
-			errs[i] = repo.Create(context.Background(), c)
-		})
+	errs := storetesting.Race(16, func(i int) error {
+		c := newConsignment("c-1")
+		c.Description = fmt.Sprintf("attempt %d", i)
+		return repo.Create(context.Background(), c)
+	})
+	won := storetesting.Winners(t, "create", errs, consignment.ErrConflict)
+	if len(won) != 1 {
+		t.Fatalf("creates %v succeeded, want exactly one", won)
 	}
-	wg.Wait()
-
-	winner := -1
-	for i, err := range errs {
-		switch {
-		case err == nil && winner >= 0:
-			t.Errorf("creates %d and %d both succeeded", winner, i)
-		case err == nil:
-			winner = i
-		case !errors.Is(err, consignment.ErrConflict):
-			t.Errorf("create %d = %v, want nil or ErrConflict", i, err)
-		}
-	}
-	if winner < 0 {
-		t.Fatal("no create succeeded")
-	}
+	winner := won[0]
 	got, err := repo.Get(context.Background(), "c-1")
 	if err != nil {
 		t.Fatalf("Get(c-1) = %v, want nil", err)
@@ -337,14 +320,9 @@ func testConcurrentCreatesSameID(t *testing.T, repo consignment.Repository) {
 
 func testConcurrentCreatesDistinctIDs(t *testing.T, repo consignment.Repository) {
 	const n = 32
-	var wg sync.WaitGroup
-	errs := make([]error, n)
-	for i := range n {
-		wg.Go(func() {
-			errs[i] = repo.Create(context.Background(), newConsignment(fmt.Sprintf("c-%02d", i)))
-		})
-	}
-	wg.Wait()
+	errs := storetesting.Race(n, func(i int) error {
+		return repo.Create(context.Background(), newConsignment(fmt.Sprintf("c-%02d", i)))
+	})
 	for i, err := range errs {
 		if err != nil {
 			t.Errorf("create %d = %v, want nil", i, err)
@@ -612,26 +590,12 @@ func race(t *testing.T, repo consignment.Repository, rounds int, fns []func(id s
 	for round := range rounds {
 		id := fmt.Sprintf("c-%d", round)
 		mustCreate(t, repo, newPending(id, "owner", 0))
-		errs := make([]error, len(fns))
-		var wg sync.WaitGroup
-		for i, fn := range fns {
-			wg.Go(func() { errs[i] = fn(id) })
+		errs := storetesting.Race(len(fns), func(i int) error { return fns[i](id) })
+		won := storetesting.Winners(t, fmt.Sprintf("round %d: call", round), errs, consignment.ErrNotFound)
+		if len(won) != 1 {
+			t.Fatalf("round %d: calls %v succeeded, want exactly one", round, won)
 		}
-		wg.Wait()
-		winner := -1
-		for i, err := range errs {
-			switch {
-			case err == nil && winner >= 0:
-				t.Fatalf("round %d: calls %d and %d both succeeded", round, winner, i)
-			case err == nil:
-				winner = i
-			case !errors.Is(err, consignment.ErrNotFound):
-				t.Fatalf("round %d: call %d = %v, want nil or ErrNotFound", round, i, err)
-			}
-		}
-		if winner < 0 {
-			t.Fatalf("round %d: no call succeeded: %v", round, errs)
-		}
+		winner := won[0]
 		check(id, winner)
 	}
 }
