@@ -12,11 +12,6 @@ import (
 	"github.com/shippy-suite/shippy/platform/store/storetesting"
 )
 
-// env returns a getenv that reads vars.
-func env(vars map[string]string) func(string) string {
-	return func(key string) string { return vars[key] }
-}
-
 func TestLoadConfig(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
@@ -37,7 +32,7 @@ func TestLoadConfig(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			cfg, err := loadConfig(env(tt.vars))
+			cfg, err := loadConfig(storetesting.Getenv(tt.vars))
 			if tt.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
 					t.Fatalf("loadConfig() = %v, want an error containing %q", err, tt.wantErr)
@@ -77,7 +72,7 @@ func TestRunRejectsBadConfig(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			var stdout, stderr bytes.Buffer
-			err := run(context.Background(), tt.args, env(tt.vars), &stdout, &stderr)
+			err := run(context.Background(), tt.args, storetesting.Getenv(tt.vars), &stdout, &stderr)
 			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
 				t.Fatalf("run() = %v, want an error containing %q", err, tt.wantErr)
 			}

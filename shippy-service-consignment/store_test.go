@@ -4,7 +4,6 @@ import (
 	"errors"
 	"io"
 	"log/slog"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -23,7 +22,7 @@ func TestOpenStoreMongo(t *testing.T) {
 	t.Parallel()
 	srv := mongotest.StartFerretDB(t)
 	srv.Stop(t)
-	storage := store.Config{MongoURI: srv.URI(), MongoURIFrom: store.EnvMongoURI, DataDir: filepath.Join(t.TempDir(), "unused")}
+	storage := storetesting.MongoConfig(t, srv.URI())
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
 	want := consignment.Consignment{
 		ID: "c-1", Weight: 100, VesselID: "vessel001", Status: consignment.StatusBooked,

@@ -16,11 +16,6 @@ import (
 	"github.com/shippy-suite/shippy/shippy-service-vessel/vessel"
 )
 
-// env returns a getenv that reads vars.
-func env(vars map[string]string) func(string) string {
-	return func(key string) string { return vars[key] }
-}
-
 // writeFile writes content to a file in a new temporary directory and
 // returns its path.
 func writeFile(t *testing.T, name, content string) string {
@@ -58,7 +53,7 @@ func TestLoadConfig(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			cfg, err := loadConfig(env(tt.vars))
+			cfg, err := loadConfig(storetesting.Getenv(tt.vars))
 			if err != nil {
 				t.Fatalf("loadConfig() = %v, want nil", err)
 			}
@@ -119,7 +114,7 @@ func TestRunRejectsBadConfig(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			var stdout, stderr bytes.Buffer
-			err := run(context.Background(), tt.args, env(tt.vars), &stdout, &stderr)
+			err := run(context.Background(), tt.args, storetesting.Getenv(tt.vars), &stdout, &stderr)
 			if err == nil || err.Error() != tt.wantErr {
 				t.Fatalf("run() = %v, want %q", err, tt.wantErr)
 			}

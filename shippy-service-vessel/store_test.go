@@ -5,7 +5,6 @@ import (
 	"errors"
 	"io"
 	"log/slog"
-	"path/filepath"
 	"slices"
 	"testing"
 	"time"
@@ -25,7 +24,7 @@ import (
 func TestOpenStoreMongo(t *testing.T) {
 	t.Parallel()
 	srv := mongotest.StartFerretDB(t)
-	storage := store.Config{MongoURI: srv.URI(), MongoURIFrom: store.EnvMongoURI, DataDir: filepath.Join(t.TempDir(), "unused")}
+	storage := storetesting.MongoConfig(t, srv.URI())
 	logger := platform.NewLogger(io.Discard, slog.LevelInfo)
 
 	for range 2 {

@@ -3,6 +3,7 @@ package storetesting
 import (
 	"context"
 	"errors"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -23,6 +24,13 @@ func MongoOptions(t *testing.T) Options {
 		return Options{SkipConcurrency: mongotest.FerretDBNotAtomic}
 	}
 	return Options{}
+}
+
+// MongoConfig returns the storage configuration of a service whose
+// MONGO_URI is uri, with a DataDir that does not exist, for
+// AssertNotCreated to check that the Mongo store leaves it alone.
+func MongoConfig(t *testing.T, uri string) store.Config {
+	return store.Config{MongoURI: uri, MongoURIFrom: store.EnvMongoURI, DataDir: filepath.Join(t.TempDir(), "unused")}
 }
 
 // MongoInstances returns n handles of one new database on the server

@@ -87,6 +87,12 @@ func AssertErrors(t testing.TB, calls Calls, want error, when string, within tim
 	}
 }
 
+// Getenv returns a getenv that reads vars, for a service's loadConfig
+// and run.
+func Getenv(vars map[string]string) func(string) string {
+	return func(key string) string { return vars[key] }
+}
+
 // RunFunc is a service's run: main calls it with the program's arguments,
 // environment and output.
 type RunFunc func(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error
@@ -116,7 +122,7 @@ func RunRejectsBadMongoURI(t *testing.T, run RunFunc) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			var stdout, stderr bytes.Buffer
-			err := run(context.Background(), nil, func(k string) string { return tt.vars[k] }, &stdout, &stderr)
+			err := run(context.Background(), nil, Getenv(tt.vars), &stdout, &stderr)
 			if err == nil || err.Error() != tt.wantErr {
 				t.Fatalf("run() = %v, want %q", err, tt.wantErr)
 			}

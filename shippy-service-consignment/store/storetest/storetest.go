@@ -15,7 +15,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"sync"
 	"testing"
 	"time"
 
@@ -106,6 +105,24 @@ func mustCreate(t *testing.T, repo consignment.Repository, cs ...consignment.Con
 	}
 }
 
+// assertStored checks that the repository holds want under its id; what
+// says what is checked, for the message.
+func assertStored(t *testing.T, repo consignment.Repository, want consignment.Consignment, what string) {
+	t.Helper()
+	if diff := cmp.Diff(want, mustGet(t, repo, want.ID)); diff != "" {
+		t.Errorf("%s (-want +got):\n%s", what, diff)
+	}
+}
+
+// checkErr checks that err, of call, matches want, and is nil when want
+// is.
+func checkErr(t *testing.T, call string, err, want error) {
+	t.Helper()
+	if !errors.Is(err, want) || (want == nil) != (err == nil) {
+		t.Errorf("%s = %v, want %v", call, err, want)
+	}
+}
+
 // ids returns the ids of cs, in order.
 func ids(cs []consignment.Consignment) []string {
 	out := make([]string, 0, len(cs))
@@ -143,13 +160,7 @@ func listAll(t *testing.T, repo consignment.Repository, limit int) (got []string
 func testCreateThenGet(t *testing.T, repo consignment.Repository) {
 	want := newConsignment("c-1")
 	mustCreate(t, repo, want, newConsignment("c-2"))
-	got, err := repo.Get(context.Background(), "c-1")
-	if err != nil {
-		t.Fatalf("Get(c-1) = %v, want nil", err)
-	}
-	if diff := cmp.Diff(want, got); diff != "" {
-		t.Errorf("Get(c-1) mismatch (-want +got):\n%s", diff)
-	}
+	assertStored(t, repo, want, "Get(c-1) mismatch")
 }
 
 func testGetMissing(t *testing.T, repo consignment.Repository) {
@@ -170,13 +181,7 @@ func testCreateTakenID(t *testing.T, repo consignment.Repository) {
 			t.Errorf("Create(taken id, %s contents) = %v, want ErrConflict", name, err)
 		}
 	}
-	got, err := repo.Get(context.Background(), "c-1")
-	if err != nil {
-		t.Fatalf("Get(c-1) = %v, want nil", err)
-	}
-	if diff := cmp.Diff(first, got); diff != "" {
-		t.Errorf("a refused create changed the stored consignment (-want +got):\n%s", diff)
-	}
+	assertStored(t, repo, first, "a refused create changed the stored consignment")
 }
 
 func testKeepsCopies(t *testing.T, repo consignment.Repository) {
@@ -296,32 +301,16 @@ func testListBadPageToken(t *testing.T, repo consignment.Repository) {
 }
 
 func testConcurrentCreatesSameID(t *testing.T, repo consignment.Repository) {
-	const n = 16
-	errs := make([]error, n)
-	var wg sync.WaitGroup
-	for i := range n {
-		wg.Go(func() {
-			c := newConsignment("c-1")
-			c.Description = fmt.Sprintf("attempt %d", i)
-			errs[i] = repo.Create(context.Background(), c)
-		})
+	errs := storetesting.Race(16, func(i int) error {
+		c := newConsignment("c-1")
+		c.Description = fmt.Sprintf("attempt %d", i)
+		return repo.Create(context.Background(), c)
+	})
+	won := storetesting.Winners(t, "create", errs, consignment.ErrConflict)
+	if len(won) != 1 {
+		t.Fatalf("creates %v succeeded, want exactly one", won)
 	}
-	wg.Wait()
-
-	winner := -1
-	for i, err := range errs {
-		switch {
-		case err == nil && winner >= 0:
-			t.Errorf("creates %d and %d both succeeded", winner, i)
-		case err == nil:
-			winner = i
-		case !errors.Is(err, consignment.ErrConflict):
-			t.Errorf("create %d = %v, want nil or ErrConflict", i, err)
-		}
-	}
-	if winner < 0 {
-		t.Fatal("no create succeeded")
-	}
+	winner := won[0]
 	got, err := repo.Get(context.Background(), "c-1")
 	if err != nil {
 		t.Fatalf("Get(c-1) = %v, want nil", err)
@@ -337,14 +326,9 @@ func testConcurrentCreatesSameID(t *testing.T, repo consignment.Repository) {
 
 func testConcurrentCreatesDistinctIDs(t *testing.T, repo consignment.Repository) {
 	const n = 32
-	var wg sync.WaitGroup
-	errs := make([]error, n)
-	for i := range n {
-		wg.Go(func() {
-			errs[i] = repo.Create(context.Background(), newConsignment(fmt.Sprintf("c-%02d", i)))
-		})
-	}
-	wg.Wait()
+	errs := storetesting.Race(n, func(i int) error {
+		return repo.Create(context.Background(), newConsignment(fmt.Sprintf("c-%02d", i)))
+	})
 	for i, err := range errs {
 		if err != nil {
 			t.Errorf("create %d = %v, want nil", i, err)
@@ -366,9 +350,7 @@ func testConcurrentCreatesDistinctIDs(t *testing.T, repo consignment.Repository)
 func testPendingGetAndTakenID(t *testing.T, repo consignment.Repository) {
 	want := newPending("c-1", "owner-1", time.Minute)
 	mustCreate(t, repo, want)
-	if diff := cmp.Diff(want, mustGet(t, repo, "c-1")); diff != "" {
-		t.Errorf("Get(pending) mismatch (-want +got):\n%s", diff)
-	}
+	assertStored(t, repo, want, "Get(pending) mismatch")
 	for _, c := range []consignment.Consignment{newConsignment("c-1"), newPending("c-1", "owner-2", time.Minute)} {
 		if err := repo.Create(context.Background(), c); !errors.Is(err, consignment.ErrConflict) {
 			t.Errorf("Create(id of a pending consignment, status %s) = %v, want ErrConflict", c.Status, err)
@@ -463,9 +445,7 @@ func testTransferLease(t *testing.T, repo consignment.Repository) {
 	}
 	for _, tt := range tests {
 		prev, err := repo.TransferLease(ctx, tt.id, tt.owner, tt.next)
-		if !errors.Is(err, tt.wantErr) || (tt.wantErr == nil) != (err == nil) {
-			t.Errorf("%s: TransferLease(%q, %q) = %v, want %v", tt.name, tt.id, tt.owner, err, tt.wantErr)
-		}
+		checkErr(t, fmt.Sprintf("%s: TransferLease(%q, %q)", tt.name, tt.id, tt.owner), err, tt.wantErr)
 		if diff := cmp.Diff(tt.wantPrev, prev); diff != "" {
 			t.Errorf("%s: previous lease (-want +got):\n%s", tt.name, diff)
 		}
@@ -473,17 +453,16 @@ func testTransferLease(t *testing.T, repo consignment.Repository) {
 			t.Errorf("%s: lease of p afterwards (-want +got):\n%s", tt.name, diff)
 		}
 	}
-	want := newPending("p", "taker", 2*time.Minute)
-	if diff := cmp.Diff(want, mustGet(t, repo, "p")); diff != "" {
-		t.Errorf("consignment after the transfers (-want +got):\n%s", diff)
-	}
-	if diff := cmp.Diff(newConsignment("booked"), mustGet(t, repo, "booked")); diff != "" {
-		t.Errorf("a refused transfer changed the booked consignment (-want +got):\n%s", diff)
-	}
+	assertStored(t, repo, newPending("p", "taker", 2*time.Minute), "consignment after the transfers")
+	assertStored(t, repo, newConsignment("booked"), "a refused transfer changed the booked consignment")
 }
 
-func testMarkBooked(t *testing.T, repo consignment.Repository) {
-	ctx := context.Background()
+// callAsOwners stores a booked consignment "booked" and a consignment "p"
+// pending with owner "owner", then makes call, a change only the owner of a
+// pending consignment may make, as owners and non-owners in turn: it
+// succeeds once, for the owner of p, and finds nothing every other time.
+func callAsOwners(t *testing.T, repo consignment.Repository, name string, call func(id, owner string) error) {
+	t.Helper()
 	mustCreate(t, repo, newConsignment("booked"), newPending("p", "owner", time.Minute))
 	tests := []struct {
 		name, id, owner string
@@ -497,40 +476,25 @@ func testMarkBooked(t *testing.T, repo consignment.Repository) {
 		{name: "owner again", id: "p", owner: "owner", wantErr: consignment.ErrNotFound},
 	}
 	for _, tt := range tests {
-		err := repo.MarkBooked(ctx, tt.id, tt.owner, "vessel002")
-		if !errors.Is(err, tt.wantErr) || (tt.wantErr == nil) != (err == nil) {
-			t.Errorf("%s: MarkBooked(%q, %q) = %v, want %v", tt.name, tt.id, tt.owner, err, tt.wantErr)
-		}
+		checkErr(t, fmt.Sprintf("%s: %s(%q, %q)", tt.name, name, tt.id, tt.owner), call(tt.id, tt.owner), tt.wantErr)
 	}
+}
+
+func testMarkBooked(t *testing.T, repo consignment.Repository) {
+	callAsOwners(t, repo, "MarkBooked", func(id, owner string) error {
+		return repo.MarkBooked(context.Background(), id, owner, "vessel002")
+	})
 	want := newConsignment("p")
 	want.VesselID = "vessel002"
-	if diff := cmp.Diff(want, mustGet(t, repo, "p")); diff != "" {
-		t.Errorf("booked consignment mismatch (-want +got):\n%s", diff)
-	}
-	if diff := cmp.Diff(newConsignment("booked"), mustGet(t, repo, "booked")); diff != "" {
-		t.Errorf("a refused MarkBooked changed the booked consignment (-want +got):\n%s", diff)
-	}
+	assertStored(t, repo, want, "booked consignment mismatch")
+	assertStored(t, repo, newConsignment("booked"), "a refused MarkBooked changed the booked consignment")
 }
 
 func testDeletePending(t *testing.T, repo consignment.Repository) {
 	ctx := context.Background()
-	mustCreate(t, repo, newConsignment("booked"), newPending("p", "owner", time.Minute))
-	tests := []struct {
-		name, id, owner string
-		wantErr         error
-	}{
-		{name: "other owner", id: "p", owner: "someone else", wantErr: consignment.ErrNotFound},
-		{name: "booked", id: "booked", owner: "", wantErr: consignment.ErrNotFound},
-		{name: "missing", id: "missing", owner: "owner", wantErr: consignment.ErrNotFound},
-		{name: "owner", id: "p", owner: "owner"},
-		{name: "owner again", id: "p", owner: "owner", wantErr: consignment.ErrNotFound},
-	}
-	for _, tt := range tests {
-		err := repo.DeletePending(ctx, tt.id, tt.owner)
-		if !errors.Is(err, tt.wantErr) || (tt.wantErr == nil) != (err == nil) {
-			t.Errorf("%s: DeletePending(%q, %q) = %v, want %v", tt.name, tt.id, tt.owner, err, tt.wantErr)
-		}
-	}
+	callAsOwners(t, repo, "DeletePending", func(id, owner string) error {
+		return repo.DeletePending(ctx, id, owner)
+	})
 	if _, err := repo.Get(ctx, "p"); !errors.Is(err, consignment.ErrNotFound) {
 		t.Errorf("Get(deleted) = %v, want ErrNotFound", err)
 	}
@@ -612,26 +576,12 @@ func race(t *testing.T, repo consignment.Repository, rounds int, fns []func(id s
 	for round := range rounds {
 		id := fmt.Sprintf("c-%d", round)
 		mustCreate(t, repo, newPending(id, "owner", 0))
-		errs := make([]error, len(fns))
-		var wg sync.WaitGroup
-		for i, fn := range fns {
-			wg.Go(func() { errs[i] = fn(id) })
+		errs := storetesting.Race(len(fns), func(i int) error { return fns[i](id) })
+		won := storetesting.Winners(t, fmt.Sprintf("round %d: call", round), errs, consignment.ErrNotFound)
+		if len(won) != 1 {
+			t.Fatalf("round %d: calls %v succeeded, want exactly one", round, won)
 		}
-		wg.Wait()
-		winner := -1
-		for i, err := range errs {
-			switch {
-			case err == nil && winner >= 0:
-				t.Fatalf("round %d: calls %d and %d both succeeded", round, winner, i)
-			case err == nil:
-				winner = i
-			case !errors.Is(err, consignment.ErrNotFound):
-				t.Fatalf("round %d: call %d = %v, want nil or ErrNotFound", round, i, err)
-			}
-		}
-		if winner < 0 {
-			t.Fatalf("round %d: no call succeeded: %v", round, errs)
-		}
+		winner := won[0]
 		check(id, winner)
 	}
 }

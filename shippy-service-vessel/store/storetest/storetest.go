@@ -11,7 +11,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"sync"
 	"testing"
 	"time"
 
@@ -267,25 +266,14 @@ func testConcurrentTakeRoom(t *testing.T, repo vessel.Repository) {
 	// Room for 7 containers, and weight for 8 of them.
 	v := vessel.Vessel{ID: "a", Capacity: 7, MaxWeight: 80, Available: true}
 	mustCreate(t, repo, v)
-	const tries = 200
-	errs := make([]error, tries)
-	var wg sync.WaitGroup
-	for i := range tries {
-		wg.Go(func() {
-			b := vessel.Booking{ConsignmentID: fmt.Sprint("c", i), VesselID: "a", Containers: 1, Weight: 10}
-			_, errs[i] = repo.TakeRoom(t.Context(), b)
-		})
-	}
-	wg.Wait()
-	booked := 0
+	errs := storetesting.Race(200, func(i int) error {
+		_, err := repo.TakeRoom(t.Context(), vessel.Booking{ConsignmentID: fmt.Sprint("c", i), VesselID: "a", Containers: 1, Weight: 10})
+		return err
+	})
+	booked := len(storetesting.Winners(t, "TakeRoom", errs, vessel.ErrNoRoom))
 	for i, err := range errs {
-		switch {
-		case err == nil:
-			booked++
-		case errors.Is(err, vessel.ErrNoRoom):
+		if errors.Is(err, vessel.ErrNoRoom) {
 			assertNoBooking(t, repo, fmt.Sprint("c", i))
-		default:
-			t.Errorf("TakeRoom c%d: %v", i, err)
 		}
 	}
 	if booked != 7 {
@@ -304,27 +292,12 @@ func testConcurrentTakeRoomSameConsignment(t *testing.T, repo vessel.Repository)
 		{ID: "c", Capacity: 100, MaxWeight: 1000, Available: true},
 	}
 	mustCreate(t, repo, fleet...)
-	const tries = 60
-	errs := make([]error, tries)
-	var wg sync.WaitGroup
-	for i := range tries {
-		wg.Go(func() {
-			b := vessel.Booking{ConsignmentID: "c1", VesselID: fleet[i%len(fleet)].ID, Containers: 2, Weight: 20}
-			_, errs[i] = repo.TakeRoom(t.Context(), b)
-		})
-	}
-	wg.Wait()
-	booked := 0
-	for i, err := range errs {
-		switch {
-		case err == nil:
-			booked++
-		case !errors.Is(err, vessel.ErrAlreadyBooked):
-			t.Errorf("TakeRoom try %d: error %v, want nil or ErrAlreadyBooked", i, err)
-		}
-	}
-	if booked != 1 {
-		t.Fatalf("%d bookings of one consignment succeeded, want 1", booked)
+	errs := storetesting.Race(60, func(i int) error {
+		_, err := repo.TakeRoom(t.Context(), vessel.Booking{ConsignmentID: "c1", VesselID: fleet[i%len(fleet)].ID, Containers: 2, Weight: 20})
+		return err
+	})
+	if won := storetesting.Winners(t, "TakeRoom", errs, vessel.ErrAlreadyBooked); len(won) != 1 {
+		t.Fatalf("%d bookings of one consignment succeeded, want 1", len(won))
 	}
 	b := mustFindBooking(t, repo, "c1")
 	for i, v := range fleet {
@@ -342,26 +315,12 @@ func testConcurrentReleaseRoom(t *testing.T, repo vessel.Repository) {
 	mustCreate(t, repo, v)
 	mustTakeRoom(t, repo, vessel.Booking{ConsignmentID: "c1", VesselID: "a", Containers: 3, Weight: 30})
 	mustTakeRoom(t, repo, vessel.Booking{ConsignmentID: "c2", VesselID: "a", Containers: 1, Weight: 10})
-	const tries = 60
-	errs := make([]error, tries)
-	var wg sync.WaitGroup
-	for i := range tries {
-		wg.Go(func() {
-			_, errs[i] = repo.ReleaseRoom(t.Context(), "c1")
-		})
-	}
-	wg.Wait()
-	released := 0
-	for i, err := range errs {
-		switch {
-		case err == nil:
-			released++
-		case !errors.Is(err, vessel.ErrNotFound):
-			t.Errorf("ReleaseRoom try %d: error %v, want nil or ErrNotFound", i, err)
-		}
-	}
-	if released != 1 {
-		t.Errorf("%d releases of one booking succeeded, want 1", released)
+	errs := storetesting.Race(60, func(int) error {
+		_, err := repo.ReleaseRoom(t.Context(), "c1")
+		return err
+	})
+	if won := storetesting.Winners(t, "ReleaseRoom", errs, vessel.ErrNotFound); len(won) != 1 {
+		t.Errorf("%d releases of one booking succeeded, want 1", len(won))
 	}
 	v.UsedCapacity, v.UsedWeight = 1, 10
 	assertFleet(t, repo, []vessel.Vessel{v})
@@ -393,23 +352,20 @@ func testConcurrentBook(t *testing.T, repo vessel.Repository) {
 		booking vessel.Booking
 		err     error
 	}
-	results := make([][2]result, consignments)
-	var wg sync.WaitGroup
-	for i := range consignments {
-		for j := range 2 {
-			wg.Go(func() {
-				req := vessel.BookRequest{ConsignmentID: fmt.Sprint("c", i), Containers: 1, Weight: 10}
-				b, _, err := svc.Book(t.Context(), req)
-				results[i][j] = result{b, err}
-			})
-		}
-	}
-	wg.Wait()
+	// Call 2i and 2i+1 book consignment i.
+	results := make([]result, 2*consignments)
+	storetesting.Race(len(results), func(i int) error {
+		req := vessel.BookRequest{ConsignmentID: fmt.Sprint("c", i/2), Containers: 1, Weight: 10}
+		b, _, err := svc.Book(t.Context(), req)
+		results[i] = result{b, err}
+		return err
+	})
 
 	used := make(map[string][2]int32) // vessel id -> containers, weight booked
 	booked := 0
-	for i, pair := range results {
+	for i := range consignments {
 		id := fmt.Sprint("c", i)
+		pair := results[2*i : 2*i+2]
 		for _, r := range pair {
 			if r.err != nil && !errors.Is(r.err, vessel.ErrNoRoom) {
 				t.Errorf("Book %s: error %v, want nil or ErrNoRoom", id, r.err)
