@@ -42,16 +42,22 @@ func TestCreateAndList(t *testing.T) {
 func TestRestartKeepsData(t *testing.T) {
 	s := newStack(t, stackConfig{})
 	s.start(t)
-	// The built-in vessel takes three of consignment.json (55000 kg of
-	// its 200000 kg each).
-	first, second := s.book(t, builtInVessel), s.book(t, builtInVessel)
+	s.requireKeptAcross(t, func() { s.restart(t) })
+	s.stopCleanly(t)
+}
 
-	s.restart(t)
+// requireKeptAcross books two of consignment.json, calls lose, and requires
+// that both are still listed and that the room they took is still taken:
+// the built-in vessel, which takes three of them (55000 kg of its 200000 kg
+// each), has room for one more and is then full.
+func (s *stack) requireKeptAcross(t *testing.T, lose func()) {
+	t.Helper()
+	first, second := s.book(t, builtInVessel), s.book(t, builtInVessel)
+	lose()
 	s.requireListed(t, first, second)
 	third := s.book(t, builtInVessel)
 	s.requireFull(t)
 	s.requireListed(t, first, second, third)
-	s.stopCleanly(t)
 }
 
 // TestMongo runs the services on the mongo profile, with MONGO_URI naming
@@ -60,18 +66,13 @@ func TestRestartKeepsData(t *testing.T) {
 func TestMongo(t *testing.T) {
 	s := newStack(t, stackConfig{mongoImage: requireMongo(t)})
 	s.start(t)
-	first, second := s.book(t, builtInVessel), s.book(t, builtInVessel)
-
-	s.mustCompose(t, "down")
-	for _, volume := range []string{"vessel-data", "consignment-data"} {
-		mustDocker(t, "volume", "rm", s.name+"_"+volume)
-	}
-	s.start(t)
-	s.requireListed(t, first, second)
-	// The room the two took is still taken: the vessel has room for one more.
-	third := s.book(t, builtInVessel)
-	s.requireFull(t)
-	s.requireListed(t, first, second, third)
+	s.requireKeptAcross(t, func() {
+		s.mustCompose(t, "down")
+		for _, volume := range []string{"vessel-data", "consignment-data"} {
+			mustDocker(t, "volume", "rm", s.name+"_"+volume)
+		}
+		s.start(t)
+	})
 	s.stopCleanly(t)
 }
 

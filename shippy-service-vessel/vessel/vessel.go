@@ -67,19 +67,13 @@ func (v Vessel) Fits(containers, weight int32) bool {
 // checks what a client submits: an empty ID is valid (the service assigns
 // one), and the used room is the service's and is not checked.
 func (v Vessel) Validate() error {
-	for _, f := range []struct{ name, value string }{
-		{"id", v.ID},
-		{"name", v.Name},
-		{"owner_id", v.OwnerID},
-	} {
-		if err := checkText(f.name, f.value, false); err != nil {
-			return err
-		}
-	}
-	if err := checkPositive("capacity", v.Capacity); err != nil {
-		return err
-	}
-	return checkPositive("max_weight", v.MaxWeight)
+	return firstError(
+		checkText("id", v.ID, false),
+		checkText("name", v.Name, false),
+		checkText("owner_id", v.OwnerID, false),
+		checkPositive("capacity", v.Capacity),
+		checkPositive("max_weight", v.MaxWeight),
+	)
 }
 
 // sameDefinition reports whether v and o describe the same vessel: equal in
@@ -98,10 +92,10 @@ type Specification struct {
 
 // Validate returns a *FieldError for the first rule s breaks, or nil.
 func (s Specification) Validate() error {
-	if err := checkNotNegative("capacity", s.Capacity); err != nil {
-		return err
-	}
-	return checkNotNegative("max_weight", s.MaxWeight)
+	return firstError(
+		checkNotNegative("capacity", s.Capacity),
+		checkNotNegative("max_weight", s.MaxWeight),
+	)
 }
 
 // BookRequest asks for room for one consignment. The service chooses the
@@ -116,13 +110,11 @@ type BookRequest struct {
 
 // Validate returns a *FieldError for the first rule r breaks, or nil.
 func (r BookRequest) Validate() error {
-	if err := checkText("consignment_id", r.ConsignmentID, true); err != nil {
-		return err
-	}
-	if err := checkPositive("containers", r.Containers); err != nil {
-		return err
-	}
-	return checkPositive("weight", r.Weight)
+	return firstError(
+		checkText("consignment_id", r.ConsignmentID, true),
+		checkPositive("containers", r.Containers),
+		checkPositive("weight", r.Weight),
+	)
 }
 
 // Booking is the room one consignment holds on one vessel. A consignment
@@ -153,6 +145,17 @@ func (e *FieldError) Error() string { return e.Field + ": " + e.Reason }
 
 // Unwrap makes errors.Is(err, ErrInvalid) true for every FieldError.
 func (e *FieldError) Unwrap() error { return ErrInvalid }
+
+// firstError returns the first of errs that is not nil: the checks of a
+// Validate, in the order of the fields.
+func firstError(errs ...error) error {
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
 
 // checkText checks one string field: not empty when required, at most
 // MaxIDBytes bytes, valid UTF-8.

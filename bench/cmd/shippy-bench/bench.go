@@ -7,7 +7,6 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"time"
 
 	"github.com/shippy-suite/shippy/bench/report"
 	"github.com/shippy-suite/shippy/platform"
@@ -118,17 +117,6 @@ func benchmark(ctx context.Context, cfg config, getenv func(string) string, stdo
 	return nil
 }
 
-// sleep waits for d, or until ctx is done.
-func sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-}
 
 // writeFileAtomic writes path through write: to a temporary file in the
 // same directory, renamed over path once complete.

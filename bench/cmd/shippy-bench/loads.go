@@ -60,8 +60,10 @@ func (b *bench) measureLoads(ctx context.Context) (err error) {
 	defer func() { err = errors.Join(err, st.stop()) }()
 
 	b.logf("services discoverable; idle for %s", idleSettle)
-	if err := sleep(ctx, idleSettle); err != nil {
-		return err
+	select {
+	case <-time.After(idleSettle):
+	case <-ctx.Done():
+		return ctx.Err()
 	}
 	idle, err := readMemory(st.services())
 	if err != nil {

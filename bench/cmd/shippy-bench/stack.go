@@ -163,18 +163,11 @@ func fleetDescription() string {
 
 // writeFleet writes the bench fleet as a VESSELS_FILE and returns its path.
 func writeFleet(dir string) (string, error) {
-	type vessel struct {
-		ID        string `json:"id"`
-		Name      string `json:"name"`
-		Capacity  int32  `json:"capacity"`
-		MaxWeight int32  `json:"max_weight"`
-		Available bool   `json:"available"`
-		OwnerID   string `json:"owner_id"`
-	}
-	fleet := make([]vessel, fleetSize)
+	fleet := make([]map[string]any, fleetSize)
 	for i := range fleet {
 		v := fleetVessel(i)
-		fleet[i] = vessel{v.Id, v.Name, v.Capacity, v.MaxWeight, v.Available, v.OwnerId}
+		fleet[i] = map[string]any{"id": v.Id, "name": v.Name, "capacity": v.Capacity,
+			"max_weight": v.MaxWeight, "available": v.Available, "owner_id": v.OwnerId}
 	}
 	data, err := json.MarshalIndent(fleet, "", "  ")
 	if err != nil {
