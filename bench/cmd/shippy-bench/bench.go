@@ -117,7 +117,6 @@ func benchmark(ctx context.Context, cfg config, getenv func(string) string, stdo
 	return nil
 }
 
-
 // writeFileAtomic writes path through write: to a temporary file in the
 // same directory, renamed over path once complete.
 func writeFileAtomic(path string, write func(io.Writer) error) error {
