@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"time"
 
+	"go.mongodb.org/mongo-driver/bson"
 	"go.mongodb.org/mongo-driver/mongo"
 	"go.mongodb.org/mongo-driver/mongo/options"
 )
@@ -36,4 +37,13 @@ func Connect(uri string, selectTimeout time.Duration) (*mongo.Client, error) {
 		return nil, fmt.Errorf("connect to MongoDB: %w", err)
 	}
 	return client, nil
+}
+
+// FindByID returns the document of coll whose _id is id, decoded into a D.
+// Its error is the driver's, mongo.ErrNoDocuments when there is none: give
+// it to MapError for the store's domain errors.
+func FindByID[D any](ctx context.Context, coll *mongo.Collection, id string, opts ...*options.FindOneOptions) (D, error) {
+	var d D
+	err := coll.FindOne(ctx, bson.D{{Key: "_id", Value: id}}, opts...).Decode(&d)
+	return d, err
 }

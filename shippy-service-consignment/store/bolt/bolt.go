@@ -29,14 +29,6 @@ import (
 	"github.com/shippy-suite/shippy/shippy-service-consignment/store/internal/record"
 )
 
-// OpenTimeout is how long Open waits for the lock on a file another process
-// (or another Store in this process) holds.
-const OpenTimeout = boltdb.OpenTimeout
-
-// schemaVersion is the version of the file layout this package reads and
-// writes, as stored under meta/"schema".
-const schemaVersion = "2"
-
 // Bucket names of the file layout (see the package documentation).
 var (
 	consignmentsBucket = []byte("consignments")
@@ -59,20 +51,17 @@ type Store struct {
 
 // Open opens the store in the file at path, creating the file (mode 0600)
 // and its buckets when they do not exist. The directory must exist. Open
-// fails, after OpenTimeout, when another Store holds the file, and fails
-// when the file is not a store of this schema version. Every error names
-// the path.
+// fails, after boltdb.OpenTimeout, when another Store holds the file, and
+// fails when the file is not a store of this schema version. Every error
+// names the path.
 func Open(path string) (*Store, error) {
-	db, err := boltdb.OpenStore(path, boltdb.Layout{
+	layout := boltdb.Layout{
 		Name:        "consignment store",
-		Version:     schemaVersion,
+		Version:     "2", // of the file layout in the package documentation
 		Buckets:     [][]byte{consignmentsBucket, orderBucket, pendingBucket},
 		Unavailable: consignment.ErrUnavailable,
-	})
-	if err != nil {
-		return nil, err
 	}
-	return &Store{db: db}, nil
+	return boltdb.OpenAs(path, layout, func(db *boltdb.DB) *Store { return &Store{db: db} })
 }
 
 // Close waits for running transactions to end and closes the file. Closing

@@ -179,8 +179,8 @@ func (s *Store) Get(ctx context.Context, id string) (consignment.Consignment, er
 }
 
 func (s *Store) get(ctx context.Context, id string) (consignment.Consignment, error) {
-	var d consignmentDoc
-	if err := s.consignments.FindOne(ctx, bson.D{{Key: fieldID, Value: id}}).Decode(&d); err != nil {
+	d, err := mongodb.FindByID[consignmentDoc](ctx, s.consignments, id)
+	if err != nil {
 		return consignment.Consignment{}, storeError(ctx, err)
 	}
 	return d.ToConsignment(d.ID)

@@ -27,14 +27,6 @@ import (
 	"github.com/shippy-suite/shippy/shippy-service-vessel/vessel"
 )
 
-// OpenTimeout is how long Open waits for the lock on a file another process
-// (or another Store in this process) holds.
-const OpenTimeout = boltdb.OpenTimeout
-
-// schemaVersion is the version of the file layout this package reads and
-// writes, as stored under meta/"schema".
-const schemaVersion = "1"
-
 // Bucket names of the file layout (see the package documentation).
 var (
 	vesselsBucket  = []byte("vessels")
@@ -65,20 +57,17 @@ type Store struct {
 
 // Open opens the store in the file at path, creating the file (mode 0600)
 // and its buckets when they do not exist. The directory must exist. Open
-// fails, after OpenTimeout, when another Store holds the file, and fails
-// when the file is not a store of this schema version. Every error names
-// the path.
+// fails, after boltdb.OpenTimeout, when another Store holds the file, and
+// fails when the file is not a store of this schema version. Every error
+// names the path.
 func Open(path string) (*Store, error) {
-	db, err := boltdb.OpenStore(path, boltdb.Layout{
+	layout := boltdb.Layout{
 		Name:        "vessel store",
-		Version:     schemaVersion,
+		Version:     "1", // of the file layout in the package documentation
 		Buckets:     [][]byte{vesselsBucket, bookingsBucket},
 		Unavailable: vessel.ErrUnavailable,
-	})
-	if err != nil {
-		return nil, err
 	}
-	return &Store{db: db}, nil
+	return boltdb.OpenAs(path, layout, func(db *boltdb.DB) *Store { return &Store{db: db} })
 }
 
 // Close waits for running transactions to end and closes the file. Closing

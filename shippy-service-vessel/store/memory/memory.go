@@ -89,6 +89,12 @@ func (s *Store) TakeRoom(_ context.Context, b vessel.Booking) (vessel.Vessel, er
 func (s *Store) FindBooking(_ context.Context, consignmentID string) (vessel.Booking, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	return s.booking(consignmentID)
+}
+
+// booking returns the booking of the consignment, or an error that
+// matches vessel.ErrNotFound. The caller holds s.mu.
+func (s *Store) booking(consignmentID string) (vessel.Booking, error) {
 	b, ok := s.bookings[consignmentID]
 	if !ok {
 		return vessel.Booking{}, fmt.Errorf("booking of consignment %q: %w", consignmentID, vessel.ErrNotFound)
@@ -100,9 +106,9 @@ func (s *Store) FindBooking(_ context.Context, consignmentID string) (vessel.Boo
 func (s *Store) ReleaseRoom(_ context.Context, consignmentID string) (vessel.Booking, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	b, ok := s.bookings[consignmentID]
-	if !ok {
-		return vessel.Booking{}, fmt.Errorf("booking of consignment %q: %w", consignmentID, vessel.ErrNotFound)
+	b, err := s.booking(consignmentID)
+	if err != nil {
+		return vessel.Booking{}, err
 	}
 	delete(s.bookings, consignmentID)
 	if v, ok := s.vessels[b.VesselID]; ok {

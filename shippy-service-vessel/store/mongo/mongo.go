@@ -106,9 +106,8 @@ func (s *Store) Get(ctx context.Context, id string) (vessel.Vessel, error) {
 }
 
 func (s *Store) get(ctx context.Context, id string) (vessel.Vessel, error) {
-	var d vesselDoc
-	opts := options.FindOne().SetProjection(vesselProjection)
-	if err := s.vessels.FindOne(ctx, bson.D{{Key: fieldID, Value: id}}, opts).Decode(&d); err != nil {
+	d, err := mongodb.FindByID[vesselDoc](ctx, s.vessels, id, options.FindOne().SetProjection(vesselProjection))
+	if err != nil {
 		return vessel.Vessel{}, storeError(ctx, err)
 	}
 	return d.toVessel(), nil
