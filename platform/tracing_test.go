@@ -331,48 +331,35 @@ func spanThenShutdown(tr *Tracing, timeout time.Duration) error {
 
 func TestLoadConfigTelemetry(t *testing.T) {
 	t.Parallel()
-	tests := []struct {
-		name         string
-		env          map[string]string
-		wantMetrics  string
-		wantEndpoint string
-		wantErr      string
-	}{
-		{name: "off by default"},
-		{name: "metrics", env: map[string]string{EnvMetricsAddress: ":9100"}, wantMetrics: ":9100"},
-		{name: "bad metrics address", env: map[string]string{EnvMetricsAddress: "9100"}, wantErr: `METRICS_ADDRESS: "9100" is not host:port`},
-		{
-			name:         "otlp endpoint",
-			env:          map[string]string{EnvOTLPEndpoint: "http://collector:4317"},
-			wantEndpoint: "http://collector:4317",
-		},
-		{
-			name:         "traces endpoint wins",
-			env:          map[string]string{EnvOTLPEndpoint: "http://collector:4317", EnvOTLPTracesEndpoint: "https://traces:4317"},
-			wantEndpoint: "https://traces:4317",
-		},
-		{
-			name:    "endpoint without scheme",
-			env:     map[string]string{EnvOTLPEndpoint: "collector:4317"},
-			wantErr: `OTEL_EXPORTER_OTLP_ENDPOINT: "collector:4317" is not an http:// or https:// URL`,
-		},
-		{
-			name:    "bad traces endpoint",
-			env:     map[string]string{EnvOTLPTracesEndpoint: "grpc://traces"},
-			wantErr: "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: ",
-		},
+	// telemetry is the part of Config these cases set.
+	type telemetry struct{ MetricsAddress, TracesEndpoint string }
+	load := func(getenv func(string) string) (telemetry, error) {
+		cfg, err := LoadConfig(getenv)
+		return telemetry{cfg.MetricsAddress, cfg.TracesEndpoint}, err
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
-			got, ok := loadConfig(t, tt.env, tt.wantErr)
-			if !ok {
-				return
-			}
-			if got.MetricsAddress != tt.wantMetrics || got.TracesEndpoint != tt.wantEndpoint {
-				t.Errorf("LoadConfig() MetricsAddress %q, TracesEndpoint %q; want %q, %q",
-					got.MetricsAddress, got.TracesEndpoint, tt.wantMetrics, tt.wantEndpoint)
-			}
-		})
-	}
+	testenv.CheckConfigs(t, load, []testenv.ConfigCase[telemetry]{
+		{Name: "off by default"},
+		{Name: "metrics", Env: map[string]string{EnvMetricsAddress: ":9100"}, Want: telemetry{MetricsAddress: ":9100"}},
+		{Name: "bad metrics address", Env: map[string]string{EnvMetricsAddress: "9100"}, WantErr: `METRICS_ADDRESS: "9100" is not host:port`},
+		{
+			Name: "otlp endpoint",
+			Env:  map[string]string{EnvOTLPEndpoint: "http://collector:4317"},
+			Want: telemetry{TracesEndpoint: "http://collector:4317"},
+		},
+		{
+			Name: "traces endpoint wins",
+			Env:  map[string]string{EnvOTLPEndpoint: "http://collector:4317", EnvOTLPTracesEndpoint: "https://traces:4317"},
+			Want: telemetry{TracesEndpoint: "https://traces:4317"},
+		},
+		{
+			Name:    "endpoint without scheme",
+			Env:     map[string]string{EnvOTLPEndpoint: "collector:4317"},
+			WantErr: `OTEL_EXPORTER_OTLP_ENDPOINT: "collector:4317" is not an http:// or https:// URL`,
+		},
+		{
+			Name:    "bad traces endpoint",
+			Env:     map[string]string{EnvOTLPTracesEndpoint: "grpc://traces"},
+			WantErr: "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: ",
+		},
+	})
 }
