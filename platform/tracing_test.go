@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -166,23 +167,30 @@ type fakeClientRequest struct {
 
 func (r fakeClientRequest) Endpoint() string { return r.endpoint }
 
+// TestRPCSpanStatus checks microCode, the go-micro code of a handler's
+// answer that the RPC metrics and spans record, and the status each side's
+// span gets for it.
 func TestRPCSpanStatus(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
-		name       string
-		err        error
-		wantCode   string
-		wantServer codes.Code
-		wantClient codes.Code
+		name           string
+		err            error
+		code           int32
+		server, client codes.Code // the span statuses wanted
 	}{
-		{"success", nil, "200", codes.Unset, codes.Unset},
-		{"client error", microerrors.New("x", "no room", http.StatusPreconditionFailed), "412", codes.Unset, codes.Error},
-		{"unavailable", microerrors.New("x", "draining", http.StatusServiceUnavailable), "503", codes.Error, codes.Error},
-		{"plain error", errors.New("boom"), "500", codes.Error, codes.Error},
+		{"success", nil, 200, codes.Unset, codes.Unset},
+		{"client error", microerrors.New("x", "no room", http.StatusPreconditionFailed), 412, codes.Unset, codes.Error},
+		{"wrapped client error", errors.Join(errors.New("context"), microerrors.New("x", "gone", http.StatusNotFound)), 404, codes.Unset, codes.Error},
+		{"unavailable", microerrors.New("x", "draining", http.StatusServiceUnavailable), 503, codes.Error, codes.Error},
+		{"plain error", errors.New("boom"), 500, codes.Error, codes.Error},
+		{"go-micro error without a code", &microerrors.Error{Detail: "odd"}, 500, codes.Error, codes.Error},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
+			if got := microCode(tt.err); got != tt.code {
+				t.Errorf("microCode(%v) = %d, want %d", tt.err, got, tt.code)
+			}
 			tr, rec := recordingTracing()
 			handle := tr.WrapHandler(func(context.Context, server.Request, any) error { return tt.err })
 			if err := handle(context.Background(), fakeRequest{endpoint: "Test.Call"}, nil); err != tt.err {
@@ -193,15 +201,15 @@ func TestRPCSpanStatus(t *testing.T) {
 				t.Errorf("call returned %v, want %v", err, tt.err)
 			}
 			for _, s := range rec.Ended() {
-				want := tt.wantClient
+				want := tt.client
 				if s.SpanKind() == trace.SpanKindServer {
-					want = tt.wantServer
+					want = tt.server
 				}
 				if got := s.Status().Code; got != want {
 					t.Errorf("%s span status %s, want %s", s.SpanKind(), got, want)
 				}
-				if got := attr(s, "rpc.response.status_code"); got != tt.wantCode {
-					t.Errorf("%s span rpc.response.status_code = %q, want %q", s.SpanKind(), got, tt.wantCode)
+				if got, want := attr(s, "rpc.response.status_code"), strconv.Itoa(int(tt.code)); got != want {
+					t.Errorf("%s span rpc.response.status_code = %q, want %q", s.SpanKind(), got, want)
 				}
 				if got := attr(s, "rpc.method"); got != "Test.Call" {
 					t.Errorf("%s span rpc.method = %q, want Test.Call", s.SpanKind(), got)
