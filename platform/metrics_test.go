@@ -210,13 +210,8 @@ func TestMetricsServerStopsWithService(t *testing.T) {
 	scrape(t, addr)
 
 	stop()
-	select {
-	case err := <-ran:
-		if err != nil {
-			t.Fatalf("Run() = %v, want nil", err)
-		}
-	case <-time.After(15 * time.Second):
-		t.Fatal("Run did not return within 15s of the stop")
+	if err := testenv.Receive(t, "Run to return after the stop", ran, 15*time.Second); err != nil {
+		t.Fatalf("Run() = %v, want nil", err)
 	}
 	if got := svc.MetricsAddress(); got != "" {
 		t.Errorf("MetricsAddress() = %q after Run returned, want none", got)

@@ -15,6 +15,7 @@ import (
 
 	"github.com/shippy-suite/shippy/platform/boltdb"
 	"github.com/shippy-suite/shippy/platform/boltdb/boltdbtest"
+	"github.com/shippy-suite/shippy/testenv"
 )
 
 var errDomain = errors.New("domain refusal")
@@ -242,13 +243,8 @@ func TestBatchPanicInCommit(t *testing.T) {
 	go func() {
 		done <- b.Batch(t.Context(), func(tx *bbolt.Tx) error { return tx.Bucket(bucket).Put(key(1), []byte("v")) })
 	}()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Errorf("Batch after the panic: %v", err)
-		}
-	case <-time.After(10 * time.Second):
-		t.Fatal("Batch after the panic did not return within 10s: the Batcher is stuck")
+	if err := testenv.Receive(t, "Batch after the panic (the Batcher is stuck?)", done, 10*time.Second); err != nil {
+		t.Errorf("Batch after the panic: %v", err)
 	}
 }
 
