@@ -2,7 +2,6 @@ package platform
 
 import (
 	"context"
-	"errors"
 	"io"
 	"log/slog"
 	"net"
@@ -211,13 +210,8 @@ func TestMetricsServerStopsWithService(t *testing.T) {
 	scrape(t, addr)
 
 	stop()
-	select {
-	case err := <-ran:
-		if err != nil {
-			t.Fatalf("Run() = %v, want nil", err)
-		}
-	case <-time.After(15 * time.Second):
-		t.Fatal("Run did not return within 15s of the stop")
+	if err := testenv.Receive(t, "Run to return after the stop", ran, 15*time.Second); err != nil {
+		t.Fatalf("Run() = %v, want nil", err)
 	}
 	if got := svc.MetricsAddress(); got != "" {
 		t.Errorf("MetricsAddress() = %q after Run returned, want none", got)
@@ -278,28 +272,5 @@ func TestRPCMetricsCountRefusedCalls(t *testing.T) {
 	labels := map[string]string{"service": "shippy.test", "method": "Test.Call", "code": "503"}
 	if got := metric(byName, "shippy_rpc_requests_total", labels).GetCounter().GetValue(); got != 1 {
 		t.Errorf("shippy_rpc_requests_total%v = %v, want 1", labels, got)
-	}
-}
-
-func TestMicroCode(t *testing.T) {
-	t.Parallel()
-	tests := []struct {
-		name string
-		err  error
-		want int32
-	}{
-		{"success", nil, 200},
-		{"go-micro error", microerrors.New("x", "no room", 412), 412},
-		{"wrapped go-micro error", errors.Join(errors.New("context"), microerrors.New("x", "gone", 404)), 404},
-		{"plain error", errors.New("boom"), 500},
-		{"go-micro error without a code", &microerrors.Error{Detail: "odd"}, 500},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
-			if got := microCode(tt.err); got != tt.want {
-				t.Errorf("microCode(%v) = %d, want %d", tt.err, got, tt.want)
-			}
-		})
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -166,23 +167,30 @@ type fakeClientRequest struct {
 
 func (r fakeClientRequest) Endpoint() string { return r.endpoint }
 
+// TestRPCSpanStatus checks microCode, the go-micro code of a handler's
+// answer that the RPC metrics and spans record, and the status each side's
+// span gets for it.
 func TestRPCSpanStatus(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
-		name       string
-		err        error
-		wantCode   string
-		wantServer codes.Code
-		wantClient codes.Code
+		name           string
+		err            error
+		code           int32
+		server, client codes.Code // the span statuses wanted
 	}{
-		{"success", nil, "200", codes.Unset, codes.Unset},
-		{"client error", microerrors.New("x", "no room", http.StatusPreconditionFailed), "412", codes.Unset, codes.Error},
-		{"unavailable", microerrors.New("x", "draining", http.StatusServiceUnavailable), "503", codes.Error, codes.Error},
-		{"plain error", errors.New("boom"), "500", codes.Error, codes.Error},
+		{"success", nil, 200, codes.Unset, codes.Unset},
+		{"client error", microerrors.New("x", "no room", http.StatusPreconditionFailed), 412, codes.Unset, codes.Error},
+		{"wrapped client error", errors.Join(errors.New("context"), microerrors.New("x", "gone", http.StatusNotFound)), 404, codes.Unset, codes.Error},
+		{"unavailable", microerrors.New("x", "draining", http.StatusServiceUnavailable), 503, codes.Error, codes.Error},
+		{"plain error", errors.New("boom"), 500, codes.Error, codes.Error},
+		{"go-micro error without a code", &microerrors.Error{Detail: "odd"}, 500, codes.Error, codes.Error},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
+			if got := microCode(tt.err); got != tt.code {
+				t.Errorf("microCode(%v) = %d, want %d", tt.err, got, tt.code)
+			}
 			tr, rec := recordingTracing()
 			handle := tr.WrapHandler(func(context.Context, server.Request, any) error { return tt.err })
 			if err := handle(context.Background(), fakeRequest{endpoint: "Test.Call"}, nil); err != tt.err {
@@ -193,15 +201,15 @@ func TestRPCSpanStatus(t *testing.T) {
 				t.Errorf("call returned %v, want %v", err, tt.err)
 			}
 			for _, s := range rec.Ended() {
-				want := tt.wantClient
+				want := tt.client
 				if s.SpanKind() == trace.SpanKindServer {
-					want = tt.wantServer
+					want = tt.server
 				}
 				if got := s.Status().Code; got != want {
 					t.Errorf("%s span status %s, want %s", s.SpanKind(), got, want)
 				}
-				if got := attr(s, "rpc.response.status_code"); got != tt.wantCode {
-					t.Errorf("%s span rpc.response.status_code = %q, want %q", s.SpanKind(), got, tt.wantCode)
+				if got, want := attr(s, "rpc.response.status_code"), strconv.Itoa(int(tt.code)); got != want {
+					t.Errorf("%s span rpc.response.status_code = %q, want %q", s.SpanKind(), got, want)
 				}
 				if got := attr(s, "rpc.method"); got != "Test.Call" {
 					t.Errorf("%s span rpc.method = %q, want Test.Call", s.SpanKind(), got)
@@ -331,48 +339,35 @@ func spanThenShutdown(tr *Tracing, timeout time.Duration) error {
 
 func TestLoadConfigTelemetry(t *testing.T) {
 	t.Parallel()
-	tests := []struct {
-		name         string
-		env          map[string]string
-		wantMetrics  string
-		wantEndpoint string
-		wantErr      string
-	}{
-		{name: "off by default"},
-		{name: "metrics", env: map[string]string{EnvMetricsAddress: ":9100"}, wantMetrics: ":9100"},
-		{name: "bad metrics address", env: map[string]string{EnvMetricsAddress: "9100"}, wantErr: `METRICS_ADDRESS: "9100" is not host:port`},
-		{
-			name:         "otlp endpoint",
-			env:          map[string]string{EnvOTLPEndpoint: "http://collector:4317"},
-			wantEndpoint: "http://collector:4317",
-		},
-		{
-			name:         "traces endpoint wins",
-			env:          map[string]string{EnvOTLPEndpoint: "http://collector:4317", EnvOTLPTracesEndpoint: "https://traces:4317"},
-			wantEndpoint: "https://traces:4317",
-		},
-		{
-			name:    "endpoint without scheme",
-			env:     map[string]string{EnvOTLPEndpoint: "collector:4317"},
-			wantErr: `OTEL_EXPORTER_OTLP_ENDPOINT: "collector:4317" is not an http:// or https:// URL`,
-		},
-		{
-			name:    "bad traces endpoint",
-			env:     map[string]string{EnvOTLPTracesEndpoint: "grpc://traces"},
-			wantErr: "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: ",
-		},
+	// telemetry is the part of Config these cases set.
+	type telemetry struct{ MetricsAddress, TracesEndpoint string }
+	load := func(getenv func(string) string) (telemetry, error) {
+		cfg, err := LoadConfig(getenv)
+		return telemetry{cfg.MetricsAddress, cfg.TracesEndpoint}, err
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
-			got, ok := loadConfig(t, tt.env, tt.wantErr)
-			if !ok {
-				return
-			}
-			if got.MetricsAddress != tt.wantMetrics || got.TracesEndpoint != tt.wantEndpoint {
-				t.Errorf("LoadConfig() MetricsAddress %q, TracesEndpoint %q; want %q, %q",
-					got.MetricsAddress, got.TracesEndpoint, tt.wantMetrics, tt.wantEndpoint)
-			}
-		})
-	}
+	testenv.CheckConfigs(t, load, []testenv.ConfigCase[telemetry]{
+		{Name: "off by default"},
+		{Name: "metrics", Env: map[string]string{EnvMetricsAddress: ":9100"}, Want: telemetry{MetricsAddress: ":9100"}},
+		{Name: "bad metrics address", Env: map[string]string{EnvMetricsAddress: "9100"}, WantErr: `METRICS_ADDRESS: "9100" is not host:port`},
+		{
+			Name: "otlp endpoint",
+			Env:  map[string]string{EnvOTLPEndpoint: "http://collector:4317"},
+			Want: telemetry{TracesEndpoint: "http://collector:4317"},
+		},
+		{
+			Name: "traces endpoint wins",
+			Env:  map[string]string{EnvOTLPEndpoint: "http://collector:4317", EnvOTLPTracesEndpoint: "https://traces:4317"},
+			Want: telemetry{TracesEndpoint: "https://traces:4317"},
+		},
+		{
+			Name:    "endpoint without scheme",
+			Env:     map[string]string{EnvOTLPEndpoint: "collector:4317"},
+			WantErr: `OTEL_EXPORTER_OTLP_ENDPOINT: "collector:4317" is not an http:// or https:// URL`,
+		},
+		{
+			Name:    "bad traces endpoint",
+			Env:     map[string]string{EnvOTLPTracesEndpoint: "grpc://traces"},
+			WantErr: "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: ",
+		},
+	})
 }

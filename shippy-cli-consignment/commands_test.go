@@ -44,13 +44,9 @@ var _ shippingService = (*fakeService)(nil)
 func (f *fakeService) CreateConsignment(ctx context.Context, in *consignmentpb.Consignment, _ ...client.CallOption) (*consignmentpb.Response, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	f.record(ctx)
 	f.creates = append(f.creates, proto.Clone(in).(*consignmentpb.Consignment))
-	if err := f.nextErr(); err != nil {
+	if err := f.called(ctx, f.createErr); err != nil {
 		return nil, err
-	}
-	if f.createErr != nil {
-		return nil, f.createErr
 	}
 	for _, c := range f.stored {
 		if c.GetId() == in.GetId() {
@@ -66,13 +62,9 @@ func (f *fakeService) CreateConsignment(ctx context.Context, in *consignmentpb.C
 func (f *fakeService) GetConsignments(ctx context.Context, in *consignmentpb.GetRequest, _ ...client.CallOption) (*consignmentpb.Response, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	f.record(ctx)
 	f.gets = append(f.gets, proto.Clone(in).(*consignmentpb.GetRequest))
-	if err := f.nextErr(); err != nil {
+	if err := f.called(ctx, f.getErr); err != nil {
 		return nil, err
-	}
-	if f.getErr != nil {
-		return nil, f.getErr
 	}
 	if f.pageSize == 0 {
 		return &consignmentpb.Response{Consignments: f.stored}, nil
@@ -92,21 +84,23 @@ func (f *fakeService) GetConsignments(ctx context.Context, in *consignmentpb.Get
 	return rsp, nil
 }
 
-func (f *fakeService) nextErr() error {
-	if len(f.errs) == 0 {
-		return nil
-	}
-	err := f.errs[0]
-	f.errs = f.errs[1:]
-	return err
-}
-
-func (f *fakeService) record(ctx context.Context) {
+// called records the deadline of a call and returns the error it fails
+// with: the next of errs, if one is left and not nil, else methodErr (nil:
+// the call goes on). f.mu must be held.
+func (f *fakeService) called(ctx context.Context, methodErr error) error {
 	if d, ok := ctx.Deadline(); ok {
 		f.deadline = append(f.deadline, time.Until(d))
 	} else {
 		f.deadline = append(f.deadline, 0)
 	}
+	if len(f.errs) > 0 {
+		err := f.errs[0]
+		f.errs = f.errs[1:]
+		if err != nil {
+			return err
+		}
+	}
+	return methodErr
 }
 
 // newCommands returns commands that call svc and write to the returned

@@ -37,6 +37,9 @@ func TestDecodeFileShippedConsignment(t *testing.T) {
 
 func TestDecodeAccepts(t *testing.T) {
 	t.Parallel()
+	// minimal is what the minimal file decodes to: one container of customer
+	// c from o, weight 1.
+	minimal := consignment.Consignment{Weight: 1, Containers: []consignment.Container{{CustomerID: "c", Origin: "o"}}}
 	tests := []struct {
 		name string
 		json string
@@ -45,7 +48,7 @@ func TestDecodeAccepts(t *testing.T) {
 		{
 			name: "minimal",
 			json: `{"weight": 1, "containers": [{"customer_id": "c", "origin": "o"}]}`,
-			want: consignment.Consignment{Weight: 1, Containers: []consignment.Container{{CustomerID: "c", Origin: "o"}}},
+			want: minimal,
 		},
 		{
 			name: "every field, vessel_id ignored",
@@ -58,12 +61,12 @@ func TestDecodeAccepts(t *testing.T) {
 		{
 			name: "white space around the object",
 			json: " \r\n\t{\"weight\": 1, \"containers\": [{\"customer_id\": \"c\", \"origin\": \"o\"}]}\n\n ",
-			want: consignment.Consignment{Weight: 1, Containers: []consignment.Container{{CustomerID: "c", Origin: "o"}}},
+			want: minimal,
 		},
 		{
 			name: "null is the zero value",
 			json: `{"id": null, "weight": 1, "containers": [{"customer_id": "c", "origin": "o", "user_id": null}]}`,
-			want: consignment.Consignment{Weight: 1, Containers: []consignment.Container{{CustomerID: "c", Origin: "o"}}},
+			want: minimal,
 		},
 		{
 			name: "description of exactly 4 KiB",

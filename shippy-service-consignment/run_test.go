@@ -10,44 +10,31 @@ import (
 	"github.com/shippy-suite/shippy/platform"
 	"github.com/shippy-suite/shippy/platform/store"
 	"github.com/shippy-suite/shippy/platform/store/storetesting"
+	"github.com/shippy-suite/shippy/testenv"
 )
 
 func TestLoadConfig(t *testing.T) {
 	t.Parallel()
-	tests := []struct {
-		name              string
-		vars              map[string]string
-		wantVesselTimeout time.Duration
-		wantDataDir       string
-		wantErr           string // a substring; empty means no error
-	}{
-		{name: "defaults", wantVesselTimeout: 5 * time.Second, wantDataDir: store.DefaultDataDir},
-		{name: "vessel timeout", vars: map[string]string{EnvVesselTimeout: "250ms"}, wantVesselTimeout: 250 * time.Millisecond, wantDataDir: store.DefaultDataDir},
-		{name: "data dir read", vars: map[string]string{store.EnvDataDir: "/var/lib/shippy"}, wantVesselTimeout: 5 * time.Second, wantDataDir: "/var/lib/shippy"},
-		{name: "vessel timeout not a duration", vars: map[string]string{EnvVesselTimeout: "5"}, wantErr: EnvVesselTimeout + `: "5" is not a duration`},
-		{name: "vessel timeout zero", vars: map[string]string{EnvVesselTimeout: "0s"}, wantErr: EnvVesselTimeout + ": must be positive"},
-		{name: "vessel timeout negative", vars: map[string]string{EnvVesselTimeout: "-1s"}, wantErr: EnvVesselTimeout + ": must be positive"},
-		{name: "platform setting", vars: map[string]string{platform.EnvRegistry: "carrier-pigeon"}, wantErr: platform.EnvRegistry},
+	// checked is what these cases check of Config: the registry stays the
+	// platform default in all of them.
+	type checked struct {
+		VesselTimeout     time.Duration
+		DataDir, Registry string
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
-			cfg, err := loadConfig(storetesting.Getenv(tt.vars))
-			if tt.wantErr != "" {
-				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
-					t.Fatalf("loadConfig() = %v, want an error containing %q", err, tt.wantErr)
-				}
-				return
-			}
-			if err != nil {
-				t.Fatalf("loadConfig() = %v, want nil", err)
-			}
-			if cfg.VesselTimeout != tt.wantVesselTimeout {
-				t.Errorf("VesselTimeout = %v, want %v", cfg.VesselTimeout, tt.wantVesselTimeout)
-			}
-			storetesting.CheckServiceConfig(t, cfg.ServiceConfig, tt.wantDataDir)
-		})
+	load := func(getenv func(string) string) (checked, error) {
+		cfg, err := loadConfig(getenv)
+		return checked{cfg.VesselTimeout, cfg.Storage.DataDir, cfg.Platform.Registry}, err
 	}
+	mdns := platform.RegistryMDNS
+	testenv.CheckConfigs(t, load, []testenv.ConfigCase[checked]{
+		{Name: "defaults", Want: checked{5 * time.Second, store.DefaultDataDir, mdns}},
+		{Name: "vessel timeout", Env: map[string]string{EnvVesselTimeout: "250ms"}, Want: checked{250 * time.Millisecond, store.DefaultDataDir, mdns}},
+		{Name: "data dir read", Env: map[string]string{store.EnvDataDir: "/var/lib/shippy"}, Want: checked{5 * time.Second, "/var/lib/shippy", mdns}},
+		{Name: "vessel timeout not a duration", Env: map[string]string{EnvVesselTimeout: "5"}, WantErr: EnvVesselTimeout + `: "5" is not a duration`},
+		{Name: "vessel timeout zero", Env: map[string]string{EnvVesselTimeout: "0s"}, WantErr: EnvVesselTimeout + ": must be positive"},
+		{Name: "vessel timeout negative", Env: map[string]string{EnvVesselTimeout: "-1s"}, WantErr: EnvVesselTimeout + ": must be positive"},
+		{Name: "platform setting", Env: map[string]string{platform.EnvRegistry: "carrier-pigeon"}, WantErr: platform.EnvRegistry},
+	})
 }
 
 // TestRunRejectsBadConfig checks that run stops before it builds the service

@@ -2,6 +2,7 @@ package report
 
 import (
 	"bytes"
+	"io"
 	"strings"
 	"testing"
 	"time"
@@ -124,11 +125,7 @@ func TestWriteMarkdown(t *testing.T) {
 	r.Loads[2].Result.ErrorKinds = map[string]int{"a|b": 2}
 	r.Images = []Image{{Name: "shippy/vessel:dev", Size: 27 * MB}, {Name: "shippy/cli:dev", Err: "n/a (no Docker engine)"}}
 	r.Findings = "## Findings\n\nfsync.\n"
-	var buf bytes.Buffer
-	if err := WriteMarkdown(&buf, r); err != nil {
-		t.Fatal(err)
-	}
-	wantContains(t, "Markdown", buf.String(),
+	wantWritten(t, "Markdown", WriteMarkdown, r,
 		"# Benchmarks",
 		"| e2e | 5000 | 2.00 ms | 2.00 ms | 4.00 ms | 4.00 ms | 2 |",
 		`Errors in *e2e*: 2× a\|b`,
@@ -147,11 +144,7 @@ func TestWriteText(t *testing.T) {
 	t.Parallel()
 	r := passing()
 	r.Loads[1].Result = result(1000, time.Millisecond)
-	var buf bytes.Buffer
-	if err := WriteText(&buf, r); err != nil {
-		t.Fatal(err)
-	}
-	wantContains(t, "text", buf.String(),
+	wantWritten(t, "text", WriteText, r,
 		"32 callers",
 		"go-micro hop overhead (vessel FindAvailable through go-micro vs baseline): +900%",
 		"MISS",
@@ -159,13 +152,17 @@ func TestWriteText(t *testing.T) {
 	)
 }
 
-// wantContains fails t for each of wants that got, the output named what,
-// lacks.
-func wantContains(t *testing.T, what, got string, wants ...string) {
+// wantWritten writes r with write, the format named what, and fails t for
+// each of wants that the output lacks.
+func wantWritten(t *testing.T, what string, write func(io.Writer, *Report) error, r *Report, wants ...string) {
 	t.Helper()
+	var buf bytes.Buffer
+	if err := write(&buf, r); err != nil {
+		t.Fatalf("%s: %v", what, err)
+	}
 	for _, want := range wants {
-		if !strings.Contains(got, want) {
-			t.Errorf("%s lacks %q:\n%s", what, want, got)
+		if !strings.Contains(buf.String(), want) {
+			t.Errorf("%s lacks %q:\n%s", what, want, buf.String())
 		}
 	}
 }

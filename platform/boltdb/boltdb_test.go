@@ -15,6 +15,7 @@ import (
 
 	"github.com/shippy-suite/shippy/platform/boltdb"
 	"github.com/shippy-suite/shippy/platform/boltdb/boltdbtest"
+	"github.com/shippy-suite/shippy/testenv"
 )
 
 var errDomain = errors.New("domain refusal")
@@ -191,36 +192,31 @@ func TestBatchErrors(t *testing.T) {
 	canceled, cancel := context.WithCancel(context.Background())
 	cancel()
 	tests := []struct {
-		name string
-		ctx  context.Context
-		fn   func(*bbolt.Tx) error
-		want error
+		name   string
+		ctx    context.Context
+		closed bool // the file is closed after NewBatcher, before Batch
+		fn     func(*bbolt.Tx) error
+		want   error
 	}{
-		{"lone refusal", context.Background(), func(*bbolt.Tx) error { return boltdb.Refuse(errDomain) }, errDomain},
-		{"failure", context.Background(), func(*bbolt.Tx) error { return boom }, boom},
-		{"done context", canceled, func(*bbolt.Tx) error { t.Error("fn ran after ctx was done"); return nil }, context.Canceled},
+		{"lone refusal", context.Background(), false, func(*bbolt.Tx) error { return boltdb.Refuse(errDomain) }, errDomain},
+		{"failure", context.Background(), false, func(*bbolt.Tx) error { return boom }, boom},
+		{"done context", canceled, false, func(*bbolt.Tx) error { t.Error("fn ran after ctx was done"); return nil }, context.Canceled},
+		{"closed file", context.Background(), true, func(*bbolt.Tx) error { t.Error("fn ran on a closed file"); return nil }, bolterrors.ErrDatabaseNotOpen},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			err := boltdb.NewBatcher(openDB(t)).Batch(tt.ctx, tt.fn)
-			if !errors.Is(err, tt.want) {
+			db := openDB(t)
+			b := boltdb.NewBatcher(db)
+			if tt.closed {
+				if err := db.Close(); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if err := b.Batch(tt.ctx, tt.fn); !errors.Is(err, tt.want) {
 				t.Errorf("Batch: error %v, want %v", err, tt.want)
 			}
 		})
-	}
-}
-
-func TestBatchClosed(t *testing.T) {
-	t.Parallel()
-	db := openDB(t)
-	b := boltdb.NewBatcher(db)
-	if err := db.Close(); err != nil {
-		t.Fatal(err)
-	}
-	err := b.Batch(t.Context(), func(*bbolt.Tx) error { t.Error("fn ran on a closed file"); return nil })
-	if !errors.Is(err, bolterrors.ErrDatabaseNotOpen) {
-		t.Errorf("Batch after Close: error %v, want %v", err, bolterrors.ErrDatabaseNotOpen)
 	}
 }
 
@@ -242,13 +238,8 @@ func TestBatchPanicInCommit(t *testing.T) {
 	go func() {
 		done <- b.Batch(t.Context(), func(tx *bbolt.Tx) error { return tx.Bucket(bucket).Put(key(1), []byte("v")) })
 	}()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Errorf("Batch after the panic: %v", err)
-		}
-	case <-time.After(10 * time.Second):
-		t.Fatal("Batch after the panic did not return within 10s: the Batcher is stuck")
+	if err := testenv.Receive(t, "Batch after the panic (the Batcher is stuck?)", done, 10*time.Second); err != nil {
+		t.Errorf("Batch after the panic: %v", err)
 	}
 }
 

@@ -251,6 +251,17 @@ func (e *env) get(t *testing.T, id string) consignment.Consignment {
 	return c
 }
 
+// create creates c, failing t when that fails, and returns what Create
+// returned.
+func (e *env) create(t *testing.T, c consignment.Consignment) consignment.Consignment {
+	t.Helper()
+	got, err := e.svc.Create(testContext(t), c)
+	if err != nil {
+		t.Fatalf("Create(%q) = %v", c.ID, err)
+	}
+	return got
+}
+
 // crashAfterBook runs a create of c that stops after its room is booked,
 // and checks what it leaves: c pending, its room held.
 func (e *env) crashAfterBook(t *testing.T, c consignment.Consignment) {
@@ -319,10 +330,7 @@ func TestCreateBooksAndStores(t *testing.T) {
 	e := newEnv(t, nil)
 	in := consignmenttest.Valid()
 	in.VesselID = "chosen-by-client"
-	got, err := e.svc.Create(testContext(t), in)
-	if err != nil {
-		t.Fatalf("Create() = %v", err)
-	}
+	got := e.create(t, in)
 	want := booked("c-1")
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("Create() mismatch (-want +got):\n%s", diff)
@@ -365,9 +373,7 @@ func TestCreateConflict(t *testing.T) {
 		prepare func(t *testing.T, e *env)
 	}{
 		{name: "booked", prepare: func(t *testing.T, e *env) {
-			if _, err := e.svc.Create(testContext(t), consignmenttest.Valid()); err != nil {
-				t.Fatalf("Create() = %v", err)
-			}
+			e.create(t, consignmenttest.Valid())
 		}},
 		{name: "pending", prepare: func(t *testing.T, e *env) { e.crashAfterBook(t, consignmenttest.Valid()) }},
 		{name: "pending, lease run out", prepare: func(t *testing.T, e *env) {
@@ -802,10 +808,7 @@ func TestCreateDoesNotKeepCallersSlice(t *testing.T) {
 	e := newEnv(t, nil)
 	in := consignmenttest.Valid()
 	in.ID = ""
-	got, err := e.svc.Create(testContext(t), in)
-	if err != nil {
-		t.Fatalf("Create() = %v", err)
-	}
+	got := e.create(t, in)
 	if got.ID != "generated" {
 		t.Errorf("id = %q, want the generated one", got.ID)
 	}
@@ -824,9 +827,7 @@ func TestList(t *testing.T) {
 			e.crashAfterBook(t, c) // pending: never listed
 			continue
 		}
-		if _, err := e.svc.Create(testContext(t), c); err != nil {
-			t.Fatalf("Create(%s) = %v", c.ID, err)
-		}
+		e.create(t, c)
 	}
 	tests := []struct {
 		name      string

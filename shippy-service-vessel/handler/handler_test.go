@@ -165,6 +165,10 @@ func TestCreate(t *testing.T) {
 
 func TestBook(t *testing.T) {
 	t.Parallel()
+	// c1 fits the small vessel "a", leaving it smallAfterC1.
+	c1 := &vesselpb.BookRequest{ConsignmentId: "c1", Containers: 2, Weight: 300}
+	c1Booked := &vesselpb.Booking{ConsignmentId: "c1", VesselId: "a", Containers: 2, Weight: 300}
+	smallAfterC1 := &vesselpb.Vessel{Id: "a", Name: "small", Capacity: 5, MaxWeight: 1000, Available: true, RemainingCapacity: 3, RemainingWeight: 700}
 	tests := []struct {
 		name        string
 		before      []*vesselpb.BookRequest // booked first
@@ -174,19 +178,8 @@ func TestBook(t *testing.T) {
 		wantCode    int32
 		wantDetail  string
 	}{
-		{
-			name:        "first fit",
-			req:         &vesselpb.BookRequest{ConsignmentId: "c1", Containers: 2, Weight: 300},
-			wantBooking: &vesselpb.Booking{ConsignmentId: "c1", VesselId: "a", Containers: 2, Weight: 300},
-			wantVessel:  &vesselpb.Vessel{Id: "a", Name: "small", Capacity: 5, MaxWeight: 1000, Available: true, RemainingCapacity: 3, RemainingWeight: 700},
-		},
-		{
-			name:        "retry takes no more room",
-			before:      []*vesselpb.BookRequest{{ConsignmentId: "c1", Containers: 2, Weight: 300}},
-			req:         &vesselpb.BookRequest{ConsignmentId: "c1", Containers: 2, Weight: 300},
-			wantBooking: &vesselpb.Booking{ConsignmentId: "c1", VesselId: "a", Containers: 2, Weight: 300},
-			wantVessel:  &vesselpb.Vessel{Id: "a", Name: "small", Capacity: 5, MaxWeight: 1000, Available: true, RemainingCapacity: 3, RemainingWeight: 700},
-		},
+		{name: "first fit", req: c1, wantBooking: c1Booked, wantVessel: smallAfterC1},
+		{name: "retry takes no more room", before: []*vesselpb.BookRequest{c1}, req: c1, wantBooking: c1Booked, wantVessel: smallAfterC1},
 		{
 			name:        "next vessel when the first is full, skipping the unavailable one",
 			before:      []*vesselpb.BookRequest{{ConsignmentId: "c1", Containers: 5, Weight: 10}},
@@ -196,7 +189,7 @@ func TestBook(t *testing.T) {
 		},
 		{
 			name:       "same consignment, other size",
-			before:     []*vesselpb.BookRequest{{ConsignmentId: "c1", Containers: 2, Weight: 300}},
+			before:     []*vesselpb.BookRequest{c1},
 			req:        &vesselpb.BookRequest{ConsignmentId: "c1", Containers: 3, Weight: 300},
 			wantCode:   http.StatusConflict,
 			wantDetail: `consignment "c1" is booked with 2 containers and 300 kg: id already used with different contents`,

@@ -350,6 +350,9 @@ func mustList(t *testing.T, store *memory.Store) []vessel.Vessel {
 func TestBookLosesRaces(t *testing.T) {
 	t.Parallel()
 	req := vessel.BookRequest{ConsignmentID: "c1", Containers: 1, Weight: 10}
+	// a has room for one container; otherTakesA takes it.
+	a := vessel.Vessel{ID: "a", Capacity: 1, MaxWeight: 100, Available: true}
+	otherTakesA := vessel.Booking{ConsignmentID: "other", VesselID: "a", Containers: 1, Weight: 10}
 	tests := []struct {
 		name       string
 		fleet      []vessel.Vessel
@@ -358,23 +361,15 @@ func TestBookLosesRaces(t *testing.T) {
 		wantErr    error
 	}{
 		{
-			name: "next vessel when the first is taken",
-			fleet: []vessel.Vessel{
-				{ID: "a", Capacity: 1, MaxWeight: 100, Available: true},
-				{ID: "c", Capacity: 5, MaxWeight: 100, Available: true},
-			},
-			meanwhile:  vessel.Booking{ConsignmentID: "other", VesselID: "a", Containers: 1, Weight: 10},
+			name:       "next vessel when the first is taken",
+			fleet:      []vessel.Vessel{a, {ID: "c", Capacity: 5, MaxWeight: 100, Available: true}},
+			meanwhile:  otherTakesA,
 			wantVessel: "c",
 		},
-		{
-			name:      "no room when every vessel is taken",
-			fleet:     []vessel.Vessel{{ID: "a", Capacity: 1, MaxWeight: 100, Available: true}},
-			meanwhile: vessel.Booking{ConsignmentID: "other", VesselID: "a", Containers: 1, Weight: 10},
-			wantErr:   vessel.ErrNoRoom,
-		},
+		{name: "no room when every vessel is taken", fleet: []vessel.Vessel{a}, meanwhile: otherTakesA, wantErr: vessel.ErrNoRoom},
 		{
 			name:       "a concurrent retry booked the consignment",
-			fleet:      []vessel.Vessel{{ID: "a", Capacity: 1, MaxWeight: 100, Available: true}},
+			fleet:      []vessel.Vessel{a},
 			meanwhile:  vessel.Booking{ConsignmentID: "c1", VesselID: "a", Containers: 1, Weight: 10},
 			wantVessel: "a",
 		},
