@@ -22,15 +22,6 @@ import (
 // a stopped server may take to fail.
 const callTimeout = time.Second
 
-// TestContract runs the contract suite on the server mongotest gives
-// (storetesting.MongoOptions).
-func TestContract(t *testing.T) {
-	t.Parallel()
-	storetest.Run(t, func(t *testing.T) consignment.Repository {
-		return newStore(t, mongotest.NewDatabase(t))
-	}, storetesting.MongoOptions(t))
-}
-
 // TestConcurrentCreatesTwoInstances creates consignments at once through
 // two stores, each with a client of its own, over one database, as two
 // service instances would: each is stored once, at a place of its own in

@@ -10,7 +10,6 @@ import (
 	"go.mongodb.org/mongo-driver/mongo"
 
 	"github.com/shippy-suite/shippy/platform/store/storetesting"
-	"github.com/shippy-suite/shippy/testenv/mongotest"
 
 	mongostore "github.com/shippy-suite/shippy/shippy-service-vessel/store/mongo"
 	"github.com/shippy-suite/shippy/shippy-service-vessel/store/storetest"
@@ -20,14 +19,6 @@ import (
 // callTimeout is the client timeout of the outage tests: how long a call on
 // a stopped server may take to fail.
 const callTimeout = time.Second
-
-// TestContract runs the contract suite on the server mongotest gives
-// (storetesting.MongoOptions).
-func TestContract(t *testing.T) {
-	t.Parallel()
-	open := func(t *testing.T) vessel.Repository { return newStore(t, mongotest.NewDatabase(t)) }
-	storetest.Run(t, open, storetesting.MongoOptions(t))
-}
 
 // TestTwoInstances races bookings through two stores, each with a client
 // of its own, over one database, as two vessel service instances would:
