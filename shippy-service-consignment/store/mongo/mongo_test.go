@@ -18,10 +18,6 @@ import (
 	"github.com/shippy-suite/shippy/shippy-service-consignment/store/storetest"
 )
 
-// callTimeout is the client timeout of the outage tests: how long a call on
-// a stopped server may take to fail.
-const callTimeout = time.Second
-
 // TestConcurrentCreatesTwoInstances creates consignments at once through
 // two stores, each with a client of its own, over one database, as two
 // service instances would: each is stored once, at a place of its own in
@@ -82,8 +78,8 @@ func TestIndexes(t *testing.T) {
 // created then.
 func TestServerDownAtStart(t *testing.T) {
 	t.Parallel()
-	db, restart := storetesting.StoppedFerretDB(t, callTimeout)
-	storetest.AssertDownThenUp(t, newStore(t, db), restart, 3*callTimeout)
+	db, restart := storetesting.StoppedFerretDB(t, storetesting.OutageCallTimeout)
+	storetest.AssertDownThenUp(t, newStore(t, db), restart, 3*storetesting.OutageCallTimeout)
 	assertIndexes(t, db.Collection(mongostore.ConsignmentsCollection).Indexes())
 }
 
@@ -94,7 +90,7 @@ func TestServerDownAtStart(t *testing.T) {
 // consignment again then stores each exactly once, in creation order.
 func TestServerDownDuringCalls(t *testing.T) {
 	t.Parallel()
-	srv, db := storetesting.FerretDB(t, callTimeout)
+	srv, db := storetesting.FerretDB(t, storetesting.OutageCallTimeout)
 	store := newStore(t, db)
 	ctx := t.Context()
 
@@ -103,11 +99,11 @@ func TestServerDownDuringCalls(t *testing.T) {
 	var ids []string
 	calls := storetesting.ThroughOutage(t, srv, 5, func(i int) error {
 		return store.Create(ctx, booked(fmt.Sprintf("c-%02d", i)))
-	}, consignment.ErrUnavailable, 3*callTimeout)
+	}, consignment.ErrUnavailable, 3*storetesting.OutageCallTimeout)
 	for i := range calls {
 		ids = append(ids, fmt.Sprintf("c-%02d", i))
 	}
-	storetest.AssertUnavailable(t, store, "with the server down", 3*callTimeout)
+	storetest.AssertUnavailable(t, store, "with the server down", 3*storetesting.OutageCallTimeout)
 
 	srv.Restart(t)
 	for _, id := range ids {

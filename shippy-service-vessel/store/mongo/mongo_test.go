@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"sync"
 	"testing"
-	"time"
 
 	"go.mongodb.org/mongo-driver/mongo"
 
@@ -15,10 +14,6 @@ import (
 	"github.com/shippy-suite/shippy/shippy-service-vessel/store/storetest"
 	"github.com/shippy-suite/shippy/shippy-service-vessel/vessel"
 )
-
-// callTimeout is the client timeout of the outage tests: how long a call on
-// a stopped server may take to fail.
-const callTimeout = time.Second
 
 // TestTwoInstances races bookings through two stores, each with a client
 // of its own, over one database, as two vessel service instances would:
@@ -67,8 +62,8 @@ func TestTwoInstances(t *testing.T) {
 // works once the server is up, without being made again.
 func TestServerDownAtStart(t *testing.T) {
 	t.Parallel()
-	db, restart := storetesting.StoppedFerretDB(t, callTimeout)
-	storetest.AssertDownThenUp(t, newStore(t, db), restart, 3*callTimeout)
+	db, restart := storetesting.StoppedFerretDB(t, storetesting.OutageCallTimeout)
+	storetest.AssertDownThenUp(t, newStore(t, db), restart, 3*storetesting.OutageCallTimeout)
 }
 
 // TestServerDownDuringCalls stops the server (SIGKILL, as a crash) between
@@ -80,7 +75,7 @@ func TestServerDownAtStart(t *testing.T) {
 // its bookings.
 func TestServerDownDuringCalls(t *testing.T) {
 	t.Parallel()
-	srv, db := storetesting.FerretDB(t, callTimeout)
+	srv, db := storetesting.FerretDB(t, storetesting.OutageCallTimeout)
 	store := newStore(t, db)
 	ctx := t.Context()
 	v := vessel.Vessel{ID: "a", Capacity: 1000, MaxWeight: 100000, Available: true}
@@ -100,8 +95,8 @@ func TestServerDownDuringCalls(t *testing.T) {
 	calls := storetesting.ThroughOutage(t, srv, 10, func(i int) error {
 		_, _, err := svc.Book(ctx, request(i))
 		return err
-	}, vessel.ErrUnavailable, 3*callTimeout)
-	storetest.AssertUnavailable(t, store, "with the server down", 3*callTimeout)
+	}, vessel.ErrUnavailable, 3*storetesting.OutageCallTimeout)
+	storetest.AssertUnavailable(t, store, "with the server down", 3*storetesting.OutageCallTimeout)
 
 	srv.Restart(t)
 	// Every Book succeeded before the outage or is retried now.
