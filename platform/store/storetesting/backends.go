@@ -1,47 +1,49 @@
 package storetesting
 
 import (
+	"io"
+	"path/filepath"
 	"testing"
 
-	"go.mongodb.org/mongo-driver/mongo"
-
+	"github.com/shippy-suite/shippy/platform/store"
 	"github.com/shippy-suite/shippy/testenv/mongotest"
 )
 
-// Backends say how a service's contract suite opens a new, empty
-// repository on each storage backend. Each function is called once per
-// subtest and must release what it opens in t.Cleanup.
-type Backends[R any] struct {
-	// Memory returns a repository kept in memory.
-	Memory func() R
-	// Bolt opens a repository in a new bbolt file.
-	Bolt func(t *testing.T) R
-	// Mongo returns a repository over db, a new database of its own.
-	Mongo func(db *mongo.Database) (R, error)
-}
-
 // RunContract runs a service's contract suite (run: its storetest.Run) on
-// every backend of b, each in a parallel subtest of t named after it
-// (memory, bolt, mongo). The mongo subtest uses the server mongotest gives,
-// with MongoOptions.
-func RunContract[R any](t *testing.T, run func(*testing.T, func(*testing.T) R, ...Options), b Backends[R]) {
+// every backend, each in a parallel subtest of t named after it: a
+// repository memory returns, one b.OpenBolt opens in a new file (an
+// io.Closer, closed when its subtest ends), and one b.NewMongo returns
+// over a new database of the server mongotest gives, with MongoOptions.
+func RunContract[R any](t *testing.T, run func(*testing.T, func(*testing.T) R, ...Options), b store.Backends[R], memory func() R) {
 	t.Helper()
 	t.Run("memory", func(t *testing.T) {
 		t.Parallel()
-		run(t, func(*testing.T) R { return b.Memory() })
+		run(t, func(*testing.T) R { return memory() })
 	})
 	t.Run("bolt", func(t *testing.T) {
 		t.Parallel()
-		run(t, b.Bolt)
+		run(t, func(t *testing.T) R {
+			repo := mustOpen(t, b.OpenBolt, filepath.Join(t.TempDir(), b.File))
+			t.Cleanup(func() {
+				if err := any(repo).(io.Closer).Close(); err != nil {
+					t.Errorf("Close: %v", err)
+				}
+			})
+			return repo
+		})
 	})
 	t.Run("mongo", func(t *testing.T) {
 		t.Parallel()
-		run(t, func(t *testing.T) R {
-			repo, err := b.Mongo(mongotest.NewDatabase(t))
-			if err != nil {
-				t.Fatalf("open a Mongo repository: %v", err)
-			}
-			return repo
-		}, MongoOptions(t))
+		run(t, func(t *testing.T) R { return mustOpen(t, b.NewMongo, mongotest.NewDatabase(t)) }, MongoOptions(t))
 	})
+}
+
+// mustOpen returns open(at), failing the test on an error.
+func mustOpen[R, A any](t *testing.T, open func(A) (R, error), at A) R {
+	t.Helper()
+	repo, err := open(at)
+	if err != nil {
+		t.Fatalf("open the store: %v", err)
+	}
+	return repo
 }
