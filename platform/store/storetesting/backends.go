@@ -23,7 +23,7 @@ func RunContract[R any](t *testing.T, run func(*testing.T, func(*testing.T) R, .
 	t.Run("bolt", func(t *testing.T) {
 		t.Parallel()
 		run(t, func(t *testing.T) R {
-			repo := mustOpen(t, b.OpenBolt, filepath.Join(t.TempDir(), b.File))
+			repo := MustOpen(t, b.OpenBolt, filepath.Join(t.TempDir(), b.File))
 			t.Cleanup(func() {
 				if err := any(repo).(io.Closer).Close(); err != nil {
 					t.Errorf("Close: %v", err)
@@ -34,12 +34,12 @@ func RunContract[R any](t *testing.T, run func(*testing.T, func(*testing.T) R, .
 	})
 	t.Run("mongo", func(t *testing.T) {
 		t.Parallel()
-		run(t, func(t *testing.T) R { return mustOpen(t, b.NewMongo, mongotest.NewDatabase(t)) }, MongoOptions(t))
+		run(t, func(t *testing.T) R { return MustOpen(t, b.NewMongo, mongotest.NewDatabase(t)) }, MongoOptions(t))
 	})
 }
 
 // mustOpen returns open(at), failing the test on an error.
-func mustOpen[R, A any](t *testing.T, open func(A) (R, error), at A) R {
+func MustOpen[R, A any](t *testing.T, open func(A) (R, error), at A) R {
 	t.Helper()
 	repo, err := open(at)
 	if err != nil {

@@ -25,7 +25,7 @@ import (
 func TestConcurrentCreatesTwoInstances(t *testing.T) {
 	t.Parallel()
 	dbs := storetesting.MongoInstances(t, 2)
-	stores := [2]*mongostore.Store{newStore(t, dbs[0]), newStore(t, dbs[1])}
+	stores := [2]*mongostore.Store{storetesting.MustOpen(t, mongostore.New, dbs[0]), storetesting.MustOpen(t, mongostore.New, dbs[1])}
 	const n = 40
 	errs := make([]error, n)
 	var wg sync.WaitGroup
@@ -65,7 +65,7 @@ func TestConcurrentCreatesTwoInstances(t *testing.T) {
 func TestIndexes(t *testing.T) {
 	t.Parallel()
 	db := mongotest.NewDatabase(t)
-	store := newStore(t, db)
+	store := storetesting.MustOpen(t, mongostore.New, db)
 	if _, _, err := store.List(t.Context(), 0, ""); err != nil {
 		t.Fatalf("List: %v", err)
 	}
@@ -79,7 +79,7 @@ func TestIndexes(t *testing.T) {
 func TestServerDownAtStart(t *testing.T) {
 	t.Parallel()
 	db, restart := storetesting.StoppedFerretDB(t, storetesting.OutageCallTimeout)
-	storetest.AssertDownThenUp(t, newStore(t, db), restart, 3*storetesting.OutageCallTimeout)
+	storetest.AssertDownThenUp(t, storetesting.MustOpen(t, mongostore.New, db), restart, 3*storetesting.OutageCallTimeout)
 	assertIndexes(t, db.Collection(mongostore.ConsignmentsCollection).Indexes())
 }
 
@@ -91,7 +91,7 @@ func TestServerDownAtStart(t *testing.T) {
 func TestServerDownDuringCalls(t *testing.T) {
 	t.Parallel()
 	srv, db := storetesting.FerretDB(t, storetesting.OutageCallTimeout)
-	store := newStore(t, db)
+	store := storetesting.MustOpen(t, mongostore.New, db)
 	ctx := t.Context()
 
 	// Create one consignment after the other; stop the server after the
@@ -154,14 +154,4 @@ func booked(id string) consignment.Consignment {
 		Status:      consignment.StatusBooked,
 		CreatedAt:   time.Date(2025, 1, 2, 3, 4, 5, 0, time.UTC),
 	}
-}
-
-// newStore returns a store over db.
-func newStore(t *testing.T, db *mongo.Database) *mongostore.Store {
-	t.Helper()
-	store, err := mongostore.New(db)
-	if err != nil {
-		t.Fatalf("New: %v", err)
-	}
-	return store
 }

@@ -1,6 +1,7 @@
 // Package storetest is the contract every consignment.Repository keeps. Run
-// takes a function that opens an empty repository; the package's
-// TestContract runs it on every backend (storetesting.RunContract).
+// takes a function that opens an empty repository; the service's
+// TestContract (store_test.go) runs it on every backend
+// (storetesting.RunContract).
 //
 // open is called once per subtest and subtests run in parallel, so each call
 // must return its own empty repository (its own database or bucket) and

@@ -6,8 +6,6 @@ import (
 	"sync"
 	"testing"
 
-	"go.mongodb.org/mongo-driver/mongo"
-
 	"github.com/shippy-suite/shippy/platform/store/storetesting"
 
 	mongostore "github.com/shippy-suite/shippy/shippy-service-vessel/store/mongo"
@@ -21,7 +19,7 @@ import (
 func TestTwoInstances(t *testing.T) {
 	t.Parallel()
 	dbs := storetesting.MongoInstances(t, 2)
-	stores := [2]*mongostore.Store{newStore(t, dbs[0]), newStore(t, dbs[1])}
+	stores := [2]*mongostore.Store{storetesting.MustOpen(t, mongostore.New, dbs[0]), storetesting.MustOpen(t, mongostore.New, dbs[1])}
 	v := vessel.Vessel{ID: "a", Capacity: 7, MaxWeight: 80, Available: true}
 	if err := stores[0].Create(t.Context(), v); err != nil {
 		t.Fatalf("Create: %v", err)
@@ -63,7 +61,7 @@ func TestTwoInstances(t *testing.T) {
 func TestServerDownAtStart(t *testing.T) {
 	t.Parallel()
 	db, restart := storetesting.StoppedFerretDB(t, storetesting.OutageCallTimeout)
-	storetest.AssertDownThenUp(t, newStore(t, db), restart, 3*storetesting.OutageCallTimeout)
+	storetest.AssertDownThenUp(t, storetesting.MustOpen(t, mongostore.New, db), restart, 3*storetesting.OutageCallTimeout)
 }
 
 // TestServerDownDuringCalls stops the server (SIGKILL, as a crash) between
@@ -76,7 +74,7 @@ func TestServerDownAtStart(t *testing.T) {
 func TestServerDownDuringCalls(t *testing.T) {
 	t.Parallel()
 	srv, db := storetesting.FerretDB(t, storetesting.OutageCallTimeout)
-	store := newStore(t, db)
+	store := storetesting.MustOpen(t, mongostore.New, db)
 	ctx := t.Context()
 	v := vessel.Vessel{ID: "a", Capacity: 1000, MaxWeight: 100000, Available: true}
 	if err := store.Create(ctx, v); err != nil {
@@ -121,14 +119,4 @@ func TestServerDownDuringCalls(t *testing.T) {
 		t.Errorf("vessel after the retries uses %d containers and %d kg, want %d and %d (each consignment once)",
 			got.UsedCapacity, got.UsedWeight, wantContainers, wantWeight)
 	}
-}
-
-// newStore returns a store over db.
-func newStore(t *testing.T, db *mongo.Database) *mongostore.Store {
-	t.Helper()
-	store, err := mongostore.New(db)
-	if err != nil {
-		t.Fatalf("New: %v", err)
-	}
-	return store
 }

@@ -1,6 +1,6 @@
 // Package storetest is the contract every vessel.Repository must meet, as a
 // test suite. Run takes a function that opens a new, empty repository; the
-// package's TestContract runs it on every backend
+// service's TestContract (store_test.go) runs it on every backend
 // (storetesting.RunContract).
 package storetest
 
