@@ -10,8 +10,17 @@ import (
 	"github.com/shippy-suite/shippy/platform/store"
 	"github.com/shippy-suite/shippy/platform/store/storetesting"
 	"github.com/shippy-suite/shippy/shippy-service-consignment/consignment"
+	"github.com/shippy-suite/shippy/shippy-service-consignment/store/memory"
+	"github.com/shippy-suite/shippy/shippy-service-consignment/store/storetest"
 	"github.com/shippy-suite/shippy/testenv/mongotest"
 )
+
+// TestContract runs the contract suite on every backend the service
+// opens, and in memory.
+func TestContract(t *testing.T) {
+	t.Parallel()
+	storetesting.RunContract(t, storetest.Run, backends(), func() consignment.Repository { return memory.New() })
+}
 
 // TestOpenStoreMongo opens the store a MongoDB connection string asks for,
 // first while MongoDB is down: calls fail with ErrUnavailable, and succeed

@@ -13,9 +13,18 @@ import (
 	"github.com/shippy-suite/shippy/platform/store"
 	"github.com/shippy-suite/shippy/platform/store/storetesting"
 	"github.com/shippy-suite/shippy/shippy-service-vessel/fleet"
+	"github.com/shippy-suite/shippy/shippy-service-vessel/store/memory"
+	"github.com/shippy-suite/shippy/shippy-service-vessel/store/storetest"
 	"github.com/shippy-suite/shippy/shippy-service-vessel/vessel"
 	"github.com/shippy-suite/shippy/testenv/mongotest"
 )
+
+// TestContract runs the contract suite on every backend the service
+// opens, and in memory.
+func TestContract(t *testing.T) {
+	t.Parallel()
+	storetesting.RunContract(t, storetest.Run, backends(), func() vessel.Repository { return memory.New() })
+}
 
 // TestOpenStoreMongo opens the store a MongoDB connection string asks for
 // and checks that it keeps what it is given, that a new store over the same

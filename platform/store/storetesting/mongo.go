@@ -14,6 +14,10 @@ import (
 	"github.com/shippy-suite/shippy/testenv/mongotest"
 )
 
+// OutageCallTimeout is the client timeout of the Mongo stores' outage
+// tests: how long a call on a stopped server may take to fail.
+const OutageCallTimeout = time.Second
+
 // MongoOptions are the Options of a contract suite run on the server
 // mongotest gives: a real MongoDB when SHIPPY_TEST_MONGO_URI names one,
 // FerretDB otherwise, on which the concurrency subtests skip (FerretDB v1

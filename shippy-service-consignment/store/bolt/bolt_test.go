@@ -18,13 +18,6 @@ import (
 	"github.com/shippy-suite/shippy/shippy-service-consignment/store/storetest"
 )
 
-func TestContract(t *testing.T) {
-	t.Parallel()
-	storetest.Run(t, func(t *testing.T) consignment.Repository {
-		return mustOpen(t, tempPath(t))
-	})
-}
-
 // TestReopen checks that what a store acknowledged is in the file when it is
 // opened again, in creation order, and that creation order goes on from
 // there.

@@ -18,19 +18,6 @@ import (
 	"github.com/shippy-suite/shippy/shippy-service-consignment/store/storetest"
 )
 
-// callTimeout is the client timeout of the outage tests: how long a call on
-// a stopped server may take to fail.
-const callTimeout = time.Second
-
-// TestContract runs the contract suite on the server mongotest gives
-// (storetesting.MongoOptions).
-func TestContract(t *testing.T) {
-	t.Parallel()
-	storetest.Run(t, func(t *testing.T) consignment.Repository {
-		return newStore(t, mongotest.NewDatabase(t))
-	}, storetesting.MongoOptions(t))
-}
-
 // TestConcurrentCreatesTwoInstances creates consignments at once through
 // two stores, each with a client of its own, over one database, as two
 // service instances would: each is stored once, at a place of its own in
@@ -38,7 +25,7 @@ func TestContract(t *testing.T) {
 func TestConcurrentCreatesTwoInstances(t *testing.T) {
 	t.Parallel()
 	dbs := storetesting.MongoInstances(t, 2)
-	stores := [2]*mongostore.Store{newStore(t, dbs[0]), newStore(t, dbs[1])}
+	stores := [2]*mongostore.Store{storetesting.MustOpen(t, mongostore.New, dbs[0]), storetesting.MustOpen(t, mongostore.New, dbs[1])}
 	const n = 40
 	errs := make([]error, n)
 	var wg sync.WaitGroup
@@ -78,7 +65,7 @@ func TestConcurrentCreatesTwoInstances(t *testing.T) {
 func TestIndexes(t *testing.T) {
 	t.Parallel()
 	db := mongotest.NewDatabase(t)
-	store := newStore(t, db)
+	store := storetesting.MustOpen(t, mongostore.New, db)
 	if _, _, err := store.List(t.Context(), 0, ""); err != nil {
 		t.Fatalf("List: %v", err)
 	}
@@ -91,8 +78,8 @@ func TestIndexes(t *testing.T) {
 // created then.
 func TestServerDownAtStart(t *testing.T) {
 	t.Parallel()
-	db, restart := storetesting.StoppedFerretDB(t, callTimeout)
-	storetest.AssertDownThenUp(t, newStore(t, db), restart, 3*callTimeout)
+	db, restart := storetesting.StoppedFerretDB(t, storetesting.OutageCallTimeout)
+	storetest.AssertDownThenUp(t, storetesting.MustOpen(t, mongostore.New, db), restart, 3*storetesting.OutageCallTimeout)
 	assertIndexes(t, db.Collection(mongostore.ConsignmentsCollection).Indexes())
 }
 
@@ -103,8 +90,8 @@ func TestServerDownAtStart(t *testing.T) {
 // consignment again then stores each exactly once, in creation order.
 func TestServerDownDuringCalls(t *testing.T) {
 	t.Parallel()
-	srv, db := storetesting.FerretDB(t, callTimeout)
-	store := newStore(t, db)
+	srv, db := storetesting.FerretDB(t, storetesting.OutageCallTimeout)
+	store := storetesting.MustOpen(t, mongostore.New, db)
 	ctx := t.Context()
 
 	// Create one consignment after the other; stop the server after the
@@ -112,11 +99,11 @@ func TestServerDownDuringCalls(t *testing.T) {
 	var ids []string
 	calls := storetesting.ThroughOutage(t, srv, 5, func(i int) error {
 		return store.Create(ctx, booked(fmt.Sprintf("c-%02d", i)))
-	}, consignment.ErrUnavailable, 3*callTimeout)
+	}, consignment.ErrUnavailable, 3*storetesting.OutageCallTimeout)
 	for i := range calls {
 		ids = append(ids, fmt.Sprintf("c-%02d", i))
 	}
-	storetest.AssertUnavailable(t, store, "with the server down", 3*callTimeout)
+	storetest.AssertUnavailable(t, store, "with the server down", 3*storetesting.OutageCallTimeout)
 
 	srv.Restart(t)
 	for _, id := range ids {
@@ -167,14 +154,4 @@ func booked(id string) consignment.Consignment {
 		Status:      consignment.StatusBooked,
 		CreatedAt:   time.Date(2025, 1, 2, 3, 4, 5, 0, time.UTC),
 	}
-}
-
-// newStore returns a store over db.
-func newStore(t *testing.T, db *mongo.Database) *mongostore.Store {
-	t.Helper()
-	store, err := mongostore.New(db)
-	if err != nil {
-		t.Fatalf("New: %v", err)
-	}
-	return store
 }

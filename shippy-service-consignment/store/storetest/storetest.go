@@ -1,9 +1,7 @@
-// Package storetest is the contract every consignment.Repository keeps. Each
-// backend's tests call Run with a function that opens an empty repository:
-//
-//	func TestContract(t *testing.T) {
-//		storetest.Run(t, func(t *testing.T) consignment.Repository { return memory.New() })
-//	}
+// Package storetest is the contract every consignment.Repository keeps. Run
+// takes a function that opens an empty repository; the service's
+// TestContract (store_test.go) runs it on every backend
+// (storetesting.RunContract).
 //
 // open is called once per subtest and subtests run in parallel, so each call
 // must return its own empty repository (its own database or bucket) and

@@ -14,13 +14,6 @@ import (
 	"github.com/shippy-suite/shippy/shippy-service-vessel/vessel"
 )
 
-func TestContract(t *testing.T) {
-	t.Parallel()
-	storetest.Run(t, func(t *testing.T) vessel.Repository {
-		return mustOpen(t, tempPath(t))
-	})
-}
-
 // TestReopen checks that what a store acknowledged is in the file when it is
 // opened again: vessels, their booked room and the bookings.
 func TestReopen(t *testing.T) {

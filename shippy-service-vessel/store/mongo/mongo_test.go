@@ -5,29 +5,13 @@ import (
 	"fmt"
 	"sync"
 	"testing"
-	"time"
-
-	"go.mongodb.org/mongo-driver/mongo"
 
 	"github.com/shippy-suite/shippy/platform/store/storetesting"
-	"github.com/shippy-suite/shippy/testenv/mongotest"
 
 	mongostore "github.com/shippy-suite/shippy/shippy-service-vessel/store/mongo"
 	"github.com/shippy-suite/shippy/shippy-service-vessel/store/storetest"
 	"github.com/shippy-suite/shippy/shippy-service-vessel/vessel"
 )
-
-// callTimeout is the client timeout of the outage tests: how long a call on
-// a stopped server may take to fail.
-const callTimeout = time.Second
-
-// TestContract runs the contract suite on the server mongotest gives
-// (storetesting.MongoOptions).
-func TestContract(t *testing.T) {
-	t.Parallel()
-	open := func(t *testing.T) vessel.Repository { return newStore(t, mongotest.NewDatabase(t)) }
-	storetest.Run(t, open, storetesting.MongoOptions(t))
-}
 
 // TestTwoInstances races bookings through two stores, each with a client
 // of its own, over one database, as two vessel service instances would:
@@ -35,7 +19,7 @@ func TestContract(t *testing.T) {
 func TestTwoInstances(t *testing.T) {
 	t.Parallel()
 	dbs := storetesting.MongoInstances(t, 2)
-	stores := [2]*mongostore.Store{newStore(t, dbs[0]), newStore(t, dbs[1])}
+	stores := [2]*mongostore.Store{storetesting.MustOpen(t, mongostore.New, dbs[0]), storetesting.MustOpen(t, mongostore.New, dbs[1])}
 	v := vessel.Vessel{ID: "a", Capacity: 7, MaxWeight: 80, Available: true}
 	if err := stores[0].Create(t.Context(), v); err != nil {
 		t.Fatalf("Create: %v", err)
@@ -76,8 +60,8 @@ func TestTwoInstances(t *testing.T) {
 // works once the server is up, without being made again.
 func TestServerDownAtStart(t *testing.T) {
 	t.Parallel()
-	db, restart := storetesting.StoppedFerretDB(t, callTimeout)
-	storetest.AssertDownThenUp(t, newStore(t, db), restart, 3*callTimeout)
+	db, restart := storetesting.StoppedFerretDB(t, storetesting.OutageCallTimeout)
+	storetest.AssertDownThenUp(t, storetesting.MustOpen(t, mongostore.New, db), restart, 3*storetesting.OutageCallTimeout)
 }
 
 // TestServerDownDuringCalls stops the server (SIGKILL, as a crash) between
@@ -89,8 +73,8 @@ func TestServerDownAtStart(t *testing.T) {
 // its bookings.
 func TestServerDownDuringCalls(t *testing.T) {
 	t.Parallel()
-	srv, db := storetesting.FerretDB(t, callTimeout)
-	store := newStore(t, db)
+	srv, db := storetesting.FerretDB(t, storetesting.OutageCallTimeout)
+	store := storetesting.MustOpen(t, mongostore.New, db)
 	ctx := t.Context()
 	v := vessel.Vessel{ID: "a", Capacity: 1000, MaxWeight: 100000, Available: true}
 	if err := store.Create(ctx, v); err != nil {
@@ -109,8 +93,8 @@ func TestServerDownDuringCalls(t *testing.T) {
 	calls := storetesting.ThroughOutage(t, srv, 10, func(i int) error {
 		_, _, err := svc.Book(ctx, request(i))
 		return err
-	}, vessel.ErrUnavailable, 3*callTimeout)
-	storetest.AssertUnavailable(t, store, "with the server down", 3*callTimeout)
+	}, vessel.ErrUnavailable, 3*storetesting.OutageCallTimeout)
+	storetest.AssertUnavailable(t, store, "with the server down", 3*storetesting.OutageCallTimeout)
 
 	srv.Restart(t)
 	// Every Book succeeded before the outage or is retried now.
@@ -135,14 +119,4 @@ func TestServerDownDuringCalls(t *testing.T) {
 		t.Errorf("vessel after the retries uses %d containers and %d kg, want %d and %d (each consignment once)",
 			got.UsedCapacity, got.UsedWeight, wantContainers, wantWeight)
 	}
-}
-
-// newStore returns a store over db.
-func newStore(t *testing.T, db *mongo.Database) *mongostore.Store {
-	t.Helper()
-	store, err := mongostore.New(db)
-	if err != nil {
-		t.Fatalf("New: %v", err)
-	}
-	return store
 }

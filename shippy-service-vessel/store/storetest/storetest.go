@@ -1,10 +1,7 @@
 // Package storetest is the contract every vessel.Repository must meet, as a
-// test suite. A backend's tests call Run with a function that opens a new,
-// empty repository:
-//
-//	func TestContract(t *testing.T) {
-//		storetest.Run(t, func(t *testing.T) vessel.Repository { return memory.New() })
-//	}
+// test suite. Run takes a function that opens a new, empty repository; the
+// service's TestContract (store_test.go) runs it on every backend
+// (storetesting.RunContract).
 package storetest
 
 import (
