@@ -27,7 +27,7 @@ func TestReopen(t *testing.T) {
 	path := tempPath(t)
 	var want []consignment.Consignment
 	for _, id := range []string{"c", "a", "b"} {
-		want = append(want, newConsignment(id))
+		want = append(want, storetest.NewConsignment(id))
 	}
 
 	first := mustOpen(t, path)
@@ -46,10 +46,10 @@ func TestReopen(t *testing.T) {
 	}
 
 	second := mustOpen(t, path)
-	if err := second.Create(ctx, newConsignment("0")); err != nil {
+	if err := second.Create(ctx, storetest.NewConsignment("0")); err != nil {
 		t.Fatalf("Create(0) after reopening: %v", err)
 	}
-	want = append(want, newConsignment("0"))
+	want = append(want, storetest.NewConsignment("0"))
 	got, next, err := second.List(ctx, 0, "")
 	if err != nil {
 		t.Fatalf("List after reopening: %v", err)
@@ -64,7 +64,7 @@ func TestReopen(t *testing.T) {
 	if diff := cmp.Diff(want[1:], got); diff != "" {
 		t.Errorf("List from a token of before the reopening (-want +got):\n%s", diff)
 	}
-	if err := second.Create(ctx, newConsignment("a")); !errors.Is(err, consignment.ErrConflict) {
+	if err := second.Create(ctx, storetest.NewConsignment("a")); !errors.Is(err, consignment.ErrConflict) {
 		t.Errorf("Create(a) after reopening: error %v, want ErrConflict", err)
 	}
 }
@@ -83,7 +83,7 @@ func TestConcurrentWritesDurable(t *testing.T) {
 		t.Fatalf("Open: %v", err)
 	}
 	// Stored before the race; every write to them during it is refused.
-	taken, other := newConsignment("taken"), newPending("other", "o1")
+	taken, other := storetest.NewConsignment("taken"), storetest.NewPending("other", "o1", time.Minute)
 	for _, c := range []consignment.Consignment{taken, other} {
 		if err := s.Create(ctx, c); err != nil {
 			t.Fatalf("Create(%q): %v", c.ID, err)
@@ -96,7 +96,7 @@ func TestConcurrentWritesDurable(t *testing.T) {
 	var wg sync.WaitGroup
 	for i := range creates {
 		wg.Go(func() {
-			c := newPending(fmt.Sprint("c", i), fmt.Sprint("owner", i))
+			c := storetest.NewPending(fmt.Sprint("c", i), fmt.Sprint("owner", i), time.Minute)
 			if err := s.Create(ctx, c); err != nil {
 				t.Errorf("Create(%q): %v", c.ID, err)
 				return
@@ -113,7 +113,7 @@ func TestConcurrentWritesDurable(t *testing.T) {
 			}
 		})
 		refused := map[string]func() error{
-			"Create(taken)":                   func() error { return s.Create(ctx, newPending("taken", "o2")) },
+			"Create(taken)":                   func() error { return s.Create(ctx, storetest.NewPending("taken", "o2", time.Minute)) },
 			"MarkBooked(other, not owner)":    func() error { return s.MarkBooked(ctx, "other", "o2", "vessel001") },
 			"DeletePending(other, not owner)": func() error { return s.DeletePending(ctx, "other", "o2") },
 			"TransferLease(taken)": func() error {
@@ -149,7 +149,7 @@ func TestConcurrentWritesDurable(t *testing.T) {
 	var wantPending []string
 	for i := range creates {
 		id := fmt.Sprint("c", i)
-		want := newPending(id, fmt.Sprint("owner", i))
+		want := storetest.NewPending(id, fmt.Sprint("owner", i), time.Minute)
 		switch i % 4 {
 		case 0, 2:
 			wantBooked = append(wantBooked, id)
@@ -200,14 +200,14 @@ func TestStore(t *testing.T) {
 func TestCanceled(t *testing.T) {
 	t.Parallel()
 	s := mustOpen(t, tempPath(t))
-	pending := newPending("p", "owner")
+	pending := storetest.NewPending("p", "owner", time.Minute)
 	if err := s.Create(t.Context(), pending); err != nil {
 		t.Fatalf("Create(p): %v", err)
 	}
 	ctx, cancel := context.WithCancel(t.Context())
 	cancel()
 	calls := map[string]func() error{
-		"Create": func() error { return s.Create(ctx, newConsignment("c-1")) },
+		"Create": func() error { return s.Create(ctx, storetest.NewConsignment("c-1")) },
 		"TransferLease": func() error {
 			_, err := s.TransferLease(ctx, "p", "owner", consignment.Lease{Owner: "other", Until: pending.Lease.Until.Add(time.Hour)})
 			return err
@@ -237,7 +237,7 @@ func TestReopenPending(t *testing.T) {
 	ctx := t.Context()
 	path := tempPath(t)
 	first := mustOpen(t, path)
-	for _, c := range []consignment.Consignment{newPending("p1", "o1"), newConsignment("b"), newPending("p2", "o2")} {
+	for _, c := range []consignment.Consignment{storetest.NewPending("p1", "o1", time.Minute), storetest.NewConsignment("b"), storetest.NewPending("p2", "o2", time.Minute)} {
 		if err := first.Create(ctx, c); err != nil {
 			t.Fatalf("Create(%q): %v", c.ID, err)
 		}
@@ -247,11 +247,11 @@ func TestReopenPending(t *testing.T) {
 	}
 
 	second := mustOpen(t, path)
-	got, err := second.ListPending(ctx, newPending("", "").Lease.Until, 10)
+	got, err := second.ListPending(ctx, storetest.NewPending("", "", time.Minute).Lease.Until, 10)
 	if err != nil {
 		t.Fatalf("ListPending after reopening: %v", err)
 	}
-	want := []consignment.Consignment{newPending("p1", "o1"), newPending("p2", "o2")}
+	want := []consignment.Consignment{storetest.NewPending("p1", "o1", time.Minute), storetest.NewPending("p2", "o2", time.Minute)}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("ListPending after reopening (-want +got):\n%s", diff)
 	}
@@ -271,31 +271,6 @@ func TestReopenPending(t *testing.T) {
 	if got, want := len(items), 2; got != want || items[0].ID != "b" || items[1].ID != "p2" {
 		t.Errorf("List after settling = %+v, want b then p2", items)
 	}
-}
-
-func newConsignment(id string) consignment.Consignment {
-	return consignment.Consignment{
-		ID:          id,
-		Description: "consignment " + id,
-		Weight:      1200,
-		Containers: []consignment.Container{
-			{ID: id + "-box-1", CustomerID: "cust001", Origin: "Manchester, United Kingdom", UserID: "user001"},
-			{ID: id + "-box-2", CustomerID: "cust002", Origin: "Derby, United Kingdom"},
-		},
-		VesselID:  "vessel001",
-		Status:    consignment.StatusBooked,
-		CreatedAt: time.Date(2025, 1, 2, 3, 4, 5, 6e6, time.UTC),
-	}
-}
-
-// newPending returns a pending consignment with the id, leased to owner
-// for a minute from its creation.
-func newPending(id, owner string) consignment.Consignment {
-	c := newConsignment(id)
-	c.VesselID = ""
-	c.Status = consignment.StatusPending
-	c.Lease = consignment.Lease{Owner: owner, Until: c.CreatedAt.Add(time.Minute)}
-	return c
 }
 
 // sortedIDs returns the ids of cs in byte order.

@@ -52,12 +52,12 @@ func Run(t *testing.T, open func(t *testing.T) consignment.Repository, opts ...s
 	}, open, opts...)
 }
 
-// created is the CreatedAt of the consignments newConsignment returns: a
+// created is the CreatedAt of the consignments NewConsignment returns: a
 // time to the millisecond, in UTC, as every repository keeps it.
 var created = time.Date(2025, 1, 2, 3, 4, 5, 6e6, time.UTC)
 
-// newConsignment returns a valid, booked consignment with the id.
-func newConsignment(id string) consignment.Consignment {
+// NewConsignment returns a valid, booked consignment with the id.
+func NewConsignment(id string) consignment.Consignment {
 	return consignment.Consignment{
 		ID:          id,
 		Description: "consignment " + id,
@@ -72,10 +72,10 @@ func newConsignment(id string) consignment.Consignment {
 	}
 }
 
-// newPending returns a valid pending consignment with the id, leased to
+// NewPending returns a valid pending consignment with the id, leased to
 // owner until created plus leaseFor.
-func newPending(id, owner string, leaseFor time.Duration) consignment.Consignment {
-	c := newConsignment(id)
+func NewPending(id, owner string, leaseFor time.Duration) consignment.Consignment {
+	c := NewConsignment(id)
 	c.VesselID = ""
 	c.Status = consignment.StatusPending
 	c.Lease = consignment.Lease{Owner: owner, Until: created.Add(leaseFor)}
@@ -156,13 +156,13 @@ func listAll(t *testing.T, repo consignment.Repository, limit int) (got []string
 }
 
 func testCreateThenGet(t *testing.T, repo consignment.Repository) {
-	want := newConsignment("c-1")
-	mustCreate(t, repo, want, newConsignment("c-2"))
+	want := NewConsignment("c-1")
+	mustCreate(t, repo, want, NewConsignment("c-2"))
 	assertStored(t, repo, want, "Get(c-1) mismatch")
 }
 
 func testGetMissing(t *testing.T, repo consignment.Repository) {
-	mustCreate(t, repo, newConsignment("c-1"))
+	mustCreate(t, repo, NewConsignment("c-1"))
 	_, err := repo.Get(context.Background(), "c-2")
 	if !errors.Is(err, consignment.ErrNotFound) {
 		t.Errorf("Get(missing) = %v, want ErrNotFound", err)
@@ -170,9 +170,9 @@ func testGetMissing(t *testing.T, repo consignment.Repository) {
 }
 
 func testCreateTakenID(t *testing.T, repo consignment.Repository) {
-	first := newConsignment("c-1")
+	first := NewConsignment("c-1")
 	mustCreate(t, repo, first)
-	different := newConsignment("c-1")
+	different := NewConsignment("c-1")
 	different.Description = "another consignment"
 	for name, c := range map[string]consignment.Consignment{"same": first, "different": different} {
 		if err := repo.Create(context.Background(), c); !errors.Is(err, consignment.ErrConflict) {
@@ -184,8 +184,8 @@ func testCreateTakenID(t *testing.T, repo consignment.Repository) {
 
 func testKeepsCopies(t *testing.T, repo consignment.Repository) {
 	ctx := context.Background()
-	want := newConsignment("c-1")
-	in := newConsignment("c-1")
+	want := NewConsignment("c-1")
+	in := NewConsignment("c-1")
 	mustCreate(t, repo, in)
 	in.Containers[0].Origin = "changed after Create"
 
@@ -220,7 +220,7 @@ func testListAllInCreationOrder(t *testing.T, repo consignment.Repository) {
 	// Not in id order: the order is the order of creation.
 	want := []string{"c", "a", "d", "b"}
 	for _, id := range want {
-		mustCreate(t, repo, newConsignment(id))
+		mustCreate(t, repo, NewConsignment(id))
 	}
 	items, next, err := repo.List(context.Background(), 0, "")
 	if err != nil {
@@ -232,7 +232,7 @@ func testListAllInCreationOrder(t *testing.T, repo consignment.Repository) {
 	if next != "" {
 		t.Errorf("List(0, \"\") next token = %q, want \"\"", next)
 	}
-	if diff := cmp.Diff(newConsignment("d"), items[2]); diff != "" {
+	if diff := cmp.Diff(NewConsignment("d"), items[2]); diff != "" {
 		t.Errorf("listed consignment mismatch (-want +got):\n%s", diff)
 	}
 }
@@ -242,7 +242,7 @@ func testListPages(t *testing.T, repo consignment.Repository) {
 	for i := range 5 {
 		id := fmt.Sprintf("c-%d", 5-i)
 		all = append(all, id)
-		mustCreate(t, repo, newConsignment(id))
+		mustCreate(t, repo, NewConsignment(id))
 	}
 	tests := []struct {
 		limit     int
@@ -268,12 +268,12 @@ func testListPages(t *testing.T, repo consignment.Repository) {
 
 func testListPageSeesLaterCreates(t *testing.T, repo consignment.Repository) {
 	ctx := context.Background()
-	mustCreate(t, repo, newConsignment("c-1"), newConsignment("c-2"), newConsignment("c-3"))
+	mustCreate(t, repo, NewConsignment("c-1"), NewConsignment("c-2"), NewConsignment("c-3"))
 	first, next, err := repo.List(ctx, 2, "")
 	if err != nil || next == "" {
 		t.Fatalf("List(2, \"\") = %v, next %q; want a next token", err, next)
 	}
-	mustCreate(t, repo, newConsignment("c-4"))
+	mustCreate(t, repo, NewConsignment("c-4"))
 	rest, next, err := repo.List(ctx, 0, next)
 	if err != nil {
 		t.Fatalf("List(0, next) = %v, want nil", err)
@@ -288,7 +288,7 @@ func testListPageSeesLaterCreates(t *testing.T, repo consignment.Repository) {
 }
 
 func testListBadPageToken(t *testing.T, repo consignment.Repository) {
-	mustCreate(t, repo, newConsignment("c-1"), newConsignment("c-2"))
+	mustCreate(t, repo, NewConsignment("c-1"), NewConsignment("c-2"))
 	for _, token := range []string{"not a token", "%%%", "bm90LWEtdG9rZW4", "MTIzNDU2Nzg5", "🚢"} {
 		_, _, err := repo.List(context.Background(), 1, token)
 		var fe *consignment.FieldError
@@ -300,7 +300,7 @@ func testListBadPageToken(t *testing.T, repo consignment.Repository) {
 
 func testConcurrentCreatesSameID(t *testing.T, repo consignment.Repository) {
 	errs := storetesting.Race(16, func(i int) error {
-		c := newConsignment("c-1")
+		c := NewConsignment("c-1")
 		c.Description = fmt.Sprintf("attempt %d", i)
 		return repo.Create(context.Background(), c)
 	})
@@ -325,7 +325,7 @@ func testConcurrentCreatesSameID(t *testing.T, repo consignment.Repository) {
 func testConcurrentCreatesDistinctIDs(t *testing.T, repo consignment.Repository) {
 	const n = 32
 	errs := storetesting.Race(n, func(i int) error {
-		return repo.Create(context.Background(), newConsignment(fmt.Sprintf("c-%02d", i)))
+		return repo.Create(context.Background(), NewConsignment(fmt.Sprintf("c-%02d", i)))
 	})
 	for i, err := range errs {
 		if err != nil {
@@ -346,10 +346,10 @@ func testConcurrentCreatesDistinctIDs(t *testing.T, repo consignment.Repository)
 }
 
 func testPendingGetAndTakenID(t *testing.T, repo consignment.Repository) {
-	want := newPending("c-1", "owner-1", time.Minute)
+	want := NewPending("c-1", "owner-1", time.Minute)
 	mustCreate(t, repo, want)
 	assertStored(t, repo, want, "Get(pending) mismatch")
-	for _, c := range []consignment.Consignment{newConsignment("c-1"), newPending("c-1", "owner-2", time.Minute)} {
+	for _, c := range []consignment.Consignment{NewConsignment("c-1"), NewPending("c-1", "owner-2", time.Minute)} {
 		if err := repo.Create(context.Background(), c); !errors.Is(err, consignment.ErrConflict) {
 			t.Errorf("Create(id of a pending consignment, status %s) = %v, want ErrConflict", c.Status, err)
 		}
@@ -359,8 +359,8 @@ func testPendingGetAndTakenID(t *testing.T, repo consignment.Repository) {
 func testListSkipsPending(t *testing.T, repo consignment.Repository) {
 	ctx := context.Background()
 	mustCreate(t, repo,
-		newConsignment("a"), newPending("p1", "o", time.Minute), newPending("p2", "o", time.Minute),
-		newConsignment("b"), newPending("p3", "o", time.Minute), newConsignment("c"), newPending("p4", "o", time.Minute))
+		NewConsignment("a"), NewPending("p1", "o", time.Minute), NewPending("p2", "o", time.Minute),
+		NewConsignment("b"), NewPending("p3", "o", time.Minute), NewConsignment("c"), NewPending("p4", "o", time.Minute))
 	for _, limit := range []int{1, 2, 3} {
 		got, pages := listAll(t, repo, limit)
 		if diff := cmp.Diff([]string{"a", "b", "c"}, got); diff != "" {
@@ -384,7 +384,7 @@ func testListSkipsPending(t *testing.T, repo consignment.Repository) {
 }
 
 func testListLastBookedBeforePending(t *testing.T, repo consignment.Repository) {
-	mustCreate(t, repo, newConsignment("a"), newConsignment("b"), newPending("p", "o", time.Minute))
+	mustCreate(t, repo, NewConsignment("a"), NewConsignment("b"), NewPending("p", "o", time.Minute))
 	items, next, err := repo.List(context.Background(), 2, "")
 	if err != nil || len(items) != 2 || next != "" {
 		t.Errorf("List(2, \"\") = %d items, next %q, %v; want 2 items and no next token (only a pending one follows)", len(items), next, err)
@@ -393,7 +393,7 @@ func testListLastBookedBeforePending(t *testing.T, repo consignment.Repository) 
 
 func testListTokenAfterDeletePending(t *testing.T, repo consignment.Repository) {
 	ctx := context.Background()
-	mustCreate(t, repo, newConsignment("a"), newPending("p", "o", time.Minute), newConsignment("b"))
+	mustCreate(t, repo, NewConsignment("a"), NewPending("p", "o", time.Minute), NewConsignment("b"))
 	first, next, err := repo.List(ctx, 1, "")
 	if err != nil || next == "" {
 		t.Fatalf("List(1, \"\") = %v, next %q; want a next token", err, next)
@@ -412,7 +412,7 @@ func testListTokenAfterDeletePending(t *testing.T, repo consignment.Repository) 
 
 func testTransferLease(t *testing.T, repo consignment.Repository) {
 	ctx := context.Background()
-	mustCreate(t, repo, newConsignment("booked"), newPending("p", "old", time.Minute))
+	mustCreate(t, repo, NewConsignment("booked"), NewPending("p", "old", time.Minute))
 	lease := func(owner string, d time.Duration) consignment.Lease {
 		return consignment.Lease{Owner: owner, Until: created.Add(d)}
 	}
@@ -451,8 +451,8 @@ func testTransferLease(t *testing.T, repo consignment.Repository) {
 			t.Errorf("%s: lease of p afterwards (-want +got):\n%s", tt.name, diff)
 		}
 	}
-	assertStored(t, repo, newPending("p", "taker", 2*time.Minute), "consignment after the transfers")
-	assertStored(t, repo, newConsignment("booked"), "a refused transfer changed the booked consignment")
+	assertStored(t, repo, NewPending("p", "taker", 2*time.Minute), "consignment after the transfers")
+	assertStored(t, repo, NewConsignment("booked"), "a refused transfer changed the booked consignment")
 }
 
 // callAsOwners stores a booked consignment "booked" and a consignment "p"
@@ -461,7 +461,7 @@ func testTransferLease(t *testing.T, repo consignment.Repository) {
 // succeeds once, for the owner of p, and finds nothing every other time.
 func callAsOwners(t *testing.T, repo consignment.Repository, name string, call func(id, owner string) error) {
 	t.Helper()
-	mustCreate(t, repo, newConsignment("booked"), newPending("p", "owner", time.Minute))
+	mustCreate(t, repo, NewConsignment("booked"), NewPending("p", "owner", time.Minute))
 	tests := []struct {
 		name, id, owner string
 		wantErr         error
@@ -482,10 +482,10 @@ func testMarkBooked(t *testing.T, repo consignment.Repository) {
 	callAsOwners(t, repo, "MarkBooked", func(id, owner string) error {
 		return repo.MarkBooked(context.Background(), id, owner, "vessel002")
 	})
-	want := newConsignment("p")
+	want := NewConsignment("p")
 	want.VesselID = "vessel002"
 	assertStored(t, repo, want, "booked consignment mismatch")
-	assertStored(t, repo, newConsignment("booked"), "a refused MarkBooked changed the booked consignment")
+	assertStored(t, repo, NewConsignment("booked"), "a refused MarkBooked changed the booked consignment")
 }
 
 func testDeletePending(t *testing.T, repo consignment.Repository) {
@@ -504,7 +504,7 @@ func testDeletePending(t *testing.T, repo consignment.Repository) {
 	}
 	// The id is free again, and the new consignment is last in creation
 	// order.
-	mustCreate(t, repo, newConsignment("p"))
+	mustCreate(t, repo, NewConsignment("p"))
 	items, _, err := repo.List(ctx, 0, "")
 	if err != nil {
 		t.Fatalf("List = %v, want nil", err)
@@ -517,10 +517,10 @@ func testDeletePending(t *testing.T, repo consignment.Repository) {
 func testListPending(t *testing.T, repo consignment.Repository) {
 	ctx := context.Background()
 	mustCreate(t, repo,
-		newPending("ran-out-early", "o", 0),
-		newConsignment("booked"),
-		newPending("ran-out", "o", time.Minute),
-		newPending("running", "o", time.Minute+time.Millisecond))
+		NewPending("ran-out-early", "o", 0),
+		NewConsignment("booked"),
+		NewPending("ran-out", "o", time.Minute),
+		NewPending("running", "o", time.Minute+time.Millisecond))
 	t1 := created.Add(time.Minute)
 	tests := []struct {
 		name  string
@@ -539,7 +539,7 @@ func testListPending(t *testing.T, repo consignment.Repository) {
 			t.Fatalf("%s: ListPending = %v, want nil", tt.name, err)
 		}
 		for _, c := range got {
-			if want := newPending(c.ID, "o", c.Lease.Until.Sub(created)); !cmp.Equal(want, c) {
+			if want := NewPending(c.ID, "o", c.Lease.Until.Sub(created)); !cmp.Equal(want, c) {
 				t.Errorf("%s: listed %+v, want %+v", tt.name, c, want)
 			}
 		}
@@ -573,7 +573,7 @@ func race(t *testing.T, repo consignment.Repository, rounds int, fns []func(id s
 	t.Helper()
 	for round := range rounds {
 		id := fmt.Sprintf("c-%d", round)
-		mustCreate(t, repo, newPending(id, "owner", 0))
+		mustCreate(t, repo, NewPending(id, "owner", 0))
 		errs := storetesting.Race(len(fns), func(i int) error { return fns[i](id) })
 		won := storetesting.Winners(t, fmt.Sprintf("round %d: call", round), errs, consignment.ErrNotFound)
 		if len(won) != 1 {
@@ -654,7 +654,7 @@ func AssertUnavailable(t *testing.T, repo consignment.Repository, when string, w
 	ctx := t.Context()
 	lease := consignment.Lease{Owner: "p", Until: time.Now().Add(time.Minute)}
 	storetesting.AssertErrors(t, storetesting.Calls{
-		"Create":        func() error { return repo.Create(ctx, newConsignment("c-1")) },
+		"Create":        func() error { return repo.Create(ctx, NewConsignment("c-1")) },
 		"Get":           func() error { _, err := repo.Get(ctx, "c-1"); return err },
 		"List":          func() error { _, _, err := repo.List(ctx, 10, ""); return err },
 		"TransferLease": func() error { _, err := repo.TransferLease(ctx, "c-1", "o", lease); return err },
@@ -672,7 +672,7 @@ func AssertDownThenUp(t *testing.T, repo consignment.Repository, restart func(),
 	t.Helper()
 	AssertUnavailable(t, repo, "with the server down", within)
 	restart()
-	want := newConsignment("c-1")
+	want := NewConsignment("c-1")
 	if err := repo.Create(t.Context(), want); err != nil {
 		t.Fatalf("Create once the server is up: %v", err)
 	}
