@@ -265,13 +265,7 @@ func (s *Store) MarkBooked(ctx context.Context, id, owner, vesselID string) erro
 			{Key: fieldLeaseOwner, Value: ""},
 			{Key: fieldLeaseUntil, Value: time.Time{}},
 		}}})
-	switch {
-	case err != nil:
-		err = storeError(ctx, err)
-	case res.MatchedCount == 0:
-		err = consignment.ErrNotFound
-	}
-	if err != nil {
+	if err := leasedWrite(ctx, err, func() int64 { return res.MatchedCount }); err != nil {
 		return fmt.Errorf("mark consignment %q booked: %w", id, err)
 	}
 	return nil
@@ -281,14 +275,22 @@ func (s *Store) MarkBooked(ctx context.Context, id, owner, vesselID string) erro
 // delete.
 func (s *Store) DeletePending(ctx context.Context, id, owner string) error {
 	res, err := s.consignments.DeleteOne(ctx, leasedTo(id, owner))
+	if err := leasedWrite(ctx, err, func() int64 { return res.DeletedCount }); err != nil {
+		return fmt.Errorf("delete pending consignment %q: %w", id, err)
+	}
+	return nil
+}
+
+// leasedWrite is the outcome of a write conditioned on leasedTo, given the
+// driver's error and, when that is nil, the count of documents it matched:
+// consignment.ErrNotFound when none did (no such pending consignment, or
+// another owner's lease).
+func leasedWrite(ctx context.Context, err error, matched func() int64) error {
 	switch {
 	case err != nil:
-		err = storeError(ctx, err)
-	case res.DeletedCount == 0:
-		err = consignment.ErrNotFound
-	}
-	if err != nil {
-		return fmt.Errorf("delete pending consignment %q: %w", id, err)
+		return storeError(ctx, err)
+	case matched() == 0:
+		return consignment.ErrNotFound
 	}
 	return nil
 }
