@@ -45,11 +45,7 @@ func TestLeftoverClaim(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			ctx := t.Context()
-			s := newTestStore(t)
-			v := vessel.Vessel{ID: "a", Capacity: 10, MaxWeight: 100, Available: true}
-			if err := s.Create(ctx, v); err != nil {
-				t.Fatalf("Create: %v", err)
-			}
+			s, v := newStoreWithVessel(t)
 			// What TakeRoom leaves when it stops after its first write, and
 			// ReleaseRoom after its second-to-last: a document the vessel
 			// does not list.
@@ -92,11 +88,7 @@ func TestLeftoverClaim(t *testing.T) {
 func TestLostAnswer(t *testing.T) {
 	t.Parallel()
 	ctx := t.Context()
-	s := newTestStore(t)
-	v := vessel.Vessel{ID: "a", Capacity: 10, MaxWeight: 100, Available: true}
-	if err := s.Create(ctx, v); err != nil {
-		t.Fatalf("Create: %v", err)
-	}
+	s, v := newStoreWithVessel(t)
 	b := vessel.Booking{ConsignmentID: "c1", VesselID: "a", Containers: 3, Weight: 30}
 	insertClaim(t, s, bookingDoc{
 		ConsignmentID: "c1", Booking: record.Booking{VesselID: "a", Containers: 3, Weight: 30},
@@ -144,11 +136,8 @@ func TestClaimDecidedWhileWaiting(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			ctx := t.Context()
-			s := newTestStore(t)
+			s, _ := newStoreWithVessel(t)
 			s.claimWait = 10 * time.Second
-			if err := s.Create(ctx, vessel.Vessel{ID: "a", Capacity: 10, MaxWeight: 100, Available: true}); err != nil {
-				t.Fatalf("Create: %v", err)
-			}
 			other := bookingDoc{
 				ConsignmentID: "c1", Booking: record.Booking{VesselID: "a", Containers: 1, Weight: 10},
 				Claim: primitive.NewObjectID(), ClaimedAt: time.Now(),
@@ -277,6 +266,18 @@ func newTestStore(t *testing.T) *Store {
 	}
 	s.takeRoomTimeout, s.staleClaimAge, s.claimWait = testTakeRoomTimeout, testStaleClaimAge, testClaimWait
 	return s
+}
+
+// newStoreWithVessel returns a store made by newTestStore that holds one
+// vessel, "a", with room for 10 containers and 100 kg, and that vessel.
+func newStoreWithVessel(t *testing.T) (*Store, vessel.Vessel) {
+	t.Helper()
+	s := newTestStore(t)
+	v := vessel.Vessel{ID: "a", Capacity: 10, MaxWeight: 100, Available: true}
+	if err := s.Create(t.Context(), v); err != nil {
+		t.Fatalf("Create: %v", err)
+	}
+	return s, v
 }
 
 func insertClaim(t *testing.T, s *Store, d bookingDoc) {
