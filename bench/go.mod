@@ -5,6 +5,7 @@ go 1.26.0
 require (
 	github.com/shippy-suite/shippy/platform v0.0.0-00010101000000-000000000000
 	github.com/shippy-suite/shippy/proto v0.0.0-00010101000000-000000000000
+	github.com/shippy-suite/shippy/shippy-service-consignment v0.0.0-00010101000000-000000000000
 	github.com/shippy-suite/shippy/testenv v0.0.0-00010101000000-000000000000
 	go-micro.dev/v5 v5.12.0
 	go.etcd.io/bbolt v1.4.3
@@ -58,6 +59,7 @@ require (
 	github.com/mitchellh/go-homedir v1.1.0 // indirect
 	github.com/mitchellh/hashstructure v1.1.0 // indirect
 	github.com/mitchellh/mapstructure v1.5.0 // indirect
+	github.com/montanaflynn/stats v0.7.1 // indirect
 	github.com/munnerz/goautoneg v0.0.0-20191010083416-a7dc8b61c822 // indirect
 	github.com/nats-io/nats.go v1.42.0 // indirect
 	github.com/nats-io/nkeys v0.4.11 // indirect
@@ -71,8 +73,10 @@ require (
 	github.com/prometheus/procfs v0.16.1 // indirect
 	github.com/rabbitmq/amqp091-go v1.10.0 // indirect
 	github.com/russross/blackfriday/v2 v2.1.0 // indirect
+	github.com/shippy-suite/shippy/domain v0.0.0-00010101000000-000000000000 // indirect
 	github.com/urfave/cli/v2 v2.27.6 // indirect
 	github.com/xrash/smetrics v0.0.0-20240521201337-686a1a2994c1 // indirect
+	github.com/youmark/pkcs8 v0.0.0-20240726163527-a2c0da244d78 // indirect
 	go.etcd.io/etcd/api/v3 v3.5.21 // indirect
 	go.etcd.io/etcd/client/pkg/v3 v3.5.21 // indirect
 	go.etcd.io/etcd/client/v3 v3.5.21 // indirect
@@ -101,7 +105,9 @@ require (
 )
 
 replace (
+	github.com/shippy-suite/shippy/domain => ../domain
 	github.com/shippy-suite/shippy/platform => ../platform
 	github.com/shippy-suite/shippy/proto => ../proto
+	github.com/shippy-suite/shippy/shippy-service-consignment => ../shippy-service-consignment
 	github.com/shippy-suite/shippy/testenv => ../testenv
 )

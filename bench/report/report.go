@@ -71,6 +71,8 @@ type Report struct {
 	// writers as there are callers: the ceiling the embedded store puts
 	// under writes, committed one by one and grouped.
 	Commits []Load
+	// Listing is GetConsignments over a large store; nil when not measured.
+	Listing *Listing
 	// Profiles lists CPU profiles written during the run, if any.
 	Profiles []string
 	// Findings is Markdown written by people who profiled the targets that
@@ -253,7 +255,7 @@ func (r *Report) Targets() []Target {
 		}
 		ts = append(ts, t)
 	}
-	return ts
+	return append(ts, r.listingTargets()...)
 }
 
 // Millis formats d in milliseconds with two decimals.

@@ -44,6 +44,11 @@ func WriteText(w io.Writer, r *Report) error {
 	for _, c := range r.Commits {
 		fmt.Fprintf(w, "%s: %.0f/s, p99 %s\n", c.Title, c.Result.PerSecond(), Millis(c.Result.P99))
 	}
+	if r.Listing != nil {
+		for _, line := range ListingLines(r.Listing) {
+			fmt.Fprintln(w, line)
+		}
+	}
 	fmt.Fprintln(w)
 
 	fmt.Fprintln(tw, "service\tidle RSS\tRSS after load\tpeak RSS\t")
@@ -129,6 +134,15 @@ func WriteMarkdown(w io.Writer, r *Report) error {
 		fmt.Fprintf(b, "| commit | commits/s | p50 | p99 |\n| --- | ---: | ---: | ---: |\n")
 		for _, c := range r.Commits {
 			fmt.Fprintf(b, "| %s | %.0f | %s | %s |\n", c.Title, c.Result.PerSecond(), Millis(c.Result.P50), Millis(c.Result.P99))
+		}
+		fmt.Fprintln(b)
+	}
+
+	if r.Listing != nil {
+		fmt.Fprintf(b, "## Listing at scale\n\n")
+		for _, line := range ListingLines(r.Listing) {
+			text := strings.TrimLeft(line, " ")
+			fmt.Fprintf(b, "%s- %s\n", line[:len(line)-len(text)], text)
 		}
 		fmt.Fprintln(b)
 	}

@@ -6,8 +6,10 @@
 // Usage: tutorial-client [consignment.json]
 //
 // It creates the consignment in the file, prints
-// "created: <bool> vessel_id: <id>", then lists every consignment and prints
-// "consignments: <count>". It exits 1 on any error.
+// "created: <bool> vessel_id: <id>", then lists the consignments (the first
+// page, of the server's default size: the tutorial's GetRequest has no
+// paging fields) and prints "consignments: <count>". It exits 1 on any
+// error.
 package main
 
 import (

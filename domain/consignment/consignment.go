@@ -20,6 +20,16 @@ const (
 	MaxDescriptionBytes = 4 << 10
 )
 
+// Page sizes of a listing (AIP-158): a request without a limit gets a page
+// of DefaultPageSize consignments, and a larger limit is lowered to
+// MaxPageSize. No rule bounds how many containers a consignment has, so no
+// page size is sure to fit a 4 MiB message; these fit every consignment at
+// the length limits with up to 7 containers (see docs/listing.md).
+const (
+	DefaultPageSize = 100
+	MaxPageSize     = 500
+)
+
 // Errors the service reports. Callers test for them with errors.Is.
 var (
 	// ErrInvalid: the consignment breaks a validation rule. The error is a

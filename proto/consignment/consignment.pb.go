@@ -177,7 +177,10 @@ func (x *Container) GetUserId() string {
 
 type GetRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// At most this many consignments per page; 0 means all of them.
+	// At most this many consignments per page. 0 (unset) means the server's
+	// default page size, 100; a limit above the maximum, 500, is lowered to
+	// 500; a negative limit is INVALID (400). A page may hold fewer even
+	// when more follow: only an empty next_page_token means the end.
 	Limit int32 `protobuf:"varint,1,opt,name=limit,proto3" json:"limit,omitempty"`
 	// The next_page_token of the previous page; empty for the first page.
 	PageToken     string `protobuf:"bytes,2,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`

@@ -32,8 +32,9 @@ type ShippingService interface {
 	// of its containers and its weight, and stores it. It is idempotent by
 	// consignment id: a retry with the same id returns the same booking.
 	CreateConsignment(ctx context.Context, in *Consignment, opts ...client.CallOption) (*Response, error)
-	// GetConsignments lists consignments, oldest first. Without paging fields
-	// it returns every consignment, as the tutorial's clients expect.
+	// GetConsignments lists consignments, oldest first, one page per call
+	// (AIP-158): follow next_page_token for the rest. A request without
+	// paging fields, such as a tutorial client's, gets the first page.
 	GetConsignments(ctx context.Context, in *GetRequest, opts ...client.CallOption) (*Response, error)
 }
 
@@ -76,8 +77,9 @@ type ShippingServiceHandler interface {
 	// of its containers and its weight, and stores it. It is idempotent by
 	// consignment id: a retry with the same id returns the same booking.
 	CreateConsignment(context.Context, *Consignment, *Response) error
-	// GetConsignments lists consignments, oldest first. Without paging fields
-	// it returns every consignment, as the tutorial's clients expect.
+	// GetConsignments lists consignments, oldest first, one page per call
+	// (AIP-158): follow next_page_token for the rest. A request without
+	// paging fields, such as a tutorial client's, gets the first page.
 	GetConsignments(context.Context, *GetRequest, *Response) error
 }
 

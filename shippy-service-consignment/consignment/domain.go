@@ -22,6 +22,12 @@ const (
 	MaxDescriptionBytes = consignment.MaxDescriptionBytes
 )
 
+// Page sizes of List; see the domain module.
+const (
+	DefaultPageSize = consignment.DefaultPageSize
+	MaxPageSize     = consignment.MaxPageSize
+)
+
 // How far the create of a stored consignment has come; see Status.
 const (
 	StatusPending = consignment.StatusPending

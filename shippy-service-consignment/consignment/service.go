@@ -30,8 +30,8 @@ type Repository interface {
 	Get(ctx context.Context, id string) (Consignment, error)
 	// List returns up to limit booked consignments, oldest first in the
 	// order they were created (pending ones are skipped, and take their
-	// place in that order when booked); limit 0 means all of them (limit is
-	// never negative). pageToken is empty for the first page, or the
+	// place in that order when booked). limit is never negative: Service.List
+	// passes 1 to MaxPageSize; 0, all of them, is for tests. pageToken is empty for the first page, or the
 	// nextPageToken of the previous page; nextPageToken is empty when no
 	// booked consignment follows the page. Tokens are opaque and stay valid
 	// while consignments are added, booked and deleted; one the repository
@@ -349,15 +349,21 @@ func sleep(ctx context.Context, d time.Duration) error {
 	}
 }
 
-// List returns up to limit booked consignments, oldest first; limit 0 means
-// all; pending ones are never listed.
-// pageToken is empty for the first page or the nextPageToken of the last
-// one; nextPageToken is empty after the last page. A negative limit or a
-// token that was not issued is a *FieldError (ErrInvalid) on "limit" or
+// List returns a page of booked consignments, oldest first; pending ones
+// are never listed. The page holds up to limit consignments: DefaultPageSize
+// when limit is 0, MaxPageSize when limit is larger (AIP-158). pageToken is
+// empty for the first page or the nextPageToken of the last one;
+// nextPageToken is empty after the last page. A negative limit or a token
+// that was not issued is a *FieldError (ErrInvalid) on "limit" or
 // "page_token".
 func (s *Service) List(ctx context.Context, limit int, pageToken string) ([]Consignment, string, error) {
-	if limit < 0 {
+	switch {
+	case limit < 0:
 		return nil, "", &FieldError{Field: "limit", Reason: fmt.Sprintf("must not be negative, got %d", limit)}
+	case limit == 0:
+		limit = DefaultPageSize
+	case limit > MaxPageSize:
+		limit = MaxPageSize
 	}
 	items, next, err := s.repo.List(ctx, limit, pageToken)
 	if err != nil {

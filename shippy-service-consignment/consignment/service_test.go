@@ -837,7 +837,7 @@ func TestList(t *testing.T) {
 		wantNext  bool
 		wantField string
 	}{
-		{name: "all", limit: 0, wantIDs: []string{"c-0", "c-2", "c-4"}},
+		{name: "no limit: a default page", limit: 0, wantIDs: []string{"c-0", "c-2", "c-4"}},
 		{name: "first page", limit: 2, wantIDs: []string{"c-0", "c-2"}, wantNext: true},
 		{name: "one page of all", limit: 3, wantIDs: []string{"c-0", "c-2", "c-4"}},
 		{name: "negative limit", limit: -1, wantField: "limit"},
@@ -860,6 +860,48 @@ func TestList(t *testing.T) {
 			}
 			if err != nil || !slices.Equal(ids, tt.wantIDs) || (next != "") != tt.wantNext {
 				t.Errorf("List() = %v, next %q, %v; want %v, next %v", ids, next, err, tt.wantIDs, tt.wantNext)
+			}
+		})
+	}
+}
+
+// limitRepo records the limit of every List call it passes on.
+type limitRepo struct {
+	consignment.Repository
+	mu     sync.Mutex
+	limits []int
+}
+
+func (r *limitRepo) List(ctx context.Context, limit int, pageToken string) ([]consignment.Consignment, string, error) {
+	r.mu.Lock()
+	r.limits = append(r.limits, limit)
+	r.mu.Unlock()
+	return r.Repository.List(ctx, limit, pageToken)
+}
+
+// TestListPageSize checks the page size the service asks the repository
+// for (AIP-158): the default for no limit, the maximum for a larger one.
+func TestListPageSize(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		limit, want int
+	}{
+		{0, consignment.DefaultPageSize},
+		{1, 1},
+		{consignment.MaxPageSize, consignment.MaxPageSize},
+		{consignment.MaxPageSize + 1, consignment.MaxPageSize},
+		{1 << 31, consignment.MaxPageSize},
+	}
+	for _, tt := range tests {
+		t.Run(fmt.Sprint(tt.limit), func(t *testing.T) {
+			t.Parallel()
+			repo := &limitRepo{Repository: memory.New()}
+			svc := newService(t, repo, newBooker(), time.Now)
+			if _, _, err := svc.List(testContext(t), tt.limit, ""); err != nil {
+				t.Fatalf("List(%d) = %v", tt.limit, err)
+			}
+			if !slices.Equal(repo.limits, []int{tt.want}) {
+				t.Errorf("List(%d) asked the repository for limits %v, want [%d]", tt.limit, repo.limits, tt.want)
 			}
 		})
 	}

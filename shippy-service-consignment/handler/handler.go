@@ -58,8 +58,10 @@ func (h *Handler) CreateConsignment(ctx context.Context, req *consignmentpb.Cons
 	return nil
 }
 
-// GetConsignments answers with a page of consignments, oldest first. A
-// request without paging fields (or a nil one) gets every consignment.
+// GetConsignments answers with a page of consignments, oldest first, and
+// next_page_token when more follow. A request without a limit (or a nil
+// one) gets consignment.DefaultPageSize of them; a limit above
+// consignment.MaxPageSize is lowered to it.
 func (h *Handler) GetConsignments(ctx context.Context, req *consignmentpb.GetRequest, rsp *consignmentpb.Response) error {
 	items, next, err := h.svc.List(ctx, int(req.GetLimit()), req.GetPageToken())
 	if err != nil {

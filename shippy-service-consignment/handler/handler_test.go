@@ -320,7 +320,7 @@ func TestGetConsignments(t *testing.T) {
 		return out
 	}
 
-	t.Run("no paging fields returns all", func(t *testing.T) {
+	t.Run("no paging fields: a default page, here all five", func(t *testing.T) {
 		for _, req := range []*consignmentpb.GetRequest{nil, {}} {
 			rsp, err := list(req)
 			if err != nil {
@@ -376,6 +376,54 @@ func TestGetConsignments(t *testing.T) {
 			wantMicroError(t, err, 400, tt.wantDetail)
 		}
 	})
+}
+
+// TestGetConsignmentsPageSizes stores more consignments than the largest
+// page: a request without a limit gets the default page and a token, a
+// larger limit than the maximum gets the maximum (AIP-158).
+func TestGetConsignmentsPageSizes(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, nil)
+	for i := range consignment.MaxPageSize + 1 {
+		c := consignment.Consignment{
+			ID: fmt.Sprintf("c-%04d", i), Weight: 1, VesselID: "vessel001",
+			Containers: []consignment.Container{{CustomerID: "cust001", Origin: "Derby"}},
+			Status:     consignment.StatusBooked, CreatedAt: time.Now(),
+		}
+		if err := e.repo.Create(t.Context(), c); err != nil {
+			t.Fatalf("store %s: %v", c.ID, err)
+		}
+	}
+	tests := []struct {
+		name string
+		req  *consignmentpb.GetRequest
+		want int
+	}{
+		{"nil request", nil, consignment.DefaultPageSize},
+		{"no paging fields", &consignmentpb.GetRequest{}, consignment.DefaultPageSize},
+		{"limit at the maximum", &consignmentpb.GetRequest{Limit: consignment.MaxPageSize}, consignment.MaxPageSize},
+		{"limit above the maximum", &consignmentpb.GetRequest{Limit: 1 << 30}, consignment.MaxPageSize},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			rsp := new(consignmentpb.Response)
+			if err := e.h.GetConsignments(t.Context(), tt.req, rsp); err != nil {
+				t.Fatalf("GetConsignments(%v) = %v", tt.req, err)
+			}
+			if got := len(rsp.GetConsignments()); got != tt.want || rsp.GetNextPageToken() == "" {
+				t.Fatalf("GetConsignments(%v) = %d consignments, next_page_token %q; want %d and a token", tt.req, got, rsp.GetNextPageToken(), tt.want)
+			}
+			next := &consignmentpb.GetRequest{Limit: 1, PageToken: rsp.GetNextPageToken()}
+			rsp2 := new(consignmentpb.Response)
+			if err := e.h.GetConsignments(t.Context(), next, rsp2); err != nil {
+				t.Fatalf("GetConsignments(next page) = %v", err)
+			}
+			if got, want := rsp2.GetConsignments(), fmt.Sprintf("c-%04d", tt.want); len(got) != 1 || got[0].GetId() != want {
+				t.Errorf("the next page = %v, want %s alone", got, want)
+			}
+		})
+	}
 }
 
 func TestNew(t *testing.T) {

@@ -95,6 +95,11 @@ func benchmark(ctx context.Context, cfg config, getenv func(string) string, stdo
 			return err
 		}
 	}
+	if cfg.listing > 0 {
+		if err := b.measureListing(ctx, cfg.listing); err != nil {
+			return fmt.Errorf("listing: %w", err)
+		}
+	}
 	b.report.Images = imageSizes(ctx, cfg.images)
 	b.report.Machine.LoadAfter = loadAverage()
 	if cfg.findings != "" {

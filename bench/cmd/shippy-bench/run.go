@@ -14,6 +14,7 @@ import (
 	"time"
 	"unicode"
 
+	"github.com/shippy-suite/shippy/bench/report"
 	"github.com/shippy-suite/shippy/testenv/netns"
 )
 
@@ -23,6 +24,7 @@ const (
 	maxConcurrency = 4096
 	maxStarts      = 100
 	minRound       = 100 * time.Millisecond
+	maxListing     = 10_000_000
 )
 
 // config is what the flags say.
@@ -52,6 +54,9 @@ type config struct {
 	// findings is a Markdown file of profiling findings copied into the
 	// report; a missing file is skipped.
 	findings string
+	// listing is how many consignments the listing measurement stores; 0
+	// skips it.
+	listing int
 	// profileDir, when set, receives CPU profiles: the load generator's
 	// for each measurement, and the services' during the end-to-end load
 	// when they serve pprof (see envPprof).
@@ -81,6 +86,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.StringVar(&images, "images", strings.Join(defaultImages, ","), "container images to report the size of, separated by commas or spaces")
 	fs.StringVar(&cfg.tmpfs, "tmpfs", "/dev/shm", "a tmpfs directory for one more end-to-end run without fsync costs (not durable); empty skips it")
 	fs.StringVar(&cfg.findings, "findings", "bench/FINDINGS.md", "Markdown findings to copy into the report (skipped when missing)")
+	fs.IntVar(&cfg.listing, "listing", report.ListingStored, "consignments to store for the listing measurement (0: skip it)")
 	fs.StringVar(&cfg.profileDir, "profile-dir", "", "write CPU profiles here (the services' too when built with the pprof hook: make bench-profile)")
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), "usage: shippy-bench [flags]\n\n"+
@@ -112,6 +118,8 @@ func (c config) validate() error {
 		return fmt.Errorf("-warmup: want 0 to %s, got %s", maxDuration, c.warmup)
 	case c.starts < 1 || c.starts > maxStarts:
 		return fmt.Errorf("-starts: want 1 to %d, got %d", maxStarts, c.starts)
+	case c.listing < 0 || c.listing > maxListing:
+		return fmt.Errorf("-listing: want 0 to %d, got %d", maxListing, c.listing)
 	case c.binDir == "":
 		return errors.New("-bin: required")
 	case c.dataDir == "":
@@ -134,8 +142,13 @@ func splitList(s string) []string {
 // starts, and room for setting up and stopping.
 func (c config) timeout() time.Duration {
 	return time.Duration(len(loadOrder)+2)*(c.warmup+c.duration+c.duration/2) +
-		time.Duration(c.starts)*10*time.Second + 3*time.Minute
+		time.Duration(c.starts)*10*time.Second + 3*time.Minute +
+		time.Duration(c.listing)*listingPerConsignment
 }
+
+// listingPerConsignment bounds the listing measurement's time per stored
+// consignment: writing it, and walking and reading it (about 60 µs here).
+const listingPerConsignment = 300 * time.Microsecond
 
 // run is shippy-bench. Everything that uses mDNS runs inside a private
 // network namespace: outside one, run starts itself again in one and waits.

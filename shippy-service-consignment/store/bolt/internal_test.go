@@ -1,12 +1,12 @@
 package bolt
 
 import (
+	"context"
 	"encoding/base64"
 	"encoding/binary"
 	"errors"
 	"fmt"
 	"math/rand/v2"
-	"slices"
 	"testing"
 	"time"
 
@@ -183,41 +183,15 @@ func BenchmarkList(b *testing.B) {
 }
 
 // openFilled opens a store in a new file holding n consignments with random
-// ids, as n Creates would leave it. It writes them in one transaction, and
-// each bucket in its key order: bbolt splits a transaction's nodes only at
-// commit, so n puts in random order into one transaction take O(n²).
+// ids, as n Creates would leave it (Store.Load).
 func openFilled(tb testing.TB, n int, rng *rand.Rand) *Store {
 	tb.Helper()
 	s := boltdbtest.MustOpen(tb, Open, boltdbtest.Path(tb, "consignments.db"))
-	ids := make([]string, n) // in creation order
-	for i := range ids {
-		ids[i] = randomID(rng)
+	cs := make([]consignment.Consignment, n) // in creation order
+	for i := range cs {
+		cs[i] = benchConsignment(randomID(rng))
 	}
-	err := s.db.Bolt().Update(func(tx *bbolt.Tx) error {
-		order := tx.Bucket(orderBucket)
-		seqs := make(map[string]uint64, n)
-		for _, id := range ids {
-			seq, err := order.NextSequence()
-			if err != nil {
-				return err
-			}
-			if err := order.Put(seqKey(seq), []byte(id)); err != nil {
-				return err
-			}
-			seqs[id] = seq
-		}
-		for _, id := range slices.Sorted(slices.Values(ids)) {
-			r, err := toRecord(benchConsignment(id), seqs[id])
-			if err != nil {
-				return err
-			}
-			if err := put(tx, []byte(id), r); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	if err != nil {
+	if err := s.Load(context.Background(), cs); err != nil {
 		tb.Fatalf("fill the store with %d consignments: %v", n, err)
 	}
 	return s
@@ -254,4 +228,44 @@ func benchConsignment(id string) consignment.Consignment {
 		Status:    consignment.StatusBooked,
 		CreatedAt: time.Date(2025, 1, 2, 3, 4, 5, 6e6, time.UTC),
 	}
+}
+
+// TestLoad checks that Load leaves the file as Creates would: in creation
+// order, pending ones unlisted but kept, and that an id stored already
+// stores nothing.
+func TestLoad(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	s := boltdbtest.MustOpen(t, Open, boltdbtest.Path(t, "consignments.db"))
+	pending := benchConsignment("a")
+	pending.Status, pending.VesselID = consignment.StatusPending, ""
+	if err := s.Load(ctx, []consignment.Consignment{benchConsignment("c"), pending, benchConsignment("b")}); err != nil {
+		t.Fatalf("Load = %v", err)
+	}
+	items, _, err := s.List(ctx, 10, "")
+	if got := ids(items); err != nil || len(got) != 2 || got[0] != "c" || got[1] != "b" {
+		t.Errorf("List after Load = %v, %v; want [c b]", got, err)
+	}
+	if got, err := s.Get(ctx, "a"); err != nil || got.Status != consignment.StatusPending {
+		t.Errorf("Get(a) = %+v, %v; want it pending", got, err)
+	}
+	for name, cs := range map[string][]consignment.Consignment{
+		"stored already":    {benchConsignment("d"), benchConsignment("b")},
+		"twice in one load": {benchConsignment("d"), benchConsignment("d")},
+	} {
+		if err := s.Load(ctx, cs); !errors.Is(err, consignment.ErrConflict) {
+			t.Errorf("Load(%s) = %v, want ErrConflict", name, err)
+		}
+	}
+	if _, err := s.Get(ctx, "d"); !errors.Is(err, consignment.ErrNotFound) {
+		t.Errorf("Get(d) after refused loads = %v, want ErrNotFound", err)
+	}
+}
+
+func ids(cs []consignment.Consignment) []string {
+	out := make([]string, len(cs))
+	for i, c := range cs {
+		out[i] = c.ID
+	}
+	return out
 }

@@ -36,6 +36,7 @@ func Run(t *testing.T, open func(t *testing.T) consignment.Repository, opts ...s
 		{Name: "ListPages", Run: testListPages},
 		{Name: "ListPageSeesLaterCreates", Run: testListPageSeesLaterCreates},
 		{Name: "ListBadPageToken", Run: testListBadPageToken},
+		{Name: "ConcurrentListWalkWhileCreating", Run: testConcurrentListWalkWhileCreating},
 		{Name: "ConcurrentCreatesSameID", Run: testConcurrentCreatesSameID},
 		{Name: "ConcurrentCreatesDistinctIDs", Run: testConcurrentCreatesDistinctIDs},
 		{Name: "PendingGetAndTakenID", Run: testPendingGetAndTakenID},
@@ -294,6 +295,113 @@ func testListBadPageToken(t *testing.T, repo consignment.Repository) {
 		var fe *consignment.FieldError
 		if !errors.As(err, &fe) || fe.Field != "page_token" || !errors.Is(err, consignment.ErrInvalid) {
 			t.Errorf("List(1, %q) = %v, want a *FieldError on page_token", token, err)
+		}
+	}
+}
+
+// walkSize is how many consignments testConcurrentListWalkWhileCreating
+// stores before its walk: 50 pages of walkPage, stored in seconds (32
+// callers share the bbolt store's commits).
+const (
+	walkSize = 5000
+	walkPage = 100
+)
+
+// testConcurrentListWalkWhileCreating walks every page while other callers create
+// booked and pending consignments: each consignment stored before the walk
+// began is listed exactly once, and none is listed twice.
+func testConcurrentListWalkWhileCreating(t *testing.T, repo consignment.Repository) {
+	ctx := t.Context()
+	before := make([]string, walkSize)
+	for i := range before {
+		before[i] = fmt.Sprintf("before-%05d", i)
+	}
+	createAll(t, repo, before, 32)
+
+	stop := make(chan struct{})
+	var (
+		wg      sync.WaitGroup
+		created [4]int
+		errs    [4]error
+	)
+	for w := range created {
+		wg.Go(func() {
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				id := fmt.Sprintf("during-%d-%05d", w, created[w])
+				c := newConsignment(id)
+				if created[w]%3 == 0 {
+					c = newPending(id, "owner", time.Hour) // not listed, but takes a place
+				}
+				if err := repo.Create(ctx, c); err != nil {
+					errs[w] = err
+					return
+				}
+				created[w]++
+			}
+		})
+	}
+	seen := make(map[string]int, walkSize)
+	pages := 0
+	for token := ""; ; pages++ {
+		items, next, err := repo.List(ctx, walkPage, token)
+		if err != nil {
+			t.Errorf("List(%d, %q) on page %d = %v, want nil", walkPage, token, pages, err)
+			break
+		}
+		for _, c := range items {
+			seen[c.ID]++
+		}
+		if next == "" || pages > 10*walkSize/walkPage {
+			break
+		}
+		token = next
+	}
+	close(stop)
+	wg.Wait()
+	for w, err := range errs {
+		if err != nil {
+			t.Errorf("creator %d: Create = %v", w, err)
+		}
+	}
+	for _, id := range before {
+		if seen[id] != 1 {
+			t.Errorf("%s listed %d times, want once", id, seen[id])
+		}
+	}
+	during := 0
+	for id, n := range seen {
+		if n > 1 {
+			t.Errorf("%s listed %d times, want at most once", id, n)
+		}
+		if !slices.Contains(before, id) {
+			during++
+		}
+	}
+	t.Logf("walked %d pages of %d while %v consignments were created; %d of them listed", pages+1, walkPage, created, during)
+}
+
+// createAll stores a booked consignment under each id, callers at a time,
+// failing the test on an error.
+func createAll(t *testing.T, repo consignment.Repository, ids []string, callers int) {
+	t.Helper()
+	errs := make([]error, callers)
+	var wg sync.WaitGroup
+	for w := range callers {
+		wg.Go(func() {
+			for i := w; i < len(ids) && errs[w] == nil; i += callers {
+				errs[w] = repo.Create(t.Context(), newConsignment(ids[i]))
+			}
+		})
+	}
+	wg.Wait()
+	for w, err := range errs {
+		if err != nil {
+			t.Fatalf("creator %d: Create = %v", w, err)
 		}
 	}
 }
