@@ -16,22 +16,12 @@ type (
 	Lease       = consignment.Lease
 )
 
-// Limits on a consignment's fields; see the domain module.
+// The limits on a consignment's fields, the page sizes of List, and how far
+// the create of a stored consignment has come (see Status).
 const (
-	MaxIDBytes          = consignment.MaxIDBytes
-	MaxDescriptionBytes = consignment.MaxDescriptionBytes
-)
-
-// Page sizes of List; see the domain module.
-const (
-	DefaultPageSize = consignment.DefaultPageSize
-	MaxPageSize     = consignment.MaxPageSize
-)
-
-// How far the create of a stored consignment has come; see Status.
-const (
-	StatusPending = consignment.StatusPending
-	StatusBooked  = consignment.StatusBooked
+	MaxIDBytes, MaxDescriptionBytes = consignment.MaxIDBytes, consignment.MaxDescriptionBytes
+	DefaultPageSize, MaxPageSize    = consignment.DefaultPageSize, consignment.MaxPageSize
+	StatusPending, StatusBooked     = consignment.StatusPending, consignment.StatusBooked
 )
 
 // Errors the service reports: the domain module's values, so that errors.Is

@@ -13,6 +13,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"sync"
 	"testing"
 	"time"
 
@@ -333,9 +334,9 @@ func testConcurrentListWalkWhileCreating(t *testing.T, repo consignment.Reposito
 				default:
 				}
 				id := fmt.Sprintf("during-%d-%05d", w, created[w])
-				c := newConsignment(id)
+				c := NewConsignment(id)
 				if created[w]%3 == 0 {
-					c = newPending(id, "owner", time.Hour) // not listed, but takes a place
+					c = NewPending(id, "owner", time.Hour) // not listed, but takes a place
 				}
 				if err := repo.Create(ctx, c); err != nil {
 					errs[w] = err
@@ -394,7 +395,7 @@ func createAll(t *testing.T, repo consignment.Repository, ids []string, callers 
 	for w := range callers {
 		wg.Go(func() {
 			for i := w; i < len(ids) && errs[w] == nil; i += callers {
-				errs[w] = repo.Create(t.Context(), newConsignment(ids[i]))
+				errs[w] = repo.Create(t.Context(), NewConsignment(ids[i]))
 			}
 		})
 	}
