@@ -46,6 +46,21 @@ func MustOpen[S io.Closer](tb testing.TB, open func(path string) (S, error), pat
 	return s
 }
 
+// Reopen opens a store on a new file with open, lets fill write to it,
+// closes it, and hands check a store opened on the file again: what the
+// first store acknowledged must be there. Both stores are closed when the
+// test ends at the latest.
+func Reopen[S io.Closer](t *testing.T, open func(path string) (S, error), fill, check func(S)) {
+	t.Helper()
+	path := Path(t, "reopen.db")
+	first := MustOpen(t, open, path)
+	fill(first)
+	if err := first.Close(); err != nil {
+		t.Fatalf("Close: %v", err)
+	}
+	check(MustOpen(t, open, path))
+}
+
 // RunStoreTests checks, in subtests of t, what every store on boltdb must
 // do. Its Open (open) fails soon on a file another store holds, with an
 // error that says it is locked, and fails on a missing directory, on a

@@ -18,8 +18,6 @@ import (
 // opened again: vessels, their booked room and the bookings.
 func TestReopen(t *testing.T) {
 	t.Parallel()
-	ctx := t.Context()
-	path := tempPath(t)
 	fleet := []vessel.Vessel{
 		{ID: "a", Name: "Ever Given", OwnerID: "evergreen", Capacity: 10, MaxWeight: 1000, Available: true},
 		{ID: "b", Name: "Emma Mærsk", Capacity: 5, MaxWeight: 500, Available: false},
@@ -28,44 +26,42 @@ func TestReopen(t *testing.T) {
 		{ConsignmentID: "c1", VesselID: "a", Containers: 3, Weight: 300},
 		{ConsignmentID: "c2", VesselID: "a", Containers: 1, Weight: 50},
 	}
-
-	first := mustOpen(t, path)
-	for _, v := range fleet {
-		if err := first.Create(ctx, v); err != nil {
-			t.Fatalf("Create(%+v): %v", v, err)
+	fill := func(first *bolt.Store) {
+		for _, v := range fleet {
+			if err := first.Create(t.Context(), v); err != nil {
+				t.Fatalf("Create(%+v): %v", v, err)
+			}
+		}
+		for _, b := range bookings {
+			if _, err := first.TakeRoom(t.Context(), b); err != nil {
+				t.Fatalf("TakeRoom(%+v): %v", b, err)
+			}
 		}
 	}
-	for _, b := range bookings {
-		if _, err := first.TakeRoom(ctx, b); err != nil {
-			t.Fatalf("TakeRoom(%+v): %v", b, err)
+	boltdbtest.Reopen(t, bolt.Open, fill, func(second *bolt.Store) {
+		ctx := t.Context()
+		fleet[0].UsedCapacity, fleet[0].UsedWeight = 4, 350
+		got, err := second.List(ctx)
+		if err != nil {
+			t.Fatalf("List after reopening: %v", err)
 		}
-	}
-	if err := first.Close(); err != nil {
-		t.Fatalf("Close: %v", err)
-	}
-
-	second := mustOpen(t, path)
-	fleet[0].UsedCapacity, fleet[0].UsedWeight = 4, 350
-	got, err := second.List(ctx)
-	if err != nil {
-		t.Fatalf("List after reopening: %v", err)
-	}
-	if !slices.Equal(got, fleet) {
-		t.Errorf("fleet after reopening:\n got %+v\nwant %+v", got, fleet)
-	}
-	for _, want := range bookings {
-		got, err := second.FindBooking(ctx, want.ConsignmentID)
-		if err != nil || got != want {
-			t.Errorf("FindBooking(%q) after reopening = %+v, %v; want %+v", want.ConsignmentID, got, err, want)
+		if !slices.Equal(got, fleet) {
+			t.Errorf("fleet after reopening:\n got %+v\nwant %+v", got, fleet)
 		}
-	}
-	// The reopened store goes on from there.
-	if _, err := second.ReleaseRoom(ctx, "c1"); err != nil {
-		t.Fatalf("ReleaseRoom(c1) after reopening: %v", err)
-	}
-	if got, err := second.Get(ctx, "a"); err != nil || got.UsedCapacity != 1 || got.UsedWeight != 50 {
-		t.Errorf("Get(a) after the release = %+v, %v; want 1 container and 50 kg used", got, err)
-	}
+		for _, want := range bookings {
+			got, err := second.FindBooking(ctx, want.ConsignmentID)
+			if err != nil || got != want {
+				t.Errorf("FindBooking(%q) after reopening = %+v, %v; want %+v", want.ConsignmentID, got, err, want)
+			}
+		}
+		// The reopened store goes on from there.
+		if _, err := second.ReleaseRoom(ctx, "c1"); err != nil {
+			t.Fatalf("ReleaseRoom(c1) after reopening: %v", err)
+		}
+		if got, err := second.Get(ctx, "a"); err != nil || got.UsedCapacity != 1 || got.UsedWeight != 50 {
+			t.Errorf("Get(a) after the release = %+v, %v; want 1 container and 50 kg used", got, err)
+		}
+	})
 }
 
 // TestConcurrentWritesDurable races bookings, refused ones among them,
