@@ -58,9 +58,9 @@ type Times struct {
 	// probe interval).
 	Registered time.Duration
 	// Found is when the first lookup that found the instance returned: a
-	// client that looked continuously had its address by then. With mDNS it
-	// is Registered plus the registry's lookup timeout (100 ms by default),
-	// since an mDNS lookup always waits out its timeout.
+	// client that looked continuously had its address by then. With the
+	// platform's mDNS registry, which returns on the first answer, it is
+	// close to Registered.
 	Found time.Duration
 }
 

@@ -131,7 +131,7 @@ func TestWriteMarkdown(t *testing.T) {
 		`Errors in *e2e*: 2× a\|b`,
 		"end-to-end creates/s ÷ baseline calls/s: 50.0%",
 		"| answering lookups | 90.00 ms | 50.00 ms | 400.00 ms |",
-		"its timeout (100ms in platform.NewRegistry)",
+		"timeout (100ms in platform.NewRegistry)",
 		"| shippy/vessel:dev | 27.0 MB |",
 		"| shippy/cli:dev | n/a (no Docker engine) |",
 		"| end-to-end p99 | < 5.00 ms | 4.00 ms | PASS |",
