@@ -46,5 +46,6 @@ func serve(ctx context.Context, cfg Config, service *store.Service[consignment.R
 // (store.Serve), configured from getenv (loadConfig), or runs the
 // subcommand args name.
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	return platform.Run(ctx, args, getenv, stdout, stderr, "shippy-service-consignment", envUsage(), loadConfig, store.Serve(consignmentpb.ServiceName, backends(), telemetry.TraceRepository, serve))
+	serveStore := store.Serve(consignmentpb.ServiceName, backends(), telemetry.TraceRepository, serve)
+	return platform.Run(ctx, args, getenv, stdout, stderr, "shippy-service-consignment", envUsage(), loadConfig, serveStore)
 }
