@@ -65,7 +65,7 @@ func WriteUsage(w io.Writer, program string, vars []EnvVar) {
 }
 
 // Run is the run of a service program named program: given arguments, it
-// runs the subcommand they name (Subcommand, which writes usage, the
+// runs the subcommand they name (subcommand, which writes usage, the
 // service's own variables, on a bad one). Otherwise it reads the
 // service's configuration C with load, whose errors it prefixes with
 // "config: ", and serves with it: serve logs to stdout and returns when
@@ -74,7 +74,7 @@ func WriteUsage(w io.Writer, program string, vars []EnvVar) {
 func Run[C any](ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer,
 	program string, usage []EnvVar, load func(getenv func(string) string) (C, error), serve func(context.Context, C, io.Writer) error) error {
 	if len(args) > 0 {
-		return Subcommand(ctx, args, getenv, stdout, stderr, program, usage)
+		return subcommand(ctx, args, getenv, stdout, stderr, program, usage)
 	}
 	cfg, err := load(getenv)
 	if err != nil {
@@ -83,11 +83,11 @@ func Run[C any](ctx context.Context, args []string, getenv func(string) string, 
 	return serve(ctx, cfg, stdout)
 }
 
-// Subcommand runs the command line of a service given arguments, which
+// subcommand runs the command line of a service given arguments, which
 // must not be empty (a service given none serves). "healthcheck" alone runs Healthcheck; anything else
 // writes the usage (see WriteUsage) to stderr and returns an error naming
 // the first argument.
-func Subcommand(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer, program string, vars []EnvVar) error {
+func subcommand(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer, program string, vars []EnvVar) error {
 	if len(args) == 1 && args[0] == "healthcheck" {
 		return Healthcheck(ctx, getenv, stdout)
 	}

@@ -14,9 +14,9 @@ func TestSubcommandUsage(t *testing.T) {
 	t.Parallel()
 	var stdout, stderr bytes.Buffer
 	vars := []EnvVar{{"SHIPPY_TEST_VAR", "what it does"}}
-	err := Subcommand(context.Background(), []string{"--help"}, func(string) string { return "" }, &stdout, &stderr, "shippy-service-test", vars)
+	err := subcommand(context.Background(), []string{"--help"}, func(string) string { return "" }, &stdout, &stderr, "shippy-service-test", vars)
 	if err == nil || err.Error() != `unexpected argument "--help"` {
-		t.Errorf("Subcommand(--help) = %v, want unexpected argument", err)
+		t.Errorf("subcommand(--help) = %v, want unexpected argument", err)
 	}
 	if stdout.Len() != 0 {
 		t.Errorf("stdout = %q, want nothing", stdout.String())
@@ -48,13 +48,13 @@ func TestSubcommandHealthcheck(t *testing.T) {
 	}
 	healthcheck := func(getenv func(string) string) error {
 		var stdout bytes.Buffer
-		return Subcommand(context.Background(), []string{"healthcheck"}, getenv, &stdout, io.Discard, "shippy-service-test", nil)
+		return subcommand(context.Background(), []string{"healthcheck"}, getenv, &stdout, io.Discard, "shippy-service-test", nil)
 	}
 	if err := healthcheck(getenv); err == nil || !strings.Contains(err.Error(), addr) {
-		t.Errorf("Subcommand(healthcheck) = %v, want an error naming %s", err, addr)
+		t.Errorf("subcommand(healthcheck) = %v, want an error naming %s", err, addr)
 	}
 	if err := healthcheck(func(string) string { return "" }); err == nil || !strings.Contains(err.Error(), EnvServerAddress) {
-		t.Errorf("Subcommand(healthcheck) without an address = %v, want an error naming %s", err, EnvServerAddress)
+		t.Errorf("subcommand(healthcheck) without an address = %v, want an error naming %s", err, EnvServerAddress)
 	}
 }
 

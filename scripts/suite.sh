@@ -31,7 +31,7 @@ suite_isolate() {
 		unset SHIPPY_SUITE_NETNS
 		return
 	fi
-	# SHIPPY_NETNS=1: inside a namespace made by a test (platform/netns).
+	# SHIPPY_NETNS=1: inside a namespace made by a test (testenv/netns).
 	[[ ${MICRO_REGISTRY:-mdns} == mdns && ${SHIPPY_NETNS:-} != 1 ]] || return 0
 	if unshare --net --map-root-user true 2>/dev/null && command -v ip >/dev/null; then
 		# SCRIPT is PID 1 of the new PID namespace: when it exits, whatever

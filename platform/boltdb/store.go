@@ -58,18 +58,6 @@ func OpenStore(path string, l Layout) (*DB, error) {
 	return &DB{bolt: db, batcher: NewBatcher(db), layout: l}, nil
 }
 
-// OpenAs opens a store's file like OpenStore and hands its DB to wrap,
-// which makes the store's own type of it; it returns OpenStore's error
-// and no store when the file does not open.
-func OpenAs[S any](path string, l Layout, wrap func(*DB) S) (S, error) {
-	db, err := OpenStore(path, l)
-	if err != nil {
-		var none S
-		return none, err
-	}
-	return wrap(db), nil
-}
-
 // initialize creates the buckets of a new file and checks the schema
 // version of an existing one.
 func (l Layout) initialize(tx *bbolt.Tx) error {

@@ -10,7 +10,6 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"io"
 	"io/fs"
 	"os"
 	"strings"
@@ -93,15 +92,11 @@ func Getenv(vars map[string]string) func(string) string {
 	return func(key string) string { return vars[key] }
 }
 
-// RunFunc is a service's run: main calls it with the program's arguments,
-// environment and output.
-type RunFunc func(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error
-
 // RunRejectsBadMongoURI checks that run stops before it starts anything
 // (it writes nothing) when the connection string in MONGO_URI or DB_HOST
 // cannot be parsed, with an error that names the variable and never the
 // password.
-func RunRejectsBadMongoURI(t *testing.T, run RunFunc) {
+func RunRejectsBadMongoURI(t *testing.T, run platform.RunFunc) {
 	tests := []struct {
 		name    string
 		vars    map[string]string

@@ -63,7 +63,11 @@ func Open(path string) (*Store, error) {
 		Buckets:     [][]byte{consignmentsBucket, orderBucket, pendingBucket},
 		Unavailable: consignment.ErrUnavailable,
 	}
-	return boltdb.OpenAs(path, layout, func(db *boltdb.DB) *Store { return &Store{db: db} })
+	db, err := boltdb.OpenStore(path, layout)
+	if err != nil {
+		return nil, err
+	}
+	return &Store{db: db}, nil
 }
 
 // Close waits for running transactions to end and closes the file. Closing

@@ -2,12 +2,12 @@
 // service's embedded, durable store. A change the store has acknowledged
 // is on disk (see package boltdb for the group commit); one process at a
 // time holds the file. Values are this package's own records in JSON
-// (record.go), and the store keeps the fleet decoded in memory, as of the
-// last commit (fleet.go). The file layout, schema version 1, is:
+// (package store/internal/record), and the store keeps the fleet decoded
+// in memory, as of the last commit (fleet.go). The file layout, schema version 1, is:
 //
 //	meta      "schema"        -> "1"
-//	vessels   vessel id       -> vesselRecord
-//	bookings  consignment id  -> bookingRecord
+//	vessels   vessel id       -> record.Vessel
+//	bookings  consignment id  -> record.Booking
 //
 // See docs/embedded-store.md for why, and how versions change.
 package bolt
@@ -67,7 +67,11 @@ func Open(path string) (*Store, error) {
 		Buckets:     [][]byte{vesselsBucket, bookingsBucket},
 		Unavailable: vessel.ErrUnavailable,
 	}
-	return boltdb.OpenAs(path, layout, func(db *boltdb.DB) *Store { return &Store{db: db} })
+	db, err := boltdb.OpenStore(path, layout)
+	if err != nil {
+		return nil, err
+	}
+	return &Store{db: db}, nil
 }
 
 // Close waits for running transactions to end and closes the file. Closing
@@ -252,7 +256,7 @@ func getBooking(tx *bbolt.Tx, consignmentID string) (vessel.Booking, error) {
 	if value == nil {
 		return vessel.Booking{}, vessel.ErrNotFound
 	}
-	var r bookingRecord
+	var r record.Booking
 	if err := json.Unmarshal(value, &r); err != nil {
 		return vessel.Booking{}, fmt.Errorf("decode booking of consignment %q: %w", consignmentID, err)
 	}
@@ -261,7 +265,7 @@ func getBooking(tx *bbolt.Tx, consignmentID string) (vessel.Booking, error) {
 
 // decodeVessel decodes the record of the vessel with the id.
 func decodeVessel(id string, value []byte) (vessel.Vessel, error) {
-	var r vesselRecord
+	var r record.Vessel
 	if err := json.Unmarshal(value, &r); err != nil {
 		return vessel.Vessel{}, fmt.Errorf("decode vessel %q: %w", id, err)
 	}
