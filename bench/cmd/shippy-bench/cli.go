@@ -51,12 +51,7 @@ func (b *bench) measureCLI(ctx context.Context, n int) (CLITimes, error) {
 	if err != nil {
 		return nil, err
 	}
-	env := []string{platform.EnvRegistry + "=" + platform.RegistryMDNS}
-	for _, key := range passedEnv {
-		if v := b.getenv(key); v != "" {
-			env = append(env, key+"="+v)
-		}
-	}
+	env := append([]string{platform.EnvRegistry + "=" + platform.RegistryMDNS}, inheritedEnv(b.getenv)...)
 	times := make(CLITimes, 0, n)
 	for i := range n {
 		ctx, cancel := context.WithTimeout(ctx, cliTimeout)

@@ -56,12 +56,20 @@ func serviceEnv(getenv func(string) string, addr, dataDir string, extra ...strin
 		platform.EnvShutdownTimeout + "=" + shutdownTimeout.String(),
 		"DATA_DIR=" + dataDir,
 	}
+	env = append(env, inheritedEnv(getenv)...)
+	return append(env, extra...)
+}
+
+// inheritedEnv is the variables of passedEnv that getenv sets, as
+// KEY=value.
+func inheritedEnv(getenv func(string) string) []string {
+	var env []string
 	for _, key := range passedEnv {
 		if v := getenv(key); v != "" {
 			env = append(env, key+"="+v)
 		}
 	}
-	return append(env, extra...)
+	return env
 }
 
 // freeAddress returns a loopback address with a port nobody listens on now.
