@@ -30,3 +30,9 @@ var (
 	ErrInvalid, ErrNoRoom, ErrConflict = consignment.ErrInvalid, consignment.ErrNoRoom, consignment.ErrConflict
 	ErrNotFound, ErrUnavailable        = consignment.ErrNotFound, consignment.ErrUnavailable
 )
+
+// ErrBadPageToken returns the error of a List given a page token the
+// repository did not issue: a *FieldError on "page_token".
+func ErrBadPageToken() error {
+	return &FieldError{Field: "page_token", Reason: "not a token from a previous page"}
+}

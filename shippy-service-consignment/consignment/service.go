@@ -31,11 +31,11 @@ type Repository interface {
 	// List returns up to limit booked consignments, oldest first in the
 	// order they were created (pending ones are skipped, and take their
 	// place in that order when booked). limit is never negative: Service.List
-	// passes 1 to MaxPageSize; 0, all of them, is for tests. pageToken is empty for the first page, or the
-	// nextPageToken of the previous page; nextPageToken is empty when no
-	// booked consignment follows the page. Tokens are opaque and stay valid
-	// while consignments are added, booked and deleted; one the repository
-	// did not issue gives a *FieldError on "page_token".
+	// passes 1 to MaxPageSize; 0, all of them, is for tests. pageToken is
+	// empty for the first page, or the nextPageToken of the previous page;
+	// nextPageToken is empty when no booked consignment follows the page.
+	// Tokens are opaque and stay valid while consignments are added, booked
+	// and deleted; one the repository did not issue gives ErrBadPageToken().
 	List(ctx context.Context, limit int, pageToken string) (items []Consignment, nextPageToken string, err error)
 
 	// TransferLease moves the lease of the pending consignment with the id

@@ -199,10 +199,10 @@ func (s *Store) List(ctx context.Context, limit int, pageToken string) ([]consig
 			// The token's consignment is booked, so never deleted: it must
 			// exist, and be followed by one, for the token to be issued.
 			if k, _ = cur.Seek(seqKey(after)); !bytes.Equal(k, seqKey(after)) {
-				return badToken()
+				return consignment.ErrBadPageToken()
 			}
 			if k, id = cur.Next(); k == nil {
-				return badToken()
+				return consignment.ErrBadPageToken()
 			}
 		}
 		var last []byte // the order key of the last consignment listed
@@ -388,11 +388,6 @@ func seqKey(seq uint64) []byte {
 // sequence number (store.EncodePageToken).
 const tokenPrefix = "bolt1:"
 
-// badToken is List's error for a page token this store did not issue.
-func badToken() error {
-	return &consignment.FieldError{Field: "page_token", Reason: "not a token from a previous page"}
-}
-
 func encodeToken(seq uint64) string {
 	return store.EncodePageToken(tokenPrefix, seq)
 }
@@ -403,7 +398,7 @@ func encodeToken(seq uint64) string {
 func decodeToken(token string) (uint64, error) {
 	seq, ok := store.DecodePageToken(tokenPrefix, token)
 	if !ok {
-		return 0, badToken()
+		return 0, consignment.ErrBadPageToken()
 	}
 	return seq, nil
 }

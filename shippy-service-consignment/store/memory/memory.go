@@ -166,7 +166,7 @@ func encodeToken(pos int) string {
 func decodeToken(token string, n int) (int, error) {
 	pos, ok := store.DecodePageToken(tokenPrefix, token)
 	if !ok || pos > 0 && pos >= uint64(n) {
-		return 0, &consignment.FieldError{Field: "page_token", Reason: "not a token from a previous page"}
+		return 0, consignment.ErrBadPageToken()
 	}
 	return int(pos), nil
 }

@@ -210,7 +210,7 @@ func (s *Store) list(ctx context.Context, limit int, after int64) ([]consignment
 	if after != 0 {
 		err := s.consignments.FindOne(ctx, bson.D{{Key: fieldSeq, Value: after}, {Key: fieldStatus, Value: record.StatusBooked}}).Err()
 		if errors.Is(err, mongo.ErrNoDocuments) {
-			return nil, "", badToken()
+			return nil, "", consignment.ErrBadPageToken()
 		}
 		if err != nil {
 			return nil, "", storeError(ctx, err)
@@ -365,11 +365,6 @@ func storeError(ctx context.Context, err error) error {
 // seq (store.EncodePageToken).
 const tokenPrefix = "mongo1:"
 
-// badToken is List's error for a page token this store did not issue.
-func badToken() error {
-	return &consignment.FieldError{Field: "page_token", Reason: "not a token from a previous page"}
-}
-
 func encodeToken(seq int64) string {
 	return store.EncodePageToken(tokenPrefix, uint64(seq))
 }
@@ -380,7 +375,7 @@ func encodeToken(seq int64) string {
 func decodeToken(token string) (int64, error) {
 	seq, ok := store.DecodePageToken(tokenPrefix, token)
 	if !ok || seq > math.MaxInt64 {
-		return 0, badToken()
+		return 0, consignment.ErrBadPageToken()
 	}
 	return int64(seq), nil
 }
