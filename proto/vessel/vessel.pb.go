@@ -313,8 +313,13 @@ type Booking struct {
 	VesselId      string                 `protobuf:"bytes,2,opt,name=vessel_id,json=vesselId,proto3" json:"vessel_id,omitempty"`
 	Containers    int32                  `protobuf:"varint,3,opt,name=containers,proto3" json:"containers,omitempty"`
 	Weight        int32                  `protobuf:"varint,4,opt,name=weight,proto3" json:"weight,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	// Set while the booking is held (see BookBatch): who holds it, and when
+	// the hold runs out, in milliseconds since the Unix epoch. Both are empty
+	// for a confirmed booking.
+	Holder              string `protobuf:"bytes,5,opt,name=holder,proto3" json:"holder,omitempty"`
+	HeldUntilUnixMillis int64  `protobuf:"varint,6,opt,name=held_until_unix_millis,json=heldUntilUnixMillis,proto3" json:"held_until_unix_millis,omitempty"`
+	unknownFields       protoimpl.UnknownFields
+	sizeCache           protoimpl.SizeCache
 }
 
 func (x *Booking) Reset() {
@@ -371,6 +376,20 @@ func (x *Booking) GetContainers() int32 {
 func (x *Booking) GetWeight() int32 {
 	if x != nil {
 		return x.Weight
+	}
+	return 0
+}
+
+func (x *Booking) GetHolder() string {
+	if x != nil {
+		return x.Holder
+	}
+	return ""
+}
+
+func (x *Booking) GetHeldUntilUnixMillis() int64 {
+	if x != nil {
+		return x.HeldUntilUnixMillis
 	}
 	return 0
 }
@@ -597,6 +616,410 @@ func (x *ListVesselsResponse) GetVessels() []*Vessel {
 	return nil
 }
 
+type BookBatchRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Who holds the new bookings until they are confirmed: an id the caller
+	// keeps, such as the id of its store. Required.
+	Holder string `protobuf:"bytes,1,opt,name=holder,proto3" json:"holder,omitempty"`
+	// How long each booking is held, in milliseconds; greater than 0.
+	HoldMillis int64 `protobuf:"varint,2,opt,name=hold_millis,json=holdMillis,proto3" json:"hold_millis,omitempty"`
+	// The bookings to make, at most 1000.
+	Items         []*BookRequest `protobuf:"bytes,3,rep,name=items,proto3" json:"items,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *BookBatchRequest) Reset() {
+	*x = BookBatchRequest{}
+	mi := &file_vessel_vessel_proto_msgTypes[10]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *BookBatchRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*BookBatchRequest) ProtoMessage() {}
+
+func (x *BookBatchRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_vessel_vessel_proto_msgTypes[10]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use BookBatchRequest.ProtoReflect.Descriptor instead.
+func (*BookBatchRequest) Descriptor() ([]byte, []int) {
+	return file_vessel_vessel_proto_rawDescGZIP(), []int{10}
+}
+
+func (x *BookBatchRequest) GetHolder() string {
+	if x != nil {
+		return x.Holder
+	}
+	return ""
+}
+
+func (x *BookBatchRequest) GetHoldMillis() int64 {
+	if x != nil {
+		return x.HoldMillis
+	}
+	return 0
+}
+
+func (x *BookBatchRequest) GetItems() []*BookRequest {
+	if x != nil {
+		return x.Items
+	}
+	return nil
+}
+
+type BookBatchResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// One result per item, in the order of the request's items.
+	Results       []*BookResult `protobuf:"bytes,1,rep,name=results,proto3" json:"results,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *BookBatchResponse) Reset() {
+	*x = BookBatchResponse{}
+	mi := &file_vessel_vessel_proto_msgTypes[11]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *BookBatchResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*BookBatchResponse) ProtoMessage() {}
+
+func (x *BookBatchResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_vessel_vessel_proto_msgTypes[11]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use BookBatchResponse.ProtoReflect.Descriptor instead.
+func (*BookBatchResponse) Descriptor() ([]byte, []int) {
+	return file_vessel_vessel_proto_rawDescGZIP(), []int{11}
+}
+
+func (x *BookBatchResponse) GetResults() []*BookResult {
+	if x != nil {
+		return x.Results
+	}
+	return nil
+}
+
+type BookResult struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Set when the item is booked.
+	Booking *Booking `protobuf:"bytes,1,opt,name=booking,proto3" json:"booking,omitempty"`
+	// Set when it is not: why, as the error of a single Book would say.
+	Error         *BookError `protobuf:"bytes,2,opt,name=error,proto3" json:"error,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *BookResult) Reset() {
+	*x = BookResult{}
+	mi := &file_vessel_vessel_proto_msgTypes[12]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *BookResult) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*BookResult) ProtoMessage() {}
+
+func (x *BookResult) ProtoReflect() protoreflect.Message {
+	mi := &file_vessel_vessel_proto_msgTypes[12]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use BookResult.ProtoReflect.Descriptor instead.
+func (*BookResult) Descriptor() ([]byte, []int) {
+	return file_vessel_vessel_proto_rawDescGZIP(), []int{12}
+}
+
+func (x *BookResult) GetBooking() *Booking {
+	if x != nil {
+		return x.Booking
+	}
+	return nil
+}
+
+func (x *BookResult) GetError() *BookError {
+	if x != nil {
+		return x.Error
+	}
+	return nil
+}
+
+type BookError struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The reason, as sent in the status of an error answer: INVALID,
+	// CONFLICT, NO_ROOM, UNAVAILABLE or INTERNAL.
+	Reason        string `protobuf:"bytes,1,opt,name=reason,proto3" json:"reason,omitempty"`
+	Detail        string `protobuf:"bytes,2,opt,name=detail,proto3" json:"detail,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *BookError) Reset() {
+	*x = BookError{}
+	mi := &file_vessel_vessel_proto_msgTypes[13]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *BookError) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*BookError) ProtoMessage() {}
+
+func (x *BookError) ProtoReflect() protoreflect.Message {
+	mi := &file_vessel_vessel_proto_msgTypes[13]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use BookError.ProtoReflect.Descriptor instead.
+func (*BookError) Descriptor() ([]byte, []int) {
+	return file_vessel_vessel_proto_rawDescGZIP(), []int{13}
+}
+
+func (x *BookError) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
+func (x *BookError) GetDetail() string {
+	if x != nil {
+		return x.Detail
+	}
+	return ""
+}
+
+type ConfirmBookingsRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// At most 1000 ids.
+	ConsignmentIds []string `protobuf:"bytes,1,rep,name=consignment_ids,json=consignmentIds,proto3" json:"consignment_ids,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
+}
+
+func (x *ConfirmBookingsRequest) Reset() {
+	*x = ConfirmBookingsRequest{}
+	mi := &file_vessel_vessel_proto_msgTypes[14]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ConfirmBookingsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ConfirmBookingsRequest) ProtoMessage() {}
+
+func (x *ConfirmBookingsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_vessel_vessel_proto_msgTypes[14]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ConfirmBookingsRequest.ProtoReflect.Descriptor instead.
+func (*ConfirmBookingsRequest) Descriptor() ([]byte, []int) {
+	return file_vessel_vessel_proto_rawDescGZIP(), []int{14}
+}
+
+func (x *ConfirmBookingsRequest) GetConsignmentIds() []string {
+	if x != nil {
+		return x.ConsignmentIds
+	}
+	return nil
+}
+
+type ConfirmBookingsResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// How many held bookings were confirmed.
+	Confirmed     int32 `protobuf:"varint,1,opt,name=confirmed,proto3" json:"confirmed,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ConfirmBookingsResponse) Reset() {
+	*x = ConfirmBookingsResponse{}
+	mi := &file_vessel_vessel_proto_msgTypes[15]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ConfirmBookingsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ConfirmBookingsResponse) ProtoMessage() {}
+
+func (x *ConfirmBookingsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_vessel_vessel_proto_msgTypes[15]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ConfirmBookingsResponse.ProtoReflect.Descriptor instead.
+func (*ConfirmBookingsResponse) Descriptor() ([]byte, []int) {
+	return file_vessel_vessel_proto_rawDescGZIP(), []int{15}
+}
+
+func (x *ConfirmBookingsResponse) GetConfirmed() int32 {
+	if x != nil {
+		return x.Confirmed
+	}
+	return 0
+}
+
+type ListExpiredHoldsRequest struct {
+	state  protoimpl.MessageState `protogen:"open.v1"`
+	Holder string                 `protobuf:"bytes,1,opt,name=holder,proto3" json:"holder,omitempty"`
+	// At most this many, 1 to 1000.
+	Limit         int32 `protobuf:"varint,2,opt,name=limit,proto3" json:"limit,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListExpiredHoldsRequest) Reset() {
+	*x = ListExpiredHoldsRequest{}
+	mi := &file_vessel_vessel_proto_msgTypes[16]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListExpiredHoldsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListExpiredHoldsRequest) ProtoMessage() {}
+
+func (x *ListExpiredHoldsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_vessel_vessel_proto_msgTypes[16]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListExpiredHoldsRequest.ProtoReflect.Descriptor instead.
+func (*ListExpiredHoldsRequest) Descriptor() ([]byte, []int) {
+	return file_vessel_vessel_proto_rawDescGZIP(), []int{16}
+}
+
+func (x *ListExpiredHoldsRequest) GetHolder() string {
+	if x != nil {
+		return x.Holder
+	}
+	return ""
+}
+
+func (x *ListExpiredHoldsRequest) GetLimit() int32 {
+	if x != nil {
+		return x.Limit
+	}
+	return 0
+}
+
+type ListExpiredHoldsResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Bookings      []*Booking             `protobuf:"bytes,1,rep,name=bookings,proto3" json:"bookings,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListExpiredHoldsResponse) Reset() {
+	*x = ListExpiredHoldsResponse{}
+	mi := &file_vessel_vessel_proto_msgTypes[17]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListExpiredHoldsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListExpiredHoldsResponse) ProtoMessage() {}
+
+func (x *ListExpiredHoldsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_vessel_vessel_proto_msgTypes[17]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListExpiredHoldsResponse.ProtoReflect.Descriptor instead.
+func (*ListExpiredHoldsResponse) Descriptor() ([]byte, []int) {
+	return file_vessel_vessel_proto_rawDescGZIP(), []int{17}
+}
+
+func (x *ListExpiredHoldsResponse) GetBookings() []*Booking {
+	if x != nil {
+		return x.Bookings
+	}
+	return nil
+}
+
 var File_vessel_vessel_proto protoreflect.FileDescriptor
 
 const file_vessel_vessel_proto_rawDesc = "" +
@@ -625,14 +1048,16 @@ const file_vessel_vessel_proto_rawDesc = "" +
 	"\n" +
 	"containers\x18\x02 \x01(\x05R\n" +
 	"containers\x12\x16\n" +
-	"\x06weight\x18\x03 \x01(\x05R\x06weight\"\x85\x01\n" +
+	"\x06weight\x18\x03 \x01(\x05R\x06weight\"\xd2\x01\n" +
 	"\aBooking\x12%\n" +
 	"\x0econsignment_id\x18\x01 \x01(\tR\rconsignmentId\x12\x1b\n" +
 	"\tvessel_id\x18\x02 \x01(\tR\bvesselId\x12\x1e\n" +
 	"\n" +
 	"containers\x18\x03 \x01(\x05R\n" +
 	"containers\x12\x16\n" +
-	"\x06weight\x18\x04 \x01(\x05R\x06weight\"a\n" +
+	"\x06weight\x18\x04 \x01(\x05R\x06weight\x12\x16\n" +
+	"\x06holder\x18\x05 \x01(\tR\x06holder\x123\n" +
+	"\x16held_until_unix_millis\x18\x06 \x01(\x03R\x13heldUntilUnixMillis\"a\n" +
 	"\fBookResponse\x12)\n" +
 	"\abooking\x18\x01 \x01(\v2\x0f.vessel.BookingR\abooking\x12&\n" +
 	"\x06vessel\x18\x02 \x01(\v2\x0e.vessel.VesselR\x06vessel\"7\n" +
@@ -642,13 +1067,40 @@ const file_vessel_vessel_proto_rawDesc = "" +
 	"\breleased\x18\x01 \x01(\bR\breleased\"\x14\n" +
 	"\x12ListVesselsRequest\"?\n" +
 	"\x13ListVesselsResponse\x12(\n" +
-	"\avessels\x18\x01 \x03(\v2\x0e.vessel.VesselR\avessels2\xb6\x02\n" +
+	"\avessels\x18\x01 \x03(\v2\x0e.vessel.VesselR\avessels\"v\n" +
+	"\x10BookBatchRequest\x12\x16\n" +
+	"\x06holder\x18\x01 \x01(\tR\x06holder\x12\x1f\n" +
+	"\vhold_millis\x18\x02 \x01(\x03R\n" +
+	"holdMillis\x12)\n" +
+	"\x05items\x18\x03 \x03(\v2\x13.vessel.BookRequestR\x05items\"A\n" +
+	"\x11BookBatchResponse\x12,\n" +
+	"\aresults\x18\x01 \x03(\v2\x12.vessel.BookResultR\aresults\"`\n" +
+	"\n" +
+	"BookResult\x12)\n" +
+	"\abooking\x18\x01 \x01(\v2\x0f.vessel.BookingR\abooking\x12'\n" +
+	"\x05error\x18\x02 \x01(\v2\x11.vessel.BookErrorR\x05error\";\n" +
+	"\tBookError\x12\x16\n" +
+	"\x06reason\x18\x01 \x01(\tR\x06reason\x12\x16\n" +
+	"\x06detail\x18\x02 \x01(\tR\x06detail\"A\n" +
+	"\x16ConfirmBookingsRequest\x12'\n" +
+	"\x0fconsignment_ids\x18\x01 \x03(\tR\x0econsignmentIds\"7\n" +
+	"\x17ConfirmBookingsResponse\x12\x1c\n" +
+	"\tconfirmed\x18\x01 \x01(\x05R\tconfirmed\"G\n" +
+	"\x17ListExpiredHoldsRequest\x12\x16\n" +
+	"\x06holder\x18\x01 \x01(\tR\x06holder\x12\x14\n" +
+	"\x05limit\x18\x02 \x01(\x05R\x05limit\"G\n" +
+	"\x18ListExpiredHoldsResponse\x12+\n" +
+	"\bbookings\x18\x01 \x03(\v2\x0f.vessel.BookingR\bbookings2\xf2\x04\n" +
 	"\rVesselService\x12:\n" +
 	"\rFindAvailable\x12\x15.vessel.Specification\x1a\x10.vessel.Response\"\x00\x12,\n" +
 	"\x06Create\x12\x0e.vessel.Vessel\x1a\x10.vessel.Response\"\x00\x123\n" +
 	"\x04Book\x12\x13.vessel.BookRequest\x1a\x14.vessel.BookResponse\"\x00\x12<\n" +
 	"\aRelease\x12\x16.vessel.ReleaseRequest\x1a\x17.vessel.ReleaseResponse\"\x00\x12H\n" +
-	"\vListVessels\x12\x1a.vessel.ListVesselsRequest\x1a\x1b.vessel.ListVesselsResponse\"\x00B4Z2github.com/shippy-suite/shippy/proto/vessel;vesselb\x06proto3"
+	"\vListVessels\x12\x1a.vessel.ListVesselsRequest\x1a\x1b.vessel.ListVesselsResponse\"\x00\x12B\n" +
+	"\tBookBatch\x12\x18.vessel.BookBatchRequest\x1a\x19.vessel.BookBatchResponse\"\x00\x12T\n" +
+	"\x0fConfirmBookings\x12\x1e.vessel.ConfirmBookingsRequest\x1a\x1f.vessel.ConfirmBookingsResponse\"\x00\x12W\n" +
+	"\x10ListExpiredHolds\x12\x1f.vessel.ListExpiredHoldsRequest\x1a .vessel.ListExpiredHoldsResponse\"\x00\x12G\n" +
+	"\x12ReleaseExpiredHold\x12\x16.vessel.ReleaseRequest\x1a\x17.vessel.ReleaseResponse\"\x00B4Z2github.com/shippy-suite/shippy/proto/vessel;vesselb\x06proto3"
 
 var (
 	file_vessel_vessel_proto_rawDescOnce sync.Once
@@ -662,18 +1114,26 @@ func file_vessel_vessel_proto_rawDescGZIP() []byte {
 	return file_vessel_vessel_proto_rawDescData
 }
 
-var file_vessel_vessel_proto_msgTypes = make([]protoimpl.MessageInfo, 10)
+var file_vessel_vessel_proto_msgTypes = make([]protoimpl.MessageInfo, 18)
 var file_vessel_vessel_proto_goTypes = []any{
-	(*Vessel)(nil),              // 0: vessel.Vessel
-	(*Specification)(nil),       // 1: vessel.Specification
-	(*Response)(nil),            // 2: vessel.Response
-	(*BookRequest)(nil),         // 3: vessel.BookRequest
-	(*Booking)(nil),             // 4: vessel.Booking
-	(*BookResponse)(nil),        // 5: vessel.BookResponse
-	(*ReleaseRequest)(nil),      // 6: vessel.ReleaseRequest
-	(*ReleaseResponse)(nil),     // 7: vessel.ReleaseResponse
-	(*ListVesselsRequest)(nil),  // 8: vessel.ListVesselsRequest
-	(*ListVesselsResponse)(nil), // 9: vessel.ListVesselsResponse
+	(*Vessel)(nil),                   // 0: vessel.Vessel
+	(*Specification)(nil),            // 1: vessel.Specification
+	(*Response)(nil),                 // 2: vessel.Response
+	(*BookRequest)(nil),              // 3: vessel.BookRequest
+	(*Booking)(nil),                  // 4: vessel.Booking
+	(*BookResponse)(nil),             // 5: vessel.BookResponse
+	(*ReleaseRequest)(nil),           // 6: vessel.ReleaseRequest
+	(*ReleaseResponse)(nil),          // 7: vessel.ReleaseResponse
+	(*ListVesselsRequest)(nil),       // 8: vessel.ListVesselsRequest
+	(*ListVesselsResponse)(nil),      // 9: vessel.ListVesselsResponse
+	(*BookBatchRequest)(nil),         // 10: vessel.BookBatchRequest
+	(*BookBatchResponse)(nil),        // 11: vessel.BookBatchResponse
+	(*BookResult)(nil),               // 12: vessel.BookResult
+	(*BookError)(nil),                // 13: vessel.BookError
+	(*ConfirmBookingsRequest)(nil),   // 14: vessel.ConfirmBookingsRequest
+	(*ConfirmBookingsResponse)(nil),  // 15: vessel.ConfirmBookingsResponse
+	(*ListExpiredHoldsRequest)(nil),  // 16: vessel.ListExpiredHoldsRequest
+	(*ListExpiredHoldsResponse)(nil), // 17: vessel.ListExpiredHoldsResponse
 }
 var file_vessel_vessel_proto_depIdxs = []int32{
 	0,  // 0: vessel.Response.vessel:type_name -> vessel.Vessel
@@ -681,21 +1141,34 @@ var file_vessel_vessel_proto_depIdxs = []int32{
 	4,  // 2: vessel.BookResponse.booking:type_name -> vessel.Booking
 	0,  // 3: vessel.BookResponse.vessel:type_name -> vessel.Vessel
 	0,  // 4: vessel.ListVesselsResponse.vessels:type_name -> vessel.Vessel
-	1,  // 5: vessel.VesselService.FindAvailable:input_type -> vessel.Specification
-	0,  // 6: vessel.VesselService.Create:input_type -> vessel.Vessel
-	3,  // 7: vessel.VesselService.Book:input_type -> vessel.BookRequest
-	6,  // 8: vessel.VesselService.Release:input_type -> vessel.ReleaseRequest
-	8,  // 9: vessel.VesselService.ListVessels:input_type -> vessel.ListVesselsRequest
-	2,  // 10: vessel.VesselService.FindAvailable:output_type -> vessel.Response
-	2,  // 11: vessel.VesselService.Create:output_type -> vessel.Response
-	5,  // 12: vessel.VesselService.Book:output_type -> vessel.BookResponse
-	7,  // 13: vessel.VesselService.Release:output_type -> vessel.ReleaseResponse
-	9,  // 14: vessel.VesselService.ListVessels:output_type -> vessel.ListVesselsResponse
-	10, // [10:15] is the sub-list for method output_type
-	5,  // [5:10] is the sub-list for method input_type
-	5,  // [5:5] is the sub-list for extension type_name
-	5,  // [5:5] is the sub-list for extension extendee
-	0,  // [0:5] is the sub-list for field type_name
+	3,  // 5: vessel.BookBatchRequest.items:type_name -> vessel.BookRequest
+	12, // 6: vessel.BookBatchResponse.results:type_name -> vessel.BookResult
+	4,  // 7: vessel.BookResult.booking:type_name -> vessel.Booking
+	13, // 8: vessel.BookResult.error:type_name -> vessel.BookError
+	4,  // 9: vessel.ListExpiredHoldsResponse.bookings:type_name -> vessel.Booking
+	1,  // 10: vessel.VesselService.FindAvailable:input_type -> vessel.Specification
+	0,  // 11: vessel.VesselService.Create:input_type -> vessel.Vessel
+	3,  // 12: vessel.VesselService.Book:input_type -> vessel.BookRequest
+	6,  // 13: vessel.VesselService.Release:input_type -> vessel.ReleaseRequest
+	8,  // 14: vessel.VesselService.ListVessels:input_type -> vessel.ListVesselsRequest
+	10, // 15: vessel.VesselService.BookBatch:input_type -> vessel.BookBatchRequest
+	14, // 16: vessel.VesselService.ConfirmBookings:input_type -> vessel.ConfirmBookingsRequest
+	16, // 17: vessel.VesselService.ListExpiredHolds:input_type -> vessel.ListExpiredHoldsRequest
+	6,  // 18: vessel.VesselService.ReleaseExpiredHold:input_type -> vessel.ReleaseRequest
+	2,  // 19: vessel.VesselService.FindAvailable:output_type -> vessel.Response
+	2,  // 20: vessel.VesselService.Create:output_type -> vessel.Response
+	5,  // 21: vessel.VesselService.Book:output_type -> vessel.BookResponse
+	7,  // 22: vessel.VesselService.Release:output_type -> vessel.ReleaseResponse
+	9,  // 23: vessel.VesselService.ListVessels:output_type -> vessel.ListVesselsResponse
+	11, // 24: vessel.VesselService.BookBatch:output_type -> vessel.BookBatchResponse
+	15, // 25: vessel.VesselService.ConfirmBookings:output_type -> vessel.ConfirmBookingsResponse
+	17, // 26: vessel.VesselService.ListExpiredHolds:output_type -> vessel.ListExpiredHoldsResponse
+	7,  // 27: vessel.VesselService.ReleaseExpiredHold:output_type -> vessel.ReleaseResponse
+	19, // [19:28] is the sub-list for method output_type
+	10, // [10:19] is the sub-list for method input_type
+	10, // [10:10] is the sub-list for extension type_name
+	10, // [10:10] is the sub-list for extension extendee
+	0,  // [0:10] is the sub-list for field type_name
 }
 
 func init() { file_vessel_vessel_proto_init() }
@@ -709,7 +1182,7 @@ func file_vessel_vessel_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_vessel_vessel_proto_rawDesc), len(file_vessel_vessel_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   10,
+			NumMessages:   18,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

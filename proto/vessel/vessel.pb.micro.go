@@ -43,6 +43,26 @@ type VesselService interface {
 	Release(ctx context.Context, in *ReleaseRequest, opts ...client.CallOption) (*ReleaseResponse, error)
 	// ListVessels returns the whole fleet with the room left on each vessel.
 	ListVessels(ctx context.Context, in *ListVesselsRequest, opts ...client.CallOption) (*ListVesselsResponse, error)
+	// BookBatch books room for several consignments in one call, each item as
+	// Book would and with its own result (one refusal does not fail the
+	// others), committed together. Its bookings are held: they belong to the
+	// holder until ConfirmBookings names them, and once a hold has run out,
+	// ReleaseExpiredHold may give its room back. An item for a consignment
+	// that already holds a booking with the same sizes returns that booking
+	// and takes no more room; a hold that has not run out is renewed.
+	BookBatch(ctx context.Context, in *BookBatchRequest, opts ...client.CallOption) (*BookBatchResponse, error)
+	// ConfirmBookings ends the hold of the named bookings, run out or not:
+	// they stay until released. Ids that hold no booking, or a booking that
+	// is not held, are skipped.
+	ConfirmBookings(ctx context.Context, in *ConfirmBookingsRequest, opts ...client.CallOption) (*ConfirmBookingsResponse, error)
+	// ListExpiredHolds returns held bookings of a holder whose hold has run
+	// out, in no particular order.
+	ListExpiredHolds(ctx context.Context, in *ListExpiredHoldsRequest, opts ...client.CallOption) (*ListExpiredHoldsResponse, error)
+	// ReleaseExpiredHold gives the room of a held booking back to its vessel
+	// if its hold has run out; released is false, and nothing changes, when
+	// the consignment holds no booking, a confirmed one, or one whose hold
+	// has not run out.
+	ReleaseExpiredHold(ctx context.Context, in *ReleaseRequest, opts ...client.CallOption) (*ReleaseResponse, error)
 }
 
 type vesselService struct {
@@ -107,6 +127,46 @@ func (c *vesselService) ListVessels(ctx context.Context, in *ListVesselsRequest,
 	return out, nil
 }
 
+func (c *vesselService) BookBatch(ctx context.Context, in *BookBatchRequest, opts ...client.CallOption) (*BookBatchResponse, error) {
+	req := c.c.NewRequest(c.name, "VesselService.BookBatch", in)
+	out := new(BookBatchResponse)
+	err := c.c.Call(ctx, req, out, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *vesselService) ConfirmBookings(ctx context.Context, in *ConfirmBookingsRequest, opts ...client.CallOption) (*ConfirmBookingsResponse, error) {
+	req := c.c.NewRequest(c.name, "VesselService.ConfirmBookings", in)
+	out := new(ConfirmBookingsResponse)
+	err := c.c.Call(ctx, req, out, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *vesselService) ListExpiredHolds(ctx context.Context, in *ListExpiredHoldsRequest, opts ...client.CallOption) (*ListExpiredHoldsResponse, error) {
+	req := c.c.NewRequest(c.name, "VesselService.ListExpiredHolds", in)
+	out := new(ListExpiredHoldsResponse)
+	err := c.c.Call(ctx, req, out, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *vesselService) ReleaseExpiredHold(ctx context.Context, in *ReleaseRequest, opts ...client.CallOption) (*ReleaseResponse, error) {
+	req := c.c.NewRequest(c.name, "VesselService.ReleaseExpiredHold", in)
+	out := new(ReleaseResponse)
+	err := c.c.Call(ctx, req, out, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // Server API for VesselService service
 
 type VesselServiceHandler interface {
@@ -125,6 +185,26 @@ type VesselServiceHandler interface {
 	Release(context.Context, *ReleaseRequest, *ReleaseResponse) error
 	// ListVessels returns the whole fleet with the room left on each vessel.
 	ListVessels(context.Context, *ListVesselsRequest, *ListVesselsResponse) error
+	// BookBatch books room for several consignments in one call, each item as
+	// Book would and with its own result (one refusal does not fail the
+	// others), committed together. Its bookings are held: they belong to the
+	// holder until ConfirmBookings names them, and once a hold has run out,
+	// ReleaseExpiredHold may give its room back. An item for a consignment
+	// that already holds a booking with the same sizes returns that booking
+	// and takes no more room; a hold that has not run out is renewed.
+	BookBatch(context.Context, *BookBatchRequest, *BookBatchResponse) error
+	// ConfirmBookings ends the hold of the named bookings, run out or not:
+	// they stay until released. Ids that hold no booking, or a booking that
+	// is not held, are skipped.
+	ConfirmBookings(context.Context, *ConfirmBookingsRequest, *ConfirmBookingsResponse) error
+	// ListExpiredHolds returns held bookings of a holder whose hold has run
+	// out, in no particular order.
+	ListExpiredHolds(context.Context, *ListExpiredHoldsRequest, *ListExpiredHoldsResponse) error
+	// ReleaseExpiredHold gives the room of a held booking back to its vessel
+	// if its hold has run out; released is false, and nothing changes, when
+	// the consignment holds no booking, a confirmed one, or one whose hold
+	// has not run out.
+	ReleaseExpiredHold(context.Context, *ReleaseRequest, *ReleaseResponse) error
 }
 
 func RegisterVesselServiceHandler(s server.Server, hdlr VesselServiceHandler, opts ...server.HandlerOption) error {
@@ -134,6 +214,10 @@ func RegisterVesselServiceHandler(s server.Server, hdlr VesselServiceHandler, op
 		Book(ctx context.Context, in *BookRequest, out *BookResponse) error
 		Release(ctx context.Context, in *ReleaseRequest, out *ReleaseResponse) error
 		ListVessels(ctx context.Context, in *ListVesselsRequest, out *ListVesselsResponse) error
+		BookBatch(ctx context.Context, in *BookBatchRequest, out *BookBatchResponse) error
+		ConfirmBookings(ctx context.Context, in *ConfirmBookingsRequest, out *ConfirmBookingsResponse) error
+		ListExpiredHolds(ctx context.Context, in *ListExpiredHoldsRequest, out *ListExpiredHoldsResponse) error
+		ReleaseExpiredHold(ctx context.Context, in *ReleaseRequest, out *ReleaseResponse) error
 	}
 	type VesselService struct {
 		vesselService
@@ -164,4 +248,20 @@ func (h *vesselServiceHandler) Release(ctx context.Context, in *ReleaseRequest, 
 
 func (h *vesselServiceHandler) ListVessels(ctx context.Context, in *ListVesselsRequest, out *ListVesselsResponse) error {
 	return h.VesselServiceHandler.ListVessels(ctx, in, out)
+}
+
+func (h *vesselServiceHandler) BookBatch(ctx context.Context, in *BookBatchRequest, out *BookBatchResponse) error {
+	return h.VesselServiceHandler.BookBatch(ctx, in, out)
+}
+
+func (h *vesselServiceHandler) ConfirmBookings(ctx context.Context, in *ConfirmBookingsRequest, out *ConfirmBookingsResponse) error {
+	return h.VesselServiceHandler.ConfirmBookings(ctx, in, out)
+}
+
+func (h *vesselServiceHandler) ListExpiredHolds(ctx context.Context, in *ListExpiredHoldsRequest, out *ListExpiredHoldsResponse) error {
+	return h.VesselServiceHandler.ListExpiredHolds(ctx, in, out)
+}
+
+func (h *vesselServiceHandler) ReleaseExpiredHold(ctx context.Context, in *ReleaseRequest, out *ReleaseResponse) error {
+	return h.VesselServiceHandler.ReleaseExpiredHold(ctx, in, out)
 }
