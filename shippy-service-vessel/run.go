@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"time"
 
 	"github.com/google/uuid"
 
@@ -19,7 +20,7 @@ import (
 // stdout, and books room on the fleet until ctx is done. It returns nil on
 // a clean stop.
 func serve(ctx context.Context, cfg Config, service *store.Service[vessel.Repository]) error {
-	vessels, err := vessel.NewService(service.Repo, uuid.NewString)
+	vessels, err := vessel.NewService(service.Repo, uuid.NewString, time.Now)
 	if err != nil {
 		return err
 	}

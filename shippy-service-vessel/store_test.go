@@ -44,7 +44,7 @@ func TestOpenStoreMongo(t *testing.T) {
 		if err := st.Ping(t.Context()); err != nil {
 			t.Errorf("ping: %v", err)
 		}
-		svc, err := vessel.NewService(st.Repo, func() string { return "unused" })
+		svc, err := vessel.NewService(st.Repo, func() string { return "unused" }, time.Now)
 		if err != nil {
 			t.Fatalf("NewService: %v", err)
 		}
@@ -79,7 +79,7 @@ func TestSeedWhenAvailable(t *testing.T) {
 		t.Fatalf("openStore with MongoDB down: %v", err)
 	}
 	t.Cleanup(func() { _ = st.Close() })
-	svc, err := vessel.NewService(st.Repo, func() string { return "unused" })
+	svc, err := vessel.NewService(st.Repo, func() string { return "unused" }, time.Now)
 	if err != nil {
 		t.Fatalf("NewService: %v", err)
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 
 	"go.etcd.io/bbolt"
 	bolterrors "go.etcd.io/bbolt/errors"
@@ -24,11 +25,25 @@ type Layout struct {
 	// writes, stored as decimal ASCII under meta/"schema". A change of
 	// layout is a new version.
 	Version string
-	// Buckets are the store's top-level buckets, besides meta.
+	// Buckets are the store's top-level buckets, besides meta. OpenStore
+	// creates those a file lacks, after any upgrade.
 	Buckets [][]byte
+	// Upgrades bring files of older versions to Version, each from its
+	// From version to the From of the next, the last to Version. A file
+	// of a version no upgrade starts from, other than Version, is refused.
+	Upgrades []Upgrade
 	// Unavailable is the domain's error (such as vessel.ErrUnavailable)
 	// that the errors of calls on a closed DB match.
 	Unavailable error
+}
+
+// Upgrade changes a file of version From to the layout of the next
+// version (see Layout.Upgrades).
+type Upgrade struct {
+	From string
+	// Apply changes the file, in the transaction that opens it; nil when
+	// the next version only adds buckets, which OpenStore creates.
+	Apply func(tx *bbolt.Tx) error
 }
 
 // DB is the bbolt file of a store: read-only transactions, and read-write
@@ -43,7 +58,9 @@ type DB struct {
 
 // OpenStore opens the file at path with Open, creating it and the
 // layout's buckets when they do not exist, and checks that an existing
-// file has the layout's version. The directory must exist. It fails,
+// file has the layout's version, or upgrades it: the upgrades, the new
+// buckets and the new version are one transaction, so a crash leaves the
+// file as it was. The directory must exist. It fails,
 // after OpenTimeout, when another process or DB holds the file. Every
 // error names the layout and the path: "open consignment store <path>:
 // ...".
@@ -58,24 +75,43 @@ func OpenStore(path string, l Layout) (*DB, error) {
 	return &DB{bolt: db, batcher: NewBatcher(db), layout: l}, nil
 }
 
-// initialize creates the buckets of a new file and checks the schema
-// version of an existing one.
+// initialize creates the buckets of a new file, and checks the schema
+// version of an existing one or upgrades it.
 func (l Layout) initialize(tx *bbolt.Tx) error {
 	meta, err := tx.CreateBucketIfNotExists([]byte(metaBucket))
 	if err != nil {
 		return err
 	}
-	switch v := meta.Get([]byte(schemaKey)); {
-	case v == nil:
+	if v := meta.Get([]byte(schemaKey)); v != nil && string(v) != l.Version {
+		if err := l.upgrade(tx, string(v)); err != nil {
+			return err
+		}
+	}
+	if v := meta.Get([]byte(schemaKey)); v == nil || string(v) != l.Version {
 		if err := meta.Put([]byte(schemaKey), []byte(l.Version)); err != nil {
 			return err
 		}
-	case string(v) != l.Version:
-		return fmt.Errorf("schema version %q, this program reads version %q (move the file away to start with an empty store)", v, l.Version)
 	}
 	for _, name := range l.Buckets {
 		if _, err := tx.CreateBucketIfNotExists(name); err != nil {
 			return err
+		}
+	}
+	return nil
+}
+
+// upgrade runs the upgrades from version to the layout's, in tx.
+func (l Layout) upgrade(tx *bbolt.Tx, version string) error {
+	first := slices.IndexFunc(l.Upgrades, func(u Upgrade) bool { return u.From == version })
+	if first < 0 {
+		return fmt.Errorf("schema version %q, this program reads version %q (move the file away to start with an empty store)", version, l.Version)
+	}
+	for _, u := range l.Upgrades[first:] {
+		if u.Apply == nil {
+			continue
+		}
+		if err := u.Apply(tx); err != nil {
+			return fmt.Errorf("upgrade from schema version %q: %w", u.From, err)
 		}
 	}
 	return nil

@@ -8,6 +8,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
+	"time"
 
 	"github.com/shippy-suite/shippy/platform/rpcerr"
 	vesselpb "github.com/shippy-suite/shippy/proto/vessel"
@@ -22,6 +24,10 @@ type Service interface {
 	Book(ctx context.Context, req vessel.BookRequest) (vessel.Booking, vessel.Vessel, error)
 	Release(ctx context.Context, consignmentID string) (released bool, err error)
 	List(ctx context.Context) ([]vessel.Vessel, error)
+	BookBatch(ctx context.Context, holder string, hold time.Duration, reqs []vessel.BookRequest) ([]vessel.BookOutcome, error)
+	Confirm(ctx context.Context, consignmentIDs []string) (int, error)
+	ListExpiredHolds(ctx context.Context, holder string, limit int) ([]vessel.Booking, error)
+	ReleaseExpiredHold(ctx context.Context, consignmentID string) (released bool, err error)
 }
 
 var _ Service = (*vessel.Service)(nil)
@@ -31,6 +37,7 @@ var _ Service = (*vessel.Service)(nil)
 type Handler struct {
 	svc     Service
 	answers *rpcerr.Answerer
+	logger  *slog.Logger
 }
 
 var _ vesselpb.VesselServiceHandler = (*Handler)(nil)
@@ -45,7 +52,7 @@ func New(svc Service, logger *slog.Logger) (*Handler, error) {
 	if err != nil {
 		return nil, fmt.Errorf("new handler: %w", err)
 	}
-	return &Handler{svc: svc, answers: answers}, nil
+	return &Handler{svc: svc, answers: answers, logger: logger}, nil
 }
 
 // FindAvailable answers with the vessel a booking of the specification would
@@ -108,6 +115,104 @@ func (h *Handler) ListVessels(ctx context.Context, _ *vesselpb.ListVesselsReques
 	return nil
 }
 
+// BookBatch books each item as Book would, held by the request's holder
+// for hold_millis, and answers with one result per item: its booking, or
+// its error as the reason and the detail a Book of it would answer with
+// (UNAVAILABLE "hold expired, being settled" for a consignment whose hold
+// ran out). The call fails as a whole, with 400, when the holder,
+// hold_millis or the number of items is invalid, and when the store did
+// no item.
+func (h *Handler) BookBatch(ctx context.Context, req *vesselpb.BookBatchRequest, rsp *vesselpb.BookBatchResponse) error {
+	items := req.GetItems()
+	reqs := make([]vessel.BookRequest, len(items))
+	for i, item := range items {
+		reqs[i] = bookRequestFromPB(item)
+	}
+	outcomes, err := h.svc.BookBatch(ctx, req.GetHolder(), holdFromPB(req.GetHoldMillis()), reqs)
+	if err != nil {
+		return h.answers.Answer(ctx, "BookBatch", err)
+	}
+	rsp.Results = h.results(ctx, outcomes)
+	return nil
+}
+
+// results converts BookBatch's outcomes, allocating the messages together,
+// and logs once the errors of items whose answer hides them.
+func (h *Handler) results(ctx context.Context, outcomes []vessel.BookOutcome) []*vesselpb.BookResult {
+	booked := 0
+	for _, o := range outcomes {
+		if o.Err == nil {
+			booked++
+		}
+	}
+	results := make([]*vesselpb.BookResult, len(outcomes))
+	messages := make([]vesselpb.BookResult, len(outcomes))
+	bookings := make([]vesselpb.Booking, booked)
+	var hidden error // the first error an item's answer hides
+	failed := 0
+	for i, o := range outcomes {
+		r := &messages[i]
+		results[i] = r
+		if o.Err == nil {
+			r.Booking = &bookings[0]
+			bookings = bookings[1:]
+			setBooking(r.Booking, o.Booking)
+			continue
+		}
+		reason, detail := answer(o.Err)
+		r.Error = &vesselpb.BookError{Reason: string(reason), Detail: detail}
+		if (reason == rpcerr.Unavailable && !errors.Is(o.Err, vessel.ErrHoldExpired)) || reason == rpcerr.Internal {
+			failed++
+			if hidden == nil {
+				hidden = o.Err
+			}
+		}
+	}
+	if hidden != nil {
+		h.logger.WarnContext(ctx, "items failed", "method", "BookBatch", "items", failed, "error", hidden)
+	}
+	return results
+}
+
+// ConfirmBookings ends the hold of the named bookings and answers with how
+// many were held. 400 for more than 1000 ids or an invalid one.
+func (h *Handler) ConfirmBookings(ctx context.Context, req *vesselpb.ConfirmBookingsRequest, rsp *vesselpb.ConfirmBookingsResponse) error {
+	n, err := h.svc.Confirm(ctx, req.GetConsignmentIds())
+	if err != nil {
+		return h.answers.Answer(ctx, "ConfirmBookings", err)
+	}
+	rsp.Confirmed = int32(n)
+	return nil
+}
+
+// ListExpiredHolds answers with at most limit bookings of the holder whose
+// hold has run out. 400 for no holder or a limit outside 1 to 1000.
+func (h *Handler) ListExpiredHolds(ctx context.Context, req *vesselpb.ListExpiredHoldsRequest, rsp *vesselpb.ListExpiredHoldsResponse) error {
+	holds, err := h.svc.ListExpiredHolds(ctx, req.GetHolder(), int(req.GetLimit()))
+	if err != nil {
+		return h.answers.Answer(ctx, "ListExpiredHolds", err)
+	}
+	messages := make([]vesselpb.Booking, len(holds))
+	rsp.Bookings = make([]*vesselpb.Booking, len(holds))
+	for i, b := range holds {
+		setBooking(&messages[i], b)
+		rsp.Bookings[i] = &messages[i]
+	}
+	return nil
+}
+
+// ReleaseExpiredHold gives the room of a held booking whose hold has run
+// out back; released is false when the consignment holds no booking, a
+// confirmed one, or one still held.
+func (h *Handler) ReleaseExpiredHold(ctx context.Context, req *vesselpb.ReleaseRequest, rsp *vesselpb.ReleaseResponse) error {
+	released, err := h.svc.ReleaseExpiredHold(ctx, req.GetConsignmentId())
+	if err != nil {
+		return h.answers.Answer(ctx, "ReleaseExpiredHold", err)
+	}
+	rsp.Released = released
+	return nil
+}
+
 // answer maps an error of the vessel service to the reason and the detail
 // the client sees. It is the only place where the service's errors become
 // wire errors:
@@ -116,6 +221,7 @@ func (h *Handler) ListVessels(ctx context.Context, _ *vesselpb.ListVesselsReques
 //	vessel.ErrNoRoom       NO_ROOM (412), "no vessel has room for 3 containers and 500 kg"
 //	vessel.ErrConflict     CONFLICT (409), saying which id
 //	vessel.ErrNotFound     NOT_FOUND (404)
+//	vessel.ErrHoldExpired  UNAVAILABLE (503) "hold expired, being settled" (a BookBatch item's)
 //	vessel.ErrUnavailable  UNAVAILABLE (503) "vessel store unavailable" (cause logged)
 //	context deadline or
 //	cancellation           TIMEOUT (408)
@@ -131,6 +237,8 @@ func answer(err error) (rpcerr.Reason, string) {
 		return rpcerr.Conflict, err.Error()
 	case errors.Is(err, vessel.ErrNotFound):
 		return rpcerr.NotFound, "not found"
+	case errors.Is(err, vessel.ErrHoldExpired):
+		return rpcerr.Unavailable, "hold expired, being settled"
 	case errors.Is(err, vessel.ErrUnavailable):
 		return rpcerr.Unavailable, "vessel store unavailable"
 	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, context.Canceled):
@@ -174,5 +282,28 @@ func bookRequestFromPB(r *vesselpb.BookRequest) vessel.BookRequest {
 }
 
 func bookingToPB(b vessel.Booking) *vesselpb.Booking {
-	return &vesselpb.Booking{ConsignmentId: b.ConsignmentID, VesselId: b.VesselID, Containers: b.Containers, Weight: b.Weight}
+	m := new(vesselpb.Booking)
+	setBooking(m, b)
+	return m
+}
+
+// setBooking sets the fields of m, a new message, to b.
+func setBooking(m *vesselpb.Booking, b vessel.Booking) {
+	m.ConsignmentId, m.VesselId, m.Containers, m.Weight = b.ConsignmentID, b.VesselID, b.Containers, b.Weight
+	if b.Held() {
+		m.Holder, m.HeldUntilUnixMillis = b.Holder, b.HeldUntil.UnixMilli()
+	}
+}
+
+// holdFromPB converts hold_millis to a duration, saturated at the ends of
+// a time.Duration (the service refuses those).
+func holdFromPB(ms int64) time.Duration {
+	const limit = math.MaxInt64 / int64(time.Millisecond)
+	switch {
+	case ms > limit:
+		return math.MaxInt64
+	case ms < -limit:
+		return math.MinInt64
+	}
+	return time.Duration(ms) * time.Millisecond
 }

@@ -8,7 +8,9 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	microerrors "go-micro.dev/v5/errors"
 	"google.golang.org/protobuf/proto"
@@ -19,12 +21,43 @@ import (
 	"github.com/shippy-suite/shippy/shippy-service-vessel/vessel"
 )
 
+// t0 is the time on the handlers' clocks when a test starts.
+var t0 = time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)
+
+// clock is a test clock: it stands still until moved.
+type clock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func (c *clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+// Add moves the clock on by d.
+func (c *clock) Add(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = c.now.Add(d)
+}
+
 // newHandler returns a Handler over a memory store seeded with the test
 // fleet, in id order: "a" small, "b" large but not available, "c" large;
-// and the buffer its logger writes to.
+// and the buffer its logger writes to. Its clock reads t0.
 func newHandler(t *testing.T) (*handler.Handler, *bytes.Buffer) {
 	t.Helper()
-	svc, err := vessel.NewService(memory.New(), func() string { return "new-id" })
+	h, logs, _ := newClockedHandler(t)
+	return h, logs
+}
+
+// newClockedHandler is newHandler, with the clock of the handler's
+// service, which reads t0 until moved.
+func newClockedHandler(t *testing.T) (*handler.Handler, *bytes.Buffer, *clock) {
+	t.Helper()
+	c := &clock{now: t0}
+	svc, err := vessel.NewService(memory.New(), func() string { return "new-id" }, c.Now)
 	if err != nil {
 		t.Fatalf("NewService: %v", err)
 	}
@@ -36,7 +69,8 @@ func newHandler(t *testing.T) (*handler.Handler, *bytes.Buffer) {
 	if err := svc.Seed(t.Context(), fleet); err != nil {
 		t.Fatalf("Seed: %v", err)
 	}
-	return newHandlerOver(t, svc)
+	h, logs := newHandlerOver(t, svc)
+	return h, logs, c
 }
 
 // newHandlerOver returns a Handler serving svc, and the buffer its logger
@@ -53,7 +87,7 @@ func newHandlerOver(t *testing.T, svc handler.Service) (*handler.Handler, *bytes
 
 func TestNewChecksDependencies(t *testing.T) {
 	t.Parallel()
-	svc, err := vessel.NewService(memory.New(), func() string { return "x" })
+	svc, err := vessel.NewService(memory.New(), func() string { return "x" }, time.Now)
 	if err != nil {
 		t.Fatalf("NewService: %v", err)
 	}

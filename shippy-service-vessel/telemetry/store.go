@@ -2,6 +2,7 @@ package telemetry
 
 import (
 	"context"
+	"time"
 
 	"go.opentelemetry.io/otel/trace"
 
@@ -55,5 +56,31 @@ func (r *tracedRepository) FindBooking(ctx context.Context, consignmentID string
 func (r *tracedRepository) ReleaseRoom(ctx context.Context, consignmentID string) (vessel.Booking, error) {
 	return store.Trace1(ctx, r.tracer, "ReleaseRoom", func(ctx context.Context) (vessel.Booking, error) {
 		return r.repo.ReleaseRoom(ctx, consignmentID)
+	})
+}
+
+// BookHeld's span covers the batch: an item refused does not make it an
+// error.
+func (r *tracedRepository) BookHeld(ctx context.Context, reqs []vessel.BookRequest, hold vessel.Hold, now time.Time) ([]vessel.BookOutcome, error) {
+	return store.Trace1(ctx, r.tracer, "BookHeld", func(ctx context.Context) ([]vessel.BookOutcome, error) {
+		return r.repo.BookHeld(ctx, reqs, hold, now)
+	})
+}
+
+func (r *tracedRepository) Confirm(ctx context.Context, consignmentIDs []string) (int, error) {
+	return store.Trace1(ctx, r.tracer, "Confirm", func(ctx context.Context) (int, error) {
+		return r.repo.Confirm(ctx, consignmentIDs)
+	})
+}
+
+func (r *tracedRepository) ListExpiredHolds(ctx context.Context, holder string, now time.Time, limit int) ([]vessel.Booking, error) {
+	return store.Trace1(ctx, r.tracer, "ListExpiredHolds", func(ctx context.Context) ([]vessel.Booking, error) {
+		return r.repo.ListExpiredHolds(ctx, holder, now, limit)
+	})
+}
+
+func (r *tracedRepository) ReleaseExpiredHold(ctx context.Context, consignmentID string, now time.Time) (bool, error) {
+	return store.Trace1(ctx, r.tracer, "ReleaseExpiredHold", func(ctx context.Context) (bool, error) {
+		return r.repo.ReleaseExpiredHold(ctx, consignmentID, now)
 	})
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 )
 
 // Service applies the fleet's rules to a Repository. It is safe for
@@ -20,6 +21,7 @@ import (
 type Service struct {
 	repo  Repository
 	newID func() string
+	now   func() time.Time
 }
 
 // maxBookPasses bounds how often Book reads the fleet again after every
@@ -32,15 +34,19 @@ const maxBookPasses = 3
 var errLostRace = errors.New("lost every vessel to concurrent bookings")
 
 // NewService returns a Service over repo. newID makes the id of a vessel
-// created without one; it must return a new, valid id on every call.
-func NewService(repo Repository, newID func() string) (*Service, error) {
+// created without one; it must return a new, valid id on every call. now
+// is the clock holds are set and judged by (time.Now).
+func NewService(repo Repository, newID func() string, now func() time.Time) (*Service, error) {
 	if repo == nil {
 		return nil, errors.New("new vessel service: nil repository")
 	}
 	if newID == nil {
 		return nil, errors.New("new vessel service: nil id generator")
 	}
-	return &Service{repo: repo, newID: newID}, nil
+	if now == nil {
+		return nil, errors.New("new vessel service: nil clock")
+	}
+	return &Service{repo: repo, newID: newID, now: now}, nil
 }
 
 // FindAvailable returns the vessel Book would choose for spec: the first
@@ -166,8 +172,7 @@ func (s *Service) bookOnce(ctx context.Context, req BookRequest) (Booking, Vesse
 // rebook answers a Book for a consignment that already holds booking b.
 func (s *Service) rebook(ctx context.Context, b Booking, req BookRequest) (Booking, Vessel, error) {
 	if !b.answers(req) {
-		return Booking{}, Vessel{}, fmt.Errorf("consignment %q is booked with %s and %d kg: %w",
-			b.ConsignmentID, containers(b.Containers), b.Weight, ErrConflict)
+		return Booking{}, Vessel{}, conflict(b)
 	}
 	v, err := s.repo.Get(ctx, b.VesselID)
 	if err != nil {
@@ -193,6 +198,175 @@ func (s *Service) Release(ctx context.Context, consignmentID string) (released b
 	default:
 		return false, fmt.Errorf("release room: %w", err)
 	}
+}
+
+// BookBatch books each of reqs as Book would, but held by holder for hold
+// (see Booking), and returns one outcome per request, in their order: one
+// refused does not fail the others. A request for a consignment that
+// already holds a booking with the same containers and weight gets that
+// booking and takes no more room; if it is held and its hold has not run
+// out, the hold is renewed to run out hold from now, if that is later. An
+// outcome's error is a *FieldError for an invalid request, or matches
+// ErrNoRoom, ErrConflict (as Book's), ErrHoldExpired (held, and its hold
+// ran out: being settled), or is a store error.
+//
+// BookBatch returns a *FieldError, and books nothing, when holder is empty
+// or invalid ("holder"), hold is under a millisecond or over MaxHold
+// ("hold_millis"), or reqs has more than MaxBatch items ("items"); a store
+// error when the store did no item; and ctx's error when ctx ended.
+func (s *Service) BookBatch(ctx context.Context, holder string, hold time.Duration, reqs []BookRequest) ([]BookOutcome, error) {
+	if err := validateBatch(holder, hold, len(reqs)); err != nil {
+		return nil, err
+	}
+	if len(reqs) == 0 {
+		return []BookOutcome{}, nil
+	}
+	// Invalid requests get their error here; the store gets the others.
+	var invalid []error // by index; nil while every request is valid
+	for i, req := range reqs {
+		if err := req.Validate(); err != nil {
+			if invalid == nil {
+				invalid = make([]error, len(reqs))
+			}
+			invalid[i] = err
+		}
+	}
+	valid := reqs
+	if invalid != nil {
+		valid = make([]BookRequest, 0, len(reqs))
+		for i, req := range reqs {
+			if invalid[i] == nil {
+				valid = append(valid, req)
+			}
+		}
+	}
+	now := s.now()
+	var booked []BookOutcome
+	if len(valid) > 0 {
+		var err error
+		booked, err = s.repo.BookHeld(ctx, valid, Hold{Holder: holder, Until: HoldTime(now.Add(hold))}, now)
+		if err == nil {
+			err = ctx.Err() // the caller is gone: the outcomes may carry its end
+		}
+		if err != nil {
+			return nil, fmt.Errorf("book held: %w", err)
+		}
+		if len(booked) != len(valid) {
+			return nil, fmt.Errorf("book held: %d outcomes for %d requests", len(booked), len(valid))
+		}
+	}
+	if invalid == nil {
+		for i := range booked {
+			settle(&booked[i], valid[i])
+		}
+		return booked, nil
+	}
+	out := make([]BookOutcome, len(reqs))
+	j := 0
+	for i, req := range reqs {
+		if invalid[i] != nil {
+			out[i].Err = invalid[i]
+			continue
+		}
+		out[i] = booked[j]
+		settle(&out[i], req)
+		j++
+	}
+	return out, nil
+}
+
+// settle makes o, a BookHeld outcome for req, what BookBatch answers: an
+// error with the message Book's would have, and no booking beside an
+// error.
+func settle(o *BookOutcome, req BookRequest) {
+	switch {
+	case o.Err == nil:
+		return
+	case errors.Is(o.Err, ErrNoRoom):
+		o.Err = noRoom(req.Containers, req.Weight)
+	case errors.Is(o.Err, ErrConflict):
+		o.Err = conflict(o.Booking)
+	case errors.Is(o.Err, ErrHoldExpired):
+		o.Err = ErrHoldExpired
+	default:
+		o.Err = fmt.Errorf("book consignment %q: %w", req.ConsignmentID, o.Err)
+	}
+	o.Booking = Booking{}
+}
+
+// validateBatch checks the parts of a BookBatch besides its items.
+func validateBatch(holder string, hold time.Duration, items int) error {
+	return firstError(checkText("holder", holder, true), checkHold(hold), checkBatchLen("items", items))
+}
+
+// checkHold checks a BookBatch's hold, named by its field on the wire.
+func checkHold(hold time.Duration) error {
+	switch {
+	case hold < time.Millisecond:
+		return &FieldError{"hold_millis", fmt.Sprintf("must be positive, got %d", hold.Milliseconds())}
+	case hold > MaxHold:
+		return &FieldError{"hold_millis", fmt.Sprintf("must be at most %d, got %d", MaxHold.Milliseconds(), hold.Milliseconds())}
+	}
+	return nil
+}
+
+// Confirm ends the hold of the held bookings of consignmentIDs, run out or
+// not, and returns how many it ended; ids that hold no booking, or a
+// confirmed one, are skipped, so a retry is harmless. It returns a
+// *FieldError, and confirms nothing, when there are more than MaxBatch
+// ids ("consignment_ids") or one is invalid ("consignment_ids[2]").
+func (s *Service) Confirm(ctx context.Context, consignmentIDs []string) (int, error) {
+	if err := checkBatchLen("consignment_ids", len(consignmentIDs)); err != nil {
+		return 0, err
+	}
+	for i, id := range consignmentIDs {
+		if fe, ok := errors.AsType[*FieldError](checkText("consignment_ids", id, true)); ok {
+			return 0, &FieldError{fmt.Sprintf("consignment_ids[%d]", i), fe.Reason}
+		}
+	}
+	if len(consignmentIDs) == 0 {
+		return 0, nil
+	}
+	n, err := s.repo.Confirm(ctx, consignmentIDs)
+	if err != nil {
+		return 0, fmt.Errorf("confirm bookings: %w", err)
+	}
+	return n, nil
+}
+
+// ListExpiredHolds returns at most limit bookings held by holder whose
+// hold has run out by the service's clock, in no particular order. It
+// returns a *FieldError for an empty or invalid holder ("holder") or a
+// limit outside 1 to MaxBatch ("limit").
+func (s *Service) ListExpiredHolds(ctx context.Context, holder string, limit int) ([]Booking, error) {
+	if err := checkText("holder", holder, true); err != nil {
+		return nil, err
+	}
+	if limit < 1 || limit > MaxBatch {
+		return nil, &FieldError{"limit", fmt.Sprintf("must be between 1 and %d, got %d", MaxBatch, limit)}
+	}
+	holds, err := s.repo.ListExpiredHolds(ctx, holder, s.now(), limit)
+	if err != nil {
+		return nil, fmt.Errorf("list expired holds: %w", err)
+	}
+	return holds, nil
+}
+
+// ReleaseExpiredHold gives the room of the consignment's held booking back
+// to its vessel if its hold has run out by the service's clock, and
+// reports whether it did: false, with nothing changed, when the
+// consignment holds no booking, a confirmed one, or one still held. The
+// decision is atomic with respect to a BookBatch that would renew the
+// hold. An invalid consignment id returns a *FieldError.
+func (s *Service) ReleaseExpiredHold(ctx context.Context, consignmentID string) (bool, error) {
+	if err := checkText("consignment_id", consignmentID, true); err != nil {
+		return false, err
+	}
+	released, err := s.repo.ReleaseExpiredHold(ctx, consignmentID, s.now())
+	if err != nil {
+		return false, fmt.Errorf("release expired hold: %w", err)
+	}
+	return released, nil
 }
 
 // List returns the whole fleet in id order, with the room booked on each
@@ -259,6 +433,13 @@ func checkFleetVessel(v Vessel, first map[string]int) *FieldError {
 // kilograms.
 func noRoom(n, weight int32) error {
 	return fmt.Errorf("%w for %s and %d kg", ErrNoRoom, containers(n), weight)
+}
+
+// conflict is the ErrConflict error for a request that differs from the
+// consignment's booking b.
+func conflict(b Booking) error {
+	return fmt.Errorf("consignment %q is booked with %s and %d kg: %w",
+		b.ConsignmentID, containers(b.Containers), b.Weight, ErrConflict)
 }
 
 // containers counts containers in English: "1 container", "3 containers".

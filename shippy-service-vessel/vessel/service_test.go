@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/shippy-suite/shippy/shippy-service-vessel/store/memory"
 	"github.com/shippy-suite/shippy/shippy-service-vessel/vessel"
@@ -26,7 +27,7 @@ func newService(t *testing.T, fleet ...vessel.Vessel) (*vessel.Service, *memory.
 	t.Helper()
 	store := memory.New()
 	n := 0
-	svc, err := vessel.NewService(store, func() string { n++; return fmt.Sprint("id-", n) })
+	svc, err := vessel.NewService(store, func() string { n++; return fmt.Sprint("id-", n) }, time.Now)
 	if err != nil {
 		t.Fatalf("NewService: %v", err)
 	}
@@ -40,11 +41,14 @@ func newService(t *testing.T, fleet ...vessel.Vessel) (*vessel.Service, *memory.
 
 func TestNewServiceChecksDependencies(t *testing.T) {
 	t.Parallel()
-	if _, err := vessel.NewService(nil, func() string { return "x" }); err == nil {
+	if _, err := vessel.NewService(nil, func() string { return "x" }, time.Now); err == nil {
 		t.Error("NewService(nil repository) succeeded, want an error")
 	}
-	if _, err := vessel.NewService(memory.New(), nil); err == nil {
+	if _, err := vessel.NewService(memory.New(), nil, time.Now); err == nil {
 		t.Error("NewService(nil id generator) succeeded, want an error")
+	}
+	if _, err := vessel.NewService(memory.New(), func() string { return "x" }, nil); err == nil {
+		t.Error("NewService(nil clock) succeeded, want an error")
 	}
 }
 
@@ -291,7 +295,7 @@ func TestSeed(t *testing.T) {
 // so the handler can tell an unavailable store from a broken one.
 func TestStoreErrorsPassThrough(t *testing.T) {
 	t.Parallel()
-	svc, err := vessel.NewService(failingRepo{vessel.ErrUnavailable}, func() string { return "x" })
+	svc, err := vessel.NewService(failingRepo{vessel.ErrUnavailable}, func() string { return "x" }, time.Now)
 	if err != nil {
 		t.Fatalf("NewService: %v", err)
 	}
@@ -308,6 +312,13 @@ func TestStoreErrorsPassThrough(t *testing.T) {
 		},
 		"Release": func() error { _, err := svc.Release(ctx, "c"); return err },
 		"List":    func() error { _, err := svc.List(ctx); return err },
+		"BookBatch": func() error {
+			_, err := svc.BookBatch(ctx, "h", time.Second, []vessel.BookRequest{{ConsignmentID: "c", Containers: 1, Weight: 1}})
+			return err
+		},
+		"Confirm":            func() error { _, err := svc.Confirm(ctx, []string{"c"}); return err },
+		"ListExpiredHolds":   func() error { _, err := svc.ListExpiredHolds(ctx, "h", 1); return err },
+		"ReleaseExpiredHold": func() error { _, err := svc.ReleaseExpiredHold(ctx, "c"); return err },
 		"Seed":    func() error { return svc.Seed(ctx, testFleet) },
 	}
 	for name, call := range calls {
@@ -333,6 +344,16 @@ func (r failingRepo) FindBooking(context.Context, string) (vessel.Booking, error
 }
 func (r failingRepo) ReleaseRoom(context.Context, string) (vessel.Booking, error) {
 	return vessel.Booking{}, r.err
+}
+func (r failingRepo) BookHeld(context.Context, []vessel.BookRequest, vessel.Hold, time.Time) ([]vessel.BookOutcome, error) {
+	return nil, r.err
+}
+func (r failingRepo) Confirm(context.Context, []string) (int, error) { return 0, r.err }
+func (r failingRepo) ListExpiredHolds(context.Context, string, time.Time, int) ([]vessel.Booking, error) {
+	return nil, r.err
+}
+func (r failingRepo) ReleaseExpiredHold(context.Context, string, time.Time) (bool, error) {
+	return false, r.err
 }
 
 func mustList(t *testing.T, store *memory.Store) []vessel.Vessel {
@@ -389,7 +410,7 @@ func TestBookLosesRaces(t *testing.T) {
 					t.Errorf("concurrent TakeRoom(%+v): %v", tt.meanwhile, err)
 				}
 			}}
-			svc, err := vessel.NewService(repo, func() string { return "x" })
+			svc, err := vessel.NewService(repo, func() string { return "x" }, time.Now)
 			if err != nil {
 				t.Fatalf("NewService: %v", err)
 			}

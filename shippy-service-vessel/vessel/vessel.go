@@ -7,11 +7,19 @@ package vessel
 import (
 	"errors"
 	"fmt"
+	"time"
 	"unicode/utf8"
 )
 
 // MaxIDBytes bounds every identifier and name, in bytes of UTF-8.
 const MaxIDBytes = 128
+
+// MaxBatch bounds the items of a BookBatch, the ids of a Confirm and the
+// limit of ListExpiredHolds.
+const MaxBatch = 1000
+
+// MaxHold bounds how long a BookBatch holds its bookings.
+const MaxHold = 24 * time.Hour
 
 // Errors the service reports. Callers test for them with errors.Is.
 var (
@@ -27,6 +35,10 @@ var (
 	ErrNotFound = errors.New("not found")
 	// ErrUnavailable: the store did not answer; the call may be retried.
 	ErrUnavailable = errors.New("unavailable")
+	// ErrHoldExpired: a BookBatch item names a consignment whose held
+	// booking ran out and is being settled (confirmed or released); the
+	// item may be retried once it is. It matches ErrUnavailable.
+	ErrHoldExpired = fmt.Errorf("hold expired, being settled: %w", ErrUnavailable)
 )
 
 // Vessel is a ship of the fleet and the room booked on it. Capacity counts
@@ -119,12 +131,54 @@ func (r BookRequest) Validate() error {
 
 // Booking is the room one consignment holds on one vessel. A consignment
 // holds at most one booking.
+//
+// A booking made by BookBatch is held: it belongs to Holder until
+// Confirm ends the hold, and once HeldUntil has passed,
+// ReleaseExpiredHold may give its room back (see docs/crash-safe-create.md).
+// Holder is empty and HeldUntil zero for a confirmed booking. Held or
+// not, a booking takes its room.
 type Booking struct {
 	ConsignmentID string
 	VesselID      string
 	Containers    int32
 	// Weight is in kilograms.
 	Weight int32
+	// Holder is who holds the booking; empty when it is confirmed.
+	Holder string
+	// HeldUntil is when the hold runs out, in whole milliseconds, UTC (see
+	// HoldTime); zero when the booking is confirmed.
+	HeldUntil time.Time
+}
+
+// Held reports whether b is held (not confirmed).
+func (b Booking) Held() bool { return b.Holder != "" }
+
+// HoldExpired reports whether b is held and its hold has run out at now:
+// HeldUntil is not after now.
+func (b Booking) HoldExpired(now time.Time) bool {
+	return b.Held() && !b.HeldUntil.After(now)
+}
+
+// HoldTime returns t as a hold's end is stored: cut to the millisecond,
+// in UTC, with no monotonic clock reading, so that it survives a round
+// trip through milliseconds since the Unix epoch unchanged and compares
+// with == .
+func HoldTime(t time.Time) time.Time {
+	return time.UnixMilli(t.UnixMilli()).UTC()
+}
+
+// Hold is what BookBatch holds its bookings by: the holder, and when the
+// hold runs out (a HoldTime).
+type Hold struct {
+	Holder string
+	Until  time.Time
+}
+
+// BookOutcome is the result of one item of a BookBatch: the booking, or
+// the error that says why there is none.
+type BookOutcome struct {
+	Booking Booking
+	Err     error
 }
 
 // answers reports whether b is the booking r asks for: same consignment,
@@ -167,6 +221,14 @@ func checkText(field, value string, required bool) error {
 		return &FieldError{field, fmt.Sprintf("longer than %d bytes", MaxIDBytes)}
 	case !utf8.ValidString(value):
 		return &FieldError{field, "not valid UTF-8"}
+	}
+	return nil
+}
+
+// checkBatchLen checks the number of items of a batch field.
+func checkBatchLen(field string, n int) error {
+	if n > MaxBatch {
+		return &FieldError{field, fmt.Sprintf("more than %d, got %d", MaxBatch, n)}
 	}
 	return nil
 }

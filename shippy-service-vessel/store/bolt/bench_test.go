@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"testing"
+	"time"
 
 	"github.com/shippy-suite/shippy/platform/boltdb/boltdbtest"
 	"github.com/shippy-suite/shippy/shippy-service-vessel/store/bolt"
@@ -56,7 +57,7 @@ func BenchmarkList(b *testing.B) {
 func BenchmarkBook(b *testing.B) {
 	for _, callers := range benchCallers {
 		b.Run(fmt.Sprintf("callers=%d", callers), func(b *testing.B) {
-			svc, err := vessel.NewService(openBenchStore(b), func() string { return "unused" })
+			svc, err := vessel.NewService(openBenchStore(b), func() string { return "unused" }, time.Now)
 			if err != nil {
 				b.Fatal(err)
 			}

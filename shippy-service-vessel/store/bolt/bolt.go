@@ -3,13 +3,16 @@
 // is on disk (see package boltdb for the group commit); one process at a
 // time holds the file. Values are this package's own records in JSON
 // (package store/internal/record), and the store keeps the fleet decoded
-// in memory, as of the last commit (fleet.go). The file layout, schema version 1, is:
+// in memory, as of the last commit (fleet.go). The file layout, schema version 2, is:
 //
-//	meta      "schema"        -> "1"
+//	meta      "schema"        -> "2"
 //	vessels   vessel id       -> record.Vessel
 //	bookings  consignment id  -> record.Booking
+//	holds     consignment id  -> the hold of a held booking (holds.go)
 //
-// See docs/embedded-store.md for why, and how versions change.
+// Version 1 had no holds bucket; Open upgrades a file of version 1 by
+// adding it: its bookings are confirmed. See docs/embedded-store.md for
+// why, and how versions change.
 package bolt
 
 import (
@@ -31,6 +34,7 @@ import (
 var (
 	vesselsBucket  = []byte("vessels")
 	bookingsBucket = []byte("bookings")
+	holdsBucket    = []byte("holds")
 )
 
 var _ vessel.Repository = (*Store)(nil)
@@ -56,15 +60,16 @@ type Store struct {
 }
 
 // Open opens the store in the file at path, creating the file (mode 0600)
-// and its buckets when they do not exist. The directory must exist. Open
-// fails, after boltdb.OpenTimeout, when another Store holds the file, and
-// fails when the file is not a store of this schema version. Every error
-// names the path.
+// and its buckets when they do not exist, and upgrading a file of version
+// 1. The directory must exist. Open fails, after boltdb.OpenTimeout, when
+// another Store holds the file, and fails when the file is not a store of
+// this schema version or of version 1. Every error names the path.
 func Open(path string) (*Store, error) {
 	layout := boltdb.Layout{
 		Name:        "vessel store",
-		Version:     "1", // of the file layout in the package documentation
-		Buckets:     [][]byte{vesselsBucket, bookingsBucket},
+		Version:     "2", // of the file layout in the package documentation
+		Buckets:     [][]byte{vesselsBucket, bookingsBucket, holdsBucket},
+		Upgrades:    []boltdb.Upgrade{{From: "1"}}, // adds the holds bucket
 		Unavailable: vessel.ErrUnavailable,
 	}
 	db, err := boltdb.OpenStore(path, layout)
@@ -178,6 +183,12 @@ func (s *Store) TakeRoom(ctx context.Context, b vessel.Booking) (vessel.Vessel, 
 		if err := bookings.Put([]byte(b.ConsignmentID), booking); err != nil {
 			return err
 		}
+		if b.Held() {
+			hold := appendHold(nil, b.Holder, b.HeldUntil.UnixMilli())
+			if err := tx.Bucket(holdsBucket).Put([]byte(b.ConsignmentID), hold); err != nil {
+				return err
+			}
+		}
 		f.vessels[i], v = after, after
 		return nil
 	})
@@ -215,30 +226,40 @@ func (s *Store) ReleaseRoom(ctx context.Context, consignmentID string) (vessel.B
 		if err != nil {
 			return err
 		}
-		f, err := s.workingFleet(tx)
-		if err != nil {
-			return err
-		}
-		if err := tx.Bucket(bookingsBucket).Delete([]byte(consignmentID)); err != nil {
-			return err
-		}
-		i, found := f.find(b.VesselID)
-		if !found {
-			return nil
-		}
-		after := f.vessels[i]
-		after.UsedCapacity -= b.Containers
-		after.UsedWeight -= b.Weight
-		if err := putVessel(tx, after); err != nil {
-			return err
-		}
-		f.vessels[i] = after
-		return nil
+		return s.release(tx, b)
 	})
 	if err != nil {
 		return vessel.Booking{}, fmt.Errorf("release booking of consignment %q: %w", consignmentID, err)
 	}
 	return b, nil
+}
+
+// release deletes the stored booking b, and its hold, and gives its room
+// back to its vessel.
+func (s *Store) release(tx *bbolt.Tx, b vessel.Booking) error {
+	f, err := s.workingFleet(tx)
+	if err != nil {
+		return err
+	}
+	key := []byte(b.ConsignmentID)
+	if err := tx.Bucket(bookingsBucket).Delete(key); err != nil {
+		return err
+	}
+	if err := tx.Bucket(holdsBucket).Delete(key); err != nil {
+		return err
+	}
+	i, found := f.find(b.VesselID)
+	if !found {
+		return nil
+	}
+	after := f.vessels[i]
+	after.UsedCapacity -= b.Containers
+	after.UsedWeight -= b.Weight
+	if err := putVessel(tx, after); err != nil {
+		return err
+	}
+	f.vessels[i] = after
+	return nil
 }
 
 // putVessel writes v over the stored vessel with its id.
@@ -250,17 +271,32 @@ func putVessel(tx *bbolt.Tx, v vessel.Vessel) error {
 	return tx.Bucket(vesselsBucket).Put([]byte(v.ID), value)
 }
 
-// getBooking reads the booking of the consignment, or returns ErrNotFound.
+// getBooking reads the booking of the consignment, its hold included, or
+// returns ErrNotFound.
 func getBooking(tx *bbolt.Tx, consignmentID string) (vessel.Booking, error) {
-	value := tx.Bucket(bookingsBucket).Get([]byte(consignmentID))
+	key := []byte(consignmentID)
+	value := tx.Bucket(bookingsBucket).Get(key)
 	if value == nil {
 		return vessel.Booking{}, vessel.ErrNotFound
 	}
+	return decodeBooking(consignmentID, value, tx.Bucket(holdsBucket).Get(key))
+}
+
+// decodeBooking decodes the booking record of the consignment and its
+// hold, nil for a confirmed booking.
+func decodeBooking(consignmentID string, value, hold []byte) (vessel.Booking, error) {
 	var r record.Booking
 	if err := json.Unmarshal(value, &r); err != nil {
 		return vessel.Booking{}, fmt.Errorf("decode booking of consignment %q: %w", consignmentID, err)
 	}
-	return r.ToBooking(consignmentID), nil
+	b := r.ToBooking(consignmentID)
+	if hold != nil {
+		var err error
+		if b.Holder, b.HeldUntil, err = decodeHold(hold); err != nil {
+			return vessel.Booking{}, fmt.Errorf("decode hold of consignment %q: %w", consignmentID, err)
+		}
+	}
+	return b, nil
 }
 
 // decodeVessel decodes the record of the vessel with the id.

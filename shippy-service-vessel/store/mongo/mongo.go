@@ -5,7 +5,8 @@
 // Collections (record.go):
 //
 //	vessels   _id: vessel id; the room used and remaining, and booked: the consignments it is for
-//	bookings  _id: consignment id; vessel_id, containers, weight, claim, claimed_at
+//	bookings  _id: consignment id; vessel_id, containers, weight, claim, claimed_at,
+//	          and while held: holder, held_until, releasing (holds.go)
 //
 // A booking is written in two steps, a claim then the room, and is a
 // booking only once its vessel lists it: a crash between them leaves a
@@ -17,6 +18,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"go.mongodb.org/mongo-driver/bson"
@@ -25,7 +28,6 @@ import (
 	"go.mongodb.org/mongo-driver/mongo/options"
 
 	"github.com/shippy-suite/shippy/platform/mongodb"
-	"github.com/shippy-suite/shippy/shippy-service-vessel/store/internal/record"
 	"github.com/shippy-suite/shippy/shippy-service-vessel/vessel"
 )
 
@@ -65,12 +67,15 @@ type Store struct {
 	takeRoomTimeout time.Duration
 	staleClaimAge   time.Duration
 	claimWait       time.Duration
+
+	indexed atomic.Bool // the index of ListExpiredHolds exists (setUp)
+	setupMu sync.Mutex  // held while creating it
 }
 
 // New returns a Store over db. It does not reach the server: the
-// collections are created by the first write, and no index beyond _id is
-// needed. So the store can be made while the server is down, and answers
-// once it is up.
+// collections are created by the first write, and the one index beyond
+// _id, of held bookings, by the first ListExpiredHolds. So the store can
+// be made while the server is down, and answers once it is up.
 func New(db *mongo.Database) (*Store, error) {
 	if db == nil {
 		return nil, errors.New("new mongo vessel store: nil database")
@@ -163,12 +168,7 @@ var errClaimPending = fmt.Errorf("%w: the consignment is being booked by another
 // returns ErrAlreadyBooked when the consignment holds a booking, and
 // deletes a stale claim of the consignment first.
 func (s *Store) claim(ctx context.Context, b vessel.Booking) (primitive.ObjectID, error) {
-	d := bookingDoc{
-		ConsignmentID: b.ConsignmentID,
-		Booking:       record.FromBooking(b),
-		Claim:         primitive.NewObjectID(),
-		ClaimedAt:     time.Now().UTC(),
-	}
+	d := toBookingDoc(b, primitive.NewObjectID(), time.Now().UTC())
 	waitUntil := time.Now().Add(s.claimWait)
 	for pause := 5 * time.Millisecond; ; pause = min(2*pause, 200*time.Millisecond) {
 		_, err := s.bookings.InsertOne(ctx, d)
@@ -279,9 +279,25 @@ func (s *Store) ReleaseRoom(ctx context.Context, consignmentID string) (vessel.B
 	if err != nil {
 		return vessel.Booking{}, fmt.Errorf("release booking of consignment %q: %w", consignmentID, err)
 	}
+	matched, err := s.giveRoomBack(ctx, d)
+	if err != nil {
+		return vessel.Booking{}, fmt.Errorf("release booking of consignment %q: %w", consignmentID, err)
+	}
+	if !matched {
+		// A claim, or a booking a concurrent ReleaseRoom has released.
+		return vessel.Booking{}, fmt.Errorf("release booking of consignment %q: %w", consignmentID, vessel.ErrNotFound)
+	}
+	_ = s.deleteClaim(ctx, consignmentID, d.Claim)
+	return d.toBooking(), nil
+}
+
+// giveRoomBack gives the room of booking document d back to its vessel,
+// and unlists its consignment there, in one conditional update that
+// matches only if the vessel lists it; it reports whether it matched.
+func (s *Store) giveRoomBack(ctx context.Context, d bookingDoc) (bool, error) {
 	filter := bson.D{
 		{Key: fieldID, Value: d.VesselID},
-		{Key: fieldBooked, Value: consignmentID},
+		{Key: fieldBooked, Value: d.ConsignmentID},
 	}
 	update := bson.D{
 		{Key: "$inc", Value: bson.D{
@@ -290,18 +306,13 @@ func (s *Store) ReleaseRoom(ctx context.Context, consignmentID string) (vessel.B
 			{Key: fieldRemainingCapacity, Value: d.Containers},
 			{Key: fieldRemainingWeight, Value: d.Weight},
 		}},
-		{Key: "$pull", Value: bson.D{{Key: fieldBooked, Value: consignmentID}}},
+		{Key: "$pull", Value: bson.D{{Key: fieldBooked, Value: d.ConsignmentID}}},
 	}
 	res, err := s.vessels.UpdateOne(ctx, filter, update)
 	if err != nil {
-		return vessel.Booking{}, fmt.Errorf("release booking of consignment %q: %w", consignmentID, storeError(ctx, err))
+		return false, storeError(ctx, err)
 	}
-	if res.MatchedCount == 0 {
-		// A claim, or a booking a concurrent ReleaseRoom has released.
-		return vessel.Booking{}, fmt.Errorf("release booking of consignment %q: %w", consignmentID, vessel.ErrNotFound)
-	}
-	_ = s.deleteClaim(ctx, consignmentID, d.Claim)
-	return d.toBooking(), nil
+	return res.MatchedCount > 0, nil
 }
 
 // findBookingDoc reads the booking document of the consignment, booking or

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/shippy-suite/shippy/platform/store/storetesting"
 
@@ -80,7 +81,7 @@ func TestServerDownDuringCalls(t *testing.T) {
 	if err := store.Create(ctx, v); err != nil {
 		t.Fatalf("Create: %v", err)
 	}
-	svc, err := vessel.NewService(store, func() string { return "unused" })
+	svc, err := vessel.NewService(store, func() string { return "unused" }, time.Now)
 	if err != nil {
 		t.Fatalf("NewService: %v", err)
 	}

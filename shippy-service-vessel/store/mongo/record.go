@@ -19,6 +19,9 @@ const (
 	fieldRemainingWeight   = "remaining_weight"
 	fieldBooked            = "booked"
 	fieldClaim             = "claim"
+	fieldHolder            = "holder"
+	fieldHeldUntil         = "held_until"
+	fieldReleasing         = "releasing"
 )
 
 // vesselDoc is a vessel as stored in the vessels collection. Capacities
@@ -65,8 +68,35 @@ type bookingDoc struct {
 	Claim primitive.ObjectID `bson:"claim"`
 	// ClaimedAt is when that call began, by its clock.
 	ClaimedAt time.Time `bson:"claimed_at"`
+	// Holder and HeldUntil are set while the booking is held: who holds
+	// it, and when the hold runs out, in milliseconds since the Unix
+	// epoch. Both are absent from a confirmed booking.
+	Holder    string `bson:"holder,omitempty"`
+	HeldUntil int64  `bson:"held_until,omitempty"`
+	// Releasing marks a held booking whose hold ran out and whose release
+	// has begun (ReleaseExpiredHold): it is neither renewed nor confirmed
+	// any more.
+	Releasing bool `bson:"releasing,omitempty"`
+}
+
+// toBookingDoc is the booking document of b, a claim made at claimedAt.
+func toBookingDoc(b vessel.Booking, claim primitive.ObjectID, claimedAt time.Time) bookingDoc {
+	d := bookingDoc{
+		ConsignmentID: b.ConsignmentID,
+		Booking:       record.FromBooking(b),
+		Claim:         claim,
+		ClaimedAt:     claimedAt,
+	}
+	if b.Held() {
+		d.Holder, d.HeldUntil = b.Holder, b.HeldUntil.UnixMilli()
+	}
+	return d
 }
 
 func (d bookingDoc) toBooking() vessel.Booking {
-	return d.ToBooking(d.ConsignmentID)
+	b := d.ToBooking(d.ConsignmentID)
+	if d.Holder != "" {
+		b.Holder, b.HeldUntil = d.Holder, time.UnixMilli(d.HeldUntil).UTC()
+	}
+	return b
 }

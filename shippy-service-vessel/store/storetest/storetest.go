@@ -34,6 +34,15 @@ func Run(t *testing.T, open func(t *testing.T) vessel.Repository, opts ...storet
 		{Name: "ConcurrentTakeRoomSameConsignment", Run: testConcurrentTakeRoomSameConsignment},
 		{Name: "ConcurrentReleaseRoom", Run: testConcurrentReleaseRoom},
 		{Name: "ConcurrentBook", Run: testConcurrentBook},
+		{Name: "BookHeld", Open: testBookHeld},
+		{Name: "BookHeldAgain", Open: testBookHeldAgain},
+		{Name: "BookHeldOutcomes", Run: testBookHeldOutcomes},
+		{Name: "Confirm", Run: testConfirm},
+		{Name: "ListExpiredHolds", Run: testListExpiredHolds},
+		{Name: "ReleaseExpiredHold", Run: testReleaseExpiredHold},
+		{Name: "ReleaseRoomHeld", Run: testReleaseRoomHeld},
+		{Name: "ConcurrentBookHeld", Run: testConcurrentBookHeld},
+		{Name: "ConcurrentRenewAndRelease", Run: testConcurrentRenewAndRelease},
 	}, open, opts...)
 }
 
@@ -339,7 +348,7 @@ func testConcurrentBook(t *testing.T, repo vessel.Repository) {
 	}
 	const holds = 12
 	mustCreate(t, repo, fleet...)
-	svc, err := vessel.NewService(repo, func() string { return "unused" })
+	svc, err := vessel.NewService(repo, func() string { return "unused" }, time.Now)
 	if err != nil {
 		t.Fatalf("NewService: %v", err)
 	}
@@ -484,6 +493,16 @@ func AssertUnavailable(t *testing.T, repo vessel.Repository, when string, within
 		"TakeRoom":    func() error { _, err := repo.TakeRoom(ctx, b); return err },
 		"FindBooking": func() error { _, err := repo.FindBooking(ctx, "c1"); return err },
 		"ReleaseRoom": func() error { _, err := repo.ReleaseRoom(ctx, "c1"); return err },
+		"BookHeld": func() error {
+			out, err := repo.BookHeld(ctx, []vessel.BookRequest{{ConsignmentID: "c1", Containers: 1, Weight: 1}}, hold("h", 1), t0)
+			if err == nil && len(out) == 1 {
+				err = out[0].Err
+			}
+			return err
+		},
+		"Confirm":            func() error { _, err := repo.Confirm(ctx, []string{"c1"}); return err },
+		"ListExpiredHolds":   func() error { _, err := repo.ListExpiredHolds(ctx, "h", t0, 10); return err },
+		"ReleaseExpiredHold": func() error { _, err := repo.ReleaseExpiredHold(ctx, "c1", t0); return err },
 	}, vessel.ErrUnavailable, when, within)
 }
 
