@@ -19,7 +19,9 @@ const holdMillis = 30000
 
 // heldUntil is when a hold taken at t0 plus after runs out, as on the
 // wire.
-func heldUntil(after time.Duration) int64 { return t0.Add(after + holdMillis*time.Millisecond).UnixMilli() }
+func heldUntil(after time.Duration) int64 {
+	return t0.Add(after + holdMillis*time.Millisecond).UnixMilli()
+}
 
 // batch is a BookBatch request of holder "h" for holdMillis.
 func batch(items ...*vesselpb.BookRequest) *vesselpb.BookBatchRequest {

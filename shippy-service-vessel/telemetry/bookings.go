@@ -8,6 +8,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	microerrors "go-micro.dev/v5/errors"
 
+	"github.com/shippy-suite/shippy/platform/rpcerr"
 	vesselpb "github.com/shippy-suite/shippy/proto/vessel"
 )
 
@@ -17,15 +18,17 @@ const (
 	OutcomeRefused = "refused"
 )
 
-// Bookings counts how the vessel service answers Book:
+// Bookings counts how the vessel service answers Book, and each item of
+// BookBatch:
 //
 //	shippy_vessel_bookings_total{outcome="made"}     answered with a booking
-//	shippy_vessel_bookings_total{outcome="refused"}  answered "no vessel has room" (412)
+//	shippy_vessel_bookings_total{outcome="refused"}  answered "no vessel has room" (412, NO_ROOM)
 //
 // Other answers (invalid, conflicting, unavailable) are in the platform's
-// shippy_rpc_requests_total{method="VesselService.Book"} by code. A Book
-// repeated for a consignment that is booked already is answered with its
-// booking and counts as made again; the consignment service repeats one
+// shippy_rpc_requests_total{method="VesselService.Book"} by code (for
+// Book; a BookBatch item's are in its result only). A booking asked for
+// again, for a consignment that is booked already, is answered with its
+// booking and counts as made again; the consignment service asks again
 // only to settle a create that stopped half-way.
 type Bookings struct {
 	made, refused prometheus.Counter
@@ -35,7 +38,7 @@ type Bookings struct {
 func NewBookings(reg prometheus.Registerer) (*Bookings, error) {
 	total := prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "shippy_vessel_bookings_total",
-		Help: "Book calls answered, by outcome: made (with a booking) or refused (no vessel has room).",
+		Help: "Bookings answered (Book calls and BookBatch items), by outcome: made (with a booking) or refused (no vessel has room).",
 	}, []string{"outcome"})
 	if err := reg.Register(total); err != nil {
 		return nil, fmt.Errorf("register bookings metric: %w", err)
@@ -46,13 +49,14 @@ func NewBookings(reg prometheus.Registerer) (*Bookings, error) {
 	}, nil
 }
 
-// Handler returns h with its Book answers counted; its other methods are
-// h's.
+// Handler returns h with the answers of its Book and of each BookBatch
+// item counted; its other methods are h's.
 func (b *Bookings) Handler(h vesselpb.VesselServiceHandler) vesselpb.VesselServiceHandler {
 	return &countingHandler{VesselServiceHandler: h, bookings: b}
 }
 
-// countingHandler is a vessel service handler that counts Book's outcomes.
+// countingHandler is a vessel service handler that counts the outcomes of
+// Book and BookBatch.
 type countingHandler struct {
 	vesselpb.VesselServiceHandler
 	bookings *Bookings
@@ -66,4 +70,23 @@ func (h *countingHandler) Book(ctx context.Context, req *vesselpb.BookRequest, r
 		h.bookings.refused.Inc()
 	}
 	return err
+}
+
+func (h *countingHandler) BookBatch(ctx context.Context, req *vesselpb.BookBatchRequest, rsp *vesselpb.BookBatchResponse) error {
+	err := h.VesselServiceHandler.BookBatch(ctx, req, rsp)
+	if err != nil {
+		return err
+	}
+	var made, refused int
+	for _, r := range rsp.GetResults() {
+		switch {
+		case r.GetBooking() != nil:
+			made++
+		case r.GetError().GetReason() == string(rpcerr.NoRoom):
+			refused++
+		}
+	}
+	h.bookings.made.Add(float64(made))
+	h.bookings.refused.Add(float64(refused))
+	return nil
 }

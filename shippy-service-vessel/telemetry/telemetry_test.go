@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
@@ -186,10 +187,58 @@ func TestBookings(t *testing.T) {
 		}
 	}
 	want := `
-# HELP shippy_vessel_bookings_total Book calls answered, by outcome: made (with a booking) or refused (no vessel has room).
+# HELP shippy_vessel_bookings_total Bookings answered (Book calls and BookBatch items), by outcome: made (with a booking) or refused (no vessel has room).
 # TYPE shippy_vessel_bookings_total counter
 shippy_vessel_bookings_total{outcome="made"} 3
 shippy_vessel_bookings_total{outcome="refused"} 1
+`
+	if err := testutil.GatherAndCompare(reg, strings.NewReader(want)); err != nil {
+		t.Error(err)
+	}
+}
+
+// batchHandler is a vessel service handler whose BookBatch answers
+// results, or err.
+type batchHandler struct {
+	vesselpb.VesselServiceHandler
+	results []*vesselpb.BookResult
+	err     error
+}
+
+func (h batchHandler) BookBatch(_ context.Context, _ *vesselpb.BookBatchRequest, rsp *vesselpb.BookBatchResponse) error {
+	rsp.Results = h.results
+	return h.err
+}
+
+// TestBookingsBatch counts each BookBatch item: a booking is made, a
+// NO_ROOM refused, other errors and failed calls neither.
+func TestBookingsBatch(t *testing.T) {
+	t.Parallel()
+	reg := prometheus.NewRegistry()
+	b, err := NewBookings(reg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	refused := func(reason string) *vesselpb.BookResult {
+		return &vesselpb.BookResult{Error: &vesselpb.BookError{Reason: reason, Detail: "d"}}
+	}
+	made := &vesselpb.BookResult{Booking: &vesselpb.Booking{ConsignmentId: "c"}}
+	calls := []batchHandler{
+		{results: []*vesselpb.BookResult{made, refused("NO_ROOM"), made, refused("CONFLICT"), refused("UNAVAILABLE")}},
+		{results: []*vesselpb.BookResult{refused("NO_ROOM"), refused("INVALID")}},
+		{results: []*vesselpb.BookResult{made}, err: microerrors.New(vesselpb.ServiceName, "vessel store unavailable", http.StatusServiceUnavailable)},
+		{},
+	}
+	for _, h := range calls {
+		if err := b.Handler(h).BookBatch(context.Background(), &vesselpb.BookBatchRequest{}, &vesselpb.BookBatchResponse{}); err != h.err {
+			t.Errorf("BookBatch() = %v, want the handler's %v", err, h.err)
+		}
+	}
+	want := `
+# HELP shippy_vessel_bookings_total Bookings answered (Book calls and BookBatch items), by outcome: made (with a booking) or refused (no vessel has room).
+# TYPE shippy_vessel_bookings_total counter
+shippy_vessel_bookings_total{outcome="made"} 2
+shippy_vessel_bookings_total{outcome="refused"} 2
 `
 	if err := testutil.GatherAndCompare(reg, strings.NewReader(want)); err != nil {
 		t.Error(err)
@@ -209,6 +258,20 @@ func TestTraceRepository(t *testing.T) {
 	if _, err := repo.FindBooking(ctx, "c1"); !errors.Is(err, vessel.ErrNotFound) {
 		t.Fatalf("FindBooking() = %v, want ErrNotFound", err)
 	}
+	hold := vessel.Hold{Holder: "h", Until: time.Now().Add(time.Minute)}
+	out, err := repo.BookHeld(ctx, []vessel.BookRequest{{ConsignmentID: "c1", Containers: 1, Weight: 1}, {ConsignmentID: "c2", Containers: 100, Weight: 1}}, hold, time.Now())
+	if err != nil || out[0].Err != nil || !errors.Is(out[1].Err, vessel.ErrNoRoom) {
+		t.Fatalf("BookHeld() = %+v, %v; want c1 booked, c2 refused", out, err)
+	}
+	if n, err := repo.Confirm(ctx, []string{"c1"}); err != nil || n != 1 {
+		t.Fatalf("Confirm() = %d, %v", n, err)
+	}
+	if _, err := repo.ListExpiredHolds(ctx, "h", time.Now(), 10); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := repo.ReleaseExpiredHold(ctx, "c1", time.Now()); err != nil {
+		t.Fatal(err)
+	}
 	parent.End()
 
 	failing := TraceRepository(&brokenRepository{err: vessel.ErrUnavailable}, tp, "memory")
@@ -217,9 +280,13 @@ func TestTraceRepository(t *testing.T) {
 	}
 
 	want := map[string]codes.Code{
-		"VesselStore.List":        codes.Unset,
-		"VesselStore.FindBooking": codes.Unset, // not found is an answer
-		"VesselStore.Get":         codes.Error,
+		"VesselStore.List":               codes.Unset,
+		"VesselStore.FindBooking":        codes.Unset, // not found is an answer
+		"VesselStore.BookHeld":           codes.Unset, // so is an item refused
+		"VesselStore.Confirm":            codes.Unset,
+		"VesselStore.ListExpiredHolds":   codes.Unset,
+		"VesselStore.ReleaseExpiredHold": codes.Unset,
+		"VesselStore.Get":                codes.Error,
 	}
 	got := make(map[string]codes.Code)
 	for _, s := range rec.Ended() {

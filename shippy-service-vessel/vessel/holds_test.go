@@ -100,7 +100,7 @@ func TestBookBatch(t *testing.T) {
 	svc, store, _ := newClockedService(t, testFleet...)
 	reqs := []vessel.BookRequest{
 		{ConsignmentID: "c1", Containers: 2, Weight: 200},
-		{ConsignmentID: "c2", Weight: 1},                // invalid
+		{ConsignmentID: "c2", Weight: 1},                 // invalid
 		{ConsignmentID: "c3", Containers: 51, Weight: 1}, // no room
 		{ConsignmentID: "c4", Containers: 5, Weight: 10},
 		{ConsignmentID: "c1", Containers: 3, Weight: 200}, // conflict

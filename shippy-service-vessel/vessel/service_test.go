@@ -319,7 +319,7 @@ func TestStoreErrorsPassThrough(t *testing.T) {
 		"Confirm":            func() error { _, err := svc.Confirm(ctx, []string{"c"}); return err },
 		"ListExpiredHolds":   func() error { _, err := svc.ListExpiredHolds(ctx, "h", 1); return err },
 		"ReleaseExpiredHold": func() error { _, err := svc.ReleaseExpiredHold(ctx, "c"); return err },
-		"Seed":    func() error { return svc.Seed(ctx, testFleet) },
+		"Seed":               func() error { return svc.Seed(ctx, testFleet) },
 	}
 	for name, call := range calls {
 		if err := call(); !errors.Is(err, vessel.ErrUnavailable) {

@@ -70,6 +70,34 @@ func BenchmarkBook(b *testing.B) {
 	}
 }
 
+// BenchmarkBookHeld measures BookHeld of batches of 32 new consignments,
+// as the consignment service sends them under load: one commit each. Time
+// and allocations per op are per batch; items/s counts bookings.
+func BenchmarkBookHeld(b *testing.B) {
+	const size = 32
+	for _, callers := range benchCallers {
+		b.Run(fmt.Sprintf("callers=%d", callers), func(b *testing.B) {
+			s := openBenchStore(b)
+			ctx := b.Context()
+			b.ReportAllocs()
+			start := time.Now()
+			boltdbtest.RunCallers(b, callers, func(i uint64) error {
+				reqs := make([]vessel.BookRequest, size)
+				for j := range reqs {
+					reqs[j] = vessel.BookRequest{ConsignmentID: fmt.Sprintf("c%d-%d", i, j), Containers: 3, Weight: 3}
+				}
+				now := time.Now()
+				out, err := s.BookHeld(ctx, reqs, vessel.Hold{Holder: "bench", Until: vessel.HoldTime(now.Add(30 * time.Second))}, now)
+				if err == nil && out[size-1].Err != nil {
+					err = out[size-1].Err
+				}
+				return err
+			})
+			b.ReportMetric(float64(b.N*size)/time.Since(start).Seconds(), "items/s")
+		})
+	}
+}
+
 // openBenchStore opens a store in a new file with the fleet of make bench:
 // four vessels with room for 2^31-1 containers and kilograms each.
 func openBenchStore(b *testing.B) *bolt.Store {

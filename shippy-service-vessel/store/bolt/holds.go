@@ -1,6 +1,7 @@
 package bolt
 
 import (
+	"bytes"
 	"context"
 	"encoding/binary"
 	"encoding/json"
@@ -90,8 +91,10 @@ func (s *Store) bookHeld(tx *bbolt.Tx, reqs []vessel.BookRequest, hold vessel.Ho
 	if err != nil {
 		return err
 	}
+	bookings := tx.Bucket(bookingsBucket)
 	b := batch{
-		bookings: tx.Bucket(bookingsBucket),
+		bookings: bookings,
+		cursor:   bookings.Cursor(),
 		holds:    tx.Bucket(holdsBucket),
 		hold:     hold,
 		until:    hold.Until.UnixMilli(),
@@ -103,7 +106,7 @@ func (s *Store) bookHeld(tx *bbolt.Tx, reqs []vessel.BookRequest, hold vessel.Ho
 	var changed []int                             // indexes in f.vessels of the vessels whose room changed
 	for i, req := range reqs {
 		key := b.buf.addString(req.ConsignmentID)
-		if value := b.bookings.Get(key); value != nil {
+		if value := b.get(key); value != nil {
 			if out[i], err = b.rebook(key, value, req); err != nil {
 				return err
 			}
@@ -142,6 +145,7 @@ func (s *Store) bookHeld(tx *bbolt.Tx, reqs []vessel.BookRequest, hold vessel.Ho
 // batch is the state of one run of bookHeld.
 type batch struct {
 	bookings, holds *bbolt.Bucket
+	cursor          *bbolt.Cursor // of bookings
 	hold            vessel.Hold
 	until, now      int64 // hold.Until and now, in milliseconds since the Unix epoch
 	buf             slab
@@ -149,6 +153,15 @@ type batch struct {
 	rec             record.Booking
 	entry           []byte // the hold entry of hold
 	wrote           bool   // whether a hold was renewed
+}
+
+// get returns the booking record under key, or nil. It seeks with one
+// cursor for the whole batch: bbolt's Get makes a cursor each.
+func (b *batch) get(key []byte) []byte {
+	if k, v := b.cursor.Seek(key); bytes.Equal(k, key) {
+		return v
+	}
+	return nil
 }
 
 // put writes a new booking record, under key, held by b.hold.
