@@ -621,7 +621,7 @@ type BookBatchRequest struct {
 	// Who holds the new bookings until they are confirmed: an id the caller
 	// keeps, such as the id of its store. Required.
 	Holder string `protobuf:"bytes,1,opt,name=holder,proto3" json:"holder,omitempty"`
-	// How long each booking is held, in milliseconds; greater than 0.
+	// How long each booking is held, in milliseconds: 1 to 86400000 (a day).
 	HoldMillis int64 `protobuf:"varint,2,opt,name=hold_millis,json=holdMillis,proto3" json:"hold_millis,omitempty"`
 	// The bookings to make, at most 1000.
 	Items         []*BookRequest `protobuf:"bytes,3,rep,name=items,proto3" json:"items,omitempty"`
@@ -782,7 +782,10 @@ func (x *BookResult) GetError() *BookError {
 type BookError struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// The reason, as sent in the status of an error answer: INVALID,
-	// CONFLICT, NO_ROOM, UNAVAILABLE or INTERNAL.
+	// CONFLICT, NO_ROOM, TIMEOUT, UNAVAILABLE or INTERNAL. UNAVAILABLE with
+	// the detail "hold expired, being settled" answers an item whose
+	// consignment is held and its hold has run out: it may be asked again
+	// once the holder has confirmed or released it.
 	Reason        string `protobuf:"bytes,1,opt,name=reason,proto3" json:"reason,omitempty"`
 	Detail        string `protobuf:"bytes,2,opt,name=detail,proto3" json:"detail,omitempty"`
 	unknownFields protoimpl.UnknownFields

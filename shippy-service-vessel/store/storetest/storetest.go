@@ -135,6 +135,11 @@ func testTakeRoom(t *testing.T, open func(*testing.T) vessel.Repository) {
 			want:    vessel.Vessel{ID: "half", Capacity: 10, MaxWeight: 1000, Available: true, UsedCapacity: 7, UsedWeight: 600},
 		},
 		{
+			name:    "held",
+			booking: vessel.Booking{ConsignmentID: "c1", VesselID: "half", Containers: 2, Weight: 100, Holder: "h", HeldUntil: at(30)},
+			want:    vessel.Vessel{ID: "half", Capacity: 10, MaxWeight: 1000, Available: true, UsedCapacity: 7, UsedWeight: 600},
+		},
+		{
 			name:    "takes all the room left",
 			booking: vessel.Booking{ConsignmentID: "c1", VesselID: "half", Containers: 5, Weight: 500},
 			want:    vessel.Vessel{ID: "half", Capacity: 10, MaxWeight: 1000, Available: true, UsedCapacity: 10, UsedWeight: 1000},
