@@ -8,13 +8,14 @@ import (
 )
 
 // Service applies the fleet's rules to a Repository. It is safe for
-// concurrent use: it keeps no state of its own, and Repository.TakeRoom and
-// Repository.ReleaseRoom make every change to room atomic.
+// concurrent use: it keeps no state of its own, and the Repository makes
+// every change to room atomic.
 //
 // Vessels are chosen by first fit in id order: of the available vessels with
 // room left for both the containers and the weight, the one whose id sorts
-// first (byte order). FindAvailable and Book choose the same way, so
-// FindAvailable names the vessel Book would take, concurrent bookings aside.
+// first (byte order). FindAvailable, Book and BookBatch choose the same
+// way, so FindAvailable names the vessel Book would take, concurrent
+// bookings aside.
 //
 // Errors matching ErrNoRoom and ErrConflict carry a message fit to show a
 // client; every other error that is not a *FieldError comes from the store.
