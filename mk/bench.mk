@@ -16,7 +16,7 @@ BENCH_IMAGES       = $(foreach p,$(PROGRAMS),shippy/$(p):$(or $(SHIPPY_TAG),dev)
 BENCH_PROFILE_BIN := bin/bench-profile
 
 .PHONY: bench
-bench: build ## Measure end-to-end creates, one go-micro hop, start-up and memory vs plain gRPC; regenerate BENCHMARKS.md
+bench: build ## Measure end-to-end creates, one go-micro hop, start-up, CLI create and memory vs plain gRPC; regenerate BENCHMARKS.md
 	@CGO_ENABLED=0 go build -trimpath -o $(BENCH_BIN) ./bench/cmd/shippy-bench
 	$(BENCH_BIN) -bin bin -images "$(BENCH_IMAGES)" -out BENCHMARKS.md $(BENCH_FLAGS)
 

@@ -188,6 +188,22 @@ func (h *microHandler) ListVessels(context.Context, *vesselpb.ListVesselsRequest
 	return h.unimplemented()
 }
 
+func (h *microHandler) BookBatch(context.Context, *vesselpb.BookBatchRequest, *vesselpb.BookBatchResponse) error {
+	return h.unimplemented()
+}
+
+func (h *microHandler) ConfirmBookings(context.Context, *vesselpb.ConfirmBookingsRequest, *vesselpb.ConfirmBookingsResponse) error {
+	return h.unimplemented()
+}
+
+func (h *microHandler) ListExpiredHolds(context.Context, *vesselpb.ListExpiredHoldsRequest, *vesselpb.ListExpiredHoldsResponse) error {
+	return h.unimplemented()
+}
+
+func (h *microHandler) ReleaseExpiredHold(context.Context, *vesselpb.ReleaseRequest, *vesselpb.ReleaseResponse) error {
+	return h.unimplemented()
+}
+
 func (h *microHandler) unimplemented() error {
 	return microerrors.New(h.name, "not implemented by the baseline", 501)
 }

@@ -34,18 +34,27 @@ const (
 	// LoadE2E is CreateConsignment end to end: go-micro client to the
 	// consignment service, which books on the vessel service and stores.
 	LoadE2E = "e2e"
+	// LoadE2EPlain is LoadE2E called by a plain grpc-go client at the
+	// consignment service's address: the creates as a caller outside the
+	// framework sees them.
+	LoadE2EPlain = "e2e-plain"
 	// LoadE2ETmpfs is LoadE2E with the services' data on a tmpfs, where
 	// fsync is free: not durable, and not what the targets are about, but
 	// it shows what the disk costs.
 	LoadE2ETmpfs = "e2e-tmpfs"
 )
 
-// Performance targets (the issue's).
+// Performance targets (the issues'). The E2E ones are of the go-micro
+// caller; the E2EPlain ones of the plain gRPC caller, which must also make
+// no error; TargetCLIMedian is the median wall time of a CLI create.
 const (
 	TargetE2ERatio        = 0.40
 	TargetE2EP99          = 5 * time.Millisecond
+	TargetE2EPlainRatio   = 0.25
+	TargetE2EPlainP99     = 10 * time.Millisecond
 	TargetHopOverhead     = 0.25
 	TargetStartToDiscover = 300 * time.Millisecond
+	TargetCLIMedian       = 100 * time.Millisecond
 	TargetIdleRSS         = 40 * MB
 )
 
@@ -60,6 +69,8 @@ type Report struct {
 	Loads []Load
 	// Starts are the start-to-discoverable samples of the vessel service.
 	Starts []discovery.Times
+	// CLI are the wall times of CLI creates; empty when not measured.
+	CLI CLITimes
 	// Memory is each service's resident memory.
 	Memory []ServiceMemory
 	// Images are the container images' sizes.
@@ -149,15 +160,22 @@ func (r *Report) Load(key string) (load.Result, bool) {
 	return r.Loads[i].Result, true
 }
 
-// Ratio is end-to-end creates per second over baseline calls per second;
-// ok is false when either was not measured or the baseline made no call.
+// Ratio is end-to-end creates per second (go-micro caller) over baseline
+// calls per second; ok is false when either was not measured or the
+// baseline made no call.
 func (r *Report) Ratio() (ratio float64, ok bool) {
-	e2e, ok1 := r.Load(LoadE2E)
+	return r.RatioOf(LoadE2E)
+}
+
+// RatioOf is the calls per second of the load key over the baseline's,
+// with ok as for Ratio.
+func (r *Report) RatioOf(key string) (ratio float64, ok bool) {
+	l, ok1 := r.Load(key)
 	base, ok2 := r.Load(LoadBaseline)
 	if !ok1 || !ok2 || base.PerSecond() == 0 {
 		return 0, false
 	}
-	return e2e.PerSecond() / base.PerSecond(), true
+	return l.PerSecond() / base.PerSecond(), true
 }
 
 // Overhead is how much longer a call through `key` takes than a baseline
@@ -220,23 +238,14 @@ func (t Target) Verdict() string {
 	}
 }
 
-// Targets checks the run against the targets, in the issue's order.
+// Targets checks the run against the targets: the end-to-end ones, both
+// callers', then the rest in the issues' order.
 func (r *Report) Targets() []Target {
-	var ts []Target
+	ts := r.e2eTargets(LoadE2E, "go-micro caller", TargetE2ERatio, TargetE2EP99)
+	ts = append(ts, r.e2eTargets(LoadE2EPlain, "plain gRPC caller", TargetE2EPlainRatio, TargetE2EPlainP99)...)
+	ts = append(ts, r.errorsTarget(LoadE2EPlain, "end-to-end errors, plain gRPC caller"))
 
-	t := Target{Name: "end-to-end creates/s vs baseline calls/s", Want: fmt.Sprintf(">= %.0f%%", 100*TargetE2ERatio)}
-	if ratio, ok := r.Ratio(); ok {
-		t.Measured, t.Pass, t.Got = true, ratio >= TargetE2ERatio, fmt.Sprintf("%.1f%%", 100*ratio)
-	}
-	ts = append(ts, t)
-
-	t = Target{Name: "end-to-end p99", Want: "< " + Millis(TargetE2EP99)}
-	if e2e, ok := r.Load(LoadE2E); ok && e2e.Calls > 0 {
-		t.Measured, t.Pass, t.Got = true, e2e.P99 < TargetE2EP99, Millis(e2e.P99)
-	}
-	ts = append(ts, t)
-
-	t = Target{Name: "go-micro hop overhead (vessel FindAvailable vs baseline)", Want: fmt.Sprintf("< %.0f%%", 100*TargetHopOverhead)}
+	t := Target{Name: "go-micro hop overhead (vessel FindAvailable vs baseline)", Want: fmt.Sprintf("< %.0f%%", 100*TargetHopOverhead)}
 	if o, ok := r.Overhead(LoadVesselMicro); ok {
 		t.Measured, t.Pass, t.Got = true, o < TargetHopOverhead, fmt.Sprintf("%.0f%%", 100*o)
 	}
@@ -248,6 +257,12 @@ func (r *Report) Targets() []Target {
 	}
 	ts = append(ts, t)
 
+	t = Target{Name: "CLI create, exec to exit (median)", Want: "< " + Millis(TargetCLIMedian)}
+	if len(r.CLI) > 0 {
+		t.Measured, t.Pass, t.Got = true, r.CLI.Median() < TargetCLIMedian, Millis(r.CLI.Median())
+	}
+	ts = append(ts, t)
+
 	for _, m := range r.Memory {
 		t = Target{Name: "idle RSS, " + m.Service, Want: "< " + Megabytes(TargetIdleRSS)}
 		if m.Idle.RSS > 0 {
@@ -256,6 +271,49 @@ func (r *Report) Targets() []Target {
 		ts = append(ts, t)
 	}
 	return append(ts, r.listingTargets()...)
+}
+
+// e2eTargets are the rate (vs the baseline's) and p99 targets of the
+// end-to-end load key, whose caller names them.
+func (r *Report) e2eTargets(key, caller string, ratio float64, p99 time.Duration) []Target {
+	rate := Target{Name: "end-to-end creates/s vs baseline calls/s, " + caller, Want: fmt.Sprintf(">= %.0f%%", 100*ratio)}
+	if got, ok := r.RatioOf(key); ok {
+		rate.Measured, rate.Pass, rate.Got = true, got >= ratio, fmt.Sprintf("%.1f%%", 100*got)
+	}
+	tail := Target{Name: "end-to-end p99, " + caller, Want: "< " + Millis(p99)}
+	if l, ok := r.Load(key); ok && l.Calls > 0 {
+		tail.Measured, tail.Pass, tail.Got = true, l.P99 < p99, Millis(l.P99)
+	}
+	return []Target{rate, tail}
+}
+
+// errorsTarget is the target of no failed call in the load key.
+func (r *Report) errorsTarget(key, name string) Target {
+	t := Target{Name: name, Want: "0"}
+	if l, ok := r.Load(key); ok {
+		t.Measured, t.Pass, t.Got = true, l.Errors == 0, fmt.Sprint(l.Errors)
+	}
+	return t
+}
+
+// CLITimes are the wall times of CLI creates, from exec to exit.
+type CLITimes []time.Duration
+
+// Median is the middle wall time (nearest rank); zero when there is none.
+func (c CLITimes) Median() time.Duration { return c.percentile(50) }
+
+// P90 is the 90th percentile wall time (nearest rank); zero when there is
+// none.
+func (c CLITimes) P90() time.Duration { return c.percentile(90) }
+
+// Max is the longest wall time; zero when there is none.
+func (c CLITimes) Max() time.Duration { return c.percentile(100) }
+
+func (c CLITimes) percentile(p float64) time.Duration {
+	if len(c) == 0 {
+		return 0
+	}
+	return load.Percentile(slices.Sorted(slices.Values(c)), p)
 }
 
 // Millis formats d in milliseconds with two decimals.

@@ -3,6 +3,7 @@ package report
 import (
 	"bytes"
 	"io"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -25,7 +26,9 @@ func passing() *Report {
 			{Key: LoadBaseline, Title: "baseline", Result: result(10000, time.Millisecond)},
 			{Key: LoadVesselMicro, Title: "hop", Result: result(9000, time.Millisecond)},
 			{Key: LoadE2E, Title: "e2e", Result: result(5000, 4*time.Millisecond)},
+			{Key: LoadE2EPlain, Title: "e2e plain", Result: result(3000, 9*time.Millisecond)},
 		},
+		CLI: CLITimes{120 * time.Millisecond, 40 * time.Millisecond, 60 * time.Millisecond, 99 * time.Millisecond},
 		Starts: []discovery.Times{
 			{Registered: 90 * time.Millisecond, Found: 190 * time.Millisecond},
 			{Registered: 50 * time.Millisecond, Found: 150 * time.Millisecond},
@@ -40,47 +43,81 @@ func passing() *Report {
 
 func TestTargets(t *testing.T) {
 	t.Parallel()
+	// The targets, in order: go-micro caller's rate and p99, plain gRPC
+	// caller's rate, p99 and errors, hop overhead, start, CLI, idle RSS of
+	// each service.
+	pass := func(except map[int]string) []string {
+		v := make([]string, 10)
+		for i := range v {
+			v[i] = "PASS"
+			if e, ok := except[i]; ok {
+				v[i] = e
+			}
+		}
+		return v
+	}
 	tests := []struct {
 		name   string
 		change func(*Report)
 		// want is the verdict of each target, in order.
 		want []string
 	}{
-		{"all met", func(*Report) {}, []string{"PASS", "PASS", "PASS", "PASS", "PASS", "PASS"}},
+		{"all met", func(*Report) {}, pass(nil)},
 		{
 			name:   "end to end too slow",
 			change: func(r *Report) { r.Loads[2].Result = result(3999, 5*time.Millisecond) },
-			want:   []string{"MISS", "MISS", "PASS", "PASS", "PASS", "PASS"},
+			want:   pass(map[int]string{0: "MISS", 1: "MISS"}),
 		},
 		{
 			name:   "exactly 40 percent passes",
 			change: func(r *Report) { r.Loads[2].Result = result(4000, time.Millisecond) },
-			want:   []string{"PASS", "PASS", "PASS", "PASS", "PASS", "PASS"},
+			want:   pass(nil),
+		},
+		{
+			name:   "plain caller below 25 percent and slow",
+			change: func(r *Report) { r.Loads[3].Result = result(2499, 10*time.Millisecond) },
+			want:   pass(map[int]string{2: "MISS", 3: "MISS"}),
+		},
+		{
+			name:   "plain caller at exactly 25 percent passes",
+			change: func(r *Report) { r.Loads[3].Result = result(2500, time.Millisecond) },
+			want:   pass(nil),
+		},
+		{
+			name:   "plain caller errors",
+			change: func(r *Report) { r.Loads[3].Result.Errors = 1 },
+			want:   pass(map[int]string{4: "MISS"}),
 		},
 		{
 			name:   "hop 25 percent slower misses",
 			change: func(r *Report) { r.Loads[1].Result = result(8000, time.Millisecond) },
-			want:   []string{"PASS", "PASS", "MISS", "PASS", "PASS", "PASS"},
+			want:   pass(map[int]string{5: "MISS"}),
 		},
 		{
 			name: "slow starts",
 			change: func(r *Report) {
 				r.Starts = []discovery.Times{{Registered: 300 * time.Millisecond}, {Registered: time.Second}}
 			},
-			want: []string{"PASS", "PASS", "PASS", "MISS", "PASS", "PASS"},
+			want: pass(map[int]string{6: "MISS"}),
+		},
+		{
+			name:   "CLI median of 100 ms misses",
+			change: func(r *Report) { r.CLI = CLITimes{10 * time.Millisecond, 100 * time.Millisecond, time.Second} },
+			want:   pass(map[int]string{7: "MISS"}),
 		},
 		{
 			name:   "one service too big",
 			change: func(r *Report) { r.Memory[1].Idle.RSS = 40 * MB },
-			want:   []string{"PASS", "PASS", "PASS", "PASS", "PASS", "MISS"},
+			want:   pass(map[int]string{9: "MISS"}),
 		},
 		{
 			name: "nothing measured",
 			change: func(r *Report) {
-				r.Loads, r.Starts = nil, nil
+				r.Loads, r.Starts, r.CLI = nil, nil, nil
 				r.Memory[0].Idle.RSS = 0
 			},
-			want: []string{"not measured", "not measured", "not measured", "not measured", "not measured", "PASS"},
+			want: []string{"not measured", "not measured", "not measured", "not measured", "not measured",
+				"not measured", "not measured", "not measured", "not measured", "PASS"},
 		},
 	}
 	for _, tt := range tests {
@@ -112,6 +149,16 @@ func TestDerivedNumbers(t *testing.T) {
 	if _, ok := r.Overhead(LoadMicroNoop); ok {
 		t.Error("Overhead of a load not measured: got ok")
 	}
+	if ratio, ok := r.RatioOf(LoadE2EPlain); !ok || ratio != 0.3 {
+		t.Errorf("RatioOf(e2e-plain): got %v, %v, want 0.3, true", ratio, ok)
+	}
+	if got, want := []time.Duration{r.CLI.Median(), r.CLI.P90(), r.CLI.Max()},
+		[]time.Duration{60 * time.Millisecond, 120 * time.Millisecond, 120 * time.Millisecond}; !slices.Equal(got, want) {
+		t.Errorf("CLI median, p90, max: got %v, want %v", got, want)
+	}
+	if got := (CLITimes{}).Median(); got != 0 {
+		t.Errorf("median of no CLI runs: got %v, want 0", got)
+	}
 	m, ok := r.MedianStart()
 	if want := (discovery.Times{Registered: 90 * time.Millisecond, Found: 190 * time.Millisecond}); !ok || m != want {
 		t.Errorf("MedianStart: got %v, %v, want %v, true", m, ok, want)
@@ -129,12 +176,18 @@ func TestWriteMarkdown(t *testing.T) {
 		"# Benchmarks",
 		"| e2e | 5000 | 2.00 ms | 2.00 ms | 4.00 ms | 4.00 ms | 2 |",
 		`Errors in *e2e*: 2× a\|b`,
-		"end-to-end creates/s ÷ baseline calls/s: 50.0%",
+		"end-to-end creates/s, go-micro client ÷ baseline calls/s: 50.0%",
+		"end-to-end creates/s, plain gRPC client ÷ baseline calls/s: 30.0%",
+		"| CLI create | 60.00 ms | 120.00 ms | 120.00 ms |",
 		"| answering lookups | 90.00 ms | 50.00 ms | 400.00 ms |",
 		"timeout (100ms in platform.NewRegistry)",
 		"| shippy/vessel:dev | 27.0 MB |",
 		"| shippy/cli:dev | n/a (no Docker engine) |",
-		"| end-to-end p99 | < 5.00 ms | 4.00 ms | PASS |",
+		"| end-to-end p99, go-micro caller | < 5.00 ms | 4.00 ms | PASS |",
+		"| end-to-end creates/s vs baseline calls/s, plain gRPC caller | >= 25% | 30.0% | PASS |",
+		"| end-to-end p99, plain gRPC caller | < 10.00 ms | 9.00 ms | PASS |",
+		"| end-to-end errors, plain gRPC caller | 0 | 0 | PASS |",
+		"| CLI create, exec to exit (median) | < 100.00 ms | 60.00 ms | PASS |",
 		"| idle RSS, consignment | < 40.0 MB | 30.0 MB | PASS |",
 		"## Findings\n\nfsync.\n",
 	)
@@ -149,6 +202,7 @@ func TestWriteText(t *testing.T) {
 		"go-micro hop overhead (vessel FindAvailable through go-micro vs baseline): +900%",
 		"MISS",
 		"answering lookups 90.00 ms after exec",
+		"CLI create over mDNS, exec to exit, 4 runs: median 60.00 ms, p90 120.00 ms, max 120.00 ms",
 	)
 }
 

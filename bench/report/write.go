@@ -38,6 +38,9 @@ func WriteText(w io.Writer, r *Report) error {
 		fmt.Fprintf(w, "start to discoverable (vessel, median of %d): answering lookups %s after exec; first lookup returned %s\n",
 			len(r.Starts), Millis(m.Registered), Millis(m.Found))
 	}
+	if len(r.CLI) > 0 {
+		fmt.Fprintln(w, cliLine(r.CLI))
+	}
 	if r.Fsync.Err == "" {
 		fmt.Fprintf(w, "fsync in the data directory: p50 %s, p99 %s\n", Millis(r.Fsync.P50), Millis(r.Fsync.P99))
 	}
@@ -162,6 +165,16 @@ func WriteMarkdown(w io.Writer, r *Report) error {
 		fmt.Fprintf(b, "Not measured.\n\n")
 	}
 
+	fmt.Fprintf(b, "## CLI\n\n")
+	if len(r.CLI) > 0 {
+		fmt.Fprintf(b, "`shippy-cli-consignment create FILE` against the running suite over mDNS, %d times one after\n", len(r.CLI))
+		fmt.Fprintf(b, "another, each a new process with no registry cache; wall time from exec to exit.\n\n")
+		fmt.Fprintf(b, "| | median | p90 | max |\n| --- | ---: | ---: | ---: |\n")
+		fmt.Fprintf(b, "| CLI create | %s | %s | %s |\n\n", Millis(r.CLI.Median()), Millis(r.CLI.P90()), Millis(r.CLI.Max()))
+	} else {
+		fmt.Fprintf(b, "Not measured.\n\n")
+	}
+
 	fmt.Fprintf(b, "## Memory\n\nResident set size (VmRSS) idle after start, right after the load, and the peak (VmHWM).\n\n")
 	fmt.Fprintf(b, "| service | idle | after load | peak |\n| --- | ---: | ---: | ---: |\n")
 	for _, mem := range r.Memory {
@@ -194,14 +207,14 @@ func WriteMarkdown(w io.Writer, r *Report) error {
 // overheads against the baseline.
 func ratioLines(r *Report) []string {
 	var lines []string
-	if ratio, ok := r.Ratio(); ok {
-		lines = append(lines, fmt.Sprintf("end-to-end creates/s ÷ baseline calls/s: %.1f%%", 100*ratio))
-	}
-	tmpfs, ok1 := r.Load(LoadE2ETmpfs)
-	base, ok2 := r.Load(LoadBaseline)
-	if ok1 && ok2 && base.PerSecond() > 0 {
-		lines = append(lines, fmt.Sprintf("end-to-end creates/s with data on tmpfs (no fsync cost) ÷ baseline calls/s: %.1f%%",
-			100*tmpfs.PerSecond()/base.PerSecond()))
+	for _, l := range []struct{ key, what string }{
+		{LoadE2EPlain, "end-to-end creates/s, plain gRPC client ÷ baseline calls/s"},
+		{LoadE2E, "end-to-end creates/s, go-micro client ÷ baseline calls/s"},
+		{LoadE2ETmpfs, "end-to-end creates/s, go-micro client, data on tmpfs (no fsync cost) ÷ baseline calls/s"},
+	} {
+		if ratio, ok := r.RatioOf(l.key); ok {
+			lines = append(lines, fmt.Sprintf("%s: %.1f%%", l.what, 100*ratio))
+		}
 	}
 	for _, o := range []struct{ key, base, what string }{
 		{LoadVesselMicro, LoadBaseline, "go-micro hop overhead (vessel FindAvailable through go-micro vs baseline)"},
@@ -217,6 +230,12 @@ func ratioLines(r *Report) []string {
 		}
 	}
 	return lines
+}
+
+// cliLine is the text report's line of the CLI wall times.
+func cliLine(c CLITimes) string {
+	return fmt.Sprintf("CLI create over mDNS, exec to exit, %d runs: median %s, p90 %s, max %s",
+		len(c), Millis(c.Median()), Millis(c.P90()), Millis(c.Max()))
 }
 
 // startRange returns the smallest and largest start samples, field by

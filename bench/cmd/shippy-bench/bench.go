@@ -35,7 +35,11 @@ func (b *bench) logFile(name string) string { return filepath.Join(b.runDir, "lo
 // benchmark measures everything, prints the text report to stdout and
 // writes the Markdown report to cfg.out.
 func benchmark(ctx context.Context, cfg config, getenv func(string) string, stdout, stderr io.Writer) (err error) {
-	for _, prog := range []string{progVessel, progConsignment} {
+	progs := []string{progVessel, progConsignment}
+	if cfg.cliRuns > 0 {
+		progs = append(progs, progCLI)
+	}
+	for _, prog := range progs {
 		if _, err := os.Stat(filepath.Join(cfg.binDir, prog)); err != nil {
 			return fmt.Errorf("%w (run make build first, or point -bin at the built programs)", err)
 		}

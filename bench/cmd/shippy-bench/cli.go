@@ -8,51 +8,35 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"slices"
 	"time"
 
-	"github.com/shippy-suite/shippy/bench/load"
+	"github.com/shippy-suite/shippy/bench/report"
 	"github.com/shippy-suite/shippy/platform"
 )
 
 // progCLI is the CLI, as make build names it in bin/.
 const progCLI = "shippy-cli-consignment"
 
-// CLI wall-time measurement: cliRuns creates, one after another, each
-// bounded by cliTimeout.
+// CLI wall-time measurement: by default cliRuns creates (the -cli-runs
+// flag), at most maxCLIRuns, one after another, each bounded by cliTimeout.
 const (
 	cliRuns    = 20
+	maxCLIRuns = 100
 	cliTimeout = 30 * time.Second
 )
-
-// CLITimes are the wall times of CLI creates, from exec to exit.
-type CLITimes []time.Duration
-
-// Median is the middle wall time (nearest rank); zero when there is none.
-func (c CLITimes) Median() time.Duration { return c.percentile(50) }
-
-// Max is the longest wall time; zero when there is none.
-func (c CLITimes) Max() time.Duration { return c.percentile(100) }
-
-func (c CLITimes) percentile(p float64) time.Duration {
-	if len(c) == 0 {
-		return 0
-	}
-	return load.Percentile(slices.Sorted(slices.Values(c)), p)
-}
 
 // measureCLI runs `shippy-cli-consignment create FILE` n times against the
 // running stack over mDNS, one run after another, each a new process that
 // knows nothing yet (no registry cache), and returns each run's wall time
 // from exec to exit. A run that fails (exit code not 0) ends the
 // measurement with its output.
-func (b *bench) measureCLI(ctx context.Context, n int) (CLITimes, error) {
+func (b *bench) measureCLI(ctx context.Context, n int) (report.CLITimes, error) {
 	file, err := writeCLIConsignment(b.runDir)
 	if err != nil {
 		return nil, err
 	}
 	env := append([]string{platform.EnvRegistry + "=" + platform.RegistryMDNS}, inheritedEnv(b.getenv)...)
-	times := make(CLITimes, 0, n)
+	times := make(report.CLITimes, 0, n)
 	for i := range n {
 		ctx, cancel := context.WithTimeout(ctx, cliTimeout)
 		cmd := exec.CommandContext(ctx, b.bin(progCLI), "create", file)

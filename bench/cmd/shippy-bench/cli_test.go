@@ -50,5 +50,5 @@ func TestCLIWallTime(t *testing.T) {
 	if err = errors.Join(err, st.stop()); err != nil {
 		t.Fatal(err)
 	}
-	t.Logf("CLI create, exec to exit, %d runs: median %s, max %s; all: %v", len(times), times.Median(), times.Max(), times)
+	t.Logf("CLI create, exec to exit, %d runs: median %s, p90 %s, max %s; all: %v", len(times), times.Median(), times.P90(), times.Max(), times)
 }

@@ -8,6 +8,7 @@ import (
 	"syscall"
 
 	"go-micro.dev/v5/client"
+	"google.golang.org/grpc"
 
 	"github.com/shippy-suite/shippy/bench/load"
 	"github.com/shippy-suite/shippy/bench/report"
@@ -15,10 +16,36 @@ import (
 	consignmentpb "github.com/shippy-suite/shippy/proto/consignment"
 )
 
+// createConsignmentMethod is the full gRPC method name of the consignment
+// service's CreateConsignment, as plain gRPC clients call it.
+const createConsignmentMethod = "/consignment.ShippingService/CreateConsignment"
+
 // createConsignment is the end-to-end call: one CreateConsignment through
 // the go-micro client, as the CLI makes it, with an id unique in the run.
 func createConsignment(c client.Client) callMaker {
 	shipping := consignmentpb.NewShippingService(consignmentpb.ServiceName, c)
+	return newCreates("bench", func(ctx context.Context, req *consignmentpb.Consignment) (*consignmentpb.Response, error) {
+		return shipping.CreateConsignment(ctx, req)
+	})
+}
+
+// createConsignmentPlain is createConsignment made by a plain grpc-go
+// client on conn, a connection to the consignment service's address.
+func createConsignmentPlain(conn *grpc.ClientConn) callMaker {
+	return newCreates("bench-plain", func(ctx context.Context, req *consignmentpb.Consignment) (*consignmentpb.Response, error) {
+		rsp := new(consignmentpb.Response)
+		if err := conn.Invoke(ctx, createConsignmentMethod, req, rsp); err != nil {
+			return nil, err
+		}
+		return rsp, nil
+	})
+}
+
+// newCreates returns the calls that send the bench's consignment through
+// create, each with an id that starts with idPrefix, unique in the run as
+// long as each load has its own prefix; an answer without a booking is an
+// error.
+func newCreates(idPrefix string, create func(context.Context, *consignmentpb.Consignment) (*consignmentpb.Response, error)) callMaker {
 	containers := make([]*consignmentpb.Container, benchContainers)
 	for i := range containers {
 		containers[i] = &consignmentpb.Container{
@@ -29,8 +56,8 @@ func createConsignment(c client.Client) callMaker {
 	}
 	return func(phase string) load.Call {
 		return func(ctx context.Context, worker, seq int) error {
-			rsp, err := shipping.CreateConsignment(ctx, &consignmentpb.Consignment{
-				Id:          fmt.Sprintf("bench-%s-%d-%d", phase, worker, seq),
+			rsp, err := create(ctx, &consignmentpb.Consignment{
+				Id:          fmt.Sprintf("%s-%s-%d-%d", idPrefix, phase, worker, seq),
 				Description: "shippy-bench",
 				Weight:      benchWeight,
 				Containers:  containers,
@@ -85,7 +112,7 @@ func (b *bench) measureTmpfs(ctx context.Context) (err error) {
 	return nil
 }
 
-const tmpfsTitle = "CreateConsignment end to end, data on tmpfs (not durable)"
+const tmpfsTitle = "CreateConsignment end to end, go-micro client, data on tmpfs (not durable)"
 
 // tmpfsMagic is the file system type statfs(2) reports for a tmpfs.
 const tmpfsMagic = 0x01021994

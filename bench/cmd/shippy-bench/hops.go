@@ -16,9 +16,9 @@ import (
 )
 
 // newCalls starts the baselines, in a process of their own (see
-// serveNoop), and returns the call of every load by key, and a function
-// that stops the baselines and closes the clients.
-func (b *bench) newCalls(ctx context.Context, reg registry.Registry, vesselAddr string) (map[string]callMaker, func() error, error) {
+// serveNoop), and returns the call of every load on st by key, and a
+// function that stops the baselines and closes the clients.
+func (b *bench) newCalls(ctx context.Context, reg registry.Registry, st *stack) (map[string]callMaker, func() error, error) {
 	var closers []func() error
 	stop := func() error {
 		var errs []error
@@ -51,11 +51,16 @@ func (b *bench) newCalls(ctx context.Context, reg registry.Registry, vesselAddr 
 		return fail(err)
 	}
 	closers = append(closers, microConn.Close)
-	vesselConn, err := baseline.Dial(vesselAddr)
+	vesselConn, err := baseline.Dial(st.vessel.addr)
 	if err != nil {
 		return fail(err)
 	}
 	closers = append(closers, vesselConn.Close)
+	consignmentConn, err := baseline.Dial(st.consignment.addr)
+	if err != nil {
+		return fail(err)
+	}
+	closers = append(closers, consignmentConn.Close)
 
 	micro := platform.NewClient(reg)
 	spec := &vesselpb.Specification{Capacity: benchContainers, MaxWeight: benchWeight}
@@ -82,6 +87,7 @@ func (b *bench) newCalls(ctx context.Context, reg registry.Registry, vesselAddr 
 		report.LoadMicroServerNoop: plainFind(microConn),
 		report.LoadVesselPlain:     plainFind(vesselConn),
 		report.LoadVesselMicro:     microFind(vesselpb.ServiceName),
+		report.LoadE2EPlain:        createConsignmentPlain(consignmentConn),
 		report.LoadE2E:             createConsignment(micro),
 	}
 	return calls, stop, nil

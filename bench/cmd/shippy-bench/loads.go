@@ -24,14 +24,15 @@ const (
 )
 
 // loadOrder lists the load measurements in the order they run. The
-// end-to-end load runs last so the memory read after it is "after load".
+// end-to-end loads run last so the memory read after them is "after load".
 var loadOrder = []struct{ key, title string }{
 	{report.LoadBaseline, "baseline: plain gRPC client and server, no-op"},
 	{report.LoadMicroNoop, "go-micro client and server, no-op handler"},
 	{report.LoadMicroServerNoop, "plain gRPC client, go-micro server, no-op handler"},
 	{report.LoadVesselPlain, "vessel FindAvailable, plain gRPC client"},
 	{report.LoadVesselMicro, "vessel FindAvailable, go-micro client (one hop)"},
-	{report.LoadE2E, "CreateConsignment end to end"},
+	{report.LoadE2EPlain, "CreateConsignment end to end, plain gRPC client"},
+	{report.LoadE2E, "CreateConsignment end to end, go-micro client"},
 }
 
 // loadKeys are the keys of every load measurement: loadOrder's, then the
@@ -45,8 +46,8 @@ func loadKeys() []string {
 }
 
 // measureLoads starts both services and the baselines, runs the loads of
-// loadOrder that were asked for, and reads the services' memory idle and
-// after the load.
+// loadOrder that were asked for, reads the services' memory idle and after
+// the load, and then times CLI creates against them (see measureCLI).
 func (b *bench) measureLoads(ctx context.Context) (err error) {
 	reg, err := newRegistry()
 	if err != nil {
@@ -70,7 +71,7 @@ func (b *bench) measureLoads(ctx context.Context) (err error) {
 		return err
 	}
 
-	calls, stop, err := b.newCalls(ctx, reg, st.vessel.addr)
+	calls, stop, err := b.newCalls(ctx, reg, st)
 	if err != nil {
 		return err
 	}
@@ -96,6 +97,12 @@ func (b *bench) measureLoads(ctx context.Context) (err error) {
 	}
 	for i, s := range st.services() {
 		b.report.Memory = append(b.report.Memory, report.ServiceMemory{Service: s.Name(), Idle: idle[i], Loaded: loaded[i]})
+	}
+	if b.cfg.cliRuns > 0 {
+		b.logf("CLI create: %d runs", b.cfg.cliRuns)
+		if b.report.CLI, err = b.measureCLI(ctx, b.cfg.cliRuns); err != nil {
+			return fmt.Errorf("CLI create: %w", err)
+		}
 	}
 	return nil
 }

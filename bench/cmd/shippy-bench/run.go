@@ -46,6 +46,8 @@ type config struct {
 	loads []string
 	// starts is the number of start-to-discoverable samples.
 	starts int
+	// cliRuns is the number of CLI creates timed; 0 skips them.
+	cliRuns int
 	// images are the container images whose sizes are reported.
 	images []string
 	// tmpfs is a directory on a tmpfs for one more end-to-end run whose
@@ -83,6 +85,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.StringVar(&cfg.dataDir, "data", "data/bench", "directory for the services' data and logs during the run (not a tmpfs)")
 	fs.StringVar(&loads, "loads", strings.Join(loadKeys(), ","), "load measurements to run, separated by commas or spaces")
 	fs.IntVar(&cfg.starts, "starts", 10, "start-to-discoverable samples")
+	fs.IntVar(&cfg.cliRuns, "cli-runs", cliRuns, "CLI creates to time, exec to exit (0: skip them)")
 	fs.StringVar(&images, "images", strings.Join(defaultImages, ","), "container images to report the size of, separated by commas or spaces")
 	fs.StringVar(&cfg.tmpfs, "tmpfs", "/dev/shm", "a tmpfs directory for one more end-to-end run without fsync costs (not durable); empty skips it")
 	fs.StringVar(&cfg.findings, "findings", "bench/FINDINGS.md", "Markdown findings to copy into the report (skipped when missing)")
@@ -118,6 +121,8 @@ func (c config) validate() error {
 		return fmt.Errorf("-warmup: want 0 to %s, got %s", maxDuration, c.warmup)
 	case c.starts < 1 || c.starts > maxStarts:
 		return fmt.Errorf("-starts: want 1 to %d, got %d", maxStarts, c.starts)
+	case c.cliRuns < 0 || c.cliRuns > maxCLIRuns:
+		return fmt.Errorf("-cli-runs: want 0 to %d, got %d", maxCLIRuns, c.cliRuns)
 	case c.listing < 0 || c.listing > maxListing:
 		return fmt.Errorf("-listing: want 0 to %d, got %d", maxListing, c.listing)
 	case c.binDir == "":
@@ -139,10 +144,10 @@ func splitList(s string) []string {
 }
 
 // timeout bounds a whole run: every measurement with its warm-up, the
-// starts, and room for setting up and stopping.
+// starts, the CLI runs, and room for setting up and stopping.
 func (c config) timeout() time.Duration {
 	return time.Duration(len(loadOrder)+2)*(c.warmup+c.duration+c.duration/2) +
-		time.Duration(c.starts)*10*time.Second + 3*time.Minute +
+		time.Duration(c.starts)*10*time.Second + time.Duration(c.cliRuns)*cliTimeout + 3*time.Minute +
 		time.Duration(c.listing)*listingPerConsignment
 }
 

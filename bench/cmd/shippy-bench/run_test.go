@@ -23,7 +23,7 @@ func TestParseFlags(t *testing.T) {
 		t.Fatalf("parseFlags(nil): %v", err)
 	}
 	if defaults.concurrency != 32 || defaults.duration != 10*time.Second || defaults.out != "BENCHMARKS.md" ||
-		defaults.starts != 10 || defaults.rounds != 5 || !slices.Equal(defaults.loads, loadKeys()) || !slices.Equal(defaults.images, defaultImages) {
+		defaults.starts != 10 || defaults.rounds != 5 || defaults.cliRuns != cliRuns || !slices.Equal(defaults.loads, loadKeys()) || !slices.Equal(defaults.images, defaultImages) {
 		t.Errorf("defaults: got %+v", defaults)
 	}
 
@@ -43,6 +43,8 @@ func TestParseFlags(t *testing.T) {
 		{name: "zero callers", args: []string{"-concurrency", "0"}, wantErr: "-concurrency"},
 		{name: "endless", args: []string{"-duration", "1h"}, wantErr: "-duration"},
 		{name: "no starts", args: []string{"-starts", "0"}, wantErr: "-starts"},
+		{name: "no CLI runs", args: []string{"-cli-runs", "0"}, check: func(c config) bool { return c.cliRuns == 0 }},
+		{name: "too many CLI runs", args: []string{"-cli-runs", "101"}, wantErr: "-cli-runs"},
 		{name: "no rounds", args: []string{"-rounds", "0"}, wantErr: "-rounds"},
 		{name: "rounds too short", args: []string{"-duration", "1s", "-rounds", "20"}, wantErr: "-rounds"},
 		{name: "unknown load", args: []string{"-loads", "e2e,fast"}, wantErr: `unknown measurement "fast"`},
