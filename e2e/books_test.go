@@ -34,6 +34,10 @@ const (
 	// or the call timed out), or it failed with a 500. The consignment may
 	// be stored, pending or absent.
 	unanswered
+	// abandoned: the create got no booking and its client gave up. It may
+	// be listed, as sent; if it is not, no room may stay taken for it once
+	// the services have settled.
+	abandoned
 )
 
 func (o outcome) String() string {
@@ -46,6 +50,8 @@ func (o outcome) String() string {
 		return "unavailable"
 	case unanswered:
 		return "unanswered"
+	case abandoned:
+		return "abandoned"
 	}
 	return fmt.Sprintf("outcome(%d)", int(o))
 }
@@ -140,17 +146,23 @@ func (l *ledger) withOutcome(o ...outcome) map[string]sentCreate {
 	return out
 }
 
-// settle retries every create of l that is unavailable or unanswered with
-// the same request, as a client that got no answer should, until the
-// service books or refuses it; creates are idempotent by id, so each books
-// at most once. It fails t when one stays unsettled for wait.
-func (l *ledger) settle(t *testing.T, c *rpcClient, wait time.Duration) {
+// unsettled returns the ids of the creates of l that got no booking and no
+// refusal: unavailable or unanswered.
+func (l *ledger) unsettled() []string {
+	return slices.Sorted(maps.Keys(l.withOutcome(unavailable, unanswered)))
+}
+
+// settle retries the creates of l with the ids with the same request, as a
+// client that got no answer should, until the service books or refuses
+// each; creates are idempotent by id, so each books at most once. It fails t
+// when one stays unsettled for wait.
+func (l *ledger) settle(t *testing.T, c *rpcClient, ids []string, wait time.Duration) {
 	t.Helper()
-	open := l.withOutcome(unavailable, unanswered)
 	deadline := time.Now().Add(wait)
-	for id, sc := range open {
+	for _, id := range ids {
+		req := l.withOutcome()[id].req
 		for tries := 1; ; tries++ {
-			o, err := l.create(c, sc.req)
+			o, err := l.create(c, req)
 			if o == booked || o == refused {
 				break
 			}

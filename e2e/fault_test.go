@@ -64,7 +64,7 @@ func TestCrashMidCreate(t *testing.T) {
 		st.restartVessel(t)
 		c = st.rpc(t)
 		checkBooks(t, c, l)
-		l.settle(t, c, settleWait)
+		l.settle(t, c, l.unsettled(), settleWait)
 		t.Logf("after retrying the failed creates: %d booked, %d refused", l.count(booked), l.count(refused))
 		checkBooks(t, c, l)
 	})

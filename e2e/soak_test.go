@@ -105,7 +105,7 @@ func TestSoak(t *testing.T) {
 	wantNoGrowth(t, st.vessel, vesselWarm)
 
 	checkBooks(t, c, l)
-	l.settle(t, c, settleWait)
+	l.settle(t, c, l.unsettled(), settleWait)
 	checkBooks(t, c, l)
 
 	st.consignment.stop(t)
