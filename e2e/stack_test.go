@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/shippy-suite/shippy/platform"
+	"github.com/shippy-suite/shippy/platform/failpoint"
 	consignmentpb "github.com/shippy-suite/shippy/proto/consignment"
 	vesselpb "github.com/shippy-suite/shippy/proto/vessel"
 	"github.com/shippy-suite/shippy/testenv"
@@ -36,7 +37,7 @@ const (
 func ownedEnv(key string) bool {
 	switch key {
 	case "VESSELS_FILE", "DATA_DIR", "MONGO_URI", "VESSEL_TIMEOUT",
-		platform.EnvShutdownTimeout, platform.EnvLogLevel:
+		platform.EnvShutdownTimeout, platform.EnvLogLevel, failpoint.EnvFailpoint:
 		return true
 	}
 	return strings.HasPrefix(key, "MICRO_")

@@ -12,6 +12,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/shippy-suite/shippy/platform/failpoint"
 )
 
 // Environment variables read by LoadConfig. The MICRO_* names are go-micro's
@@ -76,6 +78,9 @@ type Config struct {
 	// http:// (no TLS) or https:// URL; empty, the default, means tracing
 	// is off. See NewTracing.
 	TracesEndpoint string
+	// Failpoint is the step of a create at which the process kills
+	// itself (failpoint.EnvFailpoint), for tests only; nil in production.
+	Failpoint *failpoint.Point
 }
 
 // LoadConfig reads Config from getenv, fills in defaults, and validates it.
@@ -115,6 +120,11 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 			}
 		}
 	}
+	fp, err := failpoint.FromEnv(getenv)
+	if err != nil {
+		return Config{}, err
+	}
+	cfg.Failpoint = fp
 	if v := getenv(EnvLogLevel); v != "" {
 		if err := cfg.LogLevel.UnmarshalText([]byte(v)); err != nil {
 			return Config{}, fmt.Errorf("%s: %q is not a level (debug, info, warn or error)", EnvLogLevel, v)

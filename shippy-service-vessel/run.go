@@ -29,7 +29,7 @@ func serve(ctx context.Context, cfg Config, service *store.Service[vessel.Reposi
 		return err
 	}
 	defer stopSeeding()
-	h, err := handler.New(vessels, service.Logger)
+	h, err := handler.New(vessels, service.Logger, cfg.Platform.Failpoint)
 	if err != nil {
 		return err
 	}

@@ -11,6 +11,7 @@ import (
 	"math"
 	"time"
 
+	"github.com/shippy-suite/shippy/platform/failpoint"
 	"github.com/shippy-suite/shippy/platform/rpcerr"
 	vesselpb "github.com/shippy-suite/shippy/proto/vessel"
 	"github.com/shippy-suite/shippy/shippy-service-vessel/vessel"
@@ -38,13 +39,17 @@ type Handler struct {
 	svc     Service
 	answers *rpcerr.Answerer
 	logger  *slog.Logger
+	// failpoint kills the process after a commit, before the answer, in
+	// the kill tests; nil otherwise.
+	failpoint *failpoint.Point
 }
 
 var _ vesselpb.VesselServiceHandler = (*Handler)(nil)
 
 // New returns a Handler serving svc. logger receives the errors callers only
-// see as "internal error" or "unavailable".
-func New(svc Service, logger *slog.Logger) (*Handler, error) {
+// see as "internal error" or "unavailable". fp is nil but in the tests that
+// kill the service at a step (failpoint.AfterHold, failpoint.AfterConfirm).
+func New(svc Service, logger *slog.Logger, fp *failpoint.Point) (*Handler, error) {
 	if svc == nil {
 		return nil, errors.New("new handler: nil service")
 	}
@@ -52,7 +57,7 @@ func New(svc Service, logger *slog.Logger) (*Handler, error) {
 	if err != nil {
 		return nil, fmt.Errorf("new handler: %w", err)
 	}
-	return &Handler{svc: svc, answers: answers, logger: logger}, nil
+	return &Handler{svc: svc, answers: answers, logger: logger, failpoint: fp}, nil
 }
 
 // FindAvailable answers with the vessel a booking of the specification would
@@ -132,6 +137,7 @@ func (h *Handler) BookBatch(ctx context.Context, req *vesselpb.BookBatchRequest,
 	if err != nil {
 		return h.answers.Answer(ctx, "BookBatch", err)
 	}
+	h.failpoint.Hit(failpoint.AfterHold)
 	rsp.Results = h.results(ctx, outcomes)
 	return nil
 }
@@ -181,6 +187,7 @@ func (h *Handler) ConfirmBookings(ctx context.Context, req *vesselpb.ConfirmBook
 	if err != nil {
 		return h.answers.Answer(ctx, "ConfirmBookings", err)
 	}
+	h.failpoint.Hit(failpoint.AfterConfirm)
 	rsp.Confirmed = int32(n)
 	return nil
 }

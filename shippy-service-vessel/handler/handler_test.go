@@ -78,7 +78,7 @@ func newClockedHandler(t *testing.T) (*handler.Handler, *bytes.Buffer, *clock) {
 func newHandlerOver(t *testing.T, svc handler.Service) (*handler.Handler, *bytes.Buffer) {
 	t.Helper()
 	var logs bytes.Buffer
-	h, err := handler.New(svc, slog.New(slog.NewJSONHandler(&logs, nil)))
+	h, err := handler.New(svc, slog.New(slog.NewJSONHandler(&logs, nil)), nil)
 	if err != nil {
 		t.Fatalf("handler.New: %v", err)
 	}
@@ -91,10 +91,10 @@ func TestNewChecksDependencies(t *testing.T) {
 	if err != nil {
 		t.Fatalf("NewService: %v", err)
 	}
-	if _, err := handler.New(nil, slog.Default()); err == nil {
+	if _, err := handler.New(nil, slog.Default(), nil); err == nil {
 		t.Error("New(nil service) succeeded, want an error")
 	}
-	if _, err := handler.New(svc, nil); err == nil {
+	if _, err := handler.New(svc, nil, nil); err == nil {
 		t.Error("New(nil logger) succeeded, want an error")
 	}
 }
