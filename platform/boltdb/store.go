@@ -26,6 +26,12 @@ type Layout struct {
 	Version string
 	// Buckets are the store's top-level buckets, besides meta.
 	Buckets [][]byte
+	// Upgrades rewrite a file of an older version, the key, into this
+	// Version's layout. OpenStore runs one in the transaction that opens
+	// the file, after creating Buckets, and writes Version in the same
+	// transaction: the file is upgraded whole, or not at all. A version
+	// that is neither Version nor a key is refused.
+	Upgrades map[string]func(*bbolt.Tx) error
 	// Unavailable is the domain's error (such as vessel.ErrUnavailable)
 	// that the errors of calls on a closed DB match.
 	Unavailable error
@@ -43,7 +49,8 @@ type DB struct {
 
 // OpenStore opens the file at path with Open, creating it and the
 // layout's buckets when they do not exist, and checks that an existing
-// file has the layout's version. The directory must exist. It fails,
+// file has the layout's version, upgrading it from a version the layout
+// knows (Layout.Upgrades). The directory must exist. It fails,
 // after OpenTimeout, when another process or DB holds the file. Every
 // error names the layout and the path: "open consignment store <path>:
 // ...".
@@ -59,18 +66,17 @@ func OpenStore(path string, l Layout) (*DB, error) {
 }
 
 // initialize creates the buckets of a new file and checks the schema
-// version of an existing one.
+// version of an existing one, upgrading it from an older version the
+// layout knows.
 func (l Layout) initialize(tx *bbolt.Tx) error {
 	meta, err := tx.CreateBucketIfNotExists([]byte(metaBucket))
 	if err != nil {
 		return err
 	}
-	switch v := meta.Get([]byte(schemaKey)); {
-	case v == nil:
-		if err := meta.Put([]byte(schemaKey), []byte(l.Version)); err != nil {
-			return err
-		}
-	case string(v) != l.Version:
+	stored := meta.Get([]byte(schemaKey)) // nil in a new file
+	v := string(stored)
+	upgrade := l.Upgrades[v]
+	if stored != nil && v != l.Version && upgrade == nil {
 		return fmt.Errorf("schema version %q, this program reads version %q (move the file away to start with an empty store)", v, l.Version)
 	}
 	for _, name := range l.Buckets {
@@ -78,7 +84,15 @@ func (l Layout) initialize(tx *bbolt.Tx) error {
 			return err
 		}
 	}
-	return nil
+	if v == l.Version {
+		return nil
+	}
+	if stored != nil {
+		if err := upgrade(tx); err != nil {
+			return fmt.Errorf("upgrade schema version %q to %q: %w", v, l.Version, err)
+		}
+	}
+	return meta.Put([]byte(schemaKey), []byte(l.Version))
 }
 
 // View runs fn in a read-only transaction.
