@@ -194,7 +194,14 @@ func (s *Store) List(ctx context.Context, limit int, pageToken string) ([]consig
 		items []consignment.Consignment
 		next  string
 	)
+	if limit > 0 {
+		items = make([]consignment.Consignment, 0, min(limit, consignment.MaxPageSize))
+	}
 	err = s.db.View(ctx, func(tx *bbolt.Tx) error {
+		// One cursor and one record for every lookup: each lookup of its
+		// own (load) allocates both.
+		records := tx.Bucket(consignmentsBucket).Cursor()
+		var r boltpb.Consignment
 		cur := tx.Bucket(orderBucket).Cursor()
 		k, id := cur.First()
 		if after != 0 {
@@ -209,7 +216,7 @@ func (s *Store) List(ctx context.Context, limit int, pageToken string) ([]consig
 		}
 		var last []byte // the order key of the last consignment listed
 		for ; k != nil; k, id = cur.Next() {
-			r, err := load(tx, id)
+			err := loadAt(records, id, &r)
 			if errors.Is(err, consignment.ErrNotFound) {
 				// Not the caller's not found: the file is inconsistent.
 				return fmt.Errorf("order entry %d names consignment %q, which is not stored", binary.BigEndian.Uint64(k), id)
@@ -224,7 +231,7 @@ func (s *Store) List(ctx context.Context, limit int, pageToken string) ([]consig
 				next = encodeToken(binary.BigEndian.Uint64(last))
 				break
 			}
-			c, err := fromRecord(string(id), r)
+			c, err := fromRecord(string(id), &r)
 			if err != nil {
 				return err
 			}
@@ -341,15 +348,24 @@ func (s *Store) ListPending(ctx context.Context, t time.Time, limit int) ([]cons
 // load reads and decodes the record stored under id, or returns
 // ErrNotFound.
 func load(tx *bbolt.Tx, id []byte) (*boltpb.Consignment, error) {
-	value := tx.Bucket(consignmentsBucket).Get(id)
-	if value == nil {
-		return nil, consignment.ErrNotFound
-	}
 	r := new(boltpb.Consignment)
-	if err := decodeRecord(value, r); err != nil {
-		return nil, fmt.Errorf("decode consignment %q: %w", id, err)
+	if err := loadAt(tx.Bucket(consignmentsBucket).Cursor(), id, r); err != nil {
+		return nil, err
 	}
 	return r, nil
+}
+
+// loadAt is load into r, with records, a cursor of the consignments
+// bucket, for callers that load many.
+func loadAt(records *bbolt.Cursor, id []byte, r *boltpb.Consignment) error {
+	k, value := records.Seek(id)
+	if !bytes.Equal(k, id) {
+		return consignment.ErrNotFound
+	}
+	if err := decodeRecord(value, r); err != nil {
+		return fmt.Errorf("decode consignment %q: %w", id, err)
+	}
+	return nil
 }
 
 // loadPending is load for a pending consignment: a booked one is
