@@ -97,19 +97,25 @@ lint: ## gofmt, go vet, and make help lists every target
 	if [ -n "$$unlisted" ]; then echo "make help lists no" $$unlisted "(add \"## what it does\" to the rule)"; exit 1; fi
 	go vet $(PKGS)
 
+# The directories whose .proto files make proto generates, each the root of its import paths:
+# the services' APIs, and the stores' private record formats.
+PROTO_ROOTS := proto shippy-service-consignment/store/bolt/internal
+
 .PHONY: proto
-proto: ## Regenerate the Go code of proto/ (protoc-gen-go and protoc-gen-micro, pinned in tools/go.mod)
-	cd tools && go run ./protogen -root ../proto
+proto: ## Regenerate the Go code of the protos in PROTO_ROOTS (protoc-gen-go and protoc-gen-micro, pinned in tools/go.mod)
+	@for root in $(PROTO_ROOTS); do (cd tools && go run ./protogen -root ../$$root) || exit 1; done
 
 .PHONY: proto-check
 proto-check: ## Fail when the committed generated code differs from what the protos generate
 	@tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
-	cp -r proto/. "$$tmp"; \
-	(cd tools && go run ./protogen -root "$$tmp"); \
-	if ! diff -r -q proto "$$tmp" >/dev/null; then \
-		diff -r proto "$$tmp" | head -40; \
-		echo "proto: generated code is stale: run 'make proto' and commit"; exit 1; \
-	fi; echo "proto: generated code is up to date"
+	for root in $(PROTO_ROOTS); do \
+		mkdir -p "$$tmp/$$root"; cp -r "$$root/." "$$tmp/$$root"; \
+		(cd tools && go run ./protogen -root "$$tmp/$$root"); \
+		if ! diff -r -q "$$root" "$$tmp/$$root" >/dev/null; then \
+			diff -r "$$root" "$$tmp/$$root" | head -40; \
+			echo "proto: generated code of $$root is stale: run 'make proto' and commit"; exit 1; \
+		fi; \
+	done; echo "proto: generated code is up to date"
 
 .PHONY: tidy
 tidy: ## go mod tidy in every module

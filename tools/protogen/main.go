@@ -9,6 +9,8 @@
 //
 // Each directory below root that holds .proto files is one Go package and is
 // generated in a call of its own (protoc-gen-micro refuses to mix packages).
+// protoc-gen-micro runs only for packages that declare a service, so a
+// package of messages only (a store's records) gets no empty .pb.micro.go.
 // Plugins run as `go tool protoc-gen-go` and `go tool protoc-gen-micro` with
 // GOWORK=off, so their versions are the ones pinned in this module's go.mod.
 package main
@@ -33,8 +35,12 @@ import (
 	"google.golang.org/protobuf/types/pluginpb"
 )
 
-// plugins are the protoc plugins run for every package, in order.
-var plugins = []string{"protoc-gen-go", "protoc-gen-micro"}
+// plugins are the protoc plugins run for a package, in order; a plugin of
+// services runs only for a package that declares one.
+var plugins = []struct {
+	name     string
+	services bool
+}{{"protoc-gen-go", false}, {"protoc-gen-micro", true}}
 
 func main() {
 	if err := run(context.Background(), os.Args[1:], os.Stderr); err != nil {
@@ -72,7 +78,10 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 			return err
 		}
 		for _, plugin := range plugins {
-			if err := generate(ctx, plugin, req, *out); err != nil {
+			if plugin.services && !hasService(req) {
+				continue
+			}
+			if err := generate(ctx, plugin.name, req, *out); err != nil {
 				return err
 			}
 		}
@@ -149,6 +158,16 @@ func request(ctx context.Context, compiler protocompile.Compiler, files []string
 		add(protoutil.ProtoFromFileDescriptor(file), deps)
 	}
 	return req, nil
+}
+
+// hasService reports whether a file req generates declares a service.
+func hasService(req *pluginpb.CodeGeneratorRequest) bool {
+	for _, fd := range req.GetProtoFile() {
+		if slices.Contains(req.GetFileToGenerate(), fd.GetName()) && len(fd.GetService()) > 0 {
+			return true
+		}
+	}
+	return false
 }
 
 // generate runs one plugin on req and writes the files it answers with below out.

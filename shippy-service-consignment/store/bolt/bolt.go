@@ -2,13 +2,14 @@
 // consignment service's embedded, durable store. A change the store has
 // acknowledged is on disk (see package boltdb for the group commit); one
 // process at a time holds the file. Values are this package's own records
-// in JSON (record.go). The file layout, schema version 2, is:
+// in protobuf (record.go). The file layout, schema version 3, is:
 //
-//	meta          "schema"        -> "2"
-//	consignments  id              -> consignmentRecord (pending or booked)
+//	meta          "schema"        -> "3"
+//	consignments  id              -> boltpb.Consignment (pending or booked)
 //	order         sequence number -> id (creation order, 8 bytes big-endian)
 //	pending       id              -> "" (the pending consignments)
 //
+// Open upgrades a file of version 2, whose records are JSON (migrate.go).
 // See docs/embedded-store.md for why, and how versions change.
 package bolt
 
@@ -16,7 +17,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/binary"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -28,7 +28,7 @@ import (
 	"github.com/shippy-suite/shippy/platform/boltdb"
 	"github.com/shippy-suite/shippy/platform/store"
 	"github.com/shippy-suite/shippy/shippy-service-consignment/consignment"
-	"github.com/shippy-suite/shippy/shippy-service-consignment/store/internal/record"
+	"github.com/shippy-suite/shippy/shippy-service-consignment/store/bolt/internal/boltpb"
 )
 
 // Bucket names of the file layout (see the package documentation).
@@ -54,14 +54,16 @@ type Store struct {
 // Open opens the store in the file at path, creating the file (mode 0600)
 // and its buckets when they do not exist. The directory must exist. Open
 // fails, after boltdb.OpenTimeout, when another Store holds the file, and
-// fails when the file is not a store of this schema version. Every error
+// fails when the file is not a store of this schema version or of version
+// 2, which it upgrades in the transaction that opens the file. Every error
 // names the path.
 func Open(path string) (*Store, error) {
 	layout := boltdb.Layout{
 		Name:        "consignment store",
-		Version:     "2", // of the file layout in the package documentation
+		Version:     "3", // of the file layout in the package documentation
 		Buckets:     [][]byte{consignmentsBucket, orderBucket, pendingBucket},
 		Unavailable: consignment.ErrUnavailable,
+		Upgrades:    []boltdb.Upgrade{{From: "2", Apply: upgradeV2}},
 	}
 	db, err := boltdb.OpenStore(path, layout)
 	if err != nil {
@@ -96,7 +98,7 @@ func (s *Store) Create(ctx context.Context, c consignment.Consignment) error {
 		if err := order.Put(seqKey(seq), id); err != nil {
 			return err
 		}
-		if r.Status == record.StatusPending {
+		if r.Status == boltpb.Status_STATUS_PENDING {
 			if err := tx.Bucket(pendingBucket).Put(id, nil); err != nil {
 				return err
 			}
@@ -120,7 +122,7 @@ func (s *Store) Load(ctx context.Context, cs []consignment.Consignment) error {
 	}
 	err := s.db.Bolt().Update(func(tx *bbolt.Tx) error {
 		order, pending := tx.Bucket(orderBucket), tx.Bucket(pendingBucket)
-		records := make([]consignmentRecord, len(cs))
+		records := make([]*boltpb.Consignment, len(cs))
 		for i, c := range cs {
 			seq, err := order.NextSequence()
 			if err != nil {
@@ -132,7 +134,7 @@ func (s *Store) Load(ctx context.Context, cs []consignment.Consignment) error {
 			if err := order.Put(seqKey(seq), []byte(c.ID)); err != nil {
 				return err
 			}
-			if records[i].Status == record.StatusPending {
+			if records[i].Status == boltpb.Status_STATUS_PENDING {
 				if err := pending.Put([]byte(c.ID), nil); err != nil {
 					return err
 				}
@@ -170,7 +172,7 @@ func (s *Store) Get(ctx context.Context, id string) (consignment.Consignment, er
 		if err != nil {
 			return err
 		}
-		c, err = r.ToConsignment(id)
+		c, err = fromRecord(id, r)
 		return err
 	})
 	if err != nil {
@@ -192,7 +194,14 @@ func (s *Store) List(ctx context.Context, limit int, pageToken string) ([]consig
 		items []consignment.Consignment
 		next  string
 	)
+	if limit > 0 {
+		items = make([]consignment.Consignment, 0, min(limit, consignment.MaxPageSize))
+	}
 	err = s.db.View(ctx, func(tx *bbolt.Tx) error {
+		// One cursor and one record for every lookup: each lookup of its
+		// own (load) allocates both.
+		records := tx.Bucket(consignmentsBucket).Cursor()
+		var r boltpb.Consignment
 		cur := tx.Bucket(orderBucket).Cursor()
 		k, id := cur.First()
 		if after != 0 {
@@ -207,7 +216,7 @@ func (s *Store) List(ctx context.Context, limit int, pageToken string) ([]consig
 		}
 		var last []byte // the order key of the last consignment listed
 		for ; k != nil; k, id = cur.Next() {
-			r, err := load(tx, id)
+			err := loadAt(records, id, &r)
 			if errors.Is(err, consignment.ErrNotFound) {
 				// Not the caller's not found: the file is inconsistent.
 				return fmt.Errorf("order entry %d names consignment %q, which is not stored", binary.BigEndian.Uint64(k), id)
@@ -215,14 +224,14 @@ func (s *Store) List(ctx context.Context, limit int, pageToken string) ([]consig
 			if err != nil {
 				return err
 			}
-			if r.Status != record.StatusBooked {
+			if r.Status != boltpb.Status_STATUS_BOOKED {
 				continue
 			}
 			if limit > 0 && len(items) == limit {
 				next = encodeToken(binary.BigEndian.Uint64(last))
 				break
 			}
-			c, err := r.ToConsignment(string(id))
+			c, err := fromRecord(string(id), &r)
 			if err != nil {
 				return err
 			}
@@ -249,10 +258,10 @@ func (s *Store) TransferLease(ctx context.Context, id, owner string, next consig
 		if err != nil {
 			return err
 		}
-		prev = consignment.Lease{Owner: r.LeaseOwner, Until: r.LeaseUntil}
+		prev = consignment.Lease{Owner: r.LeaseOwner, Until: unixTime(r.LeaseUntilSeconds, r.LeaseUntilNanos)}
 		r.LeaseOwner = next.Owner
-		if next.Until.After(r.LeaseUntil) {
-			r.LeaseUntil = next.Until.UTC()
+		if next.Until.After(prev.Until) {
+			r.LeaseUntilSeconds, r.LeaseUntilNanos = unixParts(next.Until)
 		}
 		return put(tx, []byte(id), r)
 	})
@@ -269,8 +278,9 @@ func (s *Store) MarkBooked(ctx context.Context, id, owner, vesselID string) erro
 		if err != nil {
 			return err
 		}
-		r.Status, r.VesselID = record.StatusBooked, vesselID
-		r.LeaseOwner, r.LeaseUntil = "", time.Time{}
+		r.Status, r.VesselId = boltpb.Status_STATUS_BOOKED, vesselID
+		r.LeaseOwner = ""
+		r.LeaseUntilSeconds, r.LeaseUntilNanos = unixParts(time.Time{})
 		if err := tx.Bucket(pendingBucket).Delete([]byte(id)); err != nil {
 			return err
 		}
@@ -318,10 +328,10 @@ func (s *Store) ListPending(ctx context.Context, t time.Time, limit int) ([]cons
 			if err != nil {
 				return err
 			}
-			if r.LeaseUntil.After(t) {
+			if unixTime(r.LeaseUntilSeconds, r.LeaseUntilNanos).After(t) {
 				continue
 			}
-			c, err := r.ToConsignment(string(id))
+			c, err := fromRecord(string(id), r)
 			if err != nil {
 				return err
 			}
@@ -337,24 +347,33 @@ func (s *Store) ListPending(ctx context.Context, t time.Time, limit int) ([]cons
 
 // load reads and decodes the record stored under id, or returns
 // ErrNotFound.
-func load(tx *bbolt.Tx, id []byte) (consignmentRecord, error) {
-	value := tx.Bucket(consignmentsBucket).Get(id)
-	if value == nil {
-		return consignmentRecord{}, consignment.ErrNotFound
-	}
-	var r consignmentRecord
-	if err := json.Unmarshal(value, &r); err != nil {
-		return consignmentRecord{}, fmt.Errorf("decode consignment %q: %w", id, err)
+func load(tx *bbolt.Tx, id []byte) (*boltpb.Consignment, error) {
+	r := new(boltpb.Consignment)
+	if err := loadAt(tx.Bucket(consignmentsBucket).Cursor(), id, r); err != nil {
+		return nil, err
 	}
 	return r, nil
 }
 
+// loadAt is load into r, with records, a cursor of the consignments
+// bucket, for callers that load many.
+func loadAt(records *bbolt.Cursor, id []byte, r *boltpb.Consignment) error {
+	k, value := records.Seek(id)
+	if !bytes.Equal(k, id) {
+		return consignment.ErrNotFound
+	}
+	if err := decodeRecord(value, r); err != nil {
+		return fmt.Errorf("decode consignment %q: %w", id, err)
+	}
+	return nil
+}
+
 // loadPending is load for a pending consignment: a booked one is
 // ErrNotFound.
-func loadPending(tx *bbolt.Tx, id []byte) (consignmentRecord, error) {
+func loadPending(tx *bbolt.Tx, id []byte) (*boltpb.Consignment, error) {
 	r, err := load(tx, id)
-	if err == nil && r.Status != record.StatusPending {
-		return consignmentRecord{}, consignment.ErrNotFound
+	if err == nil && r.Status != boltpb.Status_STATUS_PENDING {
+		return nil, consignment.ErrNotFound
 	}
 	return r, err
 }
@@ -362,17 +381,17 @@ func loadPending(tx *bbolt.Tx, id []byte) (consignmentRecord, error) {
 // loadLeased is loadPending for a consignment leased to owner, for the
 // functions given to DB.Update: when there is none, the error is a
 // refusal (boltdb.Refuse) that matches ErrNotFound.
-func loadLeased(tx *bbolt.Tx, id []byte, owner string) (consignmentRecord, error) {
+func loadLeased(tx *bbolt.Tx, id []byte, owner string) (*boltpb.Consignment, error) {
 	r, err := loadPending(tx, id)
 	if errors.Is(err, consignment.ErrNotFound) || err == nil && r.LeaseOwner != owner {
-		return consignmentRecord{}, boltdb.Refuse(consignment.ErrNotFound)
+		return nil, boltdb.Refuse(consignment.ErrNotFound)
 	}
 	return r, err
 }
 
 // put encodes r and stores it under id.
-func put(tx *bbolt.Tx, id []byte, r consignmentRecord) error {
-	value, err := json.Marshal(r)
+func put(tx *bbolt.Tx, id []byte, r *boltpb.Consignment) error {
+	value, err := encodeRecord(r)
 	if err != nil {
 		return fmt.Errorf("encode consignment %q: %w", id, err)
 	}

@@ -1,9 +1,10 @@
-// Package record is what the consignment service's bbolt records and
-// MongoDB documents share: a consignment's stored fields, named for both
-// codecs, and their conversion from and to the domain's. Each store wraps
-// them in its own type with the key and the place in creation order.
-// Renaming a stored name, or changing a field's meaning, is a new bbolt
-// schema version and a MongoDB migration (see docs/embedded-store.md).
+// Package record is what the consignment service's stores share: a
+// consignment's stored fields as MongoDB documents name them, their
+// conversion from and to the domain's, and how a stored time comes back
+// (UTC). The MongoDB store wraps them in its own type with the key and the
+// place in creation order; the bbolt store has its own protobuf record.
+// Renaming a stored name, or changing a field's meaning, is a MongoDB
+// migration.
 package record
 
 import (
@@ -24,22 +25,22 @@ const (
 // and its place in creation order. Weight is in kilograms; times are in
 // UTC.
 type Consignment struct {
-	Status      string      `json:"status" bson:"status"` // StatusPending or StatusBooked
-	CreatedAt   time.Time   `json:"created_at" bson:"created_at"`
-	LeaseOwner  string      `json:"lease_owner,omitempty" bson:"lease_owner"`
-	LeaseUntil  time.Time   `json:"lease_until,omitzero" bson:"lease_until"`
-	Description string      `json:"description" bson:"description"`
-	Weight      int32       `json:"weight" bson:"weight"`
-	Containers  []Container `json:"containers" bson:"containers"`
-	VesselID    string      `json:"vessel_id" bson:"vessel_id"`
+	Status      string      `bson:"status"` // StatusPending or StatusBooked
+	CreatedAt   time.Time   `bson:"created_at"`
+	LeaseOwner  string      `bson:"lease_owner"`
+	LeaseUntil  time.Time   `bson:"lease_until"`
+	Description string      `bson:"description"`
+	Weight      int32       `bson:"weight"`
+	Containers  []Container `bson:"containers"`
+	VesselID    string      `bson:"vessel_id"`
 }
 
 // Container is one container of a Consignment.
 type Container struct {
-	ID         string `json:"id" bson:"id"`
-	CustomerID string `json:"customer_id" bson:"customer_id"`
-	Origin     string `json:"origin" bson:"origin"`
-	UserID     string `json:"user_id" bson:"user_id"`
+	ID         string `bson:"id"`
+	CustomerID string `bson:"customer_id"`
+	Origin     string `bson:"origin"`
+	UserID     string `bson:"user_id"`
 }
 
 // FromConsignment returns the stored fields of c, or an error when c's
