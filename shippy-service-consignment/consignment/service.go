@@ -69,8 +69,9 @@ type Booker interface {
 	// sizes; ErrUnavailable, also when the id's hold has run out and waits
 	// for Recover.
 	Book(ctx context.Context, consignmentID string, containers, weight int32) (vesselID string, err error)
-	// Confirm ends the holds of the bookings of ids (at most 1000), run out
-	// or not; ids with no held booking are skipped.
+	// Confirm ends the holds of the bookings of ids, run out or not; ids
+	// with no held booking are skipped. It does not keep ids after it
+	// returns.
 	Confirm(ctx context.Context, ids []string) error
 	// ExpiredHolds returns the ids of up to limit (1 to 1000) bookings
 	// this store holds whose hold has run out.

@@ -55,7 +55,8 @@ type VesselService interface {
 // (consignment.Repository.Holder), read once.
 //
 // Every call runs under a deadline of the configured timeout (or the
-// caller's, when sooner), and the retries live here, not in the go-micro
+// caller's, when sooner; a BookBatch, which is no one caller's, under the
+// timeout alone), and the retries live here, not in the go-micro
 // client: each call passes client.WithRetries(0), so the attempts do not
 // multiply with the client's own policy. A call that fails as unavailable
 // (503, no instance in the registry, a transport error) is tried up to 3
