@@ -25,7 +25,8 @@ type Config struct {
 	// ServiceConfig has the platform's settings, and where consignments
 	// are kept.
 	store.ServiceConfig
-	// VesselTimeout bounds each Book or Release call to the vessel service.
+	// VesselTimeout bounds each call to the vessel service, retries
+	// included.
 	VesselTimeout time.Duration
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -15,12 +16,14 @@ import (
 	"github.com/shippy-suite/shippy/testenv"
 )
 
-// flakyBooker is a consignment.Booker whose first Release fails as
+// flakyBooker is a consignment.Booker whose first ExpiredHolds fails as
 // unavailable, as at a start when the vessel service is not discoverable
-// yet.
+// yet, and which then lists one expired hold, "unstored", until it is
+// released.
 type flakyBooker struct {
 	mu       sync.Mutex
-	calls    int
+	lists    int
+	held     bool // "unstored" is held, run out
 	released []string
 }
 
@@ -28,13 +31,35 @@ func (b *flakyBooker) Book(context.Context, string, int32, int32) (string, error
 	return "", errors.New("not used")
 }
 
+func (b *flakyBooker) Confirm(context.Context, []string) error { return errors.New("not used") }
+
+func (b *flakyBooker) ExpiredHolds(context.Context, int) ([]string, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.lists++
+	switch {
+	case b.lists == 1:
+		return nil, consignment.ErrUnavailable
+	case b.held:
+		return []string{"unstored"}, nil
+	}
+	return nil, nil
+}
+
+func (b *flakyBooker) ReleaseExpiredHold(_ context.Context, id string) (bool, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	released := b.held && id == "unstored"
+	if released {
+		b.held = false
+		b.released = append(b.released, id)
+	}
+	return released, nil
+}
+
 func (b *flakyBooker) Release(_ context.Context, id string) error {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	b.calls++
-	if b.calls == 1 {
-		return consignment.ErrUnavailable
-	}
 	b.released = append(b.released, id)
 	return nil
 }
@@ -46,19 +71,13 @@ func (b *flakyBooker) releasedIDs() []string {
 }
 
 // TestRecoverPeriodically checks that a failed recovery round is logged and
-// retried, that a later round settles the abandoned create, and that the
-// loop ends with its context.
+// retried, that a later round settles the abandoned creates (a hold of a
+// consignment that was not stored, and a pending consignment of an earlier
+// release), and that the loop ends with its context.
 func TestRecoverPeriodically(t *testing.T) {
 	t.Parallel()
-	var (
-		mu  sync.Mutex
-		now = time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC)
-	)
-	clock := func() time.Time {
-		mu.Lock()
-		defer mu.Unlock()
-		return now
-	}
+	now := time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC)
+	clock := func() time.Time { return now }
 	repo := memory.New()
 	abandoned := consignment.Consignment{
 		ID: "abandoned", Weight: 1, Status: consignment.StatusPending,
@@ -69,7 +88,7 @@ func TestRecoverPeriodically(t *testing.T) {
 	if err := repo.Create(t.Context(), abandoned); err != nil {
 		t.Fatal(err)
 	}
-	booker := &flakyBooker{}
+	booker := &flakyBooker{held: true}
 	logs := &testenv.SyncBuffer{}
 	logger := platform.NewLogger(logs, slog.LevelInfo)
 	svc, err := consignment.NewService(repo, booker, func() string { return "x" }, clock, logger)
@@ -85,16 +104,16 @@ func TestRecoverPeriodically(t *testing.T) {
 		recoverPeriodically(ctx, svc, time.Millisecond, logger)
 	}()
 	testenv.WaitFor(t, "a failed round logged", func() bool { return strings.Contains(logs.String(), "retrying later") })
-	// The failed round holds the consignment's lease; once it runs out, a
-	// later round settles the consignment.
-	mu.Lock()
-	now = now.Add(consignment.LeaseDuration)
-	mu.Unlock()
-	testenv.WaitFor(t, "the abandoned create released", func() bool { return len(booker.releasedIDs()) == 1 })
+	testenv.WaitFor(t, "the abandoned creates released", func() bool { return len(booker.releasedIDs()) == 2 })
 	testenv.WaitFor(t, "the abandoned create deleted", func() bool {
 		_, err := repo.Get(t.Context(), "abandoned")
 		return errors.Is(err, consignment.ErrNotFound)
 	})
+
+	if got := booker.releasedIDs(); !slices.Equal(got, []string{"unstored", "abandoned"}) {
+		t.Errorf("released %v, want the expired hold, then the pending consignment", got)
+	}
+	testenv.WaitFor(t, "what was settled logged", func() bool { return strings.Contains(logs.String(), "recovery settled unfinished creates") })
 
 	cancel()
 	select {

@@ -18,11 +18,16 @@ import (
 	"github.com/shippy-suite/shippy/shippy-service-consignment/vesselclient"
 )
 
+// confirmFlushTimeout bounds the sending of the last confirmations at
+// shutdown; recovery confirms whatever is left after a restart.
+const confirmFlushTimeout = 2 * time.Second
+
 // serve is the consignment service: it logs JSON lines to stdout, and
 // books and keeps consignments until ctx is done, settling the creates that
 // stopped half-way. It returns nil on a clean stop.
 func serve(ctx context.Context, cfg Config, service *store.Service[consignment.Repository]) error {
-	booker, err := vesselclient.New(vesselpb.NewVesselService(vesselpb.ServiceName, service.Client()), cfg.VesselTimeout)
+	vessels := vesselpb.NewVesselService(vesselpb.ServiceName, service.Client())
+	booker, err := vesselclient.New(vessels, service.Repo.Holder, cfg.VesselTimeout)
 	if err != nil {
 		return err
 	}
@@ -39,7 +44,15 @@ func serve(ctx context.Context, cfg Config, service *store.Service[consignment.R
 	if err := consignmentpb.RegisterShippingServiceHandler(service.Server(), h); err != nil {
 		return fmt.Errorf("register handler: %w", err)
 	}
-	return service.Run()
+	err = service.Run()
+	// The creates have drained: send the confirmations still queued, while
+	// the store is open.
+	flushCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), confirmFlushTimeout)
+	defer cancel()
+	if cerr := consignments.Close(flushCtx); cerr != nil {
+		service.Logger.Warn("confirmations not sent at shutdown; recovery confirms them after the restart", "error", cerr)
+	}
+	return err
 }
 
 // run is the consignment service's command line (platform.Run): it serves

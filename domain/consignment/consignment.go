@@ -50,20 +50,19 @@ var (
 type Status string
 
 const (
-	// StatusPending: the consignment is stored, and its room on a vessel is
-	// being booked, or was being booked when its create stopped. It is not
-	// listed, and it holds a Lease.
+	// StatusPending: stored by an earlier release of the service before
+	// its room was booked, with a Lease; never listed. The service now
+	// stores consignments booked, and settles pending ones once their
+	// lease has run out (see docs/crash-safe-create.md).
 	StatusPending Status = "pending"
 	// StatusBooked: the consignment is booked on VesselID. It is final.
 	StatusBooked Status = "booked"
 )
 
-// Lease is the claim of one create (or recovery) on a pending consignment:
-// only its holder calls the vessel service for the consignment or settles
-// it. A holder that stops, crashes or stalls loses the lease at Until;
-// another create of the same consignment, or Recover, then takes it over. A
-// create that fails without knowing whether its booking took effect hands
-// the lease back (Owner "") so that a retry can carry on at once.
+// Lease is the claim of one create (or recovery) of the earlier release on
+// a pending consignment: only its holder called the vessel service for the
+// consignment, each call ending before Until. It is kept so that pending
+// consignments that release stored can be read and settled.
 type Lease struct {
 	// Owner is the holder's token, unique to one create or recovery; empty
 	// when nobody holds the lease.
@@ -96,11 +95,12 @@ type Consignment struct {
 	// Status, CreatedAt and Lease are the service's record of the create;
 	// clients neither send nor see them.
 
-	// Status is StatusPending until the consignment is booked.
+	// Status is StatusBooked, or StatusPending for a consignment an
+	// earlier release left unfinished.
 	Status Status
 	// CreatedAt is when the service first stored the consignment.
 	CreatedAt time.Time
-	// Lease is the claim on a pending consignment; zero once it is booked.
+	// Lease is the claim on a pending consignment; zero for a booked one.
 	Lease Lease
 }
 

@@ -1,6 +1,7 @@
 package boltdb
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -115,6 +116,37 @@ func (l Layout) upgrade(tx *bbolt.Tx, version string) error {
 		}
 	}
 	return nil
+}
+
+// MetaValue returns the value under key in the file's meta bucket (never
+// "schema", the layout's version). When the key is absent it first stores
+// newValue() there, in a committed transaction shared with no other
+// value's, so that every call, in this process or after the file is opened
+// again, returns the same value: such as an id the store makes once. The
+// value returned is the caller's.
+func (d *DB) MetaValue(ctx context.Context, key string, newValue func() []byte) ([]byte, error) {
+	if key == schemaKey {
+		return nil, fmt.Errorf("meta key %q is the schema version's", key)
+	}
+	var value []byte
+	read := func(tx *bbolt.Tx) error {
+		value = bytes.Clone(tx.Bucket([]byte(metaBucket)).Get([]byte(key)))
+		return nil
+	}
+	if err := d.View(ctx, read); err != nil || value != nil {
+		return value, err
+	}
+	err := d.Update(ctx, func(tx *bbolt.Tx) error {
+		if err := read(tx); err != nil || value != nil {
+			return err // stored by a concurrent call
+		}
+		value = newValue()
+		return tx.Bucket([]byte(metaBucket)).Put([]byte(key), value)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return bytes.Clone(value), nil
 }
 
 // View runs fn in a read-only transaction.

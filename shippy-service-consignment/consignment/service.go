@@ -2,106 +2,128 @@ package consignment
 
 import (
 	"context"
-	"crypto/rand"
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"time"
+
+	"github.com/shippy-suite/shippy/platform/batch"
 )
 
-// Repository stores consignments and the state of their creates (see
-// Service.Create). Implementations are safe for concurrent use and keep
-// copies: changing a consignment after Create, or one returned by Get, List
-// or ListPending, does not change what is stored.
-//
+// Repository stores consignments. Implementations are safe for concurrent
+// use and keep copies: changing a consignment after Create, or one
+// returned by Get, List or ListPending, does not change what is stored.
 // Each method is one atomic step (in bbolt one transaction, in MongoDB one
-// conditional write): TransferLease, MarkBooked and DeletePending change a
-// pending consignment only while it is leased to the owner the call names,
-// so of concurrent calls on one consignment at most one of them succeeds.
-// Times are kept to the millisecond at least.
+// single-document write). Times are kept to the millisecond at least.
+//
+// Pending consignments are the records of creates of an earlier release
+// (see docs/crash-safe-create.md): this release stores booked ones only,
+// and settles pending ones with ListPending and DeletePending.
 type Repository interface {
 	// Create stores c under c.ID, as given (Status, CreatedAt and Lease
 	// included). It returns ErrConflict when a consignment with that id is
 	// stored already, pending or booked, whatever its contents; of
-	// concurrent creates with one id exactly one succeeds.
+	// concurrent creates with one id exactly one succeeds. It does not
+	// store c once ctx has ended (in particular after its deadline), and
+	// then returns an error that matches ctx's (or ErrUnavailable).
 	Create(ctx context.Context, c Consignment) error
 	// Get returns the consignment with the id, pending or booked, or
 	// ErrNotFound.
 	Get(ctx context.Context, id string) (Consignment, error)
 	// List returns up to limit booked consignments, oldest first in the
-	// order they were created (pending ones are skipped, and take their
-	// place in that order when booked). limit is never negative: Service.List
-	// passes 1 to MaxPageSize; 0, all of them, is for tests. pageToken is
-	// empty for the first page, or the nextPageToken of the previous page;
-	// nextPageToken is empty when no booked consignment follows the page.
-	// Tokens are opaque and stay valid while consignments are added, booked
-	// and deleted; one the repository did not issue gives ErrBadPageToken().
+	// order they were created (pending ones are skipped). limit is never
+	// negative: Service.List passes 1 to MaxPageSize; 0, all of them, is
+	// for tests. pageToken is empty for the first page, or the
+	// nextPageToken of the previous page; nextPageToken is empty when no
+	// booked consignment follows the page. Tokens are opaque and stay
+	// valid while consignments are added and pending ones deleted; one the
+	// repository did not issue gives ErrBadPageToken().
 	List(ctx context.Context, limit int, pageToken string) (items []Consignment, nextPageToken string, err error)
+	// Holder returns the id of this store's holds on vessel bookings: a
+	// random id made once, then kept with the consignments, so that
+	// consignment services with separate stores never settle each other's
+	// holds. Errors: ErrUnavailable when the store cannot be reached.
+	Holder(ctx context.Context) (string, error)
 
-	// TransferLease moves the lease of the pending consignment with the id
-	// from owner ("" for a lease nobody holds) to next.Owner, and its Until
-	// to next.Until if that is later: Until never moves back. It returns the
-	// lease as it was before, or ErrNotFound when no pending consignment
-	// with the id is leased to owner.
-	TransferLease(ctx context.Context, id, owner string, next Lease) (Lease, error)
-	// MarkBooked records that the pending consignment with the id, leased
-	// to owner, is booked on vesselID: its Status becomes StatusBooked and
-	// its Lease zero. It returns ErrNotFound when no pending consignment
-	// with the id is leased to owner.
-	MarkBooked(ctx context.Context, id, owner, vesselID string) error
-	// DeletePending deletes the pending consignment with the id leased to
-	// owner; the id is free again. It returns ErrNotFound when no pending
-	// consignment with the id is leased to owner. Booked consignments are
-	// never deleted.
-	DeletePending(ctx context.Context, id, owner string) error
+	// DeletePending deletes the pending consignment with the id; the id is
+	// free again. It returns ErrNotFound when no pending consignment has
+	// the id. Booked consignments are never deleted.
+	DeletePending(ctx context.Context, id string) error
 	// ListPending returns up to limit (> 0) pending consignments whose
-	// lease's Until is at or before t, held or not, in no particular order.
+	// lease's Until is at or before t, in no particular order.
 	ListPending(ctx context.Context, t time.Time, limit int) ([]Consignment, error)
 }
 
-// Booker takes room on a vessel for consignments. Both calls are idempotent
-// by consignment id, so they may be retried.
+// Booker books room on vessels for consignments. Every call is idempotent
+// by consignment id, so it may be retried. Errors: ErrUnavailable (wrapped
+// with the cause) when the vessel service could not be asked or could not
+// answer; anything not named is internal.
 type Booker interface {
-	// Book takes room for containers and weight (kilograms) on a vessel and
-	// returns the vessel's id. A retry with the same consignment id returns
-	// the same vessel and takes no more room. Errors: ErrNoRoom when no
-	// vessel has room; ErrConflict when the id is booked with other sizes;
-	// ErrUnavailable when the vessel service could not be asked.
+	// Book takes room for containers and weight (kilograms) on a vessel,
+	// held by this service's store (Repository.Holder) for LeaseDuration
+	// by the vessel service's clock, and returns the vessel's id. A retry
+	// with the same id and sizes returns the same vessel, takes no more
+	// room, and renews a hold that has not run out. Errors: ErrNoRoom when
+	// no vessel has room; ErrConflict when the id is booked with other
+	// sizes; ErrUnavailable, also when the id's hold has run out and waits
+	// for Recover.
 	Book(ctx context.Context, consignmentID string, containers, weight int32) (vesselID string, err error)
-	// Release gives the consignment's room back. Releasing a consignment
-	// that holds no booking succeeds.
+	// Confirm ends the holds of the bookings of ids, run out or not; ids
+	// with no held booking are skipped. It does not keep ids after it
+	// returns.
+	Confirm(ctx context.Context, ids []string) error
+	// ExpiredHolds returns the ids of up to limit (1 to 1000) bookings
+	// this store holds whose hold has run out.
+	ExpiredHolds(ctx context.Context, limit int) ([]string, error)
+	// ReleaseExpiredHold gives the room of the consignment's booking back
+	// if it is held and its hold has run out, atomically with respect to a
+	// Book that renews it; released is false, and nothing changes,
+	// otherwise.
+	ReleaseExpiredHold(ctx context.Context, consignmentID string) (released bool, err error)
+	// Release gives the consignment's room back, held or not. Releasing a
+	// consignment that holds no booking succeeds. Only Recover calls it,
+	// for a pending consignment of an earlier release.
 	Release(ctx context.Context, consignmentID string) error
 }
 
-// LeaseDuration is how long a create (or a recovery) holds a pending
-// consignment: the time it has to book the consignment's room and record
-// the booking before another create of it, or Recover, may take over.
-// Every vessel call made under a lease runs under a deadline of half the
-// lease; the other half is the margin for a call that reaches the vessel
-// service late and for clocks of service instances that disagree.
+// LeaseDuration is how long the vessel service holds a create's booking
+// before Recover may release it (Booker.Book). A create stores its
+// consignment within half of it from when it asked for the booking, or not
+// at all; the other half is the margin for a commit that ends late and
+// for clocks that disagree. It was also the lease of a pending
+// consignment of the earlier release.
 const LeaseDuration = 30 * time.Second
 
 // Tuning of Create and Recover.
 const (
-	// waitInterval is how often a create that finds another create of the
-	// same consignment in progress looks again.
-	waitInterval = 50 * time.Millisecond
-	// recoverBatch is how many pending consignments Recover reads at once.
+	// storeWithin is how long after it asked for a booking a create may
+	// still store its consignment.
+	storeWithin = LeaseDuration / 2
+	// maxConfirms is the most bookings one Booker.Confirm names.
+	maxConfirms = 1000
+	// recoverBatch is how many expired holds, or pending consignments,
+	// Recover reads at once.
 	recoverBatch = 100
+	// maxRecoverBatches bounds the batches of one Recover call, in case
+	// the same ones keep coming back; the next call goes on.
+	maxRecoverBatches = 100
 )
 
 // Service books consignments onto vessels and keeps them.
 type Service struct {
-	repo   Repository
-	booker Booker
-	newID  func() string
-	now    func() time.Time
-	logger *slog.Logger
+	repo     Repository
+	booker   Booker
+	newID    func() string
+	now      func() time.Time
+	logger   *slog.Logger
+	confirms *batch.Queue[string, struct{}] // ids whose holds to confirm
 }
 
 // NewService returns a Service that stores consignments in repo, books them
 // with booker, gives each consignment without an id one from newID, and
-// reads the time from now (time.Now in production).
+// reads the time from now (time.Now in production). Call Close once it
+// takes no more creates.
 func NewService(repo Repository, booker Booker, newID func() string, now func() time.Time, logger *slog.Logger) (*Service, error) {
 	switch {
 	case repo == nil:
@@ -115,7 +137,24 @@ func NewService(repo Repository, booker Booker, newID func() string, now func() 
 	case logger == nil:
 		return nil, errors.New("new consignment service: nil logger")
 	}
-	return &Service{repo: repo, booker: booker, newID: newID, now: now, logger: logger}, nil
+	s := &Service{repo: repo, booker: booker, newID: newID, now: now, logger: logger}
+	confirms, err := batch.New(maxConfirms, s.sendConfirms)
+	if err != nil {
+		return nil, fmt.Errorf("new consignment service: %w", err)
+	}
+	s.confirms = confirms
+	return s, nil
+}
+
+// Close sends the confirmations of the holds of stored consignments that
+// are still queued, giving up when ctx ends: Recover confirms those later.
+// Call it at shutdown, once no create runs; Create does not queue
+// confirmations after it.
+func (s *Service) Close(ctx context.Context) error {
+	if err := s.confirms.Close(ctx); err != nil {
+		return fmt.Errorf("send the last confirmations: %w", err)
+	}
+	return nil
 }
 
 // Create validates c, books it onto a vessel and stores it, and returns it
@@ -123,19 +162,20 @@ func NewService(repo Repository, booker Booker, newID func() string, now func() 
 // service's; a VesselID in c is ignored), StatusBooked and its CreatedAt.
 //
 // Create is idempotent by id. When a consignment with c's id is stored
-// already, the same request (SameRequest) returns the stored consignment,
-// or finishes booking it, and takes no more room; a different one is
-// ErrConflict.
+// already, the same request (SameRequest) returns the stored consignment
+// and takes no more room; a different one is ErrConflict.
 //
 // Errors: a *FieldError (ErrInvalid) for input that breaks a rule; ErrNoRoom;
 // ErrConflict; ErrUnavailable when the vessel service or the store could not
-// be asked, or another create of the same consignment holds it until ctx
-// ends; anything else is internal. After any error, a retry with the same
-// id is safe and books at most once.
+// be asked, when the booking came too late to be stored, or while the
+// create of c's id by an earlier release waits for Recover; anything else
+// is internal. After any error, a retry with the same id is safe and books
+// at most once.
 //
-// Create is crash-safe: it stores c pending under a lease, books its room,
-// then marks it booked, each step retryable; Recover settles a create that
-// stopped half-way. See docs/crash-safe-create.md.
+// Create is crash-safe: the vessel service holds the booking until it is
+// confirmed, Create stores the consignment only within half of the hold,
+// and Recover releases the holds of consignments that were not stored. See
+// docs/crash-safe-create.md.
 func (s *Service) Create(ctx context.Context, c Consignment) (Consignment, error) {
 	if err := c.Validate(); err != nil {
 		return Consignment{}, err
@@ -147,206 +187,197 @@ func (s *Service) Create(ctx context.Context, c Consignment) (Consignment, error
 			return Consignment{}, errors.New("create consignment: id generator returned an empty id")
 		}
 	}
-	c.Containers = append([]Container(nil), c.Containers...) // the caller keeps its slice
 
-	for {
-		stored, err := s.repo.Get(ctx, c.ID)
-		switch {
-		case errors.Is(err, ErrNotFound):
-			now := s.now()
-			c.Status, c.CreatedAt, c.Lease = StatusPending, now, s.newLease(now)
-			err := s.repo.Create(ctx, c)
-			if errors.Is(err, ErrConflict) {
-				continue // a concurrent create stored it first: look again
-			}
-			if err != nil {
-				return Consignment{}, fmt.Errorf("store pending consignment: %w", err)
-			}
-			return s.book(ctx, c, true)
-		case err != nil:
-			return Consignment{}, fmt.Errorf("get consignment: %w", err)
-		case !stored.SameRequest(c):
-			return Consignment{}, ErrConflict
-		case stored.Status == StatusBooked:
-			return stored, nil
-		case stored.Status != StatusPending:
-			return Consignment{}, fmt.Errorf("get consignment: %q has unknown status %q", c.ID, stored.Status)
-		}
-
-		// Pending: wait for the create still at it, or take over.
-		now := s.now()
-		if stored.Lease.Owner != "" && stored.Lease.Until.After(now) {
-			if err := sleep(ctx, waitInterval); err != nil {
-				return Consignment{}, fmt.Errorf("%w: another create of consignment %q is in progress: %w", ErrUnavailable, c.ID, err)
-			}
-			continue
-		}
-		lease := s.newLease(now)
-		prev, err := s.repo.TransferLease(ctx, c.ID, stored.Lease.Owner, lease)
-		if errors.Is(err, ErrNotFound) {
-			continue // taken over or settled meanwhile: look again
-		}
-		if err != nil {
-			return Consignment{}, fmt.Errorf("take over pending consignment: %w", err)
-		}
-		stored.Lease = lease
-		// Before prev.Until, an earlier create's Book may still take effect.
-		return s.book(ctx, stored, !prev.Until.After(now))
+	stored, err := s.repo.Get(ctx, c.ID)
+	switch {
+	case err == nil:
+		return s.stored(stored, c)
+	case !errors.Is(err, ErrNotFound):
+		return Consignment{}, fmt.Errorf("get consignment: %w", err)
 	}
-}
 
-// book books the room of c, a pending consignment this create holds the
-// lease of, and marks it booked (steps 2 and 3 of Create). mayDelete says
-// whether no earlier Book for c can still take effect, so that c may be
-// deleted when the vessel service refuses the booking.
-func (s *Service) book(ctx context.Context, c Consignment, mayDelete bool) (Consignment, error) {
-	bookCtx, cancel := context.WithTimeout(ctx, LeaseDuration/2)
-	vesselID, err := s.booker.Book(bookCtx, c.ID, int32(len(c.Containers)), c.Weight)
-	cancel()
-	// The vessel service has answered; the outcome is recorded even when
-	// the caller has gone.
-	ctx = context.WithoutCancel(ctx)
+	// 1. Hold: the vessel service holds the room for LeaseDuration.
+	bookStart := s.now()
+	vesselID, err := s.booker.Book(ctx, c.ID, int32(len(c.Containers)), c.Weight)
 	if err != nil {
-		if refused(err) && mayDelete {
-			s.deletePending(ctx, c)
-		} else {
-			s.handBack(ctx, c)
-		}
 		return Consignment{}, fmt.Errorf("book vessel: %w", err)
 	}
 
-	switch err := s.repo.MarkBooked(ctx, c.ID, c.Lease.Owner, vesselID); {
-	case errors.Is(err, ErrNotFound):
-		// The lease ran out and was taken over: by a retry, which has
-		// booked the same room, or by Recover, which gives it back.
-		if stored, err := s.repo.Get(ctx, c.ID); err == nil && stored.Status == StatusBooked && stored.SameRequest(c) {
-			return stored, nil
-		}
-		return Consignment{}, fmt.Errorf("%w: consignment %q: lease ran out before the booking was stored", ErrUnavailable, c.ID)
-	case err != nil:
-		s.handBack(ctx, c)
-		return Consignment{}, fmt.Errorf("store booking: %w", err)
+	// 2. Store it booked, before storeWithin has passed, even when the
+	// caller has gone: a retry then finds it.
+	now := s.now()
+	left := bookStart.Add(storeWithin).Sub(now)
+	if left <= 0 {
+		return Consignment{}, fmt.Errorf("%w: consignment %q: the booking came %v after it was asked for, too late to store; recovery releases it",
+			ErrUnavailable, c.ID, now.Sub(bookStart))
 	}
-	c.Status, c.VesselID, c.Lease = StatusBooked, vesselID, Lease{}
+	c.Containers = slices.Clone(c.Containers) // the caller keeps its slice
+	c.Status, c.VesselID, c.CreatedAt, c.Lease = StatusBooked, vesselID, now, Lease{}
+	storeCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), left)
+	err = s.repo.Create(storeCtx, c)
+	late := storeCtx.Err() != nil
+	cancel()
+	switch {
+	case errors.Is(err, ErrConflict):
+		// A concurrent create of the id stored it first.
+		stored, err := s.repo.Get(context.WithoutCancel(ctx), c.ID)
+		if err != nil {
+			return Consignment{}, fmt.Errorf("get consignment: %w", err)
+		}
+		return s.stored(stored, c)
+	case err != nil && late:
+		return Consignment{}, fmt.Errorf("%w: consignment %q: not stored within %v of its booking; recovery releases it: %w",
+			ErrUnavailable, c.ID, storeWithin, err)
+	case err != nil:
+		return Consignment{}, fmt.Errorf("store consignment: %w", err)
+	}
+
+	// 3. Confirm, off the critical path: if it is lost, Recover confirms.
+	s.confirms.Add(c.ID)
 	s.logger.InfoContext(ctx, "consignment booked",
 		"consignment_id", c.ID, "vessel_id", c.VesselID,
 		"containers", len(c.Containers), "weight", c.Weight)
 	return c, nil
 }
 
-// refused reports whether err from Booker.Book means the vessel service
-// took no room: it refused the booking. Any other error leaves the outcome
-// unknown.
-func refused(err error) bool {
-	return errors.Is(err, ErrNoRoom) || errors.Is(err, ErrConflict) || errors.Is(err, ErrInvalid)
-}
-
-// deletePending deletes c, a pending consignment whose booking the vessel
-// service refused. Its failure is logged, not returned: the caller reports
-// the refusal, and Recover deletes c when its lease has run out.
-func (s *Service) deletePending(ctx context.Context, c Consignment) {
-	if err := s.repo.DeletePending(ctx, c.ID, c.Lease.Owner); err != nil {
-		s.logger.WarnContext(ctx, "delete pending consignment after a refused booking; recovery deletes it later",
-			"consignment_id", c.ID, "error", err)
+// stored is Create's answer for c when the consignment with its id is
+// stored already.
+func (s *Service) stored(stored, c Consignment) (Consignment, error) {
+	switch {
+	case !stored.SameRequest(c):
+		return Consignment{}, ErrConflict
+	case stored.Status == StatusBooked:
+		return stored, nil
+	case stored.Status == StatusPending:
+		return Consignment{}, fmt.Errorf("%w: consignment %q: an unfinished create of an earlier release waits for recovery",
+			ErrUnavailable, c.ID)
 	}
+	return Consignment{}, fmt.Errorf("get consignment: %q has unknown status %q", c.ID, stored.Status)
 }
 
-// handBack gives up this create's lease on c, which stays pending, so that
-// a retry need not wait for the lease to run out; its Until stays, so
-// Recover still waits for it. Its failure is logged: the lease then runs
-// out by itself.
-func (s *Service) handBack(ctx context.Context, c Consignment) {
-	if _, err := s.repo.TransferLease(ctx, c.ID, c.Lease.Owner, Lease{}); err != nil && !errors.Is(err, ErrNotFound) {
-		s.logger.WarnContext(ctx, "hand back the lease of a pending consignment; a retry waits for it to run out",
-			"consignment_id", c.ID, "error", err)
+// sendConfirms is the send of the confirmation queue: it confirms the
+// holds of ids. A failure is logged; Recover confirms them later.
+func (s *Service) sendConfirms(ctx context.Context, ids []string) ([]struct{}, error) {
+	if err := s.booker.Confirm(ctx, ids); err != nil {
+		s.logger.WarnContext(ctx, "confirm bookings failed; recovery confirms them later",
+			"bookings", len(ids), "error", err)
+		return nil, err
 	}
+	return nil, nil
 }
 
-// Recover settles the creates that stopped half-way: every pending
-// consignment whose lease's Until has passed. For each, it takes the
-// lease, releases the consignment's room on the vessel service (which
-// succeeds when it holds none), deletes it and logs that it did. It returns
-// how many it deleted. Several instances may call it at once. It stops at
-// the first error, typically ErrUnavailable when the vessel service cannot
-// be reached; a later call settles the rest. See docs/crash-safe-create.md.
-func (s *Service) Recover(ctx context.Context) (int, error) {
-	deleted := 0
-	for {
+// Recovery is what one Recover call settled.
+type Recovery struct {
+	// Confirmed counts the holds of stored consignments it confirmed.
+	Confirmed int
+	// Released counts the holds it released: of consignments not stored.
+	Released int
+	// Deleted counts the pending consignments of an earlier release it
+	// released and deleted.
+	Deleted int
+}
+
+// Recover settles the creates that stopped half-way. For each booking
+// whose hold has run out, it confirms the hold when the consignment is
+// stored, and releases it otherwise (only if it is still held and run out:
+// a retry of the create may have renewed it). Then, for each pending
+// consignment of an earlier release whose lease has run out, it releases
+// the room (which succeeds when none is held) and deletes it. It logs what
+// it settled, and returns it. Several instances may call it at once. It
+// stops at the first error, typically ErrUnavailable when the vessel
+// service cannot be reached; a later call settles the rest. See
+// docs/crash-safe-create.md.
+func (s *Service) Recover(ctx context.Context) (Recovery, error) {
+	var r Recovery
+	err := s.settleHolds(ctx, &r)
+	if err == nil {
+		err = s.settlePending(ctx, &r)
+	}
+	if r != (Recovery{}) {
+		s.logger.InfoContext(ctx, "recovery settled unfinished creates",
+			"confirmed", r.Confirmed, "released", r.Released, "deleted_pending", r.Deleted)
+	}
+	if err != nil {
+		return r, fmt.Errorf("recover: %w", err)
+	}
+	return r, nil
+}
+
+// settleHolds confirms or releases the bookings whose hold has run out,
+// counting them in r.
+func (s *Service) settleHolds(ctx context.Context, r *Recovery) error {
+	for range maxRecoverBatches {
+		ids, err := s.booker.ExpiredHolds(ctx, recoverBatch)
+		if err != nil {
+			return fmt.Errorf("list expired holds: %w", err)
+		}
+		var stored []string
+		for _, id := range ids {
+			c, err := s.repo.Get(ctx, id)
+			switch {
+			case err == nil && c.Status == StatusBooked:
+				stored = append(stored, id)
+				continue
+			case err != nil && !errors.Is(err, ErrNotFound):
+				return fmt.Errorf("get consignment %q: %w", id, err)
+			}
+			// Not stored, and no create stores it any more: its hold ran
+			// out, so a retry renews nothing and gets ErrUnavailable.
+			released, err := s.booker.ReleaseExpiredHold(ctx, id)
+			if err != nil {
+				return fmt.Errorf("release expired hold of %q: %w", id, err)
+			}
+			if released {
+				r.Released++
+				s.logger.WarnContext(ctx, "recovered an unfinished create: room held for a consignment that was not stored released",
+					"consignment_id", id)
+			}
+		}
+		if len(stored) > 0 {
+			if err := s.booker.Confirm(ctx, stored); err != nil {
+				return fmt.Errorf("confirm %d bookings: %w", len(stored), err)
+			}
+			r.Confirmed += len(stored)
+		}
+		if len(ids) < recoverBatch {
+			return nil
+		}
+	}
+	return nil
+}
+
+// settlePending releases and deletes the pending consignments of an
+// earlier release whose lease has run out, counting them in r. Every Book
+// of such a create ended before its lease did, and no create of this
+// release books a pending consignment, so the release takes no room a
+// stored consignment holds.
+func (s *Service) settlePending(ctx context.Context, r *Recovery) error {
+	for range maxRecoverBatches {
 		batch, err := s.repo.ListPending(ctx, s.now(), recoverBatch)
 		if err != nil {
-			return deleted, fmt.Errorf("recover: list pending consignments: %w", err)
+			return fmt.Errorf("list pending consignments: %w", err)
 		}
 		for _, c := range batch {
-			ok, err := s.recoverOne(ctx, c)
-			if err != nil {
-				return deleted, fmt.Errorf("recover consignment %q: %w", c.ID, err)
+			if err := s.booker.Release(ctx, c.ID); err != nil {
+				return fmt.Errorf("release pending consignment %q: %w", c.ID, err)
 			}
-			if ok {
-				deleted++
+			// Released: a failed delete leaves it pending, and a later
+			// round releases it again, harmlessly.
+			switch err := s.repo.DeletePending(ctx, c.ID); {
+			case errors.Is(err, ErrNotFound): // another instance settled it
+			case err != nil:
+				return fmt.Errorf("delete pending consignment %q: %w", c.ID, err)
+			default:
+				r.Deleted++
+				s.logger.WarnContext(ctx, "recovered an unfinished create of an earlier release: booking released, pending consignment deleted",
+					"consignment_id", c.ID, "created_at", c.CreatedAt)
 			}
 		}
-		// Every consignment of the batch is now leased anew (to this call
-		// or another party) or settled, so the next batch holds new ones
-		// only.
 		if len(batch) < recoverBatch {
-			return deleted, nil
+			return nil
 		}
 	}
-}
-
-// recoverOne takes over the lease of c, releases its room and deletes it.
-// It reports false, with no error, when another party took c first.
-func (s *Service) recoverOne(ctx context.Context, c Consignment) (bool, error) {
-	now := s.now()
-	lease := s.newLease(now)
-	prev, err := s.repo.TransferLease(ctx, c.ID, c.Lease.Owner, lease)
-	switch {
-	case errors.Is(err, ErrNotFound):
-		return false, nil
-	case err != nil:
-		return false, fmt.Errorf("take over: %w", err)
-	case prev.Until.After(now):
-		// A create took c over and handed it back since it was listed; its
-		// Book may still take effect. Hand the lease back and leave c to a
-		// later call.
-		if _, err := s.repo.TransferLease(ctx, c.ID, lease.Owner, Lease{}); err != nil {
-			return false, fmt.Errorf("hand back: %w", err)
-		}
-		return false, nil
-	}
-
-	releaseCtx, cancel := context.WithTimeout(ctx, LeaseDuration/2)
-	err = s.booker.Release(releaseCtx, c.ID)
-	cancel()
-	if err != nil {
-		return false, fmt.Errorf("release booking: %w", err)
-	}
-	// Released: record it even if ctx ends now.
-	ctx = context.WithoutCancel(ctx)
-	if err := s.repo.DeletePending(ctx, c.ID, lease.Owner); err != nil {
-		return false, fmt.Errorf("delete: %w", err)
-	}
-	s.logger.WarnContext(ctx, "recovered an unfinished create: booking released, pending consignment deleted",
-		"consignment_id", c.ID, "created_at", c.CreatedAt)
-	return true, nil
-}
-
-// newLease returns a lease for a new holder, running from now for
-// LeaseDuration.
-func (s *Service) newLease(now time.Time) Lease {
-	return Lease{Owner: rand.Text(), Until: now.Add(LeaseDuration)}
-}
-
-// sleep waits for d, or returns ctx's error when ctx ends first.
-func sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
+	return nil
 }
 
 // List returns a page of booked consignments, oldest first; pending ones

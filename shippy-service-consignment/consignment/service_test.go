@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -15,96 +16,11 @@ import (
 	"github.com/shippy-suite/shippy/domain/consignment/consignmenttest"
 	"github.com/shippy-suite/shippy/shippy-service-consignment/consignment"
 	"github.com/shippy-suite/shippy/shippy-service-consignment/store/memory"
+	"github.com/shippy-suite/shippy/testenv"
 )
 
-// fakeBooker books every consignment onto one vessel, once per id, as the
-// vessel service does: it holds room per consignment id, and a repeated
-// Book takes no more. Its failures and hooks are set with configure.
-type fakeBooker struct {
-	mu sync.Mutex
-	// bookErr, when set, fails Book. With takeRoom, Book takes the room
-	// first, as a vessel service that answered too late would.
-	bookErr  error
-	takeRoom bool
-	// releaseErr, when set, fails Release.
-	releaseErr error
-	// afterBook, when set, runs once, after a Book took room and before it
-	// returns: the time when a create can stall or crash.
-	afterBook func(id string)
-	// duringRelease, when set, runs in every Release before it gives the
-	// room back.
-	duringRelease func(id string)
-
-	held     map[string]bool // ids holding room
-	books    int             // Book calls
-	taken    int             // times room was taken
-	released []string        // ids of successful Release calls, in order
-}
-
-func newBooker() *fakeBooker { return &fakeBooker{held: make(map[string]bool)} }
-
-func (b *fakeBooker) Book(_ context.Context, id string, _, _ int32) (string, error) {
-	b.mu.Lock()
-	b.books++
-	if b.bookErr != nil && !b.takeRoom {
-		b.mu.Unlock()
-		return "", b.bookErr
-	}
-	if !b.held[id] {
-		b.held[id] = true
-		b.taken++
-	}
-	hook := b.afterBook
-	b.afterBook = nil
-	b.mu.Unlock()
-	if hook != nil {
-		hook(id)
-	}
-	if b.bookErr != nil {
-		return "", b.bookErr
-	}
-	return "vessel001", nil
-}
-
-func (b *fakeBooker) Release(ctx context.Context, id string) error {
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	b.mu.Lock()
-	hook, err := b.duringRelease, b.releaseErr
-	b.mu.Unlock()
-	if hook != nil {
-		hook(id)
-	}
-	if err != nil {
-		return err
-	}
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	b.released = append(b.released, id)
-	delete(b.held, id)
-	return nil
-}
-
-// configure changes the booker's failures and hooks.
-func (b *fakeBooker) configure(change func(*fakeBooker)) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	change(b)
-}
-
-// state returns a copy of what the booker holds and counts.
-func (b *fakeBooker) state() (held []string, books, taken int, released []string) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	for id := range b.held {
-		held = append(held, id)
-	}
-	slices.Sort(held)
-	return held, b.books, b.taken, slices.Clone(b.released)
-}
-
-// clock is a settable time source for the service.
+// clock is a settable time source, shared by the service and the fake
+// vessel service.
 type clock struct {
 	mu sync.Mutex
 	t  time.Time
@@ -122,129 +38,271 @@ func (c *clock) Advance(d time.Duration) {
 	c.t = c.t.Add(d)
 }
 
+// start is the clock's time when a test begins.
+var start = time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC)
+
+// booking is a booking the fake vessel service keeps.
+type booking struct {
+	containers, weight int32
+	held               bool
+	until              time.Time // when its hold runs out
+}
+
+// fakeBooker books every consignment onto one vessel, as the vessel
+// service's BookBatch does, by the clock: once per id, held for
+// LeaseDuration, renewed by a Book before the hold runs out, UNAVAILABLE
+// after; Confirm ends holds; ReleaseExpiredHold releases only a hold that
+// ran out. Its failures and hooks are set with configure.
+type fakeBooker struct {
+	mu    sync.Mutex
+	clock *clock
+	// bookErr, when set, fails Book. With takeRoom, Book takes the room
+	// first, as a vessel service whose answer was lost would.
+	bookErr  error
+	takeRoom bool
+	// The other calls fail with these, when set.
+	confirmErr, listErr, releaseExpiredErr, releaseErr error
+	// afterBook, when set, runs once, after a Book took room and before it
+	// returns: the time when a create can stall or crash.
+	afterBook func(id string)
+	// afterList, when set, runs once after ExpiredHolds has listed.
+	afterList func()
+
+	bookings map[string]*booking
+	books    int      // Book calls
+	taken    int      // times room was taken
+	confirms int      // Confirm calls
+	released []string // ids whose room was given back, in order
+}
+
+func newBooker(c *clock) *fakeBooker {
+	return &fakeBooker{clock: c, bookings: make(map[string]*booking)}
+}
+
+func (b *fakeBooker) Book(_ context.Context, id string, containers, weight int32) (string, error) {
+	b.mu.Lock()
+	b.books++
+	if b.bookErr != nil && !b.takeRoom {
+		defer b.mu.Unlock()
+		return "", b.bookErr
+	}
+	now := b.clock.Now()
+	switch bk, ok := b.bookings[id]; {
+	case !ok:
+		b.bookings[id] = &booking{containers: containers, weight: weight, held: true, until: now.Add(consignment.LeaseDuration)}
+		b.taken++
+	case bk.containers != containers || bk.weight != weight:
+		b.mu.Unlock()
+		return "", fmt.Errorf("vessel service: %w", consignment.ErrConflict)
+	case bk.held && !bk.until.After(now):
+		b.mu.Unlock()
+		return "", fmt.Errorf("vessel service: %w: hold expired, being settled", consignment.ErrUnavailable)
+	case bk.held:
+		bk.until = later(bk.until, now.Add(consignment.LeaseDuration))
+	}
+	hook, err := b.afterBook, b.bookErr
+	b.afterBook = nil
+	b.mu.Unlock()
+	if hook != nil {
+		hook(id)
+	}
+	if err != nil {
+		return "", err
+	}
+	return "vessel001", nil
+}
+
+func later(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
+}
+
+func (b *fakeBooker) Confirm(_ context.Context, ids []string) error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.confirms++
+	if b.confirmErr != nil {
+		return b.confirmErr
+	}
+	for _, id := range ids {
+		if bk, ok := b.bookings[id]; ok {
+			bk.held = false
+		}
+	}
+	return nil
+}
+
+func (b *fakeBooker) ExpiredHolds(_ context.Context, limit int) ([]string, error) {
+	b.mu.Lock()
+	if b.listErr != nil {
+		defer b.mu.Unlock()
+		return nil, b.listErr
+	}
+	var ids []string
+	for id, bk := range b.bookings {
+		if bk.held && !bk.until.After(b.clock.Now()) {
+			ids = append(ids, id)
+		}
+	}
+	slices.Sort(ids)
+	ids = ids[:min(len(ids), limit)]
+	hook := b.afterList
+	b.afterList = nil
+	b.mu.Unlock()
+	if hook != nil {
+		hook()
+	}
+	return ids, nil
+}
+
+func (b *fakeBooker) ReleaseExpiredHold(_ context.Context, id string) (bool, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.releaseExpiredErr != nil {
+		return false, b.releaseExpiredErr
+	}
+	bk, ok := b.bookings[id]
+	if !ok || !bk.held || bk.until.After(b.clock.Now()) {
+		return false, nil
+	}
+	delete(b.bookings, id)
+	b.released = append(b.released, id)
+	return true, nil
+}
+
+func (b *fakeBooker) Release(_ context.Context, id string) error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.releaseErr != nil {
+		return b.releaseErr
+	}
+	delete(b.bookings, id)
+	b.released = append(b.released, id)
+	return nil
+}
+
+// configure changes the booker's failures and hooks.
+func (b *fakeBooker) configure(change func(*fakeBooker)) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	change(b)
+}
+
+// hold seeds a booking of c, held until the clock's time plus d (a
+// negative d: run out).
+func (b *fakeBooker) hold(c consignment.Consignment, d time.Duration) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.bookings[c.ID] = &booking{containers: int32(len(c.Containers)), weight: c.Weight, held: true, until: b.clock.Now().Add(d)}
+	b.taken++
+}
+
+// vessel is what the fake vessel service holds and counts.
+type vessel struct {
+	held, confirmed []string // ids booked, held or not, in id order
+	books, taken    int
+	released        []string
+}
+
+func (b *fakeBooker) state() vessel {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	v := vessel{books: b.books, taken: b.taken, released: slices.Clone(b.released)}
+	for id, bk := range b.bookings {
+		if bk.held {
+			v.held = append(v.held, id)
+		} else {
+			v.confirmed = append(v.confirmed, id)
+		}
+	}
+	slices.Sort(v.held)
+	slices.Sort(v.confirmed)
+	return v
+}
+
+// faultyRepo is a memory repository whose next Create fails with
+// createErr, or runs duringCreate first (a store that stalls), and whose
+// Gets fail with getErr, when set.
+type faultyRepo struct {
+	consignment.Repository
+	mu           sync.Mutex
+	createErr    error
+	duringCreate func(ctx context.Context) error
+	getErr       error
+}
+
+func (r *faultyRepo) configure(change func(*faultyRepo)) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	change(r)
+}
+
+func (r *faultyRepo) Create(ctx context.Context, c consignment.Consignment) error {
+	r.mu.Lock()
+	err, during := r.createErr, r.duringCreate
+	r.createErr, r.duringCreate = nil, nil
+	r.mu.Unlock()
+	if during != nil {
+		if err := during(ctx); err != nil {
+			return err
+		}
+	}
+	if err != nil {
+		return err
+	}
+	return r.Repository.Create(ctx, c)
+}
+
+func (r *faultyRepo) Get(ctx context.Context, id string) (consignment.Consignment, error) {
+	r.mu.Lock()
+	err := r.getErr
+	r.mu.Unlock()
+	if err != nil {
+		return consignment.Consignment{}, err
+	}
+	return r.Repository.Get(ctx, id)
+}
+
+// env is one Service over a memory repository (behind faultyRepo), a fake
+// vessel service and a clock.
+type env struct {
+	svc    *consignment.Service
+	repo   *faultyRepo
+	booker *fakeBooker
+	clock  *clock
+	logs   *testenv.SyncBuffer
+}
+
+func newEnv(t *testing.T) *env {
+	t.Helper()
+	c := &clock{t: start}
+	e := &env{repo: &faultyRepo{Repository: memory.New()}, booker: newBooker(c), clock: c, logs: &testenv.SyncBuffer{}}
+	logger := slog.New(slog.NewTextHandler(e.logs, nil))
+	var err error
+	e.svc, err = consignment.NewService(e.repo, e.booker, func() string { return "generated" }, c.Now, logger)
+	if err != nil {
+		t.Fatalf("NewService() = %v", err)
+	}
+	t.Cleanup(func() { e.svc.Close(context.Background()) })
+	return e
+}
+
 // testContext returns a context that ends after 5 seconds, so that a
-// create waiting for a lease by mistake fails its test instead of hanging
-// it.
+// create waiting for something by mistake fails its test instead of
+// hanging it.
 func testContext(t *testing.T) context.Context {
 	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)
 	t.Cleanup(cancel)
 	return ctx
 }
 
-// start is the clock's time when a test begins.
-var start = time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC)
-
-// crashRepo is a repository that can crash: while crash is set, every
-// write that settles a pending consignment fails, as when the process dies
-// right after the room was booked. afterListPending, when set, runs once
-// after a ListPending.
-type crashRepo struct {
-	consignment.Repository
-	mu               sync.Mutex
-	crash            bool
-	afterListPending func()
-	// markErr, when set, fails the next MarkBooked, as a store that could
-	// not write would.
-	markErr error
-}
-
-var errCrash = errors.New("process died")
-
-func (r *crashRepo) crashed() bool {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return r.crash
-}
-
-func (r *crashRepo) setCrash(crash bool) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.crash = crash
-}
-
-func (r *crashRepo) MarkBooked(ctx context.Context, id, owner, vesselID string) error {
-	if r.crashed() {
-		return errCrash
-	}
-	r.mu.Lock()
-	err := r.markErr
-	r.markErr = nil
-	r.mu.Unlock()
-	if err != nil {
-		return err
-	}
-	return r.Repository.MarkBooked(ctx, id, owner, vesselID)
-}
-
-func (r *crashRepo) TransferLease(ctx context.Context, id, owner string, next consignment.Lease) (consignment.Lease, error) {
-	if r.crashed() {
-		return consignment.Lease{}, errCrash
-	}
-	return r.Repository.TransferLease(ctx, id, owner, next)
-}
-
-func (r *crashRepo) DeletePending(ctx context.Context, id, owner string) error {
-	if r.crashed() {
-		return errCrash
-	}
-	return r.Repository.DeletePending(ctx, id, owner)
-}
-
-func (r *crashRepo) ListPending(ctx context.Context, t time.Time, limit int) ([]consignment.Consignment, error) {
-	cs, err := r.Repository.ListPending(ctx, t, limit)
-	r.mu.Lock()
-	hook := r.afterListPending
-	r.afterListPending = nil
-	r.mu.Unlock()
-	if hook != nil {
-		hook()
-	}
-	return cs, err
-}
-
-// failingCreateRepo fails every Create with err.
-type failingCreateRepo struct {
-	consignment.Repository
-	err error
-}
-
-func (r failingCreateRepo) Create(context.Context, consignment.Consignment) error { return r.err }
-
-// env is one Service over a memory repository (behind crashRepo), a fake
-// booker and a clock.
-type env struct {
-	svc    *consignment.Service
-	repo   *crashRepo
-	booker *fakeBooker
-	clock  *clock
-}
-
-// newEnv returns an env; change, when set, adjusts the booker before the
-// service uses it.
-func newEnv(t *testing.T, change func(*fakeBooker)) *env {
-	t.Helper()
-	e := &env{repo: &crashRepo{Repository: memory.New()}, booker: newBooker(), clock: &clock{t: start}}
-	if change != nil {
-		e.booker.configure(change)
-	}
-	e.svc = newService(t, e.repo, e.booker, e.clock.Now)
-	return e
-}
-
-func newService(t *testing.T, repo consignment.Repository, booker consignment.Booker, now func() time.Time) *consignment.Service {
-	t.Helper()
-	svc, err := consignment.NewService(repo, booker, func() string { return "generated" }, now, slog.New(slog.DiscardHandler))
-	if err != nil {
-		t.Fatalf("NewService() = %v", err)
-	}
-	return svc
-}
-
 // get returns the stored consignment with the id, or the zero Consignment
 // when there is none.
 func (e *env) get(t *testing.T, id string) consignment.Consignment {
 	t.Helper()
-	c, err := e.repo.Get(testContext(t), id)
+	c, err := e.repo.Repository.Get(testContext(t), id)
 	if err != nil && !errors.Is(err, consignment.ErrNotFound) {
 		t.Fatalf("Get(%q) = %v", id, err)
 	}
@@ -262,20 +320,55 @@ func (e *env) create(t *testing.T, c consignment.Consignment) consignment.Consig
 	return got
 }
 
-// crashAfterBook runs a create of c that stops after its room is booked,
-// and checks what it leaves: c pending, its room held.
-func (e *env) crashAfterBook(t *testing.T, c consignment.Consignment) {
+// createFails creates c and checks that the create fails with want.
+func (e *env) createFails(t *testing.T, c consignment.Consignment, want error) {
 	t.Helper()
-	e.repo.setCrash(true)
-	defer e.repo.setCrash(false)
-	if _, err := e.svc.Create(testContext(t), c); !errors.Is(err, errCrash) {
-		t.Fatalf("Create() = %v, want the crash", err)
+	if got, err := e.svc.Create(testContext(t), c); !errors.Is(err, want) {
+		t.Fatalf("Create(%q) = %+v, %v; want %v", c.ID, got, err, want)
 	}
-	if got := e.get(t, c.ID); got.Status != consignment.StatusPending {
-		t.Fatalf("after the crash %q is %q, want pending", c.ID, got.Status)
+}
+
+// recoverWants runs Recover and checks what it settled.
+func (e *env) recoverWants(t *testing.T, want consignment.Recovery) {
+	t.Helper()
+	got, err := e.svc.Recover(testContext(t))
+	if err != nil || got != want {
+		t.Errorf("Recover() = %+v, %v; want %+v, nil", got, err, want)
 	}
-	if held, _, _, _ := e.booker.state(); !slices.Contains(held, c.ID) {
-		t.Fatalf("after the crash held = %v, want %q", held, c.ID)
+}
+
+// waitConfirmed waits until the booking of each id is confirmed.
+func (e *env) waitConfirmed(t *testing.T, ids ...string) {
+	t.Helper()
+	testenv.WaitFor(t, fmt.Sprintf("bookings of %v confirmed", ids), func() bool {
+		v := e.booker.state()
+		for _, id := range ids {
+			if !slices.Contains(v.confirmed, id) {
+				return false
+			}
+		}
+		return true
+	})
+}
+
+// storePending stores c pending, leased until the clock's time plus d, as
+// a create of the earlier release left it.
+func (e *env) storePending(t *testing.T, c consignment.Consignment, d time.Duration) {
+	t.Helper()
+	c.Status, c.CreatedAt = consignment.StatusPending, e.clock.Now()
+	c.Lease = consignment.Lease{Owner: "old-release", Until: e.clock.Now().Add(d)}
+	if err := e.repo.Repository.Create(testContext(t), c); err != nil {
+		t.Fatalf("store pending %q: %v", c.ID, err)
+	}
+}
+
+// storeBooked stores c booked, as a create that stopped before its
+// confirmation left it.
+func (e *env) storeBooked(t *testing.T, c consignment.Consignment) {
+	t.Helper()
+	c.Status, c.VesselID, c.CreatedAt = consignment.StatusBooked, "vessel001", e.clock.Now()
+	if err := e.repo.Repository.Create(testContext(t), c); err != nil {
+		t.Fatalf("store booked %q: %v", c.ID, err)
 	}
 }
 
@@ -295,9 +388,11 @@ func withID(id string) consignment.Consignment {
 	return c
 }
 
+var errDisk = errors.New("disk on fire")
+
 func TestNewServiceChecksDependencies(t *testing.T) {
 	t.Parallel()
-	repo, booker, newID, now, logger := memory.New(), newBooker(), func() string { return "x" }, time.Now, slog.New(slog.DiscardHandler)
+	repo, booker, newID, now, logger := memory.New(), newBooker(&clock{}), func() string { return "x" }, time.Now, slog.New(slog.DiscardHandler)
 	tests := []struct {
 		name    string
 		repo    consignment.Repository
@@ -325,9 +420,9 @@ func TestNewServiceChecksDependencies(t *testing.T) {
 	}
 }
 
-func TestCreateBooksAndStores(t *testing.T) {
+func TestCreateBooksStoresAndConfirms(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t, nil)
+	e := newEnv(t)
 	in := consignmenttest.Valid()
 	in.VesselID = "chosen-by-client"
 	got := e.create(t, in)
@@ -338,6 +433,7 @@ func TestCreateBooksAndStores(t *testing.T) {
 	if diff := cmp.Diff(want, e.get(t, "c-1")); diff != "" {
 		t.Errorf("stored consignment mismatch (-want +got):\n%s", diff)
 	}
+	e.waitConfirmed(t, "c-1")
 
 	// A retry returns the stored consignment and asks the vessel service
 	// nothing.
@@ -346,22 +442,10 @@ func TestCreateBooksAndStores(t *testing.T) {
 	if err != nil || !cmp.Equal(again, want) {
 		t.Errorf("retried Create() = %+v, %v; want %+v", again, err, want)
 	}
-	if held, books, _, _ := e.booker.state(); books != 1 || !slices.Equal(held, []string{"c-1"}) {
-		t.Errorf("Book called %d times, held %v; want 1 call, c-1 held", books, held)
+	if v := e.booker.state(); v.books != 1 || !slices.Equal(v.confirmed, []string{"c-1"}) || len(v.held) != 0 {
+		t.Errorf("Book called %d times, confirmed %v, held %v; want 1 call, c-1 confirmed", v.books, v.confirmed, v.held)
 	}
-}
-
-func TestCreateStoreFailureBooksNothing(t *testing.T) {
-	t.Parallel()
-	booker := newBooker()
-	storeErr := errors.New("disk on fire")
-	svc := newService(t, failingCreateRepo{memory.New(), storeErr}, booker, time.Now)
-	if _, err := svc.Create(testContext(t), consignmenttest.Valid()); !errors.Is(err, storeErr) {
-		t.Errorf("Create() = %v, want the store's error", err)
-	}
-	if _, books, _, _ := booker.state(); books != 0 {
-		t.Errorf("Book called %d times, want 0: nothing is booked before the intent is stored", books)
-	}
+	e.recoverWants(t, consignment.Recovery{})
 }
 
 func TestCreateConflict(t *testing.T) {
@@ -369,29 +453,27 @@ func TestCreateConflict(t *testing.T) {
 	different := consignmenttest.Valid()
 	different.Description = "someone else's"
 	tests := []struct {
-		name    string
-		prepare func(t *testing.T, e *env)
+		name      string
+		prepare   func(t *testing.T, e *env)
+		wantBooks int
 	}{
-		{name: "booked", prepare: func(t *testing.T, e *env) {
-			e.create(t, consignmenttest.Valid())
+		{name: "booked", prepare: func(t *testing.T, e *env) { e.create(t, consignmenttest.Valid()) }, wantBooks: 1},
+		{name: "pending, of an earlier release", prepare: func(t *testing.T, e *env) {
+			e.storePending(t, consignmenttest.Valid(), consignment.LeaseDuration)
 		}},
-		{name: "pending", prepare: func(t *testing.T, e *env) { e.crashAfterBook(t, consignmenttest.Valid()) }},
 		{name: "pending, lease run out", prepare: func(t *testing.T, e *env) {
-			e.crashAfterBook(t, consignmenttest.Valid())
-			e.clock.Advance(consignment.LeaseDuration)
+			e.storePending(t, consignmenttest.Valid(), -time.Second)
 		}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			e := newEnv(t, nil)
+			e := newEnv(t)
 			tt.prepare(t, e)
 			before := e.get(t, "c-1")
-			if _, err := e.svc.Create(testContext(t), different); !errors.Is(err, consignment.ErrConflict) {
-				t.Errorf("Create(same id, other contents) = %v, want ErrConflict", err)
-			}
-			if _, books, _, _ := e.booker.state(); books != 1 {
-				t.Errorf("Book called %d times, want 1: a conflict books nothing", books)
+			e.createFails(t, different, consignment.ErrConflict)
+			if v := e.booker.state(); v.books != tt.wantBooks {
+				t.Errorf("Book called %d times, want %d: a conflict books nothing", v.books, tt.wantBooks)
 			}
 			if diff := cmp.Diff(before, e.get(t, "c-1")); diff != "" {
 				t.Errorf("a conflict changed the stored consignment (-want +got):\n%s", diff)
@@ -400,26 +482,76 @@ func TestCreateConflict(t *testing.T) {
 	}
 }
 
+// TestCreateLegacyPending: a consignment an earlier release left pending
+// answers ErrUnavailable, booking nothing, until Recover has released and
+// deleted it once its lease ran out; then a create books it afresh.
+func TestCreateLegacyPending(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.storePending(t, consignmenttest.Valid(), consignment.LeaseDuration)
+	e.createFails(t, consignmenttest.Valid(), consignment.ErrUnavailable)
+	e.recoverWants(t, consignment.Recovery{})
+	e.clock.Advance(consignment.LeaseDuration)
+	e.createFails(t, consignmenttest.Valid(), consignment.ErrUnavailable)
+	if v := e.booker.state(); v.books != 0 {
+		t.Errorf("Book called %d times for a pending consignment, want 0", v.books)
+	}
+	e.recoverWants(t, consignment.Recovery{Deleted: 1})
+	if v := e.booker.state(); !slices.Equal(v.released, []string{"c-1"}) {
+		t.Errorf("released %v, want c-1", v.released)
+	}
+	if got := e.get(t, "c-1"); got.ID != "" {
+		t.Errorf("c-1 still stored as %s after Recover", got.Status)
+	}
+	e.clock.Advance(-consignment.LeaseDuration) // for booked()'s CreatedAt
+	if got := e.create(t, consignmenttest.Valid()); !cmp.Equal(got, booked("c-1")) {
+		t.Errorf("Create() after the recovery = %+v, want it booked", got)
+	}
+}
+
+// TestCreateRefusedBookingStoresNothing: a booking the vessel service
+// refused took no room, so nothing is stored, nothing is held, and the id
+// stays free.
 func TestCreateRefusedBookingStoresNothing(t *testing.T) {
 	t.Parallel()
-	for _, bookErr := range []error{consignment.ErrNoRoom, consignment.ErrConflict} {
-		t.Run(bookErr.Error(), func(t *testing.T) {
+	otherSizes := consignmenttest.Valid()
+	otherSizes.Weight = 1
+	tests := []struct {
+		name    string
+		prepare func(e *env)
+		wantErr error
+		wantOn  []string // held after the refusal
+	}{
+		{name: "no room", prepare: func(e *env) {
+			e.booker.configure(func(b *fakeBooker) { b.bookErr = fmt.Errorf("vessel service: %w", consignment.ErrNoRoom) })
+		}, wantErr: consignment.ErrNoRoom},
+		{name: "invalid, as the vessel service saw it", prepare: func(e *env) {
+			e.booker.configure(func(b *fakeBooker) { b.bookErr = errors.New("vessel service: 400 containers: must be positive") })
+		}},
+		{name: "held with other sizes", prepare: func(e *env) { e.booker.hold(otherSizes, consignment.LeaseDuration) },
+			wantErr: consignment.ErrConflict, wantOn: []string{"c-1"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			e := newEnv(t, func(b *fakeBooker) { b.bookErr = bookErr })
-			if _, err := e.svc.Create(testContext(t), consignmenttest.Valid()); !errors.Is(err, bookErr) {
-				t.Fatalf("Create() = %v, want %v", err, bookErr)
+			e := newEnv(t)
+			tt.prepare(e)
+			_, err := e.svc.Create(testContext(t), consignmenttest.Valid())
+			if err == nil || tt.wantErr != nil && !errors.Is(err, tt.wantErr) {
+				t.Fatalf("Create() = %v, want an error (%v)", err, tt.wantErr)
 			}
 			if got := e.get(t, "c-1"); got.ID != "" {
 				t.Errorf("after a refused booking %q is stored as %s, want nothing stored", got.ID, got.Status)
 			}
-			if held, _, _, _ := e.booker.state(); len(held) != 0 {
-				t.Errorf("held = %v, want nothing", held)
+			if v := e.booker.state(); !slices.Equal(v.held, tt.wantOn) || v.taken != len(tt.wantOn) {
+				t.Errorf("held %v, room taken %d times; want %v", v.held, v.taken, tt.wantOn)
+			}
+			if len(tt.wantOn) > 0 {
+				return
 			}
 			// The id is free: a create with other contents is no conflict.
-			other := consignmenttest.Valid()
-			other.Weight = 1
 			e.booker.configure(func(b *fakeBooker) { b.bookErr = nil })
-			if got, err := e.svc.Create(testContext(t), other); err != nil || got.Weight != 1 {
+			if got, err := e.svc.Create(testContext(t), otherSizes); err != nil || got.Weight != 1 {
 				t.Errorf("Create(same id, other contents) after the refusal = %+v, %v; want it booked", got, err)
 			}
 		})
@@ -427,360 +559,249 @@ func TestCreateRefusedBookingStoresNothing(t *testing.T) {
 }
 
 // TestCreateUnknownOutcomeThenRecover covers a Book whose outcome the
-// service cannot know: the vessel service did not answer in time, but took
-// the room. The consignment stays pending, unlisted, and Recover gives the
-// room back once the lease has run out.
+// service cannot know: the vessel service held the room but its answer
+// was lost. Nothing is stored; Recover releases the hold once it has run
+// out.
 func TestCreateUnknownOutcomeThenRecover(t *testing.T) {
 	t.Parallel()
 	ctx := testContext(t)
-	e := newEnv(t, func(b *fakeBooker) { b.bookErr, b.takeRoom = consignment.ErrUnavailable, true })
-	if _, err := e.svc.Create(ctx, consignmenttest.Valid()); !errors.Is(err, consignment.ErrUnavailable) {
-		t.Fatalf("Create() = %v, want ErrUnavailable", err)
-	}
-	if got := e.get(t, "c-1"); got.Status != consignment.StatusPending {
-		t.Errorf("c-1 is %q, want pending", got.Status)
+	e := newEnv(t)
+	e.booker.configure(func(b *fakeBooker) { b.bookErr, b.takeRoom = consignment.ErrUnavailable, true })
+	e.createFails(t, consignmenttest.Valid(), consignment.ErrUnavailable)
+	if got := e.get(t, "c-1"); got.ID != "" {
+		t.Errorf("c-1 is stored as %s, want nothing stored", got.Status)
 	}
 	if items, _, err := e.svc.List(ctx, 0, ""); err != nil || len(items) != 0 {
-		t.Errorf("List() = %d items, %v; want none: a pending consignment is not listed", len(items), err)
+		t.Errorf("List() = %d items, %v; want none", len(items), err)
 	}
 
-	if n, err := e.svc.Recover(ctx); n != 0 || err != nil {
-		t.Errorf("Recover() within the lease = %d, %v; want 0, nil", n, err)
-	}
-	e.clock.Advance(consignment.LeaseDuration)
-	if n, err := e.svc.Recover(ctx); n != 1 || err != nil {
-		t.Errorf("Recover() after the lease = %d, %v; want 1, nil", n, err)
-	}
-	if held, _, _, released := e.booker.state(); len(held) != 0 || !slices.Equal(released, []string{"c-1"}) {
-		t.Errorf("held %v, released %v; want c-1 released", held, released)
+	e.recoverWants(t, consignment.Recovery{})
+	e.clock.Advance(consignment.LeaseDuration - time.Millisecond)
+	e.recoverWants(t, consignment.Recovery{})
+	e.clock.Advance(time.Millisecond)
+	e.recoverWants(t, consignment.Recovery{Released: 1})
+	if v := e.booker.state(); len(v.held)+len(v.confirmed) != 0 || !slices.Equal(v.released, []string{"c-1"}) {
+		t.Errorf("held %v, confirmed %v, released %v; want c-1 released", v.held, v.confirmed, v.released)
 	}
 	if got := e.get(t, "c-1"); got.ID != "" {
-		t.Errorf("c-1 is still stored as %s after Recover", got.Status)
+		t.Errorf("c-1 is stored as %s after Recover", got.Status)
 	}
 }
 
-// TestCreateRetryAfterUnknownOutcome: a create that failed without knowing
-// whether its room was booked hands its lease back, so a retry, here once
-// the vessel service is back, carries on at once and books once.
+// TestCreateRetryAfterUnknownOutcome: a retry of a create that failed
+// without knowing whether its room was held books the room once, renewing
+// the hold, and stores the consignment.
 func TestCreateRetryAfterUnknownOutcome(t *testing.T) {
 	t.Parallel()
 	for _, tookRoom := range []bool{false, true} {
 		t.Run(fmt.Sprintf("room taken %v", tookRoom), func(t *testing.T) {
 			t.Parallel()
-			e := newEnv(t, func(b *fakeBooker) { b.bookErr, b.takeRoom = consignment.ErrUnavailable, tookRoom })
-			if _, err := e.svc.Create(testContext(t), consignmenttest.Valid()); !errors.Is(err, consignment.ErrUnavailable) {
-				t.Fatalf("Create() = %v, want ErrUnavailable", err)
-			}
-			if lease := e.get(t, "c-1").Lease; lease.Owner != "" || !lease.Until.Equal(start.Add(consignment.LeaseDuration)) {
-				t.Errorf("lease after the failure = %+v, want handed back, Until kept", lease)
-			}
-
+			e := newEnv(t)
+			e.booker.configure(func(b *fakeBooker) { b.bookErr, b.takeRoom = consignment.ErrUnavailable, tookRoom })
+			e.createFails(t, consignmenttest.Valid(), consignment.ErrUnavailable)
 			e.booker.configure(func(b *fakeBooker) { b.bookErr = nil })
-			ctx, cancel := context.WithTimeout(testContext(t), time.Second)
-			defer cancel()
-			got, err := e.svc.Create(ctx, consignmenttest.Valid())
-			if err != nil || !cmp.Equal(got, booked("c-1")) {
-				t.Errorf("immediate retry = %+v, %v; want it booked", got, err)
+			if got := e.create(t, consignmenttest.Valid()); !cmp.Equal(got, booked("c-1")) {
+				t.Errorf("retry = %+v, want it booked", got)
 			}
-			if held, _, taken, _ := e.booker.state(); taken != 1 || !slices.Equal(held, []string{"c-1"}) {
-				t.Errorf("room taken %d times, held %v; want once, c-1", taken, held)
+			e.waitConfirmed(t, "c-1")
+			if v := e.booker.state(); v.taken != 1 || len(v.released) != 0 {
+				t.Errorf("room taken %d times, released %v; want taken once and kept", v.taken, v.released)
 			}
+			e.clock.Advance(time.Hour)
+			e.recoverWants(t, consignment.Recovery{})
 		})
 	}
 }
 
-// TestCreateRetryAfterStoreFailure: the store fails to record a booking;
-// the create hands its lease back, and a retry records the same booking.
+// TestCreateRetryAfterStoreFailure: the room is held, the store fails; a
+// retry renews the hold, books nothing more and stores the consignment.
 func TestCreateRetryAfterStoreFailure(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t, nil)
-	storeErr := fmt.Errorf("%w: store down", consignment.ErrUnavailable)
-	e.repo.markErr = storeErr
-	if _, err := e.svc.Create(testContext(t), consignmenttest.Valid()); !errors.Is(err, storeErr) {
-		t.Fatalf("Create() = %v, want the store's error", err)
+	e := newEnv(t)
+	e.repo.configure(func(r *faultyRepo) { r.createErr = errDisk })
+	e.createFails(t, consignmenttest.Valid(), errDisk)
+	if v := e.booker.state(); !slices.Equal(v.held, []string{"c-1"}) {
+		t.Fatalf("held %v after the store failed, want c-1", v.held)
 	}
-	if got := e.get(t, "c-1"); got.Status != consignment.StatusPending || got.Lease.Owner != "" {
-		t.Errorf("c-1 is %q leased to %q, want pending and handed back", got.Status, got.Lease.Owner)
+	e.clock.Advance(consignment.LeaseDuration / 2)
+	got := e.create(t, consignmenttest.Valid())
+	if want := booked("c-1"); got.Status != want.Status || got.VesselID != want.VesselID {
+		t.Errorf("retry = %+v, want it booked", got)
 	}
-	ctx, cancel := context.WithTimeout(testContext(t), time.Second)
-	defer cancel()
-	if got, err := e.svc.Create(ctx, consignmenttest.Valid()); err != nil || !cmp.Equal(got, booked("c-1")) {
-		t.Errorf("immediate retry = %+v, %v; want it booked", got, err)
+	e.waitConfirmed(t, "c-1")
+	if v := e.booker.state(); v.taken != 1 || len(v.released) != 0 {
+		t.Errorf("room taken %d times, released %v; want taken once and kept", v.taken, v.released)
 	}
-	if held, _, taken, released := e.booker.state(); taken != 1 || len(released) != 0 || !slices.Equal(held, []string{"c-1"}) {
-		t.Errorf("room taken %d times, released %v, held %v; want taken once and kept", taken, released, held)
-	}
-}
-
-// TestCreateRefusedAfterEarlyTakeover: a retry that took over a handed-back
-// lease before its Until may not delete a refused consignment, since the
-// earlier create's Book may yet take room: the consignment stays pending,
-// and Recover settles it after Until.
-func TestCreateRefusedAfterEarlyTakeover(t *testing.T) {
-	t.Parallel()
-	ctx := testContext(t)
-	e := newEnv(t, func(b *fakeBooker) { b.bookErr = consignment.ErrUnavailable })
-	if _, err := e.svc.Create(ctx, consignmenttest.Valid()); !errors.Is(err, consignment.ErrUnavailable) {
-		t.Fatalf("Create() = %v, want ErrUnavailable", err)
-	}
-	e.booker.configure(func(b *fakeBooker) { b.bookErr = consignment.ErrNoRoom })
-	e.clock.Advance(time.Second)
-	if _, err := e.svc.Create(ctx, consignmenttest.Valid()); !errors.Is(err, consignment.ErrNoRoom) {
-		t.Fatalf("retry = %v, want ErrNoRoom", err)
-	}
-	got := e.get(t, "c-1")
-	if want := start.Add(time.Second + consignment.LeaseDuration); got.Status != consignment.StatusPending || got.Lease.Owner != "" || !got.Lease.Until.Equal(want) {
-		t.Errorf("after the refusal c-1 is %q with lease %+v; want pending, handed back, until %v", got.Status, got.Lease, want)
-	}
-	if n, err := e.svc.Recover(ctx); n != 0 || err != nil {
-		t.Errorf("Recover() before Until = %d, %v; want 0, nil", n, err)
-	}
-	e.clock.Advance(consignment.LeaseDuration)
-	if n, err := e.svc.Recover(ctx); n != 1 || err != nil {
-		t.Errorf("Recover() after Until = %d, %v; want 1, nil", n, err)
-	}
-	if got := e.get(t, "c-1"); got.ID != "" {
-		t.Errorf("c-1 still stored as %q after Recover", got.Status)
-	}
-}
-
-// TestRecoverBacksOffFromRetriedCreate: a consignment Recover listed is
-// taken over and handed back by a retry before Recover gets to it; the
-// retry's Book may yet take effect, so Recover leaves it alone.
-func TestRecoverBacksOffFromRetriedCreate(t *testing.T) {
-	t.Parallel()
-	ctx := testContext(t)
-	e := newEnv(t, func(b *fakeBooker) { b.bookErr = consignment.ErrUnavailable })
-	if _, err := e.svc.Create(ctx, consignmenttest.Valid()); !errors.Is(err, consignment.ErrUnavailable) {
-		t.Fatalf("Create() = %v, want ErrUnavailable", err)
-	}
-	e.clock.Advance(consignment.LeaseDuration)
-	var retryErr error
-	e.repo.afterListPending = func() { _, retryErr = e.svc.Create(ctx, consignmenttest.Valid()) }
-
-	if n, err := e.svc.Recover(ctx); n != 0 || err != nil {
-		t.Errorf("Recover() = %d, %v; want 0, nil", n, err)
-	}
-	if !errors.Is(retryErr, consignment.ErrUnavailable) {
-		t.Errorf("retry = %v, want ErrUnavailable", retryErr)
-	}
-	if _, books, _, released := e.booker.state(); books != 2 || len(released) != 0 {
-		t.Errorf("Book called %d times, released %v; want 2 and nothing released", books, released)
-	}
-	if lease := e.get(t, "c-1").Lease; lease.Owner != "" || !lease.Until.Equal(start.Add(2*consignment.LeaseDuration)) {
-		t.Errorf("lease after Recover backed off = %+v, want handed back, until the retry's", lease)
-	}
-}
-
-// TestCreateRetryAfterCrash: a create stops after booking; its retry with
-// the same id finishes it and books the room once.
-func TestCreateRetryAfterCrash(t *testing.T) {
-	t.Parallel()
-	e := newEnv(t, nil)
-	e.crashAfterBook(t, consignmenttest.Valid())
-
-	// Within the lease, the crashed create may still be at work: a retry
-	// waits for it, until its context ends.
-	ctx, cancel := context.WithTimeout(testContext(t), 3*time.Millisecond)
-	defer cancel()
-	if _, err := e.svc.Create(ctx, consignmenttest.Valid()); !errors.Is(err, consignment.ErrUnavailable) {
-		t.Errorf("retry within the lease = %v, want ErrUnavailable", err)
-	}
-	if _, books, _, _ := e.booker.state(); books != 1 {
-		t.Errorf("Book called %d times within the lease, want 1", books)
-	}
-
-	e.clock.Advance(consignment.LeaseDuration)
-	got, err := e.svc.Create(testContext(t), consignmenttest.Valid())
-	if err != nil {
-		t.Fatalf("retry after the lease = %v", err)
-	}
-	if diff := cmp.Diff(booked("c-1"), got); diff != "" {
-		t.Errorf("retry after the lease (-want +got):\n%s", diff)
-	}
-	if held, _, taken, released := e.booker.state(); taken != 1 || len(released) != 0 || !slices.Equal(held, []string{"c-1"}) {
-		t.Errorf("room taken %d times, released %v, held %v; want taken once and kept", taken, released, held)
-	}
-	// Recover leaves a booked consignment alone.
 	e.clock.Advance(time.Hour)
-	if n, err := e.svc.Recover(testContext(t)); n != 0 || err != nil {
-		t.Errorf("Recover() = %d, %v; want 0, nil", n, err)
-	}
+	e.recoverWants(t, consignment.Recovery{})
 }
 
-// TestRecover: only the creates whose lease ran out are settled: their
-// room released, whether they had booked any, and they are deleted.
-// Fresh pending and booked consignments are left alone.
-func TestRecover(t *testing.T) {
+// TestCreateStoreFailureKeepsNoRoom: a create whose store fails, and which
+// nobody retries, keeps its room only until the hold runs out: Recover
+// then releases it.
+func TestCreateStoreFailureKeepsNoRoom(t *testing.T) {
 	t.Parallel()
-	ctx := testContext(t)
-	e := newEnv(t, nil)
-
-	if _, err := e.svc.Create(ctx, withID("booked")); err != nil {
-		t.Fatalf("Create(booked) = %v", err)
-	}
-	e.crashAfterBook(t, withID("crashed-after-book"))
-	// A create that stopped before booking: its intent only.
-	e.booker.configure(func(b *fakeBooker) { b.bookErr = errors.New("vessel service answered 500") })
-	if _, err := e.svc.Create(ctx, withID("crashed-before-book")); err == nil {
-		t.Fatal("Create(crashed-before-book) succeeded, want an error")
-	}
-	e.booker.configure(func(b *fakeBooker) { b.bookErr = nil })
+	e := newEnv(t)
+	e.repo.configure(func(r *faultyRepo) { r.createErr = errDisk })
+	e.createFails(t, consignmenttest.Valid(), errDisk)
+	e.recoverWants(t, consignment.Recovery{})
 	e.clock.Advance(consignment.LeaseDuration)
-	e.crashAfterBook(t, withID("fresh"))
-
-	n, err := e.svc.Recover(ctx)
-	if n != 2 || err != nil {
-		t.Errorf("Recover() = %d, %v; want 2, nil", n, err)
-	}
-	held, _, _, released := e.booker.state()
-	slices.Sort(released)
-	if diff := cmp.Diff([]string{"crashed-after-book", "crashed-before-book"}, released); diff != "" {
-		t.Errorf("released (-want +got):\n%s", diff)
-	}
-	if diff := cmp.Diff([]string{"booked", "fresh"}, held); diff != "" {
-		t.Errorf("held (-want +got):\n%s", diff)
-	}
-	for id, want := range map[string]consignment.Status{
-		"booked": consignment.StatusBooked, "fresh": consignment.StatusPending,
-		"crashed-after-book": "", "crashed-before-book": "",
-	} {
-		if got := e.get(t, id).Status; got != want {
-			t.Errorf("after Recover %q is %q, want %q", id, got, want)
-		}
+	e.recoverWants(t, consignment.Recovery{Released: 1})
+	if v := e.booker.state(); len(v.held)+len(v.confirmed) != 0 {
+		t.Errorf("held %v, confirmed %v after Recover; want nothing", v.held, v.confirmed)
 	}
 }
 
-func TestRecoverVesselServiceUnavailable(t *testing.T) {
+// TestCreateRetryAfterHoldRanOut: a retry that comes after the hold of a
+// failed create ran out gets ErrUnavailable, storing nothing, until
+// Recover has released the hold; then it books afresh.
+func TestCreateRetryAfterHoldRanOut(t *testing.T) {
 	t.Parallel()
-	ctx := testContext(t)
-	e := newEnv(t, nil)
-	e.crashAfterBook(t, consignmenttest.Valid())
+	e := newEnv(t)
+	e.repo.configure(func(r *faultyRepo) { r.createErr = errDisk })
+	e.createFails(t, consignmenttest.Valid(), errDisk)
 	e.clock.Advance(consignment.LeaseDuration)
-
-	e.booker.configure(func(b *fakeBooker) { b.releaseErr = consignment.ErrUnavailable })
-	if n, err := e.svc.Recover(ctx); n != 0 || !errors.Is(err, consignment.ErrUnavailable) {
-		t.Errorf("Recover() = %d, %v; want 0, ErrUnavailable", n, err)
+	e.createFails(t, consignmenttest.Valid(), consignment.ErrUnavailable)
+	if got := e.get(t, "c-1"); got.ID != "" {
+		t.Errorf("c-1 stored as %s by a retry after its hold ran out", got.Status)
 	}
-	if got := e.get(t, "c-1").Status; got != consignment.StatusPending {
-		t.Errorf("c-1 is %q after a failed recovery, want pending", got)
+	e.recoverWants(t, consignment.Recovery{Released: 1})
+	got := e.create(t, consignmenttest.Valid())
+	if got.Status != consignment.StatusBooked {
+		t.Errorf("Create() after the recovery = %+v, want it booked", got)
 	}
-
-	// The failed recovery holds the lease for its own while; then the next
-	// one settles the consignment.
-	e.booker.configure(func(b *fakeBooker) { b.releaseErr = nil })
-	if n, err := e.svc.Recover(ctx); n != 0 || err != nil {
-		t.Errorf("Recover() within the failed one's lease = %d, %v; want 0, nil", n, err)
-	}
-	e.clock.Advance(consignment.LeaseDuration)
-	if n, err := e.svc.Recover(ctx); n != 1 || err != nil {
-		t.Errorf("Recover() = %d, %v; want 1, nil", n, err)
-	}
-	if held, _, _, _ := e.booker.state(); len(held) != 0 {
-		t.Errorf("held = %v, want nothing", held)
+	e.waitConfirmed(t, "c-1")
+	if v := e.booker.state(); v.taken != 2 || !slices.Equal(v.released, []string{"c-1"}) {
+		t.Errorf("room taken %d times, released %v; want taken, released, taken again", v.taken, v.released)
 	}
 }
 
-// TestRecoverExcludesRetry: while Recover gives a consignment's room back,
-// a retry of its create neither books nor stores it; after, it starts
-// afresh.
+// TestRetryRenewingHoldBeatsRecovery: a retry just before the hold runs
+// out renews it and stores the consignment; Recover, at the time the
+// first hold would have run out, finds nothing to release.
+func TestRetryRenewingHoldBeatsRecovery(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.booker.configure(func(b *fakeBooker) { b.bookErr, b.takeRoom = consignment.ErrUnavailable, true })
+	e.createFails(t, consignmenttest.Valid(), consignment.ErrUnavailable)
+	e.booker.configure(func(b *fakeBooker) { b.bookErr, b.confirmErr = nil, errors.New("confirmation lost") })
+	e.clock.Advance(consignment.LeaseDuration - time.Second)
+	e.create(t, consignmenttest.Valid())
+	e.clock.Advance(2 * time.Second)
+	e.recoverWants(t, consignment.Recovery{})
+	if v := e.booker.state(); !slices.Equal(v.held, []string{"c-1"}) || len(v.released) != 0 {
+		t.Errorf("held %v, released %v; want c-1 still held, nothing released", v.held, v.released)
+	}
+	// The confirmation was lost: once the renewed hold runs out, Recover
+	// finds the consignment stored and confirms it.
+	e.booker.configure(func(b *fakeBooker) { b.confirmErr = nil })
+	e.clock.Advance(consignment.LeaseDuration)
+	e.recoverWants(t, consignment.Recovery{Confirmed: 1})
+	if v := e.booker.state(); !slices.Equal(v.confirmed, []string{"c-1"}) || v.taken != 1 {
+		t.Errorf("confirmed %v, room taken %d times; want c-1 confirmed, taken once", v.confirmed, v.taken)
+	}
+}
+
+// TestRecoverExcludesRetry: a retry that runs between Recover's listing of
+// an expired hold and its release neither renews the hold nor stores the
+// consignment, so the release takes no room a stored consignment holds.
 func TestRecoverExcludesRetry(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t, nil)
-	e.crashAfterBook(t, consignmenttest.Valid())
+	e := newEnv(t)
+	e.repo.configure(func(r *faultyRepo) { r.createErr = errDisk })
+	e.createFails(t, consignmenttest.Valid(), errDisk)
 	e.clock.Advance(consignment.LeaseDuration)
-
 	var retryErr error
 	e.booker.configure(func(b *fakeBooker) {
-		b.duringRelease = func(string) {
-			ctx, cancel := context.WithTimeout(testContext(t), 3*time.Millisecond)
-			defer cancel()
-			_, retryErr = e.svc.Create(ctx, consignmenttest.Valid())
-		}
+		b.afterList = func() { _, retryErr = e.svc.Create(testContext(t), consignmenttest.Valid()) }
 	})
-	if n, err := e.svc.Recover(testContext(t)); n != 1 || err != nil {
-		t.Fatalf("Recover() = %d, %v; want 1, nil", n, err)
-	}
+	e.recoverWants(t, consignment.Recovery{Released: 1})
 	if !errors.Is(retryErr, consignment.ErrUnavailable) {
 		t.Errorf("retry during the recovery = %v, want ErrUnavailable", retryErr)
 	}
-	if _, books, _, _ := e.booker.state(); books != 1 {
-		t.Errorf("Book called %d times, want 1: the retry must not book", books)
+	if got := e.get(t, "c-1"); got.ID != "" {
+		t.Errorf("c-1 stored as %s by the retry during the recovery", got.Status)
 	}
-
-	e.booker.configure(func(b *fakeBooker) { b.duringRelease = nil })
-	if got, err := e.svc.Create(testContext(t), consignmenttest.Valid()); err != nil || got.Status != consignment.StatusBooked {
-		t.Errorf("retry after the recovery = %+v, %v; want it booked", got, err)
-	}
-	if held, _, _, _ := e.booker.state(); !slices.Equal(held, []string{"c-1"}) {
-		t.Errorf("held = %v, want c-1", held)
+	if got := e.create(t, consignmenttest.Valid()); got.Status != consignment.StatusBooked {
+		t.Errorf("retry after the recovery = %+v, want it booked", got)
 	}
 }
 
-// TestCreateStallsPastLease: a create stalls after booking until its lease
-// has run out and another party took the consignment over. It must not
-// store the booking on its own; the outcome is the taker's.
-func TestCreateStallsPastLease(t *testing.T) {
+// TestCreateStallsPastDeadline: a create that gets its booking, or would
+// store it, after half the hold has passed since it asked for the booking
+// stores nothing, so that Recover, which acts once the hold has run out,
+// never releases the room of a stored consignment.
+func TestCreateStallsPastDeadline(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
-		name string
-		// takeOver runs while the first create stalls, after its lease ran
-		// out.
-		takeOver   func(t *testing.T, e *env)
-		wantErr    error
-		wantStatus consignment.Status
-		wantHeld   []string
+		name    string
+		prepare func(e *env)
 	}{
-		{
-			name: "Recover takes over",
-			takeOver: func(t *testing.T, e *env) {
-				if n, err := e.svc.Recover(testContext(t)); n != 1 || err != nil {
-					t.Errorf("Recover() = %d, %v; want 1, nil", n, err)
+		{name: "the booking answers late", prepare: func(e *env) {
+			e.booker.configure(func(b *fakeBooker) {
+				b.afterBook = func(string) { e.clock.Advance(consignment.LeaseDuration / 2) }
+			})
+		}},
+		{name: "the store stalls past the deadline", prepare: func(e *env) {
+			e.booker.configure(func(b *fakeBooker) {
+				b.afterBook = func(string) { e.clock.Advance(consignment.LeaseDuration/2 - 20*time.Millisecond) }
+			})
+			e.repo.configure(func(r *faultyRepo) {
+				r.duringCreate = func(ctx context.Context) error {
+					if _, ok := ctx.Deadline(); !ok {
+						return errors.New("store called without a deadline")
+					}
+					select { // a commit that waits, as in a slow group commit
+					case <-ctx.Done():
+						return ctx.Err()
+					case <-time.After(2 * time.Second):
+						return errors.New("the store's context did not end by the deadline")
+					}
 				}
-			},
-			wantErr: consignment.ErrUnavailable,
-		},
-		{
-			name: "a retry takes over",
-			takeOver: func(t *testing.T, e *env) {
-				if _, err := e.svc.Create(testContext(t), consignmenttest.Valid()); err != nil {
-					t.Errorf("retry = %v, want it booked", err)
-				}
-			},
-			wantStatus: consignment.StatusBooked,
-			wantHeld:   []string{"c-1"},
-		},
+			})
+		}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			e := newEnv(t, nil)
-			e.booker.configure(func(b *fakeBooker) {
-				b.afterBook = func(string) {
-					e.clock.Advance(consignment.LeaseDuration)
-					tt.takeOver(t, e)
-				}
-			})
-			got, err := e.svc.Create(testContext(t), consignmenttest.Valid())
-			if !errors.Is(err, tt.wantErr) || (tt.wantErr == nil) != (err == nil) {
-				t.Errorf("stalled Create() = %v, want %v", err, tt.wantErr)
+			e := newEnv(t)
+			tt.prepare(e)
+			began := time.Now()
+			e.createFails(t, consignmenttest.Valid(), consignment.ErrUnavailable)
+			if d := time.Since(began); d > 3*time.Second {
+				t.Errorf("the stalled create took %v", d)
 			}
-			if err == nil && got.Status != consignment.StatusBooked {
-				t.Errorf("stalled Create() = %+v, want the booked consignment", got)
+			if got := e.get(t, "c-1"); got.ID != "" {
+				t.Errorf("c-1 stored as %s by a create past its deadline", got.Status)
 			}
-			if status := e.get(t, "c-1").Status; status != tt.wantStatus {
-				t.Errorf("c-1 is %q, want %q", status, tt.wantStatus)
-			}
-			if held, _, taken, _ := e.booker.state(); !slices.Equal(held, tt.wantHeld) || taken != 1 {
-				t.Errorf("held %v, room taken %d times; want %v, once", held, taken, tt.wantHeld)
+			e.clock.Advance(consignment.LeaseDuration)
+			e.recoverWants(t, consignment.Recovery{Released: 1})
+			if v := e.booker.state(); len(v.held)+len(v.confirmed) != 0 {
+				t.Errorf("held %v, confirmed %v after Recover; want nothing", v.held, v.confirmed)
 			}
 		})
 	}
 }
 
+// TestCreateStoresWhenCallerLeaves: a caller that goes once the room is
+// held does not stop the store, so that a retry finds the consignment.
+func TestCreateStoresWhenCallerLeaves(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	ctx, cancel := context.WithCancel(testContext(t))
+	e.booker.configure(func(b *fakeBooker) { b.afterBook = func(string) { cancel() } })
+	if _, err := e.svc.Create(ctx, consignmenttest.Valid()); err != nil {
+		t.Errorf("Create() = %v, want it booked", err)
+	}
+	if got := e.get(t, "c-1"); got.Status != consignment.StatusBooked {
+		t.Errorf("c-1 is %q, want booked", got.Status)
+	}
+	e.waitConfirmed(t, "c-1")
+}
+
 func TestCreateConcurrentRetries(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t, nil)
+	e := newEnv(t)
 	const n = 16
 	results := make([]consignment.Consignment, n)
 	errs := make([]error, n)
@@ -798,14 +819,179 @@ func TestCreateConcurrentRetries(t *testing.T) {
 	if err != nil || len(items) != 1 {
 		t.Errorf("stored %d consignments (%v), want 1", len(items), err)
 	}
-	if held, _, taken, released := e.booker.state(); taken != 1 || len(released) != 0 || len(held) != 1 {
-		t.Errorf("room taken %d times, released %v, held %v; want one booking kept", taken, released, held)
+	e.waitConfirmed(t, "c-1")
+	if v := e.booker.state(); v.taken != 1 || len(v.released) != 0 {
+		t.Errorf("room taken %d times, released %v; want one booking kept", v.taken, v.released)
 	}
+}
+
+// TestCreateConcurrentDifferentContents: of concurrent creates of one id
+// with different contents (the same sizes, so the vessel service books
+// both on one booking), one is stored, the others get ErrConflict.
+func TestCreateConcurrentDifferentContents(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	const n = 8
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() {
+			c := consignmenttest.Valid()
+			c.Description = fmt.Sprint("attempt ", i)
+			_, errs[i] = e.svc.Create(testContext(t), c)
+		})
+	}
+	wg.Wait()
+	won := 0
+	for i, err := range errs {
+		switch {
+		case err == nil:
+			won++
+		case !errors.Is(err, consignment.ErrConflict):
+			t.Errorf("create %d = %v, want nil or ErrConflict", i, err)
+		}
+	}
+	if won != 1 {
+		t.Errorf("%d creates succeeded, want 1", won)
+	}
+	if v := e.booker.state(); v.taken != 1 {
+		t.Errorf("room taken %d times, want once", v.taken)
+	}
+}
+
+// TestRecover: expired holds are confirmed when their consignment is
+// stored and released when it is not; holds still running are left
+// alone; pending consignments of an earlier release whose lease ran out
+// are released and deleted.
+func TestRecover(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.create(t, withID("booked"))
+	e.waitConfirmed(t, "booked")
+	// Stored, then the process stopped before its confirmation went out.
+	e.storeBooked(t, withID("stored-unconfirmed"))
+	e.booker.hold(withID("stored-unconfirmed"), -time.Second)
+	// Held, then the process stopped before storing it.
+	e.booker.hold(withID("unstored"), -time.Millisecond)
+	e.booker.hold(withID("unstored-running"), time.Millisecond)
+	e.storePending(t, withID("legacy"), 0)
+	e.storePending(t, withID("legacy-running"), time.Millisecond)
+
+	e.recoverWants(t, consignment.Recovery{Confirmed: 1, Released: 1, Deleted: 1})
+	v := e.booker.state()
+	if diff := cmp.Diff([]string{"booked", "stored-unconfirmed"}, v.confirmed); diff != "" {
+		t.Errorf("confirmed (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff([]string{"unstored-running"}, v.held); diff != "" {
+		t.Errorf("held (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff([]string{"unstored", "legacy"}, v.released); diff != "" {
+		t.Errorf("released (-want +got):\n%s", diff)
+	}
+	for id, want := range map[string]consignment.Status{
+		"booked": consignment.StatusBooked, "stored-unconfirmed": consignment.StatusBooked,
+		"unstored": "", "legacy": "", "legacy-running": consignment.StatusPending,
+	} {
+		if got := e.get(t, id).Status; got != want {
+			t.Errorf("after Recover %q is %q, want %q", id, got, want)
+		}
+	}
+	// A second round finds nothing more.
+	e.recoverWants(t, consignment.Recovery{})
+}
+
+// TestRecoverStopsAtError: a round that fails stops, and the next one
+// settles everything, each booking once.
+func TestRecoverStopsAtError(t *testing.T) {
+	t.Parallel()
+	unavailable := fmt.Errorf("vessel service: %w", consignment.ErrUnavailable)
+	tests := []struct {
+		name  string
+		fail  func(e *env, err error)
+		first consignment.Recovery // what the failing round settled
+	}{
+		{name: "listing expired holds", fail: func(e *env, err error) {
+			e.booker.configure(func(b *fakeBooker) { b.listErr = err })
+		}},
+		{name: "getting a consignment", fail: func(e *env, err error) {
+			e.repo.configure(func(r *faultyRepo) { r.getErr = err })
+		}},
+		{name: "releasing an expired hold", fail: func(e *env, err error) {
+			e.booker.configure(func(b *fakeBooker) { b.releaseExpiredErr = err })
+		}},
+		{name: "confirming", fail: func(e *env, err error) {
+			e.booker.configure(func(b *fakeBooker) { b.confirmErr = err })
+		}, first: consignment.Recovery{Released: 1}},
+		{name: "releasing a pending consignment", fail: func(e *env, err error) {
+			e.booker.configure(func(b *fakeBooker) { b.releaseErr = err })
+		}, first: consignment.Recovery{Released: 1, Confirmed: 1}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			e := newEnv(t)
+			e.storeBooked(t, withID("stored"))
+			e.booker.hold(withID("stored"), -time.Second)
+			e.booker.hold(withID("unstored"), -time.Second)
+			e.storePending(t, withID("legacy"), 0)
+
+			tt.fail(e, unavailable)
+			got, err := e.svc.Recover(testContext(t))
+			if !errors.Is(err, consignment.ErrUnavailable) || got != tt.first {
+				t.Errorf("failing Recover() = %+v, %v; want %+v, ErrUnavailable", got, err, tt.first)
+			}
+			tt.fail(e, nil)
+			want := consignment.Recovery{Confirmed: 1, Released: 1, Deleted: 1}
+			want.Confirmed -= tt.first.Confirmed
+			want.Released -= tt.first.Released
+			e.recoverWants(t, want)
+			v := e.booker.state()
+			if !slices.Equal(v.confirmed, []string{"stored"}) || len(v.held) != 0 || !slices.Equal(v.released, []string{"unstored", "legacy"}) {
+				t.Errorf("confirmed %v, held %v, released %v; want stored confirmed, unstored then legacy released", v.confirmed, v.held, v.released)
+			}
+			if got := e.get(t, "legacy"); got.ID != "" {
+				t.Errorf("legacy still stored as %s", got.Status)
+			}
+		})
+	}
+}
+
+// TestCloseSendsConfirmations: Close sends the confirmations still
+// queued; a create after Close leaves its confirmation to Recover, and a
+// confirmation that fails is logged and left to Recover too.
+func TestCloseSendsConfirmations(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	for i := range 3 {
+		e.create(t, withID(fmt.Sprint("c-", i)))
+	}
+	if err := e.svc.Close(testContext(t)); err != nil {
+		t.Fatalf("Close() = %v", err)
+	}
+	if v := e.booker.state(); len(v.confirmed) != 3 || len(v.held) != 0 {
+		t.Errorf("after Close: confirmed %v, held %v; want all 3 confirmed", v.confirmed, v.held)
+	}
+	e.create(t, withID("after-close"))
+	e.clock.Advance(consignment.LeaseDuration)
+	e.recoverWants(t, consignment.Recovery{Confirmed: 1})
+
+	f := newEnv(t)
+	f.booker.configure(func(b *fakeBooker) { b.confirmErr = errors.New("vessel service: 500 boom") })
+	f.create(t, consignmenttest.Valid())
+	if err := f.svc.Close(testContext(t)); err != nil {
+		t.Fatalf("Close() = %v", err)
+	}
+	if !strings.Contains(f.logs.String(), "recovery confirms them later") {
+		t.Errorf("the failed confirmation was not logged; log:\n%s", f.logs)
+	}
+	f.booker.configure(func(b *fakeBooker) { b.confirmErr = nil })
+	f.clock.Advance(consignment.LeaseDuration)
+	f.recoverWants(t, consignment.Recovery{Confirmed: 1})
 }
 
 func TestCreateDoesNotKeepCallersSlice(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t, nil)
+	e := newEnv(t)
 	in := consignmenttest.Valid()
 	in.ID = ""
 	got := e.create(t, in)
@@ -820,11 +1006,11 @@ func TestCreateDoesNotKeepCallersSlice(t *testing.T) {
 
 func TestList(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t, nil)
+	e := newEnv(t)
 	for i := range 5 {
 		c := withID(fmt.Sprintf("c-%d", i))
 		if i%2 == 1 {
-			e.crashAfterBook(t, c) // pending: never listed
+			e.storePending(t, c, time.Minute) // never listed
 			continue
 		}
 		e.create(t, c)
@@ -896,7 +1082,10 @@ func TestListPageSize(t *testing.T) {
 		t.Run(fmt.Sprint(tt.limit), func(t *testing.T) {
 			t.Parallel()
 			repo := &limitRepo{Repository: memory.New()}
-			svc := newService(t, repo, newBooker(), time.Now)
+			svc, err := consignment.NewService(repo, newBooker(&clock{}), func() string { return "x" }, time.Now, slog.New(slog.DiscardHandler))
+			if err != nil {
+				t.Fatal(err)
+			}
 			if _, _, err := svc.List(testContext(t), tt.limit, ""); err != nil {
 				t.Fatalf("List(%d) = %v", tt.limit, err)
 			}

@@ -22,17 +22,18 @@ import (
 )
 
 // fakeBooker is a consignment.Booker that books everything onto one vessel,
-// or fails with err, and counts what it was asked.
+// held, or fails with err, and counts what it was asked.
 type fakeBooker struct {
-	mu       sync.Mutex
-	err      error          // returned by Book when set
-	books    map[string]int // Book calls by consignment id
-	held     map[string]bool
-	released []string
+	mu        sync.Mutex
+	err       error          // returned by Book when set
+	books     map[string]int // Book calls by consignment id
+	held      map[string]bool
+	confirmed map[string]bool
+	released  []string
 }
 
 func newFakeBooker() *fakeBooker {
-	return &fakeBooker{books: make(map[string]int), held: make(map[string]bool)}
+	return &fakeBooker{books: make(map[string]int), held: make(map[string]bool), confirmed: make(map[string]bool)}
 }
 
 func (b *fakeBooker) Book(_ context.Context, id string, containers, weight int32) (string, error) {
@@ -46,11 +47,28 @@ func (b *fakeBooker) Book(_ context.Context, id string, containers, weight int32
 	return "vessel001", nil
 }
 
+func (b *fakeBooker) Confirm(_ context.Context, ids []string) error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	for _, id := range ids {
+		if b.held[id] {
+			delete(b.held, id)
+			b.confirmed[id] = true
+		}
+	}
+	return nil
+}
+
+func (b *fakeBooker) ExpiredHolds(context.Context, int) ([]string, error) { return nil, nil }
+
+func (b *fakeBooker) ReleaseExpiredHold(context.Context, string) (bool, error) { return false, nil }
+
 func (b *fakeBooker) Release(_ context.Context, id string) error {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	b.released = append(b.released, id)
 	delete(b.held, id)
+	delete(b.confirmed, id)
 	return nil
 }
 
@@ -62,9 +80,10 @@ type failingRepo struct {
 
 func (r failingRepo) Create(context.Context, consignment.Consignment) error { return r.err }
 
-// env is one handler over its own repository and booker.
+// env is one handler over its own service, repository and booker.
 type env struct {
 	h      *handler.Handler
+	svc    *consignment.Service
 	repo   consignment.Repository
 	booker *fakeBooker
 	logs   *bytes.Buffer
@@ -87,11 +106,11 @@ func newEnv(t *testing.T, wrap func(consignment.Repository) consignment.Reposito
 		n++
 		return fmt.Sprintf("id-%d", n)
 	}
-	svc, err := consignment.NewService(e.repo, e.booker, newID, time.Now, logger)
-	if err != nil {
+	var err error
+	if e.svc, err = consignment.NewService(e.repo, e.booker, newID, time.Now, logger); err != nil {
 		t.Fatalf("NewService() = %v", err)
 	}
-	if e.h, err = handler.New(svc, logger); err != nil {
+	if e.h, err = handler.New(e.svc, logger); err != nil {
 		t.Fatalf("handler.New() = %v", err)
 	}
 	return e
@@ -278,19 +297,22 @@ func TestCreateConsignmentConflict(t *testing.T) {
 	}
 }
 
-func TestCreateConsignmentStoreFailureBooksNothing(t *testing.T) {
+func TestCreateConsignmentStoreFailureConfirmsNothing(t *testing.T) {
 	t.Parallel()
 	storeErr := errors.New("disk on fire")
 	e := newEnv(t, func(r consignment.Repository) consignment.Repository { return failingRepo{r, storeErr} })
 	_, err := e.create(t, request("c-1"))
 	wantMicroError(t, err, 500, "internal error")
-	// The pending consignment is stored before the room is booked, so a
-	// store that fails stops the create before it takes any room.
-	if got := e.booker.books["c-1"]; got != 0 {
-		t.Errorf("Book called %d times, want 0", got)
+	// The room is held before the consignment is stored; a store that
+	// fails leaves the hold unconfirmed, for recovery to release.
+	if got := e.booker.books["c-1"]; got != 1 {
+		t.Errorf("Book called %d times, want 1", got)
 	}
-	if len(e.booker.held) != 0 {
-		t.Errorf("room held for %v after the store failed", e.booker.held)
+	if err := e.svc.Close(t.Context()); err != nil {
+		t.Fatalf("Close() = %v", err)
+	}
+	if len(e.booker.confirmed) != 0 || !e.booker.held["c-1"] {
+		t.Errorf("after the store failed: confirmed %v, held %v; want c-1 held, unconfirmed", e.booker.confirmed, e.booker.held)
 	}
 	if n := strings.Count(e.logs.String(), "disk on fire"); n < 1 {
 		t.Errorf("the store error was not logged; log:\n%s", e.logs)

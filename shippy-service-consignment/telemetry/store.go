@@ -48,18 +48,12 @@ func (r *tracedRepository) List(ctx context.Context, limit int, pageToken string
 	})
 }
 
-func (r *tracedRepository) TransferLease(ctx context.Context, id, owner string, next consignment.Lease) (consignment.Lease, error) {
-	return store.Trace1(ctx, r.tracer, "TransferLease", func(ctx context.Context) (consignment.Lease, error) {
-		return r.repo.TransferLease(ctx, id, owner, next)
-	})
+func (r *tracedRepository) Holder(ctx context.Context) (string, error) {
+	return store.Trace1(ctx, r.tracer, "Holder", func(ctx context.Context) (string, error) { return r.repo.Holder(ctx) })
 }
 
-func (r *tracedRepository) MarkBooked(ctx context.Context, id, owner, vesselID string) error {
-	return store.Trace(ctx, r.tracer, "MarkBooked", func(ctx context.Context) error { return r.repo.MarkBooked(ctx, id, owner, vesselID) })
-}
-
-func (r *tracedRepository) DeletePending(ctx context.Context, id, owner string) error {
-	return store.Trace(ctx, r.tracer, "DeletePending", func(ctx context.Context) error { return r.repo.DeletePending(ctx, id, owner) })
+func (r *tracedRepository) DeletePending(ctx context.Context, id string) error {
+	return store.Trace(ctx, r.tracer, "DeletePending", func(ctx context.Context) error { return r.repo.DeletePending(ctx, id) })
 }
 
 func (r *tracedRepository) ListPending(ctx context.Context, t time.Time, limit int) ([]consignment.Consignment, error) {

@@ -5,6 +5,7 @@
 // in protobuf (record.go). The file layout, schema version 3, is:
 //
 //	meta          "schema"        -> "3"
+//	              "holder"        -> the holder id (made by the first Holder call)
 //	consignments  id              -> boltpb.Consignment (pending or booked)
 //	order         sequence number -> id (creation order, 8 bytes big-endian)
 //	pending       id              -> "" (the pending consignments)
@@ -16,6 +17,7 @@ package bolt
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -37,6 +39,9 @@ var (
 	orderBucket        = []byte("order")
 	pendingBucket      = []byte("pending")
 )
+
+// holderKey is the meta bucket's key of the holder id (Store.Holder).
+const holderKey = "holder"
 
 var _ consignment.Repository = (*Store)(nil)
 
@@ -79,9 +84,15 @@ func (s *Store) Close() error {
 }
 
 // Create implements consignment.Repository: it stores c and gives it the
-// next place in creation order, in one transaction.
+// next place in creation order, in one transaction. It looks at ctx again
+// in the transaction, before writing: a Create that waited in the group
+// commit past its deadline writes nothing.
 func (s *Store) Create(ctx context.Context, c consignment.Consignment) error {
 	err := s.db.Update(ctx, func(tx *bbolt.Tx) error {
+		// Once ctx has ended, the caller may act as if c is not stored.
+		if err := ctx.Err(); err != nil {
+			return boltdb.Refuse(err)
+		}
 		id := []byte(c.ID)
 		if tx.Bucket(consignmentsBucket).Get(id) != nil {
 			return boltdb.Refuse(consignment.ErrConflict)
@@ -249,53 +260,13 @@ func (s *Store) List(ctx context.Context, limit int, pageToken string) ([]consig
 	return items, next, nil
 }
 
-// TransferLease implements consignment.Repository.
-func (s *Store) TransferLease(ctx context.Context, id, owner string, next consignment.Lease) (consignment.Lease, error) {
-	var prev consignment.Lease
-	err := s.db.Update(ctx, func(tx *bbolt.Tx) error {
-		prev = consignment.Lease{}
-		r, err := loadLeased(tx, []byte(id), owner)
-		if err != nil {
-			return err
-		}
-		prev = consignment.Lease{Owner: r.LeaseOwner, Until: unixTime(r.LeaseUntilSeconds, r.LeaseUntilNanos)}
-		r.LeaseOwner = next.Owner
-		if next.Until.After(prev.Until) {
-			r.LeaseUntilSeconds, r.LeaseUntilNanos = unixParts(next.Until)
-		}
-		return put(tx, []byte(id), r)
-	})
-	if err != nil {
-		return consignment.Lease{}, fmt.Errorf("transfer lease of consignment %q: %w", id, err)
-	}
-	return prev, nil
-}
-
-// MarkBooked implements consignment.Repository.
-func (s *Store) MarkBooked(ctx context.Context, id, owner, vesselID string) error {
-	err := s.db.Update(ctx, func(tx *bbolt.Tx) error {
-		r, err := loadLeased(tx, []byte(id), owner)
-		if err != nil {
-			return err
-		}
-		r.Status, r.VesselId = boltpb.Status_STATUS_BOOKED, vesselID
-		r.LeaseOwner = ""
-		r.LeaseUntilSeconds, r.LeaseUntilNanos = unixParts(time.Time{})
-		if err := tx.Bucket(pendingBucket).Delete([]byte(id)); err != nil {
-			return err
-		}
-		return put(tx, []byte(id), r)
-	})
-	if err != nil {
-		return fmt.Errorf("mark consignment %q booked: %w", id, err)
-	}
-	return nil
-}
-
 // DeletePending implements consignment.Repository.
-func (s *Store) DeletePending(ctx context.Context, id, owner string) error {
+func (s *Store) DeletePending(ctx context.Context, id string) error {
 	err := s.db.Update(ctx, func(tx *bbolt.Tx) error {
-		r, err := loadLeased(tx, []byte(id), owner)
+		r, err := loadPending(tx, []byte(id))
+		if errors.Is(err, consignment.ErrNotFound) {
+			return boltdb.Refuse(err)
+		}
 		if err != nil {
 			return err
 		}
@@ -311,6 +282,16 @@ func (s *Store) DeletePending(ctx context.Context, id, owner string) error {
 		return fmt.Errorf("delete pending consignment %q: %w", id, err)
 	}
 	return nil
+}
+
+// Holder implements consignment.Repository: the id is kept in the meta
+// bucket under holderKey, made by the first call on a file.
+func (s *Store) Holder(ctx context.Context) (string, error) {
+	holder, err := s.db.MetaValue(ctx, holderKey, func() []byte { return []byte(rand.Text()) })
+	if err != nil {
+		return "", fmt.Errorf("read holder id: %w", err)
+	}
+	return string(holder), nil
 }
 
 // ListPending implements consignment.Repository; it reads the pending
@@ -374,17 +355,6 @@ func loadPending(tx *bbolt.Tx, id []byte) (*boltpb.Consignment, error) {
 	r, err := load(tx, id)
 	if err == nil && r.Status != boltpb.Status_STATUS_PENDING {
 		return nil, consignment.ErrNotFound
-	}
-	return r, err
-}
-
-// loadLeased is loadPending for a consignment leased to owner, for the
-// functions given to DB.Update: when there is none, the error is a
-// refusal (boltdb.Refuse) that matches ErrNotFound.
-func loadLeased(tx *bbolt.Tx, id []byte, owner string) (*boltpb.Consignment, error) {
-	r, err := loadPending(tx, id)
-	if errors.Is(err, consignment.ErrNotFound) || err == nil && r.LeaseOwner != owner {
-		return nil, boltdb.Refuse(consignment.ErrNotFound)
 	}
 	return r, err
 }

@@ -90,36 +90,30 @@ func TestConcurrentWritesDurable(t *testing.T) {
 		}
 	}
 
-	// Consignment i is created pending, leased to owner i, then booked
-	// (i%4 is 0 or 2), deleted (1) or left pending (3).
+	// Consignment i is created booked (i%4 is 0 or 2), or created pending,
+	// as by an earlier release, then deleted (1) or left pending (3).
 	const creates = 100
 	var wg sync.WaitGroup
 	for i := range creates {
 		wg.Go(func() {
 			c := storetest.NewPending(fmt.Sprint("c", i), fmt.Sprint("owner", i), time.Minute)
+			if i%4 == 0 || i%4 == 2 {
+				c = storetest.NewConsignment(c.ID)
+			}
 			if err := s.Create(ctx, c); err != nil {
 				t.Errorf("Create(%q): %v", c.ID, err)
 				return
 			}
-			var err error
-			switch i % 4 {
-			case 0, 2:
-				err = s.MarkBooked(ctx, c.ID, c.Lease.Owner, "vessel001")
-			case 1:
-				err = s.DeletePending(ctx, c.ID, c.Lease.Owner)
-			}
-			if err != nil {
-				t.Errorf("settle %q: %v", c.ID, err)
+			if i%4 == 1 {
+				if err := s.DeletePending(ctx, c.ID); err != nil {
+					t.Errorf("DeletePending(%q): %v", c.ID, err)
+				}
 			}
 		})
 		refused := map[string]func() error{
-			"Create(taken)":                   func() error { return s.Create(ctx, storetest.NewPending("taken", "o2", time.Minute)) },
-			"MarkBooked(other, not owner)":    func() error { return s.MarkBooked(ctx, "other", "o2", "vessel001") },
-			"DeletePending(other, not owner)": func() error { return s.DeletePending(ctx, "other", "o2") },
-			"TransferLease(taken)": func() error {
-				_, err := s.TransferLease(ctx, "taken", "", consignment.Lease{Owner: "o2"})
-				return err
-			},
+			"Create(taken)":        func() error { return s.Create(ctx, storetest.NewPending("taken", "o2", time.Minute)) },
+			"Create(other)":        func() error { return s.Create(ctx, storetest.NewConsignment("other")) },
+			"DeletePending(taken)": func() error { return s.DeletePending(ctx, "taken") },
 		}
 		for name, call := range refused {
 			wg.Go(func() {
@@ -153,7 +147,7 @@ func TestConcurrentWritesDurable(t *testing.T) {
 		switch i % 4 {
 		case 0, 2:
 			wantBooked = append(wantBooked, id)
-			want.Status, want.VesselID, want.Lease = consignment.StatusBooked, "vessel001", consignment.Lease{}
+			want = storetest.NewConsignment(id)
 		case 1:
 			if c, err := reopened.Get(ctx, id); !errors.Is(err, consignment.ErrNotFound) {
 				t.Errorf("Get(%q) of a deleted consignment after reopening = %+v, %v; want ErrNotFound", id, c, err)
@@ -207,13 +201,8 @@ func TestCanceled(t *testing.T) {
 	ctx, cancel := context.WithCancel(t.Context())
 	cancel()
 	calls := map[string]func() error{
-		"Create": func() error { return s.Create(ctx, storetest.NewConsignment("c-1")) },
-		"TransferLease": func() error {
-			_, err := s.TransferLease(ctx, "p", "owner", consignment.Lease{Owner: "other", Until: pending.Lease.Until.Add(time.Hour)})
-			return err
-		},
-		"MarkBooked":    func() error { return s.MarkBooked(ctx, "p", "owner", "vessel001") },
-		"DeletePending": func() error { return s.DeletePending(ctx, "p", "owner") },
+		"Create":        func() error { return s.Create(ctx, storetest.NewConsignment("c-1")) },
+		"DeletePending": func() error { return s.DeletePending(ctx, "p") },
 	}
 	for name, call := range calls {
 		if err := call(); !errors.Is(err, context.Canceled) {
@@ -230,8 +219,8 @@ func TestCanceled(t *testing.T) {
 }
 
 // TestReopenPending checks that pending consignments, with their leases,
-// survive a reopening, and that the file's pending index lets ListPending,
-// MarkBooked and DeletePending go on from there.
+// survive a reopening, and that the file's pending index lets ListPending
+// and DeletePending go on from there.
 func TestReopenPending(t *testing.T) {
 	t.Parallel()
 	ctx := t.Context()
@@ -255,11 +244,10 @@ func TestReopenPending(t *testing.T) {
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("ListPending after reopening (-want +got):\n%s", diff)
 	}
-	if err := second.MarkBooked(ctx, "p2", "o2", "vessel002"); err != nil {
-		t.Fatalf("MarkBooked(p2) after reopening: %v", err)
-	}
-	if err := second.DeletePending(ctx, "p1", "o1"); err != nil {
-		t.Fatalf("DeletePending(p1) after reopening: %v", err)
+	for _, id := range []string{"p1", "p2"} {
+		if err := second.DeletePending(ctx, id); err != nil {
+			t.Fatalf("DeletePending(%s) after reopening: %v", id, err)
+		}
 	}
 	if got, err := second.ListPending(ctx, time.Now(), 10); err != nil || len(got) != 0 {
 		t.Errorf("ListPending after settling both = %d, %v; want none", len(got), err)
@@ -268,8 +256,27 @@ func TestReopenPending(t *testing.T) {
 	if err != nil {
 		t.Fatalf("List: %v", err)
 	}
-	if got, want := len(items), 2; got != want || items[0].ID != "b" || items[1].ID != "p2" {
-		t.Errorf("List after settling = %+v, want b then p2", items)
+	if len(items) != 1 || items[0].ID != "b" {
+		t.Errorf("List after settling = %+v, want b", items)
+	}
+}
+
+// TestHolderKept checks that the holder id is made once per file and kept
+// across a reopening.
+func TestHolderKept(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	path := tempPath(t)
+	first := mustOpen(t, path)
+	want, err := first.Holder(ctx)
+	if err != nil || want == "" {
+		t.Fatalf("Holder() = %q, %v; want an id", want, err)
+	}
+	if err := first.Close(); err != nil {
+		t.Fatalf("Close: %v", err)
+	}
+	if got, err := mustOpen(t, path).Holder(ctx); err != nil || got != want {
+		t.Errorf("Holder() after reopening = %q, %v; want %q", got, err, want)
 	}
 }
 

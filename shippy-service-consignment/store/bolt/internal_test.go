@@ -143,27 +143,6 @@ func BenchmarkCreate(b *testing.B) {
 	}
 }
 
-// BenchmarkCreatePendingThenBook measures the consignment store's part of
-// the service's crash-safe create: Create a pending consignment, then
-// MarkBooked, two synced commits, with 1,000 consignments stored.
-func BenchmarkCreatePendingThenBook(b *testing.B) {
-	for _, callers := range benchCallers {
-		b.Run(fmt.Sprintf("callers=%d", callers), func(b *testing.B) {
-			s := openFilled(b, 1_000, rand.New(rand.NewPCG(1, 2)))
-			ctx := b.Context()
-			boltdbtest.RunCallers(b, callers, func(n uint64) error {
-				c := benchConsignment(randomID(rand.New(rand.NewPCG(2, n))))
-				c.Status, c.VesselID = consignment.StatusPending, ""
-				c.Lease = consignment.Lease{Owner: c.ID, Until: c.CreatedAt.Add(30 * time.Second)}
-				if err := s.Create(ctx, c); err != nil {
-					return err
-				}
-				return s.MarkBooked(ctx, c.ID, c.Lease.Owner, "vessel001")
-			})
-		})
-	}
-}
-
 // BenchmarkList measures one page of 100 consignments at a random place in
 // the creation order, with 1,000, 100,000 and 1,000,000 consignments stored
 // (the last skipped with -short: filling the file takes a while), and

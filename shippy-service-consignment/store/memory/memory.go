@@ -4,6 +4,7 @@ package memory
 
 import (
 	"context"
+	"crypto/rand"
 	"sync"
 	"time"
 
@@ -18,20 +19,24 @@ type Store struct {
 	mu sync.RWMutex
 	// slots holds every consignment ever created, in creation order; a
 	// deleted one leaves an empty slot, so positions never move.
-	slots []*consignment.Consignment
-	index map[string]int // id -> position in slots, for stored consignments
+	slots  []*consignment.Consignment
+	index  map[string]int // id -> position in slots, for stored consignments
+	holder string         // Holder's id
 }
 
 var _ consignment.Repository = (*Store)(nil)
 
-// New returns an empty Store.
+// New returns an empty Store with a holder id of its own.
 func New() *Store {
-	return &Store{index: make(map[string]int)}
+	return &Store{index: make(map[string]int), holder: rand.Text()}
 }
 
 // Create stores a copy of c, or returns consignment.ErrConflict when c.ID is
-// taken.
-func (s *Store) Create(_ context.Context, c consignment.Consignment) error {
+// taken, or ctx's error when ctx has ended.
+func (s *Store) Create(ctx context.Context, c consignment.Consignment) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if _, ok := s.index[c.ID]; ok {
@@ -78,40 +83,16 @@ func (s *Store) List(_ context.Context, limit int, pageToken string) ([]consignm
 	return page, "", nil
 }
 
-// TransferLease implements consignment.Repository.
-func (s *Store) TransferLease(_ context.Context, id, owner string, next consignment.Lease) (consignment.Lease, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	c := s.pending(id)
-	if c == nil || c.Lease.Owner != owner {
-		return consignment.Lease{}, consignment.ErrNotFound
-	}
-	prev := c.Lease
-	c.Lease.Owner = next.Owner
-	if next.Until.After(c.Lease.Until) {
-		c.Lease.Until = next.Until
-	}
-	return prev, nil
-}
-
-// MarkBooked implements consignment.Repository.
-func (s *Store) MarkBooked(_ context.Context, id, owner, vesselID string) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	c := s.pending(id)
-	if c == nil || c.Lease.Owner != owner {
-		return consignment.ErrNotFound
-	}
-	c.Status, c.VesselID, c.Lease = consignment.StatusBooked, vesselID, consignment.Lease{}
-	return nil
+// Holder implements consignment.Repository: a random id made by New.
+func (s *Store) Holder(context.Context) (string, error) {
+	return s.holder, nil
 }
 
 // DeletePending implements consignment.Repository.
-func (s *Store) DeletePending(_ context.Context, id, owner string) error {
+func (s *Store) DeletePending(_ context.Context, id string) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	c := s.pending(id)
-	if c == nil || c.Lease.Owner != owner {
+	if s.pending(id) == nil {
 		return consignment.ErrNotFound
 	}
 	s.slots[s.index[id]] = nil

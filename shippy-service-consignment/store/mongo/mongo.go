@@ -1,10 +1,13 @@
 // Package mongo is a consignment.Repository in a MongoDB database, through
 // the official driver. Several consignment service instances may share one
-// database: every change is one atomic single-document write, conditional
-// on the state the call names. Collections (record.go):
+// database (and its holder id): every change is one atomic single-document
+// write, conditional on the state the call names. A Create relies on the
+// driver to send nothing once its context has ended. Collections
+// (record.go):
 //
 //	consignments  _id: consignment id; seq (place in creation order), status, lease, ...
 //	counters      _id: "consignments"; seq: the last place handed out
+//	meta          _id: "holder"; holder: the holder id (made by the first Holder call)
 //
 // The store can be made while the server is down: it creates its indexes
 // on first use, and every call fails with consignment.ErrUnavailable until
@@ -13,10 +16,11 @@ package mongo
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"math"
-	"math/rand/v2"
+	mathrand "math/rand/v2"
 	"sync/atomic"
 	"time"
 
@@ -35,6 +39,7 @@ import (
 const (
 	ConsignmentsCollection = "consignments"
 	CountersCollection     = "counters"
+	MetaCollection         = "meta"
 )
 
 // counterID is the _id of the counter of places in creation order.
@@ -52,6 +57,7 @@ var _ consignment.Repository = (*Store)(nil)
 type Store struct {
 	consignments *mongo.Collection
 	counters     *mongo.Collection
+	meta         *mongo.Collection
 
 	indexed atomic.Bool        // the indexes exist
 	setup   singleflight.Group // the attempt at creating them
@@ -66,6 +72,7 @@ func New(db *mongo.Database) (*Store, error) {
 	return &Store{
 		consignments: db.Collection(ConsignmentsCollection),
 		counters:     db.Collection(CountersCollection),
+		meta:         db.Collection(MetaCollection),
 	}, nil
 }
 
@@ -143,7 +150,7 @@ func (s *Store) create(ctx context.Context, c consignment.Consignment) error {
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
-		case <-time.After(rand.N(10 * time.Millisecond)):
+		case <-time.After(mathrand.N(10 * time.Millisecond)):
 		}
 	}
 	return fmt.Errorf("%w: no free place in creation order after %d tries", consignment.ErrUnavailable, maxPlaceTries)
@@ -237,62 +244,54 @@ func (s *Store) list(ctx context.Context, limit int, after int64) ([]consignment
 	return items, next, err
 }
 
-// TransferLease implements consignment.Repository in one conditional
-// findAndModify: $max keeps Until from moving back.
-func (s *Store) TransferLease(ctx context.Context, id, owner string, next consignment.Lease) (consignment.Lease, error) {
-	var before consignmentDoc
-	err := s.consignments.FindOneAndUpdate(ctx,
-		leasedTo(id, owner),
-		bson.D{
-			{Key: "$set", Value: bson.D{{Key: fieldLeaseOwner, Value: next.Owner}}},
-			{Key: "$max", Value: bson.D{{Key: fieldLeaseUntil, Value: next.Until.UTC()}}},
-		},
-		options.FindOneAndUpdate().SetReturnDocument(options.Before),
-	).Decode(&before)
-	if err != nil {
-		return consignment.Lease{}, fmt.Errorf("transfer lease of consignment %q: %w", id, storeError(ctx, err))
-	}
-	return consignment.Lease{Owner: before.LeaseOwner, Until: record.UTC(before.LeaseUntil)}, nil
-}
-
-// MarkBooked implements consignment.Repository in one conditional update.
-func (s *Store) MarkBooked(ctx context.Context, id, owner, vesselID string) error {
-	res, err := s.consignments.UpdateOne(ctx,
-		leasedTo(id, owner),
-		bson.D{{Key: "$set", Value: bson.D{
-			{Key: fieldStatus, Value: record.StatusBooked},
-			{Key: fieldVesselID, Value: vesselID},
-			{Key: fieldLeaseOwner, Value: ""},
-			{Key: fieldLeaseUntil, Value: time.Time{}},
-		}}})
-	if err := leasedWrite(ctx, err, func() int64 { return res.MatchedCount }); err != nil {
-		return fmt.Errorf("mark consignment %q booked: %w", id, err)
-	}
-	return nil
-}
-
 // DeletePending implements consignment.Repository in one conditional
 // delete.
-func (s *Store) DeletePending(ctx context.Context, id, owner string) error {
-	res, err := s.consignments.DeleteOne(ctx, leasedTo(id, owner))
-	if err := leasedWrite(ctx, err, func() int64 { return res.DeletedCount }); err != nil {
+func (s *Store) DeletePending(ctx context.Context, id string) error {
+	res, err := s.consignments.DeleteOne(ctx, bson.D{
+		{Key: fieldID, Value: id},
+		{Key: fieldStatus, Value: record.StatusPending},
+	})
+	switch {
+	case err != nil:
+		err = storeError(ctx, err)
+	case res.DeletedCount == 0:
+		err = consignment.ErrNotFound
+	}
+	if err != nil {
 		return fmt.Errorf("delete pending consignment %q: %w", id, err)
 	}
 	return nil
 }
 
-// leasedWrite is the outcome of a write conditioned on leasedTo, given the
-// driver's error and, when that is nil, the count of documents it matched:
-// consignment.ErrNotFound when none did (no such pending consignment, or
-// another owner's lease).
-func leasedWrite(ctx context.Context, err error, matched func() int64) error {
-	switch {
-	case err != nil:
-		return storeError(ctx, err)
-	case matched() == 0:
-		return consignment.ErrNotFound
+// Holder implements consignment.Repository: the id is the holderDoc in
+// the meta collection, which the first call on a database inserts. Of
+// concurrent first calls, the insert of one succeeds and the others read
+// its id.
+func (s *Store) Holder(ctx context.Context) (string, error) {
+	holder, err := s.holder(ctx)
+	if err != nil {
+		return "", fmt.Errorf("read holder id: %w", err)
 	}
-	return nil
+	return holder, nil
+}
+
+func (s *Store) holder(ctx context.Context) (string, error) {
+	d, err := mongodb.FindByID[holderDoc](ctx, s.meta, holderID)
+	if err == nil {
+		return d.Holder, nil
+	}
+	if !errors.Is(err, mongo.ErrNoDocuments) {
+		return "", storeError(ctx, err)
+	}
+	_, err = s.meta.InsertOne(ctx, holderDoc{ID: holderID, Holder: rand.Text()})
+	if err != nil && !mongo.IsDuplicateKeyError(err) {
+		return "", storeError(ctx, err)
+	}
+	d, err = mongodb.FindByID[holderDoc](ctx, s.meta, holderID)
+	if err != nil {
+		return "", storeError(ctx, err)
+	}
+	return d.Holder, nil
 }
 
 // ListPending implements consignment.Repository; it returns them in
@@ -332,16 +331,6 @@ func (s *Store) find(ctx context.Context, filter bson.D, opts *options.FindOptio
 		return nil, storeError(ctx, err)
 	}
 	return docs, nil
-}
-
-// leasedTo is the filter of the pending consignment with the id leased to
-// owner.
-func leasedTo(id, owner string) bson.D {
-	return bson.D{
-		{Key: fieldID, Value: id},
-		{Key: fieldStatus, Value: record.StatusPending},
-		{Key: fieldLeaseOwner, Value: owner},
-	}
 }
 
 func toConsignments(docs []consignmentDoc) ([]consignment.Consignment, error) {

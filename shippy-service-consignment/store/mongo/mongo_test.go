@@ -60,6 +60,29 @@ func TestConcurrentCreatesTwoInstances(t *testing.T) {
 	}
 }
 
+// TestHolderTwoInstances asks two stores over one database, each with a
+// client of its own, for the holder id at once, as two service instances
+// starting together would: both get the one id, kept in the database.
+func TestHolderTwoInstances(t *testing.T) {
+	t.Parallel()
+	dbs := storetesting.MongoInstances(t, 2)
+	const n = 8
+	got, errs := make([]string, n), make([]error, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() {
+			store := storetesting.MustOpen(t, mongostore.New, dbs[i%2])
+			got[i], errs[i] = store.Holder(t.Context())
+		})
+	}
+	wg.Wait()
+	for i := range n {
+		if errs[i] != nil || got[i] == "" || got[i] != got[0] {
+			t.Errorf("Holder call %d = %q, %v; want %q as every call", i, got[i], errs[i], got[0])
+		}
+	}
+}
+
 // TestIndexes checks that the first call creates the indexes the queries
 // need.
 func TestIndexes(t *testing.T) {

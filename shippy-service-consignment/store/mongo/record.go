@@ -10,8 +10,6 @@ const (
 	fieldID         = "_id"
 	fieldSeq        = "seq"
 	fieldStatus     = "status"
-	fieldVesselID   = "vessel_id"
-	fieldLeaseOwner = "lease_owner"
 	fieldLeaseUntil = "lease_until"
 )
 
@@ -36,4 +34,14 @@ func toDoc(c consignment.Consignment, seq int64) (consignmentDoc, error) {
 type counterDoc struct {
 	ID  string `bson:"_id"`
 	Seq int64  `bson:"seq"` // the last place handed out
+}
+
+// holderID is the _id of the holderDoc in the meta collection.
+const holderID = "holder"
+
+// holderDoc is the document in the meta collection that keeps the
+// store's holder id (Store.Holder).
+type holderDoc struct {
+	ID     string `bson:"_id"`
+	Holder string `bson:"holder"`
 }

@@ -44,13 +44,13 @@ func Run(t *testing.T, open func(t *testing.T) consignment.Repository, opts ...s
 		{Name: "ListSkipsPending", Run: testListSkipsPending},
 		{Name: "ListLastBookedBeforePending", Run: testListLastBookedBeforePending},
 		{Name: "ListTokenAfterDeletePending", Run: testListTokenAfterDeletePending},
-		{Name: "TransferLease", Run: testTransferLease},
-		{Name: "MarkBooked", Run: testMarkBooked},
 		{Name: "DeletePending", Run: testDeletePending},
 		{Name: "ListPending", Run: testListPending},
-		{Name: "ConcurrentMarkBookedAndDeletePending", Run: testConcurrentMarkBookedAndDeletePending},
-		{Name: "ConcurrentTransfers", Run: testConcurrentTransfers},
-		{Name: "ConcurrentTransferAndMarkBooked", Run: testConcurrentTransferAndMarkBooked},
+		{Name: "ConcurrentDeletePending", Run: testConcurrentDeletePending},
+		{Name: "CreateAfterContextEnded", Run: testCreateAfterContextEnded},
+		{Name: "Holder", Run: testHolder},
+		{Name: "HoldersOfTwoStores", Open: testHoldersOfTwoStores},
+		{Name: "ConcurrentHolder", Run: testConcurrentHolder},
 	}, open, opts...)
 }
 
@@ -75,7 +75,8 @@ func NewConsignment(id string) consignment.Consignment {
 }
 
 // NewPending returns a valid pending consignment with the id, leased to
-// owner until created plus leaseFor.
+// owner until created plus leaseFor: as the create of an earlier release
+// left it.
 func NewPending(id, owner string, leaseFor time.Duration) consignment.Consignment {
 	c := NewConsignment(id)
 	c.VesselID = ""
@@ -466,7 +467,6 @@ func testPendingGetAndTakenID(t *testing.T, repo consignment.Repository) {
 }
 
 func testListSkipsPending(t *testing.T, repo consignment.Repository) {
-	ctx := context.Background()
 	mustCreate(t, repo,
 		NewConsignment("a"), NewPending("p1", "o", time.Minute), NewPending("p2", "o", time.Minute),
 		NewConsignment("b"), NewPending("p3", "o", time.Minute), NewConsignment("c"), NewPending("p4", "o", time.Minute))
@@ -478,17 +478,6 @@ func testListSkipsPending(t *testing.T, repo consignment.Repository) {
 		if want := (3 + limit - 1) / limit; pages != want {
 			t.Errorf("pages of %d: got %d pages, want %d (no empty last page)", limit, pages, want)
 		}
-	}
-	// A booked consignment takes its place in creation order.
-	if err := repo.MarkBooked(ctx, "p3", "o", "vessel002"); err != nil {
-		t.Fatalf("MarkBooked(p3) = %v, want nil", err)
-	}
-	items, _, err := repo.List(ctx, 0, "")
-	if err != nil {
-		t.Fatalf("List = %v, want nil", err)
-	}
-	if diff := cmp.Diff([]string{"a", "b", "p3", "c"}, ids(items)); diff != "" {
-		t.Errorf("ids after p3 is booked (-want +got):\n%s", diff)
 	}
 }
 
@@ -507,7 +496,7 @@ func testListTokenAfterDeletePending(t *testing.T, repo consignment.Repository) 
 	if err != nil || next == "" {
 		t.Fatalf("List(1, \"\") = %v, next %q; want a next token", err, next)
 	}
-	if err := repo.DeletePending(ctx, "p", "o"); err != nil {
+	if err := repo.DeletePending(ctx, "p"); err != nil {
 		t.Fatalf("DeletePending(p) = %v, want nil", err)
 	}
 	rest, next, err := repo.List(ctx, 1, next)
@@ -519,98 +508,28 @@ func testListTokenAfterDeletePending(t *testing.T, repo consignment.Repository) 
 	}
 }
 
-func testTransferLease(t *testing.T, repo consignment.Repository) {
-	ctx := context.Background()
-	mustCreate(t, repo, NewConsignment("booked"), NewPending("p", "old", time.Minute))
-	lease := func(owner string, d time.Duration) consignment.Lease {
-		return consignment.Lease{Owner: owner, Until: created.Add(d)}
-	}
-	tests := []struct {
-		name      string
-		id, owner string
-		next      consignment.Lease
-		wantPrev  consignment.Lease
-		wantErr   error
-		wantLease consignment.Lease // of p, after the call
-	}{
-		{name: "other owner", id: "p", owner: "someone else", next: lease("new", 2*time.Minute),
-			wantErr: consignment.ErrNotFound, wantLease: lease("old", time.Minute)},
-		{name: "held, not handed back", id: "p", owner: "", next: lease("new", 2*time.Minute),
-			wantErr: consignment.ErrNotFound, wantLease: lease("old", time.Minute)},
-		{name: "booked", id: "booked", owner: "", next: lease("new", 2*time.Minute),
-			wantErr: consignment.ErrNotFound, wantLease: lease("old", time.Minute)},
-		{name: "missing", id: "missing", owner: "old", next: lease("new", 2*time.Minute),
-			wantErr: consignment.ErrNotFound, wantLease: lease("old", time.Minute)},
-		{name: "take over", id: "p", owner: "old", next: lease("new", 2*time.Minute),
-			wantPrev: lease("old", time.Minute), wantLease: lease("new", 2*time.Minute)},
-		{name: "previous owner", id: "p", owner: "old", next: lease("again", 3*time.Minute),
-			wantErr: consignment.ErrNotFound, wantLease: lease("new", 2*time.Minute)},
-		{name: "hand back keeps Until", id: "p", owner: "new", next: consignment.Lease{},
-			wantPrev: lease("new", 2*time.Minute), wantLease: lease("", 2*time.Minute)},
-		{name: "take a handed-back lease, Until never moves back", id: "p", owner: "", next: lease("taker", time.Second),
-			wantPrev: lease("", 2*time.Minute), wantLease: lease("taker", 2*time.Minute)},
-	}
-	for _, tt := range tests {
-		prev, err := repo.TransferLease(ctx, tt.id, tt.owner, tt.next)
-		checkErr(t, fmt.Sprintf("%s: TransferLease(%q, %q)", tt.name, tt.id, tt.owner), err, tt.wantErr)
-		if diff := cmp.Diff(tt.wantPrev, prev); diff != "" {
-			t.Errorf("%s: previous lease (-want +got):\n%s", tt.name, diff)
-		}
-		if diff := cmp.Diff(tt.wantLease, mustGet(t, repo, "p").Lease); diff != "" {
-			t.Errorf("%s: lease of p afterwards (-want +got):\n%s", tt.name, diff)
-		}
-	}
-	assertStored(t, repo, NewPending("p", "taker", 2*time.Minute), "consignment after the transfers")
-	assertStored(t, repo, NewConsignment("booked"), "a refused transfer changed the booked consignment")
-}
-
-// callAsOwners stores a booked consignment "booked" and a consignment "p"
-// pending with owner "owner", then makes call, a change only the owner of a
-// pending consignment may make, as owners and non-owners in turn: it
-// succeeds once, for the owner of p, and finds nothing every other time.
-func callAsOwners(t *testing.T, repo consignment.Repository, name string, call func(id, owner string) error) {
-	t.Helper()
-	mustCreate(t, repo, NewConsignment("booked"), NewPending("p", "owner", time.Minute))
-	tests := []struct {
-		name, id, owner string
-		wantErr         error
-	}{
-		{name: "other owner", id: "p", owner: "someone else", wantErr: consignment.ErrNotFound},
-		{name: "no owner", id: "p", owner: "", wantErr: consignment.ErrNotFound},
-		{name: "booked", id: "booked", owner: "", wantErr: consignment.ErrNotFound},
-		{name: "missing", id: "missing", owner: "owner", wantErr: consignment.ErrNotFound},
-		{name: "owner", id: "p", owner: "owner"},
-		{name: "owner again", id: "p", owner: "owner", wantErr: consignment.ErrNotFound},
-	}
-	for _, tt := range tests {
-		checkErr(t, fmt.Sprintf("%s: %s(%q, %q)", tt.name, name, tt.id, tt.owner), call(tt.id, tt.owner), tt.wantErr)
-	}
-}
-
-func testMarkBooked(t *testing.T, repo consignment.Repository) {
-	callAsOwners(t, repo, "MarkBooked", func(id, owner string) error {
-		return repo.MarkBooked(context.Background(), id, owner, "vessel002")
-	})
-	want := NewConsignment("p")
-	want.VesselID = "vessel002"
-	assertStored(t, repo, want, "booked consignment mismatch")
-	assertStored(t, repo, NewConsignment("booked"), "a refused MarkBooked changed the booked consignment")
-}
-
 func testDeletePending(t *testing.T, repo consignment.Repository) {
 	ctx := context.Background()
-	callAsOwners(t, repo, "DeletePending", func(id, owner string) error {
-		return repo.DeletePending(ctx, id, owner)
-	})
+	mustCreate(t, repo, NewConsignment("booked"), NewPending("p", "owner", time.Minute))
+	tests := []struct {
+		name, id string
+		wantErr  error
+	}{
+		{name: "booked", id: "booked", wantErr: consignment.ErrNotFound},
+		{name: "missing", id: "missing", wantErr: consignment.ErrNotFound},
+		{name: "pending", id: "p"},
+		{name: "pending again", id: "p", wantErr: consignment.ErrNotFound},
+	}
+	for _, tt := range tests {
+		checkErr(t, fmt.Sprintf("%s: DeletePending(%q)", tt.name, tt.id), repo.DeletePending(ctx, tt.id), tt.wantErr)
+	}
 	if _, err := repo.Get(ctx, "p"); !errors.Is(err, consignment.ErrNotFound) {
 		t.Errorf("Get(deleted) = %v, want ErrNotFound", err)
 	}
 	if pending, err := repo.ListPending(ctx, created.Add(time.Hour), 10); err != nil || len(pending) != 0 {
 		t.Errorf("ListPending after the delete = %d consignments, %v; want none", len(pending), err)
 	}
-	if _, err := repo.Get(ctx, "booked"); err != nil {
-		t.Errorf("Get(booked) = %v after refused deletes, want nil", err)
-	}
+	assertStored(t, repo, NewConsignment("booked"), "a refused DeletePending changed the booked consignment")
 	// The id is free again, and the new consignment is last in creation
 	// order.
 	mustCreate(t, repo, NewConsignment("p"))
@@ -674,85 +593,80 @@ func testListPending(t *testing.T, repo consignment.Repository) {
 	}
 }
 
-// race runs the functions at once, n rounds, each round on a fresh pending
-// consignment, and fails the test unless exactly one of each round
-// succeeded and the others failed with ErrNotFound. check
-// then looks at the consignment a round left, knowing which function won.
-func race(t *testing.T, repo consignment.Repository, rounds int, fns []func(id string) error, check func(id string, winner int)) {
-	t.Helper()
-	for round := range rounds {
-		id := fmt.Sprintf("c-%d", round)
+func testConcurrentDeletePending(t *testing.T, repo consignment.Repository) {
+	ctx := context.Background()
+	for round := range 10 {
+		id := fmt.Sprintf("p-%d", round)
 		mustCreate(t, repo, NewPending(id, "owner", 0))
-		errs := storetesting.Race(len(fns), func(i int) error { return fns[i](id) })
-		won := storetesting.Winners(t, fmt.Sprintf("round %d: call", round), errs, consignment.ErrNotFound)
-		if len(won) != 1 {
-			t.Fatalf("round %d: calls %v succeeded, want exactly one", round, won)
+		errs := storetesting.Race(8, func(int) error { return repo.DeletePending(ctx, id) })
+		if won := storetesting.Winners(t, fmt.Sprintf("round %d: DeletePending", round), errs, consignment.ErrNotFound); len(won) != 1 {
+			t.Fatalf("round %d: deletes %v succeeded, want exactly one", round, won)
 		}
-		winner := won[0]
-		check(id, winner)
+		if _, err := repo.Get(ctx, id); !errors.Is(err, consignment.ErrNotFound) {
+			t.Errorf("round %d: Get(%q) after the deletes = %v, want ErrNotFound", round, id, err)
+		}
 	}
 }
 
-func testConcurrentMarkBookedAndDeletePending(t *testing.T, repo consignment.Repository) {
-	ctx := context.Background()
-	fns := []func(string) error{
-		func(id string) error { return repo.MarkBooked(ctx, id, "owner", "vessel001") },
-		func(id string) error { return repo.DeletePending(ctx, id, "owner") },
-	}
-	booked := 0
-	race(t, repo, 20, fns, func(id string, winner int) {
-		c, err := repo.Get(ctx, id)
-		switch {
-		case winner == 0 && (err != nil || c.Status != consignment.StatusBooked):
-			t.Errorf("MarkBooked won, then Get(%q) = %+v, %v; want it booked", id, c, err)
-		case winner == 1 && !errors.Is(err, consignment.ErrNotFound):
-			t.Errorf("DeletePending won, then Get(%q) = %v, want ErrNotFound", id, err)
-		case winner == 0:
-			booked++
+// testCreateAfterContextEnded checks that a Create whose context has
+// ended, by cancelation or by its deadline, stores nothing: the service
+// relies on it not to store a consignment after its deadline.
+func testCreateAfterContextEnded(t *testing.T, repo consignment.Repository) {
+	canceled, cancel := context.WithCancel(context.Background())
+	cancel()
+	expired, cancelExpired := context.WithDeadline(context.Background(), time.Now().Add(-time.Millisecond))
+	defer cancelExpired()
+	for name, ctx := range map[string]context.Context{"canceled": canceled, "past its deadline": expired} {
+		c := NewConsignment("c-" + name)
+		if err := repo.Create(ctx, c); err == nil {
+			t.Errorf("Create with a context %s = nil, want an error", name)
 		}
-	})
-	items, _, err := repo.List(ctx, 0, "")
-	if err != nil || len(items) != booked {
-		t.Errorf("List = %d items, %v; want the %d booked", len(items), err, booked)
+		if _, err := repo.Get(context.Background(), c.ID); !errors.Is(err, consignment.ErrNotFound) {
+			t.Errorf("Get after a Create with a context %s = %v, want ErrNotFound", name, err)
+		}
 	}
 }
 
-func testConcurrentTransfers(t *testing.T, repo consignment.Repository) {
+func testHolder(t *testing.T, repo consignment.Repository) {
 	ctx := context.Background()
-	const n = 8
-	fns := make([]func(string) error, n)
-	for i := range fns {
-		lease := consignment.Lease{Owner: fmt.Sprintf("owner-%d", i), Until: created.Add(time.Hour)}
-		fns[i] = func(id string) error {
-			_, err := repo.TransferLease(ctx, id, "owner", lease)
-			return err
-		}
+	first, err := repo.Holder(ctx)
+	if err != nil || first == "" {
+		t.Fatalf("Holder() = %q, %v; want an id", first, err)
 	}
-	race(t, repo, 5, fns, func(id string, winner int) {
-		if got, want := mustGet(t, repo, id).Lease.Owner, fmt.Sprintf("owner-%d", winner); got != want {
-			t.Errorf("lease of %q held by %q, want the winner %q", id, got, want)
-		}
-	})
+	mustCreate(t, repo, NewConsignment("c-1"))
+	if again, err := repo.Holder(ctx); err != nil || again != first {
+		t.Errorf("Holder() again = %q, %v; want %q", again, err, first)
+	}
 }
 
-func testConcurrentTransferAndMarkBooked(t *testing.T, repo consignment.Repository) {
-	ctx := context.Background()
-	fns := []func(string) error{
-		func(id string) error {
-			_, err := repo.TransferLease(ctx, id, "owner", consignment.Lease{Owner: "taker", Until: created.Add(time.Hour)})
-			return err
-		},
-		func(id string) error { return repo.MarkBooked(ctx, id, "owner", "vessel001") },
+// testHoldersOfTwoStores checks that two stores (two databases or files)
+// have holder ids of their own, so that neither settles the other's holds.
+func testHoldersOfTwoStores(t *testing.T, open func(*testing.T) consignment.Repository) {
+	a, err := open(t).Holder(context.Background())
+	if err != nil {
+		t.Fatalf("Holder() = %v", err)
 	}
-	race(t, repo, 20, fns, func(id string, winner int) {
-		c := mustGet(t, repo, id)
-		if winner == 0 && (c.Status != consignment.StatusPending || c.Lease.Owner != "taker") {
-			t.Errorf("TransferLease won, then %q is %s leased to %q; want pending, leased to the taker", id, c.Status, c.Lease.Owner)
-		}
-		if winner == 1 && c.Status != consignment.StatusBooked {
-			t.Errorf("MarkBooked won, then %q is %s, want booked", id, c.Status)
-		}
+	b, err := open(t).Holder(context.Background())
+	if err != nil {
+		t.Fatalf("Holder() = %v", err)
+	}
+	if a == b {
+		t.Errorf("two stores have the holder id %q, want one each", a)
+	}
+}
+
+func testConcurrentHolder(t *testing.T, repo consignment.Repository) {
+	got := make([]string, 16)
+	errs := storetesting.Race(len(got), func(i int) error {
+		var err error
+		got[i], err = repo.Holder(context.Background())
+		return err
 	})
+	for i := range got {
+		if errs[i] != nil || got[i] == "" || got[i] != got[0] {
+			t.Errorf("Holder call %d = %q, %v; want %q as every call", i, got[i], errs[i], got[0])
+		}
+	}
 }
 
 // AssertUnavailable checks that every method of repo fails with
@@ -761,14 +675,12 @@ func testConcurrentTransferAndMarkBooked(t *testing.T, repo consignment.Reposito
 func AssertUnavailable(t *testing.T, repo consignment.Repository, when string, within time.Duration) {
 	t.Helper()
 	ctx := t.Context()
-	lease := consignment.Lease{Owner: "p", Until: time.Now().Add(time.Minute)}
 	storetesting.AssertErrors(t, storetesting.Calls{
 		"Create":        func() error { return repo.Create(ctx, NewConsignment("c-1")) },
 		"Get":           func() error { _, err := repo.Get(ctx, "c-1"); return err },
 		"List":          func() error { _, _, err := repo.List(ctx, 10, ""); return err },
-		"TransferLease": func() error { _, err := repo.TransferLease(ctx, "c-1", "o", lease); return err },
-		"MarkBooked":    func() error { return repo.MarkBooked(ctx, "c-1", "o", "vessel001") },
-		"DeletePending": func() error { return repo.DeletePending(ctx, "c-1", "o") },
+		"Holder":        func() error { _, err := repo.Holder(ctx); return err },
+		"DeletePending": func() error { return repo.DeletePending(ctx, "c-1") },
 		"ListPending":   func() error { _, err := repo.ListPending(ctx, time.Now(), 10); return err },
 	}, consignment.ErrUnavailable, when, within)
 }
