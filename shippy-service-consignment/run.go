@@ -27,7 +27,7 @@ const confirmFlushTimeout = 2 * time.Second
 // stopped half-way. It returns nil on a clean stop.
 func serve(ctx context.Context, cfg Config, service *store.Service[consignment.Repository]) error {
 	vessels := vesselpb.NewVesselService(vesselpb.ServiceName, service.Client())
-	booker, err := vesselclient.New(vessels, service.Repo.Holder, cfg.VesselTimeout)
+	booker, err := vesselclient.New(vessels, service.Repo.Holder, cfg.VesselTimeout, cfg.Platform.Failpoint)
 	if err != nil {
 		return err
 	}
@@ -37,7 +37,7 @@ func serve(ctx context.Context, cfg Config, service *store.Service[consignment.R
 	}
 	stopRecovery := startRecovery(ctx, consignments, service.Logger)
 	defer stopRecovery()
-	h, err := handler.New(consignments, service.Logger)
+	h, err := handler.New(consignments, service.Logger, cfg.Platform.Failpoint)
 	if err != nil {
 		return err
 	}

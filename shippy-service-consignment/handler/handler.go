@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"log/slog"
 
+	"github.com/shippy-suite/shippy/platform/failpoint"
 	"github.com/shippy-suite/shippy/platform/rpcerr"
 	consignmentpb "github.com/shippy-suite/shippy/proto/consignment"
 	"github.com/shippy-suite/shippy/shippy-service-consignment/consignment"
@@ -25,15 +26,17 @@ var _ Service = (*consignment.Service)(nil)
 
 // Handler implements consignmentpb.ShippingServiceHandler.
 type Handler struct {
-	svc     Service
-	answers *rpcerr.Answerer
+	svc       Service
+	answers   *rpcerr.Answerer
+	failpoint *failpoint.Point
 }
 
 var _ consignmentpb.ShippingServiceHandler = (*Handler)(nil)
 
 // New returns a Handler serving svc. logger receives the errors callers only
-// see as "internal error" or "unavailable".
-func New(svc Service, logger *slog.Logger) (*Handler, error) {
+// see as "internal error" or "unavailable". fp is nil but in the tests that kill the service at a step
+// (failpoint.AfterStore).
+func New(svc Service, logger *slog.Logger, fp *failpoint.Point) (*Handler, error) {
 	if svc == nil {
 		return nil, errors.New("new handler: nil service")
 	}
@@ -41,7 +44,7 @@ func New(svc Service, logger *slog.Logger) (*Handler, error) {
 	if err != nil {
 		return nil, fmt.Errorf("new handler: %w", err)
 	}
-	return &Handler{svc: svc, answers: answers}, nil
+	return &Handler{svc: svc, answers: answers, failpoint: fp}, nil
 }
 
 // CreateConsignment books req onto a vessel and stores it, and answers with
@@ -53,6 +56,7 @@ func (h *Handler) CreateConsignment(ctx context.Context, req *consignmentpb.Cons
 	if err != nil {
 		return h.answers.Answer(ctx, "CreateConsignment", err)
 	}
+	h.failpoint.Hit(failpoint.AfterStore)
 	rsp.Created = true
 	rsp.Consignment = consignmentToPB(c)
 	return nil

@@ -110,7 +110,7 @@ func newEnv(t *testing.T, wrap func(consignment.Repository) consignment.Reposito
 	if e.svc, err = consignment.NewService(e.repo, e.booker, newID, time.Now, logger); err != nil {
 		t.Fatalf("NewService() = %v", err)
 	}
-	if e.h, err = handler.New(e.svc, logger); err != nil {
+	if e.h, err = handler.New(e.svc, logger, nil); err != nil {
 		t.Fatalf("handler.New() = %v", err)
 	}
 	return e
@@ -454,10 +454,10 @@ func TestNew(t *testing.T) {
 	if err != nil {
 		t.Fatalf("NewService() = %v", err)
 	}
-	if _, err := handler.New(nil, slog.New(slog.DiscardHandler)); err == nil {
+	if _, err := handler.New(nil, slog.New(slog.DiscardHandler), nil); err == nil {
 		t.Error("New(nil service) = nil error, want an error")
 	}
-	if _, err := handler.New(svc, nil); err == nil {
+	if _, err := handler.New(svc, nil, nil); err == nil {
 		t.Error("New(nil logger) = nil error, want an error")
 	}
 }

@@ -15,6 +15,7 @@ import (
 	"go-micro.dev/v5/client"
 
 	"github.com/shippy-suite/shippy/platform/batch"
+	"github.com/shippy-suite/shippy/platform/failpoint"
 	"github.com/shippy-suite/shippy/platform/rpcerr"
 	vesselpb "github.com/shippy-suite/shippy/proto/vessel"
 	"github.com/shippy-suite/shippy/shippy-service-consignment/consignment"
@@ -67,6 +68,9 @@ type Client struct {
 	readHolder func(context.Context) (string, error)
 	holder     atomic.Pointer[string] // once read
 	books      *batch.Queue[bookItem, bookResult]
+	// failpoint kills the process before a hold is asked for, or once
+	// it is answered, in the kill tests; nil otherwise.
+	failpoint *failpoint.Point
 }
 
 // bookItem is one Book waiting for a BookBatch.
@@ -86,8 +90,10 @@ var _ consignment.Booker = (*Client)(nil)
 // New returns a Client calling vessels, whose bookings are held by the id
 // holder returns (the store's Repository.Holder, asked until it first
 // answers). A zero timeout means DefaultTimeout. In a service, vessels is
-// vesselpb.NewVesselService(vesselpb.ServiceName, svc.Client()).
-func New(vessels VesselService, holder func(context.Context) (string, error), timeout time.Duration) (*Client, error) {
+// vesselpb.NewVesselService(vesselpb.ServiceName, svc.Client()). fp is nil
+// but in the tests that kill the service at a step (failpoint.BeforeBook,
+// failpoint.BeforeStore).
+func New(vessels VesselService, holder func(context.Context) (string, error), timeout time.Duration, fp *failpoint.Point) (*Client, error) {
 	switch {
 	case vessels == nil:
 		return nil, errors.New("new vessel client: nil vessel service")
@@ -98,7 +104,7 @@ func New(vessels VesselService, holder func(context.Context) (string, error), ti
 	case timeout == 0:
 		timeout = DefaultTimeout
 	}
-	c := &Client{vessels: vessels, timeout: timeout, readHolder: holder}
+	c := &Client{vessels: vessels, timeout: timeout, readHolder: holder, failpoint: fp}
 	books, err := batch.New(maxBatch, c.sendBooks)
 	if err != nil {
 		return nil, fmt.Errorf("new vessel client: %w", err)
@@ -113,9 +119,13 @@ func New(vessels VesselService, holder func(context.Context) (string, error), ti
 // consignment.ErrUnavailable (wrapped with the cause, also when ctx ends
 // first or the hold has run out); anything else is internal.
 func (c *Client) Book(ctx context.Context, consignmentID string, containers, weight int32) (string, error) {
+	c.failpoint.Hit(failpoint.BeforeBook)
 	r, err := c.books.Do(ctx, bookItem{id: consignmentID, containers: containers, weight: weight})
 	switch {
 	case err == nil:
+		if r.err == nil {
+			c.failpoint.Hit(failpoint.BeforeStore)
+		}
 		return r.vesselID, r.err
 	case ctx.Err() != nil || errors.Is(err, batch.ErrClosed):
 		return "", fmt.Errorf("vessel service: %w: %w", consignment.ErrUnavailable, err)

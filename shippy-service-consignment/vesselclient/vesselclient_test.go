@@ -168,7 +168,7 @@ func holder(context.Context) (string, error) { return "store-7", nil }
 
 func newClient(t *testing.T, fake *fakeVessels, timeout time.Duration) *vesselclient.Client {
 	t.Helper()
-	c, err := vesselclient.New(fake, holder, timeout)
+	c, err := vesselclient.New(fake, holder, timeout, nil)
 	if err != nil {
 		t.Fatalf("New() = %v", err)
 	}
@@ -427,7 +427,7 @@ func TestHolderReadUntilAnswered(t *testing.T) {
 		return "store-1", nil
 	}
 	fake := &fakeVessels{}
-	c, err := vesselclient.New(fake, read, 0)
+	c, err := vesselclient.New(fake, read, 0, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -498,7 +498,7 @@ func TestNew(t *testing.T) {
 		{name: "negative timeout", vessels: &fakeVessels{}, holder: holder, timeout: -time.Second},
 	}
 	for _, tt := range tests {
-		if _, err := vesselclient.New(tt.vessels, tt.holder, tt.timeout); err == nil {
+		if _, err := vesselclient.New(tt.vessels, tt.holder, tt.timeout, nil); err == nil {
 			t.Errorf("New(%s) = nil error, want an error", tt.name)
 		}
 	}
