@@ -27,12 +27,12 @@ const (
 	// listed and no room taken for it.
 	refused
 	// unavailable: the service answered 503. The consignment must not be
-	// listed, but may be left pending with its room booked until a retry
+	// listed, but may leave its room held until a retry
 	// or the service's recovery settles it.
 	unavailable
 	// unanswered: no answer came from the consignment service (it crashed,
 	// or the call timed out), or it failed with a 500. The consignment may
-	// be stored, pending or absent.
+	// be stored or absent.
 	unanswered
 	// abandoned: the create got no booking and its client gave up. It may
 	// be listed, as sent; if it is not, no room may stay taken for it once
@@ -227,7 +227,7 @@ type books struct {
 //   - the room taken on each vessel is at least that of the consignments
 //     listed on it, and the room taken beyond that, over the fleet, is no
 //     more than the unavailable and unanswered creates that are not listed
-//     could hold while pending. With none of those, the room taken on each
+//     could hold unconfirmed. With none of those, the room taken on each
 //     vessel is exactly that of its consignments.
 //
 // Call it while no create is in flight.
@@ -264,7 +264,7 @@ func checkBooks(t *testing.T, c *rpcClient, l *ledger) books {
 		listedOn[got.GetVesselId()] = listedOn[got.GetVesselId()].add(loadOf(sc.req))
 	}
 
-	var pendingAtMost load
+	var unsettledAtMost load
 	for id, sc := range l.creates {
 		_, listed := b.consignments[id]
 		if sc.outcome == booked {
@@ -277,7 +277,7 @@ func checkBooks(t *testing.T, c *rpcClient, l *ledger) books {
 		case sc.outcome == booked && !listed:
 			t.Errorf("consignment %s was booked on %s, but is not listed", id, sc.vesselID())
 		case (sc.outcome == unavailable || sc.outcome == unanswered) && !listed:
-			pendingAtMost = pendingAtMost.add(loadOf(sc.req))
+			unsettledAtMost = unsettledAtMost.add(loadOf(sc.req))
 		}
 	}
 
@@ -295,12 +295,12 @@ func checkBooks(t *testing.T, c *rpcClient, l *ledger) books {
 			excess = excess.add(took.sub(want))
 		}
 	}
-	if !excess.fits(pendingAtMost) {
-		if pendingAtMost == (load{}) {
+	if !excess.fits(unsettledAtMost) {
+		if unsettledAtMost == (load{}) {
 			t.Errorf("the fleet has %s taken beyond the consignments listed, and no create is unsettled", excess)
 		} else {
 			t.Errorf("the fleet has %s taken beyond the consignments listed, more than the %s the unsettled creates could hold",
-				excess, pendingAtMost)
+				excess, unsettledAtMost)
 		}
 	}
 	return b

@@ -27,16 +27,16 @@ const (
 // Vessel service: the consignment service answers the creates it cannot
 // book with a clear 503 and stays up. After the restart, every booked
 // consignment is listed once with its room, the room of the failed ones is
-// at most pending, and once each failed create has been retried with its
+// at most held, and once each failed create has been retried with its
 // id (as a client that got no booking does) every consignment listed holds
 // its room exactly once, and no room is held for one that is not.
 //
 // Consignment service: after the restart every booked consignment is
 // listed once with its room booked, and the only room held beyond that is
-// for creates that got no answer. Those stay pending under the crashed
-// create's 30 s lease (consignment.LeaseDuration, not configurable) until a
-// retry or the recovery that runs every 30 s settles them; the test does not
-// wait for that.
+// for creates that got no answer. Those stay held by the vessel service for
+// 30 s (consignment.LeaseDuration, not configurable) until a retry or the
+// recovery that runs every 30 s settles them; the test does not wait for
+// that (TestKillAtEachStep does).
 func TestCrashMidCreate(t *testing.T) {
 	requireE2E(t)
 	// Room for every create, so that a create fails only because of the crash.
