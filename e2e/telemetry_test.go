@@ -60,8 +60,8 @@ func TestTelemetry(t *testing.T) {
 		}{
 			{vm, `shippy_vessel_bookings_total{outcome="made"}`, 1},
 			{vm, `shippy_vessel_bookings_total{outcome="refused"}`, 0},
-			{vm, `shippy_rpc_requests_total{code="200",method="VesselService.Book",service="shippy.service.vessel"}`, 1},
-			{vm, `shippy_rpc_duration_seconds_count{code="200",method="VesselService.Book",service="shippy.service.vessel"}`, 1},
+			{vm, `shippy_rpc_requests_total{code="200",method="VesselService.BookBatch",service="shippy.service.vessel"}`, 1},
+			{vm, `shippy_rpc_duration_seconds_count{code="200",method="VesselService.BookBatch",service="shippy.service.vessel"}`, 1},
 			{vm, `shippy_fleet_remaining_containers`, 500 - 3},
 			{vm, `shippy_vessel_remaining_weight_grams{vessel="` + created.VesselID + `"}`, (200000 - 55000) * 1000},
 			{cm, `shippy_rpc_requests_total{code="200",method="ShippingService.CreateConsignment",service="shippy.service.consignment"}`, 1},
@@ -101,9 +101,9 @@ func TestTelemetry(t *testing.T) {
 		progCLI + " internal create",
 		progCLI + " client ShippingService.CreateConsignment",
 		consignmentpb.ServiceName + " server ShippingService.CreateConsignment",
-		consignmentpb.ServiceName + " client VesselService.Book",
-		vesselpb.ServiceName + " server VesselService.Book",
-		vesselpb.ServiceName + " client VesselStore.TakeRoom",
+		consignmentpb.ServiceName + " client VesselService.BookBatch",
+		vesselpb.ServiceName + " server VesselService.BookBatch",
+		vesselpb.ServiceName + " client VesselStore.BookHeld",
 	}
 	for i, key := range chain {
 		s, ok := trace[key]
@@ -119,8 +119,8 @@ func TestTelemetry(t *testing.T) {
 	}
 	// The consignment service's store calls are in the trace too.
 	for _, key := range []string{
+		consignmentpb.ServiceName + " client ConsignmentStore.Get",
 		consignmentpb.ServiceName + " client ConsignmentStore.Create",
-		consignmentpb.ServiceName + " client ConsignmentStore.MarkBooked",
 	} {
 		if _, ok := trace[key]; !ok {
 			t.Errorf("trace has no span %q; it has: %v", key, keysOf(trace))

@@ -21,7 +21,9 @@ var ErrClosed = errors.New("batch queue closed")
 // Send sends one batch: it returns one result per item, in the items'
 // order, or an error that is every item's. A Queue calls it from its own
 // goroutine, one call at a time; it must return soon after ctx ends, and
-// must not keep items after it returns.
+// must not keep items after it returns. ctx ends when the queue is closed,
+// and carries the values (such as the trace) of the first caller of Do in
+// the batch, so that the batch's call shows in that caller's trace.
 type Send[T, R any] func(ctx context.Context, items []T) ([]R, error)
 
 // Queue batches items of type T for a Send that answers each with an R. It
@@ -49,6 +51,7 @@ type Queue[T, R any] struct {
 
 // waiter is a caller of Do waiting for its item's result.
 type waiter[R any] struct {
+	ctx    context.Context // the caller's, for its values
 	result R
 	err    error
 	done   chan struct{} // closed once result and err are set
@@ -76,7 +79,7 @@ func (q *Queue[T, R]) Do(ctx context.Context, item T) (R, error) {
 	if err := ctx.Err(); err != nil {
 		return zero, err
 	}
-	w := &waiter[R]{done: make(chan struct{})}
+	w := &waiter[R]{ctx: ctx, done: make(chan struct{})}
 	if !q.enqueue(item, w) {
 		return zero, ErrClosed
 	}
@@ -158,7 +161,7 @@ func (q *Queue[T, R]) run() {
 			return
 		}
 		if len(items) > 0 {
-			results, err := q.sendSafely(items)
+			results, err := q.sendSafely(q.sendContext(waiters), items)
 			if err == nil && len(results) != len(items) {
 				err = fmt.Errorf("batch send returned %d results for %d items", len(results), len(items))
 			}
@@ -227,11 +230,31 @@ func (q *Queue[T, R]) recycle(items []T, waiters []*waiter[R]) {
 // sendSafely calls send, turning a panic into every item's error: a
 // failing send must not leave its callers waiting forever, nor stop the
 // process.
-func (q *Queue[T, R]) sendSafely(items []T) (results []R, err error) {
+func (q *Queue[T, R]) sendSafely(ctx context.Context, items []T) (results []R, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			results, err = nil, fmt.Errorf("batch send panicked: %v", r)
 		}
 	}()
-	return q.send(q.ctx, items)
+	return q.send(ctx, items)
 }
+
+// sendContext returns the context of a batch's send: the queue's, with the
+// values of the first waiter's context.
+func (q *Queue[T, R]) sendContext(waiters []*waiter[R]) context.Context {
+	for _, w := range waiters {
+		if w != nil {
+			return valuesOf{Context: q.ctx, values: w.ctx}
+		}
+	}
+	return q.ctx
+}
+
+// valuesOf is a Context that ends as its embedded one does and has the
+// values of another.
+type valuesOf struct {
+	context.Context
+	values context.Context
+}
+
+func (c valuesOf) Value(key any) any { return c.values.Value(key) }

@@ -311,3 +311,35 @@ func TestCloseGivesUp(t *testing.T) {
 		t.Errorf("Close() took %v, want soon after its deadline", d)
 	}
 }
+
+// TestSendCarriesFirstCallersValues checks that a send's context has the
+// values of its first caller's context (its trace), but not its end.
+func TestSendCarriesFirstCallersValues(t *testing.T) {
+	t.Parallel()
+	type key struct{}
+	var got any
+	var gotErr error
+	q, err := batch.New(10, func(ctx context.Context, items []int) ([]int, error) {
+		got, gotErr = ctx.Value(key{}), ctx.Err()
+		return items, nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { q.Close(context.Background()) })
+	ctx, cancel := context.WithCancel(context.WithValue(t.Context(), key{}, "trace of the first caller"))
+	if _, err := q.Do(ctx, 1); err != nil {
+		t.Fatalf("Do() = %v", err)
+	}
+	cancel()
+	if got != "trace of the first caller" || gotErr != nil {
+		t.Errorf("send's context: value %v, err %v; want the caller's value, and no end", got, gotErr)
+	}
+	q.Add(2) // no caller: the queue's own context
+	if err := q.Close(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if got != nil {
+		t.Errorf("send of an added item: value %v, want none", got)
+	}
+}
