@@ -80,7 +80,7 @@ func TestOpenVersion1(t *testing.T) {
 }
 
 // schemaVersion is the version of the file layout the store writes.
-const schemaVersion = "2"
+const schemaVersion = "3"
 
 // TestOpenVersion2 opens testdata/vessel-v2.db, a file the release before
 // protobuf records wrote (schema version 2, JSON records), and checks that
