@@ -1,23 +1,22 @@
 // Package bolt is a vessel.Repository kept in one bbolt file: the vessel
 // service's embedded, durable store. A change the store has acknowledged
 // is on disk (see package boltdb for the group commit); one process at a
-// time holds the file. Values are this package's own records in JSON
-// (package store/internal/record), and the store keeps the fleet decoded
-// in memory, as of the last commit (fleet.go). The file layout, schema version 2, is:
+// time holds the file. Values are this package's own records in protobuf
+// (record.go), and the store keeps the fleet decoded in memory, as of the
+// last commit (fleet.go). The file layout, schema version 3, is:
 //
-//	meta      "schema"        -> "2"
-//	vessels   vessel id       -> record.Vessel
-//	bookings  consignment id  -> record.Booking
+//	meta      "schema"        -> "3"
+//	vessels   vessel id       -> boltpb.Vessel
+//	bookings  consignment id  -> boltpb.Booking
 //	holds     consignment id  -> the hold of a held booking (holds.go)
 //
-// Version 1 had no holds bucket; Open upgrades a file of version 1 by
-// adding it: its bookings are confirmed. See docs/embedded-store.md for
-// why, and how versions change.
+// Version 2 had JSON records, and version 1 no holds bucket either; Open
+// upgrades such a file (migrate.go), the bookings of version 1 confirmed.
+// See docs/embedded-store.md for why, and how versions change.
 package bolt
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -26,7 +25,7 @@ import (
 	"go.etcd.io/bbolt"
 
 	"github.com/shippy-suite/shippy/platform/boltdb"
-	"github.com/shippy-suite/shippy/shippy-service-vessel/store/internal/record"
+	"github.com/shippy-suite/shippy/shippy-service-vessel/store/bolt/internal/boltpb"
 	"github.com/shippy-suite/shippy/shippy-service-vessel/vessel"
 )
 
@@ -61,15 +60,20 @@ type Store struct {
 
 // Open opens the store in the file at path, creating the file (mode 0600)
 // and its buckets when they do not exist, and upgrading a file of version
-// 1. The directory must exist. Open fails, after boltdb.OpenTimeout, when
-// another Store holds the file, and fails when the file is not a store of
-// this schema version or of version 1. Every error names the path.
+// 1 or 2 in the transaction that opens it. The directory must exist. Open
+// fails, after boltdb.OpenTimeout, when another Store holds the file, and
+// fails, leaving the file as it was, when the file is not a store of this
+// schema version or of version 1 or 2, or holds a record the upgrade
+// cannot read. Every error names the path.
 func Open(path string) (*Store, error) {
 	layout := boltdb.Layout{
-		Name:        "vessel store",
-		Version:     "2", // of the file layout in the package documentation
-		Buckets:     [][]byte{vesselsBucket, bookingsBucket, holdsBucket},
-		Upgrades:    []boltdb.Upgrade{{From: "1"}}, // adds the holds bucket
+		Name:    "vessel store",
+		Version: "3", // of the file layout in the package documentation
+		Buckets: [][]byte{vesselsBucket, bookingsBucket, holdsBucket},
+		Upgrades: []boltdb.Upgrade{
+			{From: "1"},                   // adds the holds bucket
+			{From: "2", Apply: upgradeV2}, // protobuf records
+		},
 		Unavailable: vessel.ErrUnavailable,
 	}
 	db, err := boltdb.OpenStore(path, layout)
@@ -87,9 +91,9 @@ func (s *Store) Close() error {
 
 // Create implements vessel.Repository.
 func (s *Store) Create(ctx context.Context, v vessel.Vessel) error {
-	value, err := json.Marshal(record.FromVessel(v))
+	value, err := encodeVessel(v)
 	if err != nil {
-		return fmt.Errorf("create vessel %q: encode: %w", v.ID, err)
+		return fmt.Errorf("create vessel: %w", err)
 	}
 	err = s.db.Update(ctx, func(tx *bbolt.Tx) error {
 		f, err := s.workingFleet(tx)
@@ -152,9 +156,9 @@ func (s *Store) List(ctx context.Context) ([]vessel.Vessel, error) {
 
 // TakeRoom implements vessel.Repository.
 func (s *Store) TakeRoom(ctx context.Context, b vessel.Booking) (vessel.Vessel, error) {
-	booking, err := json.Marshal(record.FromBooking(b))
+	booking, err := encodeBooking(b)
 	if err != nil {
-		return vessel.Vessel{}, fmt.Errorf("take room for consignment %q: encode: %w", b.ConsignmentID, err)
+		return vessel.Vessel{}, fmt.Errorf("take room: %w", err)
 	}
 	var v vessel.Vessel
 	err = s.db.Update(ctx, func(tx *bbolt.Tx) error {
@@ -264,9 +268,9 @@ func (s *Store) release(tx *bbolt.Tx, b vessel.Booking) error {
 
 // putVessel writes v over the stored vessel with its id.
 func putVessel(tx *bbolt.Tx, v vessel.Vessel) error {
-	value, err := json.Marshal(record.FromVessel(v))
+	value, err := encodeVessel(v)
 	if err != nil {
-		return fmt.Errorf("encode vessel %q: %w", v.ID, err)
+		return err
 	}
 	return tx.Bucket(vesselsBucket).Put([]byte(v.ID), value)
 }
@@ -279,31 +283,20 @@ func getBooking(tx *bbolt.Tx, consignmentID string) (vessel.Booking, error) {
 	if value == nil {
 		return vessel.Booking{}, vessel.ErrNotFound
 	}
-	return decodeBooking(consignmentID, value, tx.Bucket(holdsBucket).Get(key))
+	return decodeBooking(consignmentID, value, tx.Bucket(holdsBucket).Get(key), new(boltpb.Booking))
 }
 
-// decodeBooking decodes the booking record of the consignment and its
-// hold, nil for a confirmed booking.
-func decodeBooking(consignmentID string, value, hold []byte) (vessel.Booking, error) {
-	var r record.Booking
-	if err := json.Unmarshal(value, &r); err != nil {
-		return vessel.Booking{}, fmt.Errorf("decode booking of consignment %q: %w", consignmentID, err)
+// decodeBooking decodes the booking record of the consignment, through r,
+// and its hold entry, nil for a confirmed booking.
+func decodeBooking(consignmentID string, value, hold []byte, r *boltpb.Booking) (vessel.Booking, error) {
+	b, err := decodeBookingRecord(consignmentID, value, r)
+	if err != nil {
+		return vessel.Booking{}, err
 	}
-	b := r.ToBooking(consignmentID)
 	if hold != nil {
-		var err error
 		if b.Holder, b.HeldUntil, err = decodeHold(hold); err != nil {
 			return vessel.Booking{}, fmt.Errorf("decode hold of consignment %q: %w", consignmentID, err)
 		}
 	}
 	return b, nil
-}
-
-// decodeVessel decodes the record of the vessel with the id.
-func decodeVessel(id string, value []byte) (vessel.Vessel, error) {
-	var r record.Vessel
-	if err := json.Unmarshal(value, &r); err != nil {
-		return vessel.Vessel{}, fmt.Errorf("decode vessel %q: %w", id, err)
-	}
-	return r.ToVessel(id), nil
 }

@@ -6,6 +6,7 @@ import (
 
 	"go.etcd.io/bbolt"
 
+	"github.com/shippy-suite/shippy/shippy-service-vessel/store/bolt/internal/boltpb"
 	"github.com/shippy-suite/shippy/shippy-service-vessel/vessel"
 )
 
@@ -96,8 +97,9 @@ func (s *Store) publish(f *fleet) {
 // txid.
 func decodeFleet(tx *bbolt.Tx, txid int) (*fleet, error) {
 	f := &fleet{txid: txid, vessels: []vessel.Vessel{}}
+	var r boltpb.Vessel // one for every record
 	err := tx.Bucket(vesselsBucket).ForEach(func(k, value []byte) error {
-		v, err := decodeVessel(string(k), value)
+		v, err := decodeVesselRecord(string(k), value, &r)
 		if err != nil {
 			return err
 		}

@@ -4,16 +4,16 @@ import (
 	"bytes"
 	"context"
 	"encoding/binary"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
 	"time"
 
 	"go.etcd.io/bbolt"
+	"google.golang.org/protobuf/proto"
 
 	"github.com/shippy-suite/shippy/platform/boltdb"
-	"github.com/shippy-suite/shippy/shippy-service-vessel/store/internal/record"
+	"github.com/shippy-suite/shippy/shippy-service-vessel/store/bolt/internal/boltpb"
 	"github.com/shippy-suite/shippy/shippy-service-vessel/vessel"
 )
 
@@ -70,8 +70,9 @@ func (s *Store) update(ctx context.Context, fn func(*bbolt.Tx) error) error {
 }
 
 // BookHeld implements vessel.Repository: every request in one function of
-// one transaction, which chooses vessels in the fleet kept in memory and
-// writes each vessel it changed once.
+// one transaction, which chooses vessels in the fleet kept in memory,
+// writes each vessel it changed once, and encodes every key and value it
+// puts into one buffer (slab).
 func (s *Store) BookHeld(ctx context.Context, reqs []vessel.BookRequest, hold vessel.Hold, now time.Time) ([]vessel.BookOutcome, error) {
 	out := make([]vessel.BookOutcome, len(reqs))
 	err := s.update(ctx, func(tx *bbolt.Tx) error {
@@ -92,16 +93,18 @@ func (s *Store) bookHeld(tx *bbolt.Tx, reqs []vessel.BookRequest, hold vessel.Ho
 		return err
 	}
 	bookings := tx.Bucket(bookingsBucket)
-	b := batch{
+	b := &batch{
+		vessels:  tx.Bucket(vesselsBucket),
 		bookings: bookings,
 		cursor:   bookings.Cursor(),
 		holds:    tx.Bucket(holdsBucket),
 		hold:     hold,
 		until:    hold.Until.UnixMilli(),
 		now:      nowMillis,
-		buf:      make(slab, 0, len(hold.Holder)+16+len(reqs)*128),
+		// Room for the hold entry, and for each request a key and a record
+		// (a UUID and a vessel id of up to 30 bytes) before it grows.
+		buf: make(slab, 0, len(hold.Holder)+holdTimeBytes+len(reqs)*80),
 	}
-	b.enc = json.NewEncoder(&b.buf)
 	b.entry = b.buf.addHold(hold.Holder, b.until) // every new hold's
 	var changed []int                             // indexes in f.vessels of the vessels whose room changed
 	for i, req := range reqs {
@@ -118,7 +121,7 @@ func (s *Store) bookHeld(tx *bbolt.Tx, reqs []vessel.BookRequest, hold vessel.Ho
 			continue
 		}
 		v := &f.vessels[j]
-		if err := b.put(key, record.Booking{VesselID: v.ID, Containers: req.Containers, Weight: req.Weight}); err != nil {
+		if err := b.put(key, v.ID, req); err != nil {
 			return err
 		}
 		v.UsedCapacity += req.Containers
@@ -132,7 +135,7 @@ func (s *Store) bookHeld(tx *bbolt.Tx, reqs []vessel.BookRequest, hold vessel.Ho
 		}
 	}
 	for _, j := range changed {
-		if err := putVessel(tx, f.vessels[j]); err != nil {
+		if err := b.putVessel(f.vessels[j]); err != nil {
 			return err
 		}
 	}
@@ -144,15 +147,16 @@ func (s *Store) bookHeld(tx *bbolt.Tx, reqs []vessel.BookRequest, hold vessel.Ho
 
 // batch is the state of one run of bookHeld.
 type batch struct {
-	bookings, holds *bbolt.Bucket
-	cursor          *bbolt.Cursor // of bookings
-	hold            vessel.Hold
-	until, now      int64 // hold.Until and now, in milliseconds since the Unix epoch
-	buf             slab
-	enc             *json.Encoder // into buf
-	rec             record.Booking
-	entry           []byte // the hold entry of hold
-	wrote           bool   // whether a hold was renewed
+	vessels, bookings, holds *bbolt.Bucket
+	cursor                   *bbolt.Cursor // of bookings
+	hold                     vessel.Hold
+	until, now               int64 // hold.Until and now, in milliseconds since the Unix epoch
+	buf                      slab
+	// The records encoded and decoded, reused.
+	booking boltpb.Booking
+	vessel  boltpb.Vessel
+	entry   []byte // the hold entry of hold
+	wrote   bool   // whether a hold was renewed
 }
 
 // get returns the booking record under key, or nil. It seeks with one
@@ -164,25 +168,35 @@ func (b *batch) get(key []byte) []byte {
 	return nil
 }
 
-// put writes a new booking record, under key, held by b.hold.
-func (b *batch) put(key []byte, r record.Booking) error {
-	b.rec = r
-	start := len(b.buf)
-	if err := b.enc.Encode(&b.rec); err != nil {
-		return fmt.Errorf("encode booking: %w", err)
+// put writes the new booking of req on the vessel, under key, held by
+// b.hold.
+func (b *batch) put(key []byte, vesselID string, req vessel.BookRequest) error {
+	setBookingRecord(&b.booking, vesselID, req.Containers, req.Weight)
+	value, err := b.buf.addRecord(&b.booking)
+	if err != nil {
+		return fmt.Errorf("encode booking of consignment %q: %w", req.ConsignmentID, err)
 	}
-	value := b.buf[start : len(b.buf)-1 : len(b.buf)-1] // without Encode's newline
 	if err := b.bookings.Put(key, value); err != nil {
 		return err
 	}
 	return b.holds.Put(key, b.entry)
 }
 
+// putVessel writes v over the stored vessel with its id.
+func (b *batch) putVessel(v vessel.Vessel) error {
+	setVesselRecord(&b.vessel, v)
+	value, err := b.buf.addRecord(&b.vessel)
+	if err != nil {
+		return fmt.Errorf("encode vessel %q: %w", v.ID, err)
+	}
+	return b.vessels.Put(b.buf.addString(v.ID), value)
+}
+
 // rebook is the outcome of req for the consignment whose booking record,
 // stored under key, is value; it renews a hold that has not run out.
 func (b *batch) rebook(key, value []byte, req vessel.BookRequest) (vessel.BookOutcome, error) {
 	entry := b.holds.Get(key)
-	booked, err := decodeBooking(req.ConsignmentID, value, entry)
+	booked, err := decodeBooking(req.ConsignmentID, value, entry, &b.booking)
 	if err != nil {
 		return vessel.BookOutcome{}, err
 	}
@@ -228,10 +242,15 @@ func (s *slab) addHold(holder string, untilMillis int64) []byte {
 	return (*s)[start:len(*s):len(*s)]
 }
 
-// Write appends p, for a json.Encoder.
-func (s *slab) Write(p []byte) (int, error) {
-	*s = append(*s, p...)
-	return len(p), nil
+// addRecord adds the protobuf encoding of m and returns it.
+func (s *slab) addRecord(m proto.Message) ([]byte, error) {
+	start := len(*s)
+	buf, err := proto.MarshalOptions{}.MarshalAppend(*s, m)
+	if err != nil {
+		return nil, err
+	}
+	*s = buf
+	return buf[start:len(buf):len(buf)], nil
 }
 
 // Confirm implements vessel.Repository: it deletes the hold entries, in
@@ -269,6 +288,7 @@ func (s *Store) ListExpiredHolds(ctx context.Context, holder string, now time.Ti
 	nowMillis := now.UnixMilli()
 	err := s.db.View(ctx, func(tx *bbolt.Tx) error {
 		out = nil
+		var r boltpb.Booking // one for every record
 		bookings := tx.Bucket(bookingsBucket)
 		c := tx.Bucket(holdsBucket).Cursor()
 		for k, entry := c.First(); k != nil && len(out) < limit; k, entry = c.Next() {
@@ -282,7 +302,7 @@ func (s *Store) ListExpiredHolds(ctx context.Context, holder string, now time.Ti
 			if value == nil {
 				return fmt.Errorf("consignment %q: a hold without a booking", k)
 			}
-			b, err := decodeBooking(string(k), value, entry)
+			b, err := decodeBooking(string(k), value, entry, &r)
 			if err != nil {
 				return err
 			}

@@ -1,8 +1,8 @@
-// Package record is what the vessel service's bbolt records and MongoDB
-// documents share: the stored fields of a vessel and of a booking, named
-// for both codecs, and their conversion from and to the domain's. Renaming a stored name, or
-// changing a field's meaning, is a new bbolt schema version and a MongoDB
-// migration (see docs/embedded-store.md).
+// Package record is the stored fields of a vessel and of a booking as the
+// vessel service's MongoDB documents name them, and their conversion from
+// and to the domain's. The MongoDB store wraps them in its own types with
+// the key; the bbolt store has its own protobuf records. Renaming a stored
+// name, or changing a field's meaning, is a MongoDB migration.
 package record
 
 import "github.com/shippy-suite/shippy/shippy-service-vessel/vessel"
@@ -10,13 +10,13 @@ import "github.com/shippy-suite/shippy/shippy-service-vessel/vessel"
 // Vessel is a vessel as stored, but for its id. Capacities count
 // containers; weights are in kilograms.
 type Vessel struct {
-	Name         string `json:"name" bson:"name"`
-	OwnerID      string `json:"owner_id" bson:"owner_id"`
-	Capacity     int32  `json:"capacity" bson:"capacity"`
-	MaxWeight    int32  `json:"max_weight" bson:"max_weight"`
-	Available    bool   `json:"available" bson:"available"`
-	UsedCapacity int32  `json:"used_capacity" bson:"used_capacity"`
-	UsedWeight   int32  `json:"used_weight" bson:"used_weight"`
+	Name         string `bson:"name"`
+	OwnerID      string `bson:"owner_id"`
+	Capacity     int32  `bson:"capacity"`
+	MaxWeight    int32  `bson:"max_weight"`
+	Available    bool   `bson:"available"`
+	UsedCapacity int32  `bson:"used_capacity"`
+	UsedWeight   int32  `bson:"used_weight"`
 }
 
 // FromVessel returns the stored fields of v.
@@ -49,9 +49,9 @@ func (r Vessel) ToVessel(id string) vessel.Vessel {
 // Booking is a booking as stored, but for its consignment id. Weight is in
 // kilograms.
 type Booking struct {
-	VesselID   string `json:"vessel_id" bson:"vessel_id"`
-	Containers int32  `json:"containers" bson:"containers"`
-	Weight     int32  `json:"weight" bson:"weight"`
+	VesselID   string `bson:"vessel_id"`
+	Containers int32  `bson:"containers"`
+	Weight     int32  `bson:"weight"`
 }
 
 // FromBooking returns the stored fields of b.
