@@ -12,7 +12,6 @@ import (
 	"github.com/shippy-suite/shippy/platform/boltdb"
 )
 
-
 func openStore(t *testing.T, path string) *boltdb.DB {
 	t.Helper()
 	db, err := boltdb.OpenStore(path, boltdb.Layout{Name: "test store", Version: "1", Unavailable: errUnavailable})
