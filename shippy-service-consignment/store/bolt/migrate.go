@@ -1,13 +1,13 @@
 package bolt
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"time"
 
 	"go.etcd.io/bbolt"
 
+	"github.com/shippy-suite/shippy/platform/boltdb"
 	"github.com/shippy-suite/shippy/shippy-service-consignment/consignment"
 )
 
@@ -32,38 +32,11 @@ type v2Container struct {
 	UserID     string `json:"user_id"`
 }
 
-// upgradeChunk is how many records upgradeV2 rewrites per walk of the
-// bucket: a bucket must not change under a cursor that walks it.
-const upgradeChunk = 1000
-
 // upgradeV2 rewrites every record of a file of schema version 2 as a
 // record of version 3, in tx: the records' encoding is all that changed.
 // It fails on a record it cannot decode, naming its id.
 func upgradeV2(tx *bbolt.Tx) error {
-	bucket := tx.Bucket(consignmentsBucket)
-	cur := bucket.Cursor()
-	type entry struct{ id, value []byte }
-	chunk := make([]entry, 0, upgradeChunk)
-	for id, value := cur.First(); id != nil; {
-		chunk = chunk[:0]
-		for ; id != nil && len(chunk) < upgradeChunk; id, value = cur.Next() {
-			upgraded, err := upgradeV2Record(id, value)
-			if err != nil {
-				return err
-			}
-			chunk = append(chunk, entry{id: bytes.Clone(id), value: upgraded})
-		}
-		next := bytes.Clone(id) // nil after the last record
-		for _, e := range chunk {
-			if err := bucket.Put(e.id, e.value); err != nil {
-				return err
-			}
-		}
-		if next != nil {
-			id, value = cur.Seek(next)
-		}
-	}
-	return nil
+	return boltdb.RewriteValues(tx.Bucket(consignmentsBucket), upgradeV2Record)
 }
 
 // upgradeV2Record returns the version 3 record of value, the version 2
