@@ -121,7 +121,7 @@ func TestScaleAndKill(t *testing.T) {
 	t.Cleanup(func() { creates.end() })
 	spread := waitSpread(t, vessels, creates, 40)
 	for i, id := range vessels {
-		t.Logf("vessel instance %s had answered %d Book calls when %d creates had ended", addrs[i], spread.books[id], spread.creates)
+		t.Logf("vessel instance %s had answered %d BookBatch calls when %d creates had ended", addrs[i], spread.books[id], spread.creates)
 	}
 
 	victim := vessels[0]

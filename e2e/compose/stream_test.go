@@ -114,12 +114,12 @@ func (cs *createStream) end() []createResult {
 type spread struct {
 	// creates is how many creates had ended.
 	creates int
-	// books are the Book calls each vessel container answered.
+	// books are the BookBatch calls each vessel container answered.
 	books map[string]int
 }
 
 // waitSpread waits until every vessel container of ids has answered a
-// Book call, as its metrics count them, and fails t when maxCreates creates
+// BookBatch call, as its metrics count them, and fails t when maxCreates creates
 // end first.
 func waitSpread(t *testing.T, ids []string, creates *createStream, maxCreates int) spread {
 	t.Helper()
@@ -137,13 +137,13 @@ func waitSpread(t *testing.T, ids []string, creates *createStream, maxCreates in
 			return sp
 		}
 		if ended >= maxCreates {
-			t.Fatalf("after %d creates, not every vessel instance answered a Book call: %v", ended, sp.books)
+			t.Fatalf("after %d creates, not every vessel instance answered a BookBatch call: %v", ended, sp.books)
 		}
 		time.Sleep(500 * time.Millisecond)
 	}
 }
 
-// bookCalls returns the number of VesselService.Book calls that the
+// bookCalls returns the number of VesselService.BookBatch calls that the
 // Prometheus metrics at url count, whatever their code.
 func bookCalls(t *testing.T, url string) int {
 	t.Helper()
@@ -165,10 +165,10 @@ func bookCalls(t *testing.T, url string) int {
 	if err != nil {
 		t.Fatalf("metrics at %s: %v", url, err)
 	}
-	// shippy_rpc_requests_total{code="200",method="VesselService.Book",service="shippy.service.vessel"} 4
+	// shippy_rpc_requests_total{code="200",method="VesselService.BookBatch",service="shippy.service.vessel"} 4
 	n := 0
 	for _, line := range strings.Split(string(body), "\n") {
-		if !strings.HasPrefix(line, "shippy_rpc_requests_total{") || !strings.Contains(line, `method="VesselService.Book"`) {
+		if !strings.HasPrefix(line, "shippy_rpc_requests_total{") || !strings.Contains(line, `method="VesselService.BookBatch"`) {
 			continue
 		}
 		f := strings.Fields(line)
