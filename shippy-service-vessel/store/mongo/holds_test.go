@@ -37,8 +37,6 @@ func TestHoldsIndex(t *testing.T) {
 // TakeRoom may still take the room.
 func TestReleaseLeftovers(t *testing.T) {
 	t.Parallel()
-	now := time.Now()
-	ranOut := now.Add(-time.Second).UnixMilli()
 	tests := []struct {
 		name        string
 		claimedAge  time.Duration // before now
@@ -55,6 +53,10 @@ func TestReleaseLeftovers(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
+			// The claim's age counts from now, when the subtest runs: a
+			// parallel subtest may start seconds after its parent.
+			now := time.Now()
+			ranOut := now.Add(-time.Second).UnixMilli()
 			ctx := t.Context()
 			s, v := newStoreWithVessel(t)
 			b := vessel.Booking{ConsignmentID: "c1", VesselID: "a", Containers: 2, Weight: 20}
