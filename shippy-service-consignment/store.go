@@ -1,6 +1,8 @@
 package main
 
 import (
+	"io"
+
 	"go.mongodb.org/mongo-driver/mongo"
 
 	"github.com/shippy-suite/shippy/platform/store"
@@ -14,7 +16,10 @@ import (
 func backends() store.Backends[consignment.Repository] {
 	return store.Backends[consignment.Repository]{
 		Holds: holds, File: "consignment.db",
-		OpenBolt: func(path string) (consignment.Repository, error) { return bolt.Open(path) },
+		OpenBolt: func(path string) (consignment.Repository, io.Closer, error) {
+			s, err := bolt.Open(path)
+			return s, s, err
+		},
 		NewMongo: func(db *mongo.Database) (consignment.Repository, error) { return mongostore.New(db) },
 	}
 }

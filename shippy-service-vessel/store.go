@@ -1,6 +1,8 @@
 package main
 
 import (
+	"io"
+
 	"go.mongodb.org/mongo-driver/mongo"
 
 	"github.com/shippy-suite/shippy/platform/store"
@@ -14,7 +16,10 @@ import (
 func backends() store.Backends[vessel.Repository] {
 	return store.Backends[vessel.Repository]{
 		Holds: holds, File: "vessel.db",
-		OpenBolt: func(path string) (vessel.Repository, error) { return bolt.Open(path) },
+		OpenBolt: func(path string) (vessel.Repository, io.Closer, error) {
+			s, err := bolt.Open(path)
+			return s, s, err
+		},
 		NewMongo: func(db *mongo.Database) (vessel.Repository, error) { return mongostore.New(db) },
 	}
 }

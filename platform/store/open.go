@@ -39,9 +39,9 @@ type Backends[R any] struct {
 	// File is the name of the bbolt file in the data directory.
 	File string
 	// OpenBolt opens the repository in the bbolt file at path, creating it
-	// when missing. The repository must be an io.Closer, whose Close
-	// closes the file. Its error names the path.
-	OpenBolt func(path string) (R, error)
+	// when missing, and returns it with what closes the file (often the
+	// repository itself). Its error names the path.
+	OpenBolt func(path string) (R, io.Closer, error)
 	// NewMongo returns the repository over db without reaching the server.
 	NewMongo func(db *mongo.Database) (R, error)
 }
@@ -91,13 +91,9 @@ func Open[R any](cfg Config, b Backends[R], logger *slog.Logger) (*Store[R], err
 	if err := os.MkdirAll(cfg.DataDir, 0o755); err != nil {
 		return nil, fmt.Errorf("%s: %w", EnvDataDir, err)
 	}
-	repo, err := b.OpenBolt(filepath.Join(cfg.DataDir, b.File))
+	repo, file, err := b.OpenBolt(filepath.Join(cfg.DataDir, b.File))
 	if err != nil {
 		return nil, fmt.Errorf("open store: %w", err)
-	}
-	file, ok := any(repo).(io.Closer)
-	if !ok {
-		return nil, fmt.Errorf("open store: %T does not close its file", repo)
 	}
 	logger.Info(b.Holds+" are kept in the embedded database", "data_dir", cfg.DataDir)
 	return &Store[R]{Repo: repo, System: SystemBolt, close: func(context.Context) error { return file.Close() }}, nil

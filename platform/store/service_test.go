@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"io"
 	"strings"
 	"testing"
 
@@ -52,7 +53,7 @@ func TestServe(t *testing.T) {
 		b := Backends[*repo]{
 			Holds:    "things",
 			File:     "things.db",
-			OpenBolt: func(string) (*repo, error) { return file, nil },
+			OpenBolt: func(string) (*repo, io.Closer, error) { return file, file, nil },
 			NewMongo: func(*mongo.Database) (*repo, error) { return nil, errors.New("not used") },
 		}
 		trace := func(r *repo, _ trace.TracerProvider, system string) *repo {

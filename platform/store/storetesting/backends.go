@@ -1,7 +1,6 @@
 package storetesting
 
 import (
-	"io"
 	"path/filepath"
 	"testing"
 
@@ -11,8 +10,8 @@ import (
 
 // RunContract runs a service's contract suite (run: its storetest.Run) on
 // every backend, each in a parallel subtest of t named after it: a
-// repository memory returns, one b.OpenBolt opens in a new file (an
-// io.Closer, closed when its subtest ends), and one b.NewMongo returns
+// repository memory returns, one b.OpenBolt opens in a new file (closed
+// when its subtest ends), and one b.NewMongo returns
 // over a new database of the server mongotest gives, with MongoOptions.
 func RunContract[R any](t *testing.T, run func(*testing.T, func(*testing.T) R, ...Options), b store.Backends[R], memory func() R) {
 	t.Helper()
@@ -23,9 +22,12 @@ func RunContract[R any](t *testing.T, run func(*testing.T, func(*testing.T) R, .
 	t.Run("bolt", func(t *testing.T) {
 		t.Parallel()
 		run(t, func(t *testing.T) R {
-			repo := MustOpen(t, b.OpenBolt, filepath.Join(t.TempDir(), b.File))
+			repo, file, err := b.OpenBolt(filepath.Join(t.TempDir(), b.File))
+			if err != nil {
+				t.Fatalf("open the store: %v", err)
+			}
 			t.Cleanup(func() {
-				if err := any(repo).(io.Closer).Close(); err != nil {
+				if err := file.Close(); err != nil {
 					t.Errorf("Close: %v", err)
 				}
 			})
