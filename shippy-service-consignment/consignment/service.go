@@ -2,6 +2,7 @@ package consignment
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -46,6 +47,12 @@ type Repository interface {
 	// holds. Errors: ErrUnavailable when the store cannot be reached.
 	Holder(ctx context.Context) (string, error)
 
+	// ClaimPending gives the pending consignment with the id the lease
+	// next, if it is still leased to owner (the Owner its ListPending
+	// showed, "" included): of concurrent claims of one listing, at most
+	// one succeeds. It returns ErrNotFound when no pending consignment
+	// with the id is leased to owner.
+	ClaimPending(ctx context.Context, id, owner string, next Lease) error
 	// DeletePending deletes the pending consignment with the id; the id is
 	// free again. It returns ErrNotFound when no pending consignment has
 	// the id. Booked consignments are never deleted.
@@ -346,32 +353,51 @@ func (s *Service) settleHolds(ctx context.Context, r *Recovery) error {
 	return nil
 }
 
-// settlePending releases and deletes the pending consignments of an
-// earlier release whose lease has run out, counting them in r. Every Book
-// of such a create ended before its lease did, and no create of this
-// release books a pending consignment, so the release takes no room a
-// stored consignment holds.
+// settlePending settles the pending consignments of an earlier release
+// whose lease has run out, counting them in r: it claims each under a new
+// lease, releases its room and deletes it. Every Book of such a create
+// ended before its lease did, and no create of this release books a
+// pending consignment, so the release takes no room a stored consignment
+// holds. The claim keeps instances that listed the same consignment from
+// releasing it again once it is deleted and its id booked anew. A claim
+// whose release failed is handed back for the next round; one whose holder
+// stopped is taken by a later round, after its lease.
 func (s *Service) settlePending(ctx context.Context, r *Recovery) error {
 	for range maxRecoverBatches {
-		batch, err := s.repo.ListPending(ctx, s.now(), recoverBatch)
+		now := s.now()
+		batch, err := s.repo.ListPending(ctx, now, recoverBatch)
 		if err != nil {
 			return fmt.Errorf("list pending consignments: %w", err)
 		}
 		for _, c := range batch {
-			if err := s.booker.Release(ctx, c.ID); err != nil {
+			lease := Lease{Owner: rand.Text(), Until: now.Add(LeaseDuration)}
+			switch err := s.repo.ClaimPending(ctx, c.ID, c.Lease.Owner, lease); {
+			case errors.Is(err, ErrNotFound):
+				continue // another instance claimed it since it was listed
+			case err != nil:
+				return fmt.Errorf("claim pending consignment %q: %w", c.ID, err)
+			}
+			releaseCtx, cancel := context.WithTimeout(ctx, LeaseDuration/2)
+			err := s.booker.Release(releaseCtx, c.ID)
+			cancel()
+			if err != nil {
+				// Hand the claim back, so that the next round need not wait
+				// for its lease: the consignment stays pending, so no create
+				// books its id meanwhile.
+				if herr := s.repo.ClaimPending(context.WithoutCancel(ctx), c.ID, lease.Owner, Lease{Until: now}); herr != nil {
+					s.logger.WarnContext(ctx, "hand back the claim of a pending consignment; a later round waits for its lease",
+						"consignment_id", c.ID, "error", herr)
+				}
 				return fmt.Errorf("release pending consignment %q: %w", c.ID, err)
 			}
 			// Released: a failed delete leaves it pending, and a later
-			// round releases it again, harmlessly.
-			switch err := s.repo.DeletePending(ctx, c.ID); {
-			case errors.Is(err, ErrNotFound): // another instance settled it
-			case err != nil:
+			// round, after the lease, releases it again, harmlessly.
+			if err := s.repo.DeletePending(ctx, c.ID); err != nil {
 				return fmt.Errorf("delete pending consignment %q: %w", c.ID, err)
-			default:
-				r.Deleted++
-				s.logger.WarnContext(ctx, "recovered an unfinished create of an earlier release: booking released, pending consignment deleted",
-					"consignment_id", c.ID, "created_at", c.CreatedAt)
 			}
+			r.Deleted++
+			s.logger.WarnContext(ctx, "recovered an unfinished create of an earlier release: booking released, pending consignment deleted",
+				"consignment_id", c.ID, "created_at", c.CreatedAt)
 		}
 		if len(batch) < recoverBatch {
 			return nil

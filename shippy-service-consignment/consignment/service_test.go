@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -898,6 +899,42 @@ func TestRecover(t *testing.T) {
 	}
 	// A second round finds nothing more.
 	e.recoverWants(t, consignment.Recovery{})
+}
+
+// TestRecoverInstancesSettlePendingOnce: instances sharing a store that
+// recover at once release each pending consignment of an earlier release
+// once. (A release repeated after the consignment is deleted could take
+// the room of a new create of its id.)
+func TestRecoverInstancesSettlePendingOnce(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	var ids []string
+	for i := range 20 {
+		id := fmt.Sprintf("legacy-%02d", i)
+		ids = append(ids, id)
+		e.storePending(t, withID(id), 0)
+	}
+	other, err := consignment.NewService(e.repo, e.booker, func() string { return "generated" }, e.clock.Now, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var deleted atomic.Int64
+	var wg sync.WaitGroup
+	for _, svc := range []*consignment.Service{e.svc, other, e.svc, other} {
+		wg.Go(func() {
+			r, err := svc.Recover(testContext(t))
+			if err != nil {
+				t.Errorf("Recover() = %v", err)
+			}
+			deleted.Add(int64(r.Deleted))
+		})
+	}
+	wg.Wait()
+	released := e.booker.state().released
+	slices.Sort(released)
+	if diff := cmp.Diff(ids, released); diff != "" || deleted.Load() != 20 {
+		t.Errorf("%d deleted; released (-want each once +got):\n%s", deleted.Load(), diff)
+	}
 }
 
 // TestRecoverStopsAtError: a round that fails stops, and the next one

@@ -52,6 +52,10 @@ func (r *tracedRepository) Holder(ctx context.Context) (string, error) {
 	return store.Trace1(ctx, r.tracer, "Holder", func(ctx context.Context) (string, error) { return r.repo.Holder(ctx) })
 }
 
+func (r *tracedRepository) ClaimPending(ctx context.Context, id, owner string, next consignment.Lease) error {
+	return store.Trace(ctx, r.tracer, "ClaimPending", func(ctx context.Context) error { return r.repo.ClaimPending(ctx, id, owner, next) })
+}
+
 func (r *tracedRepository) DeletePending(ctx context.Context, id string) error {
 	return store.Trace(ctx, r.tracer, "DeletePending", func(ctx context.Context) error { return r.repo.DeletePending(ctx, id) })
 }

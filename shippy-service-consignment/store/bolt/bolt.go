@@ -284,6 +284,26 @@ func (s *Store) DeletePending(ctx context.Context, id string) error {
 	return nil
 }
 
+// ClaimPending implements consignment.Repository.
+func (s *Store) ClaimPending(ctx context.Context, id, owner string, next consignment.Lease) error {
+	err := s.db.Update(ctx, func(tx *bbolt.Tx) error {
+		r, err := loadPending(tx, []byte(id))
+		if errors.Is(err, consignment.ErrNotFound) || err == nil && r.LeaseOwner != owner {
+			return boltdb.Refuse(consignment.ErrNotFound)
+		}
+		if err != nil {
+			return err
+		}
+		r.LeaseOwner = next.Owner
+		r.LeaseUntilSeconds, r.LeaseUntilNanos = unixParts(next.Until)
+		return put(tx, []byte(id), r)
+	})
+	if err != nil {
+		return fmt.Errorf("claim pending consignment %q: %w", id, err)
+	}
+	return nil
+}
+
 // Holder implements consignment.Repository: the id is kept in the meta
 // bucket under holderKey, made by the first call on a file.
 func (s *Store) Holder(ctx context.Context) (string, error) {

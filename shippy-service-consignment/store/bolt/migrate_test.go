@@ -351,3 +351,32 @@ func writeV2(t *testing.T, path string, fill func(put func(id string, seq uint64
 		t.Fatal(err)
 	}
 }
+
+// TestUpgradeV2WithoutBuckets opens a file of version 2 that has its meta
+// bucket only: the upgrade has nothing to rewrite, and the store opens
+// empty, with its buckets.
+func TestUpgradeV2WithoutBuckets(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "consignments.db")
+	db, err := bbolt.Open(path, 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = db.Update(func(tx *bbolt.Tx) error {
+		meta, err := tx.CreateBucket([]byte("meta"))
+		if err != nil {
+			return err
+		}
+		return meta.Put([]byte("schema"), []byte("2"))
+	})
+	if cerr := db.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := mustOpen(t, path)
+	if got, _, err := s.List(t.Context(), 0, ""); err != nil || len(got) != 0 {
+		t.Errorf("List = %d consignments, %v; want none", len(got), err)
+	}
+}

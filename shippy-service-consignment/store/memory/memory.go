@@ -88,6 +88,18 @@ func (s *Store) Holder(context.Context) (string, error) {
 	return s.holder, nil
 }
 
+// ClaimPending implements consignment.Repository.
+func (s *Store) ClaimPending(_ context.Context, id, owner string, next consignment.Lease) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c := s.pending(id)
+	if c == nil || c.Lease.Owner != owner {
+		return consignment.ErrNotFound
+	}
+	c.Lease = next
+	return nil
+}
+
 // DeletePending implements consignment.Repository.
 func (s *Store) DeletePending(_ context.Context, id string) error {
 	s.mu.Lock()

@@ -244,6 +244,29 @@ func (s *Store) list(ctx context.Context, limit int, after int64) ([]consignment
 	return items, next, err
 }
 
+// ClaimPending implements consignment.Repository in one conditional
+// update.
+func (s *Store) ClaimPending(ctx context.Context, id, owner string, next consignment.Lease) error {
+	res, err := s.consignments.UpdateOne(ctx, bson.D{
+		{Key: fieldID, Value: id},
+		{Key: fieldStatus, Value: record.StatusPending},
+		{Key: fieldLeaseOwner, Value: owner},
+	}, bson.D{{Key: "$set", Value: bson.D{
+		{Key: fieldLeaseOwner, Value: next.Owner},
+		{Key: fieldLeaseUntil, Value: next.Until.UTC()},
+	}}})
+	switch {
+	case err != nil:
+		err = storeError(ctx, err)
+	case res.MatchedCount == 0:
+		err = consignment.ErrNotFound
+	}
+	if err != nil {
+		return fmt.Errorf("claim pending consignment %q: %w", id, err)
+	}
+	return nil
+}
+
 // DeletePending implements consignment.Repository in one conditional
 // delete.
 func (s *Store) DeletePending(ctx context.Context, id string) error {

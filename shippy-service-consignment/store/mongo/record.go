@@ -11,6 +11,7 @@ const (
 	fieldSeq        = "seq"
 	fieldStatus     = "status"
 	fieldLeaseUntil = "lease_until"
+	fieldLeaseOwner = "lease_owner"
 )
 
 // consignmentDoc is a consignment as stored in the consignments

@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -45,6 +46,8 @@ func Run(t *testing.T, open func(t *testing.T) consignment.Repository, opts ...s
 		{Name: "ListLastBookedBeforePending", Run: testListLastBookedBeforePending},
 		{Name: "ListTokenAfterDeletePending", Run: testListTokenAfterDeletePending},
 		{Name: "DeletePending", Run: testDeletePending},
+		{Name: "ClaimPending", Run: testClaimPending},
+		{Name: "ConcurrentClaimPending", Run: testConcurrentClaimPending},
 		{Name: "ListPending", Run: testListPending},
 		{Name: "ConcurrentDeletePending", Run: testConcurrentDeletePending},
 		{Name: "CreateAfterContextEnded", Run: testCreateAfterContextEnded},
@@ -539,6 +542,60 @@ func testDeletePending(t *testing.T, repo consignment.Repository) {
 	}
 	if diff := cmp.Diff([]string{"booked", "p"}, ids(items)); diff != "" {
 		t.Errorf("ids after re-creating a deleted id (-want +got):\n%s", diff)
+	}
+}
+
+func testClaimPending(t *testing.T, repo consignment.Repository) {
+	ctx := context.Background()
+	mustCreate(t, repo, NewConsignment("booked"), NewPending("p", "owner", 0), NewPending("handed-back", "", 0))
+	next := consignment.Lease{Owner: "recovery", Until: created.Add(time.Hour)}
+	tests := []struct {
+		name, id, owner string
+		wantErr         error
+	}{
+		{name: "booked", id: "booked", owner: "", wantErr: consignment.ErrNotFound},
+		{name: "missing", id: "missing", owner: "owner", wantErr: consignment.ErrNotFound},
+		{name: "another owner", id: "p", owner: "someone else", wantErr: consignment.ErrNotFound},
+		{name: "listed owner", id: "p", owner: "owner"},
+		{name: "listed owner again, after the claim", id: "p", owner: "owner", wantErr: consignment.ErrNotFound},
+		{name: "lease nobody holds", id: "handed-back", owner: ""},
+	}
+	for _, tt := range tests {
+		checkErr(t, fmt.Sprintf("%s: ClaimPending(%q, %q)", tt.name, tt.id, tt.owner), repo.ClaimPending(ctx, tt.id, tt.owner, next), tt.wantErr)
+	}
+	want := NewPending("p", "recovery", time.Hour)
+	assertStored(t, repo, want, "a claimed consignment")
+	// Claimed until an hour after created: not listed before then.
+	if pending, err := repo.ListPending(ctx, created.Add(time.Minute), 10); err != nil || len(pending) != 0 {
+		t.Errorf("ListPending before the claims' lease ran out = %d consignments, %v; want none", len(pending), err)
+	}
+	assertStored(t, repo, NewConsignment("booked"), "a refused ClaimPending changed the booked consignment")
+}
+
+// testConcurrentClaimPending claims one pending consignment from several
+// goroutines that listed the same owner: exactly one claim succeeds.
+func testConcurrentClaimPending(t *testing.T, repo consignment.Repository) {
+	ctx := context.Background()
+	for round := range 10 {
+		id := fmt.Sprintf("p-%d", round)
+		mustCreate(t, repo, NewPending(id, "listed", 0))
+		var won atomic.Int32
+		var wg sync.WaitGroup
+		for g := range 4 {
+			wg.Go(func() {
+				next := consignment.Lease{Owner: fmt.Sprintf("claimer-%d", g), Until: created.Add(time.Hour)}
+				switch err := repo.ClaimPending(ctx, id, "listed", next); {
+				case err == nil:
+					won.Add(1)
+				case !errors.Is(err, consignment.ErrNotFound):
+					t.Errorf("ClaimPending(%q) = %v, want nil or ErrNotFound", id, err)
+				}
+			})
+		}
+		wg.Wait()
+		if n := won.Load(); n != 1 {
+			t.Errorf("round %d: %d claims succeeded, want exactly 1", round, n)
+		}
 	}
 }
 

@@ -23,10 +23,16 @@ import (
 // request after every vessel it tried was taken by concurrent bookings.
 const maxBookPasses = 3
 
-// holdsIndex serves ListExpiredHolds.
-var holdsIndex = mongo.IndexModel{
-	Keys:    bson.D{{Key: fieldHolder, Value: 1}, {Key: fieldHeldUntil, Value: 1}},
-	Options: options.Index().SetName("holder_held_until"),
+// holdsIndexName names the index that serves ListExpiredHolds.
+const holdsIndexName = "holder_held_until"
+
+// holdsIndex returns the index that serves ListExpiredHolds: a new value
+// each time, because the driver writes into the options it is given.
+func holdsIndex() mongo.IndexModel {
+	return mongo.IndexModel{
+		Keys:    bson.D{{Key: fieldHolder, Value: 1}, {Key: fieldHeldUntil, Value: 1}},
+		Options: options.Index().SetName(holdsIndexName),
+	}
 }
 
 // BookHeld implements vessel.Repository: the requests one after another,
@@ -253,8 +259,8 @@ func (s *Store) setUp(ctx context.Context) error {
 	if s.indexed.Load() {
 		return nil
 	}
-	if _, err := s.bookings.Indexes().CreateOne(ctx, holdsIndex); err != nil {
-		return fmt.Errorf("create index %s: %w", *holdsIndex.Options.Name, storeError(ctx, err))
+	if _, err := s.bookings.Indexes().CreateOne(ctx, holdsIndex()); err != nil {
+		return fmt.Errorf("create index %s: %w", holdsIndexName, storeError(ctx, err))
 	}
 	s.indexed.Store(true)
 	return nil
