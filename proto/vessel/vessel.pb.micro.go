@@ -49,7 +49,9 @@ type VesselService interface {
 	// holder until ConfirmBookings names them, and once a hold has run out,
 	// ReleaseExpiredHold may give its room back. An item for a consignment
 	// that already holds a booking with the same sizes returns that booking
-	// and takes no more room; a hold that has not run out is renewed.
+	// and takes no more room; a hold of the same holder that has not run out
+	// is renewed, and one of another holder answers UNAVAILABLE until that
+	// holder has settled it.
 	BookBatch(ctx context.Context, in *BookBatchRequest, opts ...client.CallOption) (*BookBatchResponse, error)
 	// ConfirmBookings ends the hold of the named bookings, run out or not:
 	// they stay until released. Ids that hold no booking, or a booking that
@@ -191,7 +193,9 @@ type VesselServiceHandler interface {
 	// holder until ConfirmBookings names them, and once a hold has run out,
 	// ReleaseExpiredHold may give its room back. An item for a consignment
 	// that already holds a booking with the same sizes returns that booking
-	// and takes no more room; a hold that has not run out is renewed.
+	// and takes no more room; a hold of the same holder that has not run out
+	// is renewed, and one of another holder answers UNAVAILABLE until that
+	// holder has settled it.
 	BookBatch(context.Context, *BookBatchRequest, *BookBatchResponse) error
 	// ConfirmBookings ends the hold of the named bookings, run out or not:
 	// they stay until released. Ids that hold no booking, or a booking that

@@ -167,7 +167,7 @@ func (h *Handler) results(ctx context.Context, outcomes []vessel.BookOutcome) []
 		}
 		reason, detail := answer(o.Err)
 		r.Error = &vesselpb.BookError{Reason: string(reason), Detail: detail}
-		if (reason == rpcerr.Unavailable && !errors.Is(o.Err, vessel.ErrHoldExpired)) || reason == rpcerr.Internal {
+		if (reason == rpcerr.Unavailable && !errors.Is(o.Err, vessel.ErrHoldExpired) && !errors.Is(o.Err, vessel.ErrHeldElsewhere)) || reason == rpcerr.Internal {
 			failed++
 			if hidden == nil {
 				hidden = o.Err
@@ -229,6 +229,7 @@ func (h *Handler) ReleaseExpiredHold(ctx context.Context, req *vesselpb.ReleaseR
 //	vessel.ErrConflict     CONFLICT (409), saying which id
 //	vessel.ErrNotFound     NOT_FOUND (404)
 //	vessel.ErrHoldExpired  UNAVAILABLE (503) "hold expired, being settled" (a BookBatch item's)
+//	vessel.ErrHeldElsewhere UNAVAILABLE (503) "held by another consignment store" (a BookBatch item's)
 //	vessel.ErrUnavailable  UNAVAILABLE (503) "vessel store unavailable" (cause logged)
 //	context deadline or
 //	cancellation           TIMEOUT (408)
@@ -246,6 +247,8 @@ func answer(err error) (rpcerr.Reason, string) {
 		return rpcerr.NotFound, "not found"
 	case errors.Is(err, vessel.ErrHoldExpired):
 		return rpcerr.Unavailable, "hold expired, being settled"
+	case errors.Is(err, vessel.ErrHeldElsewhere):
+		return rpcerr.Unavailable, "held by another consignment store"
 	case errors.Is(err, vessel.ErrUnavailable):
 		return rpcerr.Unavailable, "vessel store unavailable"
 	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, context.Canceled):

@@ -236,6 +236,7 @@ func TestBookBatchStoreFailures(t *testing.T) {
 		{Err: fmt.Errorf("mongo: %w", vessel.ErrUnavailable)},
 		{Err: fmt.Errorf("mongo: %w", vessel.ErrUnavailable)},
 		{Err: vessel.ErrHoldExpired},
+		{Err: vessel.ErrHeldElsewhere},
 	}})
 	rsp := &vesselpb.BookBatchResponse{}
 	if err := h.BookBatch(t.Context(), batch(), rsp); err != nil {
@@ -246,6 +247,7 @@ func TestBookBatchStoreFailures(t *testing.T) {
 		refused("UNAVAILABLE", "vessel store unavailable"),
 		refused("UNAVAILABLE", "vessel store unavailable"),
 		refused("UNAVAILABLE", "hold expired, being settled"),
+		refused("UNAVAILABLE", "held by another consignment store"),
 	})
 	lines := strings.Split(strings.TrimSpace(logs.String()), "\n")
 	if len(lines) != 1 {

@@ -66,10 +66,13 @@ type Repository interface {
 	//     differ from the request's;
 	//   - that booking when it is confirmed;
 	//   - that booking, its hold renewed to run out at the later of its
-	//     HeldUntil and hold.Until (its holder unchanged), when it is held
-	//     and its hold runs out after now;
+	//     HeldUntil and hold.Until, when it is held by hold.Holder and its
+	//     hold runs out after now;
 	//   - ErrHoldExpired when it is held and its hold ran out at or before
-	//     now.
+	//     now;
+	//   - ErrHeldElsewhere when it is held by another holder and its hold
+	//     runs out after now: that holder's create may still store it, and
+	//     only that holder's recovery settles it.
 	// Requests are done in order, each seeing the ones before. A bbolt
 	// backend does them all in one transaction; a MongoDB backend one
 	// after another, and an outcome may then carry a store error

@@ -209,7 +209,8 @@ func (s *Service) Release(ctx context.Context, consignmentID string) (released b
 // out, the hold is renewed to run out hold from now, if that is later. An
 // outcome's error is a *FieldError for an invalid request, or matches
 // ErrNoRoom, ErrConflict (as Book's), ErrHoldExpired (held, and its hold
-// ran out: being settled), or is a store error.
+// ran out: being settled), ErrHeldElsewhere (held by another holder), or
+// is a store error.
 //
 // BookBatch returns a *FieldError, and books nothing, when holder is empty
 // or invalid ("holder"), hold is under a millisecond or over MaxHold
@@ -289,6 +290,8 @@ func settle(o *BookOutcome, req BookRequest) {
 		o.Err = conflict(o.Booking)
 	case errors.Is(o.Err, ErrHoldExpired):
 		o.Err = ErrHoldExpired
+	case errors.Is(o.Err, ErrHeldElsewhere):
+		o.Err = ErrHeldElsewhere
 	default:
 		o.Err = fmt.Errorf("book consignment %q: %w", req.ConsignmentID, o.Err)
 	}

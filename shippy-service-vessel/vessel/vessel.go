@@ -39,6 +39,11 @@ var (
 	// booking ran out and is being settled (confirmed or released); the
 	// item may be retried once it is. It matches ErrUnavailable.
 	ErrHoldExpired = fmt.Errorf("hold expired, being settled: %w", ErrUnavailable)
+	// ErrHeldElsewhere: a BookBatch item names a consignment whose booking
+	// is held by another holder (another consignment store), whose create
+	// may still store it; the item may be retried once that holder has
+	// settled it. It matches ErrUnavailable.
+	ErrHeldElsewhere = fmt.Errorf("held by another consignment store until it settles the booking: %w", ErrUnavailable)
 )
 
 // Vessel is a ship of the fleet and the room booked on it. Capacity counts

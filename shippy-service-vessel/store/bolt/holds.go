@@ -207,14 +207,12 @@ func (b *batch) rebook(key, value []byte, req vessel.BookRequest) (vessel.BookOu
 		return vessel.BookOutcome{Booking: booked}, nil
 	case holdUntil(entry) <= b.now:
 		return vessel.BookOutcome{Err: vessel.ErrHoldExpired}, nil
+	case booked.Holder != b.hold.Holder:
+		return vessel.BookOutcome{Err: vessel.ErrHeldElsewhere}, nil
 	case holdUntil(entry) >= b.until:
 		return vessel.BookOutcome{Booking: booked}, nil
 	}
-	renewed := b.entry
-	if booked.Holder != b.hold.Holder {
-		renewed = b.buf.addHold(booked.Holder, b.until)
-	}
-	if err := b.holds.Put(key, renewed); err != nil {
+	if err := b.holds.Put(key, b.entry); err != nil {
 		return vessel.BookOutcome{}, err
 	}
 	b.wrote = true

@@ -194,12 +194,10 @@ func TestOpenVersion2(t *testing.T) {
 	if err != nil {
 		t.Fatalf("BookHeld: %v", err)
 	}
-	renewed := bookings["c-held-live"]
-	renewed.HeldUntil = hold.Until
 	wantOut := []vessel.BookOutcome{
 		{Booking: bookings["c-confirmed"]},
 		{Err: vessel.ErrHoldExpired},
-		{Booking: renewed}, // held by holder-b, renewed for it
+		{Err: vessel.ErrHeldElsewhere}, // held by holder-b, not renewed for holder-a
 		{Booking: bookings["c-held-live-a"], Err: vessel.ErrConflict},
 		{Booking: vessel.Booking{ConsignmentID: "c-new", VesselID: "vessel001", Containers: 400, Weight: 1, Holder: "holder-a", HeldUntil: hold.Until}},
 		{Booking: vessel.Booking{ConsignmentID: "c-new-big", VesselID: "vessel004", Containers: 100, Weight: 1, Holder: "holder-a", HeldUntil: hold.Until}},

@@ -120,6 +120,8 @@ func (s *Store) bookHeld(fleet []string, req vessel.BookRequest, hold vessel.Hol
 			return vessel.BookOutcome{Booking: b}
 		case b.HoldExpired(now):
 			return vessel.BookOutcome{Err: vessel.ErrHoldExpired}
+		case b.Holder != hold.Holder:
+			return vessel.BookOutcome{Err: vessel.ErrHeldElsewhere}
 		}
 		if hold.Until.After(b.HeldUntil) {
 			b.HeldUntil = hold.Until

@@ -56,7 +56,8 @@ func (s *Store) BookHeld(ctx context.Context, reqs []vessel.BookRequest, hold ve
 // isAnswer reports whether err, of a BookHeld outcome, is an answer about
 // the request rather than a failure of the store.
 func isAnswer(err error) bool {
-	return errors.Is(err, vessel.ErrNoRoom) || errors.Is(err, vessel.ErrConflict) || errors.Is(err, vessel.ErrHoldExpired)
+	return errors.Is(err, vessel.ErrNoRoom) || errors.Is(err, vessel.ErrConflict) ||
+		errors.Is(err, vessel.ErrHoldExpired) || errors.Is(err, vessel.ErrHeldElsewhere)
 }
 
 // bookHeld is the outcome of one request of BookHeld. *fleet is the fleet
@@ -142,6 +143,8 @@ func (s *Store) rebook(ctx context.Context, req vessel.BookRequest, hold vessel.
 			return vessel.BookOutcome{Booking: b}, true
 		case d.Releasing || b.HoldExpired(now):
 			return vessel.BookOutcome{Err: vessel.ErrHoldExpired}, true
+		case b.Holder != hold.Holder:
+			return vessel.BookOutcome{Err: vessel.ErrHeldElsewhere}, true
 		case !hold.Until.After(b.HeldUntil):
 			return vessel.BookOutcome{Booking: b}, true
 		}
@@ -149,6 +152,7 @@ func (s *Store) rebook(ctx context.Context, req vessel.BookRequest, hold vessel.
 			{Key: fieldID, Value: req.ConsignmentID},
 			{Key: fieldHeldUntil, Value: bson.D{{Key: "$gt", Value: now.UnixMilli()}}},
 			{Key: fieldReleasing, Value: bson.D{{Key: "$exists", Value: false}}},
+			{Key: fieldHolder, Value: hold.Holder},
 		}
 		update := bson.D{{Key: "$max", Value: bson.D{{Key: fieldHeldUntil, Value: hold.Until.UnixMilli()}}}}
 		var renewed bookingDoc
