@@ -352,6 +352,18 @@ func (e *env) waitConfirmed(t *testing.T, ids ...string) {
 	})
 }
 
+// waitConfirmCalls waits until the vessel service has been asked n times
+// to confirm bookings, whatever it answered: the confirmation queue sends
+// in the background.
+func (e *env) waitConfirmCalls(t *testing.T, n int) {
+	t.Helper()
+	testenv.WaitFor(t, fmt.Sprintf("%d Confirm calls", n), func() bool {
+		e.booker.mu.Lock()
+		defer e.booker.mu.Unlock()
+		return e.booker.confirms >= n
+	})
+}
+
 // storePending stores c pending, leased until the clock's time plus d, as
 // a create of the earlier release left it.
 func (e *env) storePending(t *testing.T, c consignment.Consignment, d time.Duration) {
@@ -688,6 +700,7 @@ func TestRetryRenewingHoldBeatsRecovery(t *testing.T) {
 	e.booker.configure(func(b *fakeBooker) { b.bookErr, b.confirmErr = nil, errors.New("confirmation lost") })
 	e.clock.Advance(consignment.LeaseDuration - time.Second)
 	e.create(t, consignmenttest.Valid())
+	e.waitConfirmCalls(t, 1) // the confirmation is lost
 	e.clock.Advance(2 * time.Second)
 	e.recoverWants(t, consignment.Recovery{})
 	if v := e.booker.state(); !slices.Equal(v.held, []string{"c-1"}) || len(v.released) != 0 {
