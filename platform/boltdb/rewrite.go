@@ -10,15 +10,20 @@ import (
 // bucket.
 const rewriteChunk = 1000
 
-// RewriteValues replaces every value of bucket by what fn returns for its
-// key and value, in key order, for an upgrade (Upgrade.Apply) that changes
-// the encoding of records. A bucket must not change under a cursor that
+// RewriteValues replaces every value of the bucket name in tx by what fn
+// returns for its key and value, in key order, for an upgrade
+// (Upgrade.Apply) that changes the encoding of records. A bucket must not change under a cursor that
 // walks it, so it reads a thousand values, puts their new values, then
 // seeks past them. fn must not keep key or value, and must return a value
 // of its own (not a part of value); nested buckets are left alone. It
 // stops at fn's first error, and returns it: the caller's transaction
-// then rolls back what it rewrote.
-func RewriteValues(bucket *bbolt.Bucket, fn func(key, value []byte) ([]byte, error)) error {
+// then rolls back what it rewrote. A file without the bucket has no
+// values to rewrite.
+func RewriteValues(tx *bbolt.Tx, name []byte, fn func(key, value []byte) ([]byte, error)) error {
+	bucket := tx.Bucket(name)
+	if bucket == nil {
+		return nil
+	}
 	type entry struct{ key, value []byte }
 	chunk := make([]entry, 0, rewriteChunk)
 	cur := bucket.Cursor()

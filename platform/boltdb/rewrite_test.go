@@ -64,7 +64,7 @@ func TestRewriteValues(t *testing.T) {
 
 			calls := map[string]int{}
 			err = db.Update(func(tx *bbolt.Tx) error {
-				return boltdb.RewriteValues(tx.Bucket([]byte("records")), func(k, v []byte) ([]byte, error) {
+				return boltdb.RewriteValues(tx, []byte("records"), func(k, v []byte) ([]byte, error) {
 					if calls[string(k)]++; len(calls) == tt.failAt+1 {
 						return nil, errBad
 					}
@@ -102,5 +102,30 @@ func TestRewriteValues(t *testing.T) {
 				t.Fatal(err)
 			}
 		})
+	}
+}
+
+// TestRewriteValuesWithoutBucket rewrites a bucket the file does not have:
+// there is nothing to rewrite, and no bucket is made.
+func TestRewriteValuesWithoutBucket(t *testing.T) {
+	t.Parallel()
+	db, err := bbolt.Open(filepath.Join(t.TempDir(), "rewrite.db"), 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	err = db.Update(func(tx *bbolt.Tx) error {
+		if err := boltdb.RewriteValues(tx, []byte("missing"), func(k, v []byte) ([]byte, error) {
+			return nil, fmt.Errorf("called for %q", k)
+		}); err != nil {
+			return err
+		}
+		if tx.Bucket([]byte("missing")) != nil {
+			return errors.New("the bucket was made")
+		}
+		return nil
+	})
+	if err != nil {
+		t.Errorf("RewriteValues of a missing bucket: %v", err)
 	}
 }

@@ -36,11 +36,7 @@ type v2Container struct {
 // record of version 3, in tx: the records' encoding is all that changed.
 // It fails on a record it cannot decode, naming its id.
 func upgradeV2(tx *bbolt.Tx) error {
-	bucket := tx.Bucket(consignmentsBucket)
-	if bucket == nil {
-		return nil // no consignments: OpenStore creates the bucket
-	}
-	return boltdb.RewriteValues(bucket, upgradeV2Record)
+	return boltdb.RewriteValues(tx, consignmentsBucket, upgradeV2Record)
 }
 
 // upgradeV2Record returns the version 3 record of value, the version 2

@@ -36,15 +36,10 @@ type v2Booking struct {
 // has the same records, and is upgraded to version 2 by adding a bucket
 // only. It fails on a record it cannot decode, naming its key.
 func upgradeV2(tx *bbolt.Tx) error {
-	if vessels := tx.Bucket(vesselsBucket); vessels != nil {
-		if err := boltdb.RewriteValues(vessels, upgradeV2Vessel); err != nil {
-			return err
-		}
+	if err := boltdb.RewriteValues(tx, vesselsBucket, upgradeV2Vessel); err != nil {
+		return err
 	}
-	if bookings := tx.Bucket(bookingsBucket); bookings != nil {
-		return boltdb.RewriteValues(bookings, upgradeV2Booking)
-	}
-	return nil
+	return boltdb.RewriteValues(tx, bookingsBucket, upgradeV2Booking)
 }
 
 // upgradeV2Vessel returns the version 3 record of value, the version 2
