@@ -150,12 +150,7 @@ func (c *Client) sendBooks(ctx context.Context, items []bookItem) ([]bookResult,
 		reqs[i].ConsignmentId, reqs[i].Containers, reqs[i].Weight = it.id, it.containers, it.weight
 		req.Items[i] = &reqs[i]
 	}
-	var rsp *vesselpb.BookBatchResponse
-	err = c.call(ctx, func(ctx context.Context, opts ...client.CallOption) error {
-		var err error
-		rsp, err = c.vessels.BookBatch(ctx, req, opts...)
-		return err
-	})
+	rsp, err := callRPC(ctx, c, c.vessels.BookBatch, req)
 	if err != nil {
 		return nil, err
 	}
@@ -183,11 +178,7 @@ func (c *Client) Confirm(ctx context.Context, ids []string) error {
 	for len(ids) > 0 {
 		n := min(len(ids), maxBatch)
 		req := &vesselpb.ConfirmBookingsRequest{ConsignmentIds: ids[:n]}
-		err := c.call(ctx, func(ctx context.Context, opts ...client.CallOption) error {
-			_, err := c.vessels.ConfirmBookings(ctx, req, opts...)
-			return err
-		})
-		if err != nil {
+		if _, err := callRPC(ctx, c, c.vessels.ConfirmBookings, req); err != nil {
 			return err
 		}
 		ids = ids[n:]
@@ -204,12 +195,7 @@ func (c *Client) ExpiredHolds(ctx context.Context, limit int) ([]string, error) 
 		return nil, err
 	}
 	req := &vesselpb.ListExpiredHoldsRequest{Holder: holder, Limit: int32(min(max(limit, 1), maxBatch))}
-	var rsp *vesselpb.ListExpiredHoldsResponse
-	err = c.call(ctx, func(ctx context.Context, opts ...client.CallOption) error {
-		var err error
-		rsp, err = c.vessels.ListExpiredHolds(ctx, req, opts...)
-		return err
-	})
+	rsp, err := callRPC(ctx, c, c.vessels.ListExpiredHolds, req)
 	if err != nil {
 		return nil, err
 	}
@@ -225,12 +211,7 @@ func (c *Client) ExpiredHolds(ctx context.Context, limit int) ([]string, error) 
 // (consignment.Booker). Errors as for Release.
 func (c *Client) ReleaseExpiredHold(ctx context.Context, consignmentID string) (bool, error) {
 	req := &vesselpb.ReleaseRequest{ConsignmentId: consignmentID}
-	var rsp *vesselpb.ReleaseResponse
-	err := c.call(ctx, func(ctx context.Context, opts ...client.CallOption) error {
-		var err error
-		rsp, err = c.vessels.ReleaseExpiredHold(ctx, req, opts...)
-		return err
-	})
+	rsp, err := callRPC(ctx, c, c.vessels.ReleaseExpiredHold, req)
 	if err != nil {
 		return false, err
 	}
@@ -243,10 +224,8 @@ func (c *Client) ReleaseExpiredHold(ctx context.Context, consignmentID string) (
 // internal.
 func (c *Client) Release(ctx context.Context, consignmentID string) error {
 	req := &vesselpb.ReleaseRequest{ConsignmentId: consignmentID}
-	return c.call(ctx, func(ctx context.Context, opts ...client.CallOption) error {
-		_, err := c.vessels.Release(ctx, req, opts...)
-		return err
-	})
+	_, err := callRPC(ctx, c, c.vessels.Release, req)
+	return err
 }
 
 // holderID returns the holder id, reading it (under the timeout) until it
@@ -289,6 +268,18 @@ func (c *Client) call(ctx context.Context, do func(context.Context, ...client.Ca
 		}
 		backoff *= 2
 	}
+}
+
+// callRPC calls method, an RPC of the vessel service, with req as call
+// does, and returns the answer of its last try.
+func callRPC[Req, Rsp any](ctx context.Context, c *Client, method func(context.Context, Req, ...client.CallOption) (Rsp, error), req Req) (Rsp, error) {
+	var rsp Rsp
+	err := c.call(ctx, func(ctx context.Context, opts ...client.CallOption) error {
+		var err error
+		rsp, err = method(ctx, req, opts...)
+		return err
+	})
+	return rsp, err
 }
 
 // mapError maps an error from the go-micro client, or the BookError of an
