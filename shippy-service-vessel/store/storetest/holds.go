@@ -324,14 +324,7 @@ func testReleaseRoomHeld(t *testing.T, repo vessel.Repository) {
 // against a small fleet: as many consignments are booked as the fleet
 // holds, each once, and no vessel carries more than it may.
 func testConcurrentBookHeld(t *testing.T, repo vessel.Repository) {
-	// As in testConcurrentBook: the fleet holds 12 bookings of 1 container
-	// of 10 kg.
-	fleet := []vessel.Vessel{
-		{ID: "a", Capacity: 5, MaxWeight: 1000, Available: true},
-		{ID: "b", Capacity: 3, MaxWeight: 1000, Available: true},
-		{ID: "c", Capacity: 50, MaxWeight: 45, Available: true},
-		{ID: "d", Capacity: 50, MaxWeight: 1000, Available: false},
-	}
+	fleet, holds := raceFleet()
 	mustCreate(t, repo, fleet...)
 	const consignments, batches, size = 150, 30, 10
 	// Batch k books consignments 5k to 5k+9, modulo 150: each is in two.
@@ -361,7 +354,7 @@ func testConcurrentBookHeld(t *testing.T, repo vessel.Repository) {
 			answered[id] = append(answered[id], o)
 		}
 	}
-	assertBookedOnce(t, repo, consignments, answered, 12)
+	assertBookedOnce(t, repo, consignments, answered, holds)
 }
 
 // testConcurrentRenewAndRelease races, for each of many held bookings

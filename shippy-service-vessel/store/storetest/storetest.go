@@ -342,80 +342,43 @@ func testConcurrentReleaseRoom(t *testing.T, repo vessel.Repository) {
 // consignments are booked as the fleet holds, each exactly once, and no
 // vessel carries more than it may.
 func testConcurrentBook(t *testing.T, repo vessel.Repository) {
-	// Each booking is 1 container of 10 kg. The fleet holds 5 + 3 + 4 = 12
-	// of them: "a" and "b" are limited by capacity, "c" by weight, and "d"
-	// takes none as it is not available.
-	fleet := []vessel.Vessel{
-		{ID: "a", Capacity: 5, MaxWeight: 1000, Available: true},
-		{ID: "b", Capacity: 3, MaxWeight: 1000, Available: true},
-		{ID: "c", Capacity: 50, MaxWeight: 45, Available: true},
-		{ID: "d", Capacity: 50, MaxWeight: 1000, Available: false},
-	}
-	const holds = 12
+	fleet, holds := raceFleet()
 	mustCreate(t, repo, fleet...)
 	svc, err := vessel.NewService(repo, func() string { return "unused" }, time.Now)
 	if err != nil {
 		t.Fatalf("NewService: %v", err)
 	}
-
 	const consignments = 150
-	type result struct {
-		booking vessel.Booking
-		err     error
-	}
 	// Call 2i and 2i+1 book consignment i.
-	results := make([]result, 2*consignments)
+	results := make([]vessel.BookOutcome, 2*consignments)
 	storetesting.Race(len(results), func(i int) error {
 		req := vessel.BookRequest{ConsignmentID: fmt.Sprint("c", i/2), Containers: 1, Weight: 10}
 		b, _, err := svc.Book(t.Context(), req)
-		results[i] = result{b, err}
+		results[i] = vessel.BookOutcome{Booking: b, Err: err}
 		return err
 	})
+	answered := make(map[string][]vessel.BookOutcome)
+	for i, r := range results {
+		id := fmt.Sprint("c", i/2)
+		if r.Err != nil && !errors.Is(r.Err, vessel.ErrNoRoom) {
+			t.Errorf("Book %s: error %v, want nil or ErrNoRoom", id, r.Err)
+		}
+		answered[id] = append(answered[id], r)
+	}
+	assertBookedOnce(t, repo, consignments, answered, holds)
+}
 
-	used := make(map[string][2]int32) // vessel id -> containers, weight booked
-	booked := 0
-	for i := range consignments {
-		id := fmt.Sprint("c", i)
-		pair := results[2*i : 2*i+2]
-		for _, r := range pair {
-			if r.err != nil && !errors.Is(r.err, vessel.ErrNoRoom) {
-				t.Errorf("Book %s: error %v, want nil or ErrNoRoom", id, r.err)
-			}
-		}
-		stored, err := repo.FindBooking(t.Context(), id)
-		switch {
-		case errors.Is(err, vessel.ErrNotFound):
-			for _, r := range pair {
-				if r.err == nil {
-					t.Errorf("Book %s succeeded with %+v, but the store holds no booking", id, r.booking)
-				}
-			}
-			continue
-		case err != nil:
-			t.Fatalf("FindBooking(%s): %v", id, err)
-		}
-		booked++
-		for _, r := range pair {
-			if r.err == nil && r.booking != stored {
-				t.Errorf("Book %s returned %+v, but the store holds %+v", id, r.booking, stored)
-			}
-		}
-		u := used[stored.VesselID]
-		used[stored.VesselID] = [2]int32{u[0] + stored.Containers, u[1] + stored.Weight}
-	}
-	if booked != holds {
-		t.Errorf("%d consignments booked, want %d (what the fleet holds)", booked, holds)
-	}
-	for _, v := range mustList(t, repo) {
-		if v.UsedCapacity > v.Capacity || v.UsedWeight > v.MaxWeight {
-			t.Errorf("vessel %s overbooked: %+v", v.ID, v)
-		}
-		u := used[v.ID]
-		if v.UsedCapacity != u[0] || v.UsedWeight != u[1] {
-			t.Errorf("vessel %s uses %d containers and %d kg, but its bookings add up to %d and %d",
-				v.ID, v.UsedCapacity, v.UsedWeight, u[0], u[1])
-		}
-	}
+// raceFleet is the fleet of the concurrent booking tests, and how many
+// bookings of 1 container of 10 kg it holds: 5 + 3 + 4 = 12. "a" and "b"
+// are limited by capacity, "c" by weight, and "d" takes none as it is not
+// available.
+func raceFleet() ([]vessel.Vessel, int) {
+	return []vessel.Vessel{
+		{ID: "a", Capacity: 5, MaxWeight: 1000, Available: true},
+		{ID: "b", Capacity: 3, MaxWeight: 1000, Available: true},
+		{ID: "c", Capacity: 50, MaxWeight: 45, Available: true},
+		{ID: "d", Capacity: 50, MaxWeight: 1000, Available: false},
+	}, 12
 }
 
 func mustCreate(t *testing.T, repo vessel.Repository, vessels ...vessel.Vessel) {
