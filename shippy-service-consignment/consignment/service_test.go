@@ -352,6 +352,19 @@ func (e *env) waitConfirmed(t *testing.T, ids ...string) {
 	})
 }
 
+// wantBookedOnce checks that the consignment with the id, retried after a
+// failure, ends with its hold confirmed, its room taken once and never
+// released, and nothing left for a recovery an hour later.
+func (e *env) wantBookedOnce(t *testing.T, id string) {
+	t.Helper()
+	e.waitConfirmed(t, id)
+	if v := e.booker.state(); v.taken != 1 || len(v.released) != 0 {
+		t.Errorf("room taken %d times, released %v; want taken once and kept", v.taken, v.released)
+	}
+	e.clock.Advance(time.Hour)
+	e.recoverWants(t, consignment.Recovery{})
+}
+
 // waitConfirmCalls waits until the vessel service has been asked n times
 // to confirm bookings, whatever it answered: the confirmation queue sends
 // in the background.
@@ -616,12 +629,7 @@ func TestCreateRetryAfterUnknownOutcome(t *testing.T) {
 			if got := e.create(t, consignmenttest.Valid()); !cmp.Equal(got, booked("c-1")) {
 				t.Errorf("retry = %+v, want it booked", got)
 			}
-			e.waitConfirmed(t, "c-1")
-			if v := e.booker.state(); v.taken != 1 || len(v.released) != 0 {
-				t.Errorf("room taken %d times, released %v; want taken once and kept", v.taken, v.released)
-			}
-			e.clock.Advance(time.Hour)
-			e.recoverWants(t, consignment.Recovery{})
+			e.wantBookedOnce(t, "c-1")
 		})
 	}
 }
@@ -641,12 +649,7 @@ func TestCreateRetryAfterStoreFailure(t *testing.T) {
 	if want := booked("c-1"); got.Status != want.Status || got.VesselID != want.VesselID {
 		t.Errorf("retry = %+v, want it booked", got)
 	}
-	e.waitConfirmed(t, "c-1")
-	if v := e.booker.state(); v.taken != 1 || len(v.released) != 0 {
-		t.Errorf("room taken %d times, released %v; want taken once and kept", v.taken, v.released)
-	}
-	e.clock.Advance(time.Hour)
-	e.recoverWants(t, consignment.Recovery{})
+	e.wantBookedOnce(t, "c-1")
 }
 
 // TestCreateStoreFailureKeepsNoRoom: a create whose store fails, and which
