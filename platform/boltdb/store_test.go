@@ -9,6 +9,7 @@ import (
 	"go.etcd.io/bbolt"
 
 	"github.com/shippy-suite/shippy/platform/boltdb"
+	"github.com/shippy-suite/shippy/platform/boltdb/boltdbtest"
 )
 
 var errUnavailable = errors.New("unavailable")
@@ -62,7 +63,7 @@ func TestOpenStoreUpgrades(t *testing.T) {
 			t.Parallel()
 			path := filepath.Join(t.TempDir(), "store.db")
 			if tt.version != "" {
-				writeFile(t, path, tt.version)
+				boltdbtest.WriteFile(t, path, tt.version, map[string]map[string]string{"old": {"k": "v"}})
 			}
 			db, err := boltdb.OpenStore(path, layout(tt.apply))
 			if tt.wantErr != "" {
@@ -83,33 +84,6 @@ func TestOpenStoreUpgrades(t *testing.T) {
 			}
 			checkFile(t, path, tt.wantVersion, tt.wantErr == "", tt.version != "" && !tt.wantMoved, tt.wantMoved)
 		})
-	}
-}
-
-// writeFile writes a file of the version with bucket old holding k = v.
-func writeFile(t *testing.T, path, version string) {
-	t.Helper()
-	db, err := bbolt.Open(path, 0o600, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	err = db.Update(func(tx *bbolt.Tx) error {
-		meta, err := tx.CreateBucket([]byte("meta"))
-		if err != nil {
-			return err
-		}
-		if err := meta.Put([]byte("schema"), []byte(version)); err != nil {
-			return err
-		}
-		old, err := tx.CreateBucket([]byte("old"))
-		if err != nil {
-			return err
-		}
-		return old.Put([]byte("k"), []byte("v"))
-	})
-	if err != nil {
-		t.Fatal(err)
 	}
 }
 

@@ -143,22 +143,43 @@ func RunStoreTests[S io.Closer](t *testing.T, open func(path string) (S, error),
 func schemaFile(t *testing.T, version string) string {
 	t.Helper()
 	path := Path(t, "store.db")
+	WriteFile(t, path, version, nil)
+	return path
+}
+
+// WriteFile writes a bbolt file at path whose meta bucket says schema
+// version version, with records: values by key, by bucket. It is how
+// tests make files of other versions than a store writes.
+func WriteFile(t *testing.T, path, version string, records map[string]map[string]string) {
+	t.Helper()
 	db, err := bbolt.Open(path, 0o600, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer db.Close()
 	err = db.Update(func(tx *bbolt.Tx) error {
 		meta, err := tx.CreateBucket([]byte("meta"))
 		if err != nil {
 			return err
 		}
-		return meta.Put([]byte("schema"), []byte(version))
+		if err := meta.Put([]byte("schema"), []byte(version)); err != nil {
+			return err
+		}
+		for name, values := range records {
+			b, err := tx.CreateBucket([]byte(name))
+			if err != nil {
+				return err
+			}
+			for k, v := range values {
+				if err := b.Put([]byte(k), []byte(v)); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
 	})
-	if err != nil {
+	if err := errors.Join(err, db.Close()); err != nil {
 		t.Fatal(err)
 	}
-	return path
 }
 
 // RunCallers runs op b.N times in all from callers goroutines at once

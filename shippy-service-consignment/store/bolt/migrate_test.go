@@ -16,6 +16,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"go.etcd.io/bbolt"
 
+	"github.com/shippy-suite/shippy/platform/boltdb/boltdbtest"
 	"github.com/shippy-suite/shippy/shippy-service-consignment/consignment"
 	"github.com/shippy-suite/shippy/shippy-service-consignment/store/bolt"
 )
@@ -358,23 +359,7 @@ func writeV2(t *testing.T, path string, fill func(put func(id string, seq uint64
 func TestUpgradeV2WithoutBuckets(t *testing.T) {
 	t.Parallel()
 	path := filepath.Join(t.TempDir(), "consignments.db")
-	db, err := bbolt.Open(path, 0o600, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	err = db.Update(func(tx *bbolt.Tx) error {
-		meta, err := tx.CreateBucket([]byte("meta"))
-		if err != nil {
-			return err
-		}
-		return meta.Put([]byte("schema"), []byte("2"))
-	})
-	if cerr := db.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
+	boltdbtest.WriteFile(t, path, "2", nil)
 	s := mustOpen(t, path)
 	if got, _, err := s.List(t.Context(), 0, ""); err != nil || len(got) != 0 {
 		t.Errorf("List = %d consignments, %v; want none", len(got), err)

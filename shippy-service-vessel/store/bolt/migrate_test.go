@@ -1,7 +1,6 @@
 package bolt_test
 
 import (
-	"errors"
 	"fmt"
 	"maps"
 	"path/filepath"
@@ -10,6 +9,7 @@ import (
 
 	"go.etcd.io/bbolt"
 
+	"github.com/shippy-suite/shippy/platform/boltdb/boltdbtest"
 	"github.com/shippy-suite/shippy/shippy-service-vessel/store/bolt"
 )
 
@@ -43,7 +43,7 @@ func TestUpgradeV2Fails(t *testing.T) {
 			}
 			records["holds"]["c0001"] = "\x00\x00\x00\x00\x00\x00\x00\x01h"
 			records[tt.bucket][map[string]string{"vessels": "v1000", "bookings": "c1000"}[tt.bucket]] = tt.bad
-			writeFile(t, path, "2", records)
+			boltdbtest.WriteFile(t, path, "2", records)
 
 			s, err := bolt.Open(path)
 			if err == nil {
@@ -56,40 +56,6 @@ func TestUpgradeV2Fails(t *testing.T) {
 			assertSchema(t, path, "2")
 			assertRecords(t, path, records)
 		})
-	}
-}
-
-// writeFile writes a file of the schema version at path, holding records:
-// by bucket, values by key.
-func writeFile(t *testing.T, path, version string, records map[string]map[string]string) {
-	t.Helper()
-	db, err := bbolt.Open(path, 0o600, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	err = db.Update(func(tx *bbolt.Tx) error {
-		meta, err := tx.CreateBucket([]byte("meta"))
-		if err != nil {
-			return err
-		}
-		if err := meta.Put([]byte("schema"), []byte(version)); err != nil {
-			return err
-		}
-		for name, values := range records {
-			b, err := tx.CreateBucket([]byte(name))
-			if err != nil {
-				return err
-			}
-			for k, v := range values {
-				if err := b.Put([]byte(k), []byte(v)); err != nil {
-					return err
-				}
-			}
-		}
-		return nil
-	})
-	if err := errors.Join(err, db.Close()); err != nil {
-		t.Fatal(err)
 	}
 }
 
