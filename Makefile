@@ -6,7 +6,7 @@ SHELL := bash
 MODULES  := domain platform proto shippy-service-vessel shippy-service-consignment shippy-cli-consignment e2e bench testenv tools
 # The services of the suite, in start order (a service after those it calls): make run and
 # make dev start each of them (scripts/suite.sh). A new service joins by its name here.
-SERVICES := shippy-service-vessel shippy-service-consignment
+SERVICES := shippy-service-user shippy-service-vessel shippy-service-consignment
 PROGRAMS := $(SERVICES) shippy-cli-consignment
 PKGS     := $(foreach m,$(MODULES),./$(m)/...)
 FUZZTIME ?= 3s

@@ -1,0 +1,85 @@
+package main
+
+import (
+	"fmt"
+	"path/filepath"
+	"time"
+
+	"github.com/shippy-suite/shippy/platform"
+	"github.com/shippy-suite/shippy/platform/store"
+)
+
+// Environment variables of the user service, besides the platform's and
+// the store's.
+const (
+	// EnvPrivateKeyFile names the PEM file of the Ed25519 key that signs
+	// tokens. Unset, the key is kept in DATA_DIR, and made there on first
+	// start.
+	EnvPrivateKeyFile = "AUTH_PRIVATE_KEY_FILE"
+	// EnvTokenTTL is how long a token is valid, as a Go duration ("1h").
+	EnvTokenTTL = "TOKEN_TTL"
+)
+
+// Defaults of the settings above.
+const (
+	// DefaultTokenTTL is short: there is no revocation, so a token stolen
+	// or of a removed account is good until it expires.
+	DefaultTokenTTL = time.Hour
+	// defaultKeyFile is the key's file in DATA_DIR when
+	// AUTH_PRIVATE_KEY_FILE is unset.
+	defaultKeyFile = "auth-signing-key.pem"
+	// maxTokenTTL bounds TOKEN_TTL: tokens are not a substitute for
+	// sessions that can be revoked.
+	maxTokenTTL = 24 * time.Hour
+)
+
+// holds says what the service's store keeps, for its log and usage.
+const holds = "users"
+
+// Config is the user service's configuration.
+type Config struct {
+	// ServiceConfig has the platform's settings, and where users are kept.
+	store.ServiceConfig
+	// KeyFile is the signing key's file; CreateKey says whether a missing
+	// one is made (only when the file is the default one in DATA_DIR).
+	KeyFile   string
+	CreateKey bool
+	// TokenTTL is how long a token is valid.
+	TokenTTL time.Duration
+}
+
+// envUsage is the help of the variables the service reads besides the
+// platform's, for its usage message.
+func envUsage() []platform.EnvVar {
+	return append([]platform.EnvVar{
+		{Name: EnvPrivateKeyFile, Help: "PEM file of the Ed25519 key that signs tokens (default: " + defaultKeyFile + " in DATA_DIR, made on first start)"},
+		{Name: EnvTokenTTL, Help: "how long a token is valid (default " + DefaultTokenTTL.String() + ", at most " + maxTokenTTL.String() + ")"},
+	}, store.EnvUsage(holds)...)
+}
+
+// loadConfig reads Config from getenv, fills in defaults and validates it.
+// Errors name the variable at fault.
+func loadConfig(getenv func(string) string) (Config, error) {
+	base, err := store.LoadServiceConfig(getenv)
+	if err != nil {
+		return Config{}, err
+	}
+	cfg := Config{ServiceConfig: base, KeyFile: getenv(EnvPrivateKeyFile), TokenTTL: DefaultTokenTTL}
+	if cfg.KeyFile == "" {
+		cfg.KeyFile, cfg.CreateKey = filepath.Join(base.Storage.DataDir, defaultKeyFile), true
+	}
+	if v := getenv(EnvTokenTTL); v != "" {
+		if cfg.TokenTTL, err = time.ParseDuration(v); err != nil {
+			return Config{}, fmt.Errorf("%s: %q is not a duration (for example 1h)", EnvTokenTTL, v)
+		}
+	}
+	return cfg, cfg.Validate()
+}
+
+// Validate reports the first setting that cannot work, naming its variable.
+func (c Config) Validate() error {
+	if c.TokenTTL < time.Minute || c.TokenTTL > maxTokenTTL {
+		return fmt.Errorf("%s: must be from 1m to %s, got %s", EnvTokenTTL, maxTokenTTL, c.TokenTTL)
+	}
+	return c.ServiceConfig.Validate()
+}

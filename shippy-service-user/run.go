@@ -1,0 +1,82 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/google/uuid"
+	"go-micro.dev/v5/server"
+
+	"github.com/shippy-suite/shippy/platform"
+	"github.com/shippy-suite/shippy/platform/auth"
+	"github.com/shippy-suite/shippy/platform/store"
+	userpb "github.com/shippy-suite/shippy/proto/user"
+	"github.com/shippy-suite/shippy/shippy-service-user/handler"
+	"github.com/shippy-suite/shippy/shippy-service-user/user"
+)
+
+// serve is the user service: it loads (or makes) its signing key, logs
+// JSON lines to stdout, and serves accounts and tokens until ctx is done.
+// It returns nil on a clean stop.
+func serve(ctx context.Context, cfg Config, service *store.Service[user.Repository]) error {
+	key, err := signingKey(cfg, service)
+	if err != nil {
+		return err
+	}
+	signer, err := auth.NewSigner(key, userpb.ServiceName, cfg.TokenTTL, time.Now)
+	if err != nil {
+		return err
+	}
+	public := []auth.PublicKey{key.Public()}
+	verifier, err := auth.NewVerifier(auth.NewKeySet(public...), userpb.ServiceName, handler.Audience, time.Now)
+	if err != nil {
+		return err
+	}
+	users, err := user.NewService(service.Repo, user.NewHasher(user.DefaultCost), uuid.NewString, time.Now)
+	if err != nil {
+		return err
+	}
+	h, err := handler.New(users, signer, verifier, service.Logger)
+	if err != nil {
+		return err
+	}
+	// The public keys go into the registry with the service, so the other
+	// services verify tokens without asking this one.
+	err = service.Server().Init(
+		server.WrapHandler(verifier.Wrapper(handler.Open)),
+		server.Metadata(map[string]string{auth.MetadataKey: auth.EncodePublicKeys(public)}),
+	)
+	if err != nil {
+		return fmt.Errorf("configure server: %w", err)
+	}
+	if err := userpb.RegisterUserServiceHandler(service.Server(), h); err != nil {
+		return fmt.Errorf("register handler: %w", err)
+	}
+	return service.Run()
+}
+
+// signingKey loads the key that signs tokens, or makes it in the data
+// directory on first start, and says so.
+func signingKey(cfg Config, service *store.Service[user.Repository]) (auth.PrivateKey, error) {
+	if !cfg.CreateKey {
+		return auth.LoadKey(cfg.KeyFile)
+	}
+	key, created, err := auth.LoadOrCreateKey(cfg.KeyFile)
+	if err != nil {
+		return auth.PrivateKey{}, err
+	}
+	if created {
+		service.Logger.Info("made a new signing key for tokens", "file", cfg.KeyFile, "kid", key.ID)
+	}
+	return key, nil
+}
+
+// run is the user service's command line (platform.Run): it serves
+// (store.Serve), configured from getenv (loadConfig), or runs the
+// subcommand args name.
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	serveStore := store.Serve(userpb.ServiceName, backends(), telemetryNone, serve)
+	return platform.Run(ctx, args, getenv, stdout, stderr, "shippy-service-user", envUsage(), loadConfig, serveStore)
+}
