@@ -143,7 +143,8 @@ func roleList(roles []Role) string {
 // "Authorization: Bearer <token>" on the calls made with it. Whatever
 // credentials the metadata held before (an authorization or token key, in
 // any case, such as those of the call a handler is serving) are dropped,
-// so that a service never forwards its caller's token.
+// so that a service never forwards its caller's token. An empty token
+// drops them and sends none.
 func WithToken(ctx context.Context, token string) context.Context {
 	md, _ := metadata.FromContext(ctx) // a copy
 	if md == nil {
@@ -152,6 +153,8 @@ func WithToken(ctx context.Context, token string) context.Context {
 	maps.DeleteFunc(md, func(k, _ string) bool {
 		return strings.EqualFold(k, MetadataAuthorization) || strings.EqualFold(k, MetadataToken)
 	})
-	md["Authorization"] = bearer + " " + token
+	if token != "" {
+		md["Authorization"] = bearer + " " + token
+	}
 	return metadata.NewContext(ctx, md)
 }

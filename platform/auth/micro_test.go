@@ -115,6 +115,13 @@ func TestWithToken(t *testing.T) {
 	if old, _ := metadata.FromContext(incoming); old["authorization"] != "Bearer customer.token.x" {
 		t.Errorf("the parent context's metadata changed: %v", old)
 	}
+	md, _ = metadata.FromContext(auth.WithToken(incoming, ""))
+	if len(md) != 1 || md["Trace"] != "t1" {
+		t.Errorf("metadata of WithToken(ctx, \"\") = %v, want the credentials dropped", md)
+	}
+	if md, ok := metadata.FromContext(auth.WithToken(t.Context(), "t.o.k")); !ok || md["Authorization"] != "Bearer t.o.k" {
+		t.Errorf("metadata of WithToken(a context without metadata) = %v", md)
+	}
 }
 
 func TestClaimsContext(t *testing.T) {
