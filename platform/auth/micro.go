@@ -32,12 +32,12 @@ const bearer = "Bearer"
 // none, and a few words when the value is not a bearer token or a key is
 // given twice with different values.
 func TokenFromMetadata(md map[string]string) (string, error) {
-	auth, err := lookup(md, MetadataAuthorization)
+	authorization, err := lookup(md, MetadataAuthorization)
 	if err != nil {
 		return "", err
 	}
-	if auth != "" {
-		scheme, token, ok := strings.Cut(strings.TrimSpace(auth), " ")
+	if authorization != "" {
+		scheme, token, ok := strings.Cut(strings.TrimSpace(authorization), " ")
 		if !ok || !strings.EqualFold(scheme, bearer) {
 			return "", unauthenticated("authorization is not a bearer token")
 		}
