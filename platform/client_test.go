@@ -40,7 +40,7 @@ func TestReasonSurvivesTheWire(t *testing.T) {
 	svc := startTelemetryService(t, refuserName, nil, nil, nil, nil, refuser)
 	c := NewClient(svc.reg)
 
-	reasons := []rpcerr.Reason{rpcerr.Invalid, rpcerr.NotFound, rpcerr.Timeout, rpcerr.Conflict, rpcerr.NoRoom, rpcerr.Internal, rpcerr.Unavailable}
+	reasons := []rpcerr.Reason{rpcerr.Invalid, rpcerr.Unauthenticated, rpcerr.Forbidden, rpcerr.NotFound, rpcerr.Timeout, rpcerr.Conflict, rpcerr.NoRoom, rpcerr.Internal, rpcerr.Unavailable}
 	for _, reason := range reasons {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		err := c.Call(ctx, c.NewRequest(refuserName, "Refuser.Refuse", wrapperspb.String(string(reason))), &emptypb.Empty{})

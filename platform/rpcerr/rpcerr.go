@@ -26,13 +26,15 @@ type Reason string
 
 // Reasons a server answers with, and the go-micro (HTTP) code each has.
 const (
-	Invalid     Reason = "INVALID"     // 400: the request breaks a rule; the detail names the field
-	NotFound    Reason = "NOT_FOUND"   // 404: nothing has the id asked for
-	Timeout     Reason = "TIMEOUT"     // 408: the call's deadline passed, or it was cancelled
-	Conflict    Reason = "CONFLICT"    // 409: the id is taken by different contents
-	NoRoom      Reason = "NO_ROOM"     // 412: no vessel has room
-	Internal    Reason = "INTERNAL"    // 500: a fault of the service; the detail says no more
-	Unavailable Reason = "UNAVAILABLE" // 503: the service, or one it needs, cannot serve the call now
+	Invalid         Reason = "INVALID"         // 400: the request breaks a rule; the detail names the field
+	Unauthenticated Reason = "UNAUTHENTICATED" // 401: no credentials, or credentials refused; the detail says why, never the token
+	Forbidden       Reason = "FORBIDDEN"       // 403: valid credentials without the right to do this
+	NotFound        Reason = "NOT_FOUND"       // 404: nothing has the id asked for
+	Timeout         Reason = "TIMEOUT"         // 408: the call's deadline passed, or it was cancelled
+	Conflict        Reason = "CONFLICT"        // 409: the id is taken by different contents
+	NoRoom          Reason = "NO_ROOM"         // 412: no vessel has room
+	Internal        Reason = "INTERNAL"        // 500: a fault of the service; the detail says no more
+	Unavailable     Reason = "UNAVAILABLE"     // 503: the service, or one it needs, cannot serve the call now
 )
 
 // Reasons Classify finds in errors that no service sent: those of
@@ -49,16 +51,20 @@ const clientID = "go.micro.client"
 
 // sent lists the reasons a server answers with.
 func sent() []Reason {
-	return []Reason{Invalid, NotFound, Timeout, Conflict, NoRoom, Internal, Unavailable}
+	return []Reason{Invalid, Unauthenticated, Forbidden, NotFound, Timeout, Conflict, NoRoom, Internal, Unavailable}
 }
 
 // Code is the go-micro code a server answers with for r: 400 for Invalid,
-// 404, 408, 409, 412, 503 for Unavailable, and 500 for Internal and every
-// reason that is not sent.
+// 401, 403, 404, 408, 409, 412, 503 for Unavailable, and 500 for Internal
+// and every reason that is not sent.
 func (r Reason) Code() int32 {
 	switch r {
 	case Invalid:
 		return http.StatusBadRequest
+	case Unauthenticated:
+		return http.StatusUnauthorized
+	case Forbidden:
+		return http.StatusForbidden
 	case NotFound:
 		return http.StatusNotFound
 	case Timeout:

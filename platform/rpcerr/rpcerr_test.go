@@ -30,6 +30,8 @@ func TestNew(t *testing.T) {
 		code   int32
 	}{
 		{rpcerr.Invalid, 400},
+		{rpcerr.Unauthenticated, 401},
+		{rpcerr.Forbidden, 403},
 		{rpcerr.NotFound, 404},
 		{rpcerr.Timeout, 408},
 		{rpcerr.Conflict, 409},
@@ -74,6 +76,10 @@ func TestClassify(t *testing.T) {
 			rpcerr.Failure{Reason: rpcerr.Internal, Service: service, Code: 500, Detail: "x", Cause: "x"}},
 		{"unknown code", microerrors.New(service, "not implemented", 501),
 			rpcerr.Failure{Reason: rpcerr.Internal, Service: service, Code: 501, Detail: "not implemented", Cause: "not implemented"}},
+		{"unauthenticated", rpcerr.New(service, rpcerr.Unauthenticated, "token expired"),
+			rpcerr.Failure{Reason: rpcerr.Unauthenticated, Service: service, Code: 401, Detail: "token expired", Cause: "token expired"}},
+		{"no reason: 403 by code", microerrors.Forbidden(service, "operators only"),
+			rpcerr.Failure{Reason: rpcerr.Forbidden, Service: service, Code: 403, Detail: "operators only", Cause: "operators only"}},
 		{"draining (no reason)", microerrors.New(service, "shutting down", 503),
 			rpcerr.Failure{Reason: rpcerr.Unavailable, Service: service, Code: 503, Detail: "shutting down", Cause: "shutting down"}},
 		{"deadline", fmt.Errorf("call: %w", context.DeadlineExceeded),
