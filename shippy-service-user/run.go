@@ -8,6 +8,7 @@ import (
 
 	"github.com/google/uuid"
 	"go-micro.dev/v5/server"
+	"golang.org/x/crypto/bcrypt"
 
 	"github.com/shippy-suite/shippy/platform"
 	"github.com/shippy-suite/shippy/platform/auth"
@@ -30,11 +31,19 @@ func serve(ctx context.Context, cfg Config, service *store.Service[user.Reposito
 		return err
 	}
 	public := []auth.PublicKey{key.Public()}
-	verifier, err := auth.NewVerifier(auth.NewKeySet(public...), userpb.ServiceName, handler.Audience, time.Now)
+	keys, err := auth.NewKeySet(public...)
 	if err != nil {
 		return err
 	}
-	users, err := user.NewService(service.Repo, user.NewHasher(user.DefaultCost), uuid.NewString, time.Now)
+	verifier, err := auth.NewVerifier(keys, userpb.ServiceName, handler.Audience, time.Now)
+	if err != nil {
+		return err
+	}
+	hasher, err := user.NewBcrypt(bcrypt.DefaultCost, user.BcryptLimits{})
+	if err != nil {
+		return err
+	}
+	users, err := user.NewService(service.Repo, hasher, uuid.NewString, time.Now)
 	if err != nil {
 		return err
 	}

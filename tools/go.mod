@@ -13,7 +13,8 @@ require (
 )
 
 require (
+	github.com/stretchr/testify v1.12.1 // indirect
 	go-micro.dev/v5 v5.12.0 // indirect
-	golang.org/x/sync v0.13.0 // indirect
-	google.golang.org/genproto/googleapis/api v0.0.0-20250324211829-b45e905df463 // indirect
+	golang.org/x/sync v0.25.0 // indirect
+	google.golang.org/genproto/googleapis/api v0.0.0-20260928230214-8a89bd6388cc // indirect
 )
