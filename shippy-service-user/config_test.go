@@ -1,0 +1,40 @@
+package main
+
+import (
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestLoadConfig(t *testing.T) {
+	tests := []struct {
+		name      string
+		env       map[string]string
+		wantErr   string // in the error; "" for none
+		keyFile   string
+		createKey bool
+		ttl       time.Duration
+	}{
+		{"defaults", map[string]string{"DATA_DIR": "/d"}, "", filepath.Join("/d", defaultKeyFile), true, DefaultTokenTTL},
+		{"key file given", map[string]string{EnvPrivateKeyFile: "/k.pem"}, "", "/k.pem", false, DefaultTokenTTL},
+		{"ttl", map[string]string{EnvTokenTTL: "5m"}, "", filepath.Join("data", defaultKeyFile), true, 5 * time.Minute},
+		{"ttl not a duration", map[string]string{EnvTokenTTL: "soon"}, EnvTokenTTL + ": ", "", false, 0},
+		{"ttl too short", map[string]string{EnvTokenTTL: "5s"}, EnvTokenTTL + ": ", "", false, 0},
+		{"ttl too long", map[string]string{EnvTokenTTL: "48h"}, EnvTokenTTL + ": ", "", false, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg, err := loadConfig(func(k string) string { return tt.env[k] })
+			if tt.wantErr != "" {
+				if err == nil || !strings.HasPrefix(err.Error(), tt.wantErr) {
+					t.Fatalf("loadConfig = %v, want an error starting %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil || cfg.KeyFile != tt.keyFile || cfg.CreateKey != tt.createKey || cfg.TokenTTL != tt.ttl {
+				t.Errorf("loadConfig = {%q %v %v}, %v; want {%q %v %v}", cfg.KeyFile, cfg.CreateKey, cfg.TokenTTL, err, tt.keyFile, tt.createKey, tt.ttl)
+			}
+		})
+	}
+}
