@@ -84,8 +84,12 @@ func signingKey(cfg Config, service *store.Service[user.Repository]) (auth.Priva
 
 // run is the user service's command line (platform.Run): it serves
 // (store.Serve), configured from getenv (loadConfig), or runs the
-// subcommand args name.
+// subcommand args name: make-operator EMAIL (makeOperator), or
+// healthcheck.
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	if len(args) > 0 && args[0] == makeOperatorCmd {
+		return makeOperator(ctx, args[1:], getenv, stdout)
+	}
 	serveStore := store.Serve(userpb.ServiceName, backends(), telemetryNone, serve)
 	return platform.Run(ctx, args, getenv, stdout, stderr, "shippy-service-user", envUsage(), loadConfig, serveStore)
 }
