@@ -44,6 +44,9 @@ func WriteText(w io.Writer, r *Report) error {
 	if r.Fsync.Err == "" {
 		fmt.Fprintf(w, "fsync in the data directory: p50 %s, p99 %s\n", Millis(r.Fsync.P50), Millis(r.Fsync.P99))
 	}
+	if r.TokenVerify.Err == "" {
+		fmt.Fprintf(w, "token verification, per call: p50 %s, p99 %s\n", Millis(r.TokenVerify.P50), Millis(r.TokenVerify.P99))
+	}
 	for _, c := range r.Commits {
 		fmt.Fprintf(w, "%s: %.0f/s, p99 %s\n", c.Title, c.Result.PerSecond(), Millis(c.Result.P99))
 	}
@@ -126,6 +129,12 @@ func WriteMarkdown(w io.Writer, r *Report) error {
 	} else {
 		fmt.Fprintf(b, "- fsync of a 4 KiB write in the data directory: p50 %s, p99 %s (the floor under each durable commit)\n",
 			Millis(r.Fsync.P50), Millis(r.Fsync.P99))
+	}
+	if r.TokenVerify.Err != "" {
+		fmt.Fprintf(b, "- token verification: not measured (%s)\n", r.TokenVerify.Err)
+	} else {
+		fmt.Fprintf(b, "- verifying a user's token (Ed25519 JWT, `auth.Verifier.Verify`), which every authenticated call will pay: p50 %s, p99 %s\n",
+			Millis(r.TokenVerify.P50), Millis(r.TokenVerify.P99))
 	}
 	fmt.Fprintln(b)
 

@@ -85,6 +85,8 @@ func benchmark(ctx context.Context, cfg config, getenv func(string) string, stdo
 
 	b.logf("fsync latency in %s", b.runDir)
 	b.report.Fsync = measureFsync(b.runDir)
+	b.logf("token verification")
+	b.report.TokenVerify = measureTokenVerify(ctx)
 	if err := b.measureCommits(ctx); err != nil {
 		return fmt.Errorf("storage ceiling: %w", err)
 	}
