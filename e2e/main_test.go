@@ -19,6 +19,7 @@ import (
 const (
 	progVessel      = "shippy-service-vessel"
 	progConsignment = "shippy-service-consignment"
+	progUser        = "shippy-service-user"
 	progCLI         = "shippy-cli-consignment"
 )
 
@@ -26,10 +27,10 @@ const (
 // that built them to the test binary netns.Main re-runs in a namespace.
 const envBinDir = "SHIPPY_E2E_BIN_DIR"
 
-// buildTimeout bounds the build of all three programs.
+// buildTimeout bounds the build of all the programs.
 const buildTimeout = 10 * time.Minute
 
-// TestMain builds the three programs once, outside the network namespace
+// TestMain builds the programs once, outside the network namespace
 // where possible (the namespace has no network; the module cache is shared
 // either way), then runs the tests inside a namespace via netns.Main. A
 // program that does not build fails only the tests that need it, with the
@@ -63,7 +64,7 @@ func buildAll(dir string) {
 	ctx, cancel := context.WithTimeout(context.Background(), buildTimeout)
 	defer cancel()
 	var wg sync.WaitGroup
-	for _, prog := range []string{progVessel, progConsignment, progCLI} {
+	for _, prog := range []string{progVessel, progConsignment, progUser, progCLI} {
 		wg.Go(func() {
 			if out, err := build(ctx, dir, prog); err != nil {
 				log := fmt.Sprintf("go build %s: %v\n%s", prog, err, out)

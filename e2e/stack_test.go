@@ -37,6 +37,7 @@ const (
 func ownedEnv(key string) bool {
 	switch key {
 	case "VESSELS_FILE", "DATA_DIR", "MONGO_URI", "VESSEL_TIMEOUT",
+		"AUTH_PRIVATE_KEY_FILE", "TOKEN_TTL",
 		platform.EnvShutdownTimeout, platform.EnvLogLevel, failpoint.EnvFailpoint:
 		return true
 	}

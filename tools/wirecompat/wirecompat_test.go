@@ -36,6 +36,7 @@ func TestTutorialContract(t *testing.T) {
 		services []protoreflect.FullName
 	}{
 		{file: "consignment/consignment.proto", services: []protoreflect.FullName{"consignment.ShippingService"}},
+		{file: "user/user.proto", services: []protoreflect.FullName{"user.UserService"}},
 		{file: "vessel/vessel.proto", services: []protoreflect.FullName{"vessel.VesselService"}},
 	}
 	var loaded []string
@@ -78,7 +79,7 @@ func TestTutorialContractCatches(t *testing.T) {
 		t.Fatal(err)
 	}
 	sources := map[string]string{}
-	for _, file := range []string{"consignment/consignment.proto", "vessel/vessel.proto"} {
+	for _, file := range []string{"consignment/consignment.proto", "user/user.proto", "vessel/vessel.proto"} {
 		data, err := os.ReadFile(filepath.Join(oursRoot, file))
 		if err != nil {
 			t.Fatal(err)
@@ -106,6 +107,15 @@ func TestTutorialContractCatches(t *testing.T) {
 			file: "vessel/vessel.proto",
 			edit: []string{"rpc FindAvailable(Specification) returns (Response)", "rpc FindAvailable(Specification) returns (BookResponse)"},
 			want: []string{"method vessel.VesselService.FindAvailable: output is now vessel.BookResponse, was vessel.Response"},
+		},
+		{
+			name: "a user's password moved to a new number",
+			file: "user/user.proto",
+			edit: []string{"string password = 5;", "string password = 7;"},
+			want: []string{
+				"user.User field password: number is now 7, was 5",
+				"user.User field 5 (password): missing",
+			},
 		},
 		{
 			name: "a tutorial list made single",
