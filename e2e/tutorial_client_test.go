@@ -92,6 +92,7 @@ type tutorialUser struct {
 	id            string
 	passwordBytes int
 	tokenBytes    int
+	listed        int // users listed before signing in: none
 	valid         bool
 	users         int
 }
@@ -104,6 +105,10 @@ func parseTutorialUser(stdout string, created bool) (tutorialUser, error) {
 		line, rest, _ := strings.Cut(stdout, "\n")
 		if _, err := fmt.Sscanf(line, "created: %s password: %d bytes", &got.id, &got.passwordBytes); err != nil {
 			return got, fmt.Errorf("created line: %w", err)
+		}
+		line, rest, _ = strings.Cut(rest, "\n")
+		if _, err := fmt.Sscanf(line, "listed: %d", &got.listed); err != nil {
+			return got, fmt.Errorf("listed line: %w", err)
 		}
 		stdout = rest
 	}

@@ -19,7 +19,9 @@
 //
 // user is the user CLI: it registers the user, printing
 // "created: <id> password: <n> bytes" (the length of the password the
-// service answered with, which must be 0), then signs in as auth does.
+// service answered with, which must be 0), lists the users without a token
+// as the tutorial's CLI did, printing "listed: <count>", then signs in as
+// auth does.
 // auth signs in (Auth), printing "token: <n> bytes" (never the token), checks
 // the token (ValidateToken), printing "valid: <bool>", and lists the users
 // with the token in the metadata key "token", printing "users: <count>".
@@ -136,6 +138,11 @@ func createUser(ctx context.Context, c client.Client, u *userpb.User, stdout io.
 		return fmt.Errorf("create user: %w", err)
 	}
 	fmt.Fprintf(stdout, "created: %s password: %d bytes\n", created.GetUser().GetId(), len(created.GetUser().GetPassword()))
+	listed := &userpb.Response{}
+	if err := call(ctx, c, userService, "UserService.GetAll", &userpb.Request{}, listed); err != nil {
+		return fmt.Errorf("list users: %w", err)
+	}
+	fmt.Fprintf(stdout, "listed: %d\n", len(listed.GetUsers()))
 	return signIn(ctx, c, u.GetEmail(), u.GetPassword(), stdout)
 }
 

@@ -85,17 +85,24 @@ func checkToken(token string) (string, error) {
 // its handler only with a valid token in its metadata (TokenFromMetadata,
 // Verify), with the caller's claims in the handler's context (ClaimsFrom).
 // Calls of the endpoints ("Service.Method") for which open returns true
-// pass unchecked; a nil open opens none. A refused call is answered with
+// are never refused: they carry the caller's claims when their token is
+// valid, and none otherwise (a stale token must not stop a sign-in); a nil
+// open opens none. A refused call is answered with
 // rpcerr.Unauthenticated (401), its detail saying why, never with the
 // token; when the key source cannot be asked, with rpcerr.Unavailable
 // (503), which the platform's client retries elsewhere.
 func (v *Verifier) Wrapper(open func(endpoint string) bool) server.HandlerWrapper {
 	return func(next server.HandlerFunc) server.HandlerFunc {
 		return func(ctx context.Context, req server.Request, rsp any) error {
+			md, _ := metadata.FromContext(ctx)
 			if open != nil && open(req.Endpoint()) {
+				if token, err := TokenFromMetadata(md); err == nil {
+					if claims, err := v.Verify(ctx, token); err == nil {
+						ctx = withCaller(ctx, claims, req.Service())
+					}
+				}
 				return next(ctx, req, rsp)
 			}
-			md, _ := metadata.FromContext(ctx)
 			token, err := TokenFromMetadata(md)
 			if err != nil {
 				return rpcerr.New(req.Service(), rpcerr.Unauthenticated, err.Error())
