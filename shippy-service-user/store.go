@@ -27,4 +27,6 @@ func backends() store.Backends[user.Repository] {
 
 // telemetryNone leaves the store's calls without spans of their own: the
 // RPC's span covers them.
-func telemetryNone(repo user.Repository, _ trace.TracerProvider, _ string) user.Repository { return repo }
+func telemetryNone(repo user.Repository, _ trace.TracerProvider, _ string) user.Repository {
+	return repo
+}
