@@ -78,9 +78,10 @@ type Report struct {
 	// Fsync is the latency of one small write and fsync in the data
 	// directory, the floor under every durable commit.
 	Fsync Latency
-	// TokenVerify is the time to verify a user's token, which every
-	// authenticated call pays (auth.Verifier.Verify).
-	TokenVerify Latency
+	// TokenVerify is the time auth.Verifier.Verify takes for a user's
+	// token it has not seen, and TokenRemembered for one it has (the same
+	// caller's next call).
+	TokenVerify, TokenRemembered Latency
 	// Commits are durable bbolt commits in the data directory by as many
 	// writers as there are callers: the ceiling the embedded store puts
 	// under writes, committed one by one and grouped.

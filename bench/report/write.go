@@ -45,7 +45,8 @@ func WriteText(w io.Writer, r *Report) error {
 		fmt.Fprintf(w, "fsync in the data directory: p50 %s, p99 %s\n", Millis(r.Fsync.P50), Millis(r.Fsync.P99))
 	}
 	if r.TokenVerify.Err == "" {
-		fmt.Fprintf(w, "token verification, per call: p50 %s, p99 %s\n", Millis(r.TokenVerify.P50), Millis(r.TokenVerify.P99))
+		fmt.Fprintf(w, "token verification: first p50 %s, p99 %s; remembered p50 %s, p99 %s\n",
+			Millis(r.TokenVerify.P50), Millis(r.TokenVerify.P99), Millis(r.TokenRemembered.P50), Millis(r.TokenRemembered.P99))
 	}
 	for _, c := range r.Commits {
 		fmt.Fprintf(w, "%s: %.0f/s, p99 %s\n", c.Title, c.Result.PerSecond(), Millis(c.Result.P99))
@@ -133,8 +134,9 @@ func WriteMarkdown(w io.Writer, r *Report) error {
 	if r.TokenVerify.Err != "" {
 		fmt.Fprintf(b, "- token verification: not measured (%s)\n", r.TokenVerify.Err)
 	} else {
-		fmt.Fprintf(b, "- verifying a user's token (Ed25519 JWT, `auth.Verifier.Verify`), which every authenticated call will pay: p50 %s, p99 %s\n",
-			Millis(r.TokenVerify.P50), Millis(r.TokenVerify.P99))
+		fmt.Fprintf(b, "- verifying a user's token (Ed25519 JWT, `auth.Verifier.Verify`): the first time p50 %s, p99 %s; "+
+			"a token the verifier has seen (every later call of that caller) p50 %s, p99 %s\n",
+			Millis(r.TokenVerify.P50), Millis(r.TokenVerify.P99), Millis(r.TokenRemembered.P50), Millis(r.TokenRemembered.P99))
 	}
 	fmt.Fprintln(b)
 

@@ -5,6 +5,7 @@ import (
 	"crypto/ed25519"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
@@ -173,10 +174,25 @@ func (s KeySet) PublicKey(_ context.Context, kid string) (ed25519.PublicKey, err
 
 // Verifier checks tokens signed for one audience by one issuer. It is safe
 // for concurrent use.
+//
+// A token that verified is remembered (at most MaxVerified of them) until
+// it expires: a caller sends the same token with every call, and checking
+// its signature again each time would cost more than most calls. A
+// remembered token is still refused once it has expired, or once its key
+// is no longer known to the KeySource (a key taken out of service).
 type Verifier struct {
 	keys   KeySource
 	parser *jwt.Parser
+	now    func() time.Time
+
+	mu       sync.Mutex
+	verified map[string]Claims // by token
 }
+
+// MaxVerified bounds the tokens a Verifier remembers: past it, it forgets
+// them all and starts again, so a flood of distinct valid tokens costs
+// memory for MaxVerified only.
+const MaxVerified = 10000
 
 // NewVerifier returns a Verifier of the tokens issuer signs for audience
 // (the verifying service's name) with a key of keys, as now tells the time
@@ -192,7 +208,9 @@ func NewVerifier(keys KeySource, issuer, audience string, now func() time.Time) 
 		now = time.Now
 	}
 	return &Verifier{
-		keys: keys,
+		keys:     keys,
+		now:      now,
+		verified: make(map[string]Claims),
 		parser: jwt.NewParser(
 			jwt.WithValidMethods([]string{algorithm}),
 			jwt.WithIssuer(issuer),
@@ -230,6 +248,9 @@ func (v *Verifier) Verify(ctx context.Context, token string) (Claims, error) {
 	if len(token) > MaxTokenLength {
 		return Claims{}, unauthenticated("token too long")
 	}
+	if c, ok := v.remembered(ctx, token); ok {
+		return c, nil
+	}
 	var c tokenClaims
 	t, err := v.parser.ParseWithClaims(token, &c, func(t *jwt.Token) (any, error) {
 		kid, _ := t.Header["kid"].(string)
@@ -250,7 +271,7 @@ func (v *Verifier) Verify(ctx context.Context, token string) (Claims, error) {
 		return Claims{}, unauthenticated(refusal(err))
 	}
 	kid, _ := t.Header["kid"].(string)
-	return Claims{
+	claims := Claims{
 		Subject:   c.Subject,
 		Role:      c.Role,
 		Issuer:    c.Issuer,
@@ -258,7 +279,39 @@ func (v *Verifier) Verify(ctx context.Context, token string) (Claims, error) {
 		IssuedAt:  c.IssuedAt.Time,
 		ExpiresAt: c.ExpiresAt.Time,
 		KeyID:     kid,
-	}, nil
+	}
+	v.remember(token, claims)
+	return claims, nil
+}
+
+// remembered returns the claims of a token that verified before; ok is
+// false when it did not, has expired since, or its key is no longer known
+// (then Verify checks it again, and says why it is refused).
+func (v *Verifier) remembered(ctx context.Context, token string) (c Claims, ok bool) {
+	v.mu.Lock()
+	c, ok = v.verified[token]
+	if ok && !v.now().Before(c.ExpiresAt.Add(Leeway)) {
+		delete(v.verified, token)
+		ok = false
+	}
+	v.mu.Unlock()
+	if !ok {
+		return Claims{}, false
+	}
+	if _, err := v.keys.PublicKey(ctx, c.KeyID); err != nil {
+		return Claims{}, false // checked again, and refused for it
+	}
+	return c, true
+}
+
+// remember keeps the claims of a token that verified.
+func (v *Verifier) remember(token string, c Claims) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if len(v.verified) >= MaxVerified {
+		clear(v.verified)
+	}
+	v.verified[token] = c
 }
 
 // refusal says in a few words why the parser refused a token. The checks

@@ -10,9 +10,11 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"maps"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -453,13 +455,86 @@ func FuzzVerify(f *testing.F) {
 
 func BenchmarkVerify(b *testing.B) {
 	key := mustKey(b)
-	tok := mustSign(b, mustSigner(b, key, issuer, t0), "6f1c2b7e-3d5a-4c8e-9b0f-1a2b3c4d5e6f", auth.RoleCustomer, audience)
-	v := mustVerifier(b, t0, key.Public())
+	signer := mustSigner(b, key, issuer, t0)
 	ctx := context.Background()
-	b.ReportAllocs()
-	for b.Loop() {
-		if _, err := v.Verify(ctx, tok); err != nil {
-			b.Fatal(err)
+	b.Run("first", func(b *testing.B) {
+		tokens := make([]string, b.N)
+		for i := range tokens {
+			tokens[i] = mustSign(b, signer, fmt.Sprintf("user-%d", i), auth.RoleCustomer, audience)
 		}
+		v := mustVerifier(b, t0, key.Public())
+		b.ReportAllocs()
+		b.ResetTimer()
+		for _, tok := range tokens {
+			if _, err := v.Verify(ctx, tok); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("remembered", func(b *testing.B) {
+		tok := mustSign(b, signer, "user-1", auth.RoleCustomer, audience)
+		v := mustVerifier(b, t0, key.Public())
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := v.Verify(ctx, tok); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
+
+// swappableKeys is a KeySource whose keys a test changes.
+type swappableKeys struct {
+	mu  sync.Mutex
+	set auth.KeySet
+}
+
+func (s *swappableKeys) PublicKey(ctx context.Context, kid string) (ed25519.PublicKey, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.set.PublicKey(ctx, kid)
+}
+
+func (s *swappableKeys) swap(t *testing.T, keys ...auth.PublicKey) {
+	t.Helper()
+	set, err := auth.NewKeySet(keys...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.set = set
+}
+
+// TestVerifyRemembers checks that a token that verified once is still
+// refused once it expires, or once its key is no longer known.
+func TestVerifyRemembers(t *testing.T) {
+	key := mustKey(t)
+	tok := mustSign(t, mustSigner(t, key, issuer, t0), "u1", auth.RoleCustomer, audience)
+	keys := &swappableKeys{}
+	keys.swap(t, key.Public())
+	clock := &movingClock{now: t0}
+	v, err := auth.NewVerifier(keys, issuer, audience, clock.Now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 2 { // verified, then remembered
+		if _, err := v.Verify(t.Context(), tok); err != nil {
+			t.Fatalf("Verify: %v", err)
+		}
+	}
+
+	keys.swap(t) // the key taken out of service
+	if _, err := v.Verify(t.Context(), tok); !errors.Is(err, auth.ErrUnauthenticated) || !strings.Contains(err.Error(), "unknown signing key") {
+		t.Errorf("Verify of a remembered token whose key is gone = %v; want unknown signing key", err)
+	}
+
+	keys.swap(t, key.Public())
+	if _, err := v.Verify(t.Context(), tok); err != nil {
+		t.Fatalf("Verify with the key back: %v", err)
+	}
+	clock.Add(15*time.Minute + auth.Leeway) // the signer's TTL
+	if _, err := v.Verify(t.Context(), tok); !errors.Is(err, auth.ErrUnauthenticated) || !strings.Contains(err.Error(), "expired") {
+		t.Errorf("Verify of a remembered token after it expired = %v; want token expired", err)
 	}
 }

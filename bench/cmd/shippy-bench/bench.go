@@ -86,7 +86,7 @@ func benchmark(ctx context.Context, cfg config, getenv func(string) string, stdo
 	b.logf("fsync latency in %s", b.runDir)
 	b.report.Fsync = measureFsync(b.runDir)
 	b.logf("token verification")
-	b.report.TokenVerify = measureTokenVerify(ctx)
+	b.report.TokenVerify, b.report.TokenRemembered = measureTokenVerify(ctx)
 	if err := b.measureCommits(ctx); err != nil {
 		return fmt.Errorf("storage ceiling: %w", err)
 	}
