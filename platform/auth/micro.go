@@ -92,6 +92,19 @@ func checkToken(token string) (string, error) {
 // token; when the key source cannot be asked, with rpcerr.Unavailable
 // (503), which the platform's client retries elsewhere.
 func (v *Verifier) Wrapper(open func(endpoint string) bool) server.HandlerWrapper {
+	return wrapper(v, open)
+}
+
+// Wrapper is Verifier.Wrapper for the tokens of several issuers.
+func (is Issuers) Wrapper(open func(endpoint string) bool) server.HandlerWrapper {
+	return wrapper(is, open)
+}
+
+// wrapper is the handler wrapper of Verifier.Wrapper, checking tokens with
+// v.
+func wrapper(v interface {
+	Verify(ctx context.Context, token string) (Claims, error)
+}, open func(endpoint string) bool) server.HandlerWrapper {
 	return func(next server.HandlerFunc) server.HandlerFunc {
 		return func(ctx context.Context, req server.Request, rsp any) error {
 			md, _ := metadata.FromContext(ctx)
