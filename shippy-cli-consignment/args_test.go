@@ -88,7 +88,7 @@ func TestParseArgsRejects(t *testing.T) {
 func TestUsageListsEveryExitCode(t *testing.T) {
 	t.Parallel()
 	text := usage()
-	for code := exitOK; code <= exitTimeout; code++ {
+	for code := exitOK; code <= exitAuth; code++ {
 		if line := "\n  " + string(rune('0'+code)) + "  "; !strings.Contains(text, line) {
 			t.Errorf("usage text does not list exit code %d", code)
 		}
