@@ -5,6 +5,8 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"slices"
+	"strings"
 	"time"
 )
 
@@ -14,18 +16,33 @@ const (
 	defaultTimeout = 10 * time.Second
 )
 
+// action is the command a command line runs.
+type action int
+
+const (
+	actConsignments action = iota // create and list, as options.create and options.list say
+	actUserCreate                 // register an account
+	actLogin                      // sign in and store the token
+	actLogout                     // remove the stored token
+)
+
 // options is what a command line asks for.
 type options struct {
 	// help: print the usage text and do nothing else.
-	help bool
+	help   bool
+	action action
 	// create the consignment in file, then list when list is set too.
 	create bool
 	file   string
 	list   bool
 	// asJSON selects machine-readable output.
 	asJSON bool
-	// timeout bounds each call to the consignment service.
+	// timeout bounds each call to a service.
 	timeout time.Duration
+	// token, when set, is the token calls carry (--token).
+	token string
+	// The account of user create (name, email, company) and login (email).
+	name, email, company string
 }
 
 // parseArgs reads a command line (without the program name):
@@ -33,6 +50,9 @@ type options struct {
 //	[FILE]         create the consignment in FILE, then list (the default command)
 //	create [FILE]  create the consignment in FILE
 //	list           list all consignments
+//	user create    register an account (--name, --email required; --company)
+//	login          sign in (--email required)
+//	logout         remove the stored token
 //
 // FILE defaults to consignment.json. Flags may come before or after the
 // subcommand and its argument; "--" ends the flags. Errors have exit code
@@ -43,6 +63,10 @@ func parseArgs(args []string) (options, error) {
 	fs.SetOutput(io.Discard) // errors are returned, and the usage text is ours
 	fs.BoolVar(&opts.asJSON, "json", false, "")
 	fs.DurationVar(&opts.timeout, "timeout", defaultTimeout, "")
+	fs.StringVar(&opts.token, "token", "", "")
+	fs.StringVar(&opts.name, "name", "", "")
+	fs.StringVar(&opts.email, "email", "", "")
+	fs.StringVar(&opts.company, "company", "", "")
 
 	positional, err := parseInterspersed(fs, args)
 	if errors.Is(err, flag.ErrHelp) {
@@ -55,11 +79,51 @@ func parseArgs(args []string) (options, error) {
 		return options{}, usageError("--timeout must be positive, got %s", opts.timeout)
 	}
 
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+
 	cmd, rest := "", positional
-	if len(rest) > 0 && (rest[0] == "create" || rest[0] == "list") {
+	if len(rest) > 0 && slices.Contains([]string{"create", "list", "user", "login", "logout"}, rest[0]) {
 		cmd, rest = rest[0], rest[1:]
 	}
+	if cmd == "user" {
+		if len(rest) == 0 || rest[0] != "create" {
+			return options{}, usageError("user takes one subcommand: create")
+		}
+		cmd, rest = "user create", rest[1:]
+	}
+	// The flags of an account, and the commands that take each.
+	for _, f := range []struct {
+		name string
+		cmds []string
+	}{
+		{"name", []string{"user create"}},
+		{"company", []string{"user create"}},
+		{"email", []string{"user create", "login"}},
+	} {
+		if set[f.name] && !slices.Contains(f.cmds, cmd) {
+			return options{}, usageError("--%s is a flag of %s only", f.name, strings.Join(f.cmds, " and "))
+		}
+	}
 	switch cmd {
+	case "user create", "login", "logout":
+		if len(rest) > 0 {
+			return options{}, usageError("%s takes no arguments, got %q", cmd, rest)
+		}
+	}
+	switch cmd {
+	case "user create":
+		if opts.name == "" || opts.email == "" {
+			return options{}, usageError("user create needs --name and --email")
+		}
+		opts.action, opts.file = actUserCreate, ""
+	case "login":
+		if opts.email == "" {
+			return options{}, usageError("login needs --email")
+		}
+		opts.action, opts.file = actLogin, ""
+	case "logout":
+		opts.action, opts.file = actLogout, ""
 	case "", "create":
 		if len(rest) > 1 {
 			return options{}, usageError("too many arguments: %q", rest[1:])
@@ -109,6 +173,11 @@ func usage() string {
   %[1]s [flags] [FILE]         create the consignment in FILE, then list all
   %[1]s [flags] create [FILE]  create the consignment in FILE
   %[1]s [flags] list           list all consignments
+  %[1]s [flags] user create --name NAME --email EMAIL [--company COMPANY]
+                                              register an account
+  %[1]s [flags] login --email EMAIL
+                                              sign in, and store the token
+  %[1]s logout                 remove the stored token
 
 FILE is a JSON consignment (default %[2]s), with the proto's field names:
   {"description": "...", "weight": 55000,
@@ -116,15 +185,26 @@ FILE is a JSON consignment (default %[2]s), with the proto's field names:
 Without an "id" the consignment gets a new one, so a retried create is safe.
 A "vessel_id" is ignored: the service books the vessel.
 
+user create and login read the password at a prompt, without echo, or, when
+standard input is not a terminal, as its first line. user create requires a
+name, an email and a password; the user service checks the rest.
+
+Every call carries a token, the first of: --token, $%[11]s, the file login
+stores it in (%[12]s, mode 0600).
+
 Flags, before or after the command:
   --json              print JSON on one line: create prints the consignment
-                      object, list prints an array of them
-  --timeout DURATION  bound each call to the service (default %[3]s)
+                      object, list prints an array of them, user create the
+                      user, login who signed in, logout what it removed
+  --timeout DURATION  bound each call to a service (default %[3]s)
+  --token TOKEN       the token calls carry, rather than the stored one
   -h, --help          print this help
 
 Environment:
-  MICRO_REGISTRY          how to find the service: mdns (default) or consul
+  MICRO_REGISTRY          how to find the services: mdns (default) or consul
   MICRO_REGISTRY_ADDRESS  the registry's addresses, comma separated
+  %-22[11]s  a token, used rather than the stored one
+  XDG_CONFIG_HOME         the config directory (default $HOME/.config)
   OTEL_EXPORTER_OTLP_ENDPOINT
                           OTLP/gRPC collector URL (http://host:4317): send a
                           trace of the command and the calls it makes
@@ -133,10 +213,14 @@ Exit status:
   %[4]d  ok
   %[5]d  other error
   %[6]d  usage: bad flags, arguments or environment
-  %[7]d  bad input: the file is invalid, or the service rejected it
+  %[7]d  bad input: the file or the account details are invalid, the email is
+     taken, or the service rejected them
   %[8]d  no vessel has room for the consignment
-  %[9]d  the service is unreachable
-  %[10]d  the service did not answer in time
+  %[9]d  a service is unreachable
+  %[10]d  a service did not answer in time
+  %[13]d  not signed in, the token has expired or was refused, a wrong email or
+     password on login, or the account may not do that
 `, progName, defaultFile, defaultTimeout,
-		exitOK, exitFailure, exitUsage, exitBadInput, exitNoRoom, exitUnreachable, exitTimeout)
+		exitOK, exitFailure, exitUsage, exitBadInput, exitNoRoom, exitUnreachable, exitTimeout,
+		EnvToken, "$XDG_CONFIG_HOME/shippy/token", exitAuth)
 }

@@ -16,6 +16,15 @@ func TestParseArgs(t *testing.T) {
 		}
 		return o
 	}
+	// account returns the options of the account command act with
+	// changes applied.
+	account := func(act action, change func(*options)) options {
+		o := options{action: act, timeout: defaultTimeout}
+		if change != nil {
+			change(&o)
+		}
+		return o
+	}
 	createOnly := func(o *options) { o.list = false }
 	listOnly := func(o *options) { o.create = false }
 
@@ -42,6 +51,17 @@ func TestParseArgs(t *testing.T) {
 		{[]string{"--", "list"}, opts(listOnly)}, // "--" ends the flags, not the subcommands
 		{[]string{"create", "--", "list"}, opts(func(o *options) { createOnly(o); o.file = "list" })},
 		{[]string{"create", "--", "--json"}, opts(func(o *options) { createOnly(o); o.file = "--json" })},
+		{[]string{"--token", "a.b.c", "list"}, opts(func(o *options) { listOnly(o); o.token = "a.b.c" })},
+		{[]string{"list", "--token=a.b.c"}, opts(func(o *options) { listOnly(o); o.token = "a.b.c" })},
+		{[]string{"user", "create", "--name", "Ada", "--email", "ada@example.com"}, account(actUserCreate, func(o *options) { o.name, o.email = "Ada", "ada@example.com" })},
+		{[]string{"--json", "user", "--company", "Navy", "create", "--email=g@x", "--name=Grace"}, account(actUserCreate, func(o *options) {
+			o.asJSON, o.name, o.email, o.company = true, "Grace", "g@x", "Navy"
+		})},
+		{[]string{"login", "--email", "ada@example.com"}, account(actLogin, func(o *options) { o.email = "ada@example.com" })},
+		{[]string{"--email", "a@b", "--token", "t", "login", "--json"}, account(actLogin, func(o *options) { o.email, o.token, o.asJSON = "a@b", "t", true })},
+		{[]string{"logout"}, account(actLogout, nil)},
+		{[]string{"logout", "--json"}, account(actLogout, func(o *options) { o.asJSON = true })},
+		{[]string{"create", "login"}, opts(func(o *options) { createOnly(o); o.file = "login" })}, // a file named like a command
 		{[]string{"-h"}, options{help: true}},
 		{[]string{"--help"}, options{help: true}},
 		{[]string{"list", "--help"}, options{help: true}},
@@ -75,6 +95,17 @@ func TestParseArgsRejects(t *testing.T) {
 		{[]string{"a.json", "b.json"}, `too many arguments: ["b.json"] (see shippy-cli-consignment --help)`},
 		{[]string{"create", "a.json", "b.json"}, `too many arguments: ["b.json"] (see shippy-cli-consignment --help)`},
 		{[]string{"list", "a.json"}, `list takes no arguments, got ["a.json"] (see shippy-cli-consignment --help)`},
+		{[]string{"user"}, "user takes one subcommand: create (see shippy-cli-consignment --help)"},
+		{[]string{"user", "delete"}, "user takes one subcommand: create (see shippy-cli-consignment --help)"},
+		{[]string{"user", "create", "--email", "a@b"}, "user create needs --name and --email (see shippy-cli-consignment --help)"},
+		{[]string{"user", "create", "--name", "A", "--email="}, "user create needs --name and --email (see shippy-cli-consignment --help)"},
+		{[]string{"user", "create", "--name", "A", "--email", "a@b", "x"}, `user create takes no arguments, got ["x"] (see shippy-cli-consignment --help)`},
+		{[]string{"login"}, "login needs --email (see shippy-cli-consignment --help)"},
+		{[]string{"login", "--email", "a@b", "--name", "A"}, "--name is a flag of user create only (see shippy-cli-consignment --help)"},
+		{[]string{"logout", "--email", "a@b"}, "--email is a flag of user create and login only (see shippy-cli-consignment --help)"},
+		{[]string{"list", "--company", "Navy"}, "--company is a flag of user create only (see shippy-cli-consignment --help)"},
+		{[]string{"logout", "now"}, `logout takes no arguments, got ["now"] (see shippy-cli-consignment --help)`},
+		{[]string{"--token"}, "flag needs an argument: -token (see shippy-cli-consignment --help)"},
 	}
 	for _, tt := range tests {
 		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
@@ -88,7 +119,7 @@ func TestParseArgsRejects(t *testing.T) {
 func TestUsageListsEveryExitCode(t *testing.T) {
 	t.Parallel()
 	text := usage()
-	for code := exitOK; code <= exitTimeout; code++ {
+	for code := exitOK; code <= exitAuth; code++ {
 		if line := "\n  " + string(rune('0'+code)) + "  "; !strings.Contains(text, line) {
 			t.Errorf("usage text does not list exit code %d", code)
 		}

@@ -36,10 +36,14 @@ const (
 	lookupDelay    = 150 * time.Millisecond
 )
 
-// commands runs the CLI's commands against one consignment service.
+// commands runs the CLI's commands against the consignment and user
+// services.
 type commands struct {
-	svc shippingService
-	out io.Writer
+	svc   shippingService
+	users userService
+	out   io.Writer
+	// notes receives warnings that are not the command's result (stderr).
+	notes io.Writer
 	// asJSON selects machine-readable output.
 	asJSON bool
 	// timeout bounds each call.
@@ -47,6 +51,14 @@ type commands struct {
 	// registry says how the service is looked up, for errors:
 	// "MICRO_REGISTRY=mdns".
 	registry string
+	// tokenSource says where the token the calls carry came from (see
+	// token.source), for the error of a refused call.
+	tokenSource string
+	// passwords reads the password of user create and login.
+	passwords passwordReader
+	// tokens is where login stores the token and logout removes it.
+	tokens tokenStore
+	now    func() time.Time
 }
 
 // run runs what opts ask for: create c, read from opts.file, then list, or
@@ -118,7 +130,7 @@ func (cmd *commands) fetchPage(ctx context.Context, token string) (*consignmentp
 		return cmd.svc.GetConsignments(ctx, &consignmentpb.GetRequest{Limit: pageSize, PageToken: token})
 	})
 	if err != nil {
-		return nil, cmd.callError(ctx, err)
+		return nil, cmd.callError(ctx, consignmentpb.ServiceName, err)
 	}
 	return rsp, nil
 }
@@ -155,19 +167,23 @@ func (cmd *commands) createError(ctx context.Context, file string, c consignment
 			return errorf(exitNoRoom, "no vessel has room for %s weighing %d kg", countContainers(len(c.Containers)), c.Weight)
 		}
 	}
-	return cmd.callError(ctx, err)
+	return cmd.callError(ctx, consignmentpb.ServiceName, err)
 }
 
-// callError turns the failure of a call to the service into the error run
-// reports, by the reason rpcerr.Classify reads in it. ctx is the context
-// the call's own was derived from: when it is done, the user interrupted
-// the command.
-func (cmd *commands) callError(ctx context.Context, err error) error {
+// callError turns the failure of a call to the service name into the error
+// run reports, by the code (401, 403) or the reason rpcerr.Classify reads
+// in it. ctx is the context the call's own was derived from: when it is
+// done, the user interrupted the command.
+func (cmd *commands) callError(ctx context.Context, name string, err error) error {
 	if ctx.Err() != nil {
 		return fmt.Errorf("interrupted: %w", context.Cause(ctx))
 	}
-	name := consignmentpb.ServiceName
-	switch f := rpcerr.Classify(err); f.Reason {
+	f := rpcerr.Classify(err)
+	switch f.Code {
+	case http.StatusUnauthorized, http.StatusForbidden:
+		return authError(name, f, cmd.tokenSource)
+	}
+	switch f.Reason {
 	case rpcerr.Timeout:
 		return errorf(exitTimeout, "%s did not answer within %s", name, cmd.timeout)
 	case rpcerr.Unavailable:
@@ -184,6 +200,34 @@ func (cmd *commands) callError(ctx context.Context, err error) error {
 	default:
 		return fmt.Errorf("%s failed: %s (%d %s)", name, f.Detail, f.Code, http.StatusText(int(f.Code)))
 	}
+}
+
+// loginHint is how to sign in, for errors.
+const loginHint = "'" + progName + " login --email EMAIL'"
+
+// authError is the error, with exit code exitAuth, for a call to the
+// service name refused with f: code 401 (go-micro's, or gRPC's
+// Unauthenticated) or 403 (Forbidden, PermissionDenied). source says where
+// the token the call carried came from (token.source), so that the line
+// says what to do about it. The detail of a 401 is left out: the line says
+// all the user can act on.
+func authError(name string, f rpcerr.Failure, source string) error {
+	if f.Code == http.StatusForbidden {
+		detail := ""
+		if f.Detail != "" {
+			detail = " (" + f.Detail + ")"
+		}
+		return errorf(exitAuth, "%s refused: the signed-in account may not do that%s; to use another, run %s", name, detail, loginHint)
+	}
+	switch source {
+	case "":
+		return errorf(exitAuth, "not signed in: run %s", loginHint)
+	case sourceFlag:
+		return errorf(exitAuth, "the token given with --token was refused (expired or not valid): drop it and run %s", loginHint)
+	case sourceEnv:
+		return errorf(exitAuth, "the token in %s was refused (expired or not valid): unset it and run %s", EnvToken, loginHint)
+	}
+	return errorf(exitAuth, "not signed in, or the token has expired: run %s", loginHint)
 }
 
 // toProto is the message that asks the service to create c.

@@ -10,10 +10,11 @@ const (
 	exitOK          = 0 // the command did what it was asked
 	exitFailure     = 1 // any failure without a code of its own
 	exitUsage       = 2 // bad flags, arguments or environment
-	exitBadInput    = 3 // the consignment file is bad, or the service rejected it
+	exitBadInput    = 3 // the file or the account details are bad, or the service rejected them
 	exitNoRoom      = 4 // no vessel has room for the consignment
-	exitUnreachable = 5 // the consignment service cannot be reached
-	exitTimeout     = 6 // the consignment service did not answer in time
+	exitUnreachable = 5 // a service cannot be reached
+	exitTimeout     = 6 // a service did not answer in time
+	exitAuth        = 7 // not signed in, the token was refused, or the account may not do that
 )
 
 // exitError is a failure with an exit code of its own. Its message is the

@@ -6,9 +6,11 @@ import (
 	"io"
 	"strings"
 	"text/tabwriter"
+	"time"
 	"unicode"
 
 	consignmentpb "github.com/shippy-suite/shippy/proto/consignment"
+	userpb "github.com/shippy-suite/shippy/proto/user"
 )
 
 // jsonConsignment is the JSON form of a consignment the CLI prints: the
@@ -118,4 +120,86 @@ func shorten(s string, n int) string {
 		return s
 	}
 	return string(r[:n-3]) + "..."
+}
+
+// jsonUser is the JSON form of a user the CLI prints, every field always
+// present.
+type jsonUser struct {
+	ID      string `json:"id"`
+	Name    string `json:"name"`
+	Email   string `json:"email"`
+	Company string `json:"company"`
+	Role    string `json:"role"`
+}
+
+// printUser writes the user a user create returned: one JSON object, or one
+// sentence.
+func printUser(w io.Writer, asJSON bool, u *userpb.User) error {
+	if asJSON {
+		return writeJSON(w, jsonUser{ID: u.GetId(), Name: u.GetName(), Email: u.GetEmail(), Company: u.GetCompany(), Role: u.GetRole()})
+	}
+	company := ""
+	if u.GetCompany() != "" {
+		company = ", " + cell(u.GetCompany())
+	}
+	_, err := fmt.Fprintf(w, "Created user %s: %s <%s>%s, role %s\n",
+		cell(u.GetId()), cell(u.GetName()), cell(u.GetEmail()), company, cell(u.GetRole()))
+	return err
+}
+
+// jsonLogin is the JSON form of a sign-in: who, until when, and where the
+// token is stored. The token itself is never printed.
+type jsonLogin struct {
+	UserID    string `json:"user_id"`
+	Email     string `json:"email"`
+	Role      string `json:"role"`
+	ExpiresAt string `json:"expires_at"` // RFC 3339, UTC; "" when the service did not say
+	// ExpiresUnix is the token's expiry in seconds since the epoch; 0 when
+	// unknown.
+	ExpiresUnix int64  `json:"expires_unix"`
+	TokenFile   string `json:"token_file"`
+}
+
+// printLogin writes who signed in as email with tok, and when the token,
+// stored in file, expires, as of now.
+func printLogin(w io.Writer, asJSON bool, now time.Time, email string, tok *userpb.Token, file string) error {
+	expires := ""
+	if tok.GetExpiresUnix() > 0 {
+		expires = time.Unix(tok.GetExpiresUnix(), 0).UTC().Format(time.RFC3339)
+	}
+	if asJSON {
+		return writeJSON(w, jsonLogin{UserID: tok.GetUserId(), Email: email, Role: tok.GetRole(),
+			ExpiresAt: expires, ExpiresUnix: tok.GetExpiresUnix(), TokenFile: file})
+	}
+	who := cell(email)
+	if id, role := tok.GetUserId(), tok.GetRole(); id != "" || role != "" {
+		who += fmt.Sprintf(" (user %s, %s)", cell(id), cell(role))
+	}
+	until := "the token's expiry is unknown"
+	if expires != "" {
+		left := time.Unix(tok.GetExpiresUnix(), 0).Sub(now).Round(time.Second)
+		until = fmt.Sprintf("the token expires at %s (in %s)", expires, left)
+	}
+	_, err := fmt.Fprintf(w, "Signed in as %s; %s; stored in %s\n", who, until, file)
+	return err
+}
+
+// jsonLogout is the JSON form of a logout.
+type jsonLogout struct {
+	Removed   bool   `json:"removed"`
+	TokenFile string `json:"token_file"`
+}
+
+// printLogout writes whether logout removed the token file.
+func printLogout(w io.Writer, asJSON bool, removed bool, file string) error {
+	if asJSON {
+		return writeJSON(w, jsonLogout{Removed: removed, TokenFile: file})
+	}
+	var err error
+	if removed {
+		_, err = fmt.Fprintf(w, "Signed out: removed %s\n", file)
+	} else {
+		_, err = fmt.Fprintf(w, "Signed out: no token was stored in %s\n", file)
+	}
+	return err
 }

@@ -89,7 +89,7 @@ func TestRun(t *testing.T) {
 			t.Parallel()
 			var stdout, stderr bytes.Buffer
 			getenv := func(key string) string { return tt.env[key] }
-			err := run(t.Context(), tt.args, getenv, &stdout, &stderr)
+			err := run(t.Context(), tt.args, getenv, strings.NewReader(""), &stdout, &stderr)
 			if got := exitCode(err); got != tt.wantCode {
 				t.Errorf("exit code = %d (error %v), want %d", got, err, tt.wantCode)
 			}
