@@ -83,8 +83,8 @@ func (h *scriptedUsers) Create(ctx context.Context, in *userpb.User, rsp *userpb
 		return microerrors.InternalServerError(userpb.ServiceName, "no password came")
 	case strings.EqualFold(in.GetEmail(), "ada@example.com"):
 		return microerrors.Conflict(userpb.ServiceName, "email already registered")
-	case !strings.Contains(in.GetEmail(), "@"):
-		return microerrors.BadRequest(userpb.ServiceName, "email: not an email address")
+	case strings.HasSuffix(in.GetEmail(), "@refused.example.com"):
+		return microerrors.BadRequest(userpb.ServiceName, "email: refused by the service")
 	}
 	rsp.User = &userpb.User{Id: "u-2", Name: in.GetName(), Email: in.GetEmail(), Company: in.GetCompany(), Role: "customer"}
 	return nil
@@ -272,7 +272,7 @@ func TestAccountCommands(t *testing.T) {
 			name:         "user create, json, carries the stored token",
 			args:         []string{"--json", "user", "create", "--name", "Grace", "--email", "grace@example.com"},
 			stored:       goodToken,
-			stdin:        "s3cret",
+			stdin:        testPassword,
 			wantStdout:   `{"id":"u-2","name":"Grace","email":"grace@example.com","company":"","role":"customer"}` + "\n",
 			wantUserAuth: []string{"Bearer " + goodToken},
 			wantStored:   goodToken + "\n",
@@ -288,19 +288,27 @@ func TestAccountCommands(t *testing.T) {
 		},
 		{
 			name:         "user create, refused by the service",
-			args:         []string{"user", "create", "--name", "Ada", "--email", "nowhere"},
-			stdin:        "pw\n",
+			args:         []string{"user", "create", "--name", "Ada", "--email", "ada@refused.example.com"},
+			stdin:        testPassword + "\n",
 			wantCode:     exitBadInput,
-			wantStderr:   "rejected by shippy.service.user: email: not an email address",
+			wantStderr:   "rejected by shippy.service.user: email: refused by the service",
 			wantUserAuth: []string{""},
 			wantStored:   "-",
+		},
+		{
+			name:       "user create, not an email: nothing sent",
+			args:       []string{"user", "create", "--name", "Ada", "--email", "nowhere"},
+			stdin:      testPassword + "\n",
+			wantCode:   exitBadInput,
+			wantStderr: "email: not an email address of the form name@example.com",
+			wantStored: "-",
 		},
 		{
 			name:       "user create, empty password: nothing sent",
 			args:       []string{"user", "create", "--name", "Ada", "--email", "a@b.c"},
 			stdin:      "\n",
 			wantCode:   exitBadInput,
-			wantStderr: "password: required",
+			wantStderr: "password: shorter than 8 bytes",
 			wantStored: "-",
 		},
 		{

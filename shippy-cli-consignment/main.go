@@ -21,6 +21,7 @@ import (
 
 	"github.com/shippy-suite/shippy/domain/consignment"
 	"github.com/shippy-suite/shippy/platform"
+	"github.com/shippy-suite/shippy/platform/auth"
 	consignmentpb "github.com/shippy-suite/shippy/proto/consignment"
 	userpb "github.com/shippy-suite/shippy/proto/user"
 )
@@ -153,7 +154,7 @@ func (p *program) runCommand(ctx context.Context, args []string) (err error) {
 	cmd.svc = consignmentpb.NewShippingService(consignmentpb.ServiceName, cl)
 	cmd.users = userpb.NewUserService(userpb.ServiceName, cl)
 	// Every call of the command carries the token.
-	ctx = withToken(ctx, tok.value)
+	ctx = auth.WithToken(ctx, tok.value)
 	switch opts.action {
 	case actUserCreate:
 		return cmd.userCreate(ctx, newUser{Name: opts.name, Email: opts.email, Company: opts.company})

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -10,8 +9,6 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
-
-	"go-micro.dev/v5/metadata"
 )
 
 // EnvToken names the variable that holds a token; --token wins over it, and
@@ -34,15 +31,6 @@ type token struct {
 	// source is sourceFlag, sourceEnv or the stored file's path; "" when
 	// there is no token.
 	source string
-}
-
-// withToken returns ctx with the metadata every call made with it carries
-// for tok: "Authorization: Bearer <tok>". An empty tok leaves ctx as it is.
-func withToken(ctx context.Context, tok string) context.Context {
-	if tok == "" {
-		return ctx
-	}
-	return metadata.MergeContext(ctx, metadata.Metadata{"Authorization": "Bearer " + tok}, true)
 }
 
 // tokenLoader reads the stored token: "" and no error when none is stored.

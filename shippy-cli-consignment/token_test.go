@@ -1,15 +1,12 @@
 package main
 
 import (
-	"context"
 	"errors"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
-
-	"go-micro.dev/v5/metadata"
 )
 
 // fakeStored is a stored token in memory.
@@ -71,22 +68,6 @@ func TestResolveToken(t *testing.T) {
 				t.Errorf("read the file: %v, want %v", loaded, tt.wantLoad)
 			}
 		})
-	}
-}
-
-func TestWithToken(t *testing.T) {
-	t.Parallel()
-	base := metadata.NewContext(context.Background(), metadata.Metadata{"Traceparent": "x"})
-	md, _ := metadata.FromContext(withToken(base, "a.b.c"))
-	if got, want := md["Authorization"], "Bearer a.b.c"; got != want {
-		t.Errorf("Authorization = %q, want %q", got, want)
-	}
-	if md["Traceparent"] != "x" {
-		t.Errorf("the metadata already there was lost: %v", md)
-	}
-	md, _ = metadata.FromContext(withToken(base, ""))
-	if _, ok := md["Authorization"]; ok {
-		t.Errorf("an empty token set Authorization: %v", md)
 	}
 }
 

@@ -7,6 +7,7 @@ import (
 
 	"go-micro.dev/v5/client"
 
+	domainuser "github.com/shippy-suite/shippy/domain/user"
 	"github.com/shippy-suite/shippy/platform/rpcerr"
 	userpb "github.com/shippy-suite/shippy/proto/user"
 )
@@ -35,17 +36,13 @@ type newUser struct {
 	Name, Email, Company, Password string
 }
 
-// validateNewUser is the CLI's check of an account before it is sent: the
-// fields the README promises are required. The user service checks the
-// rest (formats, lengths). Errors have exit code exitBadInput. The shared
-// rules of the user domain, when the CLI links them, replace it here.
+// validateNewUser checks an account against the user domain's rules
+// before it is sent (the service checks them again). Errors have exit
+// code exitBadInput.
 func validateNewUser(u newUser) error {
-	for _, f := range []struct{ name, value string }{
-		{"name", u.Name}, {"email", u.Email}, {"password", u.Password},
-	} {
-		if f.value == "" {
-			return errorf(exitBadInput, "%s: required", f.name)
-		}
+	r := domainuser.Registration{Name: u.Name, Company: u.Company, Email: u.Email, Password: u.Password}
+	if err := r.Validate(); err != nil {
+		return withCode(exitBadInput, err)
 	}
 	return nil
 }
