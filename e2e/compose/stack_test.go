@@ -20,6 +20,7 @@ import (
 
 // Service names in docker-compose.yml.
 const (
+	svcUser        = "shippy-service-user"
 	svcVessel      = "shippy-service-vessel"
 	svcConsignment = "shippy-service-consignment"
 	svcCLI         = "shippy-cli-consignment"
@@ -150,7 +151,7 @@ func newStack(t *testing.T, cfg stackConfig) *stack {
 	for _, f := range cfg.files {
 		s.command = append(s.command, "-f", filepath.Join(root, "e2e", "compose", "testdata", f))
 	}
-	s.services = append(s.services, svcVessel, svcConsignment)
+	s.services = append(s.services, svcUser, svcVessel, svcConsignment)
 	s.env = append(s.env, cfg.env...)
 
 	t.Cleanup(func() {
@@ -225,14 +226,14 @@ func (s *stack) mustCompose(t *testing.T, args ...string) string {
 func (s *stack) start(t *testing.T, upArgs ...string) {
 	t.Helper()
 	for _, svc := range s.services {
-		if svc == svcVessel {
+		if svc == svcUser {
 			break
 		}
 		s.mustCompose(t, "up", "-d", svc)
 		s.waitHealthy(t, svc)
 	}
-	s.mustCompose(t, append(append([]string{"up", "-d"}, upArgs...), svcVessel, svcConsignment)...)
-	s.waitHealthy(t, svcVessel, svcConsignment)
+	s.mustCompose(t, append(append([]string{"up", "-d"}, upArgs...), svcUser, svcVessel, svcConsignment)...)
+	s.waitHealthy(t, svcUser, svcVessel, svcConsignment)
 }
 
 // restart takes the whole stack down, keeping its volumes, and starts it
@@ -403,7 +404,7 @@ func requireImages(t *testing.T) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), commandTimeout)
 	defer cancel()
-	for _, prog := range []string{svcVessel, svcConsignment, svcCLI} {
+	for _, prog := range []string{svcUser, svcVessel, svcConsignment, svcCLI} {
 		if ref := imageRef(prog); !imageExists(ctx, ref) {
 			t.Fatalf("image %s is not built: run `make images` (make e2e does)", ref)
 		}
