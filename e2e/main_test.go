@@ -17,19 +17,23 @@ import (
 // The programs under test: each is the module of that name in the workspace,
 // built into a binary of that name.
 const (
+	progUser        = "shippy-service-user"
 	progVessel      = "shippy-service-vessel"
 	progConsignment = "shippy-service-consignment"
 	progCLI         = "shippy-cli-consignment"
 )
 
+// programs lists every program TestMain builds.
+func programs() []string { return []string{progUser, progVessel, progConsignment, progCLI} }
+
 // envBinDir carries the directory of the built programs from the process
 // that built them to the test binary netns.Main re-runs in a namespace.
 const envBinDir = "SHIPPY_E2E_BIN_DIR"
 
-// buildTimeout bounds the build of all three programs.
+// buildTimeout bounds the build of all the programs.
 const buildTimeout = 10 * time.Minute
 
-// TestMain builds the three programs once, outside the network namespace
+// TestMain builds the programs once, outside the network namespace
 // where possible (the namespace has no network; the module cache is shared
 // either way), then runs the tests inside a namespace via netns.Main. A
 // program that does not build fails only the tests that need it, with the
@@ -63,7 +67,7 @@ func buildAll(dir string) {
 	ctx, cancel := context.WithTimeout(context.Background(), buildTimeout)
 	defer cancel()
 	var wg sync.WaitGroup
-	for _, prog := range []string{progVessel, progConsignment, progCLI} {
+	for _, prog := range programs() {
 		wg.Go(func() {
 			if out, err := build(ctx, dir, prog); err != nil {
 				log := fmt.Sprintf("go build %s: %v\n%s", prog, err, out)
