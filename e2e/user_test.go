@@ -6,6 +6,7 @@ import (
 	"crypto/ed25519"
 	"encoding/base64"
 	"encoding/json"
+	"io/fs"
 	"net"
 	"os"
 	"path/filepath"
@@ -524,8 +525,8 @@ func TestUserSigningKey(t *testing.T) {
 	if err != nil {
 		t.Fatalf("no signing key in DATA_DIR: %v", err)
 	}
-	if got := st.Mode(); got != 0o600 {
-		t.Errorf("signing key file mode %v, want -rw-------", got)
+	if got, want := st.Mode(), fs.FileMode(0o600); got != want {
+		t.Errorf("signing key file mode %v, want %v", got, want)
 	}
 	pem, err := os.ReadFile(file)
 	if err != nil {
@@ -597,7 +598,11 @@ func TestUserRegistryKeys(t *testing.T) {
 		t.Fatalf("metadata %s %q: %v", auth.MetadataKey, published, err)
 	}
 	if len(keys) != 1 || keys[0].ID != header.Kid || keys[0].ID != u.signingKey(t).ID {
-		t.Fatalf("published keys %v, want the one of the token's kid %s", keys, header.Kid)
+		ids := make([]string, len(keys))
+		for i, k := range keys {
+			ids[i] = k.ID
+		}
+		t.Fatalf("published keys %v, want the one of the token's kid %s", ids, header.Kid)
 	}
 
 	set, err := auth.NewKeySet(keys...)

@@ -157,7 +157,7 @@ func TestScaleAndKill(t *testing.T) {
 func TestImages(t *testing.T) {
 	requireCompose(t)
 	requireImages(t)
-	for _, prog := range []string{svcVessel, svcConsignment, svcCLI} {
+	for _, prog := range []string{svcUser, svcVessel, svcConsignment, svcCLI} {
 		t.Run(prog, func(t *testing.T) {
 			image := imageRef(prog)
 			if got := strings.TrimSpace(mustDocker(t, "image", "inspect", "-f", "{{.Config.User}}", image)); got != "65532:65532" {

@@ -20,6 +20,7 @@ import (
 
 // Service names in docker-compose.yml.
 const (
+	svcUser        = "shippy-service-user"
 	svcVessel      = "shippy-service-vessel"
 	svcConsignment = "shippy-service-consignment"
 	svcCLI         = "shippy-cli-consignment"
@@ -150,7 +151,7 @@ func newStack(t *testing.T, cfg stackConfig) *stack {
 	for _, f := range cfg.files {
 		s.command = append(s.command, "-f", filepath.Join(root, "e2e", "compose", "testdata", f))
 	}
-	s.services = append(s.services, svcVessel, svcConsignment)
+	s.services = append(s.services, svcUser, svcVessel, svcConsignment)
 	s.env = append(s.env, cfg.env...)
 
 	t.Cleanup(func() {
@@ -218,10 +219,11 @@ func (s *stack) mustCompose(t *testing.T, args ...string) string {
 	return stdout
 }
 
-// start starts the stack's services, each profile's service first (Consul
-// must be there for the services to register, MongoDB for them to start),
-// with upArgs (for example --scale), and returns once every container is
-// healthy.
+// start starts the stack's services one by one up to the vessel service,
+// each profile's service first (Consul must be there for the services to
+// register, MongoDB for them to start), then the user service, and then
+// the vessel and consignment services together, with upArgs (for example
+// --scale); it returns once every container is healthy.
 func (s *stack) start(t *testing.T, upArgs ...string) {
 	t.Helper()
 	for _, svc := range s.services {
@@ -403,7 +405,7 @@ func requireImages(t *testing.T) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), commandTimeout)
 	defer cancel()
-	for _, prog := range []string{svcVessel, svcConsignment, svcCLI} {
+	for _, prog := range []string{svcUser, svcVessel, svcConsignment, svcCLI} {
 		if ref := imageRef(prog); !imageExists(ctx, ref) {
 			t.Fatalf("image %s is not built: run `make images` (make e2e does)", ref)
 		}
