@@ -224,6 +224,13 @@ func truncateSignature(token string, n int) string {
 	return token[:i+keep]
 }
 
+// cutToBadLength returns token with its signature cut to a length of 4n+1
+// characters, which no base64url text has.
+func cutToBadLength(token string) string {
+	i := strings.LastIndex(token, ".") + 1
+	return token[:i+(len(token)-i-2)/4*4+1]
+}
+
 // sign returns a token for sub signed with key by issuer for aud, as if
 // signed at now with the service's TOKEN_TTL.
 func sign(t *testing.T, key auth.PrivateKey, issuer string, now time.Time, sub string, aud ...string) string {
@@ -253,6 +260,18 @@ func logLines(t *testing.T, logs, msg string) []map[string]any {
 		}
 	}
 	return found
+}
+
+// wantNotLogged fails t when the service's output so far holds one of
+// secrets (passwords, tokens, or a part of one).
+func (u *userService) wantNotLogged(t *testing.T, secrets ...string) {
+	t.Helper()
+	out := u.stdout.String() + u.stderr.String()
+	for _, s := range secrets {
+		if s != "" && strings.Contains(out, s) {
+			t.Errorf("the service logged the secret %q", s)
+		}
+	}
 }
 
 // TestUserCreate registers users through a go-micro client: an answer
@@ -331,15 +350,17 @@ func TestUserCreate(t *testing.T) {
 // unknown email get the same refusal.
 func TestUserAuth(t *testing.T) {
 	requireE2E(t)
-	u := startUser(t, t.TempDir())
+	u := startUser(t, t.TempDir(), platform.EnvLogLevel+"=debug")
 	ann := newUser("ann")
 	id := u.create(t, ann).GetId()
+	var tokens []string
 
 	t.Run("right password", func(t *testing.T) {
 		for _, email := range []string{ann.GetEmail(), strings.ToUpper(ann.GetEmail())} {
 			before := time.Now().Truncate(time.Second)
 			tok := u.login(t, &userpb.User{Email: email, Password: ann.GetPassword()})
 			after := time.Now()
+			tokens = append(tokens, strings.Split(tok.GetToken(), ".")[2])
 			if tok.GetToken() == "" || !tok.GetValid() || tok.GetUserId() != id || tok.GetRole() != string(auth.RoleCustomer) {
 				t.Errorf("Auth %s: got valid %v, user %q, role %q, a token: %v; want valid, user %s, role customer, a token",
 					email, tok.GetValid(), tok.GetUserId(), tok.GetRole(), tok.GetToken() != "", id)
@@ -383,6 +404,7 @@ func TestUserAuth(t *testing.T) {
 	if len(slices.Compact(slices.Clone(details))) != 1 {
 		t.Errorf("refusals of Auth differ, telling an unknown email from a wrong password: %q", details)
 	}
+	u.wantNotLogged(t, append(tokens, ann.GetPassword(), "not the password")...)
 }
 
 // TestUserValidateToken checks tokens: the service's own is accepted, and
@@ -390,10 +412,11 @@ func TestUserAuth(t *testing.T) {
 // (docs/auth.md) and never holds the token.
 func TestUserValidateToken(t *testing.T) {
 	requireE2E(t)
-	u := startUser(t, t.TempDir())
+	u := startUser(t, t.TempDir(), platform.EnvLogLevel+"=debug")
 	ann := newUser("ann")
 	id := u.create(t, ann).GetId()
 	good := u.login(t, ann)
+	t.Cleanup(func() { u.wantNotLogged(t, strings.Split(good.GetToken(), ".")[2], ann.GetPassword()) })
 	header, claims, _ := decodeToken(t, good.GetToken())
 	key := u.signingKey(t)
 	other, err := auth.GenerateKey()
@@ -425,7 +448,7 @@ func TestUserValidateToken(t *testing.T) {
 		{"another key under the service's kid", forge(t, header, claims, other.Key), "wrong signature"},
 		{"claims changed under the service's signature", swapClaims(t, good.GetToken(), jwtClaims{claims.Iss, claims.Aud, "someone-else", claims.Iat, claims.Exp, claims.Role}), "wrong signature"},
 		{"truncated signature", truncateSignature(good.GetToken(), 4), "wrong signature"},
-		{"signature cut mid-character", good.GetToken()[:len(good.GetToken())-7], "malformed token"},
+		{"signature cut to a length base64url cannot have", cutToBadLength(good.GetToken()), "malformed token"},
 		{"truncated to two parts", good.GetToken()[:strings.LastIndex(good.GetToken(), ".")], "malformed token"},
 		{"alg none", forge(t, noneHeader, claims, nil), "unsupported signing algorithm"},
 		{"expired", sign(t, key, userpb.ServiceName, now.Add(-tokenTTL-time.Minute), id, claims.Aud...), "token expired"},
