@@ -382,6 +382,21 @@ func TestUserAuth(t *testing.T) {
 		}
 	})
 
+	// bcrypt reads 72 bytes: a password of 72 is whole, and a longer one
+	// that starts with it must not match it.
+	t.Run("password of 72 bytes", func(t *testing.T) {
+		full := newUser("full")
+		full.Password = strings.Repeat("0123456789", 7) + "ab"
+		fullID := u.create(t, full).GetId()
+		if got := u.login(t, full).GetUserId(); got != fullID {
+			t.Errorf("Auth: user %q, want %q", got, fullID)
+		}
+		for _, password := range []string{full.GetPassword()[:71], full.GetPassword() + "c"} {
+			_, err := u.users.Auth(callContext(t), &userpb.User{Email: full.GetEmail(), Password: password})
+			wantRefused(t, err, rpcerr.Unauthenticated)
+		}
+	})
+
 	var details []string
 	for _, tt := range []struct{ name, email, password string }{
 		{"wrong password", ann.GetEmail(), "not the password"},
