@@ -57,6 +57,18 @@ func TestServicesRefuseBadConfig(t *testing.T) {
 		{"consignment service with a bad VESSEL_TIMEOUT", progConsignment,
 			[]string{"VESSEL_TIMEOUT=soon"},
 			[]string{"VESSEL_TIMEOUT"}},
+		{"user service with a bad TOKEN_TTL", progUser,
+			[]string{envTokenTTL + "=soon"},
+			[]string{envTokenTTL, "soon"}},
+		{"user service with a TOKEN_TTL over a day", progUser,
+			[]string{envTokenTTL + "=25h"},
+			[]string{envTokenTTL}},
+		{"user service with a missing AUTH_PRIVATE_KEY_FILE", progUser,
+			[]string{envPrivateKeyFile + "=" + filepath.Join(dir, "no-such-key.pem")},
+			[]string{envPrivateKeyFile, "no-such-key.pem"}},
+		{"user service with a key file that is no key", progUser,
+			[]string{envPrivateKeyFile + "=" + writeFile(t, dir, "not-a-key.pem", "not a key")},
+			[]string{envPrivateKeyFile, "not-a-key.pem"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -1,14 +1,15 @@
 // Package e2e holds the end-to-end tests of the Shippy suite: they build the
-// real vessel service, consignment service and CLI once per run, start the
-// services as processes that find each other over mDNS inside a private
+// real user, vessel and consignment services and the CLI once per run, start
+// the services as processes that find each other over mDNS inside a private
 // network namespace (see testenv/netns), and drive them with the CLI.
 //
 // The tests share one mDNS namespace, so none that starts a service runs in
 // parallel with another: a second stack would answer the first one's
 // lookups. Each stops what it started. Files: stack_test.go starts the
 // services, cli_run_test.go runs the CLI and reads its output, rpc_test.go
-// and books_test.go call the services directly and check their books; the
-// others are tests, named after what they test.
+// and books_test.go call the services directly and check their books,
+// user_test.go calls the user service alone; the others are tests, named
+// after what they test.
 //
 // Run them with `go test -race -count=1 ./...` in this directory (they need
 // root or unprivileged user namespaces, plus unshare and ip); `go test -short`

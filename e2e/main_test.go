@@ -17,11 +17,14 @@ import (
 // The programs under test: each is the module of that name in the workspace,
 // built into a binary of that name.
 const (
+	progUser        = "shippy-service-user"
 	progVessel      = "shippy-service-vessel"
 	progConsignment = "shippy-service-consignment"
-	progUser        = "shippy-service-user"
 	progCLI         = "shippy-cli-consignment"
 )
+
+// programs lists every program TestMain builds.
+func programs() []string { return []string{progUser, progVessel, progConsignment, progCLI} }
 
 // envBinDir carries the directory of the built programs from the process
 // that built them to the test binary netns.Main re-runs in a namespace.
@@ -64,7 +67,7 @@ func buildAll(dir string) {
 	ctx, cancel := context.WithTimeout(context.Background(), buildTimeout)
 	defer cancel()
 	var wg sync.WaitGroup
-	for _, prog := range []string{progVessel, progConsignment, progUser, progCLI} {
+	for _, prog := range programs() {
 		wg.Go(func() {
 			if out, err := build(ctx, dir, prog); err != nil {
 				log := fmt.Sprintf("go build %s: %v\n%s", prog, err, out)

@@ -39,7 +39,27 @@ type rpcClient struct {
 // instances running then, whatever the instances before it left behind.
 func (st *stack) rpc(t *testing.T) *rpcClient {
 	t.Helper()
-	cfg, err := platform.LoadConfig(lookupEnv(st.vessel.env))
+	micro := newMicroClient(t, st.vessel.env, consignmentpb.ServiceName, vesselpb.ServiceName)
+	return &rpcClient{
+		micro:        micro,
+		consignments: consignmentpb.NewShippingService(consignmentpb.ServiceName, micro),
+		vessels:      vesselpb.NewVesselService(vesselpb.ServiceName, micro),
+	}
+}
+
+// newMicroClient returns a go-micro client made as the suite's programs
+// make theirs (platform.NewClient over platform.NewRegistry), over the
+// registry the programs' environment env names, with rpcTimeout per call.
+// It is closed when t ends.
+//
+// It looks each of the services up once before any call. Concurrent first
+// calls race in go-micro v5.12.0's registry cache (cache.get copies, outside
+// its lock, the slice that its watcher updates in place), which the race
+// detector reports. A service that is down is looked up again by its first
+// call.
+func newMicroClient(t *testing.T, env []string, services ...string) client.Client {
+	t.Helper()
+	cfg, err := platform.LoadConfig(lookupEnv(env))
 	if err != nil {
 		t.Fatalf("registry config: %v", err)
 	}
@@ -49,19 +69,10 @@ func (st *stack) rpc(t *testing.T) *rpcClient {
 	}
 	micro := platform.NewClient(reg, client.RequestTimeout(rpcTimeout))
 	t.Cleanup(func() { micro.Options().Selector.Close() })
-	// Look each service up once before any call. Concurrent first calls
-	// race in go-micro v5.12.0's registry cache (cache.get copies, outside
-	// its lock, the slice that its watcher updates in place), which the race
-	// detector reports. A service that is down is looked up again by its
-	// first call.
-	for _, name := range []string{consignmentpb.ServiceName, vesselpb.ServiceName} {
+	for _, name := range services {
 		micro.Options().Selector.Select(name)
 	}
-	return &rpcClient{
-		micro:        micro,
-		consignments: consignmentpb.NewShippingService(consignmentpb.ServiceName, micro),
-		vessels:      vesselpb.NewVesselService(vesselpb.ServiceName, micro),
-	}
+	return micro
 }
 
 // create sends req to CreateConsignment and returns the answer.

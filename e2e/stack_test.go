@@ -16,6 +16,7 @@ import (
 	"github.com/shippy-suite/shippy/platform"
 	"github.com/shippy-suite/shippy/platform/failpoint"
 	consignmentpb "github.com/shippy-suite/shippy/proto/consignment"
+	userpb "github.com/shippy-suite/shippy/proto/user"
 	vesselpb "github.com/shippy-suite/shippy/proto/vessel"
 	"github.com/shippy-suite/shippy/testenv"
 	"github.com/shippy-suite/shippy/testenv/proc"
@@ -36,8 +37,7 @@ const (
 // set for the programs; an inherited value of one is dropped.
 func ownedEnv(key string) bool {
 	switch key {
-	case "VESSELS_FILE", "DATA_DIR", "MONGO_URI", "VESSEL_TIMEOUT",
-		"AUTH_PRIVATE_KEY_FILE", "TOKEN_TTL",
+	case "VESSELS_FILE", "DATA_DIR", "MONGO_URI", "VESSEL_TIMEOUT", envTokenTTL, envPrivateKeyFile,
 		platform.EnvShutdownTimeout, platform.EnvLogLevel, failpoint.EnvFailpoint:
 		return true
 	}
@@ -264,12 +264,12 @@ func (s *service) startAgain(t *testing.T, owner testing.TB) *service {
 	return startService(t, owner, s.prog, s.name, s.env)
 }
 
-// stack is a vessel service and a consignment service that find each other
-// over mDNS, and a working directory for the CLI.
+// stack is the suite's services, the user, vessel and consignment services,
+// that find each other over mDNS, and a working directory for the CLI.
 type stack struct {
 	// owner is the test the stack lives for.
-	owner               *testing.T
-	vessel, consignment *service
+	owner                     *testing.T
+	user, vessel, consignment *service
 	// dir is the CLI's working directory.
 	dir string
 }
@@ -284,12 +284,12 @@ func readFleet(t *testing.T, name string) string {
 	return string(b)
 }
 
-// startStack starts both services and waits until both are discoverable.
-// fleet is the JSON of VESSELS_FILE, or empty for the built-in fleet. Each
-// service gets its own DATA_DIR, and env ("KEY=value" each) last. When t
-// ends, the services still running are stopped with SIGTERM (the
-// consignment service first) and must exit 0; one that exited by itself
-// fails t.
+// startStack starts every service, the user service first, and waits until
+// each is discoverable. fleet is the JSON of VESSELS_FILE, or empty for the
+// built-in fleet. Each service gets its own DATA_DIR, and env ("KEY=value"
+// each) last. When t ends, the services still running are stopped with
+// SIGTERM in the reverse order (the consignment service first) and must
+// exit 0; one that exited by itself fails t.
 //
 // The services of one mDNS namespace are shared by every test in it, so
 // stacks must not overlap: tests that start one do not run in parallel.
@@ -297,7 +297,7 @@ func startStack(t *testing.T, fleet string, env ...string) *stack {
 	t.Helper()
 	root := t.TempDir()
 	st := &stack{owner: t, dir: filepath.Join(root, "cli")}
-	for _, d := range []string{"cli", "vessel", "consignment"} {
+	for _, d := range []string{"cli", "user", "vessel", "consignment"} {
 		if err := os.Mkdir(filepath.Join(root, d), 0o755); err != nil {
 			t.Fatal(err)
 		}
@@ -306,6 +306,8 @@ func startStack(t *testing.T, fleet string, env ...string) *stack {
 		platform.EnvShutdownTimeout + "=" + shutdownTimeout.String(),
 		platform.EnvLogLevel + "=info",
 	}
+	userEnv := programEnv(append(common, "DATA_DIR="+filepath.Join(root, "user"))...)
+	userEnv = append(userEnv, env...)
 	vesselEnv := programEnv(append(common, "DATA_DIR="+filepath.Join(root, "vessel"))...)
 	if fleet != "" {
 		vesselEnv = append(vesselEnv, "VESSELS_FILE="+writeFile(t, root, "vessels.json", fleet))
@@ -314,6 +316,7 @@ func startStack(t *testing.T, fleet string, env ...string) *stack {
 	consignmentEnv := programEnv(append(common, "DATA_DIR="+filepath.Join(root, "consignment"))...)
 	consignmentEnv = append(consignmentEnv, env...)
 
+	st.user = startService(t, t, progUser, userpb.ServiceName, userEnv)
 	st.vessel = startService(t, t, progVessel, vesselpb.ServiceName, vesselEnv)
 	st.consignment = startService(t, t, progConsignment, consignmentpb.ServiceName, consignmentEnv)
 	return st

@@ -70,7 +70,11 @@ func serve(ctx context.Context, cfg Config, service *store.Service[user.Reposito
 // directory on first start, and says so.
 func signingKey(cfg Config, service *store.Service[user.Repository]) (auth.PrivateKey, error) {
 	if !cfg.CreateKey {
-		return auth.LoadKey(cfg.KeyFile)
+		key, err := auth.LoadKey(cfg.KeyFile)
+		if err != nil {
+			return auth.PrivateKey{}, fmt.Errorf("%s: %w", EnvPrivateKeyFile, err)
+		}
+		return key, nil
 	}
 	key, created, err := auth.LoadOrCreateKey(cfg.KeyFile)
 	if err != nil {

@@ -219,10 +219,11 @@ func (s *stack) mustCompose(t *testing.T, args ...string) string {
 	return stdout
 }
 
-// start starts the stack's services, each profile's service first (Consul
-// must be there for the services to register, MongoDB for them to start),
-// with upArgs (for example --scale), and returns once every container is
-// healthy.
+// start starts the stack's services one by one up to the vessel service,
+// each profile's service first (Consul must be there for the services to
+// register, MongoDB for them to start), then the user service, and then
+// the vessel and consignment services together, with upArgs (for example
+// --scale); it returns once every container is healthy.
 func (s *stack) start(t *testing.T, upArgs ...string) {
 	t.Helper()
 	for _, svc := range s.services {
