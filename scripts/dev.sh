@@ -8,21 +8,29 @@
 #
 # Every service and the shell inherit the caller's environment, so any setting
 # of the README can be tried: LOG_LEVEL=debug METRICS_ADDRESS=127.0.0.1:9100
-# make dev. The services' logs go to $DATA_DIR/logs (default data/logs).
+# make dev. The services' logs go to $DATA_DIR/logs (default data/logs). The
+# shell starts signed out; the CLI keeps its token in $DATA_DIR/config (see
+# suite_cli_config).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 tag=dev
 source scripts/suite.sh
 
 suite_isolate "$0" "$@"
+suite_cli_config
 suite_start
 suite_wait
 export PATH=$PWD/bin:$PATH
+# The shell starts signed out, whatever an earlier make run left.
+shippy-cli-consignment logout >/dev/null
 status=0
 if (($#)); then
 	bash -c "$1" || status=$?
 else
-	echo "$tag: the suite is up; try: shippy-cli-consignment list (exit the shell to stop it)" >&2
+	echo "$tag: the suite is up, and you are signed out; sign up and in with" >&2
+	echo "$tag:   shippy-cli-consignment user create --name NAME --email EMAIL" >&2
+	echo "$tag:   shippy-cli-consignment login --email EMAIL" >&2
+	echo "$tag: then try: shippy-cli-consignment list (exit the shell to stop it)" >&2
 	shell=${SHELL:-bash}
 	if [[ ${shell##*/} == bash ]]; then
 		# After ~/.bashrc, which may put other directories before bin/, and

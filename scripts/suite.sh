@@ -132,3 +132,16 @@ suite_stop() {
 		fi
 	done
 }
+
+# suite_cli_config: points the CLI's config directory, where login keeps its
+# token, into the data directory ($DATA_DIR/config, default data/config),
+# unless the caller set XDG_CONFIG_HOME: a local suite's token never
+# replaces the user's own.
+suite_cli_config() {
+	if [[ -z ${XDG_CONFIG_HOME:-} ]]; then
+		local data=${DATA_DIR:-data}
+		[[ $data == /* ]] || data=$PWD/$data
+		export XDG_CONFIG_HOME=$data/config
+	fi
+	mkdir -p "$XDG_CONFIG_HOME"
+}
