@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/shippy-suite/shippy/platform"
+	"github.com/shippy-suite/shippy/platform/auth"
 	"github.com/shippy-suite/shippy/platform/store"
 	"github.com/shippy-suite/shippy/shippy-service-consignment/vesselclient"
 )
@@ -28,13 +29,17 @@ type Config struct {
 	// VesselTimeout bounds each call to the vessel service, retries
 	// included.
 	VesselTimeout time.Duration
+	// Key is where the key of the service's own tokens, with which it
+	// calls the vessel service, is kept.
+	Key auth.KeyFile
 }
 
 // envUsage is the help of the variables the service reads besides the
 // platform's, for its usage message.
 func envUsage() []platform.EnvVar {
 	timeout := platform.EnvVar{Name: EnvVesselTimeout, Help: "bound of each call to the vessel service (default " + vesselclient.DefaultTimeout.String() + ")"}
-	return append([]platform.EnvVar{timeout}, store.EnvUsage(holds)...)
+	key := platform.EnvVar{Name: auth.EnvPrivateKeyFile, Help: "PEM file of the Ed25519 key of the service's own tokens (default: " + auth.DefaultKeyFile + " in DATA_DIR, made on first start)"}
+	return append([]platform.EnvVar{timeout, key}, store.EnvUsage(holds)...)
 }
 
 // loadConfig reads Config from getenv, fills in defaults (the vessel
@@ -45,7 +50,7 @@ func loadConfig(getenv func(string) string) (Config, error) {
 	if err != nil {
 		return Config{}, err
 	}
-	cfg := Config{ServiceConfig: base, VesselTimeout: vesselclient.DefaultTimeout}
+	cfg := Config{ServiceConfig: base, VesselTimeout: vesselclient.DefaultTimeout, Key: auth.KeyFileFromEnv(getenv, base.Storage.DataDir)}
 	if v := getenv(EnvVesselTimeout); v != "" {
 		if cfg.VesselTimeout, err = time.ParseDuration(v); err != nil {
 			return Config{}, fmt.Errorf("%s: %q is not a duration (for example 5s)", EnvVesselTimeout, v)

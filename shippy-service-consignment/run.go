@@ -7,8 +7,10 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"go-micro.dev/v5/server"
 
 	"github.com/shippy-suite/shippy/platform"
+	"github.com/shippy-suite/shippy/platform/auth"
 	"github.com/shippy-suite/shippy/platform/store"
 	consignmentpb "github.com/shippy-suite/shippy/proto/consignment"
 	vesselpb "github.com/shippy-suite/shippy/proto/vessel"
@@ -22,12 +24,20 @@ import (
 // shutdown; recovery confirms whatever is left after a restart.
 const confirmFlushTimeout = 2 * time.Second
 
+// serviceTokenTTL is the life of the tokens the service calls the vessel
+// service with; a token is signed anew after half of it.
+const serviceTokenTTL = 10 * time.Minute
+
 // serve is the consignment service: it logs JSON lines to stdout, and
 // books and keeps consignments until ctx is done, settling the creates that
 // stopped half-way. It returns nil on a clean stop.
 func serve(ctx context.Context, cfg Config, service *store.Service[consignment.Repository]) error {
+	credentials, err := serviceCredentials(cfg, service)
+	if err != nil {
+		return err
+	}
 	vessels := vesselpb.NewVesselService(vesselpb.ServiceName, service.Client())
-	booker, err := vesselclient.New(vessels, service.Repo.Holder, cfg.VesselTimeout, cfg.Platform.Failpoint)
+	booker, err := vesselclient.New(vessels, service.Repo.Holder, credentials, cfg.VesselTimeout, cfg.Platform.Failpoint)
 	if err != nil {
 		return err
 	}
@@ -53,6 +63,30 @@ func serve(ctx context.Context, cfg Config, service *store.Service[consignment.R
 		service.Logger.Warn("confirmations not sent at shutdown; recovery confirms them after the restart", "error", cerr)
 	}
 	return err
+}
+
+// serviceCredentials loads (or makes) the key of the service's own
+// tokens, publishes its public key with the service's registry entry, so
+// that the vessel service can verify them, and returns the function that
+// gives the token of each call to the vessel service.
+func serviceCredentials(cfg Config, service *store.Service[consignment.Repository]) (func() (string, error), error) {
+	key, err := cfg.Key.Load(service.Logger)
+	if err != nil {
+		return nil, err
+	}
+	signer, err := auth.NewSigner(key, consignmentpb.ServiceName, serviceTokenTTL, time.Now)
+	if err != nil {
+		return nil, err
+	}
+	tokens, err := auth.NewServiceTokens(signer, consignmentpb.ServiceName, time.Now)
+	if err != nil {
+		return nil, err
+	}
+	published := map[string]string{auth.MetadataKey: auth.EncodePublicKeys([]auth.PublicKey{key.Public()})}
+	if err := service.Server().Init(server.Metadata(published)); err != nil {
+		return nil, fmt.Errorf("configure server: %w", err)
+	}
+	return func() (string, error) { return tokens.Token(vesselpb.ServiceName) }, nil
 }
 
 // run is the consignment service's command line (platform.Run): it serves

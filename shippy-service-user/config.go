@@ -2,20 +2,16 @@ package main
 
 import (
 	"fmt"
-	"path/filepath"
 	"time"
 
 	"github.com/shippy-suite/shippy/platform"
+	"github.com/shippy-suite/shippy/platform/auth"
 	"github.com/shippy-suite/shippy/platform/store"
 )
 
 // Environment variables of the user service, besides the platform's and
 // the store's.
 const (
-	// EnvPrivateKeyFile names the PEM file of the Ed25519 key that signs
-	// tokens. Unset, the key is kept in DATA_DIR, and made there on first
-	// start.
-	EnvPrivateKeyFile = "AUTH_PRIVATE_KEY_FILE"
 	// EnvTokenTTL is how long a token is valid, as a Go duration ("1h").
 	EnvTokenTTL = "TOKEN_TTL"
 )
@@ -25,9 +21,6 @@ const (
 	// DefaultTokenTTL is short: there is no revocation, so a token stolen
 	// or of a removed account is good until it expires.
 	DefaultTokenTTL = time.Hour
-	// defaultKeyFile is the key's file in DATA_DIR when
-	// AUTH_PRIVATE_KEY_FILE is unset.
-	defaultKeyFile = "auth-signing-key.pem"
 	// maxTokenTTL bounds TOKEN_TTL: tokens are not a substitute for
 	// sessions that can be revoked.
 	maxTokenTTL = 24 * time.Hour
@@ -40,10 +33,8 @@ const holds = "users"
 type Config struct {
 	// ServiceConfig has the platform's settings, and where users are kept.
 	store.ServiceConfig
-	// KeyFile is the signing key's file; CreateKey says whether a missing
-	// one is made (only when the file is the default one in DATA_DIR).
-	KeyFile   string
-	CreateKey bool
+	// Key is where the key that signs tokens is kept.
+	Key auth.KeyFile
 	// TokenTTL is how long a token is valid.
 	TokenTTL time.Duration
 }
@@ -52,7 +43,7 @@ type Config struct {
 // platform's, for its usage message.
 func envUsage() []platform.EnvVar {
 	return append([]platform.EnvVar{
-		{Name: EnvPrivateKeyFile, Help: "PEM file of the Ed25519 key that signs tokens (default: " + defaultKeyFile + " in DATA_DIR, made on first start)"},
+		{Name: auth.EnvPrivateKeyFile, Help: "PEM file of the Ed25519 key that signs tokens (default: " + auth.DefaultKeyFile + " in DATA_DIR, made on first start)"},
 		{Name: EnvTokenTTL, Help: "how long a token is valid (default " + DefaultTokenTTL.String() + ", at most " + maxTokenTTL.String() + ")"},
 	}, store.EnvUsage(holds)...)
 }
@@ -64,10 +55,7 @@ func loadConfig(getenv func(string) string) (Config, error) {
 	if err != nil {
 		return Config{}, err
 	}
-	cfg := Config{ServiceConfig: base, KeyFile: getenv(EnvPrivateKeyFile), TokenTTL: DefaultTokenTTL}
-	if cfg.KeyFile == "" {
-		cfg.KeyFile, cfg.CreateKey = filepath.Join(base.Storage.DataDir, defaultKeyFile), true
-	}
+	cfg := Config{ServiceConfig: base, Key: auth.KeyFileFromEnv(getenv, base.Storage.DataDir), TokenTTL: DefaultTokenTTL}
 	if v := getenv(EnvTokenTTL); v != "" {
 		if cfg.TokenTTL, err = time.ParseDuration(v); err != nil {
 			return Config{}, fmt.Errorf("%s: %q is not a duration (for example 1h)", EnvTokenTTL, v)

@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/shippy-suite/shippy/platform/auth"
 )
 
 func TestLoadConfig(t *testing.T) {
@@ -16,9 +18,9 @@ func TestLoadConfig(t *testing.T) {
 		createKey bool
 		ttl       time.Duration
 	}{
-		{"defaults", map[string]string{"DATA_DIR": "/d"}, "", filepath.Join("/d", defaultKeyFile), true, DefaultTokenTTL},
-		{"key file given", map[string]string{EnvPrivateKeyFile: "/k.pem"}, "", "/k.pem", false, DefaultTokenTTL},
-		{"ttl", map[string]string{EnvTokenTTL: "5m"}, "", filepath.Join("data", defaultKeyFile), true, 5 * time.Minute},
+		{"defaults", map[string]string{"DATA_DIR": "/d"}, "", filepath.Join("/d", auth.DefaultKeyFile), true, DefaultTokenTTL},
+		{"key file given", map[string]string{auth.EnvPrivateKeyFile: "/k.pem"}, "", "/k.pem", false, DefaultTokenTTL},
+		{"ttl", map[string]string{EnvTokenTTL: "5m"}, "", filepath.Join("data", auth.DefaultKeyFile), true, 5 * time.Minute},
 		{"ttl not a duration", map[string]string{EnvTokenTTL: "soon"}, EnvTokenTTL + ": ", "", false, 0},
 		{"ttl too short", map[string]string{EnvTokenTTL: "5s"}, EnvTokenTTL + ": ", "", false, 0},
 		{"ttl too long", map[string]string{EnvTokenTTL: "48h"}, EnvTokenTTL + ": ", "", false, 0},
@@ -32,8 +34,8 @@ func TestLoadConfig(t *testing.T) {
 				}
 				return
 			}
-			if err != nil || cfg.KeyFile != tt.keyFile || cfg.CreateKey != tt.createKey || cfg.TokenTTL != tt.ttl {
-				t.Errorf("loadConfig = {%q %v %v}, %v; want {%q %v %v}", cfg.KeyFile, cfg.CreateKey, cfg.TokenTTL, err, tt.keyFile, tt.createKey, tt.ttl)
+			if err != nil || cfg.Key.Path != tt.keyFile || cfg.Key.Create != tt.createKey || cfg.TokenTTL != tt.ttl {
+				t.Errorf("loadConfig = {%q %v %v}, %v; want {%q %v %v}", cfg.Key.Path, cfg.Key.Create, cfg.TokenTTL, err, tt.keyFile, tt.createKey, tt.ttl)
 			}
 		})
 	}

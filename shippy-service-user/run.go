@@ -22,7 +22,7 @@ import (
 // JSON lines to stdout, and serves accounts and tokens until ctx is done.
 // It returns nil on a clean stop.
 func serve(ctx context.Context, cfg Config, service *store.Service[user.Repository]) error {
-	key, err := signingKey(cfg, service)
+	key, err := cfg.Key.Load(service.Logger)
 	if err != nil {
 		return err
 	}
@@ -64,26 +64,6 @@ func serve(ctx context.Context, cfg Config, service *store.Service[user.Reposito
 		return fmt.Errorf("register handler: %w", err)
 	}
 	return service.Run()
-}
-
-// signingKey loads the key that signs tokens, or makes it in the data
-// directory on first start, and says so.
-func signingKey(cfg Config, service *store.Service[user.Repository]) (auth.PrivateKey, error) {
-	if !cfg.CreateKey {
-		key, err := auth.LoadKey(cfg.KeyFile)
-		if err != nil {
-			return auth.PrivateKey{}, fmt.Errorf("%s: %w", EnvPrivateKeyFile, err)
-		}
-		return key, nil
-	}
-	key, created, err := auth.LoadOrCreateKey(cfg.KeyFile)
-	if err != nil {
-		return auth.PrivateKey{}, err
-	}
-	if created {
-		service.Logger.Info("made a new signing key for tokens", "file", cfg.KeyFile, "kid", key.ID)
-	}
-	return key, nil
 }
 
 // run is the user service's command line (platform.Run): it serves

@@ -14,6 +14,7 @@ import (
 
 	"go-micro.dev/v5/client"
 
+	"github.com/shippy-suite/shippy/platform/auth"
 	"github.com/shippy-suite/shippy/platform/batch"
 	"github.com/shippy-suite/shippy/platform/failpoint"
 	"github.com/shippy-suite/shippy/platform/rpcerr"
@@ -68,6 +69,9 @@ type Client struct {
 	readHolder func(context.Context) (string, error)
 	holder     atomic.Pointer[string] // once read
 	books      *batch.Queue[bookItem, bookResult]
+	// credentials returns the token every call carries (the service's
+	// own, never its caller's); nil sends none.
+	credentials func() (string, error)
 	// failpoint kills the process before a hold is asked for, or once
 	// it is answered, in the kill tests; nil otherwise.
 	failpoint *failpoint.Point
@@ -89,11 +93,13 @@ var _ consignment.Booker = (*Client)(nil)
 
 // New returns a Client calling vessels, whose bookings are held by the id
 // holder returns (the store's Repository.Holder, asked until it first
-// answers). A zero timeout means DefaultTimeout. In a service, vessels is
+// answers), with the token credentials returns on every call (the
+// service's own: auth.ServiceTokens; nil sends none, and drops the
+// caller's). A zero timeout means DefaultTimeout. In a service, vessels is
 // vesselpb.NewVesselService(vesselpb.ServiceName, svc.Client()). fp is nil
 // but in the tests that kill the service at a step (failpoint.BeforeBook,
 // failpoint.BeforeStore).
-func New(vessels VesselService, holder func(context.Context) (string, error), timeout time.Duration, fp *failpoint.Point) (*Client, error) {
+func New(vessels VesselService, holder func(context.Context) (string, error), credentials func() (string, error), timeout time.Duration, fp *failpoint.Point) (*Client, error) {
 	switch {
 	case vessels == nil:
 		return nil, errors.New("new vessel client: nil vessel service")
@@ -104,7 +110,7 @@ func New(vessels VesselService, holder func(context.Context) (string, error), ti
 	case timeout == 0:
 		timeout = DefaultTimeout
 	}
-	c := &Client{vessels: vessels, timeout: timeout, readHolder: holder, failpoint: fp}
+	c := &Client{vessels: vessels, timeout: timeout, readHolder: holder, credentials: credentials, failpoint: fp}
 	books, err := batch.New(maxBatch, c.sendBooks)
 	if err != nil {
 		return nil, fmt.Errorf("new vessel client: %w", err)
@@ -251,6 +257,17 @@ func (c *Client) holderID(ctx context.Context) (string, error) {
 // unavailable, and returns its last error mapped to the domain's. It does
 // not wait for a retry that the deadline would cut short.
 func (c *Client) call(ctx context.Context, do func(context.Context, ...client.CallOption) error) error {
+	token := ""
+	if c.credentials != nil {
+		var err error
+		if token, err = c.credentials(); err != nil {
+			return fmt.Errorf("vessel service credentials: %w", err)
+		}
+	}
+	// The context of a handler carries its caller's metadata, token
+	// included, which go-micro's client would send on: the vessel service
+	// gets this service's token, or none.
+	ctx = auth.WithToken(ctx, token)
 	ctx, cancel := context.WithTimeout(ctx, c.timeout)
 	defer cancel()
 	deadline, _ := ctx.Deadline()

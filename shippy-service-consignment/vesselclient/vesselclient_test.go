@@ -5,12 +5,14 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"go-micro.dev/v5/client"
 	microerrors "go-micro.dev/v5/errors"
+	"go-micro.dev/v5/metadata"
 
 	"github.com/shippy-suite/shippy/platform/rpcerr"
 	vesselpb "github.com/shippy-suite/shippy/proto/vessel"
@@ -43,6 +45,8 @@ type fakeVessels struct {
 	lastRelease  *vesselpb.ReleaseRequest
 	lastDeadline time.Duration // time left on the call's context when it arrived
 	lastRetries  int           // go-micro retries the call options asked for
+	lastAuth     string        // the Authorization metadata of the call's context
+	lastToken    bool          // whether it carried the tutorial's token key
 }
 
 // answer records one call and returns its result; record, which records
@@ -61,6 +65,9 @@ func (f *fakeVessels) answer(ctx context.Context, opts []client.CallOption, reco
 		o(&callOpts)
 	}
 	f.lastRetries = callOpts.Retries
+	md, _ := metadata.FromContext(ctx)
+	f.lastAuth = md["Authorization"]
+	_, f.lastToken = md.Get("token")
 	if f.hang {
 		f.mu.Unlock()
 		<-ctx.Done()
@@ -168,7 +175,7 @@ func holder(context.Context) (string, error) { return "store-7", nil }
 
 func newClient(t *testing.T, fake *fakeVessels, timeout time.Duration) *vesselclient.Client {
 	t.Helper()
-	c, err := vesselclient.New(fake, holder, timeout, nil)
+	c, err := vesselclient.New(fake, holder, nil, timeout, nil)
 	if err != nil {
 		t.Fatalf("New() = %v", err)
 	}
@@ -427,7 +434,7 @@ func TestHolderReadUntilAnswered(t *testing.T) {
 		return "store-1", nil
 	}
 	fake := &fakeVessels{}
-	c, err := vesselclient.New(fake, read, 0, nil)
+	c, err := vesselclient.New(fake, read, nil, 0, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -498,8 +505,48 @@ func TestNew(t *testing.T) {
 		{name: "negative timeout", vessels: &fakeVessels{}, holder: holder, timeout: -time.Second},
 	}
 	for _, tt := range tests {
-		if _, err := vesselclient.New(tt.vessels, tt.holder, tt.timeout, nil); err == nil {
+		if _, err := vesselclient.New(tt.vessels, tt.holder, nil, tt.timeout, nil); err == nil {
 			t.Errorf("New(%s) = nil error, want an error", tt.name)
 		}
+	}
+}
+
+// TestCredentials checks that every call carries the service's own token,
+// never its caller's, and that a call fails without one when the
+// credentials cannot be made.
+func TestCredentials(t *testing.T) {
+	t.Parallel()
+	fake := &fakeVessels{}
+	tokens := []string{"service-token"}
+	var credErr error
+	c, err := vesselclient.New(fake, holder, func() (string, error) { return tokens[0], credErr }, 0, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The context of a handler serving a customer: their token in its
+	// metadata, under both keys.
+	caller := metadata.NewContext(context.Background(), metadata.Metadata{"Authorization": "Bearer customer", "Token": "customer"})
+	for name, call := range map[string]func() error{
+		"book":    func() error { _, err := c.Book(caller, "c-1", 2, 1200); return err },
+		"confirm": func() error { return c.Confirm(caller, []string{"c-1"}) },
+		"release": func() error { return c.Release(caller, "c-1") },
+	} {
+		if err := call(); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		fake.mu.Lock()
+		gotAuth, gotToken := fake.lastAuth, fake.lastToken
+		fake.mu.Unlock()
+		if gotAuth != "Bearer service-token" || gotToken {
+			t.Errorf("%s carried Authorization %q (token key: %v); want the service's token alone", name, gotAuth, gotToken)
+		}
+	}
+	credErr = errors.New("no key")
+	calls := fake.calls
+	if err := c.Release(caller, "c-2"); err == nil || !strings.Contains(err.Error(), "credentials") {
+		t.Errorf("Release without credentials = %v; want an error naming them", err)
+	}
+	if fake.calls != calls {
+		t.Error("a call was made without credentials")
 	}
 }
