@@ -42,7 +42,7 @@ func TestConcurrentCreatesTwoInstances(t *testing.T) {
 	}
 	var got []string
 	for token := ""; ; {
-		items, next, err := stores[0].List(t.Context(), 7, token)
+		items, next, err := stores[0].List(t.Context(), "", 7, token)
 		if err != nil {
 			t.Fatalf("List: %v", err)
 		}
@@ -89,7 +89,7 @@ func TestIndexes(t *testing.T) {
 	t.Parallel()
 	db := mongotest.NewDatabase(t)
 	store := storetesting.MustOpen(t, mongostore.New, db)
-	if _, _, err := store.List(t.Context(), 0, ""); err != nil {
+	if _, _, err := store.List(t.Context(), "", 0, ""); err != nil {
 		t.Fatalf("List: %v", err)
 	}
 	assertIndexes(t, db.Collection(mongostore.ConsignmentsCollection).Indexes())
@@ -135,7 +135,7 @@ func TestServerDownDuringCalls(t *testing.T) {
 			t.Fatalf("Create %s after the restart: %v", id, err)
 		}
 	}
-	items, _, err := store.List(ctx, 0, "")
+	items, _, err := store.List(ctx, "", 0, "")
 	if err != nil {
 		t.Fatalf("List: %v", err)
 	}

@@ -142,7 +142,7 @@ func listAll(t *testing.T, repo consignment.Repository, limit int) (got []string
 	t.Helper()
 	token := ""
 	for {
-		items, next, err := repo.List(context.Background(), limit, token)
+		items, next, err := repo.List(context.Background(), "", limit, token)
 		if err != nil {
 			t.Fatalf("List(%d, %q) = %v, want nil", limit, token, err)
 		}
@@ -200,7 +200,7 @@ func testKeepsCopies(t *testing.T, repo consignment.Repository) {
 		t.Fatalf("Get(c-1) = %v, want nil", err)
 	}
 	got.Containers[1].Origin = "changed after Get"
-	listed, _, err := repo.List(ctx, 0, "")
+	listed, _, err := repo.List(ctx, "", 0, "")
 	if err != nil {
 		t.Fatalf("List = %v, want nil", err)
 	}
@@ -216,7 +216,7 @@ func testKeepsCopies(t *testing.T, repo consignment.Repository) {
 }
 
 func testListEmpty(t *testing.T, repo consignment.Repository) {
-	items, next, err := repo.List(context.Background(), 0, "")
+	items, next, err := repo.List(context.Background(), "", 0, "")
 	if err != nil || len(items) != 0 || next != "" {
 		t.Errorf("List(empty) = %d items, %q, %v; want 0 items, \"\", nil", len(items), next, err)
 	}
@@ -228,7 +228,7 @@ func testListAllInCreationOrder(t *testing.T, repo consignment.Repository) {
 	for _, id := range want {
 		mustCreate(t, repo, NewConsignment(id))
 	}
-	items, next, err := repo.List(context.Background(), 0, "")
+	items, next, err := repo.List(context.Background(), "", 0, "")
 	if err != nil {
 		t.Fatalf("List(0, \"\") = %v, want nil", err)
 	}
@@ -275,12 +275,12 @@ func testListPages(t *testing.T, repo consignment.Repository) {
 func testListPageSeesLaterCreates(t *testing.T, repo consignment.Repository) {
 	ctx := context.Background()
 	mustCreate(t, repo, NewConsignment("c-1"), NewConsignment("c-2"), NewConsignment("c-3"))
-	first, next, err := repo.List(ctx, 2, "")
+	first, next, err := repo.List(ctx, "", 2, "")
 	if err != nil || next == "" {
 		t.Fatalf("List(2, \"\") = %v, next %q; want a next token", err, next)
 	}
 	mustCreate(t, repo, NewConsignment("c-4"))
-	rest, next, err := repo.List(ctx, 0, next)
+	rest, next, err := repo.List(ctx, "", 0, next)
 	if err != nil {
 		t.Fatalf("List(0, next) = %v, want nil", err)
 	}
@@ -296,7 +296,7 @@ func testListPageSeesLaterCreates(t *testing.T, repo consignment.Repository) {
 func testListBadPageToken(t *testing.T, repo consignment.Repository) {
 	mustCreate(t, repo, NewConsignment("c-1"), NewConsignment("c-2"))
 	for _, token := range []string{"not a token", "%%%", "bm90LWEtdG9rZW4", "MTIzNDU2Nzg5", "🚢"} {
-		_, _, err := repo.List(context.Background(), 1, token)
+		_, _, err := repo.List(context.Background(), "", 1, token)
 		var fe *consignment.FieldError
 		if !errors.As(err, &fe) || fe.Field != "page_token" || !errors.Is(err, consignment.ErrInvalid) {
 			t.Errorf("List(1, %q) = %v, want a *FieldError on page_token", token, err)
@@ -353,7 +353,7 @@ func testConcurrentListWalkWhileCreating(t *testing.T, repo consignment.Reposito
 	seen := make(map[string]int, walkSize)
 	pages := 0
 	for token := ""; ; pages++ {
-		items, next, err := repo.List(ctx, walkPage, token)
+		items, next, err := repo.List(ctx, "", walkPage, token)
 		if err != nil {
 			t.Errorf("List(%d, %q) on page %d = %v, want nil", walkPage, token, pages, err)
 			break
@@ -429,7 +429,7 @@ func testConcurrentCreatesSameID(t *testing.T, repo consignment.Repository) {
 	if want := fmt.Sprintf("attempt %d", winner); got.Description != want {
 		t.Errorf("stored description = %q, want the winner's %q", got.Description, want)
 	}
-	items, _, err := repo.List(context.Background(), 0, "")
+	items, _, err := repo.List(context.Background(), "", 0, "")
 	if err != nil || len(items) != 1 {
 		t.Errorf("List = %d items, %v; want 1 item", len(items), err)
 	}
@@ -486,7 +486,7 @@ func testListSkipsPending(t *testing.T, repo consignment.Repository) {
 
 func testListLastBookedBeforePending(t *testing.T, repo consignment.Repository) {
 	mustCreate(t, repo, NewConsignment("a"), NewConsignment("b"), NewPending("p", "o", time.Minute))
-	items, next, err := repo.List(context.Background(), 2, "")
+	items, next, err := repo.List(context.Background(), "", 2, "")
 	if err != nil || len(items) != 2 || next != "" {
 		t.Errorf("List(2, \"\") = %d items, next %q, %v; want 2 items and no next token (only a pending one follows)", len(items), next, err)
 	}
@@ -495,14 +495,14 @@ func testListLastBookedBeforePending(t *testing.T, repo consignment.Repository) 
 func testListTokenAfterDeletePending(t *testing.T, repo consignment.Repository) {
 	ctx := context.Background()
 	mustCreate(t, repo, NewConsignment("a"), NewPending("p", "o", time.Minute), NewConsignment("b"))
-	first, next, err := repo.List(ctx, 1, "")
+	first, next, err := repo.List(ctx, "", 1, "")
 	if err != nil || next == "" {
 		t.Fatalf("List(1, \"\") = %v, next %q; want a next token", err, next)
 	}
 	if err := repo.DeletePending(ctx, "p"); err != nil {
 		t.Fatalf("DeletePending(p) = %v, want nil", err)
 	}
-	rest, next, err := repo.List(ctx, 1, next)
+	rest, next, err := repo.List(ctx, "", 1, next)
 	if err != nil {
 		t.Fatalf("List(1, next) after a pending consignment was deleted = %v, want nil", err)
 	}
@@ -536,7 +536,7 @@ func testDeletePending(t *testing.T, repo consignment.Repository) {
 	// The id is free again, and the new consignment is last in creation
 	// order.
 	mustCreate(t, repo, NewConsignment("p"))
-	items, _, err := repo.List(ctx, 0, "")
+	items, _, err := repo.List(ctx, "", 0, "")
 	if err != nil {
 		t.Fatalf("List = %v, want nil", err)
 	}
@@ -735,7 +735,7 @@ func AssertUnavailable(t *testing.T, repo consignment.Repository, when string, w
 	storetesting.AssertErrors(t, storetesting.Calls{
 		"Create":        func() error { return repo.Create(ctx, NewConsignment("c-1")) },
 		"Get":           func() error { _, err := repo.Get(ctx, "c-1"); return err },
-		"List":          func() error { _, _, err := repo.List(ctx, 10, ""); return err },
+		"List":          func() error { _, _, err := repo.List(ctx, "", 10, ""); return err },
 		"Holder":        func() error { _, err := repo.Holder(ctx); return err },
 		"DeletePending": func() error { return repo.DeletePending(ctx, "c-1") },
 		"ListPending":   func() error { _, err := repo.ListPending(ctx, time.Now(), 10); return err },
@@ -754,7 +754,7 @@ func AssertDownThenUp(t *testing.T, repo consignment.Repository, restart func(),
 	if err := repo.Create(t.Context(), want); err != nil {
 		t.Fatalf("Create once the server is up: %v", err)
 	}
-	items, _, err := repo.List(t.Context(), 0, "")
+	items, _, err := repo.List(t.Context(), "", 0, "")
 	if err != nil || len(items) != 1 || items[0].ID != want.ID {
 		t.Errorf("List once the server is up = %+v, %v; want %s", items, err, want.ID)
 	}
