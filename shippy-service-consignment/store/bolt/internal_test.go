@@ -113,6 +113,61 @@ func TestListOwnerKeys(t *testing.T) {
 	}
 }
 
+// FuzzListOwner lists by any owner with any page token, over a store of
+// owners whose ids begin alike: a call never panics, and either refuses the
+// token with a *FieldError on page_token or returns only the owner's
+// booked consignments, in creation order, and a token that its own listing
+// takes.
+func FuzzListOwner(f *testing.F) {
+	s := boltdbtest.MustOpen(f, Open, boltdbtest.Path(f, "consignments.db"))
+	owners := []string{"a", "a\x00b", "", "a", "a\x00", "a\x00b", "a"}
+	for i, owner := range owners {
+		c := benchConsignment(fmt.Sprint("c", i+1))
+		c.Owner = owner
+		if i == 3 {
+			c.Status, c.VesselID = consignment.StatusPending, ""
+		}
+		if err := s.Create(f.Context(), c); err != nil {
+			f.Fatal(err)
+		}
+	}
+	f.Add("a", uint8(1), "")
+	f.Add("a", uint8(1), encodeToken(ownerTokenPrefix, 1))
+	f.Add("a\x00b", uint8(1), encodeToken(ownerTokenPrefix, 2))
+	f.Add("a\x00", uint8(2), encodeToken(tokenPrefix, 5))
+	f.Add("", uint8(0), encodeToken(ownerTokenPrefix, 1))
+	f.Fuzz(func(t *testing.T, owner string, limit uint8, token string) {
+		items, next, err := s.List(t.Context(), owner, int(limit), token)
+		if err != nil {
+			var fe *consignment.FieldError
+			if !errors.As(err, &fe) || fe.Field != "page_token" {
+				t.Fatalf("List(%q, %d, %q) = %v, want nil or a *FieldError on page_token", owner, limit, token, err)
+			}
+			return
+		}
+		if limit > 0 && len(items) > int(limit) {
+			t.Errorf("List(%q, %d, %q) = %d items", owner, limit, token, len(items))
+		}
+		var last uint64
+		for _, c := range items {
+			seq := slices.Index(owners, c.Owner)
+			if (owner != "" && c.Owner != owner) || c.Status != consignment.StatusBooked || seq < 0 {
+				t.Errorf("List(%q, %d, %q) listed %s of owner %q, %s", owner, limit, token, c.ID, c.Owner, c.Status)
+			}
+			var n uint64
+			if _, err := fmt.Sscanf(c.ID, "c%d", &n); err != nil || n <= last {
+				t.Errorf("List(%q, %d, %q) listed %s after c%d: not in creation order", owner, limit, token, c.ID, last)
+			}
+			last = n
+		}
+		if next != "" {
+			if _, _, err := s.List(t.Context(), owner, int(limit), next); err != nil {
+				t.Errorf("List(%q, %d, its own next token %q) = %v", owner, limit, next, err)
+			}
+		}
+	})
+}
+
 // TestDeletePendingOwner checks that deleting a pending consignment with an
 // owner deletes its entry in the owners bucket.
 func TestDeletePendingOwner(t *testing.T) {
