@@ -65,7 +65,7 @@ func TestOpenStoreMongo(t *testing.T) {
 		t.Fatalf("openStore again: %v", err)
 	}
 	defer again.Close()
-	items, _, err := again.Repo.List(t.Context(), 0, "")
+	items, _, err := again.Repo.List(t.Context(), "", 0, "")
 	if err != nil || len(items) != 1 || items[0].ID != want.ID {
 		t.Errorf("List through a new store = %+v, %v; want %s", items, err, want.ID)
 	}

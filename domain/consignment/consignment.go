@@ -92,8 +92,12 @@ type Consignment struct {
 	// VesselID is the vessel the consignment is booked on; empty until booked.
 	VesselID string
 
-	// Status, CreatedAt and Lease are the service's record of the create;
-	// clients neither send nor see them.
+	// Owner, Status, CreatedAt and Lease are the service's record of the
+	// create; clients neither send nor see them.
+
+	// Owner is the id, in the user service, of the user who booked the
+	// consignment; empty for consignments stored before accounts existed.
+	Owner string
 
 	// Status is StatusBooked, or StatusPending for a consignment an
 	// earlier release left unfinished.
@@ -167,10 +171,13 @@ func checkText(field, value string, max int, required bool) error {
 }
 
 // SameRequest reports whether c and other ask for the same consignment:
-// equal in everything the client submits, whatever vessel either is booked
-// on and however far either's create has come. A create retried with the same id must be the same request.
+// equal in everything the client submits, and of the same Owner, whatever
+// vessel either is booked on and however far either's create has come. A
+// create retried with the same id must be the same request, so another
+// user's create of a taken id is a conflict, never an answer with the
+// stored consignment.
 func (c Consignment) SameRequest(other Consignment) bool {
-	if c.ID != other.ID || c.Description != other.Description ||
+	if c.ID != other.ID || c.Owner != other.Owner || c.Description != other.Description ||
 		c.Weight != other.Weight || len(c.Containers) != len(other.Containers) {
 		return false
 	}

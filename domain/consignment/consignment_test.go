@@ -110,6 +110,7 @@ func TestSameRequest(t *testing.T) {
 		{name: "identical", change: func(*consignment.Consignment) {}, want: true},
 		{name: "vessel differs", change: func(c *consignment.Consignment) { c.VesselID = "boaty" }, want: true},
 		{name: "id differs", change: func(c *consignment.Consignment) { c.ID = "c-2" }},
+		{name: "owner differs", change: func(c *consignment.Consignment) { c.Owner = "user-2" }},
 		{name: "description differs", change: func(c *consignment.Consignment) { c.Description = "other" }},
 		{name: "weight differs", change: func(c *consignment.Consignment) { c.Weight++ }},
 		{name: "one container fewer", change: func(c *consignment.Consignment) { c.Containers = c.Containers[:1] }},

@@ -33,14 +33,17 @@ type Repository interface {
 	// ErrNotFound.
 	Get(ctx context.Context, id string) (Consignment, error)
 	// List returns up to limit booked consignments, oldest first in the
-	// order they were created (pending ones are skipped). limit is never
+	// order they were created (pending ones are skipped): every one when
+	// owner is "", else only those whose Owner is owner. limit is never
 	// negative: Service.List passes 1 to MaxPageSize; 0, all of them, is
 	// for tests. pageToken is empty for the first page, or the
-	// nextPageToken of the previous page; nextPageToken is empty when no
-	// booked consignment follows the page. Tokens are opaque and stay
-	// valid while consignments are added and pending ones deleted; one the
-	// repository did not issue gives ErrBadPageToken().
-	List(ctx context.Context, limit int, pageToken string) (items []Consignment, nextPageToken string, err error)
+	// nextPageToken of the previous page of the same owner's listing;
+	// nextPageToken is empty when no booked consignment follows the page.
+	// Tokens are opaque and stay valid while consignments are added and
+	// pending ones deleted; one the repository did not issue for owner's
+	// listing (another owner's, or the listing of every consignment's when
+	// owner is not "", and the reverse) gives ErrBadPageToken().
+	List(ctx context.Context, owner string, limit int, pageToken string) (items []Consignment, nextPageToken string, err error)
 	// Holder returns the id of this store's holds on vessel bookings: a
 	// random id made once, then kept with the consignments, so that
 	// consignment services with separate stores never settle each other's
@@ -406,14 +409,15 @@ func (s *Service) settlePending(ctx context.Context, r *Recovery) error {
 	return nil
 }
 
-// List returns a page of booked consignments, oldest first; pending ones
-// are never listed. The page holds up to limit consignments: DefaultPageSize
+// List returns a page of booked consignments, oldest first: every user's
+// when owner is "" (operators), else only owner's. Pending ones are never
+// listed. The page holds up to limit consignments: DefaultPageSize
 // when limit is 0, MaxPageSize when limit is larger (AIP-158). pageToken is
 // empty for the first page or the nextPageToken of the last one;
-// nextPageToken is empty after the last page. A negative limit or a token
-// that was not issued is a *FieldError (ErrInvalid) on "limit" or
-// "page_token".
-func (s *Service) List(ctx context.Context, limit int, pageToken string) ([]Consignment, string, error) {
+// nextPageToken is empty after the last page. A negative limit, or a token
+// that was not issued for owner's listing, is a *FieldError (ErrInvalid) on
+// "limit" or "page_token".
+func (s *Service) List(ctx context.Context, owner string, limit int, pageToken string) ([]Consignment, string, error) {
 	switch {
 	case limit < 0:
 		return nil, "", &FieldError{Field: "limit", Reason: fmt.Sprintf("must not be negative, got %d", limit)}
@@ -422,7 +426,7 @@ func (s *Service) List(ctx context.Context, limit int, pageToken string) ([]Cons
 	case limit > MaxPageSize:
 		limit = MaxPageSize
 	}
-	items, next, err := s.repo.List(ctx, limit, pageToken)
+	items, next, err := s.repo.List(ctx, owner, limit, pageToken)
 	if err != nil {
 		return nil, "", fmt.Errorf("list consignments: %w", err)
 	}

@@ -474,6 +474,29 @@ func TestCreateBooksStoresAndConfirms(t *testing.T) {
 	e.recoverWants(t, consignment.Recovery{})
 }
 
+// TestCreateOwner: Create stores the owner it is given, and the same
+// request of another owner, or of none, is a conflict that books nothing.
+func TestCreateOwner(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	in := consignmenttest.Valid()
+	in.Owner = "user-a"
+	if got := e.create(t, in); got.Owner != "user-a" {
+		t.Errorf("Create().Owner = %q, want \"user-a\"", got.Owner)
+	}
+	if got := e.get(t, in.ID); got.Owner != "user-a" {
+		t.Errorf("stored Owner = %q, want \"user-a\"", got.Owner)
+	}
+	for _, owner := range []string{"user-b", ""} {
+		other := in
+		other.Owner = owner
+		e.createFails(t, other, consignment.ErrConflict)
+	}
+	if v := e.booker.state(); v.books != 1 {
+		t.Errorf("Book called %d times, want 1: a conflict books nothing", v.books)
+	}
+}
+
 func TestCreateConflict(t *testing.T) {
 	t.Parallel()
 	different := consignmenttest.Valid()
@@ -597,7 +620,7 @@ func TestCreateUnknownOutcomeThenRecover(t *testing.T) {
 	if got := e.get(t, "c-1"); got.ID != "" {
 		t.Errorf("c-1 is stored as %s, want nothing stored", got.Status)
 	}
-	if items, _, err := e.svc.List(ctx, 0, ""); err != nil || len(items) != 0 {
+	if items, _, err := e.svc.List(ctx, "", 0, ""); err != nil || len(items) != 0 {
 		t.Errorf("List() = %d items, %v; want none", len(items), err)
 	}
 
@@ -832,7 +855,7 @@ func TestCreateConcurrentRetries(t *testing.T) {
 			t.Errorf("create %d = %+v, %v; want the booked consignment", i, results[i], errs[i])
 		}
 	}
-	items, _, err := e.svc.List(testContext(t), 0, "")
+	items, _, err := e.svc.List(testContext(t), "", 0, "")
 	if err != nil || len(items) != 1 {
 		t.Errorf("stored %d consignments (%v), want 1", len(items), err)
 	}
@@ -1060,16 +1083,25 @@ func TestCreateDoesNotKeepCallersSlice(t *testing.T) {
 func TestList(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	for i := range 5 {
+	for i := range 6 {
 		c := withID(fmt.Sprintf("c-%d", i))
+		if i%3 != 1 {
+			c.Owner = "user-a"
+		}
 		if i%2 == 1 {
 			e.storePending(t, c, time.Minute) // never listed
 			continue
 		}
 		e.create(t, c)
 	}
+	// Booked: c-0 (user-a), c-2 (user-a), c-4 (no owner).
+	_, ownerToken, err := e.svc.List(testContext(t), "user-a", 1, "")
+	if err != nil || ownerToken == "" {
+		t.Fatalf("List(user-a, 1) = next %q, %v; want a next page", ownerToken, err)
+	}
 	tests := []struct {
 		name      string
+		owner     string
 		limit     int
 		token     string
 		wantIDs   []string
@@ -1079,13 +1111,17 @@ func TestList(t *testing.T) {
 		{name: "no limit: a default page", limit: 0, wantIDs: []string{"c-0", "c-2", "c-4"}},
 		{name: "first page", limit: 2, wantIDs: []string{"c-0", "c-2"}, wantNext: true},
 		{name: "one page of all", limit: 3, wantIDs: []string{"c-0", "c-2", "c-4"}},
+		{name: "an owner's", owner: "user-a", limit: 0, wantIDs: []string{"c-0", "c-2"}},
+		{name: "an owner's second page", owner: "user-a", limit: 1, token: ownerToken, wantIDs: []string{"c-2"}},
+		{name: "an owner with none", owner: "user-b", limit: 0},
 		{name: "negative limit", limit: -1, wantField: "limit"},
 		{name: "bad token", limit: 1, token: "nope", wantField: "page_token"},
+		{name: "another owner's token", owner: "user-b", limit: 1, token: ownerToken, wantField: "page_token"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			items, next, err := e.svc.List(testContext(t), tt.limit, tt.token)
+			items, next, err := e.svc.List(testContext(t), tt.owner, tt.limit, tt.token)
 			if tt.wantField != "" {
 				var fe *consignment.FieldError
 				if !errors.As(err, &fe) || fe.Field != tt.wantField {
@@ -1111,11 +1147,11 @@ type limitRepo struct {
 	limits []int
 }
 
-func (r *limitRepo) List(ctx context.Context, limit int, pageToken string) ([]consignment.Consignment, string, error) {
+func (r *limitRepo) List(ctx context.Context, owner string, limit int, pageToken string) ([]consignment.Consignment, string, error) {
 	r.mu.Lock()
 	r.limits = append(r.limits, limit)
 	r.mu.Unlock()
-	return r.Repository.List(ctx, limit, pageToken)
+	return r.Repository.List(ctx, owner, limit, pageToken)
 }
 
 // TestListPageSize checks the page size the service asks the repository
@@ -1139,7 +1175,7 @@ func TestListPageSize(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if _, _, err := svc.List(testContext(t), tt.limit, ""); err != nil {
+			if _, _, err := svc.List(testContext(t), "", tt.limit, ""); err != nil {
 				t.Fatalf("List(%d) = %v", tt.limit, err)
 			}
 			if !slices.Equal(repo.limits, []int{tt.want}) {

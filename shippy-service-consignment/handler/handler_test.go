@@ -151,7 +151,7 @@ func (e *env) create(t *testing.T, req *consignmentpb.Consignment) (*consignment
 // stored returns every stored consignment.
 func (e *env) stored(t *testing.T) []consignment.Consignment {
 	t.Helper()
-	items, _, err := e.repo.List(context.Background(), 0, "")
+	items, _, err := e.repo.List(context.Background(), "", 0, "")
 	if err != nil {
 		t.Fatalf("List() = %v", err)
 	}

@@ -42,9 +42,9 @@ func (r *tracedRepository) Get(ctx context.Context, id string) (consignment.Cons
 	return store.Trace1(ctx, r.tracer, "Get", func(ctx context.Context) (consignment.Consignment, error) { return r.repo.Get(ctx, id) })
 }
 
-func (r *tracedRepository) List(ctx context.Context, limit int, pageToken string) ([]consignment.Consignment, string, error) {
+func (r *tracedRepository) List(ctx context.Context, owner string, limit int, pageToken string) ([]consignment.Consignment, string, error) {
 	return store.Trace2(ctx, r.tracer, "List", func(ctx context.Context) ([]consignment.Consignment, string, error) {
-		return r.repo.List(ctx, limit, pageToken)
+		return r.repo.List(ctx, owner, limit, pageToken)
 	})
 }
 

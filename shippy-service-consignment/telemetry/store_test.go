@@ -41,7 +41,7 @@ func TestTraceRepository(t *testing.T) {
 	if _, err := TraceRepository(brokenRepository{err: consignment.ErrUnavailable}, tp, "memory").Get(ctx, "c1"); !errors.Is(err, consignment.ErrUnavailable) {
 		t.Fatalf("Get() = %v, want ErrUnavailable", err)
 	}
-	if _, _, err := repo.List(ctx, 10, ""); err != nil {
+	if _, _, err := repo.List(ctx, "", 10, ""); err != nil {
 		t.Fatal(err)
 	}
 	parent.End()

@@ -2,15 +2,18 @@
 // consignment service's embedded, durable store. A change the store has
 // acknowledged is on disk (see package boltdb for the group commit); one
 // process at a time holds the file. Values are this package's own records
-// in protobuf (record.go). The file layout, schema version 3, is:
+// in protobuf (record.go). The file layout, schema version 4, is:
 //
-//	meta          "schema"        -> "3"
-//	              "holder"        -> the holder id (made by the first Holder call)
-//	consignments  id              -> boltpb.Consignment (pending or booked)
-//	order         sequence number -> id (creation order, 8 bytes big-endian)
-//	pending       id              -> "" (the pending consignments)
+//	meta          "schema"              -> "4"
+//	              "holder"              -> the holder id (made by the first Holder call)
+//	consignments  id                    -> boltpb.Consignment (pending or booked)
+//	order         sequence number       -> id (creation order, 8 bytes big-endian)
+//	pending       id                    -> "" (the pending consignments)
+//	owners        owner 0x00 seq number -> id (the consignments with an owner, by owner
+//	                                         in creation order; seq as in order)
 //
-// Open upgrades a file of version 2, whose records are JSON (migrate.go).
+// Open upgrades a file of version 3, which lacks the owners bucket, and of
+// version 2, whose records are JSON (migrate.go).
 // See docs/embedded-store.md for why, and how versions change.
 package bolt
 
@@ -38,6 +41,7 @@ var (
 	consignmentsBucket = []byte("consignments")
 	orderBucket        = []byte("order")
 	pendingBucket      = []byte("pending")
+	ownersBucket       = []byte("owners")
 )
 
 // holderKey is the meta bucket's key of the holder id (Store.Holder).
@@ -59,16 +63,21 @@ type Store struct {
 // Open opens the store in the file at path, creating the file (mode 0600)
 // and its buckets when they do not exist. The directory must exist. Open
 // fails, after boltdb.OpenTimeout, when another Store holds the file, and
-// fails when the file is not a store of this schema version or of version
-// 2, which it upgrades in the transaction that opens the file. Every error
-// names the path.
+// fails when the file is not a store of this schema version or of versions
+// 2 or 3, which it upgrades in the transaction that opens the file. Every
+// error names the path.
 func Open(path string) (*Store, error) {
 	layout := boltdb.Layout{
 		Name:        "consignment store",
-		Version:     "3", // of the file layout in the package documentation
-		Buckets:     [][]byte{consignmentsBucket, orderBucket, pendingBucket},
+		Version:     "4", // of the file layout in the package documentation
+		Buckets:     [][]byte{consignmentsBucket, orderBucket, pendingBucket, ownersBucket},
 		Unavailable: consignment.ErrUnavailable,
-		Upgrades:    []boltdb.Upgrade{{From: "2", Apply: upgradeV2}},
+		Upgrades: []boltdb.Upgrade{
+			{From: "2", Apply: upgradeV2},
+			// Version 4 adds the owners bucket, empty: no consignment of
+			// version 3 has an owner.
+			{From: "3"},
+		},
 	}
 	db, err := boltdb.OpenStore(path, layout)
 	if err != nil {
@@ -84,9 +93,9 @@ func (s *Store) Close() error {
 }
 
 // Create implements consignment.Repository: it stores c and gives it the
-// next place in creation order, in one transaction. It looks at ctx again
-// in the transaction, before writing: a Create that waited in the group
-// commit past its deadline writes nothing.
+// next place in creation order, and in its owner's, in one transaction. It
+// looks at ctx again in the transaction, before writing: a Create that
+// waited in the group commit past its deadline writes nothing.
 func (s *Store) Create(ctx context.Context, c consignment.Consignment) error {
 	err := s.db.Update(ctx, func(tx *bbolt.Tx) error {
 		// Once ctx has ended, the caller may act as if c is not stored.
@@ -97,20 +106,12 @@ func (s *Store) Create(ctx context.Context, c consignment.Consignment) error {
 		if tx.Bucket(consignmentsBucket).Get(id) != nil {
 			return boltdb.Refuse(consignment.ErrConflict)
 		}
-		order := tx.Bucket(orderBucket)
-		seq, err := order.NextSequence()
+		r, err := place(tx, c)
 		if err != nil {
 			return err
 		}
-		r, err := toRecord(c, seq)
-		if err != nil {
-			return err
-		}
-		if err := order.Put(seqKey(seq), id); err != nil {
-			return err
-		}
-		if r.Status == boltpb.Status_STATUS_PENDING {
-			if err := tx.Bucket(pendingBucket).Put(id, nil); err != nil {
+		if r.Owner != "" {
+			if err := tx.Bucket(ownersBucket).Put(ownerKey(r.Owner, r.Seq), id); err != nil {
 				return err
 			}
 		}
@@ -120,6 +121,32 @@ func (s *Store) Create(ctx context.Context, c consignment.Consignment) error {
 		return fmt.Errorf("create consignment %q: %w", c.ID, err)
 	}
 	return nil
+}
+
+// place gives c the next sequence number, enters it in the order bucket,
+// and in the pending bucket when it is pending, and returns its record.
+// The caller enters it in the owners bucket when it has an owner, and
+// stores the record.
+func place(tx *bbolt.Tx, c consignment.Consignment) (*boltpb.Consignment, error) {
+	order := tx.Bucket(orderBucket)
+	seq, err := order.NextSequence()
+	if err != nil {
+		return nil, err
+	}
+	r, err := toRecord(c, seq)
+	if err != nil {
+		return nil, err
+	}
+	id := []byte(c.ID)
+	if err := order.Put(seqKey(seq), id); err != nil {
+		return nil, err
+	}
+	if r.Status == boltpb.Status_STATUS_PENDING {
+		if err := tx.Bucket(pendingBucket).Put(id, nil); err != nil {
+			return nil, err
+		}
+	}
+	return r, nil
 }
 
 // Load stores cs as that many Creates would, in the order given, in one
@@ -132,27 +159,27 @@ func (s *Store) Load(ctx context.Context, cs []consignment.Consignment) error {
 		return err
 	}
 	err := s.db.Bolt().Update(func(tx *bbolt.Tx) error {
-		order, pending := tx.Bucket(orderBucket), tx.Bucket(pendingBucket)
 		records := make([]*boltpb.Consignment, len(cs))
+		var owned [][2][]byte // owners bucket entries: key, id
 		for i, c := range cs {
-			seq, err := order.NextSequence()
-			if err != nil {
+			var err error
+			if records[i], err = place(tx, c); err != nil {
 				return err
 			}
-			if records[i], err = toRecord(c, seq); err != nil {
-				return err
-			}
-			if err := order.Put(seqKey(seq), []byte(c.ID)); err != nil {
-				return err
-			}
-			if records[i].Status == boltpb.Status_STATUS_PENDING {
-				if err := pending.Put([]byte(c.ID), nil); err != nil {
-					return err
-				}
+			if c.Owner != "" {
+				owned = append(owned, [2][]byte{ownerKey(c.Owner, records[i].Seq), []byte(c.ID)})
 			}
 		}
-		// In key order: bbolt splits a transaction's nodes only at commit,
-		// so puts in random order into one transaction take O(n²).
+		// Owner entries and records in key order: bbolt splits a
+		// transaction's nodes only at commit, so puts in random order into
+		// one transaction take O(n²).
+		slices.SortFunc(owned, func(a, b [2][]byte) int { return bytes.Compare(a[0], b[0]) })
+		owners := tx.Bucket(ownersBucket)
+		for _, e := range owned {
+			if err := owners.Put(e[0], e[1]); err != nil {
+				return err
+			}
+		}
 		byID := make([]int, len(cs))
 		for i := range byID {
 			byID[i] = i
@@ -192,12 +219,19 @@ func (s *Store) Get(ctx context.Context, id string) (consignment.Consignment, er
 	return c, nil
 }
 
-// List implements consignment.Repository. A page token is the sequence
+// List implements consignment.Repository. Every consignment is listed
+// from the order bucket, an owner's from its range of the owners bucket,
+// whose keys end in the sequence number. A page token is the sequence
 // number of the last consignment of the previous page, so a page costs one
-// Seek, O(log n), and then a step in the order and a lookup by id per
-// consignment, listed or skipped as pending.
-func (s *Store) List(ctx context.Context, limit int, pageToken string) ([]consignment.Consignment, string, error) {
-	after, err := decodeToken(pageToken)
+// Seek, O(log n), and then a step in the bucket and a lookup by id per
+// consignment, listed or skipped as pending. The two listings' tokens have
+// prefixes of their own; an owner's token names an entry of its range.
+func (s *Store) List(ctx context.Context, owner string, limit int, pageToken string) ([]consignment.Consignment, string, error) {
+	bucket, prefix, tokPrefix := orderBucket, []byte(nil), tokenPrefix
+	if owner != "" {
+		bucket, prefix, tokPrefix = ownersBucket, ownerPrefix(owner), ownerTokenPrefix
+	}
+	after, err := decodeToken(tokPrefix, pageToken)
 	if err != nil {
 		return nil, "", err
 	}
@@ -213,24 +247,38 @@ func (s *Store) List(ctx context.Context, limit int, pageToken string) ([]consig
 		// own (load) allocates both.
 		records := tx.Bucket(consignmentsBucket).Cursor()
 		var r boltpb.Consignment
-		cur := tx.Bucket(orderBucket).Cursor()
-		k, id := cur.First()
+		cur := tx.Bucket(bucket).Cursor()
+		// entry returns the entry of the listing at or after k, with its
+		// id; nil at the end. It skips the entries of owners whose ids
+		// begin with owner and 0x00, longer than owner's.
+		entry := func(k, id []byte) ([]byte, []byte) {
+			for ; k != nil && bytes.HasPrefix(k, prefix); k, id = cur.Next() {
+				if len(k) == len(prefix)+8 {
+					return k, id
+				}
+			}
+			return nil, nil
+		}
+		k, id := entry(cur.Seek(prefix))
 		if after != 0 {
-			// The token's consignment is booked, so never deleted: it must
-			// exist, and be followed by one, for the token to be issued.
-			if k, _ = cur.Seek(seqKey(after)); !bytes.Equal(k, seqKey(after)) {
+			// The token's consignment is booked, so never deleted: its
+			// entry must exist, and be followed by one, for the token to be
+			// issued.
+			start := append(slices.Clip(prefix), seqKey(after)...)
+			if k, _ = cur.Seek(start); !bytes.Equal(k, start) {
 				return consignment.ErrBadPageToken()
 			}
-			if k, id = cur.Next(); k == nil {
+			if k, id = entry(cur.Next()); k == nil {
 				return consignment.ErrBadPageToken()
 			}
 		}
-		var last []byte // the order key of the last consignment listed
-		for ; k != nil; k, id = cur.Next() {
+		var last uint64 // the sequence number of the last consignment listed
+		for ; k != nil; k, id = entry(cur.Next()) {
+			seq := binary.BigEndian.Uint64(k[len(prefix):])
 			err := loadAt(records, id, &r)
 			if errors.Is(err, consignment.ErrNotFound) {
 				// Not the caller's not found: the file is inconsistent.
-				return fmt.Errorf("order entry %d names consignment %q, which is not stored", binary.BigEndian.Uint64(k), id)
+				return fmt.Errorf("%s entry %d names consignment %q, which is not stored", bucket, seq, id)
 			}
 			if err != nil {
 				return err
@@ -239,7 +287,7 @@ func (s *Store) List(ctx context.Context, limit int, pageToken string) ([]consig
 				continue
 			}
 			if limit > 0 && len(items) == limit {
-				next = encodeToken(binary.BigEndian.Uint64(last))
+				next = encodeToken(tokPrefix, last)
 				break
 			}
 			c, err := fromRecord(string(id), &r)
@@ -247,7 +295,7 @@ func (s *Store) List(ctx context.Context, limit int, pageToken string) ([]consig
 				return err
 			}
 			items = append(items, c)
-			last = k
+			last = seq
 		}
 		return nil
 	})
@@ -275,6 +323,11 @@ func (s *Store) DeletePending(ctx context.Context, id string) error {
 		}
 		if err := tx.Bucket(pendingBucket).Delete([]byte(id)); err != nil {
 			return err
+		}
+		if r.Owner != "" {
+			if err := tx.Bucket(ownersBucket).Delete(ownerKey(r.Owner, r.Seq)); err != nil {
+				return err
+			}
 		}
 		return tx.Bucket(consignmentsBucket).Delete([]byte(id))
 	})
@@ -393,19 +446,36 @@ func seqKey(seq uint64) []byte {
 	return binary.BigEndian.AppendUint64(nil, seq)
 }
 
-// tokenPrefix marks the page tokens this package issues, which carry a
-// sequence number (store.EncodePageToken).
-const tokenPrefix = "bolt1:"
-
-func encodeToken(seq uint64) string {
-	return store.EncodePageToken(tokenPrefix, seq)
+// ownerPrefix is the owners bucket's prefix of owner's keys: owner, 0x00.
+func ownerPrefix(owner string) []byte {
+	return append([]byte(owner), 0)
 }
 
-// decodeToken returns the sequence number a page token carries, 0 for the
-// empty token, or a *FieldError on "page_token". List then checks that the
-// number is one it could have issued.
-func decodeToken(token string) (uint64, error) {
-	seq, ok := store.DecodePageToken(tokenPrefix, token)
+// ownerKey is the owners bucket's key of owner's consignment at sequence
+// number seq. An owner id holding 0x00 makes keys that begin as another
+// owner's prefix; List tells them apart by their length.
+func ownerKey(owner string, seq uint64) []byte {
+	return binary.BigEndian.AppendUint64(ownerPrefix(owner), seq)
+}
+
+// tokenPrefix and ownerTokenPrefix mark the page tokens this package
+// issues, which carry a sequence number (store.EncodePageToken), for the
+// listing of every consignment and for an owner's: a token of the one is
+// refused by the other.
+const (
+	tokenPrefix      = "bolt1:"
+	ownerTokenPrefix = "bolt1o:"
+)
+
+func encodeToken(prefix string, seq uint64) string {
+	return store.EncodePageToken(prefix, seq)
+}
+
+// decodeToken returns the sequence number a page token of prefix carries,
+// 0 for the empty token, or a *FieldError on "page_token". List then
+// checks that the number is one it could have issued.
+func decodeToken(prefix, token string) (uint64, error) {
+	seq, ok := store.DecodePageToken(prefix, token)
 	if !ok {
 		return 0, consignment.ErrBadPageToken()
 	}

@@ -37,7 +37,7 @@ func TestReopen(t *testing.T) {
 		}
 	}
 	// A page token stays valid across the reopening.
-	_, token, err := first.List(ctx, 1, "")
+	_, token, err := first.List(ctx, "", 1, "")
 	if err != nil || token == "" {
 		t.Fatalf("List(1, \"\") = %q, %v; want a next page token", token, err)
 	}
@@ -50,14 +50,14 @@ func TestReopen(t *testing.T) {
 		t.Fatalf("Create(0) after reopening: %v", err)
 	}
 	want = append(want, storetest.NewConsignment("0"))
-	got, next, err := second.List(ctx, 0, "")
+	got, next, err := second.List(ctx, "", 0, "")
 	if err != nil {
 		t.Fatalf("List after reopening: %v", err)
 	}
 	if diff := cmp.Diff(want, got); diff != "" || next != "" {
 		t.Errorf("List after reopening, next %q (-want +got):\n%s", next, diff)
 	}
-	got, _, err = second.List(ctx, 0, token)
+	got, _, err = second.List(ctx, "", 0, token)
 	if err != nil {
 		t.Fatalf("List from a token of before the reopening: %v", err)
 	}
@@ -161,7 +161,7 @@ func TestConcurrentWritesDurable(t *testing.T) {
 			t.Errorf("Get(%q) after reopening = %v (-want +got):\n%s", id, err, diff)
 		}
 	}
-	items, _, err := reopened.List(ctx, 0, "")
+	items, _, err := reopened.List(ctx, "", 0, "")
 	if err != nil {
 		t.Fatalf("List after reopening: %v", err)
 	}
@@ -185,7 +185,7 @@ func TestConcurrentWritesDurable(t *testing.T) {
 // that every method of a closed store reports ErrUnavailable.
 func TestStore(t *testing.T) {
 	t.Parallel()
-	boltdbtest.RunStoreTests(t, bolt.Open, "3", "4", func(t *testing.T, s *bolt.Store) {
+	boltdbtest.RunStoreTests(t, bolt.Open, "4", "5", func(t *testing.T, s *bolt.Store) {
 		storetest.AssertUnavailable(t, s, "on a closed store", 0)
 	})
 }
@@ -252,7 +252,7 @@ func TestReopenPending(t *testing.T) {
 	if got, err := second.ListPending(ctx, time.Now(), 10); err != nil || len(got) != 0 {
 		t.Errorf("ListPending after settling both = %d, %v; want none", len(got), err)
 	}
-	items, _, err := second.List(ctx, 0, "")
+	items, _, err := second.List(ctx, "", 0, "")
 	if err != nil {
 		t.Fatalf("List: %v", err)
 	}

@@ -30,16 +30,17 @@ func TestListTokensNotIssued(t *testing.T) {
 		{"sequence 0", base64.RawURLEncoding.EncodeToString([]byte(tokenPrefix + "0"))},
 		{"leading zero", base64.RawURLEncoding.EncodeToString([]byte(tokenPrefix + "01"))},
 		{"negative", base64.RawURLEncoding.EncodeToString([]byte(tokenPrefix + "-1"))},
-		{"last consignment", encodeToken(3)},
-		{"after the last", encodeToken(4)},
-		{"far after the last", encodeToken(1 << 63)},
+		{"last consignment", encodeToken(tokenPrefix, 3)},
+		{"after the last", encodeToken(tokenPrefix, 4)},
+		{"far after the last", encodeToken(tokenPrefix, 1<<63)},
+		{"of an owner's listing", encodeToken(ownerTokenPrefix, 1)},
 		{"other prefix", base64.RawURLEncoding.EncodeToString([]byte("mem1:1"))},
 		{"padded base64", base64.URLEncoding.EncodeToString([]byte(tokenPrefix + "1"))},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			items, next, err := s.List(t.Context(), 1, tt.token)
+			items, next, err := s.List(t.Context(), "", 1, tt.token)
 			var fe *consignment.FieldError
 			if !errors.As(err, &fe) || fe.Field != "page_token" {
 				t.Errorf("List(1, %q) = %d items, %q, %v; want a *FieldError on page_token", tt.token, len(items), next, err)
@@ -47,8 +48,156 @@ func TestListTokensNotIssued(t *testing.T) {
 		})
 	}
 	// The token of a consignment that has a successor is good.
-	if _, _, err := s.List(t.Context(), 1, encodeToken(2)); err != nil {
+	if _, _, err := s.List(t.Context(), "", 1, encodeToken(tokenPrefix, 2)); err != nil {
 		t.Errorf("List(1, token of the second of three) = %v, want nil", err)
+	}
+}
+
+// TestListOwnerKeys lists the consignments of owners whose ids begin
+// alike, "a" and "a\x00b" (whose keys begin with "a"'s prefix), with tokens
+// this store issued and tokens of the right form it could not have issued
+// for the owner: of another owner's consignment, of the owner's last one, of
+// a consignment without an owner, and of the listing of every consignment.
+func TestListOwnerKeys(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	s := boltdbtest.MustOpen(t, Open, boltdbtest.Path(t, "consignments.db"))
+	owners := []string{"a", "a\x00b", "", "a", "a\x00b", "a"} // of sequence numbers 1 to 6
+	for i, owner := range owners {
+		c := benchConsignment(fmt.Sprint("c", i+1))
+		c.Owner = owner
+		if err := s.Create(ctx, c); err != nil {
+			t.Fatalf("Create: %v", err)
+		}
+	}
+	for owner, want := range map[string][]string{"a": {"c1", "c4", "c6"}, "a\x00b": {"c2", "c5"}, "b": nil} {
+		items, next, err := s.List(ctx, owner, 0, "")
+		if err != nil || next != "" || !slices.Equal(ids(items), append([]string{}, want...)) {
+			t.Errorf("List(%q, 0) = %v, %q, %v; want %v", owner, ids(items), next, err, want)
+		}
+		var walked []string
+		for token := ""; ; {
+			items, next, err := s.List(ctx, owner, 1, token)
+			if err != nil {
+				t.Fatalf("List(%q, 1, %q) = %v", owner, token, err)
+			}
+			walked = append(walked, ids(items)...)
+			if next == "" {
+				break
+			}
+			token = next
+		}
+		if !slices.Equal(walked, want) {
+			t.Errorf("List(%q) in pages of 1 = %v, want %v", owner, walked, want)
+		}
+	}
+	tests := []struct {
+		name  string
+		token string
+	}{
+		{"another owner's consignment", encodeToken(ownerTokenPrefix, 2)},
+		{"a consignment without an owner", encodeToken(ownerTokenPrefix, 3)},
+		{"the owner's last consignment", encodeToken(ownerTokenPrefix, 6)},
+		{"after the last", encodeToken(ownerTokenPrefix, 7)},
+		{"of the listing of every consignment", encodeToken(tokenPrefix, 1)},
+	}
+	for _, tt := range tests {
+		items, next, err := s.List(ctx, "a", 1, tt.token)
+		var fe *consignment.FieldError
+		if !errors.As(err, &fe) || fe.Field != "page_token" {
+			t.Errorf("List(a, 1, token of %s) = %v, %q, %v; want a *FieldError on page_token", tt.name, ids(items), next, err)
+		}
+	}
+	if items, _, err := s.List(ctx, "a", 1, encodeToken(ownerTokenPrefix, 4)); err != nil || !slices.Equal(ids(items), []string{"c6"}) {
+		t.Errorf("List(a, 1, token of c4) = %v, %v; want [c6]", ids(items), err)
+	}
+}
+
+// FuzzListOwner lists by any owner with any page token, over a store of
+// owners whose ids begin alike: a call never panics, and either refuses the
+// token with a *FieldError on page_token or returns only the owner's
+// booked consignments, in creation order, and a token that its own listing
+// takes.
+func FuzzListOwner(f *testing.F) {
+	s := boltdbtest.MustOpen(f, Open, boltdbtest.Path(f, "consignments.db"))
+	owners := []string{"a", "a\x00b", "", "a", "a\x00", "a\x00b", "a"}
+	for i, owner := range owners {
+		c := benchConsignment(fmt.Sprint("c", i+1))
+		c.Owner = owner
+		if i == 3 {
+			c.Status, c.VesselID = consignment.StatusPending, ""
+		}
+		if err := s.Create(f.Context(), c); err != nil {
+			f.Fatal(err)
+		}
+	}
+	f.Add("a", uint8(1), "")
+	f.Add("a", uint8(1), encodeToken(ownerTokenPrefix, 1))
+	f.Add("a\x00b", uint8(1), encodeToken(ownerTokenPrefix, 2))
+	f.Add("a\x00", uint8(2), encodeToken(tokenPrefix, 5))
+	f.Add("", uint8(0), encodeToken(ownerTokenPrefix, 1))
+	f.Fuzz(func(t *testing.T, owner string, limit uint8, token string) {
+		items, next, err := s.List(t.Context(), owner, int(limit), token)
+		if err != nil {
+			var fe *consignment.FieldError
+			if !errors.As(err, &fe) || fe.Field != "page_token" {
+				t.Fatalf("List(%q, %d, %q) = %v, want nil or a *FieldError on page_token", owner, limit, token, err)
+			}
+			return
+		}
+		if limit > 0 && len(items) > int(limit) {
+			t.Errorf("List(%q, %d, %q) = %d items", owner, limit, token, len(items))
+		}
+		var last uint64
+		for _, c := range items {
+			seq := slices.Index(owners, c.Owner)
+			if (owner != "" && c.Owner != owner) || c.Status != consignment.StatusBooked || seq < 0 {
+				t.Errorf("List(%q, %d, %q) listed %s of owner %q, %s", owner, limit, token, c.ID, c.Owner, c.Status)
+			}
+			var n uint64
+			if _, err := fmt.Sscanf(c.ID, "c%d", &n); err != nil || n <= last {
+				t.Errorf("List(%q, %d, %q) listed %s after c%d: not in creation order", owner, limit, token, c.ID, last)
+			}
+			last = n
+		}
+		if next != "" {
+			if _, _, err := s.List(t.Context(), owner, int(limit), next); err != nil {
+				t.Errorf("List(%q, %d, its own next token %q) = %v", owner, limit, next, err)
+			}
+		}
+	})
+}
+
+// TestDeletePendingOwner checks that deleting a pending consignment with an
+// owner deletes its entry in the owners bucket.
+func TestDeletePendingOwner(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	s := boltdbtest.MustOpen(t, Open, boltdbtest.Path(t, "consignments.db"))
+	c := benchConsignment("p")
+	c.Status, c.VesselID, c.Owner = consignment.StatusPending, "", "user-a"
+	if err := s.Create(ctx, c); err != nil {
+		t.Fatalf("Create: %v", err)
+	}
+	entries := func() int {
+		n := 0
+		err := s.db.Bolt().View(func(tx *bbolt.Tx) error {
+			n = tx.Bucket(ownersBucket).Stats().KeyN
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	if n := entries(); n != 1 {
+		t.Fatalf("owners entries after Create = %d, want 1", n)
+	}
+	if err := s.DeletePending(ctx, "p"); err != nil {
+		t.Fatalf("DeletePending: %v", err)
+	}
+	if n := entries(); n != 0 {
+		t.Errorf("owners entries after DeletePending = %d, want 0", n)
 	}
 }
 
@@ -83,7 +232,7 @@ func TestBatchFailureRerun(t *testing.T) {
 		t.Error("the failing function ran before every Create; the test tested nothing")
 	}
 
-	items, _, err := s.List(ctx, 0, "")
+	items, _, err := s.List(ctx, "", 0, "")
 	if err != nil {
 		t.Fatalf("List: %v", err)
 	}
@@ -159,12 +308,12 @@ func BenchmarkList(b *testing.B) {
 			rng := rand.New(rand.NewPCG(3, 4))
 			tokens := make([]string, 1024) // of consignments that a full page follows
 			for i := range tokens {
-				tokens[i] = encodeToken(1 + uint64(rng.IntN(stored-page-1)))
+				tokens[i] = encodeToken(tokenPrefix, 1+uint64(rng.IntN(stored-page-1)))
 			}
 			var times []time.Duration
 			for i := 0; b.Loop(); i++ {
 				start := time.Now()
-				items, next, err := s.List(ctx, page, tokens[i%len(tokens)])
+				items, next, err := s.List(ctx, "", page, tokens[i%len(tokens)])
 				times = append(times, time.Since(start))
 				if err != nil || len(items) != page || next == "" {
 					b.Fatalf("List(%d, %q) = %d items, %q, %v", page, tokens[i%len(tokens)], len(items), next, err)
@@ -176,14 +325,65 @@ func BenchmarkList(b *testing.B) {
 	}
 }
 
+// BenchmarkListOwner measures one page of 100 of an owner's consignments at
+// a random place in its creation order, with 1,000, 100,000 and 1,000,000
+// consignments stored (the last skipped with -short), one in every four of
+// them the owner's and the others of 1,000 other owners, and reports the
+// 99th percentile of a page's time as p99-ns.
+func BenchmarkListOwner(b *testing.B) {
+	const (
+		page  = 100
+		share = 4 // one in share consignments is the owner's
+		owner = "owner-bench"
+	)
+	for _, stored := range []int{1_000, 100_000, 1_000_000} {
+		b.Run(fmt.Sprintf("stored=%d", stored), func(b *testing.B) {
+			if stored > 100_000 && testing.Short() {
+				b.Skip("skipped with -short")
+			}
+			s := openFilledOwned(b, stored, rand.New(rand.NewPCG(1, uint64(stored))), func(i int) string {
+				if i%share == 0 {
+					return owner
+				}
+				return fmt.Sprint("owner-", i%1000)
+			})
+			ctx := b.Context()
+			rng := rand.New(rand.NewPCG(3, 4))
+			tokens := make([]string, 1024) // of the owner's consignments that a full page follows
+			for i := range tokens {
+				tokens[i] = encodeToken(ownerTokenPrefix, 1+share*uint64(rng.IntN(stored/share-page-1)))
+			}
+			var times []time.Duration
+			for i := 0; b.Loop(); i++ {
+				start := time.Now()
+				items, next, err := s.List(ctx, owner, page, tokens[i%len(tokens)])
+				times = append(times, time.Since(start))
+				if err != nil || len(items) != page || next == "" {
+					b.Fatalf("List(%q, %d, %q) = %d items, %q, %v", owner, page, tokens[i%len(tokens)], len(items), next, err)
+				}
+			}
+			slices.Sort(times)
+			b.ReportMetric(float64(times[len(times)*99/100]), "p99-ns")
+		})
+	}
+}
+
 // openFilled opens a store in a new file holding n consignments with random
-// ids, as n Creates would leave it (Store.Load).
+// ids and no owner, as n Creates would leave it (Store.Load).
 func openFilled(tb testing.TB, n int, rng *rand.Rand) *Store {
+	tb.Helper()
+	return openFilledOwned(tb, n, rng, func(int) string { return "" })
+}
+
+// openFilledOwned is openFilled with the i-th consignment (from 0) owned
+// by owner(i).
+func openFilledOwned(tb testing.TB, n int, rng *rand.Rand, owner func(i int) string) *Store {
 	tb.Helper()
 	s := boltdbtest.MustOpen(tb, Open, boltdbtest.Path(tb, "consignments.db"))
 	cs := make([]consignment.Consignment, n) // in creation order
 	for i := range cs {
 		cs[i] = benchConsignment(randomID(rng))
+		cs[i].Owner = owner(i)
 	}
 	if err := s.Load(context.Background(), cs); err != nil {
 		tb.Fatalf("fill the store with %d consignments: %v", n, err)
@@ -236,7 +436,7 @@ func TestLoad(t *testing.T) {
 	if err := s.Load(ctx, []consignment.Consignment{benchConsignment("c"), pending, benchConsignment("b")}); err != nil {
 		t.Fatalf("Load = %v", err)
 	}
-	items, _, err := s.List(ctx, 10, "")
+	items, _, err := s.List(ctx, "", 10, "")
 	if got := ids(items); err != nil || len(got) != 2 || got[0] != "c" || got[1] != "b" {
 		t.Errorf("List after Load = %v, %v; want [c b]", got, err)
 	}

@@ -25,8 +25,9 @@ import (
 // version 2 (JSON records) written by the release before protobuf records,
 // and checks that every consignment, pending or booked, comes back with
 // every field, in the same creation order and pages, a page token of
-// before the upgrade included; that the file is then of version 3; and
-// that it opens again, and takes new consignments, as any file of version 3.
+// before the upgrade included; that the file is then of version 4 (through
+// 3); and that it opens again, and takes new consignments, as any file of
+// version 4.
 func TestUpgradeV2(t *testing.T) {
 	t.Parallel()
 	ctx := t.Context()
@@ -50,7 +51,7 @@ func TestUpgradeV2(t *testing.T) {
 	for _, id := range booked {
 		wantBooked = append(wantBooked, want[id])
 	}
-	got, next, err := s.List(ctx, 0, "")
+	got, next, err := s.List(ctx, "", 0, "")
 	if diff := cmp.Diff(wantBooked, got); err != nil || next != "" || diff != "" {
 		t.Errorf("List(0, \"\") = next %q, %v (-want +got):\n%s", next, err, diff)
 	}
@@ -65,14 +66,14 @@ func TestUpgradeV2(t *testing.T) {
 		{v2Token, booked[2:4]},
 	}
 	for _, p := range pages {
-		got, next, err := s.List(ctx, 2, p.token)
+		got, next, err := s.List(ctx, "", 2, p.token)
 		if err != nil || next == "" || !slices.Equal(ids(got), p.want) {
 			t.Fatalf("List(2, %q) = %v, next %q, %v; want %v and a next page", p.token, ids(got), next, err, p.want)
 		}
 		if p.token == "" && next != v2Token {
 			t.Errorf("List(2, \"\") next = %q, want %q as before the upgrade", next, v2Token)
 		}
-		last, after, err := s.List(ctx, 2, next)
+		last, after, err := s.List(ctx, "", 2, next)
 		if p.token == v2Token && (err != nil || after != "" || !slices.Equal(ids(last), booked[4:])) {
 			t.Errorf("last page of 2 = %v, next %q, %v; want %v", ids(last), after, err, booked[4:])
 		}
@@ -91,11 +92,11 @@ func TestUpgradeV2(t *testing.T) {
 	if err := s.Close(); err != nil {
 		t.Fatalf("Close: %v", err)
 	}
-	if v := schemaVersion(t, path); v != "3" {
-		t.Errorf("schema version after the upgrade = %q, want \"3\"", v)
+	if v := schemaVersion(t, path); v != "4" {
+		t.Errorf("schema version after the upgrade = %q, want \"4\"", v)
 	}
 	s = mustOpen(t, path)
-	got, _, err = s.List(ctx, 0, v2Token)
+	got, _, err = s.List(ctx, "", 0, v2Token)
 	if diff := cmp.Diff(append(wantBooked[2:], added), got); err != nil || diff != "" {
 		t.Errorf("List(0, token of before) after opening again = %v (-want +got):\n%s", err, diff)
 	}
@@ -181,7 +182,7 @@ func TestUpgradeV2Many(t *testing.T) {
 		return nil
 	})
 	s := mustOpen(t, path)
-	got, _, err := s.List(t.Context(), 0, "")
+	got, _, err := s.List(t.Context(), "", 0, "")
 	if err != nil || len(got) != n {
 		t.Fatalf("List = %d consignments, %v; want %d", len(got), err, n)
 	}
@@ -361,7 +362,134 @@ func TestUpgradeV2WithoutBuckets(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "consignments.db")
 	boltdbtest.WriteFile(t, path, "2", nil)
 	s := mustOpen(t, path)
-	if got, _, err := s.List(t.Context(), 0, ""); err != nil || len(got) != 0 {
+	if got, _, err := s.List(t.Context(), "", 0, ""); err != nil || len(got) != 0 {
 		t.Errorf("List = %d consignments, %v; want none", len(got), err)
+	}
+}
+
+// TestUpgradeV3 opens testdata/consignments-v3.db.gz, a file of schema
+// version 3 written by the store of that version (two booked consignments,
+// a pending one, one deleted, another booked, and a holder id), and checks
+// that every consignment comes back as it was, without an owner, in the
+// same pages, a page token of before the upgrade included, with the same
+// holder id; that the file is then of version 4; and that consignments
+// created after the upgrade are listed by owner, also after opening the
+// file again.
+func TestUpgradeV3(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	path := gunzip(t, "testdata/consignments-v3.db.gz")
+	s := mustOpen(t, path)
+
+	want := v3Stored()
+	for id, w := range want {
+		got, err := s.Get(ctx, id)
+		if diff := cmp.Diff(w, got); err != nil || diff != "" {
+			t.Errorf("Get(%q) = %v (-want +got):\n%s", id, err, diff)
+		}
+	}
+	if got, err := s.Get(ctx, "d-deleted"); !errors.Is(err, consignment.ErrNotFound) {
+		t.Errorf("Get(d-deleted) = %+v, %v; want ErrNotFound (deleted before the upgrade)", got, err)
+	}
+	wantBooked := []consignment.Consignment{want["a-booked"], want["c-booked"], want["e-booked"]}
+	got, next, err := s.List(ctx, "", 0, "")
+	if diff := cmp.Diff(wantBooked, got); err != nil || next != "" || diff != "" {
+		t.Errorf("List(\"\", 0, \"\") = next %q, %v (-want +got):\n%s", next, err, diff)
+	}
+	// The token the version 3 store gave for its first page of 1.
+	const v3Token = "Ym9sdDE6MQ"
+	if _, next, err := s.List(ctx, "", 1, ""); err != nil || next != v3Token {
+		t.Errorf("List(\"\", 1, \"\") next = %q, %v; want %q as before the upgrade", next, err, v3Token)
+	}
+	got, next, err = s.List(ctx, "", 1, v3Token)
+	if err != nil || next == "" || !slices.Equal(ids(got), []string{"c-booked"}) {
+		t.Errorf("List(\"\", 1, token of before) = %v, next %q, %v; want [c-booked] and a next page", ids(got), next, err)
+	}
+	pending, err := s.ListPending(ctx, time.Date(2100, 1, 1, 0, 0, 0, 0, time.UTC), 10)
+	if diff := cmp.Diff([]consignment.Consignment{want["b-pending"]}, pending); err != nil || diff != "" {
+		t.Errorf("ListPending = %v (-want +got):\n%s", err, diff)
+	}
+	if h, err := s.Holder(ctx); err != nil || h != "2ZAHLCHXEFA5Y3QUZG7EEBUB5C" {
+		t.Errorf("Holder = %q, %v; want the holder id of before the upgrade", h, err)
+	}
+	if got, _, err := s.List(ctx, "user-a", 0, ""); err != nil || len(got) != 0 {
+		t.Errorf("List(user-a) = %v, %v; want none: nothing of version 3 has an owner", ids(got), err)
+	}
+
+	owned := []consignment.Consignment{
+		{ID: "f-owned", Weight: 1, VesselID: "vessel001", Status: consignment.StatusBooked, CreatedAt: time.Date(2026, 4, 1, 0, 0, 0, 0, time.UTC), Owner: "user-a"},
+		{ID: "g-unowned", Weight: 1, VesselID: "vessel001", Status: consignment.StatusBooked, CreatedAt: time.Date(2026, 4, 1, 0, 0, 0, 0, time.UTC)},
+		{ID: "h-owned", Weight: 1, VesselID: "vessel002", Status: consignment.StatusBooked, CreatedAt: time.Date(2026, 4, 1, 0, 0, 0, 0, time.UTC), Owner: "user-a"},
+	}
+	for _, c := range owned {
+		if err := s.Create(ctx, c); err != nil {
+			t.Fatalf("Create(%q) after the upgrade: %v", c.ID, err)
+		}
+	}
+	if err := s.Close(); err != nil {
+		t.Fatalf("Close: %v", err)
+	}
+	if v := schemaVersion(t, path); v != "4" {
+		t.Errorf("schema version after the upgrade = %q, want \"4\"", v)
+	}
+	s = mustOpen(t, path)
+	got, _, err = s.List(ctx, "user-a", 0, "")
+	if diff := cmp.Diff([]consignment.Consignment{owned[0], owned[2]}, got); err != nil || diff != "" {
+		t.Errorf("List(user-a) after opening again = %v (-want +got):\n%s", err, diff)
+	}
+	got, _, err = s.List(ctx, "", 0, v3Token)
+	if diff := cmp.Diff(append(wantBooked[1:], owned...), got); err != nil || diff != "" {
+		t.Errorf("List(\"\", 0, token of before) after opening again = %v (-want +got):\n%s", err, diff)
+	}
+}
+
+// v3Stored are the consignments testdata/consignments-v3.db holds, by id,
+// as the store returns them. The file was written by the store of version
+// 3 with Create, in the order a, b, c, d, e, then DeletePending(d-deleted),
+// Holder and List(1, "").
+func v3Stored() map[string]consignment.Consignment {
+	created := time.Date(2026, 3, 4, 5, 6, 7, 890e6, time.UTC)
+	return map[string]consignment.Consignment{
+		"a-booked": {
+			ID: "a-booked", Description: "two boxes", Weight: 2000,
+			Containers: []consignment.Container{
+				{ID: "a-1", CustomerID: "cust001", Origin: "Hull", UserID: "user001"},
+				{ID: "a-2", CustomerID: "cust002", Origin: "Leeds"},
+			},
+			VesselID: "vessel001", Status: consignment.StatusBooked, CreatedAt: created,
+		},
+		"b-pending": {
+			ID: "b-pending", Description: "pending", Weight: 10,
+			Containers: []consignment.Container{{CustomerID: "c", Origin: "o"}},
+			Status:     consignment.StatusPending, CreatedAt: created.Add(time.Second),
+			Lease: consignment.Lease{Owner: "instance-1", Until: created.Add(31 * time.Second)},
+		},
+		"c-booked": {
+			ID: "c-booked", Description: "one box", Weight: 1,
+			Containers: []consignment.Container{{ID: "c-1", CustomerID: "cust003", Origin: "York"}},
+			VesselID:   "vessel002", Status: consignment.StatusBooked, CreatedAt: created.Add(2 * time.Second),
+		},
+		"e-booked": {
+			ID: "e-booked", Description: "last", Weight: 700,
+			Containers: []consignment.Container{{ID: "e-1", CustomerID: "cust001", Origin: "Derby"}},
+			VesselID:   "vessel001", Status: consignment.StatusBooked, CreatedAt: created.Add(4 * time.Second),
+		},
+	}
+}
+
+// TestUpgradeV3WithoutBuckets opens a file of version 3 that has its meta
+// bucket only: the store opens empty, with its buckets, the owners bucket
+// included, and takes and lists a consignment with an owner.
+func TestUpgradeV3WithoutBuckets(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "consignments.db")
+	boltdbtest.WriteFile(t, path, "3", nil)
+	s := mustOpen(t, path)
+	c := consignment.Consignment{ID: "a", VesselID: "v", Status: consignment.StatusBooked, Owner: "user-a"}
+	if err := s.Create(t.Context(), c); err != nil {
+		t.Fatalf("Create: %v", err)
+	}
+	if got, _, err := s.List(t.Context(), "user-a", 0, ""); err != nil || !slices.Equal(ids(got), []string{"a"}) {
+		t.Errorf("List(user-a) = %v, %v; want [a]", ids(got), err)
 	}
 }

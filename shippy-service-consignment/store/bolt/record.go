@@ -25,6 +25,7 @@ func toRecord(c consignment.Consignment, seq uint64) (*boltpb.Consignment, error
 		Description: c.Description,
 		Weight:      c.Weight,
 		VesselId:    c.VesselID,
+		Owner:       c.Owner,
 	}
 	switch c.Status {
 	case consignment.StatusPending:
@@ -57,6 +58,7 @@ func fromRecord(id string, r *boltpb.Consignment) (consignment.Consignment, erro
 		Description: r.Description,
 		Weight:      r.Weight,
 		VesselID:    r.VesselId,
+		Owner:       r.Owner,
 		CreatedAt:   unixTime(r.CreatedAtSeconds, r.CreatedAtNanos),
 		Lease:       consignment.Lease{Owner: r.LeaseOwner, Until: unixTime(r.LeaseUntilSeconds, r.LeaseUntilNanos)},
 	}

@@ -20,8 +20,11 @@ func recordCases() map[string]consignment.Consignment {
 	pending := benchConsignment("p")
 	pending.Status, pending.VesselID = consignment.StatusPending, ""
 	pending.Lease = consignment.Lease{Owner: "instance-1", Until: created.Add(30 * time.Second)}
+	owned := benchConsignment("o")
+	owned.Owner = "user-ü/\x00"
 	return map[string]consignment.Consignment{
 		"booked":  benchConsignment("b"),
+		"owned":   owned,
 		"pending": pending,
 		"bare":    {ID: "bare", Status: consignment.StatusBooked},
 		"unicode": {
@@ -154,7 +157,7 @@ func FuzzDecodeRecord(f *testing.F) {
 
 // BenchmarkRecord measures encoding and decoding one record of
 // benchConsignment (three containers): the protobuf records of schema
-// version 3, and the JSON records of version 2 for comparison. Decoding
+// version 4, and the JSON records of version 2 for comparison. Decoding
 // includes the conversion to the domain's consignment, as Get and List do.
 func BenchmarkRecord(b *testing.B) {
 	c := benchConsignment("0123456789abcdef0123456789abcdef")

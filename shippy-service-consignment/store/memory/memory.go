@@ -5,6 +5,7 @@ package memory
 import (
 	"context"
 	"crypto/rand"
+	"sort"
 	"sync"
 	"time"
 
@@ -20,15 +21,16 @@ type Store struct {
 	// slots holds every consignment ever created, in creation order; a
 	// deleted one leaves an empty slot, so positions never move.
 	slots  []*consignment.Consignment
-	index  map[string]int // id -> position in slots, for stored consignments
-	holder string         // Holder's id
+	index  map[string]int   // id -> position in slots, for stored consignments
+	owners map[string][]int // owner -> positions in slots of its consignments, ascending
+	holder string           // Holder's id
 }
 
 var _ consignment.Repository = (*Store)(nil)
 
 // New returns an empty Store with a holder id of its own.
 func New() *Store {
-	return &Store{index: make(map[string]int), holder: rand.Text()}
+	return &Store{index: make(map[string]int), owners: make(map[string][]int), holder: rand.Text()}
 }
 
 // Create stores a copy of c, or returns consignment.ErrConflict when c.ID is
@@ -44,6 +46,9 @@ func (s *Store) Create(ctx context.Context, c consignment.Consignment) error {
 	}
 	c = clone(c)
 	s.index[c.ID] = len(s.slots)
+	if c.Owner != "" {
+		s.owners[c.Owner] = append(s.owners[c.Owner], len(s.slots))
+	}
 	s.slots = append(s.slots, &c)
 	return nil
 }
@@ -61,12 +66,18 @@ func (s *Store) Get(_ context.Context, id string) (consignment.Consignment, erro
 }
 
 // List returns copies of up to limit booked consignments in creation order
-// (0 means all). A page token encodes the position where the next page
-// starts; positions stay valid because slots are never removed.
-func (s *Store) List(_ context.Context, limit int, pageToken string) ([]consignment.Consignment, string, error) {
+// (0 means all), of every owner when owner is "", else of owner only. A
+// page token encodes the position where the next page starts; positions
+// stay valid because slots are never removed. An owner's listing reads its
+// positions only, and its tokens, of their own prefix, point at one of its
+// booked consignments.
+func (s *Store) List(_ context.Context, owner string, limit int, pageToken string) ([]consignment.Consignment, string, error) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	start, err := decodeToken(pageToken, len(s.slots))
+	if owner != "" {
+		return s.listOwner(owner, limit, pageToken)
+	}
+	start, err := decodeToken(tokenPrefix, pageToken, len(s.slots))
 	if err != nil {
 		return nil, "", err
 	}
@@ -76,7 +87,30 @@ func (s *Store) List(_ context.Context, limit int, pageToken string) ([]consignm
 			continue
 		}
 		if limit > 0 && len(page) == limit {
-			return page, encodeToken(i), nil
+			return page, encodeToken(tokenPrefix, i), nil
+		}
+		page = append(page, clone(*s.slots[i]))
+	}
+	return page, "", nil
+}
+
+// listOwner is List of owner's consignments. The caller holds s.mu.
+func (s *Store) listOwner(owner string, limit int, pageToken string) ([]consignment.Consignment, string, error) {
+	start, err := decodeToken(ownerTokenPrefix, pageToken, len(s.slots))
+	if err != nil {
+		return nil, "", err
+	}
+	if start > 0 && (!booked(s.slots[start]) || s.slots[start].Owner != owner) {
+		return nil, "", consignment.ErrBadPageToken()
+	}
+	positions := s.owners[owner]
+	var page []consignment.Consignment
+	for _, i := range positions[sort.SearchInts(positions, start):] {
+		if !booked(s.slots[i]) {
+			continue
+		}
+		if limit > 0 && len(page) == limit {
+			return page, encodeToken(ownerTokenPrefix, i), nil
 		}
 		page = append(page, clone(*s.slots[i]))
 	}
@@ -144,20 +178,24 @@ func booked(c *consignment.Consignment) bool {
 	return c != nil && c.Status == consignment.StatusBooked
 }
 
-// tokenPrefix marks the tokens this package issues (store.EncodePageToken),
-// so that a token from elsewhere is rejected rather than read as a
-// position.
-const tokenPrefix = "mem1:"
+// tokenPrefix and ownerTokenPrefix mark the tokens this package issues
+// (store.EncodePageToken) for the listing of every consignment and for an
+// owner's, so that a token from elsewhere, or from the other kind of
+// listing, is rejected rather than read as a position.
+const (
+	tokenPrefix      = "mem1:"
+	ownerTokenPrefix = "mem1o:"
+)
 
-func encodeToken(pos int) string {
-	return store.EncodePageToken(tokenPrefix, uint64(pos))
+func encodeToken(prefix string, pos int) string {
+	return store.EncodePageToken(prefix, uint64(pos))
 }
 
-// decodeToken returns the position a page token points at, 0 for the empty
-// token. n is the number of slots: a token is only ever issued for a
-// position in 1..n-1, and n only grows.
-func decodeToken(token string, n int) (int, error) {
-	pos, ok := store.DecodePageToken(tokenPrefix, token)
+// decodeToken returns the position a page token of prefix points at, 0 for
+// the empty token. n is the number of slots: a token is only ever issued
+// for a position in 1..n-1, and n only grows.
+func decodeToken(prefix, token string, n int) (int, error) {
+	pos, ok := store.DecodePageToken(prefix, token)
 	if !ok || pos > 0 && pos >= uint64(n) {
 		return 0, consignment.ErrBadPageToken()
 	}

@@ -5,7 +5,7 @@
 // driver to send nothing once its context has ended. Collections
 // (record.go):
 //
-//	consignments  _id: consignment id; seq (place in creation order), status, lease, ...
+//	consignments  _id: consignment id; seq (place in creation order), status, owner, lease, ...
 //	counters      _id: "consignments"; seq: the last place handed out
 //	meta          _id: "holder"; holder: the holder id (made by the first Holder call)
 //
@@ -21,6 +21,7 @@ import (
 	"fmt"
 	"math"
 	mathrand "math/rand/v2"
+	"slices"
 	"sync/atomic"
 	"time"
 
@@ -77,8 +78,9 @@ func New(db *mongo.Database) (*Store, error) {
 }
 
 // indexes are the indexes of the consignments collection besides _id:
-// seq_unique (no two consignments at one place in creation order) and
-// status_seq (List and ListPending).
+// seq_unique (no two consignments at one place in creation order),
+// status_seq (List of every consignment, and ListPending) and owner_seq
+// (List of an owner's).
 func indexes() []mongo.IndexModel {
 	return []mongo.IndexModel{
 		{
@@ -88,6 +90,10 @@ func indexes() []mongo.IndexModel {
 		{
 			Keys:    bson.D{{Key: fieldStatus, Value: 1}, {Key: fieldSeq, Value: 1}},
 			Options: options.Index().SetName("status_seq"),
+		},
+		{
+			Keys:    bson.D{{Key: fieldOwner, Value: 1}, {Key: fieldSeq, Value: 1}},
+			Options: options.Index().SetName("owner_seq"),
 		},
 	}
 }
@@ -195,27 +201,42 @@ func (s *Store) get(ctx context.Context, id string) (consignment.Consignment, er
 
 // List implements consignment.Repository. A page token is the seq of the
 // last consignment of the previous page, which is booked and so never
-// deleted: a token is valid while that consignment exists. A page is one
-// range query on status_seq, one consignment beyond the limit read to know
-// whether another page follows.
-func (s *Store) List(ctx context.Context, limit int, pageToken string) ([]consignment.Consignment, string, error) {
-	after, err := decodeToken(pageToken)
+// deleted: a token is valid while that consignment exists (and, in an
+// owner's listing, is the owner's). A page is one range query, on
+// status_seq for every consignment and on owner_seq for an owner's, one
+// consignment beyond the limit read to know whether another page follows.
+// The two listings' tokens have prefixes of their own.
+func (s *Store) List(ctx context.Context, owner string, limit int, pageToken string) ([]consignment.Consignment, string, error) {
+	prefix := tokenPrefix
+	if owner != "" {
+		prefix = ownerTokenPrefix
+	}
+	after, err := decodeToken(prefix, pageToken)
 	if err != nil {
 		return nil, "", err
 	}
-	items, next, err := s.list(ctx, limit, after)
+	items, next, err := s.list(ctx, owner, limit, after)
 	if err != nil {
 		return nil, "", fmt.Errorf("list consignments: %w", err)
 	}
 	return items, next, nil
 }
 
-func (s *Store) list(ctx context.Context, limit int, after int64) ([]consignment.Consignment, string, error) {
+func (s *Store) list(ctx context.Context, owner string, limit int, after int64) ([]consignment.Consignment, string, error) {
 	if err := s.setUp(ctx); err != nil {
 		return nil, "", err
 	}
+	var (
+		mine   bson.D // the listing's consignments
+		prefix = tokenPrefix
+	)
+	if owner != "" {
+		mine, prefix = bson.D{{Key: fieldOwner, Value: owner}}, ownerTokenPrefix
+	}
+	booked := append(mine, bson.E{Key: fieldStatus, Value: record.StatusBooked})
 	if after != 0 {
-		err := s.consignments.FindOne(ctx, bson.D{{Key: fieldSeq, Value: after}, {Key: fieldStatus, Value: record.StatusBooked}}).Err()
+		filter := append(slices.Clip(booked), bson.E{Key: fieldSeq, Value: after})
+		err := s.consignments.FindOne(ctx, filter).Err()
 		if errors.Is(err, mongo.ErrNoDocuments) {
 			return nil, "", consignment.ErrBadPageToken()
 		}
@@ -223,10 +244,7 @@ func (s *Store) list(ctx context.Context, limit int, after int64) ([]consignment
 			return nil, "", storeError(ctx, err)
 		}
 	}
-	filter := bson.D{
-		{Key: fieldStatus, Value: record.StatusBooked},
-		{Key: fieldSeq, Value: bson.D{{Key: "$gt", Value: after}}},
-	}
+	filter := append(slices.Clip(booked), bson.E{Key: fieldSeq, Value: bson.D{{Key: "$gt", Value: after}}})
 	opts := options.Find().SetSort(bson.D{{Key: fieldSeq, Value: 1}})
 	if limit > 0 {
 		opts.SetLimit(int64(limit) + 1)
@@ -238,7 +256,7 @@ func (s *Store) list(ctx context.Context, limit int, after int64) ([]consignment
 	next := ""
 	if limit > 0 && len(docs) > limit {
 		docs = docs[:limit]
-		next = encodeToken(docs[limit-1].Seq)
+		next = encodeToken(prefix, docs[limit-1].Seq)
 	}
 	items, err := toConsignments(docs)
 	return items, next, err
@@ -373,19 +391,24 @@ func storeError(ctx context.Context, err error) error {
 	return mongodb.MapError(ctx, err, consignment.ErrNotFound, consignment.ErrUnavailable)
 }
 
-// tokenPrefix marks the page tokens this package issues, which carry a
-// seq (store.EncodePageToken).
-const tokenPrefix = "mongo1:"
+// tokenPrefix and ownerTokenPrefix mark the page tokens this package
+// issues, which carry a seq (store.EncodePageToken), for the listing of
+// every consignment and for an owner's: a token of the one is refused by
+// the other.
+const (
+	tokenPrefix      = "mongo1:"
+	ownerTokenPrefix = "mongo1o:"
+)
 
-func encodeToken(seq int64) string {
-	return store.EncodePageToken(tokenPrefix, uint64(seq))
+func encodeToken(prefix string, seq int64) string {
+	return store.EncodePageToken(prefix, uint64(seq))
 }
 
-// decodeToken returns the seq a page token carries, 0 for the empty token,
-// or a *FieldError on "page_token". List then checks that a booked
-// consignment has that seq.
-func decodeToken(token string) (int64, error) {
-	seq, ok := store.DecodePageToken(tokenPrefix, token)
+// decodeToken returns the seq a page token of prefix carries, 0 for the
+// empty token, or a *FieldError on "page_token". List then checks that a
+// booked consignment of the listing has that seq.
+func decodeToken(prefix, token string) (int64, error) {
+	seq, ok := store.DecodePageToken(prefix, token)
 	if !ok || seq > math.MaxInt64 {
 		return 0, consignment.ErrBadPageToken()
 	}

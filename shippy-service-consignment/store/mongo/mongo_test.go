@@ -8,7 +8,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
+	"go.mongodb.org/mongo-driver/bson"
 	"go.mongodb.org/mongo-driver/mongo"
+	"go.mongodb.org/mongo-driver/mongo/options"
 
 	"github.com/shippy-suite/shippy/platform/store/storetesting"
 	"github.com/shippy-suite/shippy/testenv/mongotest"
@@ -42,7 +45,7 @@ func TestConcurrentCreatesTwoInstances(t *testing.T) {
 	}
 	var got []string
 	for token := ""; ; {
-		items, next, err := stores[0].List(t.Context(), 7, token)
+		items, next, err := stores[0].List(t.Context(), "", 7, token)
 		if err != nil {
 			t.Fatalf("List: %v", err)
 		}
@@ -89,10 +92,65 @@ func TestIndexes(t *testing.T) {
 	t.Parallel()
 	db := mongotest.NewDatabase(t)
 	store := storetesting.MustOpen(t, mongostore.New, db)
-	if _, _, err := store.List(t.Context(), 0, ""); err != nil {
+	if _, _, err := store.List(t.Context(), "", 0, ""); err != nil {
 		t.Fatalf("List: %v", err)
 	}
 	assertIndexes(t, db.Collection(mongostore.ConsignmentsCollection).Indexes())
+}
+
+// TestBeforeOwners opens a database that a store of before owners wrote:
+// its indexes but owner_seq, and a document without the owner field. The
+// store adds the index; the consignment comes back without an owner, is
+// listed with every consignment and by no owner, and an owned one created
+// next is listed by its owner.
+func TestBeforeOwners(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	db := mongotest.NewDatabase(t)
+	coll := db.Collection(mongostore.ConsignmentsCollection)
+	for _, index := range []mongo.IndexModel{
+		{Keys: bson.D{{Key: "seq", Value: 1}}, Options: options.Index().SetName("seq_unique").SetUnique(true)},
+		{Keys: bson.D{{Key: "status", Value: 1}, {Key: "seq", Value: 1}}, Options: options.Index().SetName("status_seq")},
+	} {
+		if _, err := coll.Indexes().CreateOne(ctx, index); err != nil {
+			t.Fatal(err)
+		}
+	}
+	old := booked("old")
+	_, err := coll.InsertOne(ctx, bson.D{
+		{Key: "_id", Value: old.ID}, {Key: "seq", Value: int64(1)}, {Key: "status", Value: "booked"},
+		{Key: "created_at", Value: old.CreatedAt}, {Key: "lease_owner", Value: ""}, {Key: "lease_until", Value: time.Time{}},
+		{Key: "description", Value: old.Description}, {Key: "weight", Value: old.Weight},
+		{Key: "containers", Value: bson.A{bson.D{{Key: "id", Value: "old-1"}, {Key: "customer_id", Value: "cust001"}, {Key: "origin", Value: "Manchester"}, {Key: "user_id", Value: ""}}}},
+		{Key: "vessel_id", Value: old.VesselID},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Collection(mongostore.CountersCollection).InsertOne(ctx, bson.D{{Key: "_id", Value: "consignments"}, {Key: "seq", Value: int64(1)}}); err != nil {
+		t.Fatal(err)
+	}
+
+	store := storetesting.MustOpen(t, mongostore.New, db)
+	owned := booked("owned")
+	owned.Owner = "user-a"
+	if err := store.Create(ctx, owned); err != nil {
+		t.Fatalf("Create: %v", err)
+	}
+	assertIndexes(t, coll.Indexes())
+	if got, err := store.Get(ctx, "old"); err != nil || !cmp.Equal(got, old) {
+		t.Errorf("Get(old) = %+v, %v; want %+v", got, err, old)
+	}
+	for owner, want := range map[string][]string{"": {"old", "owned"}, "user-a": {"owned"}, "user-b": nil} {
+		items, _, err := store.List(ctx, owner, 0, "")
+		got := make([]string, 0, len(items))
+		for _, c := range items {
+			got = append(got, c.ID)
+		}
+		if err != nil || !slices.Equal(got, append([]string{}, want...)) {
+			t.Errorf("List(%q) = %v, %v; want %v", owner, got, err, want)
+		}
+	}
 }
 
 // TestServerDownAtStart checks that a store made while the server is down
@@ -135,7 +193,7 @@ func TestServerDownDuringCalls(t *testing.T) {
 			t.Fatalf("Create %s after the restart: %v", id, err)
 		}
 	}
-	items, _, err := store.List(ctx, 0, "")
+	items, _, err := store.List(ctx, "", 0, "")
 	if err != nil {
 		t.Fatalf("List: %v", err)
 	}
@@ -159,7 +217,7 @@ func assertIndexes(t *testing.T, view mongo.IndexView) {
 	for _, s := range specs {
 		got[s.Name] = s.Unique != nil && *s.Unique
 	}
-	for name, unique := range map[string]bool{"seq_unique": true, "status_seq": false} {
+	for name, unique := range map[string]bool{"seq_unique": true, "status_seq": false, "owner_seq": false} {
 		if u, ok := got[name]; !ok || u != unique {
 			t.Errorf("index %s: present %v, unique %v; want present, unique %v", name, ok, u, unique)
 		}

@@ -12,6 +12,7 @@ const (
 	fieldStatus     = "status"
 	fieldLeaseUntil = "lease_until"
 	fieldLeaseOwner = "lease_owner"
+	fieldOwner      = "owner"
 )
 
 // consignmentDoc is a consignment as stored in the consignments

@@ -39,6 +39,10 @@ func Run(t *testing.T, open func(t *testing.T) consignment.Repository, opts ...s
 		{Name: "ListPageSeesLaterCreates", Run: testListPageSeesLaterCreates},
 		{Name: "ListBadPageToken", Run: testListBadPageToken},
 		{Name: "ConcurrentListWalkWhileCreating", Run: testConcurrentListWalkWhileCreating},
+		{Name: "ListOwner", Run: testListOwner},
+		{Name: "ListOwnerPages", Run: testListOwnerPages},
+		{Name: "ListOwnerTokenOfAnotherListing", Run: testListOwnerTokenOfAnotherListing},
+		{Name: "ConcurrentListOwnerWalkWhileCreating", Run: testConcurrentListOwnerWalkWhileCreating},
 		{Name: "ConcurrentCreatesSameID", Run: testConcurrentCreatesSameID},
 		{Name: "ConcurrentCreatesDistinctIDs", Run: testConcurrentCreatesDistinctIDs},
 		{Name: "PendingGetAndTakenID", Run: testPendingGetAndTakenID},
@@ -75,6 +79,13 @@ func NewConsignment(id string) consignment.Consignment {
 		Status:    consignment.StatusBooked,
 		CreatedAt: created,
 	}
+}
+
+// NewOwned returns NewConsignment(id) booked by owner.
+func NewOwned(id, owner string) consignment.Consignment {
+	c := NewConsignment(id)
+	c.Owner = owner
+	return c
 }
 
 // NewPending returns a valid pending consignment with the id, leased to
@@ -136,19 +147,30 @@ func ids(cs []consignment.Consignment) []string {
 	return out
 }
 
-// listAll follows every page of limit consignments and returns the ids, in
-// order, and the number of pages.
+// listAll follows every page of limit consignments of every owner and
+// returns the ids, in order, and the number of pages.
 func listAll(t *testing.T, repo consignment.Repository, limit int) (got []string, pages int) {
+	t.Helper()
+	return listOwnerAll(t, repo, "", limit)
+}
+
+// listOwnerAll is listAll of owner's consignments ("": every owner's).
+func listOwnerAll(t *testing.T, repo consignment.Repository, owner string, limit int) (got []string, pages int) {
 	t.Helper()
 	token := ""
 	for {
-		items, next, err := repo.List(context.Background(), limit, token)
+		items, next, err := repo.List(context.Background(), owner, limit, token)
 		if err != nil {
-			t.Fatalf("List(%d, %q) = %v, want nil", limit, token, err)
+			t.Fatalf("List(%q, %d, %q) = %v, want nil", owner, limit, token, err)
 		}
 		pages++
 		if len(items) > limit {
-			t.Fatalf("List(%d, %q) returned %d items", limit, token, len(items))
+			t.Fatalf("List(%q, %d, %q) returned %d items", owner, limit, token, len(items))
+		}
+		for _, c := range items {
+			if owner != "" && c.Owner != owner {
+				t.Fatalf("List(%q, %d, %q) returned %q of owner %q", owner, limit, token, c.ID, c.Owner)
+			}
 		}
 		got = append(got, ids(items)...)
 		if next == "" {
@@ -200,7 +222,7 @@ func testKeepsCopies(t *testing.T, repo consignment.Repository) {
 		t.Fatalf("Get(c-1) = %v, want nil", err)
 	}
 	got.Containers[1].Origin = "changed after Get"
-	listed, _, err := repo.List(ctx, 0, "")
+	listed, _, err := repo.List(ctx, "", 0, "")
 	if err != nil {
 		t.Fatalf("List = %v, want nil", err)
 	}
@@ -216,7 +238,7 @@ func testKeepsCopies(t *testing.T, repo consignment.Repository) {
 }
 
 func testListEmpty(t *testing.T, repo consignment.Repository) {
-	items, next, err := repo.List(context.Background(), 0, "")
+	items, next, err := repo.List(context.Background(), "", 0, "")
 	if err != nil || len(items) != 0 || next != "" {
 		t.Errorf("List(empty) = %d items, %q, %v; want 0 items, \"\", nil", len(items), next, err)
 	}
@@ -228,7 +250,7 @@ func testListAllInCreationOrder(t *testing.T, repo consignment.Repository) {
 	for _, id := range want {
 		mustCreate(t, repo, NewConsignment(id))
 	}
-	items, next, err := repo.List(context.Background(), 0, "")
+	items, next, err := repo.List(context.Background(), "", 0, "")
 	if err != nil {
 		t.Fatalf("List(0, \"\") = %v, want nil", err)
 	}
@@ -275,12 +297,12 @@ func testListPages(t *testing.T, repo consignment.Repository) {
 func testListPageSeesLaterCreates(t *testing.T, repo consignment.Repository) {
 	ctx := context.Background()
 	mustCreate(t, repo, NewConsignment("c-1"), NewConsignment("c-2"), NewConsignment("c-3"))
-	first, next, err := repo.List(ctx, 2, "")
+	first, next, err := repo.List(ctx, "", 2, "")
 	if err != nil || next == "" {
 		t.Fatalf("List(2, \"\") = %v, next %q; want a next token", err, next)
 	}
 	mustCreate(t, repo, NewConsignment("c-4"))
-	rest, next, err := repo.List(ctx, 0, next)
+	rest, next, err := repo.List(ctx, "", 0, next)
 	if err != nil {
 		t.Fatalf("List(0, next) = %v, want nil", err)
 	}
@@ -296,10 +318,282 @@ func testListPageSeesLaterCreates(t *testing.T, repo consignment.Repository) {
 func testListBadPageToken(t *testing.T, repo consignment.Repository) {
 	mustCreate(t, repo, NewConsignment("c-1"), NewConsignment("c-2"))
 	for _, token := range []string{"not a token", "%%%", "bm90LWEtdG9rZW4", "MTIzNDU2Nzg5", "🚢"} {
-		_, _, err := repo.List(context.Background(), 1, token)
+		_, _, err := repo.List(context.Background(), "", 1, token)
 		var fe *consignment.FieldError
 		if !errors.As(err, &fe) || fe.Field != "page_token" || !errors.Is(err, consignment.ErrInvalid) {
 			t.Errorf("List(1, %q) = %v, want a *FieldError on page_token", token, err)
+		}
+	}
+}
+
+// ownedFixture stores, interleaved and in this order, booked consignments
+// of user-a, of user-b and of no owner, and pending ones of user-a, and
+// returns the ids of the booked ones by owner ("": every one), in creation
+// order.
+func ownedFixture(t *testing.T, repo consignment.Repository) map[string][]string {
+	t.Helper()
+	want := map[string][]string{}
+	for i := range 12 {
+		id := fmt.Sprintf("c-%02d", 12-i) // not in id order
+		var c consignment.Consignment
+		switch i % 4 {
+		case 0:
+			c = NewOwned(id, "user-a")
+		case 1:
+			c = NewOwned(id, "user-b")
+		case 2:
+			c = NewConsignment(id)
+		case 3:
+			c = NewPending(id, "lease-owner", time.Hour)
+			c.Owner = "user-a" // never listed
+		}
+		mustCreate(t, repo, c)
+		if c.Status == consignment.StatusBooked {
+			if c.Owner != "" {
+				want[c.Owner] = append(want[c.Owner], id)
+			}
+			want[""] = append(want[""], id)
+		}
+	}
+	return want
+}
+
+// testListOwner checks that an owner's listing returns its booked
+// consignments only, each as stored (its Owner included), in creation
+// order; that the listing of every consignment ("") lists every owner's
+// and those of no owner; and that an owner with none lists none.
+func testListOwner(t *testing.T, repo consignment.Repository) {
+	ctx := context.Background()
+	want := ownedFixture(t, repo)
+	for _, owner := range []string{"user-a", "user-b", ""} {
+		items, next, err := repo.List(ctx, owner, 0, "")
+		if err != nil || next != "" {
+			t.Fatalf("List(%q, 0, \"\") = next %q, %v; want nil", owner, next, err)
+		}
+		if diff := cmp.Diff(want[owner], ids(items)); diff != "" {
+			t.Errorf("List(%q) ids (-want +got):\n%s", owner, diff)
+		}
+	}
+	items, _, err := repo.List(ctx, "user-a", 0, "")
+	if err != nil || len(items) == 0 {
+		t.Fatalf("List(user-a) = %d items, %v", len(items), err)
+	}
+	if diff := cmp.Diff(NewOwned(items[0].ID, "user-a"), items[0]); diff != "" {
+		t.Errorf("listed consignment of user-a mismatch (-want +got):\n%s", diff)
+	}
+	assertStored(t, repo, NewOwned(want["user-b"][0], "user-b"), "Get of a consignment of user-b mismatch")
+	if items, next, err := repo.List(ctx, "user-c", 0, ""); err != nil || len(items) != 0 || next != "" {
+		t.Errorf("List(user-c) = %v, %q, %v; want none", ids(items), next, err)
+	}
+}
+
+// testListOwnerPages walks an owner's listing in pages of every size, with
+// creates of other owners, of none, and of the owner between pages: it
+// returns the owner's booked consignments in creation order, each once;
+// a token stays valid after a pending consignment of the owner is deleted.
+func testListOwnerPages(t *testing.T, repo consignment.Repository) {
+	ctx := context.Background()
+	want := ownedFixture(t, repo)["user-a"]
+	for limit := 1; limit <= len(want)+1; limit++ {
+		got, pages := listOwnerAll(t, repo, "user-a", limit)
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("pages of %d: ids (-want +got):\n%s", limit, diff)
+		}
+		if wantPages := max(1, (len(want)+limit-1)/limit); pages != wantPages {
+			t.Errorf("pages of %d: %d pages, want %d", limit, pages, wantPages)
+		}
+	}
+
+	// Page by page, while others create, and the owner creates a pending
+	// consignment that is deleted.
+	var got []string
+	token := ""
+	for page := 0; ; page++ {
+		items, next, err := repo.List(ctx, "user-a", 1, token)
+		if err != nil {
+			t.Fatalf("List(user-a, 1, %q) on page %d = %v", token, page, err)
+		}
+		got = append(got, ids(items)...)
+		switch page {
+		case 0:
+			p := NewPending("p-a", "lease-owner", -time.Second)
+			p.Owner = "user-a"
+			mustCreate(t, repo, NewOwned("d-b", "user-b"), NewConsignment("d-none"), p, NewOwned("d-a", "user-a"))
+			if err := repo.DeletePending(ctx, p.ID); err != nil {
+				t.Fatalf("DeletePending(%q) = %v", p.ID, err)
+			}
+			want = append(want, "d-a")
+		case 1:
+			mustCreate(t, repo, NewOwned("e-a", "user-a"), NewOwned("e-b", "user-b"))
+			want = append(want, "e-a")
+		}
+		if next == "" {
+			break
+		}
+		if page > 100 {
+			t.Fatal("List(user-a, 1) did not end after 100 pages")
+		}
+		token = next
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("user-a's pages of 1 while others created (-want +got):\n%s", diff)
+	}
+}
+
+// testListOwnerTokenOfAnotherListing checks that a page token is good for
+// the listing that issued it only: a token of one owner's listing is
+// refused, as ErrBadPageToken(), by another owner's and by the listing of
+// every consignment, and a token of the listing of every consignment by an
+// owner's, even when it names that owner's consignment.
+func testListOwnerTokenOfAnotherListing(t *testing.T, repo consignment.Repository) {
+	ctx := context.Background()
+	mustCreate(t, repo,
+		NewOwned("a-1", "user-a"), NewOwned("b-1", "user-b"),
+		NewOwned("a-2", "user-a"), NewOwned("b-2", "user-b"),
+		NewOwned("a-3", "user-a"), NewOwned("b-3", "user-b"))
+	token := func(owner string) string {
+		t.Helper()
+		_, next, err := repo.List(ctx, owner, 1, "")
+		if err != nil || next == "" {
+			t.Fatalf("List(%q, 1, \"\") = next %q, %v; want a next page", owner, next, err)
+		}
+		return next
+	}
+	tokens := map[string]string{"user-a": token("user-a"), "user-b": token("user-b"), "": token("")}
+	tests := []struct{ from, with string }{
+		{"user-a", "user-b"},
+		{"user-b", "user-a"},
+		{"user-a", ""},
+		{"", "user-a"}, // the token names a-1, user-a's
+		{"user-a", "user-c"},
+	}
+	for _, tt := range tests {
+		items, next, err := repo.List(ctx, tt.with, 1, tokens[tt.from])
+		var fe *consignment.FieldError
+		if !errors.As(err, &fe) || fe.Field != "page_token" || !errors.Is(err, consignment.ErrInvalid) {
+			t.Errorf("List(%q, 1, token of %q's listing) = %v, %q, %v; want a *FieldError on page_token",
+				tt.with, tt.from, ids(items), next, err)
+		}
+	}
+	for owner, want := range map[string]string{"user-a": "a-2", "user-b": "b-2", "": "b-1"} {
+		items, _, err := repo.List(ctx, owner, 1, tokens[owner])
+		if err != nil || !slices.Equal(ids(items), []string{want}) {
+			t.Errorf("List(%q, 1, its own token) = %v, %v; want [%s]", owner, ids(items), err, want)
+		}
+	}
+}
+
+// ownerWalkSize is how many consignments
+// testConcurrentListOwnerWalkWhileCreating stores before its walk, half of
+// them the walking owner's.
+const (
+	ownerWalkSize = 1000
+	ownerWalkPage = 25
+)
+
+// testConcurrentListOwnerWalkWhileCreating walks every page of one owner's
+// listing while other callers create booked and pending consignments of
+// that owner, of another and of none: each of the owner's consignments
+// stored before the walk began is listed exactly once, none is listed
+// twice, and no other owner's is listed.
+func testConcurrentListOwnerWalkWhileCreating(t *testing.T, repo consignment.Repository) {
+	ctx := t.Context()
+	owners := []string{"user-a", "user-b", "user-a", ""}
+	var before []string
+	cs := make([]consignment.Consignment, ownerWalkSize)
+	for i := range cs {
+		id := fmt.Sprintf("before-%05d", i)
+		cs[i] = NewOwned(id, owners[i%len(owners)])
+		if cs[i].Owner == "user-a" {
+			before = append(before, id)
+		}
+	}
+	createEach(t, repo, cs, 32)
+
+	stop := make(chan struct{})
+	var (
+		wg      sync.WaitGroup
+		created [4]int
+		errs    [4]error
+	)
+	for w := range created {
+		wg.Go(func() {
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				id := fmt.Sprintf("during-%d-%05d", w, created[w])
+				c := NewOwned(id, owners[(w+created[w])%len(owners)])
+				if created[w]%3 == 0 {
+					c = NewPending(id, "lease-owner", time.Hour) // not listed, but takes a place
+					c.Owner = "user-a"
+				}
+				if err := repo.Create(ctx, c); err != nil {
+					errs[w] = err
+					return
+				}
+				created[w]++
+			}
+		})
+	}
+	seen := make(map[string]int, len(before))
+	pages := 0
+	for token := ""; ; pages++ {
+		items, next, err := repo.List(ctx, "user-a", ownerWalkPage, token)
+		if err != nil {
+			t.Errorf("List(user-a, %d, %q) on page %d = %v, want nil", ownerWalkPage, token, pages, err)
+			break
+		}
+		for _, c := range items {
+			seen[c.ID]++
+			if c.Owner != "user-a" || c.Status != consignment.StatusBooked {
+				t.Errorf("List(user-a) listed %s of owner %q, %s", c.ID, c.Owner, c.Status)
+			}
+		}
+		if next == "" || pages > 10*ownerWalkSize/ownerWalkPage {
+			break
+		}
+		token = next
+	}
+	close(stop)
+	wg.Wait()
+	for w, err := range errs {
+		if err != nil {
+			t.Errorf("creator %d: Create = %v", w, err)
+		}
+	}
+	for _, id := range before {
+		if seen[id] != 1 {
+			t.Errorf("%s listed %d times, want once", id, seen[id])
+		}
+	}
+	for id, n := range seen {
+		if n > 1 {
+			t.Errorf("%s listed %d times, want at most once", id, n)
+		}
+	}
+	t.Logf("walked %d pages of %d while %v consignments were created", pages+1, ownerWalkPage, created)
+}
+
+// createEach stores each of cs, callers at a time, failing the test on an
+// error.
+func createEach(t *testing.T, repo consignment.Repository, cs []consignment.Consignment, callers int) {
+	t.Helper()
+	errs := make([]error, callers)
+	var wg sync.WaitGroup
+	for w := range callers {
+		wg.Go(func() {
+			for i := w; i < len(cs) && errs[w] == nil; i += callers {
+				errs[w] = repo.Create(t.Context(), cs[i])
+			}
+		})
+	}
+	wg.Wait()
+	for w, err := range errs {
+		if err != nil {
+			t.Fatalf("creator %d: Create = %v", w, err)
 		}
 	}
 }
@@ -353,7 +647,7 @@ func testConcurrentListWalkWhileCreating(t *testing.T, repo consignment.Reposito
 	seen := make(map[string]int, walkSize)
 	pages := 0
 	for token := ""; ; pages++ {
-		items, next, err := repo.List(ctx, walkPage, token)
+		items, next, err := repo.List(ctx, "", walkPage, token)
 		if err != nil {
 			t.Errorf("List(%d, %q) on page %d = %v, want nil", walkPage, token, pages, err)
 			break
@@ -394,21 +688,11 @@ func testConcurrentListWalkWhileCreating(t *testing.T, repo consignment.Reposito
 // failing the test on an error.
 func createAll(t *testing.T, repo consignment.Repository, ids []string, callers int) {
 	t.Helper()
-	errs := make([]error, callers)
-	var wg sync.WaitGroup
-	for w := range callers {
-		wg.Go(func() {
-			for i := w; i < len(ids) && errs[w] == nil; i += callers {
-				errs[w] = repo.Create(t.Context(), NewConsignment(ids[i]))
-			}
-		})
+	cs := make([]consignment.Consignment, len(ids))
+	for i, id := range ids {
+		cs[i] = NewConsignment(id)
 	}
-	wg.Wait()
-	for w, err := range errs {
-		if err != nil {
-			t.Fatalf("creator %d: Create = %v", w, err)
-		}
-	}
+	createEach(t, repo, cs, callers)
 }
 
 func testConcurrentCreatesSameID(t *testing.T, repo consignment.Repository) {
@@ -429,7 +713,7 @@ func testConcurrentCreatesSameID(t *testing.T, repo consignment.Repository) {
 	if want := fmt.Sprintf("attempt %d", winner); got.Description != want {
 		t.Errorf("stored description = %q, want the winner's %q", got.Description, want)
 	}
-	items, _, err := repo.List(context.Background(), 0, "")
+	items, _, err := repo.List(context.Background(), "", 0, "")
 	if err != nil || len(items) != 1 {
 		t.Errorf("List = %d items, %v; want 1 item", len(items), err)
 	}
@@ -486,7 +770,7 @@ func testListSkipsPending(t *testing.T, repo consignment.Repository) {
 
 func testListLastBookedBeforePending(t *testing.T, repo consignment.Repository) {
 	mustCreate(t, repo, NewConsignment("a"), NewConsignment("b"), NewPending("p", "o", time.Minute))
-	items, next, err := repo.List(context.Background(), 2, "")
+	items, next, err := repo.List(context.Background(), "", 2, "")
 	if err != nil || len(items) != 2 || next != "" {
 		t.Errorf("List(2, \"\") = %d items, next %q, %v; want 2 items and no next token (only a pending one follows)", len(items), next, err)
 	}
@@ -495,14 +779,14 @@ func testListLastBookedBeforePending(t *testing.T, repo consignment.Repository) 
 func testListTokenAfterDeletePending(t *testing.T, repo consignment.Repository) {
 	ctx := context.Background()
 	mustCreate(t, repo, NewConsignment("a"), NewPending("p", "o", time.Minute), NewConsignment("b"))
-	first, next, err := repo.List(ctx, 1, "")
+	first, next, err := repo.List(ctx, "", 1, "")
 	if err != nil || next == "" {
 		t.Fatalf("List(1, \"\") = %v, next %q; want a next token", err, next)
 	}
 	if err := repo.DeletePending(ctx, "p"); err != nil {
 		t.Fatalf("DeletePending(p) = %v, want nil", err)
 	}
-	rest, next, err := repo.List(ctx, 1, next)
+	rest, next, err := repo.List(ctx, "", 1, next)
 	if err != nil {
 		t.Fatalf("List(1, next) after a pending consignment was deleted = %v, want nil", err)
 	}
@@ -536,7 +820,7 @@ func testDeletePending(t *testing.T, repo consignment.Repository) {
 	// The id is free again, and the new consignment is last in creation
 	// order.
 	mustCreate(t, repo, NewConsignment("p"))
-	items, _, err := repo.List(ctx, 0, "")
+	items, _, err := repo.List(ctx, "", 0, "")
 	if err != nil {
 		t.Fatalf("List = %v, want nil", err)
 	}
@@ -735,7 +1019,7 @@ func AssertUnavailable(t *testing.T, repo consignment.Repository, when string, w
 	storetesting.AssertErrors(t, storetesting.Calls{
 		"Create":        func() error { return repo.Create(ctx, NewConsignment("c-1")) },
 		"Get":           func() error { _, err := repo.Get(ctx, "c-1"); return err },
-		"List":          func() error { _, _, err := repo.List(ctx, 10, ""); return err },
+		"List":          func() error { _, _, err := repo.List(ctx, "", 10, ""); return err },
 		"Holder":        func() error { _, err := repo.Holder(ctx); return err },
 		"DeletePending": func() error { return repo.DeletePending(ctx, "c-1") },
 		"ListPending":   func() error { _, err := repo.ListPending(ctx, time.Now(), 10); return err },
@@ -754,7 +1038,7 @@ func AssertDownThenUp(t *testing.T, repo consignment.Repository, restart func(),
 	if err := repo.Create(t.Context(), want); err != nil {
 		t.Fatalf("Create once the server is up: %v", err)
 	}
-	items, _, err := repo.List(t.Context(), 0, "")
+	items, _, err := repo.List(t.Context(), "", 0, "")
 	if err != nil || len(items) != 1 || items[0].ID != want.ID {
 		t.Errorf("List once the server is up = %+v, %v; want %s", items, err, want.ID)
 	}

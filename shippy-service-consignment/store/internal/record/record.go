@@ -33,6 +33,9 @@ type Consignment struct {
 	Weight      int32       `bson:"weight"`
 	Containers  []Container `bson:"containers"`
 	VesselID    string      `bson:"vessel_id"`
+	// Owner is the booking user's id; documents stored before accounts
+	// existed lack the field, which reads as "".
+	Owner string `bson:"owner"`
 }
 
 // Container is one container of a Consignment.
@@ -54,6 +57,7 @@ func FromConsignment(c consignment.Consignment) (Consignment, error) {
 		Weight:      c.Weight,
 		Containers:  make([]Container, len(c.Containers)),
 		VesselID:    c.VesselID,
+		Owner:       c.Owner,
 	}
 	switch c.Status {
 	case consignment.StatusPending:
@@ -77,6 +81,7 @@ func (r Consignment) ToConsignment(id string) (consignment.Consignment, error) {
 		Description: r.Description,
 		Weight:      r.Weight,
 		VesselID:    r.VesselID,
+		Owner:       r.Owner,
 		CreatedAt:   UTC(r.CreatedAt),
 		Lease:       consignment.Lease{Owner: r.LeaseOwner, Until: UTC(r.LeaseUntil)},
 	}
