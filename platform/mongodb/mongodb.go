@@ -47,3 +47,27 @@ func FindByID[D any](ctx context.Context, coll *mongo.Collection, id string, opt
 	err := coll.FindOne(ctx, bson.D{{Key: "_id", Value: id}}, opts...).Decode(&d)
 	return d, err
 }
+
+// NextSeq takes the next number of the counter named id, a document
+// {_id: id, seq: N} in counters: 1 the first time, when it creates the
+// counter. Concurrent calls, from any process, get distinct numbers. It is
+// how the stores give each record its place in creation order.
+func NextSeq(ctx context.Context, counters *mongo.Collection, id string) (int64, error) {
+	var counter struct {
+		Seq int64 `bson:"seq"` // the last number handed out
+	}
+	for try := 1; ; try++ {
+		err := counters.FindOneAndUpdate(ctx,
+			bson.D{{Key: "_id", Value: id}},
+			bson.D{{Key: "$inc", Value: bson.D{{Key: "seq", Value: int64(1)}}}},
+			options.FindOneAndUpdate().SetUpsert(true).SetReturnDocument(options.After),
+		).Decode(&counter)
+		if mongo.IsDuplicateKeyError(err) && try == 1 {
+			continue // a concurrent first call created the counter
+		}
+		if err != nil {
+			return 0, err
+		}
+		return counter.Seq, nil
+	}
+}

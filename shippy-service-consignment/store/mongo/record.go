@@ -31,13 +31,6 @@ func toDoc(c consignment.Consignment, seq int64) (consignmentDoc, error) {
 	return consignmentDoc{ID: c.ID, Seq: seq, Consignment: r}, err
 }
 
-// counterDoc is the document in the counters collection that hands out the
-// places in creation order.
-type counterDoc struct {
-	ID  string `bson:"_id"`
-	Seq int64  `bson:"seq"` // the last place handed out
-}
-
 // holderID is the _id of the holderDoc in the meta collection.
 const holderID = "holder"
 

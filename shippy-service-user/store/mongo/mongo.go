@@ -154,21 +154,11 @@ func (s *Store) create(ctx context.Context, a user.Account) error {
 // nextPlace takes the next place in creation order from the counter,
 // which the first call creates.
 func (s *Store) nextPlace(ctx context.Context) (int64, error) {
-	var counter counterDoc
-	for try := 1; ; try++ {
-		err := s.counters.FindOneAndUpdate(ctx,
-			bson.D{{Key: fieldID, Value: counterID}},
-			bson.D{{Key: "$inc", Value: bson.D{{Key: fieldSeq, Value: int64(1)}}}},
-			options.FindOneAndUpdate().SetUpsert(true).SetReturnDocument(options.After),
-		).Decode(&counter)
-		if mongo.IsDuplicateKeyError(err) && try == 1 {
-			continue // a concurrent first call created the counter
-		}
-		if err != nil {
-			return 0, fmt.Errorf("take a place in creation order: %w", storeError(ctx, err))
-		}
-		return counter.Seq, nil
+	seq, err := mongodb.NextSeq(ctx, s.counters, counterID)
+	if err != nil {
+		return 0, fmt.Errorf("take a place in creation order: %w", storeError(ctx, err))
 	}
+	return seq, nil
 }
 
 // Get implements user.Repository.

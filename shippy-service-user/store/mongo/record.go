@@ -100,10 +100,3 @@ func storedRole(r domainuser.Role) (string, error) {
 	}
 	return "", fmt.Errorf("unknown role %q", r)
 }
-
-// counterDoc is the document in the counters collection that hands out the
-// places in creation order.
-type counterDoc struct {
-	ID  string `bson:"_id"`
-	Seq int64  `bson:"seq"` // the last place handed out
-}
