@@ -171,19 +171,15 @@ func (cmd *commands) createError(ctx context.Context, file string, c consignment
 }
 
 // callError turns the failure of a call to the service name into the error
-// run reports, by the code (401, 403) or the reason rpcerr.Classify reads
-// in it. ctx is the context the call's own was derived from: when it is
+// run reports, by the reason rpcerr.Classify reads in it. ctx is the context the call's own was derived from: when it is
 // done, the user interrupted the command.
 func (cmd *commands) callError(ctx context.Context, name string, err error) error {
 	if ctx.Err() != nil {
 		return fmt.Errorf("interrupted: %w", context.Cause(ctx))
 	}
-	f := rpcerr.Classify(err)
-	switch f.Code {
-	case http.StatusUnauthorized, http.StatusForbidden:
+	switch f := rpcerr.Classify(err); f.Reason {
+	case rpcerr.Unauthenticated, rpcerr.Forbidden:
 		return authError(name, f, cmd.tokenSource)
-	}
-	switch f.Reason {
 	case rpcerr.Timeout:
 		return errorf(exitTimeout, "%s did not answer within %s", name, cmd.timeout)
 	case rpcerr.Unavailable:
@@ -206,13 +202,13 @@ func (cmd *commands) callError(ctx context.Context, name string, err error) erro
 const loginHint = "'" + progName + " login --email EMAIL'"
 
 // authError is the error, with exit code exitAuth, for a call to the
-// service name refused with f: code 401 (go-micro's, or gRPC's
-// Unauthenticated) or 403 (Forbidden, PermissionDenied). source says where
+// service name refused with f: rpcerr.Unauthenticated (401, or gRPC's
+// Unauthenticated) or rpcerr.Forbidden (403, or PermissionDenied). source says where
 // the token the call carried came from (token.source), so that the line
 // says what to do about it. The detail of a 401 is left out: the line says
 // all the user can act on.
 func authError(name string, f rpcerr.Failure, source string) error {
-	if f.Code == http.StatusForbidden {
+	if f.Reason == rpcerr.Forbidden {
 		detail := ""
 		if f.Detail != "" {
 			detail = " (" + f.Detail + ")"

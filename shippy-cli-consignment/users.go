@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"net/http"
 
 	"go-micro.dev/v5/client"
 
@@ -118,7 +117,7 @@ func (cmd *commands) login(ctx context.Context, email string) error {
 func (cmd *commands) loginError(ctx context.Context, err error) error {
 	if ctx.Err() == nil {
 		switch f := rpcerr.Classify(err); {
-		case f.Code == http.StatusUnauthorized:
+		case f.Reason == rpcerr.Unauthenticated:
 			return errorf(exitAuth, "wrong email or password")
 		case f.Reason == rpcerr.Invalid:
 			return errorf(exitBadInput, "rejected by %s: %s", userpb.ServiceName, f.Detail)
