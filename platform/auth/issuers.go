@@ -19,11 +19,8 @@ type Issuers map[string]*Verifier
 // Verify checks token with the Verifier of its issuer; a token of an
 // issuer not in is is refused like a token with a wrong issuer.
 func (is Issuers) Verify(ctx context.Context, token string) (Claims, error) {
-	if token == "" {
-		return Claims{}, unauthenticated("missing token")
-	}
-	if len(token) > MaxTokenLength {
-		return Claims{}, unauthenticated("token too long")
+	if err := checkLength(token); err != nil {
+		return Claims{}, err
 	}
 	var c jwt.RegisteredClaims
 	if _, _, err := jwt.NewParser().ParseUnverified(token, &c); err != nil {

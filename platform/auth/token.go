@@ -224,6 +224,18 @@ func NewVerifier(keys KeySource, issuer, audience string, now func() time.Time) 
 	}, nil
 }
 
+// checkLength refuses an empty token, and one longer than MaxTokenLength
+// before anything parses it.
+func checkLength(token string) error {
+	if token == "" {
+		return unauthenticated("missing token")
+	}
+	if len(token) > MaxTokenLength {
+		return unauthenticated("token too long")
+	}
+	return nil
+}
+
 // errLookup marks a KeySource's failure to answer, as opposed to its not
 // knowing the key.
 type errLookup struct{ err error }
@@ -242,11 +254,8 @@ var errNoKeyID = errors.New("no kid")
 // token. When the KeySource fails to answer, the error does not match
 // ErrUnauthenticated: the token may be good.
 func (v *Verifier) Verify(ctx context.Context, token string) (Claims, error) {
-	if token == "" {
-		return Claims{}, unauthenticated("missing token")
-	}
-	if len(token) > MaxTokenLength {
-		return Claims{}, unauthenticated("token too long")
+	if err := checkLength(token); err != nil {
+		return Claims{}, err
 	}
 	if c, ok := v.remembered(ctx, token); ok {
 		return c, nil
