@@ -22,13 +22,11 @@ import (
 	"math"
 	mathrand "math/rand/v2"
 	"slices"
-	"sync/atomic"
 	"time"
 
 	"go.mongodb.org/mongo-driver/bson"
 	"go.mongodb.org/mongo-driver/mongo"
 	"go.mongodb.org/mongo-driver/mongo/options"
-	"golang.org/x/sync/singleflight"
 
 	"github.com/shippy-suite/shippy/platform/mongodb"
 	"github.com/shippy-suite/shippy/platform/store"
@@ -60,8 +58,7 @@ type Store struct {
 	counters     *mongo.Collection
 	meta         *mongo.Collection
 
-	indexed atomic.Bool        // the indexes exist
-	setup   singleflight.Group // the attempt at creating them
+	indexes *mongodb.Indexes // made on first use (setUp)
 }
 
 // New returns a Store over db. It does not reach the server, so it can be
@@ -70,10 +67,12 @@ func New(db *mongo.Database) (*Store, error) {
 	if db == nil {
 		return nil, errors.New("new mongo consignment store: nil database")
 	}
+	consignments := db.Collection(ConsignmentsCollection)
 	return &Store{
-		consignments: db.Collection(ConsignmentsCollection),
+		consignments: consignments,
 		counters:     db.Collection(CountersCollection),
 		meta:         db.Collection(MetaCollection),
+		indexes:      mongodb.NewIndexes(consignments, indexes()),
 	}, nil
 }
 
@@ -98,25 +97,9 @@ func indexes() []mongo.IndexModel {
 	}
 }
 
-// setUp creates the indexes unless an earlier call has. Concurrent calls
-// share one attempt. Creating an index that exists does nothing, so
-// instances sharing the database may do it at once.
+// setUp creates the indexes unless an earlier call has (mongodb.Indexes).
 func (s *Store) setUp(ctx context.Context) error {
-	if s.indexed.Load() {
-		return nil
-	}
-	_, err, _ := s.setup.Do("indexes", func() (any, error) {
-		// One index at a time: FerretDB v1 panics on a createIndexes of
-		// several indexes that exist.
-		for _, index := range indexes() {
-			if _, err := s.consignments.Indexes().CreateOne(ctx, index); err != nil {
-				return nil, fmt.Errorf("create index %s: %w", *index.Options.Name, storeError(ctx, err))
-			}
-		}
-		s.indexed.Store(true)
-		return nil, nil
-	})
-	return err
+	return storeError(ctx, s.indexes.Ensure(ctx))
 }
 
 // Create implements consignment.Repository.

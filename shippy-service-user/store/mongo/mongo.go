@@ -17,13 +17,11 @@ import (
 	"fmt"
 	"math"
 	mathrand "math/rand/v2"
-	"sync/atomic"
 	"time"
 
 	"go.mongodb.org/mongo-driver/bson"
 	"go.mongodb.org/mongo-driver/mongo"
 	"go.mongodb.org/mongo-driver/mongo/options"
-	"golang.org/x/sync/singleflight"
 
 	domainuser "github.com/shippy-suite/shippy/domain/user"
 	"github.com/shippy-suite/shippy/platform/mongodb"
@@ -53,8 +51,7 @@ type Store struct {
 	users    *mongo.Collection
 	counters *mongo.Collection
 
-	indexed atomic.Bool        // the indexes exist
-	setup   singleflight.Group // the attempt at creating them
+	indexes *mongodb.Indexes // made on first use (setUp)
 }
 
 // New returns a Store over db. It does not reach the server, so it can be
@@ -63,7 +60,8 @@ func New(db *mongo.Database) (*Store, error) {
 	if db == nil {
 		return nil, errors.New("new mongo user store: nil database")
 	}
-	return &Store{users: db.Collection(UsersCollection), counters: db.Collection(CountersCollection)}, nil
+	users := db.Collection(UsersCollection)
+	return &Store{users: users, counters: db.Collection(CountersCollection), indexes: mongodb.NewIndexes(users, indexes())}, nil
 }
 
 // indexes are the indexes of the users collection besides _id:
@@ -82,25 +80,9 @@ func indexes() []mongo.IndexModel {
 	}
 }
 
-// setUp creates the indexes unless an earlier call has. Concurrent calls
-// share one attempt. Creating an index that exists does nothing, so
-// instances sharing the database may do it at once.
+// setUp creates the indexes unless an earlier call has (mongodb.Indexes).
 func (s *Store) setUp(ctx context.Context) error {
-	if s.indexed.Load() {
-		return nil
-	}
-	_, err, _ := s.setup.Do("indexes", func() (any, error) {
-		// One index at a time: FerretDB v1 panics on a createIndexes of
-		// several indexes that exist.
-		for _, index := range indexes() {
-			if _, err := s.users.Indexes().CreateOne(ctx, index); err != nil {
-				return nil, fmt.Errorf("create index %s: %w", *index.Options.Name, storeError(ctx, err))
-			}
-		}
-		s.indexed.Store(true)
-		return nil, nil
-	})
-	return err
+	return storeError(ctx, s.indexes.Ensure(ctx))
 }
 
 // Create implements user.Repository: one insert, which the unique indexes
