@@ -35,7 +35,7 @@ func serve(ctx context.Context, cfg Config, service *store.Service[user.Reposito
 	if err != nil {
 		return err
 	}
-	verifier, err := auth.NewVerifier(keys, userpb.ServiceName, handler.Audience, time.Now)
+	verifier, err := auth.NewVerifier(keys, userpb.ServiceName, userpb.TokenAudience, time.Now)
 	if err != nil {
 		return err
 	}

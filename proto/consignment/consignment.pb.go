@@ -37,7 +37,11 @@ type Consignment struct {
 	Weight     int32        `protobuf:"varint,3,opt,name=weight,proto3" json:"weight,omitempty"`
 	Containers []*Container `protobuf:"bytes,4,rep,name=containers,proto3" json:"containers,omitempty"`
 	// Set by the service: the vessel the consignment is booked on.
-	VesselId      string `protobuf:"bytes,5,opt,name=vessel_id,json=vesselId,proto3" json:"vessel_id,omitempty"`
+	VesselId string `protobuf:"bytes,5,opt,name=vessel_id,json=vesselId,proto3" json:"vessel_id,omitempty"`
+	// Set by the service: the id of the user who created the consignment
+	// (the subject of their token); empty for consignments stored before
+	// accounts existed.
+	OwnerId       string `protobuf:"bytes,6,opt,name=owner_id,json=ownerId,proto3" json:"owner_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -103,6 +107,13 @@ func (x *Consignment) GetContainers() []*Container {
 func (x *Consignment) GetVesselId() string {
 	if x != nil {
 		return x.VesselId
+	}
+	return ""
+}
+
+func (x *Consignment) GetOwnerId() string {
+	if x != nil {
+		return x.OwnerId
 	}
 	return ""
 }
@@ -301,11 +312,101 @@ func (x *Response) GetNextPageToken() string {
 	return ""
 }
 
+type CancelRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The id of the consignment to cancel.
+	Id            string `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CancelRequest) Reset() {
+	*x = CancelRequest{}
+	mi := &file_consignment_consignment_proto_msgTypes[4]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CancelRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CancelRequest) ProtoMessage() {}
+
+func (x *CancelRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_consignment_consignment_proto_msgTypes[4]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CancelRequest.ProtoReflect.Descriptor instead.
+func (*CancelRequest) Descriptor() ([]byte, []int) {
+	return file_consignment_consignment_proto_rawDescGZIP(), []int{4}
+}
+
+func (x *CancelRequest) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+type CancelResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The consignment as it was booked, before it was cancelled.
+	Consignment   *Consignment `protobuf:"bytes,1,opt,name=consignment,proto3" json:"consignment,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CancelResponse) Reset() {
+	*x = CancelResponse{}
+	mi := &file_consignment_consignment_proto_msgTypes[5]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CancelResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CancelResponse) ProtoMessage() {}
+
+func (x *CancelResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_consignment_consignment_proto_msgTypes[5]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CancelResponse.ProtoReflect.Descriptor instead.
+func (*CancelResponse) Descriptor() ([]byte, []int) {
+	return file_consignment_consignment_proto_rawDescGZIP(), []int{5}
+}
+
+func (x *CancelResponse) GetConsignment() *Consignment {
+	if x != nil {
+		return x.Consignment
+	}
+	return nil
+}
+
 var File_consignment_consignment_proto protoreflect.FileDescriptor
 
 const file_consignment_consignment_proto_rawDesc = "" +
 	"\n" +
-	"\x1dconsignment/consignment.proto\x12\vconsignment\"\xac\x01\n" +
+	"\x1dconsignment/consignment.proto\x12\vconsignment\"\xc7\x01\n" +
 	"\vConsignment\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12 \n" +
 	"\vdescription\x18\x02 \x01(\tR\vdescription\x12\x16\n" +
@@ -313,7 +414,8 @@ const file_consignment_consignment_proto_rawDesc = "" +
 	"\n" +
 	"containers\x18\x04 \x03(\v2\x16.consignment.ContainerR\n" +
 	"containers\x12\x1b\n" +
-	"\tvessel_id\x18\x05 \x01(\tR\bvesselId\"m\n" +
+	"\tvessel_id\x18\x05 \x01(\tR\bvesselId\x12\x19\n" +
+	"\bowner_id\x18\x06 \x01(\tR\aownerId\"m\n" +
 	"\tContainer\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x1f\n" +
 	"\vcustomer_id\x18\x02 \x01(\tR\n" +
@@ -329,10 +431,15 @@ const file_consignment_consignment_proto_rawDesc = "" +
 	"\acreated\x18\x01 \x01(\bR\acreated\x12:\n" +
 	"\vconsignment\x18\x02 \x01(\v2\x18.consignment.ConsignmentR\vconsignment\x12<\n" +
 	"\fconsignments\x18\x03 \x03(\v2\x18.consignment.ConsignmentR\fconsignments\x12&\n" +
-	"\x0fnext_page_token\x18\x04 \x01(\tR\rnextPageToken2\x9e\x01\n" +
+	"\x0fnext_page_token\x18\x04 \x01(\tR\rnextPageToken\"\x1f\n" +
+	"\rCancelRequest\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\"L\n" +
+	"\x0eCancelResponse\x12:\n" +
+	"\vconsignment\x18\x01 \x01(\v2\x18.consignment.ConsignmentR\vconsignment2\xee\x01\n" +
 	"\x0fShippingService\x12F\n" +
 	"\x11CreateConsignment\x12\x18.consignment.Consignment\x1a\x15.consignment.Response\"\x00\x12C\n" +
-	"\x0fGetConsignments\x12\x17.consignment.GetRequest\x1a\x15.consignment.Response\"\x00B>Z<github.com/shippy-suite/shippy/proto/consignment;consignmentb\x06proto3"
+	"\x0fGetConsignments\x12\x17.consignment.GetRequest\x1a\x15.consignment.Response\"\x00\x12N\n" +
+	"\x11CancelConsignment\x12\x1a.consignment.CancelRequest\x1a\x1b.consignment.CancelResponse\"\x00B>Z<github.com/shippy-suite/shippy/proto/consignment;consignmentb\x06proto3"
 
 var (
 	file_consignment_consignment_proto_rawDescOnce sync.Once
@@ -346,26 +453,31 @@ func file_consignment_consignment_proto_rawDescGZIP() []byte {
 	return file_consignment_consignment_proto_rawDescData
 }
 
-var file_consignment_consignment_proto_msgTypes = make([]protoimpl.MessageInfo, 4)
+var file_consignment_consignment_proto_msgTypes = make([]protoimpl.MessageInfo, 6)
 var file_consignment_consignment_proto_goTypes = []any{
-	(*Consignment)(nil), // 0: consignment.Consignment
-	(*Container)(nil),   // 1: consignment.Container
-	(*GetRequest)(nil),  // 2: consignment.GetRequest
-	(*Response)(nil),    // 3: consignment.Response
+	(*Consignment)(nil),    // 0: consignment.Consignment
+	(*Container)(nil),      // 1: consignment.Container
+	(*GetRequest)(nil),     // 2: consignment.GetRequest
+	(*Response)(nil),       // 3: consignment.Response
+	(*CancelRequest)(nil),  // 4: consignment.CancelRequest
+	(*CancelResponse)(nil), // 5: consignment.CancelResponse
 }
 var file_consignment_consignment_proto_depIdxs = []int32{
 	1, // 0: consignment.Consignment.containers:type_name -> consignment.Container
 	0, // 1: consignment.Response.consignment:type_name -> consignment.Consignment
 	0, // 2: consignment.Response.consignments:type_name -> consignment.Consignment
-	0, // 3: consignment.ShippingService.CreateConsignment:input_type -> consignment.Consignment
-	2, // 4: consignment.ShippingService.GetConsignments:input_type -> consignment.GetRequest
-	3, // 5: consignment.ShippingService.CreateConsignment:output_type -> consignment.Response
-	3, // 6: consignment.ShippingService.GetConsignments:output_type -> consignment.Response
-	5, // [5:7] is the sub-list for method output_type
-	3, // [3:5] is the sub-list for method input_type
-	3, // [3:3] is the sub-list for extension type_name
-	3, // [3:3] is the sub-list for extension extendee
-	0, // [0:3] is the sub-list for field type_name
+	0, // 3: consignment.CancelResponse.consignment:type_name -> consignment.Consignment
+	0, // 4: consignment.ShippingService.CreateConsignment:input_type -> consignment.Consignment
+	2, // 5: consignment.ShippingService.GetConsignments:input_type -> consignment.GetRequest
+	4, // 6: consignment.ShippingService.CancelConsignment:input_type -> consignment.CancelRequest
+	3, // 7: consignment.ShippingService.CreateConsignment:output_type -> consignment.Response
+	3, // 8: consignment.ShippingService.GetConsignments:output_type -> consignment.Response
+	5, // 9: consignment.ShippingService.CancelConsignment:output_type -> consignment.CancelResponse
+	7, // [7:10] is the sub-list for method output_type
+	4, // [4:7] is the sub-list for method input_type
+	4, // [4:4] is the sub-list for extension type_name
+	4, // [4:4] is the sub-list for extension extendee
+	0, // [0:4] is the sub-list for field type_name
 }
 
 func init() { file_consignment_consignment_proto_init() }
@@ -379,7 +491,7 @@ func file_consignment_consignment_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_consignment_consignment_proto_rawDesc), len(file_consignment_consignment_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   4,
+			NumMessages:   6,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -36,6 +36,11 @@ type ShippingService interface {
 	// (AIP-158): follow next_page_token for the rest. A request without
 	// paging fields, such as a tutorial client's, gets the first page.
 	GetConsignments(ctx context.Context, in *GetRequest, opts ...client.CallOption) (*Response, error)
+	// CancelConsignment cancels one of the caller's consignments: its room on
+	// the vessel is released and it is no longer listed. Cancelling a
+	// cancelled consignment again answers as the first cancel did; an id the
+	// caller does not own answers NOT_FOUND (404), as an unknown one does.
+	CancelConsignment(ctx context.Context, in *CancelRequest, opts ...client.CallOption) (*CancelResponse, error)
 }
 
 type shippingService struct {
@@ -70,6 +75,16 @@ func (c *shippingService) GetConsignments(ctx context.Context, in *GetRequest, o
 	return out, nil
 }
 
+func (c *shippingService) CancelConsignment(ctx context.Context, in *CancelRequest, opts ...client.CallOption) (*CancelResponse, error) {
+	req := c.c.NewRequest(c.name, "ShippingService.CancelConsignment", in)
+	out := new(CancelResponse)
+	err := c.c.Call(ctx, req, out, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // Server API for ShippingService service
 
 type ShippingServiceHandler interface {
@@ -81,12 +96,18 @@ type ShippingServiceHandler interface {
 	// (AIP-158): follow next_page_token for the rest. A request without
 	// paging fields, such as a tutorial client's, gets the first page.
 	GetConsignments(context.Context, *GetRequest, *Response) error
+	// CancelConsignment cancels one of the caller's consignments: its room on
+	// the vessel is released and it is no longer listed. Cancelling a
+	// cancelled consignment again answers as the first cancel did; an id the
+	// caller does not own answers NOT_FOUND (404), as an unknown one does.
+	CancelConsignment(context.Context, *CancelRequest, *CancelResponse) error
 }
 
 func RegisterShippingServiceHandler(s server.Server, hdlr ShippingServiceHandler, opts ...server.HandlerOption) error {
 	type shippingService interface {
 		CreateConsignment(ctx context.Context, in *Consignment, out *Response) error
 		GetConsignments(ctx context.Context, in *GetRequest, out *Response) error
+		CancelConsignment(ctx context.Context, in *CancelRequest, out *CancelResponse) error
 	}
 	type ShippingService struct {
 		shippingService
@@ -105,4 +126,8 @@ func (h *shippingServiceHandler) CreateConsignment(ctx context.Context, in *Cons
 
 func (h *shippingServiceHandler) GetConsignments(ctx context.Context, in *GetRequest, out *Response) error {
 	return h.ShippingServiceHandler.GetConsignments(ctx, in, out)
+}
+
+func (h *shippingServiceHandler) CancelConsignment(ctx context.Context, in *CancelRequest, out *CancelResponse) error {
+	return h.ShippingServiceHandler.CancelConsignment(ctx, in, out)
 }

@@ -21,10 +21,6 @@ import (
 	userpb "github.com/shippy-suite/shippy/proto/user"
 )
 
-// Audience is the audience of the tokens the service signs for users: the
-// suite's API.
-const Audience = "shippy"
-
 // Service is what the handler needs of the user domain; *user.Service
 // implements it.
 type Service interface {
@@ -155,7 +151,7 @@ func (h *Handler) Auth(ctx context.Context, req *userpb.User, rsp *userpb.Token)
 	if err != nil {
 		return h.answers.Answer(ctx, "Auth", err)
 	}
-	token, expires, err := h.signer.Sign(u.ID, auth.Role(u.Role), Audience)
+	token, expires, err := h.signer.Sign(u.ID, auth.Role(u.Role), userpb.TokenAudience)
 	if err != nil {
 		return h.answers.Answer(ctx, "Auth", fmt.Errorf("sign token: %w", err))
 	}

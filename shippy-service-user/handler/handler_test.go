@@ -51,7 +51,7 @@ func newFixture(t *testing.T) fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	verifier, err := auth.NewVerifier(keys, userpb.ServiceName, handler.Audience, nil)
+	verifier, err := auth.NewVerifier(keys, userpb.ServiceName, userpb.TokenAudience, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
