@@ -88,7 +88,9 @@ type ledger struct {
 
 // sentCreate is one create of a ledger, with the outcome of its last try.
 type sentCreate struct {
-	req     *consignmentpb.Consignment
+	req *consignmentpb.Consignment
+	// owner is the user who sent it: the consignment's owner_id.
+	owner   string
 	outcome outcome
 	// answer is the service's answer, when booked.
 	answer *consignmentpb.Response
@@ -107,12 +109,13 @@ func newLedger() *ledger {
 // it, and returns that with the call's error.
 func (l *ledger) create(c *rpcClient, req *consignmentpb.Consignment) (outcome, error) {
 	rsp, err := c.create(req)
-	return l.record(req, rsp, err), err
+	return l.record(req, c.owner, rsp, err), err
 }
 
-// record records the answer to a create of req, or the call's error.
-func (l *ledger) record(req *consignmentpb.Consignment, rsp *consignmentpb.Response, err error) outcome {
-	sc := &sentCreate{req: req, outcome: outcomeOf(err), answer: rsp, err: err}
+// record records the answer to a create of req by owner, or the call's
+// error.
+func (l *ledger) record(req *consignmentpb.Consignment, owner string, rsp *consignmentpb.Response, err error) outcome {
+	sc := &sentCreate{req: req, owner: owner, outcome: outcomeOf(err), answer: rsp, err: err}
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.creates[req.GetId()] = sc
@@ -174,10 +177,11 @@ func (l *ledger) settle(t *testing.T, c *rpcClient, ids []string, wait time.Dura
 	}
 }
 
-// withVessel returns req as the service stores it when booked on vesselID.
-func withVessel(req *consignmentpb.Consignment, vesselID string) *consignmentpb.Consignment {
-	c := proto.Clone(req).(*consignmentpb.Consignment)
-	c.VesselId = vesselID
+// stored returns sc's request as the service stores it when booked on
+// vesselID: with that vessel, owned by its sender.
+func (sc *sentCreate) stored(vesselID string) *consignmentpb.Consignment {
+	c := proto.CloneOf(sc.req)
+	c.VesselId, c.OwnerId = vesselID, sc.owner
 	return c
 }
 
@@ -215,11 +219,12 @@ type books struct {
 	fleet        map[string]*vesselpb.Vessel
 }
 
-// checkBooks reads both services' books with c and checks them against
-// each other and against l, and returns them:
+// checkBooks reads both services' books with c (every consignment, with c's
+// operator token) and checks them against each other and against l, and
+// returns them:
 //
 //   - no consignment is listed twice, and each listed one was sent, as it
-//     was sent, and booked on a vessel of the fleet;
+//     was sent, owned by its sender, and booked on a vessel of the fleet;
 //   - every booked create was answered with the consignment sent, and is
 //     listed, on the vessel its answer named;
 //   - no refused or unavailable create is listed;
@@ -234,7 +239,7 @@ type books struct {
 func checkBooks(t *testing.T, c *rpcClient, l *ledger) books {
 	t.Helper()
 	b := books{consignments: make(map[string]*consignmentpb.Consignment), fleet: c.listVessels(t)}
-	listed := c.listConsignments(t)
+	listed := c.listAll(t)
 	l.mu.Lock()
 	defer l.mu.Unlock()
 
@@ -251,8 +256,8 @@ func checkBooks(t *testing.T, c *rpcClient, l *ledger) books {
 		case !sent:
 			t.Errorf("consignment %s is listed, but was never sent: %v", id, got)
 			continue
-		case !proto.Equal(got, withVessel(sc.req, got.GetVesselId())):
-			t.Errorf("consignment %s is listed as\n %v\nwant it as sent:\n %v", id, got, sc.req)
+		case !proto.Equal(got, sc.stored(got.GetVesselId())):
+			t.Errorf("consignment %s is listed as\n %v\nwant it as sent, owned by %s:\n %v", id, got, sc.owner, sc.req)
 		case sc.outcome == refused || sc.outcome == unavailable:
 			t.Errorf("consignment %s is listed, but its create was %s: %v", id, sc.outcome, sc.err)
 		case sc.outcome == booked && got.GetVesselId() != sc.vesselID():
@@ -268,7 +273,7 @@ func checkBooks(t *testing.T, c *rpcClient, l *ledger) books {
 	for id, sc := range l.creates {
 		_, listed := b.consignments[id]
 		if sc.outcome == booked {
-			want := &consignmentpb.Response{Created: true, Consignment: withVessel(sc.req, sc.vesselID())}
+			want := &consignmentpb.Response{Created: true, Consignment: sc.stored(sc.vesselID())}
 			if sc.vesselID() == "" || !proto.Equal(sc.answer, want) {
 				t.Errorf("create %s was answered with\n %v\nwant the consignment sent, created and booked:\n %v", id, sc.answer, want)
 			}

@@ -23,15 +23,38 @@ const (
 	exitBadInput    = 3
 	exitNoRoom      = 4
 	exitUnreachable = 5
+	exitAuth        = 7
+)
+
+// The environment the CLI reads its token from: SHIPPY_TOKEN, else the
+// file login stores under XDG_CONFIG_HOME (envConfigHome/shippy/token).
+const (
+	envToken      = "SHIPPY_TOKEN"
+	envConfigHome = "XDG_CONFIG_HOME"
 )
 
 // cliTimeout bounds one run of the CLI, well above its own --timeout.
 const cliTimeout = 60 * time.Second
 
-// cli runs the CLI in the stack's directory.
+// cli runs the CLI in the stack's directory as the stack's customer:
+// SHIPPY_TOKEN is st.token, and XDG_CONFIG_HOME st.configHome, which holds
+// no token.
 func (st *stack) cli(t *testing.T, args ...string) cliResult {
 	t.Helper()
-	return runCLI(t, st.dir, nil, args...)
+	return st.cliWith(t, nil, "", args...)
+}
+
+// cliWith is cli with env ("KEY=value" each) after the stack's, where it
+// may set SHIPPY_TOKEN or XDG_CONFIG_HOME to something else, and stdin as
+// the CLI's standard input.
+func (st *stack) cliWith(t *testing.T, env []string, stdin string, args ...string) cliResult {
+	t.Helper()
+	return runCLI(t, st.dir, append(st.cliEnv(), env...), stdin, args...)
+}
+
+// cliEnv is the environment st.cli adds to programEnv's.
+func (st *stack) cliEnv() []string {
+	return []string{envToken + "=" + st.token, envConfigHome + "=" + st.configHome}
 }
 
 // cliResult is what one run of the CLI (or of another program that is
@@ -49,11 +72,11 @@ func (r cliResult) String() string {
 }
 
 // runCLI runs the CLI with args in dir, with env ("KEY=value" each) added to
-// programEnv's, and fails t when it cannot be run or does not finish within
-// cliTimeout.
-func runCLI(t *testing.T, dir string, env []string, args ...string) cliResult {
+// programEnv's and stdin as its standard input (empty: none), and fails t
+// when it cannot be run or does not finish within cliTimeout.
+func runCLI(t *testing.T, dir string, env []string, stdin string, args ...string) cliResult {
 	t.Helper()
-	r, err := execProgram(binary(t, progCLI), dir, programEnv(env...), cliTimeout, args...)
+	r, err := execProgram(binary(t, progCLI), dir, programEnv(env...), stdin, cliTimeout, args...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -61,18 +84,21 @@ func runCLI(t *testing.T, dir string, env []string, args ...string) cliResult {
 }
 
 // execCLI is runCLI for any goroutine: it returns its failure.
-func execCLI(bin, dir string, args ...string) (cliResult, error) {
-	return execProgram(bin, dir, programEnv(), cliTimeout, args...)
+func execCLI(bin, dir string, env []string, args ...string) (cliResult, error) {
+	return execProgram(bin, dir, programEnv(env...), "", cliTimeout, args...)
 }
 
-// execProgram runs bin with args in dir with env and waits at most timeout
-// for it to exit.
-func execProgram(bin, dir string, env []string, timeout time.Duration, args ...string) (cliResult, error) {
+// execProgram runs bin with args in dir with env and stdin as its standard
+// input (empty: none), and waits at most timeout for it to exit.
+func execProgram(bin, dir string, env []string, stdin string, timeout time.Duration, args ...string) (cliResult, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, bin, args...)
 	cmd.Dir = dir
 	cmd.Env = env
+	if stdin != "" {
+		cmd.Stdin = strings.NewReader(stdin)
+	}
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	err := cmd.Run()
@@ -98,6 +124,7 @@ type consignmentJSON struct {
 	Weight      int32           `json:"weight"`
 	Containers  []containerJSON `json:"containers"`
 	VesselID    string          `json:"vessel_id"`
+	OwnerID     string          `json:"owner_id"`
 }
 
 type containerJSON struct {
@@ -140,7 +167,7 @@ func shippedConsignment(t *testing.T) (path string, data []byte, c consignmentJS
 }
 
 // input is c as the CLI's input file: fields left empty are left out, and
-// vessel_id, the service's, is never sent.
+// vessel_id and owner_id, the service's, are never sent.
 func (c consignmentJSON) input() string {
 	type container struct {
 		ID         string `json:"id,omitempty"`
@@ -208,31 +235,60 @@ func jsonLines(t *testing.T, r cliResult, want int) []string {
 	return got
 }
 
-// list returns every consignment, through `--json list`.
+// list returns the consignments of the stack's customer, through `--json
+// list`.
 func (st *stack) list(t *testing.T) []consignmentJSON {
 	t.Helper()
-	r := st.cli(t, "--json", "list")
-	return decodeLine[[]consignmentJSON](t, jsonLines(t, r, 1)[0])
+	return st.listAs(t, st.token)
 }
 
-// create creates the consignment in file with `--json create` and returns
-// what the CLI printed; it fails t unless the create succeeded.
+// create creates the consignment in file as the stack's customer with
+// `--json create` and returns what the CLI printed; it fails t unless the
+// create succeeded.
 func (st *stack) create(t *testing.T, file string) consignmentJSON {
 	t.Helper()
-	r := st.cli(t, "--json", "create", file)
-	return decodeLine[consignmentJSON](t, jsonLines(t, r, 1)[0])
+	return st.createAs(t, st.token, file)
 }
 
-// wantListedAlone fails t unless the stack lists exactly one consignment:
-// want, with an id the service gave it, on vessel vesselID. It returns what
-// it listed.
+// cliAs is st.cli with SHIPPY_TOKEN set to token, ("" for none) rather
+// than the stack customer's.
+func (st *stack) cliAs(t *testing.T, token string, args ...string) cliResult {
+	t.Helper()
+	return st.cliWith(t, []string{envToken + "=" + token}, "", args...)
+}
+
+// listAs returns the consignments `--json list` shows the holder of token.
+func (st *stack) listAs(t *testing.T, token string) []consignmentJSON {
+	t.Helper()
+	return decodeLine[[]consignmentJSON](t, jsonLines(t, st.cliAs(t, token, "--json", "list"), 1)[0])
+}
+
+// createAs creates the consignment in file as the holder of token with
+// `--json create`, and returns what the CLI printed; it fails t unless the
+// create succeeded.
+func (st *stack) createAs(t *testing.T, token, file string) consignmentJSON {
+	t.Helper()
+	return decodeLine[consignmentJSON](t, jsonLines(t, st.cliAs(t, token, "--json", "create", file), 1)[0])
+}
+
+// booked returns in as the stack's customer's booking of it on vesselID:
+// what the CLI prints for it after a create.
+func (st *stack) booked(in consignmentJSON, vesselID string) consignmentJSON {
+	in.VesselID, in.OwnerID = vesselID, st.userID
+	return in
+}
+
+// wantListedAlone fails t unless the stack's customer lists exactly one
+// consignment: want, with an id the service gave it, booked by them on
+// vessel vesselID. It returns what it listed.
 func (st *stack) wantListedAlone(t *testing.T, want consignmentJSON, vesselID string) consignmentJSON {
 	t.Helper()
 	got := st.list(t)
 	if len(got) != 1 {
 		t.Fatalf("--json list: got %d consignments, want 1: %+v", len(got), got)
 	}
-	want.ID, want.VesselID = got[0].ID, vesselID
+	want = st.booked(want, vesselID)
+	want.ID = got[0].ID
 	if got[0].ID == "" || !reflect.DeepEqual(got[0], want) {
 		t.Errorf("--json list:\n got %+v\nwant %+v (with an id)", got[0], want)
 	}

@@ -50,7 +50,7 @@ func TestCLIWithoutService(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			wantFailure(t, runCLI(t, dir, tt.env, tt.args...), tt.code, tt.want...)
+			wantFailure(t, runCLI(t, dir, tt.env, "", tt.args...), tt.code, tt.want...)
 		})
 	}
 }
@@ -102,9 +102,7 @@ func TestDefaultFleet(t *testing.T) {
 		before, roomBefore := st.list(t), st.rooms(t)[defaultVessel]
 
 		first := st.create(t, "fixed.json")
-		want := in
-		want.VesselID = defaultVessel
-		if !reflect.DeepEqual(first, want) {
+		if want := st.booked(in, defaultVessel); !reflect.DeepEqual(first, want) {
 			t.Errorf("--json create:\n got %+v\nwant %+v", first, want)
 		}
 		again := decodeLine[consignmentJSON](t, jsonLines(t, st.cli(t, "create", "--json", "fixed.json"), 1)[0])
@@ -277,7 +275,7 @@ func testBadInput(t *testing.T, dir string) {
 			if tt.reason != "" {
 				want = append(want, tt.reason)
 			}
-			wantFailure(t, runCLI(t, dir, nil, args...), exitBadInput, want...)
+			wantFailure(t, runCLI(t, dir, nil, "", args...), exitBadInput, want...)
 		})
 	}
 }
@@ -323,9 +321,7 @@ func TestSmallFleet(t *testing.T) {
 		in := newConsignment("e2e-small-1", 3, 60)
 		writeFile(t, st.dir, "small-1.json", in.input())
 		first := st.create(t, "small-1.json")
-		want := in
-		want.VesselID = "small"
-		if !reflect.DeepEqual(first, want) {
+		if want := st.booked(in, "small"); !reflect.DeepEqual(first, want) {
 			t.Errorf("first create:\n got %+v\nwant %+v", first, want)
 		}
 		if again := st.create(t, "small-1.json"); !reflect.DeepEqual(again, first) {
@@ -381,7 +377,7 @@ func TestConcurrentCreates(t *testing.T) {
 	start := time.Now()
 	for i := range clients {
 		wg.Go(func() {
-			results[i], errs[i] = execCLI(bin, st.dir, "--json", "--timeout", "45s", "create", fmt.Sprintf("c%02d.json", i))
+			results[i], errs[i] = execCLI(bin, st.dir, st.cliEnv(), "--json", "--timeout", "45s", "create", fmt.Sprintf("c%02d.json", i))
 		})
 	}
 	wg.Wait()

@@ -74,7 +74,7 @@ func TestServicesRefuseBadConfig(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			env := programEnv(append([]string{"DATA_DIR=" + t.TempDir()}, tt.env...)...)
-			r, err := execProgram(binary(t, tt.prog), dir, env, startTimeout)
+			r, err := execProgram(binary(t, tt.prog), dir, env, "", startTimeout)
 			if err != nil {
 				t.Fatalf("%v (a service with a bad configuration must exit at once)", err)
 			}

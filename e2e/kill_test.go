@@ -113,14 +113,14 @@ func (l *ledger) abandon(ids []string) {
 }
 
 // excessRoom returns the room taken over the fleet beyond the room of the
-// consignments listed.
+// consignments listed, whoever owns them.
 func excessRoom(t *testing.T, c *rpcClient) load {
 	t.Helper()
 	var excess load
 	for _, v := range c.listVessels(t) {
 		excess = excess.add(taken(v))
 	}
-	for _, listed := range c.listConsignments(t) {
+	for _, listed := range c.listAll(t) {
 		excess = excess.sub(loadOf(listed))
 	}
 	return excess

@@ -26,7 +26,7 @@ func TestMetricsPassPromtool(t *testing.T) {
 	if r := st.cli(t, "create", file); r.code != 0 {
 		t.Fatalf("create: %s", r)
 	}
-	for _, s := range []*service{st.user, st.vessel, st.consignment} {
+	for _, s := range []*service{st.user.service, st.vessel, st.consignment} {
 		t.Run(s.prog, func(t *testing.T) {
 			url := "http://" + loggedMetricsAddress(t, s) + platform.MetricsPath
 			rsp, err := http.Get(url)

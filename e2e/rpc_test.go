@@ -11,6 +11,7 @@ import (
 	microerrors "go-micro.dev/v5/errors"
 
 	"github.com/shippy-suite/shippy/platform"
+	"github.com/shippy-suite/shippy/platform/auth"
 	consignmentpb "github.com/shippy-suite/shippy/proto/consignment"
 	vesselpb "github.com/shippy-suite/shippy/proto/vessel"
 )
@@ -25,18 +26,28 @@ const rpcTimeout = 60 * time.Second
 const listPageSize = 250
 
 // rpcClient is a go-micro client of both services, made as the suite's
-// programs make theirs (platform.NewClient over platform.NewRegistry). Tests
-// use it where the CLI is too slow (hundreds of creates) or would refuse to
-// send the request (bad input as raw protobuf).
+// programs make theirs (platform.NewClient over platform.NewRegistry), that
+// sends one token with every call. Tests use it where the CLI is too slow
+// (hundreds of creates) or would refuse to send the request (bad input as
+// raw protobuf, no token or a bad one).
 type rpcClient struct {
 	micro        client.Client
 	consignments consignmentpb.ShippingService
 	vessels      vesselpb.VesselService
+	// token is the token every call carries; "" sends none.
+	token string
+	// owner is the user id token is for: the owner_id of the consignments
+	// this client creates.
+	owner string
+	// operator is an operator's token, with which checkBooks lists every
+	// consignment, whoever owns it.
+	operator string
 }
 
-// rpc returns a new client over the stack's registry. Each client has a
-// cache of the registry of its own: one made after a restart finds the
-// instances running then, whatever the instances before it left behind.
+// rpc returns a new client over the stack's registry that calls as the
+// stack's customer. Each client has a cache of the registry of its own: one
+// made after a restart finds the instances running then, whatever the
+// instances before it left behind.
 func (st *stack) rpc(t *testing.T) *rpcClient {
 	t.Helper()
 	micro := newMicroClient(t, st.vessel.env, consignmentpb.ServiceName, vesselpb.ServiceName)
@@ -44,7 +55,25 @@ func (st *stack) rpc(t *testing.T) *rpcClient {
 		micro:        micro,
 		consignments: consignmentpb.NewShippingService(consignmentpb.ServiceName, micro),
 		vessels:      vesselpb.NewVesselService(vesselpb.ServiceName, micro),
+		token:        st.token,
+		owner:        st.userID,
+		operator:     st.operatorToken(t),
 	}
+}
+
+// as returns a client that shares c's connections and calls with token
+// ("" for none), for the user owner.
+func (c *rpcClient) as(token, owner string) *rpcClient {
+	as := *c
+	as.token, as.owner = token, owner
+	return &as
+}
+
+// ctx returns a context for one call of c, bounded by rpcTimeout and
+// carrying c's token, and its cancel function.
+func (c *rpcClient) ctx() (context.Context, context.CancelFunc) {
+	ctx, cancel := context.WithTimeout(context.Background(), rpcTimeout)
+	return auth.WithToken(ctx, c.token), cancel
 }
 
 // newMicroClient returns a go-micro client made as the suite's programs
@@ -77,7 +106,7 @@ func newMicroClient(t *testing.T, env []string, services ...string) client.Clien
 
 // create sends req to CreateConsignment and returns the answer.
 func (c *rpcClient) create(req *consignmentpb.Consignment) (*consignmentpb.Response, error) {
-	ctx, cancel := context.WithTimeout(context.Background(), rpcTimeout)
+	ctx, cancel := c.ctx()
 	defer cancel()
 	return c.consignments.CreateConsignment(ctx, req)
 }
@@ -85,17 +114,25 @@ func (c *rpcClient) create(req *consignmentpb.Consignment) (*consignmentpb.Respo
 // createRaw sends data, as it is, as the body of a CreateConsignment call:
 // a request no generated client would encode.
 func (c *rpcClient) createRaw(data []byte) error {
-	ctx, cancel := context.WithTimeout(context.Background(), rpcTimeout)
+	ctx, cancel := c.ctx()
 	defer cancel()
 	req := c.micro.NewRequest(consignmentpb.ServiceName, "ShippingService.CreateConsignment", &bytes.Frame{Data: data})
 	return c.micro.Call(ctx, req, new(consignmentpb.Response))
 }
 
-// listConsignments returns every consignment the consignment service lists,
-// page by page, or fails t.
+// cancel sends CancelConsignment for the id and returns the answer.
+func (c *rpcClient) cancel(id string) (*consignmentpb.CancelResponse, error) {
+	ctx, cancel := c.ctx()
+	defer cancel()
+	return c.consignments.CancelConsignment(ctx, &consignmentpb.CancelRequest{Id: id})
+}
+
+// listConsignments returns every consignment the consignment service lists
+// to c's caller (a customer's own, or an operator's every one), page by
+// page, or fails t.
 func (c *rpcClient) listConsignments(t *testing.T) []*consignmentpb.Consignment {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), rpcTimeout)
+	ctx, cancel := c.ctx()
 	defer cancel()
 	var all []*consignmentpb.Consignment
 	token := ""
@@ -111,11 +148,18 @@ func (c *rpcClient) listConsignments(t *testing.T) []*consignmentpb.Consignment 
 	}
 }
 
+// listAll returns every consignment, whoever owns it: listConsignments
+// with c's operator token.
+func (c *rpcClient) listAll(t *testing.T) []*consignmentpb.Consignment {
+	t.Helper()
+	return c.as(c.operator, "").listConsignments(t)
+}
+
 // listVessels returns the fleet by vessel id, with the room left on each
 // vessel, or fails t.
 func (c *rpcClient) listVessels(t *testing.T) map[string]*vesselpb.Vessel {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), rpcTimeout)
+	ctx, cancel := c.ctx()
 	defer cancel()
 	rsp, err := c.vessels.ListVessels(ctx, &vesselpb.ListVesselsRequest{})
 	if err != nil {

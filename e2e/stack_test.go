@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/shippy-suite/shippy/platform"
+	"github.com/shippy-suite/shippy/platform/auth"
 	"github.com/shippy-suite/shippy/platform/failpoint"
 	consignmentpb "github.com/shippy-suite/shippy/proto/consignment"
 	userpb "github.com/shippy-suite/shippy/proto/user"
@@ -38,7 +39,7 @@ const (
 func ownedEnv(key string) bool {
 	switch key {
 	case "VESSELS_FILE", "DATA_DIR", "MONGO_URI", "VESSEL_TIMEOUT", envTokenTTL, envPrivateKeyFile,
-		platform.EnvShutdownTimeout, platform.EnvLogLevel, failpoint.EnvFailpoint:
+		envToken, envConfigHome, platform.EnvShutdownTimeout, platform.EnvLogLevel, failpoint.EnvFailpoint:
 		return true
 	}
 	return strings.HasPrefix(key, "MICRO_")
@@ -244,6 +245,17 @@ func (s *service) kill(t testing.TB) {
 	}
 }
 
+// signingKey reads the key the service signs tokens with from its
+// DATA_DIR (auth.DefaultKeyFile there), or fails t.
+func (s *service) signingKey(t *testing.T) auth.PrivateKey {
+	t.Helper()
+	key, err := auth.LoadKey(filepath.Join(lookupEnv(s.env)("DATA_DIR"), auth.DefaultKeyFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return key
+}
+
 // memory reads the memory use of the running service, or fails t.
 func (s *service) memory(t testing.TB) proc.Status {
 	t.Helper()
@@ -264,14 +276,25 @@ func (s *service) startAgain(t *testing.T, owner testing.TB) *service {
 	return startService(t, owner, s.prog, s.name, s.env)
 }
 
+// stackTokenTTL is the TOKEN_TTL of a stack's user service, and the
+// lifetime of the operators' tokens the tests sign: longer than any test.
+const stackTokenTTL = time.Hour
+
 // stack is the suite's services, the user, vessel and consignment services,
-// that find each other over mDNS, and a working directory for the CLI.
+// that find each other over mDNS, a working directory for the CLI, and a
+// customer registered on the user service.
 type stack struct {
 	// owner is the test the stack lives for.
-	owner                     *testing.T
-	user, vessel, consignment *service
-	// dir is the CLI's working directory.
-	dir string
+	owner               *testing.T
+	user                *userService
+	vessel, consignment *service
+	// dir is the CLI's working directory; configHome its XDG_CONFIG_HOME,
+	// where it would keep a token, empty.
+	dir, configHome string
+	// userID is the stack's customer, and token the token the user service
+	// gave them at login (valid for stackTokenTTL): what st.cli and st.rpc
+	// send.
+	userID, token string
 }
 
 // readFleet returns the JSON of testdata/name, a fleet for VESSELS_FILE.
@@ -285,19 +308,21 @@ func readFleet(t *testing.T, name string) string {
 }
 
 // startStack starts every service, the user service first, and waits until
-// each is discoverable. fleet is the JSON of VESSELS_FILE, or empty for the
-// built-in fleet. Each service gets its own DATA_DIR, and env ("KEY=value"
-// each) last. When t ends, the services still running are stopped with
-// SIGTERM in the reverse order (the consignment service first) and must
-// exit 0; one that exited by itself fails t.
+// each is discoverable; then it registers a customer and logs them in (the
+// user service's Create and Auth), for st.userID and st.token. fleet is the
+// JSON of VESSELS_FILE, or empty for the built-in fleet. Each service gets
+// its own DATA_DIR, and env ("KEY=value" each) last; the user service's
+// TOKEN_TTL is stackTokenTTL. When t ends, the services still running are
+// stopped with SIGTERM in the reverse order (the consignment service first)
+// and must exit 0; one that exited by itself fails t.
 //
 // The services of one mDNS namespace are shared by every test in it, so
 // stacks must not overlap: tests that start one do not run in parallel.
 func startStack(t *testing.T, fleet string, env ...string) *stack {
 	t.Helper()
 	root := t.TempDir()
-	st := &stack{owner: t, dir: filepath.Join(root, "cli")}
-	for _, d := range []string{"cli", "user", "vessel", "consignment"} {
+	st := &stack{owner: t, dir: filepath.Join(root, "cli"), configHome: filepath.Join(root, "config")}
+	for _, d := range []string{"cli", "config", "user", "vessel", "consignment"} {
 		if err := os.Mkdir(filepath.Join(root, d), 0o755); err != nil {
 			t.Fatal(err)
 		}
@@ -306,8 +331,6 @@ func startStack(t *testing.T, fleet string, env ...string) *stack {
 		platform.EnvShutdownTimeout + "=" + shutdownTimeout.String(),
 		platform.EnvLogLevel + "=info",
 	}
-	userEnv := programEnv(append(common, "DATA_DIR="+filepath.Join(root, "user"))...)
-	userEnv = append(userEnv, env...)
 	vesselEnv := programEnv(append(common, "DATA_DIR="+filepath.Join(root, "vessel"))...)
 	if fleet != "" {
 		vesselEnv = append(vesselEnv, "VESSELS_FILE="+writeFile(t, root, "vessels.json", fleet))
@@ -316,10 +339,33 @@ func startStack(t *testing.T, fleet string, env ...string) *stack {
 	consignmentEnv := programEnv(append(common, "DATA_DIR="+filepath.Join(root, "consignment"))...)
 	consignmentEnv = append(consignmentEnv, env...)
 
-	st.user = startService(t, t, progUser, userpb.ServiceName, userEnv)
+	st.user = startUser(t, filepath.Join(root, "user"), append([]string{envTokenTTL + "=" + stackTokenTTL.String()}, env...)...)
 	st.vessel = startService(t, t, progVessel, vesselpb.ServiceName, vesselEnv)
 	st.consignment = startService(t, t, progConsignment, consignmentpb.ServiceName, consignmentEnv)
+
+	st.userID, st.token = st.signUp(t, "stack")
 	return st
+}
+
+// signUp registers the customer name on the stack's user service and logs
+// them in (Create and Auth), and returns their id and token.
+func (st *stack) signUp(t *testing.T, name string) (id, token string) {
+	t.Helper()
+	u := newUser(name)
+	return st.user.create(t, u).GetId(), st.user.login(t, u).GetToken()
+}
+
+// operatorID is the user id of the operators' tokens the tests sign. No
+// account has it: the services read who calls from the token alone.
+const operatorID = "e2e-operator"
+
+// operatorToken returns a token of role operator for operatorID, signed
+// with the user service's own key as its Auth signs a token, valid for
+// stackTokenTTL: the suite has no command that makes an operator.
+func (st *stack) operatorToken(t *testing.T) string {
+	t.Helper()
+	return signToken(t, st.user.signingKey(t), userpb.ServiceName, auth.RoleOperator,
+		time.Now(), stackTokenTTL, operatorID, userpb.TokenAudience)
 }
 
 // restartVessel starts the vessel service again after it was stopped; t may
@@ -340,8 +386,9 @@ type room struct {
 	containers, weight int32
 }
 
-// rooms asks the vessel service directly (ListVessels) for the room left on
-// each vessel, by vessel id: what bookings took can be checked exactly.
+// rooms asks the vessel service directly (ListVessels, with the stack's
+// customer's token) for the room left on each vessel, by vessel id: what
+// bookings took can be checked exactly.
 func (st *stack) rooms(t *testing.T) map[string]room {
 	t.Helper()
 	cfg, err := platform.LoadConfig(lookupEnv(st.vessel.env))
@@ -355,7 +402,7 @@ func (st *stack) rooms(t *testing.T) map[string]room {
 	vessels := vesselpb.NewVesselService(vesselpb.ServiceName, platform.NewClient(reg))
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	rsp, err := vessels.ListVessels(ctx, &vesselpb.ListVesselsRequest{})
+	rsp, err := vessels.ListVessels(auth.WithToken(ctx, st.token), &vesselpb.ListVesselsRequest{})
 	if err != nil {
 		t.Fatalf("ListVessels: %v", err)
 	}

@@ -18,10 +18,12 @@ import (
 	"github.com/shippy-suite/shippy/testenv/otlptest"
 )
 
-// TestTelemetry runs both services and the CLI with tracing and metrics on:
-// one create makes one trace, CLI -> consignment -> vessel -> store, that
-// all three programs export over OTLP to a collector in the test; and the
-// services' metrics servers count the calls, the booking and the room left.
+// TestTelemetry runs both services and the CLI with tracing and metrics on
+// (and the user service, without, to sign in the customer the CLI calls
+// as): one create makes one trace, CLI -> consignment -> vessel -> store,
+// that all three programs export over OTLP to a collector in the test; and
+// the services' metrics servers count the calls, the booking and the room
+// left.
 func TestTelemetry(t *testing.T) {
 	requireE2E(t)
 	collector := otlptest.Start(t)
@@ -29,7 +31,7 @@ func TestTelemetry(t *testing.T) {
 
 	root := t.TempDir()
 	dir := filepath.Join(root, "cli")
-	for _, d := range []string{"cli", "vessel", "consignment"} {
+	for _, d := range []string{"cli", "user", "vessel", "consignment"} {
 		if err := os.Mkdir(filepath.Join(root, d), 0o755); err != nil {
 			t.Fatal(err)
 		}
@@ -40,11 +42,16 @@ func TestTelemetry(t *testing.T) {
 			platform.EnvShutdownTimeout+"="+shutdownTimeout.String(),
 			"DATA_DIR="+filepath.Join(root, prog))
 	}
+	// The user service, without telemetry, only signs the customer in.
+	users := startUser(t, filepath.Join(root, "user"))
 	vessel := startService(t, t, progVessel, vesselpb.ServiceName, env("vessel"))
 	consignment := startService(t, t, progConsignment, consignmentpb.ServiceName, env("consignment"))
+	customer := newUser("traced")
+	users.create(t, customer)
+	token := users.login(t, customer).GetToken()
 
 	file := writeFile(t, dir, "c.json", newConsignment("", 3, 55000).input())
-	r := runCLI(t, dir, []string{otlp}, "--json", "create", file)
+	r := runCLI(t, dir, []string{otlp, envToken + "=" + token}, "", "--json", "create", file)
 	if r.code != 0 {
 		t.Fatalf("create: %s", r)
 	}

@@ -47,7 +47,8 @@ var buildTutorialClient = sync.OnceValues(func() (string, error) {
 
 // TestTutorialClient runs a go-micro v2 gRPC client, built from the
 // tutorial's protos and finding the service by name over mDNS, against the
-// real services: clients written for the tutorial keep working.
+// real services: clients written for the tutorial keep working, given a
+// token, which they send as the tutorial's part 4 clients did.
 func TestTutorialClient(t *testing.T) {
 	requireE2E(t)
 	bin, err := buildTutorialClient()
@@ -58,7 +59,7 @@ func TestTutorialClient(t *testing.T) {
 	st := startStack(t, "")
 
 	start := time.Now()
-	r, err := execProgram(bin, st.dir, programEnv(), cliTimeout, file)
+	r, err := execProgram(bin, st.dir, programEnv(), "", cliTimeout, file, st.token)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -206,7 +207,7 @@ func TestTutorialUserClient(t *testing.T) {
 	for _, step := range steps {
 		t.Run(step.name, func(t *testing.T) {
 			start := time.Now()
-			r, err := execProgram(bin, root, programEnv(), cliTimeout, step.args...)
+			r, err := execProgram(bin, root, programEnv(), "", cliTimeout, step.args...)
 			if err != nil {
 				t.Fatal(err)
 			}

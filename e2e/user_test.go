@@ -42,9 +42,7 @@ const tokenTTL = 2 * time.Minute
 // userService is a running user service and a go-micro client of it.
 type userService struct {
 	*service
-	// dataDir is the service's DATA_DIR.
-	dataDir string
-	users   userpb.UserService
+	users userpb.UserService
 }
 
 // startUser starts the user service on dataDir with TOKEN_TTL=tokenTTL
@@ -60,7 +58,7 @@ func startUser(t *testing.T, dataDir string, env ...string) *userService {
 	}, env...)...)
 	s := startService(t, t, progUser, userpb.ServiceName, env)
 	micro := newMicroClient(t, env, userpb.ServiceName)
-	return &userService{service: s, dataDir: dataDir, users: userpb.NewUserService(userpb.ServiceName, micro)}
+	return &userService{service: s, users: userpb.NewUserService(userpb.ServiceName, micro)}
 }
 
 // callContext returns a context for one call of the tests' client.
@@ -96,27 +94,24 @@ func (u *userService) login(t *testing.T, req *userpb.User) *userpb.Token {
 	return rsp
 }
 
-// signingKey reads the service's signing key from its DATA_DIR.
-func (u *userService) signingKey(t *testing.T) auth.PrivateKey {
-	t.Helper()
-	key, err := auth.LoadKey(filepath.Join(u.dataDir, signingKeyFile))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return key
-}
-
 // wantRefused fails t unless err is the user service's answer with reason
 // want, and returns its detail.
 func wantRefused(t *testing.T, err error, want rpcerr.Reason) string {
+	t.Helper()
+	return wantRefusedBy(t, err, userpb.ServiceName, want)
+}
+
+// wantRefusedBy fails t unless err is the answer of the service named
+// service with reason want, and returns its detail.
+func wantRefusedBy(t *testing.T, err error, service string, want rpcerr.Reason) string {
 	t.Helper()
 	if err == nil {
 		t.Fatalf("got no error, want %s (%d)", want, want.Code())
 	}
 	f := rpcerr.Classify(err)
-	if f.Reason != want || f.Code != want.Code() || f.Service != userpb.ServiceName {
+	if f.Reason != want || f.Code != want.Code() || f.Service != service {
 		t.Fatalf("got %s (%d) from %q, want %s (%d) from %s: %v",
-			f.Reason, f.Code, f.Service, want, want.Code(), userpb.ServiceName, err)
+			f.Reason, f.Code, f.Service, want, want.Code(), service, err)
 	}
 	return f.Detail
 }
@@ -231,15 +226,22 @@ func cutToBadLength(token string) string {
 	return token[:i+(len(token)-i-2)/4*4+1]
 }
 
-// sign returns a token for sub signed with key by issuer for aud, as if
-// signed at now with the service's TOKEN_TTL.
+// sign returns a customer's token for sub signed with key by issuer for
+// aud, as if signed at now with the service's TOKEN_TTL.
 func sign(t *testing.T, key auth.PrivateKey, issuer string, now time.Time, sub string, aud ...string) string {
 	t.Helper()
-	signer, err := auth.NewSigner(key, issuer, tokenTTL, func() time.Time { return now })
+	return signToken(t, key, issuer, auth.RoleCustomer, now, tokenTTL, sub, aud...)
+}
+
+// signToken returns a token for sub with role, signed with key by issuer
+// for aud, as if signed at now, and valid for ttl from then.
+func signToken(t *testing.T, key auth.PrivateKey, issuer string, role auth.Role, now time.Time, ttl time.Duration, sub string, aud ...string) string {
+	t.Helper()
+	signer, err := auth.NewSigner(key, issuer, ttl, func() time.Time { return now })
 	if err != nil {
 		t.Fatal(err)
 	}
-	token, _, err := signer.Sign(sub, auth.RoleCustomer, aud...)
+	token, _, err := signer.Sign(sub, role, aud...)
 	if err != nil {
 		t.Fatal(err)
 	}
