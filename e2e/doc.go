@@ -2,6 +2,10 @@
 // real user, vessel and consignment services and the CLI once per run, start
 // the services as processes that find each other over mDNS inside a private
 // network namespace (see testenv/netns), and drive them with the CLI.
+// Every stack registers a customer and logs them in; the CLI and the tests'
+// go-micro clients call with that customer's token, and the tests that must
+// see every consignment call with an operator's, signed with the user
+// service's own key (auth_test.go tests the refusals).
 //
 // The tests share one mDNS namespace, so none that starts a service runs in
 // parallel with another: a second stack would answer the first one's
