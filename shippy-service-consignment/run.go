@@ -95,14 +95,10 @@ func serviceCredentials(cfg Config, service *store.Service[consignment.Repositor
 
 // verifyUsers makes the service refuse every call without a valid token
 // of the user service, whose public keys it finds in the user service's
-// registry entries (auth.RegistryKeys): tokens are verified here, with no
+// registry entries (auth.NewRegistryVerifier): tokens are verified here, with no
 // call to the user service.
 func verifyUsers(service *store.Service[consignment.Repository]) error {
-	keys, err := auth.NewRegistryKeys(service.Registry(), userpb.ServiceName, time.Now)
-	if err != nil {
-		return err
-	}
-	verifier, err := auth.NewVerifier(keys, userpb.ServiceName, userpb.TokenAudience, time.Now)
+	verifier, err := auth.NewRegistryVerifier(service.Registry(), userpb.ServiceName, userpb.TokenAudience)
 	if err != nil {
 		return err
 	}

@@ -66,20 +66,18 @@ func serve(ctx context.Context, cfg Config, service *store.Service[vessel.Reposi
 // verifiers are the token verifiers of the vessel service's callers, by
 // issuer: users, with the user service's tokens, and the consignment
 // service, with its own tokens for the vessel service. Each issuer's public
-// keys are those its instances publish in reg (auth.RegistryKeys).
+// keys are those its instances publish in reg (auth.NewRegistryVerifier).
 func verifiers(reg registry.Registry) (auth.Issuers, error) {
 	issuers := make(auth.Issuers, 2)
 	for _, iss := range []struct{ issuer, audience string }{
 		{userpb.ServiceName, userpb.TokenAudience},
 		{consignmentpb.ServiceName, vesselpb.ServiceName},
 	} {
-		keys, err := auth.NewRegistryKeys(reg, iss.issuer, time.Now)
+		v, err := auth.NewRegistryVerifier(reg, iss.issuer, iss.audience)
 		if err != nil {
 			return nil, err
 		}
-		if issuers[iss.issuer], err = auth.NewVerifier(keys, iss.issuer, iss.audience, time.Now); err != nil {
-			return nil, err
-		}
+		issuers[iss.issuer] = v
 	}
 	return issuers, nil
 }
