@@ -410,7 +410,7 @@ func encodeToken(prefix string, seq int64) string {
 
 // decodeToken returns the seq a page token of prefix carries, 0 for the
 // empty token, or a *FieldError on "page_token". List then checks that a
-// booked consignment of the listing has that seq.
+// booked or cancelled consignment of the listing has that seq.
 func decodeToken(prefix, token string) (int64, error) {
 	seq, ok := store.DecodePageToken(prefix, token)
 	if !ok || seq > math.MaxInt64 {
