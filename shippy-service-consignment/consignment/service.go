@@ -308,13 +308,12 @@ type Recovery struct {
 // whose hold has run out, it confirms the hold when the consignment is
 // stored booked, and releases it otherwise, when it is not stored or is
 // cancelled (only if it is still held and run out: a retry of the create
-// may have renewed it). Then, for each pending
-// consignment of an earlier release whose lease has run out, it releases
-// the room (which succeeds when none is held) and deletes it. It logs what
-// it settled, and returns it. Several instances may call it at once. It
-// stops at the first error, typically ErrUnavailable when the vessel
-// service cannot be reached; a later call settles the rest. See
-// docs/crash-safe-create.md.
+// may have renewed it). Then, for each pending consignment of an earlier
+// release whose lease has run out, it releases the room (which succeeds
+// when none is held) and deletes it. It logs what it settled, and returns
+// it. Several instances may call it at once. It stops at the first error,
+// typically ErrUnavailable when the vessel service cannot be reached; a
+// later call settles the rest. See docs/crash-safe-create.md.
 func (s *Service) Recover(ctx context.Context) (Recovery, error) {
 	var r Recovery
 	err := s.settleHolds(ctx, &r)
@@ -430,12 +429,12 @@ func (s *Service) settlePending(ctx context.Context, r *Recovery) error {
 
 // List returns a page of booked consignments, oldest first: every user's
 // when owner is "" (operators), else only owner's. Pending and cancelled
-// ones are never listed. The page holds up to limit consignments: DefaultPageSize
-// when limit is 0, MaxPageSize when limit is larger (AIP-158). pageToken is
-// empty for the first page or the nextPageToken of the last one;
-// nextPageToken is empty after the last page. A negative limit, or a token
-// that was not issued for owner's listing, is a *FieldError (ErrInvalid) on
-// "limit" or "page_token".
+// ones are never listed. The page holds up to limit consignments:
+// DefaultPageSize when limit is 0, MaxPageSize when limit is larger
+// (AIP-158). pageToken is empty for the first page or the nextPageToken of
+// the last one; nextPageToken is empty after the last page. A negative
+// limit, or a token that was not issued for owner's listing, is a
+// *FieldError (ErrInvalid) on "limit" or "page_token".
 func (s *Service) List(ctx context.Context, owner string, limit int, pageToken string) ([]Consignment, string, error) {
 	switch {
 	case limit < 0:

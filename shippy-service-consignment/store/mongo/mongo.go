@@ -175,9 +175,10 @@ func (s *Store) get(ctx context.Context, id string) (consignment.Consignment, er
 // List implements consignment.Repository. A page token is the seq of the
 // last consignment of the previous page, which is booked, or cancelled
 // since, and so never deleted: a token is valid while that consignment
-// exists (and, in an owner's listing, is the owner's). A page is one range query, on
-// status_seq for every consignment and on owner_seq for an owner's, one
-// consignment beyond the limit read to know whether another page follows.
+// exists (and, in an owner's listing, is the owner's). A page is one range
+// query, on status_seq for every consignment and on owner_seq for an
+// owner's, one consignment beyond the limit read to know whether another
+// page follows.
 // The two listings' tokens have prefixes of their own.
 func (s *Store) List(ctx context.Context, owner string, limit int, pageToken string) ([]consignment.Consignment, string, error) {
 	prefix := tokenPrefix
