@@ -491,12 +491,13 @@ func TestGetConsignmentsPageSizes(t *testing.T) {
 }
 
 // TestCallers checks who may call what: every method needs a customer or
-// an operator, and its errors are the wire errors auth.Require gives.
+// an operator, and its errors are the wire errors auth.Require gives. The
+// customer's c-1 is stored; the create is of c-2.
 func TestCallers(t *testing.T) {
 	t.Parallel()
 	calls := map[string]func(ctx context.Context, h *handler.Handler) error{
 		"CreateConsignment": func(ctx context.Context, h *handler.Handler) error {
-			return h.CreateConsignment(ctx, request("c-1"), new(consignmentpb.Response))
+			return h.CreateConsignment(ctx, request("c-2"), new(consignmentpb.Response))
 		},
 		"GetConsignments": func(ctx context.Context, h *handler.Handler) error {
 			return h.GetConsignments(ctx, &consignmentpb.GetRequest{}, new(consignmentpb.Response))
