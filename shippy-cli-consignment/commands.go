@@ -92,7 +92,7 @@ func (cmd *commands) create(ctx context.Context, file string, c consignment.Cons
 	if rsp.GetConsignment() == nil {
 		return fmt.Errorf("%s returned no consignment for %s", consignmentpb.ServiceName, c.ID)
 	}
-	return printCreated(cmd.out, cmd.asJSON, rsp.GetConsignment())
+	return printConsignment(cmd.out, cmd.asJSON, createdFormat, rsp.GetConsignment())
 }
 
 // cancel cancels the consignment with the id and prints it. A repeat
@@ -115,7 +115,7 @@ func (cmd *commands) cancel(ctx context.Context, id string) error {
 	if rsp.GetConsignment() == nil {
 		return fmt.Errorf("%s returned no consignment for %s", consignmentpb.ServiceName, id)
 	}
-	return printCancelled(cmd.out, cmd.asJSON, rsp.GetConsignment())
+	return printConsignment(cmd.out, cmd.asJSON, cancelledFormat, rsp.GetConsignment())
 }
 
 // list prints every consignment the caller may see, fetched a page at a

@@ -61,25 +61,21 @@ func writeJSON(w io.Writer, v any) error {
 	return enc.Encode(v)
 }
 
-// printCreated writes the consignment a create returned: one JSON object,
-// or one sentence.
-func printCreated(w io.Writer, asJSON bool, c *consignmentpb.Consignment) error {
-	if asJSON {
-		return writeJSON(w, toJSON(c))
-	}
-	_, err := fmt.Fprintf(w, "Created consignment %s: %s, %d kg, booked on vessel %s\n",
-		c.GetId(), countContainers(len(c.GetContainers())), c.GetWeight(), c.GetVesselId())
-	return err
-}
+// The sentences that printConsignment writes for a consignment a create
+// or a cancel returned; their verbs are its id, its containers (counted),
+// its weight and its vessel.
+const (
+	createdFormat   = "Created consignment %s: %s, %d kg, booked on vessel %s\n"
+	cancelledFormat = "Cancelled consignment %s: %s, %d kg, released from vessel %s\n"
+)
 
-// printCancelled writes the consignment a cancel returned: one JSON object,
-// or one sentence.
-func printCancelled(w io.Writer, asJSON bool, c *consignmentpb.Consignment) error {
+// printConsignment writes the consignment a create or a cancel returned:
+// one JSON object, or the sentence format (createdFormat, cancelledFormat).
+func printConsignment(w io.Writer, asJSON bool, format string, c *consignmentpb.Consignment) error {
 	if asJSON {
 		return writeJSON(w, toJSON(c))
 	}
-	_, err := fmt.Fprintf(w, "Cancelled consignment %s: %s, %d kg, released from vessel %s\n",
-		c.GetId(), countContainers(len(c.GetContainers())), c.GetWeight(), c.GetVesselId())
+	_, err := fmt.Fprintf(w, format, c.GetId(), countContainers(len(c.GetContainers())), c.GetWeight(), c.GetVesselId())
 	return err
 }
 
