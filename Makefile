@@ -66,15 +66,19 @@ test: ## Run every check and test, in the order the recipe lists (see the commen
 test-race: ## go test -race on every module (e2e over mDNS in a private netns); needs the tools make test builds first
 	go test -race -count=1 $(PKGS)
 
-# dev-check runs make dev twice on a temporary DATA_DIR: a booking and a list, whose output
-# must come through, then a command that fails, whose status must.
+# dev-check runs make dev twice on a temporary DATA_DIR: a sign-up, a login, a booking and a
+# list, whose output must come through, then a command that fails, whose status must.
+DEV_CHECK_CMD = cli=shippy-cli-consignment; \
+	echo dev-check-password | $$cli user create --name Dev --email dev@shippy.example >/dev/null \
+	&& echo dev-check-password | $$cli login --email dev@shippy.example >/dev/null \
+	&& $$cli create shippy-cli-consignment/consignment.json >/dev/null && $$cli --json list
 .PHONY: dev-check
 dev-check: ## Check make dev CMD=...: the command's output and its exit status come through
 	@data=$$(mktemp -d); trap 'rm -rf "$$data"' EXIT; \
 	dev() { DATA_DIR=$$data $(MAKE) --no-print-directory dev SHIPPY_SKIP_IMAGES=1 CMD="$$1" 2>"$$data/stderr"; }; \
-	out=$$(dev 'shippy-cli-consignment create shippy-cli-consignment/consignment.json >/dev/null && shippy-cli-consignment --json list') \
+	out=$$(dev '$(DEV_CHECK_CMD)') \
 		|| { cat "$$data/stderr"; echo "dev-check: make dev CMD='... --json list' failed"; exit 1; }; \
-	if [[ $$(tail -n 1 <<<"$$out") != '[{"id":'*'"vessel_id":"vessel001"}]' ]]; then \
+	if [[ $$(tail -n 1 <<<"$$out") != '[{"id":'*'"vessel_id":"vessel001","owner_id":"'*'"}]' ]]; then \
 		echo "dev-check: make dev CMD='... --json list' printed no list of the booking:"; echo "$$out"; exit 1; fi; \
 	if dev 'exit 3' >/dev/null || ! grep -q 'Error 3$$' "$$data/stderr"; then \
 		cat "$$data/stderr"; echo "dev-check: make dev CMD='exit 3' did not fail with status 3"; exit 1; fi; \

@@ -24,6 +24,7 @@ const (
 	actUserCreate                 // register an account
 	actLogin                      // sign in and store the token
 	actLogout                     // remove the stored token
+	actCancel                     // cancel the consignment options.id
 )
 
 // options is what a command line asks for.
@@ -43,13 +44,16 @@ type options struct {
 	token string
 	// The account of user create (name, email, company) and login (email).
 	name, email, company string
+	// id is the consignment cancel cancels.
+	id string
 }
 
 // parseArgs reads a command line (without the program name):
 //
 //	[FILE]         create the consignment in FILE, then list (the default command)
 //	create [FILE]  create the consignment in FILE
-//	list           list all consignments
+//	list           list the consignments the caller may see
+//	cancel ID      cancel the consignment with the id
 //	user create    register an account (--name, --email required; --company)
 //	login          sign in (--email required)
 //	logout         remove the stored token
@@ -83,7 +87,7 @@ func parseArgs(args []string) (options, error) {
 	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
 
 	cmd, rest := "", positional
-	if len(rest) > 0 && slices.Contains([]string{"create", "list", "user", "login", "logout"}, rest[0]) {
+	if len(rest) > 0 && slices.Contains([]string{"create", "list", "cancel", "user", "login", "logout"}, rest[0]) {
 		cmd, rest = rest[0], rest[1:]
 	}
 	if cmd == "user" {
@@ -137,6 +141,11 @@ func parseArgs(args []string) (options, error) {
 			return options{}, usageError("list takes no arguments, got %q", rest)
 		}
 		opts.list = true
+	case "cancel":
+		if len(rest) != 1 || rest[0] == "" {
+			return options{}, usageError("cancel takes one argument, the consignment's id, got %q", rest)
+		}
+		opts.action, opts.file, opts.id = actCancel, "", rest[0]
 	}
 	return opts, nil
 }
@@ -170,9 +179,10 @@ func usageError(format string, args ...any) error {
 // usage is the text --help prints.
 func usage() string {
 	return fmt.Sprintf(`Usage:
-  %[1]s [flags] [FILE]         create the consignment in FILE, then list all
+  %[1]s [flags] [FILE]         create the consignment in FILE, then list yours
   %[1]s [flags] create [FILE]  create the consignment in FILE
-  %[1]s [flags] list           list all consignments
+  %[1]s [flags] list           list your consignments (an operator's: all)
+  %[1]s [flags] cancel ID      cancel your consignment ID, releasing its room
   %[1]s [flags] user create --name NAME --email EMAIL [--company COMPANY]
                                               register an account
   %[1]s [flags] login --email EMAIL
@@ -194,7 +204,8 @@ stores it in (%[12]s, mode 0600).
 
 Flags, before or after the command:
   --json              print JSON on one line: create prints the consignment
-                      object, list prints an array of them, user create the
+                      object, list prints an array of them, cancel the
+                      cancelled consignment, user create the
                       user, login who signed in, logout what it removed
   --timeout DURATION  bound each call to a service (default %[3]s)
   --token TOKEN       the token calls carry, rather than the stored one
@@ -214,7 +225,8 @@ Exit status:
   %[5]d  other error
   %[6]d  usage: bad flags, arguments or environment
   %[7]d  bad input: the file or the account details are invalid, the email is
-     taken, or the service rejected them
+     taken, no consignment of yours has the id to cancel, or the service
+     rejected them
   %[8]d  no vessel has room for the consignment
   %[9]d  a service is unreachable
   %[10]d  a service did not answer in time

@@ -61,6 +61,8 @@ func TestParseArgs(t *testing.T) {
 		{[]string{"--email", "a@b", "--token", "t", "login", "--json"}, account(actLogin, func(o *options) { o.email, o.token, o.asJSON = "a@b", "t", true })},
 		{[]string{"logout"}, account(actLogout, nil)},
 		{[]string{"logout", "--json"}, account(actLogout, func(o *options) { o.asJSON = true })},
+		{[]string{"cancel", "c-1"}, account(actCancel, func(o *options) { o.id = "c-1" })},
+		{[]string{"--json", "cancel", "--", "-c"}, account(actCancel, func(o *options) { o.id, o.asJSON = "-c", true })},
 		{[]string{"create", "login"}, opts(func(o *options) { createOnly(o); o.file = "login" })}, // a file named like a command
 		{[]string{"-h"}, options{help: true}},
 		{[]string{"--help"}, options{help: true}},
@@ -106,6 +108,10 @@ func TestParseArgsRejects(t *testing.T) {
 		{[]string{"list", "--company", "Navy"}, "--company is a flag of user create only (see shippy-cli-consignment --help)"},
 		{[]string{"logout", "now"}, `logout takes no arguments, got ["now"] (see shippy-cli-consignment --help)`},
 		{[]string{"--token"}, "flag needs an argument: -token (see shippy-cli-consignment --help)"},
+		{[]string{"cancel"}, `cancel takes one argument, the consignment's id, got [] (see shippy-cli-consignment --help)`},
+		{[]string{"cancel", ""}, `cancel takes one argument, the consignment's id, got [""] (see shippy-cli-consignment --help)`},
+		{[]string{"cancel", "a", "b"}, `cancel takes one argument, the consignment's id, got ["a" "b"] (see shippy-cli-consignment --help)`},
+		{[]string{"cancel", "a", "--email", "a@b"}, "--email is a flag of user create and login only (see shippy-cli-consignment --help)"},
 	}
 	for _, tt := range tests {
 		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {

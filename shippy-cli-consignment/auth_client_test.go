@@ -145,6 +145,13 @@ func (h *guardedShipping) GetConsignments(ctx context.Context, _ *consignmentpb.
 	return h.check(ctx)
 }
 
+func (h *guardedShipping) CancelConsignment(ctx context.Context, _ *consignmentpb.CancelRequest, _ *consignmentpb.CancelResponse) error {
+	if err := h.check(ctx); err != nil {
+		return err
+	}
+	return microerrors.NotFound(consignmentpb.ServiceName, "consignment not found")
+}
+
 // refuseAtGRPC is a stream interceptor that refuses grpcRefused and
 // grpcDenied with plain gRPC statuses before go-micro sees the call, as an
 // authenticating interceptor would.

@@ -52,6 +52,10 @@ func (h *scriptedHandler) GetConsignments(_ context.Context, _ *consignmentpb.Ge
 	return h.err
 }
 
+func (h *scriptedHandler) CancelConsignment(_ context.Context, _ *consignmentpb.CancelRequest, _ *consignmentpb.CancelResponse) error {
+	return h.err
+}
+
 // quietLogger keeps go-micro's log lines out of the test output.
 func quietLogger() logger.Logger { return logger.NewLogger(logger.WithOutput(io.Discard)) }
 

@@ -20,6 +20,7 @@ import (
 type shippingService interface {
 	CreateConsignment(ctx context.Context, in *consignmentpb.Consignment, opts ...client.CallOption) (*consignmentpb.Response, error)
 	GetConsignments(ctx context.Context, in *consignmentpb.GetRequest, opts ...client.CallOption) (*consignmentpb.Response, error)
+	CancelConsignment(ctx context.Context, in *consignmentpb.CancelRequest, opts ...client.CallOption) (*consignmentpb.CancelResponse, error)
 }
 
 var _ shippingService = consignmentpb.ShippingService(nil)
@@ -91,10 +92,34 @@ func (cmd *commands) create(ctx context.Context, file string, c consignment.Cons
 	if rsp.GetConsignment() == nil {
 		return fmt.Errorf("%s returned no consignment for %s", consignmentpb.ServiceName, c.ID)
 	}
-	return printCreated(cmd.out, cmd.asJSON, rsp.GetConsignment())
+	return printConsignment(cmd.out, cmd.asJSON, createdFormat, rsp.GetConsignment())
 }
 
-// list prints every consignment, fetched a page at a time.
+// cancel cancels the consignment with the id and prints it. A repeat
+// succeeds as the first cancel did.
+func (cmd *commands) cancel(ctx context.Context, id string) error {
+	rsp, err := call(ctx, cmd.timeout, func(ctx context.Context) (*consignmentpb.CancelResponse, error) {
+		return cmd.svc.CancelConsignment(ctx, &consignmentpb.CancelRequest{Id: id})
+	})
+	if err != nil {
+		if ctx.Err() == nil {
+			switch f := rpcerr.Classify(err); f.Reason {
+			case rpcerr.NotFound:
+				return errorf(exitBadInput, "no consignment of yours has id %q", id)
+			case rpcerr.Invalid:
+				return errorf(exitBadInput, "cancel %q: rejected by %s: %s", id, consignmentpb.ServiceName, f.Detail)
+			}
+		}
+		return cmd.callError(ctx, consignmentpb.ServiceName, err)
+	}
+	if rsp.GetConsignment() == nil {
+		return fmt.Errorf("%s returned no consignment for %s", consignmentpb.ServiceName, id)
+	}
+	return printConsignment(cmd.out, cmd.asJSON, cancelledFormat, rsp.GetConsignment())
+}
+
+// list prints every consignment the caller may see, fetched a page at a
+// time.
 func (cmd *commands) list(ctx context.Context) error {
 	cs, err := cmd.fetchAll(ctx)
 	if err != nil {

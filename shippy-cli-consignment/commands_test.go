@@ -32,11 +32,12 @@ type fakeService struct {
 	getErr    error
 	pageSize  int
 
-	mu       sync.Mutex
-	stored   []*consignmentpb.Consignment
-	creates  []*consignmentpb.Consignment // every create request, in order
-	gets     []*consignmentpb.GetRequest  // every get request, in order
-	deadline []time.Duration              // time left to each call's deadline
+	mu        sync.Mutex
+	stored    []*consignmentpb.Consignment
+	cancelled map[string]*consignmentpb.Consignment // by id
+	creates   []*consignmentpb.Consignment          // every create request, in order
+	gets      []*consignmentpb.GetRequest           // every get request, in order
+	deadline  []time.Duration                       // time left to each call's deadline
 }
 
 var _ shippingService = (*fakeService)(nil)
@@ -82,6 +83,30 @@ func (f *fakeService) GetConsignments(ctx context.Context, in *consignmentpb.Get
 		rsp.NextPageToken = strconv.Itoa(end)
 	}
 	return rsp, nil
+}
+
+// CancelConsignment removes the stored consignment with the id, answering
+// with it; a repeat answers the same. An unknown id is NOT_FOUND.
+func (f *fakeService) CancelConsignment(ctx context.Context, in *consignmentpb.CancelRequest, _ ...client.CallOption) (*consignmentpb.CancelResponse, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if err := f.called(ctx, nil); err != nil {
+		return nil, err
+	}
+	if c, ok := f.cancelled[in.GetId()]; ok {
+		return &consignmentpb.CancelResponse{Consignment: c}, nil
+	}
+	for i, c := range f.stored {
+		if c.GetId() == in.GetId() {
+			f.stored = slices.Delete(f.stored, i, i+1)
+			if f.cancelled == nil {
+				f.cancelled = make(map[string]*consignmentpb.Consignment)
+			}
+			f.cancelled[c.GetId()] = c
+			return &consignmentpb.CancelResponse{Consignment: c}, nil
+		}
+	}
+	return nil, microerrors.NotFound(consignmentpb.ServiceName, "consignment not found")
 }
 
 // called records the deadline of a call and returns the error it fails
@@ -146,7 +171,7 @@ func TestCreate(t *testing.T) {
 				`{"id":"","customer_id":"cust001","origin":"Manchester, United Kingdom","user_id":"user001"},` +
 				`{"id":"","customer_id":"cust002","origin":"Derby, United Kingdom","user_id":"user001"},` +
 				`{"id":"","customer_id":"cust005","origin":"Sheffield, United Kingdom","user_id":"user001"}],` +
-				`"vessel_id":"vessel001"}` + "\n",
+				`"vessel_id":"vessel001","owner_id":""}` + "\n",
 		},
 		{
 			name:    "id kept",
@@ -245,8 +270,8 @@ func TestList(t *testing.T) {
 			name: "json",
 			svc:  &fakeService{stored: stored(2)},
 			json: true,
-			want: `[{"id":"c1","description":"consignment 1","weight":1000,"containers":[{"id":"k","customer_id":"cust","origin":"Derby","user_id":"u"}],"vessel_id":"vessel001"},` +
-				`{"id":"c2","description":"consignment 2","weight":2000,"containers":[{"id":"k","customer_id":"cust","origin":"Derby","user_id":"u"}],"vessel_id":"vessel001"}]` + "\n",
+			want: `[{"id":"c1","description":"consignment 1","weight":1000,"containers":[{"id":"k","customer_id":"cust","origin":"Derby","user_id":"u"}],"vessel_id":"vessel001","owner_id":""},` +
+				`{"id":"c2","description":"consignment 2","weight":2000,"containers":[{"id":"k","customer_id":"cust","origin":"Derby","user_id":"u"}],"vessel_id":"vessel001","owner_id":""}]` + "\n",
 			wantPages: 1,
 		},
 		{
@@ -260,7 +285,7 @@ func TestList(t *testing.T) {
 			name:      "json, every field present",
 			svc:       &fakeService{stored: []*consignmentpb.Consignment{{Id: "bare"}}},
 			json:      true,
-			want:      `[{"id":"bare","description":"","weight":0,"containers":[],"vessel_id":""}]` + "\n",
+			want:      `[{"id":"bare","description":"","weight":0,"containers":[],"vessel_id":"","owner_id":""}]` + "\n",
 			wantPages: 1,
 		},
 		{
@@ -306,6 +331,48 @@ type loopingService struct{ fakeService }
 
 func (s *loopingService) GetConsignments(context.Context, *consignmentpb.GetRequest, ...client.CallOption) (*consignmentpb.Response, error) {
 	return &consignmentpb.Response{NextPageToken: "again"}, nil
+}
+
+func TestCancel(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		name     string
+		asJSON   bool
+		id       string
+		want     string
+		wantCode int
+		wantErr  string
+	}{
+		{name: "human", id: "c1", want: "Cancelled consignment c1: 1 container, 1000 kg, released from vessel vessel001\n"},
+		{name: "json", asJSON: true, id: "c1",
+			want: `{"id":"c1","description":"consignment 1","weight":1000,"containers":[{"id":"k","customer_id":"cust","origin":"Derby","user_id":"u"}],"vessel_id":"vessel001","owner_id":""}` + "\n"},
+		{name: "not found", id: "c9", wantCode: exitBadInput, wantErr: `no consignment of yours has id "c9"`},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			svc := &fakeService{stored: []*consignmentpb.Consignment{storedConsignment(1), storedConsignment(2)}}
+			cmd, out := newCommands(svc, tt.asJSON)
+			for range 2 { // a repeat answers the same
+				out.Reset()
+				err := cmd.cancel(t.Context(), tt.id)
+				if tt.wantErr != "" {
+					if err == nil || err.Error() != tt.wantErr || exitCode(err) != tt.wantCode {
+						t.Fatalf("cancel(%s) = %v (exit %d), want %q (exit %d)", tt.id, err, exitCode(err), tt.wantErr, tt.wantCode)
+					}
+					continue
+				}
+				if err != nil {
+					t.Fatalf("cancel(%s) = %v", tt.id, err)
+				}
+				if got := out.String(); got != tt.want {
+					t.Errorf("output:\ngot  %q\nwant %q", got, tt.want)
+				}
+			}
+			if got := len(svc.stored); got != 1 && tt.wantErr == "" {
+				t.Errorf("%d consignments left, want 1", got)
+			}
+		})
+	}
 }
 
 func TestListStopsOnARepeatedPageToken(t *testing.T) {

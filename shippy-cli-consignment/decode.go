@@ -28,9 +28,11 @@ type inputConsignment struct {
 	Description string            `json:"description"`
 	Weight      int32             `json:"weight"`
 	Containers  []json.RawMessage `json:"containers"`
-	// VesselID is accepted, so that the output of a create can be sent
-	// again, and ignored: the service books the vessel.
+	// VesselID and OwnerID are accepted, so that the output of a create
+	// can be sent again, and ignored: the service books the vessel, and
+	// the consignment is the caller's.
 	VesselID string `json:"vessel_id"`
+	OwnerID  string `json:"owner_id"`
 }
 
 // decodeFile reads the consignment in the file at path and checks it with

@@ -10,7 +10,7 @@ const (
 	exitOK          = 0 // the command did what it was asked
 	exitFailure     = 1 // any failure without a code of its own
 	exitUsage       = 2 // bad flags, arguments or environment
-	exitBadInput    = 3 // the file or the account details are bad, or the service rejected them
+	exitBadInput    = 3 // the file or the account details are bad, no consignment to cancel, or the service rejected them
 	exitNoRoom      = 4 // no vessel has room for the consignment
 	exitUnreachable = 5 // a service cannot be reached
 	exitTimeout     = 6 // a service did not answer in time

@@ -160,6 +160,8 @@ func (p *program) runCommand(ctx context.Context, args []string) (err error) {
 		return cmd.userCreate(ctx, newUser{Name: opts.name, Email: opts.email, Company: opts.company})
 	case actLogin:
 		return cmd.login(ctx, opts.email)
+	case actCancel:
+		return cmd.cancel(ctx, opts.id)
 	}
 	return cmd.run(ctx, opts, c)
 }
@@ -177,9 +179,11 @@ func tokenSourceOf(flagValue string, getenv func(string) string) string {
 }
 
 // commandName names the command opts run, for its span: "create", "list",
-// "create+list", "user create", "login" or "logout".
+// "create+list", "cancel", "user create", "login" or "logout".
 func commandName(opts options) string {
 	switch opts.action {
+	case actCancel:
+		return "cancel"
 	case actUserCreate:
 		return "user create"
 	case actLogin:

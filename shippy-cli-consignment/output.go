@@ -22,6 +22,7 @@ type jsonConsignment struct {
 	Weight      int32           `json:"weight"`
 	Containers  []jsonContainer `json:"containers"`
 	VesselID    string          `json:"vessel_id"`
+	OwnerID     string          `json:"owner_id"`
 }
 
 // jsonContainer is the JSON form of a container, in the input file and in
@@ -40,6 +41,7 @@ func toJSON(c *consignmentpb.Consignment) jsonConsignment {
 		Weight:      c.GetWeight(),
 		Containers:  make([]jsonContainer, 0, len(c.GetContainers())),
 		VesselID:    c.GetVesselId(),
+		OwnerID:     c.GetOwnerId(),
 	}
 	for _, ct := range c.GetContainers() {
 		out.Containers = append(out.Containers, jsonContainer{
@@ -59,14 +61,21 @@ func writeJSON(w io.Writer, v any) error {
 	return enc.Encode(v)
 }
 
-// printCreated writes the consignment a create returned: one JSON object,
-// or one sentence.
-func printCreated(w io.Writer, asJSON bool, c *consignmentpb.Consignment) error {
+// The sentences that printConsignment writes for a consignment a create
+// or a cancel returned; their verbs are its id, its containers (counted),
+// its weight and its vessel.
+const (
+	createdFormat   = "Created consignment %s: %s, %d kg, booked on vessel %s\n"
+	cancelledFormat = "Cancelled consignment %s: %s, %d kg, released from vessel %s\n"
+)
+
+// printConsignment writes the consignment a create or a cancel returned:
+// one JSON object, or the sentence format (createdFormat, cancelledFormat).
+func printConsignment(w io.Writer, asJSON bool, format string, c *consignmentpb.Consignment) error {
 	if asJSON {
 		return writeJSON(w, toJSON(c))
 	}
-	_, err := fmt.Fprintf(w, "Created consignment %s: %s, %d kg, booked on vessel %s\n",
-		c.GetId(), countContainers(len(c.GetContainers())), c.GetWeight(), c.GetVesselId())
+	_, err := fmt.Fprintf(w, format, c.GetId(), countContainers(len(c.GetContainers())), c.GetWeight(), c.GetVesselId())
 	return err
 }
 

@@ -13,6 +13,7 @@ import (
 	"github.com/shippy-suite/shippy/platform/auth"
 	"github.com/shippy-suite/shippy/platform/store"
 	consignmentpb "github.com/shippy-suite/shippy/proto/consignment"
+	userpb "github.com/shippy-suite/shippy/proto/user"
 	vesselpb "github.com/shippy-suite/shippy/proto/vessel"
 	"github.com/shippy-suite/shippy/shippy-service-consignment/consignment"
 	"github.com/shippy-suite/shippy/shippy-service-consignment/handler"
@@ -51,6 +52,9 @@ func serve(ctx context.Context, cfg Config, service *store.Service[consignment.R
 	if err != nil {
 		return err
 	}
+	if err := verifyUsers(service); err != nil {
+		return err
+	}
 	if err := consignmentpb.RegisterShippingServiceHandler(service.Server(), h); err != nil {
 		return fmt.Errorf("register handler: %w", err)
 	}
@@ -87,6 +91,21 @@ func serviceCredentials(cfg Config, service *store.Service[consignment.Repositor
 		return nil, fmt.Errorf("configure server: %w", err)
 	}
 	return func() (string, error) { return tokens.Token(vesselpb.ServiceName) }, nil
+}
+
+// verifyUsers makes the service refuse every call without a valid token
+// of the user service, whose public keys it finds in the user service's
+// registry entries (auth.NewRegistryVerifier): tokens are verified here, with no
+// call to the user service.
+func verifyUsers(service *store.Service[consignment.Repository]) error {
+	verifier, err := auth.NewRegistryVerifier(service.Registry(), userpb.ServiceName, userpb.TokenAudience)
+	if err != nil {
+		return err
+	}
+	if err := service.Server().Init(server.WrapHandler(verifier.Wrapper(nil))); err != nil {
+		return fmt.Errorf("configure server: %w", err)
+	}
+	return nil
 }
 
 // run is the consignment service's command line (platform.Run): it serves

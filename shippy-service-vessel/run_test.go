@@ -3,18 +3,37 @@ package main
 import (
 	"bytes"
 	"context"
+	"io"
+	"net/http"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
+	"time"
+
+	"go-micro.dev/v5/registry"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials/insecure"
+	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 
 	"github.com/shippy-suite/shippy/platform"
+	"github.com/shippy-suite/shippy/platform/auth"
+	"github.com/shippy-suite/shippy/platform/rpcerr"
 	"github.com/shippy-suite/shippy/platform/store"
 	"github.com/shippy-suite/shippy/platform/store/storetesting"
+	consignmentpb "github.com/shippy-suite/shippy/proto/consignment"
+	userpb "github.com/shippy-suite/shippy/proto/user"
+	vesselpb "github.com/shippy-suite/shippy/proto/vessel"
 	"github.com/shippy-suite/shippy/shippy-service-vessel/fleet"
 	"github.com/shippy-suite/shippy/shippy-service-vessel/vessel"
+	"github.com/shippy-suite/shippy/testenv"
+	"github.com/shippy-suite/shippy/testenv/netns"
 )
+
+// TestMain runs the tests in a private network namespace: TestServeAuth
+// starts the service over mDNS.
+func TestMain(m *testing.M) { os.Exit(netns.Main(m)) }
 
 // writeFile writes content to a file in a new temporary directory and
 // returns its path.
@@ -126,4 +145,173 @@ func TestRunRejectsBadConfig(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestServeAuth runs the service over mDNS beside stand-ins for the user
+// and consignment services, which only publish their public keys: a call
+// without a valid token for the vessel service is refused with 401, the
+// handler's role checks apply to the others, and health and metrics answer
+// without a token.
+func TestServeAuth(t *testing.T) {
+	netns.Require(t)
+	cfg, err := platform.LoadConfig(func(string) string { return "" }) // mDNS
+	if err != nil {
+		t.Fatal(err)
+	}
+	reg, err := platform.NewRegistry(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	users := publishKey(t, reg, userpb.ServiceName)
+	consignments := publishKey(t, reg, consignmentpb.ServiceName)
+	metricsAddr := "127.0.0.1:" + testenv.FreePort(t)
+	node := startService(t, map[string]string{
+		platform.EnvServerAddress:   "127.0.0.1:0",
+		platform.EnvMetricsAddress:  metricsAddr,
+		platform.EnvShutdownTimeout: "5s",
+		store.EnvDataDir:            t.TempDir(),
+	}, reg)
+
+	vessels := vesselpb.NewVesselService(vesselpb.ServiceName, platform.NewClient(reg))
+	customer := sign(t, users, userpb.ServiceName, "user-1", auth.RoleCustomer, userpb.TokenAudience)
+	consignment := sign(t, consignments, consignmentpb.ServiceName, consignmentpb.ServiceName, auth.RoleService, vesselpb.ServiceName)
+	book := func(ctx context.Context) error {
+		_, err := vessels.Book(ctx, &vesselpb.BookRequest{ConsignmentId: "c1", Containers: 1, Weight: 1})
+		return err
+	}
+	list := func(ctx context.Context) error {
+		_, err := vessels.ListVessels(ctx, &vesselpb.ListVesselsRequest{})
+		return err
+	}
+	tests := []struct {
+		name  string
+		token string // "" for none
+		call  func(context.Context) error
+		want  rpcerr.Reason // "" for success
+		// detail says which check refused the call: the server's
+		// wrapper, or the handler's
+		detail string
+	}{
+		{"no token", "", list, rpcerr.Unauthenticated, "unauthenticated: missing token"},
+		{"not a token", "not-a-jwt", list, rpcerr.Unauthenticated, "unauthenticated: malformed token"},
+		{"customer lists the fleet", customer, list, "", ""},
+		{"customer books", customer, book, rpcerr.Forbidden, "forbidden: requires role service"},
+		{"consignment service books", consignment, book, "", ""},
+		{
+			name:   "consignment service's token for another audience",
+			token:  sign(t, consignments, consignmentpb.ServiceName, consignmentpb.ServiceName, auth.RoleService, userpb.TokenAudience),
+			call:   list,
+			want:   rpcerr.Unauthenticated,
+			detail: "unauthenticated: wrong audience",
+		},
+		{
+			name:   "user service's issuer with the consignment service's key",
+			token:  sign(t, consignments, userpb.ServiceName, "user-1", auth.RoleOperator, userpb.TokenAudience),
+			call:   list,
+			want:   rpcerr.Unauthenticated,
+			detail: "unauthenticated: unknown signing key",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ctx := t.Context()
+			if tt.token != "" {
+				ctx = auth.WithToken(ctx, tt.token)
+			}
+			err := tt.call(ctx)
+			if got := rpcerr.Classify(err); got.Reason != tt.want || got.Detail != tt.detail {
+				t.Errorf("error %v (reason %q), want reason %q with detail %q", err, got.Reason, tt.want, tt.detail)
+			}
+		})
+	}
+
+	t.Run("health without a token", func(t *testing.T) {
+		conn, err := grpc.NewClient(node.Address, grpc.WithTransportCredentials(insecure.NewCredentials()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer conn.Close()
+		health := healthpb.NewHealthClient(conn)
+		testenv.WaitFor(t, "health SERVING", func() bool {
+			rsp, err := health.Check(t.Context(), &healthpb.HealthCheckRequest{Service: vesselpb.ServiceName})
+			return err == nil && rsp.GetStatus() == healthpb.HealthCheckResponse_SERVING
+		})
+	})
+	t.Run("metrics without a token", func(t *testing.T) {
+		rsp, err := http.Get("http://" + metricsAddr + platform.MetricsPath)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rsp.Body.Close()
+		body, err := io.ReadAll(rsp.Body)
+		if err != nil || rsp.StatusCode != http.StatusOK || !strings.Contains(string(body), "shippy_vessel_bookings_total") {
+			t.Errorf("GET %s = %d, %v; want 200 with the bookings counter", platform.MetricsPath, rsp.StatusCode, err)
+		}
+	})
+}
+
+// startService runs the service (run) with vars, and returns its node once
+// reg lists it. The service stops when the test ends, and run must then
+// return nil; its logs are shown when the test failed.
+func startService(t *testing.T, vars map[string]string, reg registry.Registry) *registry.Node {
+	t.Helper()
+	ctx, stop := context.WithCancel(context.Background())
+	logs := &testenv.SyncBuffer{}
+	done := make(chan error, 1)
+	go func() { done <- run(ctx, nil, storetesting.Getenv(vars), logs, logs) }()
+	t.Cleanup(func() {
+		stop()
+		if err := testenv.Receive(t, "run to return", done, 30*time.Second); err != nil {
+			t.Errorf("run() = %v, want nil", err)
+		}
+		if t.Failed() {
+			t.Logf("service logs:\n%s", logs)
+		}
+	})
+	var node *registry.Node
+	testenv.WaitFor(t, vesselpb.ServiceName+" registered", func() bool {
+		services, err := reg.GetService(vesselpb.ServiceName)
+		if err != nil || len(services) == 0 || len(services[0].Nodes) == 0 {
+			return false
+		}
+		node = services[0].Nodes[0]
+		return true
+	})
+	return node
+}
+
+// publishKey registers in reg a node of the service name that publishes the
+// public half of a new key, as the service does, and returns the key. The
+// node is deregistered when the test ends.
+func publishKey(t *testing.T, reg registry.Registry, name string) auth.PrivateKey {
+	t.Helper()
+	key, err := auth.GenerateKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc := &registry.Service{Name: name, Version: "test", Nodes: []*registry.Node{{
+		Id:       name + "-test",
+		Address:  "127.0.0.1:1",
+		Metadata: map[string]string{auth.MetadataKey: auth.EncodePublicKeys([]auth.PublicKey{key.Public()})},
+	}}}
+	if err := reg.Register(svc); err != nil {
+		t.Fatalf("register %s: %v", name, err)
+	}
+	t.Cleanup(func() { _ = reg.Deregister(svc) })
+	return key
+}
+
+// sign returns a token of issuer, signed with key, for subject with role,
+// for audience.
+func sign(t *testing.T, key auth.PrivateKey, issuer, subject string, role auth.Role, audience string) string {
+	t.Helper()
+	signer, err := auth.NewSigner(key, issuer, time.Minute, time.Now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	token, _, err := signer.Sign(subject, role, audience)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return token
 }

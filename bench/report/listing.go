@@ -15,10 +15,11 @@ const (
 	ListingPage   = 100
 )
 
-// Listing is GetConsignments over a large store.
+// Listing is GetConsignments over a large store, by the customer who owns
+// every consignment in it.
 type Listing struct {
-	// Stored is how many consignments the store held, written into its
-	// file before the service started, which took Fill.
+	// Stored is how many consignments the store held, all of the caller,
+	// written into its file before the service started, which took Fill.
 	Stored int
 	Fill   time.Duration
 	// Lone and Loaded are pages of ListingPage at random page tokens, by
@@ -49,7 +50,7 @@ func ListingLines(l *Listing) []string {
 	}
 	w := l.Walk
 	return []string{
-		fmt.Sprintf("GetConsignments, %d consignments stored (written into the file in %s):", l.Stored, l.Fill.Round(time.Second)),
+		fmt.Sprintf("GetConsignments of a customer, %d of their consignments stored (written into the file in %s):", l.Stored, l.Fill.Round(time.Second)),
 		fmt.Sprintf("  a page of %d at a random token, 1 caller: p50 %s, p99 %s, %.0f pages/s", ListingPage, Millis(l.Lone.P50), Millis(l.Lone.P99), l.Lone.PerSecond()),
 		fmt.Sprintf("  the same, %d callers: p50 %s, p99 %s, %.0f pages/s, %d errors", l.Callers, Millis(l.Loaded.P50), Millis(l.Loaded.P99), l.Loaded.PerSecond(), l.Loaded.Errors+l.Lone.Errors),
 		fmt.Sprintf("  every page walked while %d consignments were created: %d pages in %s, %d listed twice, %d missed",

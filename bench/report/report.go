@@ -121,6 +121,9 @@ type Setup struct {
 	Fleet string
 	// Network says where the traffic went.
 	Network string
+	// Auth says what token the calls carry and which services checked it;
+	// empty when the services were not started.
+	Auth string
 	// LookupTimeout is how long one registry lookup waits for answers
 	// (mDNS waits all of it).
 	LookupTimeout time.Duration
@@ -138,6 +141,9 @@ type Load struct {
 type ServiceMemory struct {
 	Service      string
 	Idle, Loaded proc.Memory
+	// Note, if any, says what the figures mean for this service (the
+	// Markdown prints it under the table).
+	Note string
 }
 
 // Image is a container image and its size, or why it has none.

@@ -172,8 +172,14 @@ func TestWriteMarkdown(t *testing.T) {
 	r.Loads[2].Result.ErrorKinds = map[string]int{"a|b": 2}
 	r.Images = []Image{{Name: "shippy/vessel:dev", Size: 27 * MB}, {Name: "shippy/cli:dev", Err: "n/a (no Docker engine)"}}
 	r.Findings = "## Findings\n\nfsync.\n"
+	r.Setup.Auth = "calls carry a token"
+	r.Memory = append(r.Memory, ServiceMemory{Service: "user", Idle: proc.Memory{RSS: 25 * MB}, Note: "takes no call"})
 	wantWritten(t, "Markdown", WriteMarkdown, r,
 		"# Benchmarks",
+		"- Authentication: calls carry a token.\n",
+		"| user | 25.0 MB |",
+		"\nuser: takes no call.\n",
+		"| idle RSS, user | < 40.0 MB | 25.0 MB | PASS |",
 		"| e2e | 5000 | 2.00 ms | 2.00 ms | 4.00 ms | 4.00 ms | 2 |",
 		`Errors in *e2e*: 2× a\|b`,
 		"end-to-end creates/s, go-micro client ÷ baseline calls/s: 50.0%",
@@ -197,8 +203,10 @@ func TestWriteText(t *testing.T) {
 	t.Parallel()
 	r := passing()
 	r.Loads[1].Result = result(1000, time.Millisecond)
+	r.Setup.Auth = "calls carry a token"
 	wantWritten(t, "text", WriteText, r,
 		"32 callers",
+		"\nauthentication: calls carry a token\n",
 		"go-micro hop overhead (vessel FindAvailable through go-micro vs baseline): +900%",
 		"MISS",
 		"answering lookups 90.00 ms after exec",

@@ -15,8 +15,12 @@ import (
 func WriteText(w io.Writer, r *Report) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	s := r.Setup
-	fmt.Fprintf(w, "shippy bench: %d callers, %s per measurement in %s after %s warm-up; %s\n\n",
+	fmt.Fprintf(w, "shippy bench: %d callers, %s per measurement in %s after %s warm-up; %s\n",
 		s.Concurrency, s.Duration, rounds(s.Rounds), s.Warmup, s.Network)
+	if s.Auth != "" {
+		fmt.Fprintf(w, "authentication: %s\n", s.Auth)
+	}
+	fmt.Fprintln(w)
 
 	fmt.Fprintln(tw, "measurement\tcalls/s\tp50\tp99\tmax\terrors\t")
 	for _, l := range r.Loads {
@@ -100,7 +104,10 @@ func WriteMarkdown(w io.Writer, r *Report) error {
 	fmt.Fprintf(b, "- Store: %s.\n", s.Store)
 	fmt.Fprintf(b, "- Fleet: %s.\n", s.Fleet)
 	fmt.Fprintf(b, "- Network: %s.\n", s.Network)
-	fmt.Fprintf(b, "- Processes: the callers run in the bench, and every server in a process of its own: the two\n")
+	if s.Auth != "" {
+		fmt.Fprintf(b, "- Authentication: %s.\n", s.Auth)
+	}
+	fmt.Fprintf(b, "- Processes: the callers run in the bench, and every server in a process of its own: the\n")
 	fmt.Fprintf(b, "  services, and the no-op baselines (plain gRPC and go-micro) in a child of the bench. So every\n")
 	fmt.Fprintf(b, "  hop measured, the baseline's too, crosses from one process to another, as a hop between two\n")
 	fmt.Fprintf(b, "  services does.\n\n")
@@ -192,6 +199,11 @@ func WriteMarkdown(w io.Writer, r *Report) error {
 		fmt.Fprintf(b, "| %s | %s | %s | %s |\n", mem.Service, Megabytes(mem.Idle.RSS), Megabytes(mem.Loaded.RSS), Megabytes(mem.Loaded.Peak))
 	}
 	fmt.Fprintln(b)
+	for _, mem := range r.Memory {
+		if mem.Note != "" {
+			fmt.Fprintf(b, "%s: %s.\n\n", mem.Service, mem.Note)
+		}
+	}
 
 	fmt.Fprintf(b, "## Images\n\n| image | size |\n| --- | ---: |\n")
 	for _, img := range r.Images {

@@ -55,8 +55,14 @@ const (
 	// stores consignments booked, and settles pending ones once their
 	// lease has run out (see docs/crash-safe-create.md).
 	StatusPending Status = "pending"
-	// StatusBooked: the consignment is booked on VesselID. It is final.
+	// StatusBooked: the consignment is booked on VesselID. Only a cancel
+	// changes it, to StatusCancelled.
 	StatusBooked Status = "booked"
+	// StatusCancelled: the consignment was booked, then cancelled by its
+	// owner or an operator, and its room released (by the cancel, or by a
+	// repeat of a cancel whose release failed); never listed. It is final:
+	// the id stays taken.
+	StatusCancelled Status = "cancelled"
 )
 
 // Lease is the claim of one create (or recovery) of the earlier release on
@@ -99,8 +105,8 @@ type Consignment struct {
 	// consignment; empty for consignments stored before accounts existed.
 	Owner string
 
-	// Status is StatusBooked, or StatusPending for a consignment an
-	// earlier release left unfinished.
+	// Status is StatusBooked, StatusCancelled once cancelled, or
+	// StatusPending for a consignment an earlier release left unfinished.
 	Status Status
 	// CreatedAt is when the service first stored the consignment.
 	CreatedAt time.Time

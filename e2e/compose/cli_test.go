@@ -74,6 +74,29 @@ func (s *stack) cli(t *testing.T, args ...string) cliResult {
 	return r
 }
 
+// The account the CLI's container signs in with.
+const (
+	customerEmail    = "ada@example.com"
+	customerPassword = "correct horse battery staple"
+)
+
+// signIn registers the customer and logs in with the CLI's container, as
+// the README does, the password on standard input: login stores the token
+// in the CLI's config volume, where every later run finds it.
+func (s *stack) signIn(t *testing.T) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), cliTimeout)
+	defer cancel()
+	for _, args := range [][]string{
+		{"user", "create", "--name", "Ada", "--email", customerEmail},
+		{"login", "--email", customerEmail},
+	} {
+		if r := s.runCLI(ctx, customerPassword+"\n", args...); r.code != 0 {
+			t.Fatalf("the CLI failed: %v", r)
+		}
+	}
+}
+
 // bookedRE matches the line the CLI prints for a created consignment.
 var bookedRE = regexp.MustCompile(`(?m)^Created consignment (\S+): .*, booked on vessel (\S+)$`)
 

@@ -117,6 +117,8 @@ type stack struct {
 	services []string
 	// runOpts are more options of compose run for the CLI's container.
 	runOpts []string
+	// signedIn: the CLI's config volume holds a token (see signIn).
+	signedIn bool
 }
 
 // newStack returns a project named after t, with a random suffix, that is
@@ -223,7 +225,8 @@ func (s *stack) mustCompose(t *testing.T, args ...string) string {
 // each profile's service first (Consul must be there for the services to
 // register, MongoDB for them to start), then the user service, and then
 // the vessel and consignment services together, with upArgs (for example
-// --scale); it returns once every container is healthy.
+// --scale); it returns once every container is healthy, and, the first
+// time, the CLI signed in (signIn).
 func (s *stack) start(t *testing.T, upArgs ...string) {
 	t.Helper()
 	for _, svc := range s.services {
@@ -235,6 +238,10 @@ func (s *stack) start(t *testing.T, upArgs ...string) {
 	}
 	s.mustCompose(t, append(append([]string{"up", "-d"}, upArgs...), svcUser, svcVessel, svcConsignment)...)
 	s.waitHealthy(t, svcUser, svcVessel, svcConsignment)
+	if !s.signedIn {
+		s.signIn(t)
+		s.signedIn = true
+	}
 }
 
 // restart takes the whole stack down, keeping its volumes, and starts it

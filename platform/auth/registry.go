@@ -128,3 +128,15 @@ func (r *RegistryKeys) lookup(ctx context.Context) (map[string]ed25519.PublicKey
 	}
 	return keys, nil
 }
+
+// NewRegistryVerifier returns the Verifier of the tokens that service
+// signs, as their issuer, for audience, with the public keys that the
+// service's running instances publish in reg (RegistryKeys): how a service
+// checks its callers' tokens locally, with no call to their issuer.
+func NewRegistryVerifier(reg registry.Registry, service, audience string) (*Verifier, error) {
+	keys, err := NewRegistryKeys(reg, service, time.Now)
+	if err != nil {
+		return nil, err
+	}
+	return NewVerifier(keys, service, audience, time.Now)
+}

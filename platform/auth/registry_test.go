@@ -90,21 +90,17 @@ func TestRegistryKeys(t *testing.T) {
 	}
 }
 
-func TestRegistryKeysVerifies(t *testing.T) {
+func TestRegistryVerifier(t *testing.T) {
 	reg := registry.NewMemoryRegistry()
 	k := mustKey(t)
 	publish(t, reg, "a", auth.EncodePublicKeys([]auth.PublicKey{k.Public()}))
-	keys, err := auth.NewRegistryKeys(reg, issuer, nil)
-	if err != nil {
-		t.Fatalf("NewRegistryKeys: %v", err)
-	}
 	signer, err := auth.NewSigner(k, issuer, time.Hour, nil)
 	if err != nil {
 		t.Fatalf("NewSigner: %v", err)
 	}
-	verifier, err := auth.NewVerifier(keys, issuer, audience, nil)
+	verifier, err := auth.NewRegistryVerifier(reg, issuer, audience)
 	if err != nil {
-		t.Fatalf("NewVerifier: %v", err)
+		t.Fatalf("NewRegistryVerifier: %v", err)
 	}
 	token, _, err := signer.Sign("user-1", auth.RoleCustomer, audience)
 	if err != nil {
@@ -112,5 +108,12 @@ func TestRegistryKeysVerifies(t *testing.T) {
 	}
 	if c, err := verifier.Verify(t.Context(), token); err != nil || c.Subject != "user-1" {
 		t.Fatalf("Verify = %+v, %v; want the claims of user-1", c, err)
+	}
+	other, _, err := signer.Sign("user-1", auth.RoleCustomer, "another audience")
+	if err != nil {
+		t.Fatalf("Sign: %v", err)
+	}
+	if _, err := verifier.Verify(t.Context(), other); !errors.Is(err, auth.ErrUnauthenticated) {
+		t.Fatalf("Verify(a token for another audience) = %v, want ErrUnauthenticated", err)
 	}
 }

@@ -22,6 +22,7 @@ const (
 	MaxIDBytes, MaxDescriptionBytes = consignment.MaxIDBytes, consignment.MaxDescriptionBytes
 	DefaultPageSize, MaxPageSize    = consignment.DefaultPageSize, consignment.MaxPageSize
 	StatusPending, StatusBooked     = consignment.StatusPending, consignment.StatusBooked
+	StatusCancelled                 = consignment.StatusCancelled
 )
 
 // Errors the service reports: the domain module's values, so that errors.Is

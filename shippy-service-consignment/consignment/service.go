@@ -20,30 +20,39 @@ import (
 //
 // Pending consignments are the records of creates of an earlier release
 // (see docs/crash-safe-create.md): this release stores booked ones only,
-// and settles pending ones with ListPending and DeletePending.
+// cancels booked ones, and settles pending ones with ListPending and
+// DeletePending. Booked and cancelled consignments are never deleted.
 type Repository interface {
 	// Create stores c under c.ID, as given (Status, CreatedAt and Lease
 	// included). It returns ErrConflict when a consignment with that id is
-	// stored already, pending or booked, whatever its contents; of
-	// concurrent creates with one id exactly one succeeds. It does not
-	// store c once ctx has ended (in particular after its deadline), and
-	// then returns an error that matches ctx's (or ErrUnavailable).
+	// stored already, whatever its status and contents; of concurrent
+	// creates with one id exactly one succeeds. It does not store c once
+	// ctx has ended (in particular after its deadline), and then returns
+	// an error that matches ctx's (or ErrUnavailable).
 	Create(ctx context.Context, c Consignment) error
-	// Get returns the consignment with the id, pending or booked, or
+	// Get returns the consignment with the id, whatever its status, or
 	// ErrNotFound.
 	Get(ctx context.Context, id string) (Consignment, error)
 	// List returns up to limit booked consignments, oldest first in the
-	// order they were created (pending ones are skipped): every one when
-	// owner is "", else only those whose Owner is owner. limit is never
-	// negative: Service.List passes 1 to MaxPageSize; 0, all of them, is
-	// for tests. pageToken is empty for the first page, or the
-	// nextPageToken of the previous page of the same owner's listing;
-	// nextPageToken is empty when no booked consignment follows the page.
-	// Tokens are opaque and stay valid while consignments are added and
-	// pending ones deleted; one the repository did not issue for owner's
-	// listing (another owner's, or the listing of every consignment's when
-	// owner is not "", and the reverse) gives ErrBadPageToken().
+	// order they were created (pending and cancelled ones are skipped, so
+	// a page may hold fewer): every one when owner is "", else only those
+	// whose Owner is owner. limit is never negative: Service.List passes 1
+	// to MaxPageSize; 0, all of them, is for tests. pageToken is empty for
+	// the first page, or the nextPageToken of the previous page of the
+	// same owner's listing; nextPageToken is empty when no booked
+	// consignment follows the page. Tokens are opaque and stay valid while
+	// consignments are added, cancelled, and pending ones deleted; one the
+	// repository did not issue for owner's listing (another owner's, or
+	// the listing of every consignment's when owner is not "", and the
+	// reverse) gives ErrBadPageToken().
 	List(ctx context.Context, owner string, limit int, pageToken string) (items []Consignment, nextPageToken string, err error)
+	// Cancel marks the booked consignment with the id StatusCancelled,
+	// when owner is "" (an operator) or its Owner, and returns it as
+	// stored after the change. One already cancelled is returned as it
+	// is, unchanged. It returns ErrNotFound when no booked or cancelled
+	// consignment with the id is visible to owner (a pending one, or
+	// another owner's).
+	Cancel(ctx context.Context, id, owner string) (Consignment, error)
 	// Holder returns the id of this store's holds on vessel bookings: a
 	// random id made once, then kept with the consignments, so that
 	// consignment services with separate stores never settle each other's
@@ -92,8 +101,9 @@ type Booker interface {
 	// otherwise.
 	ReleaseExpiredHold(ctx context.Context, consignmentID string) (released bool, err error)
 	// Release gives the consignment's room back, held or not. Releasing a
-	// consignment that holds no booking succeeds. Only Recover calls it,
-	// for a pending consignment of an earlier release.
+	// consignment that holds no booking (one released already) succeeds.
+	// Cancel calls it for a cancelled consignment, and Recover for a
+	// pending consignment of an earlier release.
 	Release(ctx context.Context, consignmentID string) error
 }
 
@@ -105,11 +115,14 @@ type Booker interface {
 // consignment of the earlier release.
 const LeaseDuration = 30 * time.Second
 
-// Tuning of Create and Recover.
+// Tuning of Create, Cancel and Recover.
 const (
 	// storeWithin is how long after it asked for a booking a create may
 	// still store its consignment.
 	storeWithin = LeaseDuration / 2
+	// releaseWithin bounds the release of a cancelled consignment's room,
+	// which Cancel waits for even after its caller has gone.
+	releaseWithin = LeaseDuration / 2
 	// maxConfirms is the most bookings one Booker.Confirm names.
 	maxConfirms = 1000
 	// recoverBatch is how many expired holds, or pending consignments,
@@ -120,7 +133,7 @@ const (
 	maxRecoverBatches = 100
 )
 
-// Service books consignments onto vessels and keeps them.
+// Service books consignments onto vessels, keeps them, and cancels them.
 type Service struct {
 	repo     Repository
 	booker   Booker
@@ -173,7 +186,9 @@ func (s *Service) Close(ctx context.Context) error {
 //
 // Create is idempotent by id. When a consignment with c's id is stored
 // already, the same request (SameRequest) returns the stored consignment
-// and takes no more room; a different one is ErrConflict.
+// and takes no more room; a different one is ErrConflict, and so is the
+// same request once the consignment is cancelled: a cancelled id is never
+// booked again.
 //
 // Errors: a *FieldError (ErrInvalid) for input that breaks a rule; ErrNoRoom;
 // ErrConflict; ErrUnavailable when the vessel service or the store could not
@@ -258,6 +273,8 @@ func (s *Service) stored(stored, c Consignment) (Consignment, error) {
 		return Consignment{}, ErrConflict
 	case stored.Status == StatusBooked:
 		return stored, nil
+	case stored.Status == StatusCancelled:
+		return Consignment{}, fmt.Errorf("%w: consignment %q was cancelled", ErrConflict, c.ID)
 	case stored.Status == StatusPending:
 		return Consignment{}, fmt.Errorf("%w: consignment %q: an unfinished create of an earlier release waits for recovery",
 			ErrUnavailable, c.ID)
@@ -289,14 +306,14 @@ type Recovery struct {
 
 // Recover settles the creates that stopped half-way. For each booking
 // whose hold has run out, it confirms the hold when the consignment is
-// stored, and releases it otherwise (only if it is still held and run out:
-// a retry of the create may have renewed it). Then, for each pending
-// consignment of an earlier release whose lease has run out, it releases
-// the room (which succeeds when none is held) and deletes it. It logs what
-// it settled, and returns it. Several instances may call it at once. It
-// stops at the first error, typically ErrUnavailable when the vessel
-// service cannot be reached; a later call settles the rest. See
-// docs/crash-safe-create.md.
+// stored booked, and releases it otherwise, when it is not stored or is
+// cancelled (only if it is still held and run out: a retry of the create
+// may have renewed it). Then, for each pending consignment of an earlier
+// release whose lease has run out, it releases the room (which succeeds
+// when none is held) and deletes it. It logs what it settled, and returns
+// it. Several instances may call it at once. It stops at the first error,
+// typically ErrUnavailable when the vessel service cannot be reached; a
+// later call settles the rest. See docs/crash-safe-create.md.
 func (s *Service) Recover(ctx context.Context) (Recovery, error) {
 	var r Recovery
 	err := s.settleHolds(ctx, &r)
@@ -332,7 +349,8 @@ func (s *Service) settleHolds(ctx context.Context, r *Recovery) error {
 				return fmt.Errorf("get consignment %q: %w", id, err)
 			}
 			// Not stored, and no create stores it any more: its hold ran
-			// out, so a retry renews nothing and gets ErrUnavailable.
+			// out, so a retry renews nothing and gets ErrUnavailable. Or
+			// cancelled: its room is not the consignment's any more.
 			released, err := s.booker.ReleaseExpiredHold(ctx, id)
 			if err != nil {
 				return fmt.Errorf("release expired hold of %q: %w", id, err)
@@ -410,13 +428,13 @@ func (s *Service) settlePending(ctx context.Context, r *Recovery) error {
 }
 
 // List returns a page of booked consignments, oldest first: every user's
-// when owner is "" (operators), else only owner's. Pending ones are never
-// listed. The page holds up to limit consignments: DefaultPageSize
-// when limit is 0, MaxPageSize when limit is larger (AIP-158). pageToken is
-// empty for the first page or the nextPageToken of the last one;
-// nextPageToken is empty after the last page. A negative limit, or a token
-// that was not issued for owner's listing, is a *FieldError (ErrInvalid) on
-// "limit" or "page_token".
+// when owner is "" (operators), else only owner's. Pending and cancelled
+// ones are never listed. The page holds up to limit consignments:
+// DefaultPageSize when limit is 0, MaxPageSize when limit is larger
+// (AIP-158). pageToken is empty for the first page or the nextPageToken of
+// the last one; nextPageToken is empty after the last page. A negative
+// limit, or a token that was not issued for owner's listing, is a
+// *FieldError (ErrInvalid) on "limit" or "page_token".
 func (s *Service) List(ctx context.Context, owner string, limit int, pageToken string) ([]Consignment, string, error) {
 	switch {
 	case limit < 0:
@@ -431,4 +449,38 @@ func (s *Service) List(ctx context.Context, owner string, limit int, pageToken s
 		return nil, "", fmt.Errorf("list consignments: %w", err)
 	}
 	return items, next, nil
+}
+
+// Cancel cancels the booked consignment with the id, of owner, or of
+// anyone when owner is "" (an operator), and gives its room back: it marks
+// it StatusCancelled, then releases its booking. It returns the consignment
+// as stored, cancelled. Cancelling a cancelled consignment returns it and
+// releases its room again, harmlessly, so a repeat finishes a cancel whose
+// release failed.
+//
+// Errors: a *FieldError (ErrInvalid) on "id" when id is empty; ErrNotFound
+// when no booked or cancelled consignment with the id is owner's (or
+// exists, for ""); ErrUnavailable when the store could not be asked, or
+// when the consignment is cancelled but its room not released yet, and
+// the cancel should be repeated; anything else is internal. See
+// docs/crash-safe-create.md.
+func (s *Service) Cancel(ctx context.Context, id, owner string) (Consignment, error) {
+	if id == "" {
+		return Consignment{}, &FieldError{Field: "id", Reason: "required"}
+	}
+	c, err := s.repo.Cancel(ctx, id, owner)
+	if err != nil {
+		return Consignment{}, fmt.Errorf("cancel consignment: %w", err)
+	}
+	// Marked cancelled, so never listed again: give the room back even
+	// when the caller has gone.
+	releaseCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), releaseWithin)
+	err = s.booker.Release(releaseCtx, id)
+	cancel()
+	if err != nil {
+		return Consignment{}, fmt.Errorf("%w: consignment %q is cancelled, but its room is not released yet; repeat the cancel: %w",
+			ErrUnavailable, id, err)
+	}
+	s.logger.InfoContext(ctx, "consignment cancelled", "consignment_id", c.ID, "vessel_id", c.VesselID)
+	return c, nil
 }

@@ -173,11 +173,14 @@ func (b *fakeBooker) ReleaseExpiredHold(_ context.Context, id string) (bool, err
 	return true, nil
 }
 
-func (b *fakeBooker) Release(_ context.Context, id string) error {
+func (b *fakeBooker) Release(ctx context.Context, id string) error {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if b.releaseErr != nil {
 		return b.releaseErr
+	}
+	if err := ctx.Err(); err != nil {
+		return err
 	}
 	delete(b.bookings, id)
 	b.released = append(b.released, id)
@@ -224,14 +227,16 @@ func (b *fakeBooker) state() vessel {
 }
 
 // faultyRepo is a memory repository whose next Create fails with
-// createErr, or runs duringCreate first (a store that stalls), and whose
-// Gets fail with getErr, when set.
+// createErr, or runs duringCreate first (a store that stalls), whose Gets
+// fail with getErr, and whose next Cancel runs afterCancel once it has
+// cancelled, when set.
 type faultyRepo struct {
 	consignment.Repository
 	mu           sync.Mutex
 	createErr    error
 	duringCreate func(ctx context.Context) error
 	getErr       error
+	afterCancel  func()
 }
 
 func (r *faultyRepo) configure(change func(*faultyRepo)) {
@@ -264,6 +269,18 @@ func (r *faultyRepo) Get(ctx context.Context, id string) (consignment.Consignmen
 		return consignment.Consignment{}, err
 	}
 	return r.Repository.Get(ctx, id)
+}
+
+func (r *faultyRepo) Cancel(ctx context.Context, id, owner string) (consignment.Consignment, error) {
+	c, err := r.Repository.Cancel(ctx, id, owner)
+	r.mu.Lock()
+	after := r.afterCancel
+	r.afterCancel = nil
+	r.mu.Unlock()
+	if after != nil {
+		after()
+	}
+	return c, err
 }
 
 // env is one Service over a memory repository (behind faultyRepo), a fake
@@ -1182,5 +1199,180 @@ func TestListPageSize(t *testing.T) {
 				t.Errorf("List(%d) asked the repository for limits %v, want [%d]", tt.limit, repo.limits, tt.want)
 			}
 		})
+	}
+}
+
+// cancelled returns booked(id) of owner as Cancel returns it.
+func cancelled(id, owner string) consignment.Consignment {
+	c := booked(id)
+	c.Owner, c.Status = owner, consignment.StatusCancelled
+	return c
+}
+
+// TestCancel: the owner or an operator cancels a booked consignment, which
+// is then stored cancelled, never listed, and its room released; a cancel
+// of a consignment the caller cannot see changes and releases nothing.
+func TestCancel(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name, id, owner string
+		wantErr         error
+		wantField       string // of the *FieldError wantErr is
+	}{
+		{name: "by its owner", id: "c-1", owner: "user-a"},
+		{name: "by an operator", id: "c-1", owner: ""},
+		{name: "by another owner", id: "c-1", owner: "user-b", wantErr: consignment.ErrNotFound},
+		{name: "unknown id", id: "missing", owner: "user-a", wantErr: consignment.ErrNotFound},
+		{name: "pending, of an earlier release", id: "legacy", owner: "", wantErr: consignment.ErrNotFound},
+		{name: "no id", id: "", owner: "user-a", wantErr: consignment.ErrInvalid, wantField: "id"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			e := newEnv(t)
+			in := consignmenttest.Valid()
+			in.Owner = "user-a"
+			e.create(t, in)
+			e.waitConfirmed(t, "c-1")
+			e.storePending(t, withID("legacy"), time.Minute)
+			before := e.get(t, tt.id)
+
+			got, err := e.svc.Cancel(testContext(t), tt.id, tt.owner)
+			if tt.wantErr != nil {
+				var fe *consignment.FieldError
+				if !errors.Is(err, tt.wantErr) || tt.wantField != "" && (!errors.As(err, &fe) || fe.Field != tt.wantField) {
+					t.Errorf("Cancel(%q, %q) = %+v, %v; want %v (field %q)", tt.id, tt.owner, got, err, tt.wantErr, tt.wantField)
+				}
+				if diff := cmp.Diff(before, e.get(t, tt.id)); diff != "" {
+					t.Errorf("a refused Cancel changed the stored consignment (-want +got):\n%s", diff)
+				}
+				if v := e.booker.state(); len(v.released) != 0 {
+					t.Errorf("a refused Cancel released %v", v.released)
+				}
+				return
+			}
+			want := cancelled("c-1", "user-a")
+			if err != nil || !cmp.Equal(got, want) {
+				t.Fatalf("Cancel(%q, %q) = %+v, %v; want %+v", tt.id, tt.owner, got, err, want)
+			}
+			if diff := cmp.Diff(want, e.get(t, "c-1")); diff != "" {
+				t.Errorf("stored consignment (-want +got):\n%s", diff)
+			}
+			if v := e.booker.state(); !slices.Equal(v.released, []string{"c-1"}) || len(v.held)+len(v.confirmed) != 0 {
+				t.Errorf("released %v, held %v, confirmed %v; want c-1 released", v.released, v.held, v.confirmed)
+			}
+			if items, _, err := e.svc.List(testContext(t), "", 0, ""); err != nil || len(items) != 0 {
+				t.Errorf("List() = %d items, %v; want none", len(items), err)
+			}
+			if logs := e.logs.String(); !strings.Contains(logs, `msg="consignment cancelled" consignment_id=c-1 vessel_id=vessel001`) {
+				t.Errorf("log has no line of the cancel:\n%s", logs)
+			}
+		})
+	}
+}
+
+// TestCancelAgain: a repeated cancel returns the cancelled consignment and
+// releases its room again, which the vessel service answers as done.
+func TestCancelAgain(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.create(t, consignmenttest.Valid())
+	for i := range 2 {
+		if got, err := e.svc.Cancel(testContext(t), "c-1", ""); err != nil || !cmp.Equal(got, cancelled("c-1", "")) {
+			t.Errorf("cancel %d = %+v, %v; want it cancelled", i, got, err)
+		}
+	}
+	if v := e.booker.state(); !slices.Equal(v.released, []string{"c-1", "c-1"}) || v.taken != 1 {
+		t.Errorf("room taken %d times, released %v; want taken once, released by each cancel", v.taken, v.released)
+	}
+}
+
+// TestCancelReleaseFails: a cancel whose release fails leaves the
+// consignment cancelled, unlisted, and says to repeat it, as
+// ErrUnavailable; the repeat releases the room.
+func TestCancelReleaseFails(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.create(t, consignmenttest.Valid())
+	e.waitConfirmed(t, "c-1")
+	e.booker.configure(func(b *fakeBooker) { b.releaseErr = fmt.Errorf("vessel service: %w", consignment.ErrUnavailable) })
+	_, err := e.svc.Cancel(testContext(t), "c-1", "")
+	if !errors.Is(err, consignment.ErrUnavailable) || !strings.Contains(err.Error(), "repeat the cancel") {
+		t.Fatalf("Cancel() with the release failing = %v, want ErrUnavailable saying to repeat the cancel", err)
+	}
+	if got := e.get(t, "c-1"); got.Status != consignment.StatusCancelled {
+		t.Errorf("c-1 is %q after a failed release, want cancelled", got.Status)
+	}
+	if items, _, err := e.svc.List(testContext(t), "", 0, ""); err != nil || len(items) != 0 {
+		t.Errorf("List() = %d items, %v; want none", len(items), err)
+	}
+	if v := e.booker.state(); !slices.Equal(v.confirmed, []string{"c-1"}) {
+		t.Errorf("confirmed %v after the failed release, want c-1: its room still taken", v.confirmed)
+	}
+
+	e.booker.configure(func(b *fakeBooker) { b.releaseErr = nil })
+	if got, err := e.svc.Cancel(testContext(t), "c-1", ""); err != nil || got.Status != consignment.StatusCancelled {
+		t.Errorf("repeated Cancel() = %+v, %v; want it cancelled", got, err)
+	}
+	if v := e.booker.state(); !slices.Equal(v.released, []string{"c-1"}) || len(v.confirmed) != 0 {
+		t.Errorf("released %v, confirmed %v; want c-1 released by the repeat", v.released, v.confirmed)
+	}
+}
+
+// TestCancelCallerLeaves: a caller that goes once the consignment is
+// marked cancelled does not stop the release of its room.
+func TestCancelCallerLeaves(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.create(t, consignmenttest.Valid())
+	ctx, cancel := context.WithCancel(testContext(t))
+	e.repo.configure(func(r *faultyRepo) { r.afterCancel = cancel })
+	if _, err := e.svc.Cancel(ctx, "c-1", ""); err != nil {
+		t.Errorf("Cancel() = %v, want it cancelled", err)
+	}
+	if v := e.booker.state(); !slices.Equal(v.released, []string{"c-1"}) {
+		t.Errorf("released %v, want c-1", v.released)
+	}
+}
+
+// TestCreateCancelledID: a retried create of a cancelled consignment is a
+// conflict that says so, and books nothing.
+func TestCreateCancelledID(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.create(t, consignmenttest.Valid())
+	if _, err := e.svc.Cancel(testContext(t), "c-1", ""); err != nil {
+		t.Fatalf("Cancel() = %v", err)
+	}
+	_, err := e.svc.Create(testContext(t), consignmenttest.Valid())
+	if !errors.Is(err, consignment.ErrConflict) || !strings.Contains(err.Error(), "cancelled") {
+		t.Errorf("retried Create() of a cancelled consignment = %v, want ErrConflict saying it was cancelled", err)
+	}
+	if v := e.booker.state(); v.books != 1 || len(v.held)+len(v.confirmed) != 0 {
+		t.Errorf("Book called %d times, held %v, confirmed %v; want 1 call, nothing booked", v.books, v.held, v.confirmed)
+	}
+	if got := e.get(t, "c-1"); got.Status != consignment.StatusCancelled {
+		t.Errorf("c-1 is %q after the retry, want cancelled", got.Status)
+	}
+}
+
+// TestRecoverCancelled: recovery treats a cancelled consignment as not
+// booked: once its hold has run out, it releases the hold, never confirms
+// it. (A cancel whose release failed, before the create's confirmation,
+// leaves such a hold.)
+func TestRecoverCancelled(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.storeBooked(t, withID("c-1"))
+	e.booker.hold(withID("c-1"), time.Second)
+	e.booker.configure(func(b *fakeBooker) { b.releaseErr = errors.New("vessel service: 503") })
+	if _, err := e.svc.Cancel(testContext(t), "c-1", ""); !errors.Is(err, consignment.ErrUnavailable) {
+		t.Fatalf("Cancel() = %v, want ErrUnavailable", err)
+	}
+	e.recoverWants(t, consignment.Recovery{})
+	e.clock.Advance(time.Second)
+	e.recoverWants(t, consignment.Recovery{Released: 1})
+	if v := e.booker.state(); !slices.Equal(v.released, []string{"c-1"}) || len(v.held)+len(v.confirmed) != 0 {
+		t.Errorf("released %v, held %v, confirmed %v; want c-1 released", v.released, v.held, v.confirmed)
 	}
 }

@@ -110,12 +110,45 @@ func FuzzGetConsignments(f *testing.F) {
 			}
 		}
 		rsp := new(consignmentpb.Response)
-		err := e.h.GetConsignments(t.Context(), req, rsp)
+		err := e.h.GetConsignments(as(customer), req, rsp)
 		if wantClientError(t, err, 400) != 0 {
 			return
 		}
 		if n, limit := len(rsp.GetConsignments()), req.GetLimit(); limit > 0 && n > int(limit) {
 			t.Errorf("page of %d with limit %d", n, limit)
+		}
+	})
+}
+
+// FuzzCancelConsignment feeds CancelConsignment every request body that
+// decodes as a CancelRequest, over a store of c-1 (the caller's) and c-2
+// (another user's): any id gets nil, 400 naming the field or 404, and only
+// c-1 can be cancelled.
+func FuzzCancelConsignment(f *testing.F) {
+	seeds := []*consignmentpb.CancelRequest{
+		{Id: "c-1"},
+		{Id: "c-2"},
+		{},
+		{Id: "\x00"},
+		{Id: strings.Repeat("x", consignment.MaxIDBytes+1)},
+	}
+	rpcerrtest.Fuzz(f, seeds, func(t *testing.T, req *consignmentpb.CancelRequest) {
+		e := newEnv(t, nil)
+		if _, err := e.createAs(customer, request("c-1")); err != nil {
+			t.Fatalf("storing c-1: %v", err)
+		}
+		if _, err := e.createAs(other, request("c-2")); err != nil {
+			t.Fatalf("storing c-2: %v", err)
+		}
+		rsp, err := e.cancelAs(customer, req.GetId())
+		switch code := wantClientError(t, err, 400, 404); {
+		case code == 0 && req.GetId() != "c-1":
+			t.Errorf("cancelled %q, want only c-1 cancellable", req.GetId())
+		case code == 0 && rsp.GetConsignment().GetId() != "c-1":
+			t.Errorf("answered %v, want c-1", rsp.GetConsignment())
+		}
+		if got := e.listAs(t, other); len(got) != 1 {
+			t.Errorf("another user's consignments: %v, want c-2 still listed", got)
 		}
 	})
 }

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"log/slog"
 
+	"github.com/shippy-suite/shippy/platform/auth"
 	"github.com/shippy-suite/shippy/platform/failpoint"
 	"github.com/shippy-suite/shippy/platform/rpcerr"
 	consignmentpb "github.com/shippy-suite/shippy/proto/consignment"
@@ -20,6 +21,7 @@ import (
 type Service interface {
 	Create(ctx context.Context, c consignment.Consignment) (consignment.Consignment, error)
 	List(ctx context.Context, owner string, limit int, pageToken string) ([]consignment.Consignment, string, error)
+	Cancel(ctx context.Context, id, owner string) (consignment.Consignment, error)
 }
 
 var _ Service = (*consignment.Service)(nil)
@@ -47,12 +49,25 @@ func New(svc Service, logger *slog.Logger, fp *failpoint.Point) (*Handler, error
 	return &Handler{svc: svc, answers: answers, failpoint: fp}, nil
 }
 
-// CreateConsignment books req onto a vessel and stores it, and answers with
-// the consignment as stored: with its id and the vessel_id the service
-// assigned (one sent by the client is ignored). created is true whenever the
-// consignment exists as requested, also for a retry of an earlier create.
+// Every call needs a user's token: the server's auth wrapper verifies it
+// and puts its claims in the context, and each method checks the role with
+// auth.Require. A customer's consignments are theirs: they list and cancel
+// their own. An operator lists and cancels every one, those stored before
+// accounts existed (with no owner) included.
+
+// CreateConsignment books req onto a vessel and stores it, owned by the
+// caller, and answers with the consignment as stored: with its id, the
+// vessel_id the service assigned and the caller as owner_id (those sent by
+// the client are ignored). created is true whenever the consignment exists
+// as requested, also for a retry of an earlier create.
 func (h *Handler) CreateConsignment(ctx context.Context, req *consignmentpb.Consignment, rsp *consignmentpb.Response) error {
-	c, err := h.svc.Create(ctx, consignmentFromPB(req))
+	claims, err := auth.Require(ctx, auth.RoleCustomer, auth.RoleOperator)
+	if err != nil {
+		return err
+	}
+	c := consignmentFromPB(req)
+	c.Owner = claims.Subject
+	c, err = h.svc.Create(ctx, c)
 	if err != nil {
 		return h.answers.Answer(ctx, "CreateConsignment", err)
 	}
@@ -62,19 +77,53 @@ func (h *Handler) CreateConsignment(ctx context.Context, req *consignmentpb.Cons
 	return nil
 }
 
-// GetConsignments answers with a page of consignments, oldest first, and
-// next_page_token when more follow. A request without a limit (or a nil
-// one) gets consignment.DefaultPageSize of them; a limit above
-// consignment.MaxPageSize is lowered to it.
+// GetConsignments answers with a page of the consignments the caller may
+// see (see visible), oldest first, and next_page_token when more follow. A
+// request without a limit (or a nil one) gets consignment.DefaultPageSize
+// of them; a limit above consignment.MaxPageSize is lowered to it.
 func (h *Handler) GetConsignments(ctx context.Context, req *consignmentpb.GetRequest, rsp *consignmentpb.Response) error {
-	// Every consignment, until calls carry the caller's identity.
-	items, next, err := h.svc.List(ctx, "", int(req.GetLimit()), req.GetPageToken())
+	owner, err := visible(ctx)
+	if err != nil {
+		return err
+	}
+	items, next, err := h.svc.List(ctx, owner, int(req.GetLimit()), req.GetPageToken())
 	if err != nil {
 		return h.answers.Answer(ctx, "GetConsignments", err)
 	}
 	rsp.Consignments = consignmentsToPB(items)
 	rsp.NextPageToken = next
 	return nil
+}
+
+// CancelConsignment cancels the consignment with req's id, if the caller
+// may see it (see visible): its room is released and it is no longer
+// listed. It answers with the consignment as it was booked. A repeat
+// answers the same; an id the caller may not see answers NOT_FOUND, as an
+// unknown one does.
+func (h *Handler) CancelConsignment(ctx context.Context, req *consignmentpb.CancelRequest, rsp *consignmentpb.CancelResponse) error {
+	owner, err := visible(ctx)
+	if err != nil {
+		return err
+	}
+	c, err := h.svc.Cancel(ctx, req.GetId(), owner)
+	if err != nil {
+		return h.answers.Answer(ctx, "CancelConsignment", err)
+	}
+	rsp.Consignment = consignmentToPB(c)
+	return nil
+}
+
+// visible returns the owner whose consignments the caller may list and
+// cancel: the caller, or "" (every owner) for an operator.
+func visible(ctx context.Context) (owner string, err error) {
+	claims, err := auth.Require(ctx, auth.RoleCustomer, auth.RoleOperator)
+	if err != nil {
+		return "", err
+	}
+	if claims.Role == auth.RoleOperator {
+		return "", nil
+	}
+	return claims.Subject, nil
 }
 
 // answer maps an error of the consignment service to the reason and the
@@ -107,8 +156,8 @@ func answer(err error) (rpcerr.Reason, string) {
 }
 
 // consignmentFromPB converts a request to the domain type; nil gives the
-// zero Consignment, which fails validation. vessel_id is left out: the
-// service assigns it.
+// zero Consignment, which fails validation. vessel_id and owner_id are
+// left out: the service assigns them.
 func consignmentFromPB(p *consignmentpb.Consignment) consignment.Consignment {
 	c := consignment.Consignment{
 		ID:          p.GetId(),
@@ -141,6 +190,7 @@ func consignmentToPB(c consignment.Consignment) *consignmentpb.Consignment {
 		Description: c.Description,
 		Weight:      c.Weight,
 		VesselId:    c.VesselID,
+		OwnerId:     c.Owner,
 		Containers:  make([]*consignmentpb.Container, 0, len(c.Containers)),
 	}
 	for _, ct := range c.Containers {

@@ -15,6 +15,7 @@ import (
 	microerrors "go-micro.dev/v5/errors"
 	"google.golang.org/protobuf/testing/protocmp"
 
+	"github.com/shippy-suite/shippy/platform/auth"
 	consignmentpb "github.com/shippy-suite/shippy/proto/consignment"
 	"github.com/shippy-suite/shippy/shippy-service-consignment/consignment"
 	"github.com/shippy-suite/shippy/shippy-service-consignment/handler"
@@ -140,11 +141,52 @@ func request(id string) *consignmentpb.Consignment {
 	}
 }
 
-// create calls CreateConsignment and returns its response.
+// Callers of the tests, as the auth wrapper would put them in a handler's
+// context.
+var (
+	customer = auth.Claims{Subject: "user-1", Role: auth.RoleCustomer}
+	other    = auth.Claims{Subject: "user-2", Role: auth.RoleCustomer}
+	operator = auth.Claims{Subject: "user-9", Role: auth.RoleOperator}
+	service  = auth.Claims{Subject: "shippy.service.other", Role: auth.RoleService}
+)
+
+// as returns a context of a call by the holder of c.
+func as(c auth.Claims) context.Context {
+	return auth.WithClaims(context.Background(), c)
+}
+
+// create calls CreateConsignment as customer and returns its response.
 func (e *env) create(t *testing.T, req *consignmentpb.Consignment) (*consignmentpb.Response, error) {
 	t.Helper()
+	return e.createAs(customer, req)
+}
+
+// createAs calls CreateConsignment as the holder of c.
+func (e *env) createAs(c auth.Claims, req *consignmentpb.Consignment) (*consignmentpb.Response, error) {
 	rsp := new(consignmentpb.Response)
-	err := e.h.CreateConsignment(context.Background(), req, rsp)
+	err := e.h.CreateConsignment(as(c), req, rsp)
+	return rsp, err
+}
+
+// listAs returns the ids GetConsignments lists for the holder of c, in one
+// page, or fails t.
+func (e *env) listAs(t *testing.T, c auth.Claims) []string {
+	t.Helper()
+	rsp := new(consignmentpb.Response)
+	if err := e.h.GetConsignments(as(c), &consignmentpb.GetRequest{}, rsp); err != nil {
+		t.Fatalf("GetConsignments as %s = %v", c.Subject, err)
+	}
+	ids := []string{}
+	for _, p := range rsp.GetConsignments() {
+		ids = append(ids, p.GetId())
+	}
+	return ids
+}
+
+// cancelAs calls CancelConsignment for id as the holder of c.
+func (e *env) cancelAs(c auth.Claims, id string) (*consignmentpb.CancelResponse, error) {
+	rsp := new(consignmentpb.CancelResponse)
+	err := e.h.CancelConsignment(as(c), &consignmentpb.CancelRequest{Id: id}, rsp)
 	return rsp, err
 }
 
@@ -240,7 +282,7 @@ func TestCreateConsignment(t *testing.T) {
 				t.Fatalf("CreateConsignment() = %v, want nil", err)
 			}
 			want := request(tt.wantID)
-			want.VesselId = "vessel001"
+			want.VesselId, want.OwnerId = "vessel001", customer.Subject
 			if !rsp.GetCreated() {
 				t.Error("response created = false, want true")
 			}
@@ -332,7 +374,7 @@ func TestGetConsignments(t *testing.T) {
 	}
 	list := func(req *consignmentpb.GetRequest) (*consignmentpb.Response, error) {
 		rsp := new(consignmentpb.Response)
-		return rsp, e.h.GetConsignments(context.Background(), req, rsp)
+		return rsp, e.h.GetConsignments(as(customer), req, rsp)
 	}
 	ids := func(rsp *consignmentpb.Response) []string {
 		var out []string
@@ -430,7 +472,7 @@ func TestGetConsignmentsPageSizes(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			rsp := new(consignmentpb.Response)
-			if err := e.h.GetConsignments(t.Context(), tt.req, rsp); err != nil {
+			if err := e.h.GetConsignments(as(operator), tt.req, rsp); err != nil {
 				t.Fatalf("GetConsignments(%v) = %v", tt.req, err)
 			}
 			if got := len(rsp.GetConsignments()); got != tt.want || rsp.GetNextPageToken() == "" {
@@ -438,13 +480,156 @@ func TestGetConsignmentsPageSizes(t *testing.T) {
 			}
 			next := &consignmentpb.GetRequest{Limit: 1, PageToken: rsp.GetNextPageToken()}
 			rsp2 := new(consignmentpb.Response)
-			if err := e.h.GetConsignments(t.Context(), next, rsp2); err != nil {
+			if err := e.h.GetConsignments(as(operator), next, rsp2); err != nil {
 				t.Fatalf("GetConsignments(next page) = %v", err)
 			}
 			if got, want := rsp2.GetConsignments(), fmt.Sprintf("c-%04d", tt.want); len(got) != 1 || got[0].GetId() != want {
 				t.Errorf("the next page = %v, want %s alone", got, want)
 			}
 		})
+	}
+}
+
+// TestCallers checks who may call what: every method needs a customer or
+// an operator, and its errors are the wire errors auth.Require gives. The
+// customer's c-1 is stored; the create is of c-2.
+func TestCallers(t *testing.T) {
+	t.Parallel()
+	calls := map[string]func(ctx context.Context, h *handler.Handler) error{
+		"CreateConsignment": func(ctx context.Context, h *handler.Handler) error {
+			return h.CreateConsignment(ctx, request("c-2"), new(consignmentpb.Response))
+		},
+		"GetConsignments": func(ctx context.Context, h *handler.Handler) error {
+			return h.GetConsignments(ctx, &consignmentpb.GetRequest{}, new(consignmentpb.Response))
+		},
+		"CancelConsignment": func(ctx context.Context, h *handler.Handler) error {
+			return h.CancelConsignment(ctx, &consignmentpb.CancelRequest{Id: "c-1"}, new(consignmentpb.CancelResponse))
+		},
+	}
+	tests := []struct {
+		name     string
+		ctx      context.Context
+		wantCode int32 // 0: let through
+	}{
+		{"no credentials", context.Background(), 401},
+		{"a service", as(service), 403},
+		{"a customer", as(customer), 0},
+		{"an operator", as(operator), 0},
+	}
+	for method, call := range calls {
+		for _, tt := range tests {
+			t.Run(method+"/"+tt.name, func(t *testing.T) {
+				t.Parallel()
+				e := newEnv(t, nil)
+				if _, err := e.create(t, request("c-1")); err != nil {
+					t.Fatalf("storing c-1: %v", err)
+				}
+				err := call(tt.ctx, e.h)
+				if tt.wantCode == 0 {
+					if err != nil {
+						t.Fatalf("%s by %s = %v, want nil", method, tt.name, err)
+					}
+					return
+				}
+				if code := microerrors.FromError(err).Code; code != tt.wantCode {
+					t.Errorf("%s by %s = %v, want %d", method, tt.name, err, tt.wantCode)
+				}
+			})
+		}
+	}
+}
+
+// TestOwners checks that a consignment belongs to the caller who created
+// it: a customer lists and cancels their own only, and finds another's as
+// not found; an operator sees and cancels every one.
+func TestOwners(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, nil)
+	forged := request("c-1")
+	forged.OwnerId = other.Subject // ignored: the caller owns it
+	rsp, err := e.createAs(customer, forged)
+	if err != nil {
+		t.Fatalf("CreateConsignment(c-1) = %v", err)
+	}
+	if got := rsp.GetConsignment().GetOwnerId(); got != customer.Subject {
+		t.Errorf("owner_id = %q, want the caller, %q", got, customer.Subject)
+	}
+	if _, err := e.createAs(other, request("c-2")); err != nil {
+		t.Fatalf("CreateConsignment(c-2) = %v", err)
+	}
+	if _, err := e.createAs(operator, request("c-3")); err != nil {
+		t.Fatalf("CreateConsignment(c-3) = %v", err)
+	}
+
+	for _, tt := range []struct {
+		caller auth.Claims
+		want   []string
+	}{
+		{customer, []string{"c-1"}},
+		{other, []string{"c-2"}},
+		{operator, []string{"c-1", "c-2", "c-3"}},
+	} {
+		if diff := cmp.Diff(tt.want, e.listAs(t, tt.caller)); diff != "" {
+			t.Errorf("listed for %s (-want +got):\n%s", tt.caller.Subject, diff)
+		}
+	}
+
+	_, err = e.cancelAs(other, "c-1")
+	wantMicroError(t, err, 404, consignment.ErrNotFound.Error())
+	if diff := cmp.Diff([]string{"c-1"}, e.listAs(t, customer)); diff != "" {
+		t.Errorf("after another user's cancel, listed for the owner (-want +got):\n%s", diff)
+	}
+	if _, err := e.cancelAs(operator, "c-2"); err != nil {
+		t.Fatalf("an operator's CancelConsignment(c-2) = %v", err)
+	}
+	if diff := cmp.Diff([]string{"c-1", "c-3"}, e.listAs(t, operator)); diff != "" {
+		t.Errorf("after the operator's cancel (-want +got):\n%s", diff)
+	}
+}
+
+func TestCancelConsignment(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, nil)
+	created, err := e.create(t, request("c-1"))
+	if err != nil {
+		t.Fatalf("CreateConsignment(c-1) = %v", err)
+	}
+	first, err := e.cancelAs(customer, "c-1")
+	if err != nil {
+		t.Fatalf("CancelConsignment(c-1) = %v", err)
+	}
+	if diff := cmp.Diff(created.GetConsignment(), first.GetConsignment(), protocmp.Transform()); diff != "" {
+		t.Errorf("cancel answered (-created +cancelled):\n%s", diff)
+	}
+	if diff := cmp.Diff([]string{"c-1"}, e.booker.released); diff != "" {
+		t.Errorf("released (-want +got):\n%s", diff)
+	}
+	if got := e.listAs(t, customer); len(got) != 0 {
+		t.Errorf("listed after the cancel: %v, want none", got)
+	}
+	again, err := e.cancelAs(customer, "c-1")
+	if err != nil {
+		t.Fatalf("repeated CancelConsignment(c-1) = %v, want nil", err)
+	}
+	if diff := cmp.Diff(first, again, protocmp.Transform()); diff != "" {
+		t.Errorf("the repeat answered differently (-first +repeat):\n%s", diff)
+	}
+	_, err = e.create(t, request("c-1"))
+	wantMicroError(t, err, 409, "")
+	if got := e.booker.books["c-1"]; got != 1 {
+		t.Errorf("Book called %d times for c-1, want 1: a cancelled consignment is never booked again", got)
+	}
+
+	for _, tt := range []struct {
+		id         string
+		wantCode   int32
+		wantDetail string
+	}{
+		{"", 400, "id: "},
+		{"unknown", 404, consignment.ErrNotFound.Error()},
+	} {
+		_, err := e.cancelAs(customer, tt.id)
+		wantMicroError(t, err, tt.wantCode, tt.wantDetail)
 	}
 }
 

@@ -48,6 +48,12 @@ func (r *tracedRepository) List(ctx context.Context, owner string, limit int, pa
 	})
 }
 
+func (r *tracedRepository) Cancel(ctx context.Context, id, owner string) (consignment.Consignment, error) {
+	return store.Trace1(ctx, r.tracer, "Cancel", func(ctx context.Context) (consignment.Consignment, error) {
+		return r.repo.Cancel(ctx, id, owner)
+	})
+}
+
 func (r *tracedRepository) Holder(ctx context.Context) (string, error) {
 	return store.Trace1(ctx, r.tracer, "Holder", func(ctx context.Context) (string, error) { return r.repo.Holder(ctx) })
 }

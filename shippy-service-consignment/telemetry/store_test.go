@@ -44,6 +44,9 @@ func TestTraceRepository(t *testing.T) {
 	if _, _, err := repo.List(ctx, "", 10, ""); err != nil {
 		t.Fatal(err)
 	}
+	if _, err := repo.Cancel(ctx, "c1", ""); !errors.Is(err, consignment.ErrNotFound) {
+		t.Fatalf("Cancel(pending) = %v, want ErrNotFound", err)
+	}
 	parent.End()
 
 	type span struct {
@@ -55,6 +58,7 @@ func TestTraceRepository(t *testing.T) {
 		{"ConsignmentStore.Create", codes.Unset}, // a conflict is an answer
 		{"ConsignmentStore.Get", codes.Error},
 		{"ConsignmentStore.List", codes.Unset},
+		{"ConsignmentStore.Cancel", codes.Unset}, // not found is an answer
 		{"call", codes.Unset},
 	}
 	ended := rec.Ended()

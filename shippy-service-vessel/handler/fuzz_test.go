@@ -31,7 +31,7 @@ func fuzzHandler(t *testing.T) *handler.Handler {
 	mustBook(t, h, &vesselpb.BookRequest{ConsignmentId: "held", Containers: 2, Weight: 200})
 	req := &vesselpb.BookBatchRequest{Holder: "h", HoldMillis: 1, Items: []*vesselpb.BookRequest{{ConsignmentId: "expired", Containers: 1, Weight: 100}}}
 	rsp := &vesselpb.BookBatchResponse{}
-	if err := h.BookBatch(t.Context(), req, rsp); err != nil || rsp.GetResults()[0].GetBooking() == nil {
+	if err := h.BookBatch(asConsignment(t), req, rsp); err != nil || rsp.GetResults()[0].GetBooking() == nil {
 		t.Fatalf("BookBatch(%v) = %v, %v", req, rsp, err)
 	}
 	clock.Add(time.Second)
@@ -75,7 +75,7 @@ func FuzzBook(f *testing.F) {
 
 	rpcerrtest.Fuzz(f, seeds, func(t *testing.T, req *vesselpb.BookRequest) {
 		h, rsp := fuzzHandler(t), new(vesselpb.BookResponse)
-		err := h.Book(t.Context(), req, rsp)
+		err := h.Book(asConsignment(t), req, rsp)
 		code := wantClientError(t, err, fields, http.StatusBadRequest, http.StatusConflict, http.StatusPreconditionFailed)
 		if code == 0 {
 			b := rsp.GetBooking()
@@ -105,7 +105,7 @@ func FuzzCreate(f *testing.F) {
 
 	rpcerrtest.Fuzz(f, seeds, func(t *testing.T, req *vesselpb.Vessel) {
 		h, rsp := fuzzHandler(t), new(vesselpb.Response)
-		err := h.Create(t.Context(), req, rsp)
+		err := h.Create(asOperator(t), req, rsp)
 		if wantClientError(t, err, fields, http.StatusBadRequest, http.StatusConflict) == 0 {
 			v := rsp.GetVessel()
 			if !rsp.GetCreated() || v.GetCapacity() != req.GetCapacity() || v.GetMaxWeight() != req.GetMaxWeight() ||
@@ -130,7 +130,7 @@ func FuzzFindAvailable(f *testing.F) {
 
 	rpcerrtest.Fuzz(f, seeds, func(t *testing.T, req *vesselpb.Specification) {
 		h, rsp := fuzzHandler(t), new(vesselpb.Response)
-		err := h.FindAvailable(t.Context(), req, rsp)
+		err := h.FindAvailable(asCustomer(t), req, rsp)
 		if wantClientError(t, err, fields, http.StatusBadRequest, http.StatusPreconditionFailed) == 0 {
 			v := rsp.GetVessel()
 			if !v.GetAvailable() || v.GetRemainingCapacity() < req.GetCapacity() || v.GetRemainingWeight() < req.GetMaxWeight() {
@@ -151,7 +151,7 @@ func FuzzRelease(f *testing.F) {
 
 	rpcerrtest.Fuzz(f, seeds, func(t *testing.T, req *vesselpb.ReleaseRequest) {
 		h, rsp := fuzzHandler(t), new(vesselpb.ReleaseResponse)
-		err := h.Release(t.Context(), req, rsp)
+		err := h.Release(asConsignment(t), req, rsp)
 		if wantClientError(t, err, fields, http.StatusBadRequest) == 0 {
 			if want := req.GetConsignmentId() == "held" || req.GetConsignmentId() == "expired"; rsp.GetReleased() != want {
 				t.Errorf("Release(%q) released = %t, want %t", req.GetConsignmentId(), rsp.GetReleased(), want)
@@ -192,7 +192,7 @@ func FuzzBookBatch(f *testing.F) {
 	itemFields := regexp.MustCompile(`^(consignment_id|containers|weight): \S`)
 	rpcerrtest.Fuzz(f, seeds, func(t *testing.T, req *vesselpb.BookBatchRequest) {
 		h, rsp := fuzzHandler(t), new(vesselpb.BookBatchResponse)
-		err := h.BookBatch(t.Context(), req, rsp)
+		err := h.BookBatch(asConsignment(t), req, rsp)
 		wantRoomNotNegative(t, h)
 		if wantClientError(t, err, fields, http.StatusBadRequest) != 0 {
 			return
@@ -232,7 +232,7 @@ func FuzzConfirmBookings(f *testing.F) {
 	fields := regexp.MustCompile(`^consignment_ids(\[\d+\])?: \S`)
 	rpcerrtest.Fuzz(f, seeds, func(t *testing.T, req *vesselpb.ConfirmBookingsRequest) {
 		h, rsp := fuzzHandler(t), new(vesselpb.ConfirmBookingsResponse)
-		err := h.ConfirmBookings(t.Context(), req, rsp)
+		err := h.ConfirmBookings(asConsignment(t), req, rsp)
 		if wantClientError(t, err, fields, http.StatusBadRequest) == 0 {
 			want := int32(0) // of the bookings, only "expired" is held
 			if slices.Contains(req.GetConsignmentIds(), "expired") {
@@ -260,7 +260,7 @@ func FuzzListExpiredHolds(f *testing.F) {
 	fields := regexp.MustCompile(`^(holder|limit): \S`)
 	rpcerrtest.Fuzz(f, seeds, func(t *testing.T, req *vesselpb.ListExpiredHoldsRequest) {
 		h, rsp := fuzzHandler(t), new(vesselpb.ListExpiredHoldsResponse)
-		err := h.ListExpiredHolds(t.Context(), req, rsp)
+		err := h.ListExpiredHolds(asConsignment(t), req, rsp)
 		if wantClientError(t, err, fields, http.StatusBadRequest) == 0 {
 			got := rsp.GetBookings()
 			if want := req.GetHolder() == "h"; (len(got) == 1 && got[0].GetConsignmentId() == "expired") != want || len(got) > 1 {
@@ -281,7 +281,7 @@ func FuzzReleaseExpiredHold(f *testing.F) {
 	fields := regexp.MustCompile(`^consignment_id: \S`)
 	rpcerrtest.Fuzz(f, seeds, func(t *testing.T, req *vesselpb.ReleaseRequest) {
 		h, rsp := fuzzHandler(t), new(vesselpb.ReleaseResponse)
-		err := h.ReleaseExpiredHold(t.Context(), req, rsp)
+		err := h.ReleaseExpiredHold(asConsignment(t), req, rsp)
 		if wantClientError(t, err, fields, http.StatusBadRequest) == 0 {
 			if want := req.GetConsignmentId() == "expired"; rsp.GetReleased() != want {
 				t.Errorf("ReleaseExpiredHold(%q) released = %t, want %t", req.GetConsignmentId(), rsp.GetReleased(), want)

@@ -1,6 +1,7 @@
-// Package handler serves the vessel service's go-micro API: it converts
-// protobuf messages to domain values and back, calls the vessel domain, and
-// maps domain errors to go-micro errors in one place, answer.
+// Package handler serves the vessel service's go-micro API: it checks the
+// caller's role, converts protobuf messages to domain values and back,
+// calls the vessel domain, and maps domain errors to go-micro errors in one
+// place, answer. Who may call what is in docs/auth.md.
 package handler
 
 import (
@@ -11,8 +12,10 @@ import (
 	"math"
 	"time"
 
+	"github.com/shippy-suite/shippy/platform/auth"
 	"github.com/shippy-suite/shippy/platform/failpoint"
 	"github.com/shippy-suite/shippy/platform/rpcerr"
+	consignmentpb "github.com/shippy-suite/shippy/proto/consignment"
 	vesselpb "github.com/shippy-suite/shippy/proto/vessel"
 	"github.com/shippy-suite/shippy/shippy-service-vessel/vessel"
 )
@@ -34,7 +37,9 @@ type Service interface {
 var _ Service = (*vessel.Service)(nil)
 
 // Handler implements vesselpb.VesselServiceHandler. A nil request is
-// treated as an empty message.
+// treated as an empty message. Each method first checks the caller's claims
+// (auth.ClaimsFrom, which the server's auth wrapper sets): 401 without
+// them, 403 when the caller may not make the call.
 type Handler struct {
 	svc     Service
 	answers *rpcerr.Answerer
@@ -62,7 +67,11 @@ func New(svc Service, logger *slog.Logger, fp *failpoint.Point) (*Handler, error
 
 // FindAvailable answers with the vessel a booking of the specification would
 // take now, by the room left; it books nothing. 412 when no vessel fits.
+// Any signed-in caller.
 func (h *Handler) FindAvailable(ctx context.Context, req *vesselpb.Specification, rsp *vesselpb.Response) error {
+	if _, err := auth.Require(ctx, auth.RoleCustomer, auth.RoleOperator, auth.RoleService); err != nil {
+		return err
+	}
 	v, err := h.svc.FindAvailable(ctx, specFromPB(req))
 	if err != nil {
 		return h.answers.Answer(ctx, "FindAvailable", err)
@@ -73,7 +82,11 @@ func (h *Handler) FindAvailable(ctx context.Context, req *vesselpb.Specification
 
 // Create adds a vessel, with a new id when req has none, and answers with
 // the stored vessel and created set. The remaining room in req is ignored.
+// Operators only: it is how an operator adds a vessel to the fleet.
 func (h *Handler) Create(ctx context.Context, req *vesselpb.Vessel, rsp *vesselpb.Response) error {
+	if _, err := auth.Require(ctx, auth.RoleOperator); err != nil {
+		return err
+	}
 	v, err := h.svc.Create(ctx, vesselFromPB(req))
 	if err != nil {
 		return h.answers.Answer(ctx, "Create", err)
@@ -85,8 +98,11 @@ func (h *Handler) Create(ctx context.Context, req *vesselpb.Vessel, rsp *vesselp
 
 // Book takes room for a consignment and answers with the booking and the
 // vessel after it. 412 when no vessel has room, 409 when the consignment is
-// booked with other containers or weight.
+// booked with other containers or weight. The consignment service only.
 func (h *Handler) Book(ctx context.Context, req *vesselpb.BookRequest, rsp *vesselpb.BookResponse) error {
+	if err := consignmentServiceOnly(ctx); err != nil {
+		return err
+	}
 	b, v, err := h.svc.Book(ctx, bookRequestFromPB(req))
 	if err != nil {
 		return h.answers.Answer(ctx, "Book", err)
@@ -97,8 +113,11 @@ func (h *Handler) Book(ctx context.Context, req *vesselpb.BookRequest, rsp *vess
 }
 
 // Release gives a consignment's room back; released is false when it held
-// none.
+// none. The consignment service only.
 func (h *Handler) Release(ctx context.Context, req *vesselpb.ReleaseRequest, rsp *vesselpb.ReleaseResponse) error {
+	if err := consignmentServiceOnly(ctx); err != nil {
+		return err
+	}
 	released, err := h.svc.Release(ctx, req.GetConsignmentId())
 	if err != nil {
 		return h.answers.Answer(ctx, "Release", err)
@@ -107,8 +126,12 @@ func (h *Handler) Release(ctx context.Context, req *vesselpb.ReleaseRequest, rsp
 	return nil
 }
 
-// ListVessels answers with the whole fleet in id order.
+// ListVessels answers with the whole fleet in id order. Any signed-in
+// caller.
 func (h *Handler) ListVessels(ctx context.Context, _ *vesselpb.ListVesselsRequest, rsp *vesselpb.ListVesselsResponse) error {
+	if _, err := auth.Require(ctx, auth.RoleCustomer, auth.RoleOperator, auth.RoleService); err != nil {
+		return err
+	}
 	vessels, err := h.svc.List(ctx)
 	if err != nil {
 		return h.answers.Answer(ctx, "ListVessels", err)
@@ -126,8 +149,11 @@ func (h *Handler) ListVessels(ctx context.Context, _ *vesselpb.ListVesselsReques
 // (UNAVAILABLE "hold expired, being settled" for a consignment whose hold
 // ran out). The call fails as a whole, with 400, when the holder,
 // hold_millis or the number of items is invalid, and when the store did
-// no item.
+// no item. The consignment service only.
 func (h *Handler) BookBatch(ctx context.Context, req *vesselpb.BookBatchRequest, rsp *vesselpb.BookBatchResponse) error {
+	if err := consignmentServiceOnly(ctx); err != nil {
+		return err
+	}
 	items := req.GetItems()
 	reqs := make([]vessel.BookRequest, len(items))
 	for i, item := range items {
@@ -181,8 +207,12 @@ func (h *Handler) results(ctx context.Context, outcomes []vessel.BookOutcome) []
 }
 
 // ConfirmBookings ends the hold of the named bookings and answers with how
-// many were held. 400 for more than 1000 ids or an invalid one.
+// many were held. 400 for more than 1000 ids or an invalid one. The
+// consignment service only.
 func (h *Handler) ConfirmBookings(ctx context.Context, req *vesselpb.ConfirmBookingsRequest, rsp *vesselpb.ConfirmBookingsResponse) error {
+	if err := consignmentServiceOnly(ctx); err != nil {
+		return err
+	}
 	n, err := h.svc.Confirm(ctx, req.GetConsignmentIds())
 	if err != nil {
 		return h.answers.Answer(ctx, "ConfirmBookings", err)
@@ -193,8 +223,12 @@ func (h *Handler) ConfirmBookings(ctx context.Context, req *vesselpb.ConfirmBook
 }
 
 // ListExpiredHolds answers with at most limit bookings of the holder whose
-// hold has run out. 400 for no holder or a limit outside 1 to 1000.
+// hold has run out. 400 for no holder or a limit outside 1 to 1000. The
+// consignment service only.
 func (h *Handler) ListExpiredHolds(ctx context.Context, req *vesselpb.ListExpiredHoldsRequest, rsp *vesselpb.ListExpiredHoldsResponse) error {
+	if err := consignmentServiceOnly(ctx); err != nil {
+		return err
+	}
 	holds, err := h.svc.ListExpiredHolds(ctx, req.GetHolder(), int(req.GetLimit()))
 	if err != nil {
 		return h.answers.Answer(ctx, "ListExpiredHolds", err)
@@ -210,13 +244,32 @@ func (h *Handler) ListExpiredHolds(ctx context.Context, req *vesselpb.ListExpire
 
 // ReleaseExpiredHold gives the room of a held booking whose hold has run
 // out back; released is false when the consignment holds no booking, a
-// confirmed one, or one still held.
+// confirmed one, or one still held. The consignment service only.
 func (h *Handler) ReleaseExpiredHold(ctx context.Context, req *vesselpb.ReleaseRequest, rsp *vesselpb.ReleaseResponse) error {
+	if err := consignmentServiceOnly(ctx); err != nil {
+		return err
+	}
 	released, err := h.svc.ReleaseExpiredHold(ctx, req.GetConsignmentId())
 	if err != nil {
 		return h.answers.Answer(ctx, "ReleaseExpiredHold", err)
 	}
 	rsp.Released = released
+	return nil
+}
+
+// consignmentServiceOnly lets through the consignment service, which alone
+// books and releases room: a caller with role service whose token the
+// consignment service signed (its issuer, which the server's auth wrapper
+// checked against that service's keys). It answers like auth.Require
+// otherwise: 401 without claims, 403 for any other caller.
+func consignmentServiceOnly(ctx context.Context) error {
+	claims, err := auth.Require(ctx, auth.RoleService)
+	if err != nil {
+		return err
+	}
+	if claims.Issuer != consignmentpb.ServiceName {
+		return rpcerr.New(vesselpb.ServiceName, rpcerr.Forbidden, "forbidden: only the consignment service may book and release room")
+	}
 	return nil
 }
 

@@ -142,7 +142,7 @@ func TestFindAvailable(t *testing.T) {
 				mustBook(t, h, tt.booked)
 			}
 			rsp := &vesselpb.Response{}
-			err := h.FindAvailable(t.Context(), tt.req, rsp)
+			err := h.FindAvailable(asCustomer(t), tt.req, rsp)
 			if !succeeded(t, "FindAvailable", err, tt.wantCode, tt.wantDetail) {
 				return
 			}
@@ -182,7 +182,7 @@ func TestCreate(t *testing.T) {
 			t.Parallel()
 			h, _ := newHandler(t)
 			rsp := &vesselpb.Response{}
-			err := h.Create(t.Context(), tt.req, rsp)
+			err := h.Create(asOperator(t), tt.req, rsp)
 			if !succeeded(t, "Create", err, tt.wantCode, tt.wantDetail) {
 				return
 			}
@@ -242,7 +242,7 @@ func TestBook(t *testing.T) {
 			}
 			before := list(t, h)
 			rsp := &vesselpb.BookResponse{}
-			err := h.Book(t.Context(), tt.req, rsp)
+			err := h.Book(asConsignment(t), tt.req, rsp)
 			if !succeeded(t, "Book", err, tt.wantCode, tt.wantDetail) {
 				if after := list(t, h); !protoSliceEqual(after, before) {
 					t.Errorf("failed Book changed the fleet:\n got %v\nwant %v", after, before)
@@ -279,7 +279,7 @@ func TestRelease(t *testing.T) {
 	}
 	for _, tt := range tests { // in order: each step sees the one before
 		rsp := &vesselpb.ReleaseResponse{}
-		err := h.Release(t.Context(), tt.req, rsp)
+		err := h.Release(asConsignment(t), tt.req, rsp)
 		if !succeeded(t, "Release "+tt.name, err, tt.wantCode, tt.wantDetail) {
 			continue
 		}
@@ -304,7 +304,7 @@ func TestListVessels(t *testing.T) {
 		t.Errorf("ListVessels =\n %v\nwant\n %v", got, want)
 	}
 	rsp := &vesselpb.ListVesselsResponse{}
-	if err := h.ListVessels(t.Context(), nil, rsp); err != nil || !protoSliceEqual(rsp.GetVessels(), want) {
+	if err := h.ListVessels(asCustomer(t), nil, rsp); err != nil || !protoSliceEqual(rsp.GetVessels(), want) {
 		t.Errorf("ListVessels(nil) = %v, %v; want the fleet", rsp.GetVessels(), err)
 	}
 }
@@ -326,7 +326,7 @@ func TestStoreFailures(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			h, logs := newHandlerOver(t, failingService{err: tt.err})
-			err := h.ListVessels(t.Context(), &vesselpb.ListVesselsRequest{}, &vesselpb.ListVesselsResponse{})
+			err := h.ListVessels(asCustomer(t), &vesselpb.ListVesselsRequest{}, &vesselpb.ListVesselsResponse{})
 			assertMicroError(t, err, tt.wantCode, tt.wantDetail)
 			lines := strings.Split(strings.TrimSpace(logs.String()), "\n")
 			if tt.wantLog == "" {
@@ -360,7 +360,7 @@ func (s failingService) List(context.Context) ([]vessel.Vessel, error) { return 
 
 func mustBook(t *testing.T, h *handler.Handler, req *vesselpb.BookRequest) {
 	t.Helper()
-	if err := h.Book(t.Context(), req, &vesselpb.BookResponse{}); err != nil {
+	if err := h.Book(asConsignment(t), req, &vesselpb.BookResponse{}); err != nil {
 		t.Fatalf("Book(%v): %v", req, err)
 	}
 }
@@ -368,7 +368,7 @@ func mustBook(t *testing.T, h *handler.Handler, req *vesselpb.BookRequest) {
 func list(t *testing.T, h *handler.Handler) []*vesselpb.Vessel {
 	t.Helper()
 	rsp := &vesselpb.ListVesselsResponse{}
-	if err := h.ListVessels(t.Context(), &vesselpb.ListVesselsRequest{}, rsp); err != nil {
+	if err := h.ListVessels(asCustomer(t), &vesselpb.ListVesselsRequest{}, rsp); err != nil {
 		t.Fatalf("ListVessels: %v", err)
 	}
 	return rsp.GetVessels()

@@ -95,7 +95,7 @@ func TestBookBatch(t *testing.T) {
 			}
 			before := list(t, h)
 			rsp := &vesselpb.BookBatchResponse{}
-			err := h.BookBatch(t.Context(), tt.req, rsp)
+			err := h.BookBatch(asConsignment(t), tt.req, rsp)
 			if !succeeded(t, "BookBatch", err, tt.wantCode, tt.wantDetail) {
 				if after := list(t, h); !protoSliceEqual(after, before) {
 					t.Errorf("failed BookBatch changed the fleet:\n got %v\nwant %v", after, before)
@@ -128,7 +128,7 @@ func TestBookBatchHold(t *testing.T) {
 	for _, step := range steps {
 		clock.Add(step.after - clock.Now().Sub(t0))
 		rsp := &vesselpb.BookBatchResponse{}
-		if err := h.BookBatch(t.Context(), batch(c1), rsp); err != nil {
+		if err := h.BookBatch(asConsignment(t), batch(c1), rsp); err != nil {
 			t.Fatalf("BookBatch at t0+%v: %v", step.after, err)
 		}
 		assertResults(t, rsp.GetResults(), []*vesselpb.BookResult{step.want})
@@ -146,13 +146,13 @@ func TestHoldsSettled(t *testing.T) {
 		&vesselpb.BookRequest{ConsignmentId: "c1", Containers: 1, Weight: 100},
 		&vesselpb.BookRequest{ConsignmentId: "c2", Containers: 2, Weight: 200},
 	)
-	if err := h.BookBatch(t.Context(), req, rsp); err != nil {
+	if err := h.BookBatch(asConsignment(t), req, rsp); err != nil {
 		t.Fatalf("BookBatch: %v", err)
 	}
 	mustBook(t, h, &vesselpb.BookRequest{ConsignmentId: "c3", Containers: 1, Weight: 1})
 
 	confirmed := &vesselpb.ConfirmBookingsResponse{}
-	if err := h.ConfirmBookings(t.Context(), &vesselpb.ConfirmBookingsRequest{ConsignmentIds: []string{"c1", "c3", "c9"}}, confirmed); err != nil || confirmed.GetConfirmed() != 1 {
+	if err := h.ConfirmBookings(asConsignment(t), &vesselpb.ConfirmBookingsRequest{ConsignmentIds: []string{"c1", "c3", "c9"}}, confirmed); err != nil || confirmed.GetConfirmed() != 1 {
 		t.Fatalf("ConfirmBookings = %v, %v; want 1 confirmed", confirmed, err)
 	}
 	assertExpired(t, h, "h") // not run out yet
@@ -191,28 +191,28 @@ func TestHoldsInvalid(t *testing.T) {
 		wantDetail string
 	}{
 		{"confirm: too many ids", func() error {
-			return h.ConfirmBookings(t.Context(), &vesselpb.ConfirmBookingsRequest{ConsignmentIds: ids(1001)}, &vesselpb.ConfirmBookingsResponse{})
+			return h.ConfirmBookings(asConsignment(t), &vesselpb.ConfirmBookingsRequest{ConsignmentIds: ids(1001)}, &vesselpb.ConfirmBookingsResponse{})
 		}, "consignment_ids: more than 1000, got 1001"},
 		{"confirm: an empty id", func() error {
-			return h.ConfirmBookings(t.Context(), &vesselpb.ConfirmBookingsRequest{ConsignmentIds: []string{"c1", ""}}, &vesselpb.ConfirmBookingsResponse{})
+			return h.ConfirmBookings(asConsignment(t), &vesselpb.ConfirmBookingsRequest{ConsignmentIds: []string{"c1", ""}}, &vesselpb.ConfirmBookingsResponse{})
 		}, "consignment_ids[1]: required"},
 		{"confirm: an id not UTF-8", func() error {
-			return h.ConfirmBookings(t.Context(), &vesselpb.ConfirmBookingsRequest{ConsignmentIds: []string{"\xff"}}, &vesselpb.ConfirmBookingsResponse{})
+			return h.ConfirmBookings(asConsignment(t), &vesselpb.ConfirmBookingsRequest{ConsignmentIds: []string{"\xff"}}, &vesselpb.ConfirmBookingsResponse{})
 		}, "consignment_ids[0]: not valid UTF-8"},
 		{"list: no holder", func() error {
-			return h.ListExpiredHolds(t.Context(), &vesselpb.ListExpiredHoldsRequest{Limit: 10}, &vesselpb.ListExpiredHoldsResponse{})
+			return h.ListExpiredHolds(asConsignment(t), &vesselpb.ListExpiredHoldsRequest{Limit: 10}, &vesselpb.ListExpiredHoldsResponse{})
 		}, "holder: required"},
 		{"list: no limit", func() error {
-			return h.ListExpiredHolds(t.Context(), &vesselpb.ListExpiredHoldsRequest{Holder: "h"}, &vesselpb.ListExpiredHoldsResponse{})
+			return h.ListExpiredHolds(asConsignment(t), &vesselpb.ListExpiredHoldsRequest{Holder: "h"}, &vesselpb.ListExpiredHoldsResponse{})
 		}, "limit: must be between 1 and 1000, got 0"},
 		{"list: limit too high", func() error {
-			return h.ListExpiredHolds(t.Context(), &vesselpb.ListExpiredHoldsRequest{Holder: "h", Limit: 1001}, &vesselpb.ListExpiredHoldsResponse{})
+			return h.ListExpiredHolds(asConsignment(t), &vesselpb.ListExpiredHoldsRequest{Holder: "h", Limit: 1001}, &vesselpb.ListExpiredHoldsResponse{})
 		}, "limit: must be between 1 and 1000, got 1001"},
 		{"list: nil request", func() error {
-			return h.ListExpiredHolds(t.Context(), nil, &vesselpb.ListExpiredHoldsResponse{})
+			return h.ListExpiredHolds(asConsignment(t), nil, &vesselpb.ListExpiredHoldsResponse{})
 		}, "holder: required"},
 		{"release: nil request", func() error {
-			return h.ReleaseExpiredHold(t.Context(), nil, &vesselpb.ReleaseResponse{})
+			return h.ReleaseExpiredHold(asConsignment(t), nil, &vesselpb.ReleaseResponse{})
 		}, "consignment_id: required"},
 	}
 	for _, tt := range tests {
@@ -222,7 +222,7 @@ func TestHoldsInvalid(t *testing.T) {
 		})
 	}
 	confirmed := &vesselpb.ConfirmBookingsResponse{}
-	if err := h.ConfirmBookings(t.Context(), nil, confirmed); err != nil || confirmed.GetConfirmed() != 0 {
+	if err := h.ConfirmBookings(asConsignment(t), nil, confirmed); err != nil || confirmed.GetConfirmed() != 0 {
 		t.Errorf("ConfirmBookings(nil) = %v, %v; want 0 confirmed", confirmed, err)
 	}
 }
@@ -239,7 +239,7 @@ func TestBookBatchStoreFailures(t *testing.T) {
 		{Err: vessel.ErrHeldElsewhere},
 	}})
 	rsp := &vesselpb.BookBatchResponse{}
-	if err := h.BookBatch(t.Context(), batch(), rsp); err != nil {
+	if err := h.BookBatch(asConsignment(t), batch(), rsp); err != nil {
 		t.Fatalf("BookBatch: %v", err)
 	}
 	assertResults(t, rsp.GetResults(), []*vesselpb.BookResult{
@@ -275,7 +275,7 @@ func releaseExpired(t *testing.T, h interface {
 }, id string) bool {
 	t.Helper()
 	rsp := &vesselpb.ReleaseResponse{}
-	if err := h.ReleaseExpiredHold(t.Context(), &vesselpb.ReleaseRequest{ConsignmentId: id}, rsp); err != nil {
+	if err := h.ReleaseExpiredHold(asConsignment(t), &vesselpb.ReleaseRequest{ConsignmentId: id}, rsp); err != nil {
 		t.Fatalf("ReleaseExpiredHold(%s): %v", id, err)
 	}
 	return rsp.GetReleased()
@@ -287,7 +287,7 @@ func assertExpired(t *testing.T, h interface {
 }, holder string, want ...*vesselpb.Booking) {
 	t.Helper()
 	rsp := &vesselpb.ListExpiredHoldsResponse{}
-	if err := h.ListExpiredHolds(t.Context(), &vesselpb.ListExpiredHoldsRequest{Holder: holder, Limit: 1000}, rsp); err != nil {
+	if err := h.ListExpiredHolds(asConsignment(t), &vesselpb.ListExpiredHoldsRequest{Holder: holder, Limit: 1000}, rsp); err != nil {
 		t.Fatalf("ListExpiredHolds(%s): %v", holder, err)
 	}
 	got := rsp.GetBookings()

@@ -35,7 +35,7 @@ func (b *bench) logFile(name string) string { return filepath.Join(b.runDir, "lo
 // benchmark measures everything, prints the text report to stdout and
 // writes the Markdown report to cfg.out.
 func benchmark(ctx context.Context, cfg config, getenv func(string) string, stdout, stderr io.Writer) (err error) {
-	progs := []string{progVessel, progConsignment}
+	progs := []string{progUser, progVessel, progConsignment}
 	if cfg.cliRuns > 0 {
 		progs = append(progs, progCLI)
 	}

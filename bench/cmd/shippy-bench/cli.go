@@ -17,6 +17,9 @@ import (
 // progCLI is the CLI, as make build names it in bin/.
 const progCLI = "shippy-cli-consignment"
 
+// envCLIToken is the CLI's variable of the token its calls carry.
+const envCLIToken = "SHIPPY_TOKEN"
+
 // CLI wall-time measurement: by default cliRuns creates (the -cli-runs
 // flag), at most maxCLIRuns, one after another, each bounded by cliTimeout.
 const (
@@ -27,15 +30,15 @@ const (
 
 // measureCLI runs `shippy-cli-consignment create FILE` n times against the
 // running stack over mDNS, one run after another, each a new process that
-// knows nothing yet (no registry cache), and returns each run's wall time
-// from exec to exit. A run that fails (exit code not 0) ends the
-// measurement with its output.
-func (b *bench) measureCLI(ctx context.Context, n int) (report.CLITimes, error) {
+// knows nothing yet (no registry cache) and gets token in SHIPPY_TOKEN, and
+// returns each run's wall time from exec to exit. A run that fails (exit
+// code not 0) ends the measurement with its output.
+func (b *bench) measureCLI(ctx context.Context, n int, token string) (report.CLITimes, error) {
 	file, err := writeCLIConsignment(b.runDir)
 	if err != nil {
 		return nil, err
 	}
-	env := append([]string{platform.EnvRegistry + "=" + platform.RegistryMDNS}, inheritedEnv(b.getenv)...)
+	env := append([]string{platform.EnvRegistry + "=" + platform.RegistryMDNS, envCLIToken + "=" + token}, inheritedEnv(b.getenv)...)
 	times := make(report.CLITimes, 0, n)
 	for i := range n {
 		ctx, cancel := context.WithTimeout(ctx, cliTimeout)

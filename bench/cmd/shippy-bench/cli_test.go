@@ -42,11 +42,11 @@ func TestCLIWallTime(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	st, err := b.startStack(ctx, reg, runDir, "", nil)
+	st, err := b.startStack(ctx, reg, runDir, "", nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	times, err := b.measureCLI(ctx, cliRuns)
+	times, err := b.measureCLI(ctx, cliRuns, st.customer.token)
 	if err = errors.Join(err, st.stop()); err != nil {
 		t.Fatal(err)
 	}

@@ -21,20 +21,21 @@ import (
 const createConsignmentMethod = "/consignment.ShippingService/CreateConsignment"
 
 // createConsignment is the end-to-end call: one CreateConsignment through
-// the go-micro client, as the CLI makes it, with an id unique in the run.
-func createConsignment(c client.Client) callMaker {
+// the go-micro client, as the CLI makes it, carrying token, with an id
+// unique in the run.
+func createConsignment(c client.Client, token string) callMaker {
 	shipping := consignmentpb.NewShippingService(consignmentpb.ServiceName, c)
 	return newCreates("bench", func(ctx context.Context, req *consignmentpb.Consignment) (*consignmentpb.Response, error) {
-		return shipping.CreateConsignment(ctx, req)
+		return shipping.CreateConsignment(withToken(ctx, token), req)
 	})
 }
 
 // createConsignmentPlain is createConsignment made by a plain grpc-go
 // client on conn, a connection to the consignment service's address.
-func createConsignmentPlain(conn *grpc.ClientConn) callMaker {
+func createConsignmentPlain(conn *grpc.ClientConn, token string) callMaker {
 	return newCreates("bench-plain", func(ctx context.Context, req *consignmentpb.Consignment) (*consignmentpb.Response, error) {
 		rsp := new(consignmentpb.Response)
-		if err := conn.Invoke(ctx, createConsignmentMethod, req, rsp); err != nil {
+		if err := conn.Invoke(withTokenPlain(ctx, token), createConsignmentMethod, req, rsp); err != nil {
 			return nil, err
 		}
 		return rsp, nil
@@ -92,12 +93,12 @@ func (b *bench) measureTmpfs(ctx context.Context) (err error) {
 		return err
 	}
 	pprofAddrs := make(map[string]string)
-	st, err := b.startStack(ctx, reg, root, "tmpfs-", pprofAddrs)
+	st, err := b.startStack(ctx, reg, root, "tmpfs-", pprofAddrs, nil)
 	if err != nil {
 		return err
 	}
 	defer func() { err = errors.Join(err, st.stop()) }()
-	newCall := createConsignment(platform.NewClient(reg))
+	newCall := createConsignment(platform.NewClient(reg), st.customer.token)
 	if err := b.warmUp(ctx, report.LoadE2ETmpfs, newCall); err != nil {
 		return fmt.Errorf("%s: warm-up: %w", tmpfsTitle, err)
 	}

@@ -64,31 +64,34 @@ func (b *bench) newCalls(ctx context.Context, reg registry.Registry, st *stack) 
 
 	micro := platform.NewClient(reg)
 	spec := &vesselpb.Specification{Capacity: benchContainers, MaxWeight: benchWeight}
-	plainFind := func(conn *grpc.ClientConn) callMaker {
+	// The calls to the services carry the customer's token; those to the
+	// no-op baselines none.
+	token := st.customer.token
+	plainFind := func(conn *grpc.ClientConn, token string) callMaker {
 		return func(string) load.Call {
 			return func(ctx context.Context, _, _ int) error {
-				rsp, err := baseline.FindAvailable(ctx, conn, spec)
+				rsp, err := baseline.FindAvailable(withTokenPlain(ctx, token), conn, spec)
 				return checkVessel(rsp, err)
 			}
 		}
 	}
-	microFind := func(name string) callMaker {
+	microFind := func(name, token string) callMaker {
 		vessels := vesselpb.NewVesselService(name, micro)
 		return func(string) load.Call {
 			return func(ctx context.Context, _, _ int) error {
-				rsp, err := vessels.FindAvailable(ctx, spec)
+				rsp, err := vessels.FindAvailable(withToken(ctx, token), spec)
 				return checkVessel(rsp, err)
 			}
 		}
 	}
 	calls := map[string]callMaker{
-		report.LoadBaseline:        plainFind(plainConn),
-		report.LoadMicroNoop:       microFind(microNoopName),
-		report.LoadMicroServerNoop: plainFind(microConn),
-		report.LoadVesselPlain:     plainFind(vesselConn),
-		report.LoadVesselMicro:     microFind(vesselpb.ServiceName),
-		report.LoadE2EPlain:        createConsignmentPlain(consignmentConn),
-		report.LoadE2E:             createConsignment(micro),
+		report.LoadBaseline:        plainFind(plainConn, ""),
+		report.LoadMicroNoop:       microFind(microNoopName, ""),
+		report.LoadMicroServerNoop: plainFind(microConn, ""),
+		report.LoadVesselPlain:     plainFind(vesselConn, token),
+		report.LoadVesselMicro:     microFind(vesselpb.ServiceName, token),
+		report.LoadE2EPlain:        createConsignmentPlain(consignmentConn, token),
+		report.LoadE2E:             createConsignment(micro, token),
 	}
 	return calls, stop, nil
 }

@@ -36,10 +36,10 @@ const (
 	listingPrefix = "list-"
 )
 
-// measureListing writes n consignments into a consignment store file,
-// starts the services on it and measures GetConsignments: pages of
-// report.ListingPage at random tokens, and one walk over every page while
-// creates run. It needs the main stack stopped (one instance of each
+// measureListing writes n consignments of the bench's customer into a
+// consignment store file, starts the services on it and measures the
+// customer's GetConsignments: pages of report.ListingPage at random page
+// tokens, and one walk over every page while creates run. It needs the main stack stopped (one instance of each
 // service in the registry). A failure is reported in the Listing, not
 // returned, unless ctx ended.
 func (b *bench) measureListing(ctx context.Context, n int) error {
@@ -58,31 +58,37 @@ func (b *bench) measureListing(ctx context.Context, n int) error {
 func (b *bench) listing(ctx context.Context, n int) (l report.Listing, err error) {
 	l.Stored, l.Callers = n, b.cfg.concurrency
 	root := filepath.Join(b.runDir, "listing")
-	start := time.Now()
-	if err := fillConsignments(ctx, filepath.Join(root, progConsignment, "consignment.db"), n); err != nil {
-		return l, err
-	}
-	l.Fill = time.Since(start)
-	b.logf("listing: wrote %d consignments in %s", n, l.Fill.Round(time.Millisecond))
-
 	reg, err := newRegistry()
 	if err != nil {
 		return l, err
 	}
-	st, err := b.startStack(ctx, reg, root, "listing-", map[string]string{})
+	// The consignments are the customer's, whose id the user service
+	// gives at sign-in: they are written once it has, before the
+	// consignment service opens the file.
+	fill := func(ctx context.Context, c customer) error {
+		start := time.Now()
+		if err := fillConsignments(ctx, filepath.Join(root, progConsignment, "consignment.db"), n, c.id); err != nil {
+			return err
+		}
+		l.Fill = time.Since(start)
+		b.logf("listing: wrote %d consignments of user %s in %s", n, c.id, l.Fill.Round(time.Millisecond))
+		return nil
+	}
+	st, err := b.startStack(ctx, reg, root, "listing-", map[string]string{}, fill)
 	if err != nil {
 		return l, err
 	}
 	defer func() { err = errors.Join(err, st.stop()) }()
 	c := platform.NewClient(reg)
 	shipping := consignmentpb.NewShippingService(consignmentpb.ServiceName, c)
+	token := st.customer.token
 
-	var tokens []string
-	l.Walk, tokens, err = b.walkWhileCreating(ctx, c, shipping, n)
+	var pageTokens []string
+	l.Walk, pageTokens, err = b.walkWhileCreating(ctx, c, shipping, token, n)
 	if err != nil {
 		return l, err
 	}
-	page := pageAt(shipping, tokens)
+	page := pageAt(shipping, token, pageTokens)
 	for _, callers := range []int{1, b.cfg.concurrency} {
 		opts := load.Options{Concurrency: callers, Duration: listingDuration, Timeout: callTimeout}
 		b.logf("listing: pages of %d at random tokens, %d callers for %s", report.ListingPage, callers, listingDuration)
@@ -99,9 +105,10 @@ func (b *bench) listing(ctx context.Context, n int) (l report.Listing, err error
 	return l, nil
 }
 
-// fillConsignments writes n booked consignments, shaped as the bench's
-// creates, into a new consignment store file at path (bolt.Store.Load).
-func fillConsignments(ctx context.Context, path string, n int) error {
+// fillConsignments writes n booked consignments of owner, shaped as the
+// bench's creates, into a new consignment store file at path
+// (bolt.Store.Load).
+func fillConsignments(ctx context.Context, path string, n int, owner string) error {
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return err
 	}
@@ -114,7 +121,7 @@ func fillConsignments(ctx context.Context, path string, n int) error {
 	for i := 0; i < n; {
 		batch = batch[:0]
 		for ; i < n && len(batch) < listingBatch; i++ {
-			batch = append(batch, listedConsignment(i, created))
+			batch = append(batch, listedConsignment(i, owner, created))
 		}
 		if err := s.Load(ctx, batch); err != nil {
 			return errors.Join(err, s.Close())
@@ -123,8 +130,9 @@ func fillConsignments(ctx context.Context, path string, n int) error {
 	return s.Close()
 }
 
-// listedConsignment is the i-th consignment fillConsignments writes.
-func listedConsignment(i int, created time.Time) consignment.Consignment {
+// listedConsignment is the i-th consignment fillConsignments writes for
+// owner.
+func listedConsignment(i int, owner string, created time.Time) consignment.Consignment {
 	id := fmt.Sprintf("%s%07d", listingPrefix, i)
 	containers := make([]consignment.Container, benchContainers)
 	for j := range containers {
@@ -132,15 +140,15 @@ func listedConsignment(i int, created time.Time) consignment.Consignment {
 	}
 	return consignment.Consignment{
 		ID: id, Description: "shippy-bench", Weight: benchWeight, Containers: containers,
-		VesselID: fleetVessel(i % fleetSize).GetId(), Status: consignment.StatusBooked, CreatedAt: created,
+		VesselID: fleetVessel(i % fleetSize).GetId(), Status: consignment.StatusBooked, CreatedAt: created, Owner: owner,
 	}
 }
 
 // walkWhileCreating walks every page of report.ListingPage while
-// listingCreators callers create consignments, and counts the consignments
-// listed twice and those of the n written before that were not listed. It
-// returns the page tokens it followed.
-func (b *bench) walkWhileCreating(ctx context.Context, c client.Client, shipping consignmentpb.ShippingService, n int) (report.ListingWalk, []string, error) {
+// listingCreators callers create consignments, every call carrying token,
+// and counts the consignments listed twice and those of the n written
+// before that were not listed. It returns the page tokens it followed.
+func (b *bench) walkWhileCreating(ctx context.Context, c client.Client, shipping consignmentpb.ShippingService, token string, n int) (report.ListingWalk, []string, error) {
 	var w report.ListingWalk
 	createCtx, stopCreates := context.WithCancel(ctx)
 	var (
@@ -148,7 +156,7 @@ func (b *bench) walkWhileCreating(ctx context.Context, c client.Client, shipping
 		creates load.Result
 		created atomic.Int64
 	)
-	create := createConsignment(c)("listing")
+	create := createConsignment(c, token)("listing")
 	wg.Go(func() {
 		opts := load.Options{Concurrency: listingCreators, Duration: maxDuration, Timeout: callTimeout}
 		creates, _ = load.Run(createCtx, opts, func(ctx context.Context, worker, seq int) error {
@@ -167,10 +175,10 @@ func (b *bench) walkWhileCreating(ctx context.Context, c client.Client, shipping
 	b.logf("listing: walking every page while %d callers create", listingCreators)
 	listed := make([]uint8, n)
 	others := make(map[string]bool)
-	var tokens []string
+	var pageTokens []string
 	start := time.Now()
-	for token := ""; ; {
-		rsp, err := shipping.GetConsignments(ctx, &consignmentpb.GetRequest{Limit: report.ListingPage, PageToken: token})
+	for pageToken := ""; ; {
+		rsp, err := shipping.GetConsignments(withToken(ctx, token), &consignmentpb.GetRequest{Limit: report.ListingPage, PageToken: pageToken})
 		if err != nil {
 			return w, nil, fmt.Errorf("walk, page %d: %w", w.Pages+1, err)
 		}
@@ -186,11 +194,11 @@ func (b *bench) walkWhileCreating(ctx context.Context, c client.Client, shipping
 				others[c.GetId()] = true
 			}
 		}
-		token = rsp.GetNextPageToken()
-		if token == "" {
+		pageToken = rsp.GetNextPageToken()
+		if pageToken == "" {
 			break
 		}
-		tokens = append(tokens, token)
+		pageTokens = append(pageTokens, pageToken)
 	}
 	w.Elapsed = time.Since(start)
 	stopCreates()
@@ -206,7 +214,7 @@ func (b *bench) walkWhileCreating(ctx context.Context, c client.Client, shipping
 	}
 	b.logf("listing: walked %d pages in %s while %d were created; %d listed twice, %d missed",
 		w.Pages, w.Elapsed.Round(time.Millisecond), w.Creates, w.Duplicates, w.Missed)
-	return w, tokens, nil
+	return w, pageTokens, nil
 }
 
 // listedIndex returns i for the id of listedConsignment(i), and false for
@@ -220,15 +228,16 @@ func listedIndex(id string, n int) (int, bool) {
 	return i, err == nil && i >= 0 && i < n
 }
 
-// pageAt is the measured call: a page of report.ListingPage after a random
-// one of tokens (the first page when there are none), which must be full.
-func pageAt(shipping consignmentpb.ShippingService, tokens []string) load.Call {
+// pageAt is the measured call, carrying token: a page of
+// report.ListingPage after a random one of pageTokens (the first page when
+// there are none), which must be full.
+func pageAt(shipping consignmentpb.ShippingService, token string, pageTokens []string) load.Call {
 	return func(ctx context.Context, _, _ int) error {
-		token := ""
-		if len(tokens) > 0 {
-			token = tokens[rand.IntN(len(tokens))]
+		pageToken := ""
+		if len(pageTokens) > 0 {
+			pageToken = pageTokens[rand.IntN(len(pageTokens))]
 		}
-		rsp, err := shipping.GetConsignments(ctx, &consignmentpb.GetRequest{Limit: report.ListingPage, PageToken: token})
+		rsp, err := shipping.GetConsignments(withToken(ctx, token), &consignmentpb.GetRequest{Limit: report.ListingPage, PageToken: pageToken})
 		if err != nil {
 			return err
 		}

@@ -1,8 +1,9 @@
 // Command shippy-bench measures Shippy end to end on one machine: it starts
 // the real service binaries over mDNS inside a private network namespace,
-// drives CreateConsignment (from a plain gRPC and a go-micro caller) and
-// single hops at a fixed concurrency, compares them with plain gRPC, times
-// start-up and CLI creates and reads memory, then prints a table and writes
+// signs a customer in on the user service, drives CreateConsignment (from a
+// plain gRPC and a go-micro caller) and single hops at a fixed concurrency
+// with the customer's token, compares them with plain gRPC, times start-up
+// and CLI creates and reads memory, then prints a table and writes
 // BENCHMARKS.md. `make bench` builds the binaries and runs it;
 // run it with -h for its flags.
 package main

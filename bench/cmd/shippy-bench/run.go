@@ -67,7 +67,7 @@ type config struct {
 
 // defaultImages are the images mk/docker.mk builds with its default tag:
 // shippy/<program>:$(SHIPPY_TAG), dev unless set.
-var defaultImages = []string{"shippy/shippy-service-vessel:dev", "shippy/shippy-service-consignment:dev", "shippy/shippy-cli-consignment:dev"}
+var defaultImages = []string{"shippy/shippy-service-user:dev", "shippy/shippy-service-vessel:dev", "shippy/shippy-service-consignment:dev", "shippy/shippy-cli-consignment:dev"}
 
 // parseFlags reads the command line. It returns flag.ErrHelp after writing
 // the usage for -h.

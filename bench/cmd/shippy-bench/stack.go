@@ -16,15 +16,20 @@ import (
 	"github.com/shippy-suite/shippy/bench/discovery"
 	"github.com/shippy-suite/shippy/platform"
 	consignmentpb "github.com/shippy-suite/shippy/proto/consignment"
+	userpb "github.com/shippy-suite/shippy/proto/user"
 	vesselpb "github.com/shippy-suite/shippy/proto/vessel"
 	"github.com/shippy-suite/shippy/testenv/proc"
 )
 
 // The programs measured, as make build names them in bin/.
 const (
+	progUser        = "shippy-service-user"
 	progVessel      = "shippy-service-vessel"
 	progConsignment = "shippy-service-consignment"
 )
+
+// envTokenTTL is the user service's variable of its tokens' lifetime.
+const envTokenTTL = "TOKEN_TTL"
 
 // Timing of the service processes.
 const (
@@ -185,23 +190,33 @@ func writeFleet(dir string) (string, error) {
 	return path, os.WriteFile(path, data, 0o644)
 }
 
-// stack is the two services under test.
+// stack is the three services under test, and the bench's customer,
+// signed in on the user service.
 type stack struct {
-	vessel, consignment *service
+	user, vessel, consignment *service
+	customer                  customer
 }
 
-// startStack starts the vessel service on the bench fleet and the
-// consignment service, with their data under root and their logs named
-// with logPrefix, and returns once both are discoverable. With a profile
-// directory, each service is asked to serve pprof (see envPprof) and its
-// address is stored in pprofAddrs by program name.
-func (b *bench) startStack(ctx context.Context, reg registry.Registry, root, logPrefix string, pprofAddrs map[string]string) (*stack, error) {
+// startStack starts the user service, signs the bench's customer in on it,
+// then starts the vessel service on the bench fleet and the consignment
+// service, with their data under root and their logs named with logPrefix,
+// and returns once all three are discoverable. beforeConsignment, if not
+// nil, runs once the customer is signed in, before the consignment service
+// starts (and opens its store). With a profile directory, the vessel and
+// consignment services are asked to serve pprof (see envPprof) and their
+// addresses are stored in pprofAddrs by program name; the user service,
+// which takes no calls during the loads, is not.
+func (b *bench) startStack(ctx context.Context, reg registry.Registry, root, logPrefix string, pprofAddrs map[string]string,
+	beforeConsignment func(context.Context, customer) error) (_ *stack, err error) {
+	if err := os.MkdirAll(root, 0o755); err != nil {
+		return nil, err
+	}
 	fleetFile, err := writeFleet(root)
 	if err != nil {
 		return nil, err
 	}
-	start := func(prog, name string, extra ...string) (*service, error) {
-		if b.cfg.profileDir != "" {
+	start := func(prog, name string, profile bool, extra ...string) (*service, error) {
+		if profile && b.cfg.profileDir != "" {
 			addr, err := freeAddress()
 			if err != nil {
 				return nil, err
@@ -214,20 +229,48 @@ func (b *bench) startStack(ctx context.Context, reg registry.Registry, root, log
 			filepath.Join(root, prog), b.logFile(logPrefix+prog), extra...)
 	}
 	st := &stack{}
-	if st.vessel, err = start(progVessel, vesselpb.ServiceName, "VESSELS_FILE="+fleetFile); err != nil {
+	if st.user, err = start(progUser, userpb.ServiceName, false, envTokenTTL+"="+tokenTTL.String()); err != nil {
 		return nil, err
 	}
-	if st.consignment, err = start(progConsignment, consignmentpb.ServiceName); err != nil {
-		return nil, errors.Join(err, st.vessel.stop())
+	// On failure, the services started so far are stopped.
+	defer func() {
+		if err != nil {
+			err = errors.Join(err, st.stop())
+		}
+	}()
+	signInCtx, cancel := context.WithTimeout(ctx, callTimeout)
+	st.customer, err = signIn(signInCtx, platform.NewClient(reg))
+	cancel()
+	if err != nil {
+		return nil, err
+	}
+	b.logf("signed in on %s as %s (user %s)", progUser, customerEmail, st.customer.id)
+	if beforeConsignment != nil {
+		if err := beforeConsignment(ctx, st.customer); err != nil {
+			return nil, err
+		}
+	}
+	if st.vessel, err = start(progVessel, vesselpb.ServiceName, true, "VESSELS_FILE="+fleetFile); err != nil {
+		return nil, err
+	}
+	if st.consignment, err = start(progConsignment, consignmentpb.ServiceName, true); err != nil {
+		return nil, err
 	}
 	return st, nil
 }
 
-// services are the stack's services, the vessel service first.
-func (s *stack) services() []*service { return []*service{s.vessel, s.consignment} }
+// services are the stack's services: the vessel service, the consignment
+// service, then the user service.
+func (s *stack) services() []*service { return []*service{s.vessel, s.consignment, s.user} }
 
-// stop stops the consignment service, then the vessel service, and checks
-// that both exited 0.
+// stop stops the consignment service, the vessel service, then the user
+// service, those that were started, and checks that they exited 0.
 func (s *stack) stop() error {
-	return errors.Join(s.consignment.stop(), s.vessel.stop())
+	var errs []error
+	for _, svc := range []*service{s.consignment, s.vessel, s.user} {
+		if svc != nil {
+			errs = append(errs, svc.stop())
+		}
+	}
+	return errors.Join(errs...)
 }

@@ -6,11 +6,14 @@
 //
 //	meta          "schema"              -> "4"
 //	              "holder"              -> the holder id (made by the first Holder call)
-//	consignments  id                    -> boltpb.Consignment (pending or booked)
+//	consignments  id                    -> boltpb.Consignment (pending, booked or cancelled)
 //	order         sequence number       -> id (creation order, 8 bytes big-endian)
 //	pending       id                    -> "" (the pending consignments)
 //	owners        owner 0x00 seq number -> id (the consignments with an owner, by owner
 //	                                         in creation order; seq as in order)
+//
+// A cancelled consignment keeps its order and owners entries, which List
+// skips as it skips pending ones: a page token naming it stays valid.
 //
 // Open upgrades a file of version 3, which lacks the owners bucket, and of
 // version 2, whose records are JSON (migrate.go).
@@ -224,7 +227,7 @@ func (s *Store) Get(ctx context.Context, id string) (consignment.Consignment, er
 // whose keys end in the sequence number. A page token is the sequence
 // number of the last consignment of the previous page, so a page costs one
 // Seek, O(log n), and then a step in the bucket and a lookup by id per
-// consignment, listed or skipped as pending. The two listings' tokens have
+// consignment, listed or skipped as pending or cancelled. The two listings' tokens have
 // prefixes of their own; an owner's token names an entry of its range.
 func (s *Store) List(ctx context.Context, owner string, limit int, pageToken string) ([]consignment.Consignment, string, error) {
 	bucket, prefix, tokPrefix := orderBucket, []byte(nil), tokenPrefix
@@ -261,9 +264,9 @@ func (s *Store) List(ctx context.Context, owner string, limit int, pageToken str
 		}
 		k, id := entry(cur.Seek(prefix))
 		if after != 0 {
-			// The token's consignment is booked, so never deleted: its
-			// entry must exist, and be followed by one, for the token to be
-			// issued.
+			// The token's consignment is booked or cancelled, so never
+			// deleted: its entry must exist, and be followed by one, for
+			// the token to be issued.
 			start := append(slices.Clip(prefix), seqKey(after)...)
 			if k, _ = cur.Seek(start); !bytes.Equal(k, start) {
 				return consignment.ErrBadPageToken()
@@ -307,6 +310,41 @@ func (s *Store) List(ctx context.Context, owner string, limit int, pageToken str
 	}
 	return items, next, nil
 }
+
+// Cancel implements consignment.Repository: it rewrites the record with
+// the new status, leaving the order and owners entries as they are. The
+// cancel of a cancelled consignment writes nothing.
+func (s *Store) Cancel(ctx context.Context, id, owner string) (consignment.Consignment, error) {
+	var c consignment.Consignment
+	err := s.db.Update(ctx, func(tx *bbolt.Tx) error {
+		r, err := load(tx, []byte(id))
+		switch {
+		case errors.Is(err, consignment.ErrNotFound):
+			return boltdb.Refuse(err)
+		case err != nil:
+			return err
+		case r.Status == boltpb.Status_STATUS_PENDING, owner != "" && r.Owner != owner:
+			return boltdb.Refuse(consignment.ErrNotFound)
+		}
+		cancelled := r.Status == boltpb.Status_STATUS_CANCELLED
+		r.Status = boltpb.Status_STATUS_CANCELLED
+		if c, err = fromRecord(id, r); err != nil {
+			return err
+		}
+		if cancelled {
+			return boltdb.Refuse(errUnchanged)
+		}
+		return put(tx, []byte(id), r)
+	})
+	if err != nil && !errors.Is(err, errUnchanged) {
+		return consignment.Consignment{}, fmt.Errorf("cancel consignment %q: %w", id, err)
+	}
+	return c, nil
+}
+
+// errUnchanged is the refusal of a change that would write what is stored
+// already: the call succeeds, with no commit of its own.
+var errUnchanged = errors.New("unchanged")
 
 // DeletePending implements consignment.Repository.
 func (s *Store) DeletePending(ctx context.Context, id string) error {

@@ -201,6 +201,45 @@ func TestDeletePendingOwner(t *testing.T) {
 	}
 }
 
+// TestCancelKeepsEntries checks that a cancelled consignment keeps its
+// order and owners entries (List skips it), and that a repeated cancel
+// commits no transaction.
+func TestCancelKeepsEntries(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	s := boltdbtest.MustOpen(t, Open, boltdbtest.Path(t, "consignments.db"))
+	c := benchConsignment("a")
+	c.Owner = "user-a"
+	if err := s.Create(ctx, c); err != nil {
+		t.Fatalf("Create: %v", err)
+	}
+	// entries returns the number of entries of the order and owners
+	// buckets, and the id of the last committed transaction.
+	entries := func() (order, owners int, txid int) {
+		err := s.db.Bolt().View(func(tx *bbolt.Tx) error {
+			order, owners, txid = tx.Bucket(orderBucket).Stats().KeyN, tx.Bucket(ownersBucket).Stats().KeyN, tx.ID()
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return order, owners, txid
+	}
+	if _, err := s.Cancel(ctx, "a", "user-a"); err != nil {
+		t.Fatalf("Cancel: %v", err)
+	}
+	order, owners, txid := entries()
+	if order != 1 || owners != 1 {
+		t.Errorf("after Cancel: %d order and %d owners entries, want 1 each", order, owners)
+	}
+	if got, err := s.Cancel(ctx, "a", "user-a"); err != nil || got.Status != consignment.StatusCancelled {
+		t.Fatalf("Cancel again = %+v, %v; want it cancelled", got, err)
+	}
+	if _, _, again := entries(); again != txid {
+		t.Errorf("a repeated Cancel committed: last transaction %d, was %d", again, txid)
+	}
+}
+
 // TestBatchFailureRerun makes a function fail in a batch it shares with
 // concurrent Creates, after it has taken a sequence number and written an
 // order entry: the batcher rolls the transaction back and runs the Creates

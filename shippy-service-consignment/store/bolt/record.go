@@ -32,6 +32,8 @@ func toRecord(c consignment.Consignment, seq uint64) (*boltpb.Consignment, error
 		r.Status = boltpb.Status_STATUS_PENDING
 	case consignment.StatusBooked:
 		r.Status = boltpb.Status_STATUS_BOOKED
+	case consignment.StatusCancelled:
+		r.Status = boltpb.Status_STATUS_CANCELLED
 	default:
 		return nil, fmt.Errorf("unknown status %q", c.Status)
 	}
@@ -67,6 +69,8 @@ func fromRecord(id string, r *boltpb.Consignment) (consignment.Consignment, erro
 		c.Status = consignment.StatusPending
 	case boltpb.Status_STATUS_BOOKED:
 		c.Status = consignment.StatusBooked
+	case boltpb.Status_STATUS_CANCELLED:
+		c.Status = consignment.StatusCancelled
 	default:
 		return consignment.Consignment{}, fmt.Errorf("consignment %q: unknown status %v", id, r.Status)
 	}
@@ -85,15 +89,16 @@ func encodeRecord(r *boltpb.Consignment) ([]byte, error) {
 }
 
 // decodeRecord decodes value into r, or returns an error when value is not
-// a record of a pending or a booked consignment.
+// a record of a pending, a booked or a cancelled consignment.
 func decodeRecord(value []byte, r *boltpb.Consignment) error {
 	if err := proto.Unmarshal(value, r); err != nil {
 		return err
 	}
-	if r.Status != boltpb.Status_STATUS_PENDING && r.Status != boltpb.Status_STATUS_BOOKED {
-		return fmt.Errorf("unknown status %v", r.Status)
+	switch r.Status {
+	case boltpb.Status_STATUS_PENDING, boltpb.Status_STATUS_BOOKED, boltpb.Status_STATUS_CANCELLED:
+		return nil
 	}
-	return nil
+	return fmt.Errorf("unknown status %v", r.Status)
 }
 
 // unixParts returns t as a record stores a time: seconds since the Unix

@@ -22,11 +22,14 @@ func recordCases() map[string]consignment.Consignment {
 	pending.Lease = consignment.Lease{Owner: "instance-1", Until: created.Add(30 * time.Second)}
 	owned := benchConsignment("o")
 	owned.Owner = "user-ü/\x00"
+	cancelled := benchConsignment("x")
+	cancelled.Status, cancelled.Owner = consignment.StatusCancelled, "user-a"
 	return map[string]consignment.Consignment{
-		"booked":  benchConsignment("b"),
-		"owned":   owned,
-		"pending": pending,
-		"bare":    {ID: "bare", Status: consignment.StatusBooked},
+		"booked":    benchConsignment("b"),
+		"owned":     owned,
+		"pending":   pending,
+		"cancelled": cancelled,
+		"bare":      {ID: "bare", Status: consignment.StatusBooked},
 		"unicode": {
 			ID: "ü/\x00", Description: "Ölfässer — 東京 \"q\" <&>", Weight: -1, VesselID: "v",
 			Containers: []consignment.Container{{ID: "c"}},

@@ -70,7 +70,8 @@ func (s *Store) Get(_ context.Context, id string) (consignment.Consignment, erro
 // page token encodes the position where the next page starts; positions
 // stay valid because slots are never removed. An owner's listing reads its
 // positions only, and its tokens, of their own prefix, point at one of its
-// booked consignments.
+// consignments that was booked when the token was issued (and may have
+// been cancelled since: never deleted, so still its own).
 func (s *Store) List(_ context.Context, owner string, limit int, pageToken string) ([]consignment.Consignment, string, error) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
@@ -100,7 +101,7 @@ func (s *Store) listOwner(owner string, limit int, pageToken string) ([]consignm
 	if err != nil {
 		return nil, "", err
 	}
-	if start > 0 && (!booked(s.slots[start]) || s.slots[start].Owner != owner) {
+	if start > 0 && (!kept(s.slots[start]) || s.slots[start].Owner != owner) {
 		return nil, "", consignment.ErrBadPageToken()
 	}
 	positions := s.owners[owner]
@@ -115,6 +116,18 @@ func (s *Store) listOwner(owner string, limit int, pageToken string) ([]consignm
 		page = append(page, clone(*s.slots[i]))
 	}
 	return page, "", nil
+}
+
+// Cancel implements consignment.Repository.
+func (s *Store) Cancel(_ context.Context, id, owner string) (consignment.Consignment, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	i, ok := s.index[id]
+	if !ok || !kept(s.slots[i]) || owner != "" && s.slots[i].Owner != owner {
+		return consignment.Consignment{}, consignment.ErrNotFound
+	}
+	s.slots[i].Status = consignment.StatusCancelled
+	return clone(*s.slots[i]), nil
 }
 
 // Holder implements consignment.Repository: a random id made by New.
@@ -176,6 +189,12 @@ func (s *Store) pending(id string) *consignment.Consignment {
 // booked reports whether a slot holds a booked consignment.
 func booked(c *consignment.Consignment) bool {
 	return c != nil && c.Status == consignment.StatusBooked
+}
+
+// kept reports whether a slot holds a booked or a cancelled consignment:
+// one that is never deleted.
+func kept(c *consignment.Consignment) bool {
+	return c != nil && (c.Status == consignment.StatusBooked || c.Status == consignment.StatusCancelled)
 }
 
 // tokenPrefix and ownerTokenPrefix mark the tokens this package issues

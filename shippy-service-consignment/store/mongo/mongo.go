@@ -173,11 +173,12 @@ func (s *Store) get(ctx context.Context, id string) (consignment.Consignment, er
 }
 
 // List implements consignment.Repository. A page token is the seq of the
-// last consignment of the previous page, which is booked and so never
-// deleted: a token is valid while that consignment exists (and, in an
-// owner's listing, is the owner's). A page is one range query, on
-// status_seq for every consignment and on owner_seq for an owner's, one
-// consignment beyond the limit read to know whether another page follows.
+// last consignment of the previous page, which is booked, or cancelled
+// since, and so never deleted: a token is valid while that consignment
+// exists (and, in an owner's listing, is the owner's). A page is one range
+// query, on status_seq for every consignment and on owner_seq for an
+// owner's, one consignment beyond the limit read to know whether another
+// page follows.
 // The two listings' tokens have prefixes of their own.
 func (s *Store) List(ctx context.Context, owner string, limit int, pageToken string) ([]consignment.Consignment, string, error) {
 	prefix := tokenPrefix
@@ -206,9 +207,9 @@ func (s *Store) list(ctx context.Context, owner string, limit int, after int64) 
 	if owner != "" {
 		mine, prefix = bson.D{{Key: fieldOwner, Value: owner}}, ownerTokenPrefix
 	}
-	booked := append(mine, bson.E{Key: fieldStatus, Value: record.StatusBooked})
+	booked := append(slices.Clip(mine), bson.E{Key: fieldStatus, Value: record.StatusBooked})
 	if after != 0 {
-		filter := append(slices.Clip(booked), bson.E{Key: fieldSeq, Value: after})
+		filter := append(mine, bson.E{Key: fieldSeq, Value: after}, kept())
 		err := s.consignments.FindOne(ctx, filter).Err()
 		if errors.Is(err, mongo.ErrNoDocuments) {
 			return nil, "", consignment.ErrBadPageToken()
@@ -233,6 +234,37 @@ func (s *Store) list(ctx context.Context, owner string, limit int, after int64) 
 	}
 	items, err := toConsignments(docs)
 	return items, next, err
+}
+
+// Cancel implements consignment.Repository in one conditional
+// findOneAndUpdate; the cancel of a cancelled consignment sets the status
+// it has.
+func (s *Store) Cancel(ctx context.Context, id, owner string) (consignment.Consignment, error) {
+	c, err := s.cancel(ctx, id, owner)
+	if err != nil {
+		return consignment.Consignment{}, fmt.Errorf("cancel consignment %q: %w", id, err)
+	}
+	return c, nil
+}
+
+func (s *Store) cancel(ctx context.Context, id, owner string) (consignment.Consignment, error) {
+	filter := bson.D{{Key: fieldID, Value: id}, kept()}
+	if owner != "" {
+		filter = append(filter, bson.E{Key: fieldOwner, Value: owner})
+	}
+	update := bson.D{{Key: "$set", Value: bson.D{{Key: fieldStatus, Value: record.StatusCancelled}}}}
+	var d consignmentDoc
+	opts := options.FindOneAndUpdate().SetReturnDocument(options.After)
+	if err := s.consignments.FindOneAndUpdate(ctx, filter, update, opts).Decode(&d); err != nil {
+		return consignment.Consignment{}, storeError(ctx, err)
+	}
+	return d.ToConsignment(d.ID)
+}
+
+// kept is the filter of the consignments that are never deleted: booked
+// or cancelled.
+func kept() bson.E {
+	return bson.E{Key: fieldStatus, Value: bson.D{{Key: "$in", Value: bson.A{record.StatusBooked, record.StatusCancelled}}}}
 }
 
 // ClaimPending implements consignment.Repository in one conditional
@@ -379,7 +411,7 @@ func encodeToken(prefix string, seq int64) string {
 
 // decodeToken returns the seq a page token of prefix carries, 0 for the
 // empty token, or a *FieldError on "page_token". List then checks that a
-// booked consignment of the listing has that seq.
+// booked or cancelled consignment of the listing has that seq.
 func decodeToken(prefix, token string) (int64, error) {
 	seq, ok := store.DecodePageToken(prefix, token)
 	if !ok || seq > math.MaxInt64 {

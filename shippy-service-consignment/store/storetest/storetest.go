@@ -55,6 +55,12 @@ func Run(t *testing.T, open func(t *testing.T) consignment.Repository, opts ...s
 		{Name: "ListPending", Run: testListPending},
 		{Name: "ConcurrentDeletePending", Run: testConcurrentDeletePending},
 		{Name: "CreateAfterContextEnded", Run: testCreateAfterContextEnded},
+		{Name: "CancelThenGetAndList", Run: testCancelThenGetAndList},
+		{Name: "CancelAgain", Run: testCancelAgain},
+		{Name: "CancelByOperator", Run: testCancelByOperator},
+		{Name: "CancelNotFound", Run: testCancelNotFound},
+		{Name: "CreateCancelledID", Run: testCreateCancelledID},
+		{Name: "ConcurrentCancel", Run: testConcurrentCancel},
 		{Name: "Holder", Run: testHolder},
 		{Name: "HoldersOfTwoStores", Open: testHoldersOfTwoStores},
 		{Name: "ConcurrentHolder", Run: testConcurrentHolder},
@@ -96,6 +102,23 @@ func NewPending(id, owner string, leaseFor time.Duration) consignment.Consignmen
 	c.VesselID = ""
 	c.Status = consignment.StatusPending
 	c.Lease = consignment.Lease{Owner: owner, Until: created.Add(leaseFor)}
+	return c
+}
+
+// Cancelled returns c as Cancel returns it once cancelled.
+func Cancelled(c consignment.Consignment) consignment.Consignment {
+	c.Status = consignment.StatusCancelled
+	return c
+}
+
+// mustCancel cancels the consignment with the id as owner, failing the
+// test on an error, and returns what Cancel returned.
+func mustCancel(t *testing.T, repo consignment.Repository, id, owner string) consignment.Consignment {
+	t.Helper()
+	c, err := repo.Cancel(context.Background(), id, owner)
+	if err != nil {
+		t.Fatalf("Cancel(%q, %q) = %v, want nil", id, owner, err)
+	}
 	return c
 }
 
@@ -968,6 +991,140 @@ func testCreateAfterContextEnded(t *testing.T, repo consignment.Repository) {
 	}
 }
 
+// testCancelThenGetAndList cancels consignments of user-a, one of them
+// named by page tokens issued before: Cancel and Get return them
+// cancelled, with a copy of their own; neither listing lists them, and
+// the tokens still work.
+func testCancelThenGetAndList(t *testing.T, repo consignment.Repository) {
+	ctx := context.Background()
+	mustCreate(t, repo, NewOwned("a", "user-a"), NewOwned("b", "user-b"), NewOwned("c", "user-a"),
+		NewConsignment("d"), NewOwned("e", "user-a"))
+	tokens := map[string]string{}
+	for _, owner := range []string{"", "user-a"} {
+		items, next, err := repo.List(ctx, owner, 1, "")
+		if err != nil || next == "" || !slices.Equal(ids(items), []string{"a"}) {
+			t.Fatalf("List(%q, 1, \"\") = %v, next %q, %v; want [a] and a next page", owner, ids(items), next, err)
+		}
+		tokens[owner] = next
+	}
+
+	for _, id := range []string{"a", "c"} {
+		want := Cancelled(NewOwned(id, "user-a"))
+		got := mustCancel(t, repo, id, "user-a")
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("Cancel(%q) mismatch (-want +got):\n%s", id, diff)
+		}
+		got.Containers[0].Origin = "changed after Cancel"
+		assertStored(t, repo, want, fmt.Sprintf("Get(%q) after Cancel", id))
+	}
+
+	for owner, want := range map[string][]string{"": {"b", "d", "e"}, "user-a": {"e"}, "user-b": {"b"}} {
+		if got, _ := listOwnerAll(t, repo, owner, 100); !slices.Equal(got, want) {
+			t.Errorf("List(%q) after the cancels = %v, want %v", owner, got, want)
+		}
+		if got, pages := listOwnerAll(t, repo, owner, 1); !slices.Equal(got, want) || pages != len(want) {
+			t.Errorf("List(%q) in pages of 1 after the cancels = %v in %d pages, want %v in %d", owner, got, pages, want, len(want))
+		}
+	}
+	for owner, want := range map[string][]string{"": {"b", "d", "e"}, "user-a": {"e"}} {
+		items, next, err := repo.List(ctx, owner, 0, tokens[owner])
+		if err != nil || !slices.Equal(ids(items), want) || next != "" {
+			t.Errorf("List(%q, 0, token issued before the cancels) = %v, next %q, %v; want %v", owner, ids(items), next, err, want)
+		}
+	}
+}
+
+// testCancelAgain cancels a cancelled consignment, as its owner and as an
+// operator: each returns it as it is, and nothing changes.
+func testCancelAgain(t *testing.T, repo consignment.Repository) {
+	mustCreate(t, repo, NewOwned("a", "user-a"), NewOwned("b", "user-a"))
+	first := mustCancel(t, repo, "a", "user-a")
+	for _, owner := range []string{"user-a", ""} {
+		if diff := cmp.Diff(first, mustCancel(t, repo, "a", owner)); diff != "" {
+			t.Errorf("Cancel(a, %q) again (-first +again):\n%s", owner, diff)
+		}
+		assertStored(t, repo, first, "Get(a) after a repeated Cancel")
+	}
+	if got, _ := listOwnerAll(t, repo, "user-a", 100); !slices.Equal(got, []string{"b"}) {
+		t.Errorf("List(user-a) after the repeats = %v, want [b]", got)
+	}
+}
+
+// testCancelByOperator: owner "" cancels any consignment, of any owner or
+// of none.
+func testCancelByOperator(t *testing.T, repo consignment.Repository) {
+	mustCreate(t, repo, NewOwned("a", "user-a"), NewConsignment("none"), NewOwned("b", "user-b"))
+	for _, want := range []consignment.Consignment{NewOwned("a", "user-a"), NewConsignment("none")} {
+		if diff := cmp.Diff(Cancelled(want), mustCancel(t, repo, want.ID, "")); diff != "" {
+			t.Errorf("Cancel(%q, \"\") mismatch (-want +got):\n%s", want.ID, diff)
+		}
+	}
+	if got, _ := listAll(t, repo, 100); !slices.Equal(got, []string{"b"}) {
+		t.Errorf("List after the cancels = %v, want [b]", got)
+	}
+}
+
+// testCancelNotFound: a cancel of a missing id, of a pending consignment,
+// or of another owner's consignment, booked or cancelled, is ErrNotFound
+// and changes nothing.
+func testCancelNotFound(t *testing.T, repo consignment.Repository) {
+	pending := NewPending("p", "lease-owner", time.Minute)
+	pending.Owner = "user-a"
+	mustCreate(t, repo, NewOwned("a", "user-a"), NewConsignment("none"), pending, NewOwned("x", "user-a"))
+	cancelled := mustCancel(t, repo, "x", "user-a")
+	tests := []struct{ name, id, owner string }{
+		{name: "missing", id: "missing"},
+		{name: "missing, as an owner", id: "missing", owner: "user-a"},
+		{name: "pending", id: "p"},
+		{name: "pending, as its owner", id: "p", owner: "user-a"},
+		{name: "another owner's", id: "a", owner: "user-b"},
+		{name: "another owner's, cancelled", id: "x", owner: "user-b"},
+		{name: "of no owner, as an owner", id: "none", owner: "user-a"},
+	}
+	for _, tt := range tests {
+		c, err := repo.Cancel(context.Background(), tt.id, tt.owner)
+		checkErr(t, fmt.Sprintf("%s: Cancel(%q, %q)", tt.name, tt.id, tt.owner), err, consignment.ErrNotFound)
+		if err != nil && c.ID != "" {
+			t.Errorf("%s: Cancel(%q, %q) returned %q with its error", tt.name, tt.id, tt.owner, c.ID)
+		}
+	}
+	for _, want := range []consignment.Consignment{NewOwned("a", "user-a"), NewConsignment("none"), pending, cancelled} {
+		assertStored(t, repo, want, fmt.Sprintf("a refused Cancel changed %q", want.ID))
+	}
+}
+
+// testCreateCancelledID: a cancelled consignment's id stays taken.
+func testCreateCancelledID(t *testing.T, repo consignment.Repository) {
+	mustCreate(t, repo, NewOwned("a", "user-a"))
+	want := mustCancel(t, repo, "a", "user-a")
+	for _, c := range []consignment.Consignment{NewOwned("a", "user-a"), NewConsignment("a")} {
+		checkErr(t, fmt.Sprintf("Create(id of a cancelled consignment, owner %q)", c.Owner), repo.Create(context.Background(), c), consignment.ErrConflict)
+	}
+	assertStored(t, repo, want, "a refused Create changed the cancelled consignment")
+}
+
+// testConcurrentCancel cancels one consignment from several goroutines, as
+// its owner and as an operator: every cancel succeeds and returns the one
+// final state.
+func testConcurrentCancel(t *testing.T, repo consignment.Repository) {
+	want := Cancelled(NewOwned("a", "user-a"))
+	mustCreate(t, repo, NewOwned("a", "user-a"))
+	got := make([]consignment.Consignment, 8)
+	errs := storetesting.Race(len(got), func(i int) error {
+		var err error
+		got[i], err = repo.Cancel(context.Background(), "a", []string{"user-a", ""}[i%2])
+		return err
+	})
+	for i := range got {
+		if errs[i] != nil {
+			t.Errorf("cancel %d = %v, want nil", i, errs[i])
+		} else if diff := cmp.Diff(want, got[i]); diff != "" {
+			t.Errorf("cancel %d mismatch (-want +got):\n%s", i, diff)
+		}
+	}
+	assertStored(t, repo, want, "Get(a) after the cancels")
+}
+
 func testHolder(t *testing.T, repo consignment.Repository) {
 	ctx := context.Background()
 	first, err := repo.Holder(ctx)
@@ -1022,6 +1179,7 @@ func AssertUnavailable(t *testing.T, repo consignment.Repository, when string, w
 		"List":          func() error { _, _, err := repo.List(ctx, "", 10, ""); return err },
 		"Holder":        func() error { _, err := repo.Holder(ctx); return err },
 		"DeletePending": func() error { return repo.DeletePending(ctx, "c-1") },
+		"Cancel":        func() error { _, err := repo.Cancel(ctx, "c-1", ""); return err },
 		"ListPending":   func() error { _, err := repo.ListPending(ctx, time.Now(), 10); return err },
 	}, consignment.ErrUnavailable, when, within)
 }

@@ -17,15 +17,16 @@ import (
 // The stored names of the consignment.Status values: the stores' own, so
 // that renaming a domain constant does not change what is stored.
 const (
-	StatusPending = "pending"
-	StatusBooked  = "booked"
+	StatusPending   = "pending"
+	StatusBooked    = "booked"
+	StatusCancelled = "cancelled"
 )
 
-// Consignment is a consignment as stored, pending or booked, but for its id
-// and its place in creation order. Weight is in kilograms; times are in
-// UTC.
+// Consignment is a consignment as stored, pending, booked or cancelled, but
+// for its id and its place in creation order. Weight is in kilograms;
+// times are in UTC.
 type Consignment struct {
-	Status      string      `bson:"status"` // StatusPending or StatusBooked
+	Status      string      `bson:"status"` // StatusPending, StatusBooked or StatusCancelled
 	CreatedAt   time.Time   `bson:"created_at"`
 	LeaseOwner  string      `bson:"lease_owner"`
 	LeaseUntil  time.Time   `bson:"lease_until"`
@@ -64,6 +65,8 @@ func FromConsignment(c consignment.Consignment) (Consignment, error) {
 		r.Status = StatusPending
 	case consignment.StatusBooked:
 		r.Status = StatusBooked
+	case consignment.StatusCancelled:
+		r.Status = StatusCancelled
 	default:
 		return Consignment{}, fmt.Errorf("unknown status %q", c.Status)
 	}
@@ -90,6 +93,8 @@ func (r Consignment) ToConsignment(id string) (consignment.Consignment, error) {
 		c.Status = consignment.StatusPending
 	case StatusBooked:
 		c.Status = consignment.StatusBooked
+	case StatusCancelled:
+		c.Status = consignment.StatusCancelled
 	default:
 		return consignment.Consignment{}, fmt.Errorf("consignment %q: unknown status %q", id, r.Status)
 	}

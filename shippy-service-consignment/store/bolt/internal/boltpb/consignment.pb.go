@@ -34,6 +34,10 @@ const (
 	Status_STATUS_UNSPECIFIED Status = 0
 	Status_STATUS_PENDING     Status = 1
 	Status_STATUS_BOOKED      Status = 2
+	// Booked, then cancelled; never listed. Added within version 4: records
+	// of the other statuses are unchanged, and a release before it refuses
+	// a cancelled record as of unknown status.
+	Status_STATUS_CANCELLED Status = 3
 )
 
 // Enum value maps for Status.
@@ -42,11 +46,13 @@ var (
 		0: "STATUS_UNSPECIFIED",
 		1: "STATUS_PENDING",
 		2: "STATUS_BOOKED",
+		3: "STATUS_CANCELLED",
 	}
 	Status_value = map[string]int32{
 		"STATUS_UNSPECIFIED": 0,
 		"STATUS_PENDING":     1,
 		"STATUS_BOOKED":      2,
+		"STATUS_CANCELLED":   3,
 	}
 )
 
@@ -77,7 +83,8 @@ func (Status) EnumDescriptor() ([]byte, []int) {
 	return file_boltpb_consignment_proto_rawDescGZIP(), []int{0}
 }
 
-// Consignment is a consignment, pending or booked, but for its id (the key).
+// Consignment is a consignment, pending, booked or cancelled, but for its id
+// (the key).
 // A time is two fields, as google.protobuf.Timestamp's (seconds since the
 // Unix epoch, and nanoseconds in that second), inline to save a message per
 // time; the zero time of Go is seconds -62135596800.
@@ -317,11 +324,12 @@ const file_boltpb_consignment_proto_rawDesc = "" +
 	"\vcustomer_id\x18\x02 \x01(\tR\n" +
 	"customerId\x12\x16\n" +
 	"\x06origin\x18\x03 \x01(\tR\x06origin\x12\x17\n" +
-	"\auser_id\x18\x04 \x01(\tR\x06userId*G\n" +
+	"\auser_id\x18\x04 \x01(\tR\x06userId*]\n" +
 	"\x06Status\x12\x16\n" +
 	"\x12STATUS_UNSPECIFIED\x10\x00\x12\x12\n" +
 	"\x0eSTATUS_PENDING\x10\x01\x12\x11\n" +
-	"\rSTATUS_BOOKED\x10\x02BVZTgithub.com/shippy-suite/shippy/shippy-service-consignment/store/bolt/internal/boltpbb\x06proto3"
+	"\rSTATUS_BOOKED\x10\x02\x12\x14\n" +
+	"\x10STATUS_CANCELLED\x10\x03BVZTgithub.com/shippy-suite/shippy/shippy-service-consignment/store/bolt/internal/boltpbb\x06proto3"
 
 var (
 	file_boltpb_consignment_proto_rawDescOnce sync.Once
