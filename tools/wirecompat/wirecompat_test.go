@@ -90,9 +90,9 @@ func TestTutorialContractCatches(t *testing.T) {
 		{
 			name: "a new field takes a tutorial number",
 			file: "consignment/consignment.proto",
-			edit: []string{"string vessel_id = 5;", "string vessel_id = 6;\n  string carrier = 5;"},
+			edit: []string{"string vessel_id = 5;", "string vessel_id = 9;\n  string carrier = 5;"},
 			want: []string{
-				"consignment.Consignment field vessel_id: number is now 6, was 5",
+				"consignment.Consignment field vessel_id: number is now 9, was 5",
 				"consignment.Consignment field 5 (vessel_id): name is now carrier",
 			},
 		},
