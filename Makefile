@@ -41,6 +41,7 @@ dev: build ## Start the services (as make run does) and open a shell among them;
 #   lint             gofmt, go vet of every module, every target in make help      4 min
 #   proto-check      regenerates the protos in a temporary directory, compares    15 s
 #   consul           builds bin/consul, the Consul agent                        6-10 min
+#   nats             builds bin/nats-server, the NATS server (JetStream)        1-1.5 min
 #   ferretdb         builds bin/ferretdb, the MongoDB wire server                  2 min
 #   promtool         builds bin/promtool, Prometheus's linter                    7-8 min
 #   tutorial-client  vets and builds the go-micro v2 tutorial client             1.5 min
@@ -54,6 +55,7 @@ test: ## Run every check and test, in the order the recipe lists (see the commen
 	@$(MAKE) --no-print-directory lint
 	@$(MAKE) --no-print-directory proto-check
 	@$(MAKE) --no-print-directory consul
+	@$(MAKE) --no-print-directory nats
 	@$(MAKE) --no-print-directory ferretdb
 	@$(MAKE) --no-print-directory promtool
 	@$(MAKE) --no-print-directory tutorial-client
