@@ -26,13 +26,14 @@ build: ## Build static binaries into bin/
 	done
 	@echo "built: $(addprefix bin/,$(PROGRAMS))"
 
+# make run and make dev start the NATS server of bin/nats-server too (unless NATS_URL is set).
 .PHONY: run
-run: build ## Run the services on embedded defaults and book consignment.json with the CLI
+run: build nats ## Run the services (and a NATS server) on embedded defaults and book consignment.json with the CLI
 	@SHIPPY_SERVICES="$(SERVICES)" scripts/run-local.sh
 
 # make dev CMD='...' hands CMD to scripts/dev.sh as one argument, quoted for the shell.
 .PHONY: dev
-dev: build ## Start the services (as make run does) and open a shell among them; CMD='...' runs that instead
+dev: build nats ## Start the services (as make run does) and open a shell among them; CMD='...' runs that instead
 	@SHIPPY_SERVICES="$(SERVICES)" scripts/dev.sh $(if $(value CMD),'$(subst ','\'',$(value CMD))')
 
 # make test runs these steps, in this order; the README's "Tests and benchmarks" lists the
