@@ -26,13 +26,14 @@ build: ## Build static binaries into bin/
 	done
 	@echo "built: $(addprefix bin/,$(PROGRAMS))"
 
+# make run and make dev start the NATS server of bin/nats-server too (unless NATS_URL is set).
 .PHONY: run
-run: build ## Run the services on embedded defaults and book consignment.json with the CLI
+run: build nats ## Run the services (and a NATS server) on embedded defaults and book consignment.json with the CLI
 	@SHIPPY_SERVICES="$(SERVICES)" scripts/run-local.sh
 
 # make dev CMD='...' hands CMD to scripts/dev.sh as one argument, quoted for the shell.
 .PHONY: dev
-dev: build ## Start the services (as make run does) and open a shell among them; CMD='...' runs that instead
+dev: build nats ## Start the services (as make run does) and open a shell among them; CMD='...' runs that instead
 	@SHIPPY_SERVICES="$(SERVICES)" scripts/dev.sh $(if $(value CMD),'$(subst ','\'',$(value CMD))')
 
 # make test runs these steps, in this order; the README's "Tests and benchmarks" lists the
@@ -41,6 +42,7 @@ dev: build ## Start the services (as make run does) and open a shell among them;
 #   lint             gofmt, go vet of every module, every target in make help      4 min
 #   proto-check      regenerates the protos in a temporary directory, compares    15 s
 #   consul           builds bin/consul, the Consul agent                        6-10 min
+#   nats             builds bin/nats-server, the NATS server (JetStream)        1-1.5 min
 #   ferretdb         builds bin/ferretdb, the MongoDB wire server                  2 min
 #   promtool         builds bin/promtool, Prometheus's linter                    7-8 min
 #   tutorial-client  vets and builds the go-micro v2 tutorial client             1.5 min
@@ -54,6 +56,7 @@ test: ## Run every check and test, in the order the recipe lists (see the commen
 	@$(MAKE) --no-print-directory lint
 	@$(MAKE) --no-print-directory proto-check
 	@$(MAKE) --no-print-directory consul
+	@$(MAKE) --no-print-directory nats
 	@$(MAKE) --no-print-directory ferretdb
 	@$(MAKE) --no-print-directory promtool
 	@$(MAKE) --no-print-directory tutorial-client

@@ -9,6 +9,10 @@ DOCKER     ?= docker
 SHIPPY_TAG ?= dev
 export SHIPPY_TAG
 
+# The image of the NATS server (the events' broker), FROM scratch from bin/nats-server: part
+# of the default stack, so make images builds it with the programs' images.
+NATS_IMAGE := shippy/nats:$(SHIPPY_TAG)
+
 # Test images of Consul and FerretDB (a MongoDB wire server), built FROM scratch from
 # bin/consul and bin/ferretdb, for where the upstream images of the compose profiles
 # cannot be pulled. Their Dockerfiles are in e2e/compose/testdata.
@@ -61,19 +65,27 @@ build-images: ## Build the images where a Docker engine answers (make build does
 	else echo "images: skipped: no Docker engine answers (docker info failed)"; fi
 
 .PHONY: images
-images: ## Build one image per program FROM scratch from bin/ (no registry); print their sizes
+images: ## Build one image per program, and the NATS server's, FROM scratch from bin/ (no registry); print their sizes
 	@$(MAKE) --no-print-directory build SHIPPY_SKIP_IMAGES=1
+	@$(MAKE) --no-print-directory nats
 	@rm -rf $(EMPTY_DIR) && mkdir -p $(EMPTY_DIR)
 	@for p in $(PROGRAMS); do $(call docker_build,shippy/$$p:$(SHIPPY_TAG),$$p/Dockerfile); done
+	@$(call docker_build,$(NATS_IMAGE),deploy/nats/Dockerfile)
 	@printf '%-42s %14s %14s\n' image "image (bytes)" "binary (bytes)"; \
-	for p in $(PROGRAMS); do \
-		image=shippy/$$p:$(SHIPPY_TAG); \
+	for p in $(PROGRAMS) nats-server; do \
+		image=shippy/$$p:$(SHIPPY_TAG); [[ $$p == nats-server ]] && image=$(NATS_IMAGE); \
 		size=$$($(DOCKER) image inspect -f '{{.Size}}' $$image); binary=$$(stat -c %s bin/$$p); \
 		printf '%-42s %14d %14d\n' $$image $$size $$binary; \
 		if [[ $$p == shippy-service-* ]] && ((size > binary + 1048576)); then \
 			echo "images: $$image is more than 1 MiB bigger than bin/$$p"; exit 1; \
 		fi; \
 	done
+
+.PHONY: nats-image
+nats-image: bin/nats-server ## Build the image of the NATS server FROM scratch from bin/nats-server (make images does)
+	@rm -rf $(EMPTY_DIR) && mkdir -p $(EMPTY_DIR)
+	@$(call docker_build,$(NATS_IMAGE),deploy/nats/Dockerfile)
+	@echo "built $(NATS_IMAGE)"
 
 .PHONY: consul-image
 consul-image: bin/consul ## Build the test image of Consul FROM scratch from bin/consul

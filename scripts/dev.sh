@@ -4,7 +4,9 @@
 # (in a private network namespace with the mDNS registry; see suite.sh), waits
 # until they are discoverable, then runs an interactive shell there, in the
 # repository root with bin/ on PATH, or, given COMMAND, bash -c COMMAND. When
-# that ends, it stops every service and exits with its status.
+# that ends, it stops every service and exits with its status. A NATS server
+# with JetStream starts first, as with make run, and NATS_URL names it in the
+# shell too.
 #
 # Every service and the shell inherit the caller's environment, so any setting
 # of the README can be tried: LOG_LEVEL=debug METRICS_ADDRESS=127.0.0.1:9100

@@ -3,7 +3,9 @@
 # services of the suite from bin/ on their embedded defaults, waits until they
 # are discoverable, signs in as the demo customer (registering it the first
 # time), books shippy-cli-consignment/consignment.json with the CLI (create,
-# then list; ARGs instead, when given), and stops the services again.
+# then list; ARGs instead, when given), and stops the services again. A NATS
+# server with JetStream, the broker of their events, starts before them and
+# stops after them, unless NATS_URL names one.
 #
 # With the default mDNS registry it first moves itself into a private network
 # namespace (loopback only), so discovery traffic never leaves the machine;

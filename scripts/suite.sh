@@ -17,6 +17,12 @@
 #                         each, so that the wait can ask each one's health
 #   METRICS_ADDRESS       the same when set with a fixed port; port 0 (any free
 #                         port) and unset (no metrics) stay as they are
+#
+# Before the services it starts the broker of their events: bin/nats-server with
+# JetStream on 127.0.0.1:4222, its store in $DATA_DIR/nats and its log in
+# $DATA_DIR/logs/nats.log, and exports NATS_URL=nats://127.0.0.1:4222 to the
+# services and to what the script runs after them. When the caller sets
+# NATS_URL, it starts none and the services use that one.
 
 # suite_isolate SCRIPT [ARG...]: with the mDNS registry (the default), re-runs
 # SCRIPT with ARGs in a new network and PID namespace whose only interface is
@@ -61,8 +67,12 @@ suite_address() {
 	fi
 }
 
-# suite_start: starts every service of SHIPPY_SERVICES in the background, and
-# stops them all (suite_stop) when the calling script exits.
+# The client port of the NATS server suite_nats starts.
+suite_nats_port=4222
+
+# suite_start: starts the NATS server (suite_nats), then every service of
+# SHIPPY_SERVICES in the background, and stops them all (suite_stop) when the
+# calling script exits.
 suite_start() {
 	: "${SHIPPY_SERVICES:?names the services to start, in order (make passes its SERVICES)}"
 	local data=${DATA_DIR:-data} server=${MICRO_SERVER_ADDRESS:-127.0.0.1:50051}
@@ -71,8 +81,9 @@ suite_start() {
 		return 1
 	fi
 	mkdir -p "$data/logs"
-	suite_progs=() suite_pids=() suite_addrs=() suite_logs=()
+	suite_progs=() suite_pids=() suite_addrs=() suite_logs=() suite_nats_pid=
 	trap suite_stop EXIT
+	suite_nats "$data"
 	local i=0 prog name addr metrics vars
 	for prog in $SHIPPY_SERVICES; do
 		name=${prog#shippy-service-}
@@ -92,6 +103,44 @@ suite_start() {
 		echo "$tag: $prog: gRPC on $addr${metrics:+, metrics on $metrics}, log in $data/logs/$name.log" >&2
 		i=$((i + 1))
 	done
+}
+
+# suite_nats DATA: unless the caller set NATS_URL, starts bin/nats-server with
+# JetStream on 127.0.0.1:$suite_nats_port over DATA/nats, waits until it
+# greets a client with JetStream on (at most 10 s), and exports NATS_URL.
+suite_nats() {
+	if [[ -n ${NATS_URL:-} ]]; then
+		echo "$tag: NATS_URL=$NATS_URL is set: the services use that NATS server; none is started" >&2
+		return
+	fi
+	local data=$1 deadline=$((SECONDS + 10))
+	mkdir -p "$data/nats"
+	bin/nats-server -a 127.0.0.1 -p "$suite_nats_port" -js -sd "$data/nats" >"$data/logs/nats.log" 2>&1 &
+	suite_nats_pid=$!
+	until suite_nats_ready "$suite_nats_port"; do
+		if ! kill -0 "$suite_nats_pid" 2>/dev/null; then
+			suite_nats_pid=
+			echo "$tag: nats-server exited before it answered; the end of $data/logs/nats.log:" >&2
+			tail -n 20 "$data/logs/nats.log" >&2
+			return 1
+		fi
+		if ((SECONDS >= deadline)); then
+			echo "$tag: nats-server does not answer on 127.0.0.1:$suite_nats_port within 10 s; see $data/logs/nats.log" >&2
+			return 1
+		fi
+		sleep 0.1
+	done
+	export NATS_URL=nats://127.0.0.1:$suite_nats_port
+	echo "$tag: nats-server: JetStream on $NATS_URL, store in $data/nats, log in $data/logs/nats.log" >&2
+}
+
+# suite_nats_ready PORT: reports whether a NATS server with JetStream answers
+# on 127.0.0.1:PORT: it greets every client with an INFO line that says so.
+suite_nats_ready() {
+	(
+		exec 3<>"/dev/tcp/127.0.0.1/$1" && IFS= read -r -t 1 info <&3 &&
+			[[ $info == INFO* && $info == *'"jetstream":true'* ]]
+	) 2>/dev/null
 }
 
 # suite_wait [TIMEOUT]: waits until every service answers its healthcheck
@@ -119,8 +168,8 @@ suite_wait() {
 }
 
 # suite_stop: stops the services in reverse start order (a service before
-# those it calls), each with SIGTERM, and says which did not exit 0. It keeps
-# the exit status of the script.
+# those it calls), then the NATS server it started, each with SIGTERM, and
+# says which did not exit 0. It keeps the exit status of the script.
 suite_stop() {
 	local i status
 	for ((i = ${#suite_pids[@]} - 1; i >= 0; i--)); do
@@ -131,6 +180,14 @@ suite_stop() {
 			echo "$tag: ${suite_progs[i]} exited with status $status; see ${suite_logs[i]}" >&2
 		fi
 	done
+	if [[ -n ${suite_nats_pid:-} ]]; then
+		kill -TERM "$suite_nats_pid" 2>/dev/null || true
+		status=0
+		wait "$suite_nats_pid" 2>/dev/null || status=$?
+		if ((status != 0)); then
+			echo "$tag: nats-server exited with status $status; see ${DATA_DIR:-data}/logs/nats.log" >&2
+		fi
+	fi
 }
 
 # suite_cli_config: points the CLI's config directory, where login keeps its

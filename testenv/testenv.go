@@ -1,14 +1,18 @@
 // Package testenv holds what only tests (and the benchmark) run, so that
 // the programs link none of it. Its subpackages: netns (a private network
 // namespace for mDNS), proc (starting, stopping and measuring programs),
-// mongotest (a MongoDB wire server per test binary), loopbackproxy (a
+// mongotest (a MongoDB wire server per test binary), natstest (a NATS
+// server with JetStream per test), loopbackproxy (a
 // command of the FerretDB test image); the ferretdb module, outside the
 // workspace, builds that server. This package holds the small helpers that
 // tests of several modules share.
 package testenv
 
 import (
+	"errors"
 	"net"
+	"os"
+	"path/filepath"
 	"sync"
 	"testing"
 	"time"
@@ -86,4 +90,24 @@ func FreePort(t testing.TB) string {
 		t.Fatal(err)
 	}
 	return port
+}
+
+// RepoRoot returns the nearest directory at or above the working directory
+// that holds go.work: the repository root, whose bin/ holds the tools the
+// tests run.
+func RepoRoot() (string, error) {
+	dir, err := os.Getwd()
+	if err != nil {
+		return "", err
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.work")); err == nil {
+			return dir, nil
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return "", errors.New("no go.work at or above the working directory")
+		}
+		dir = parent
+	}
 }

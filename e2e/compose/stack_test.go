@@ -26,6 +26,7 @@ const (
 	svcCLI         = "shippy-cli-consignment"
 	svcConsul      = "consul"
 	svcMongo       = "mongo"
+	svcNATS        = "nats"
 )
 
 // Bounds of what the tests wait for.
@@ -56,7 +57,7 @@ const (
 // docker-compose.yml or compose itself reads: the tests set the ones they
 // need, and an inherited one would make them depend on the caller's shell.
 func composeVar(key string) bool {
-	for _, prefix := range []string{"COMPOSE_", "MICRO_", "MONGO_", "CONSUL_", "OTEL_"} {
+	for _, prefix := range []string{"COMPOSE_", "MICRO_", "MONGO_", "CONSUL_", "OTEL_", "NATS_"} {
 		if strings.HasPrefix(key, prefix) {
 			return true
 		}
@@ -153,7 +154,9 @@ func newStack(t *testing.T, cfg stackConfig) *stack {
 	for _, f := range cfg.files {
 		s.command = append(s.command, "-f", filepath.Join(root, "e2e", "compose", "testdata", f))
 	}
-	s.services = append(s.services, svcUser, svcVessel, svcConsignment)
+	// The broker starts before the services (they depend on it), and stops
+	// with them.
+	s.services = append(s.services, svcNATS, svcUser, svcVessel, svcConsignment)
 	s.env = append(s.env, cfg.env...)
 
 	t.Cleanup(func() {
@@ -223,7 +226,7 @@ func (s *stack) mustCompose(t *testing.T, args ...string) string {
 
 // start starts the stack's services one by one up to the vessel service,
 // each profile's service first (Consul must be there for the services to
-// register, MongoDB for them to start), then the user service, and then
+// register, MongoDB for them to start) and NATS, then the user service, and then
 // the vessel and consignment services together, with upArgs (for example
 // --scale); it returns once every container is healthy, and, the first
 // time, the CLI signed in (signIn).
@@ -407,12 +410,13 @@ func imageExists(ctx context.Context, ref string) bool {
 	return err == nil
 }
 
-// requireImages fails t unless the suite's images of envTag are built.
+// requireImages fails t unless the suite's images of envTag are built, the
+// NATS server's included.
 func requireImages(t *testing.T) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), commandTimeout)
 	defer cancel()
-	for _, prog := range []string{svcUser, svcVessel, svcConsignment, svcCLI} {
+	for _, prog := range []string{svcUser, svcVessel, svcConsignment, svcCLI, svcNATS} {
 		if ref := imageRef(prog); !imageExists(ctx, ref) {
 			t.Fatalf("image %s is not built: run `make images` (make e2e does)", ref)
 		}

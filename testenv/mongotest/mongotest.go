@@ -38,6 +38,8 @@ import (
 	"go.mongodb.org/mongo-driver/bson"
 	"go.mongodb.org/mongo-driver/mongo"
 	"go.mongodb.org/mongo-driver/mongo/options"
+
+	"github.com/shippy-suite/shippy/testenv"
 )
 
 // Environment variables this package reads.
@@ -351,7 +353,7 @@ func ferretDBBin(tb testing.TB) string {
 	tb.Helper()
 	bin := os.Getenv(EnvFerretDBBin)
 	if bin == "" {
-		root, err := repoRoot()
+		root, err := testenv.RepoRoot()
 		if err != nil {
 			tb.Fatalf("mongotest: %v (set %s)", err, EnvFerretDBBin)
 		}
@@ -365,25 +367,6 @@ func ferretDBBin(tb testing.TB) string {
 		tb.Skip(msg)
 	}
 	return bin
-}
-
-// repoRoot returns the nearest directory at or above the working directory
-// that holds go.work.
-func repoRoot() (string, error) {
-	dir, err := os.Getwd()
-	if err != nil {
-		return "", err
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.work")); err == nil {
-			return dir, nil
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", errors.New("no go.work at or above the working directory")
-		}
-		dir = parent
-	}
 }
 
 // tailBuffer keeps the last max bytes written to it; it is safe for
