@@ -195,7 +195,9 @@ func Connect(ctx context.Context, cfg Config) (*Stream, error) {
 			s.log.Info("events: connected", "url", nc.ConnectedUrlRedacted())
 		}),
 		nats.DisconnectErrHandler(func(_ *nats.Conn, err error) {
-			s.log.Warn("events: disconnected", "error", err)
+			if err != nil { // nil: Close
+				s.log.Warn("events: disconnected", "error", err)
+			}
 		}),
 		nats.ReconnectHandler(func(nc *nats.Conn) {
 			s.ready.Store(false)
