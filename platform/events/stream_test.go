@@ -653,3 +653,24 @@ func TestClose(t *testing.T) {
 		}
 	}
 }
+
+// A new group with an offset starts there; consuming again with another
+// offset keeps the group where it is.
+func TestOffset(t *testing.T) {
+	t.Parallel()
+	srv := natstest.Start(t)
+	s := connect(t, srv.URL())
+	publish(t, s, "e-old", []byte("x"))
+	time.Sleep(10 * time.Millisecond)
+	from := time.Now()
+	publish(t, s, "e-new", []byte("x"))
+
+	ch := consume(t, s, "offset", microevents.WithOffset(from))
+	if e := receive(t, ch); e.ID != "e-new" {
+		t.Errorf("first event %s, want e-new", e.ID)
+	}
+	// Another Stream (a restarted replica) with an older offset: accepted,
+	// and the group's place is kept (e-new is pending, not acked).
+	again := consume(t, connect(t, srv.URL()), "offset", microevents.WithOffset(from.Add(-time.Hour)))
+	none(t, again, 300*time.Millisecond)
+}
