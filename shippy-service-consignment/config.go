@@ -2,10 +2,12 @@ package main
 
 import (
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/shippy-suite/shippy/platform"
 	"github.com/shippy-suite/shippy/platform/auth"
+	"github.com/shippy-suite/shippy/platform/events"
 	"github.com/shippy-suite/shippy/platform/store"
 	"github.com/shippy-suite/shippy/shippy-service-consignment/vesselclient"
 )
@@ -32,6 +34,9 @@ type Config struct {
 	// Key is where the key of the service's own tokens, with which it
 	// calls the vessel service, is kept.
 	Key auth.KeyFile
+	// EventsURL is the URL of the broker the service publishes its events
+	// on (events.EnvURL); empty: none, and the events wait in the store.
+	EventsURL string
 }
 
 // envUsage is the help of the variables the service reads besides the
@@ -39,7 +44,8 @@ type Config struct {
 func envUsage() []platform.EnvVar {
 	timeout := platform.EnvVar{Name: EnvVesselTimeout, Help: "bound of each call to the vessel service (default " + vesselclient.DefaultTimeout.String() + ")"}
 	key := platform.EnvVar{Name: auth.EnvPrivateKeyFile, Help: "PEM file of the Ed25519 key of the service's own tokens (default: " + auth.DefaultKeyFile + " in DATA_DIR, made on first start)"}
-	return append([]platform.EnvVar{timeout, key}, store.EnvUsage(holds)...)
+	broker := platform.EnvVar{Name: events.EnvURL, Help: "NATS (JetStream) URL the booking events are published on (default: none; the events wait in the store until it is set)"}
+	return append([]platform.EnvVar{timeout, key, broker}, store.EnvUsage(holds)...)
 }
 
 // loadConfig reads Config from getenv, fills in defaults (the vessel
@@ -50,7 +56,11 @@ func loadConfig(getenv func(string) string) (Config, error) {
 	if err != nil {
 		return Config{}, err
 	}
-	cfg := Config{ServiceConfig: base, VesselTimeout: vesselclient.DefaultTimeout, Key: auth.KeyFileFromEnv(getenv, base.Storage.DataDir)}
+	cfg := Config{
+		ServiceConfig: base, VesselTimeout: vesselclient.DefaultTimeout,
+		Key:       auth.KeyFileFromEnv(getenv, base.Storage.DataDir),
+		EventsURL: strings.TrimSpace(getenv(events.EnvURL)),
+	}
 	if v := getenv(EnvVesselTimeout); v != "" {
 		if cfg.VesselTimeout, err = time.ParseDuration(v); err != nil {
 			return Config{}, fmt.Errorf("%s: %q is not a duration (for example 5s)", EnvVesselTimeout, v)

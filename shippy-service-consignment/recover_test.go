@@ -10,7 +10,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/uuid"
+
 	"github.com/shippy-suite/shippy/platform"
+	"github.com/shippy-suite/shippy/shippy-service-consignment/announce"
 	"github.com/shippy-suite/shippy/shippy-service-consignment/consignment"
 	"github.com/shippy-suite/shippy/shippy-service-consignment/store/memory"
 	"github.com/shippy-suite/shippy/testenv"
@@ -91,7 +94,11 @@ func TestRecoverPeriodically(t *testing.T) {
 	booker := &flakyBooker{held: true}
 	logs := &testenv.SyncBuffer{}
 	logger := platform.NewLogger(logs, slog.LevelInfo)
-	svc, err := consignment.NewService(repo, booker, func() string { return "x" }, clock, logger)
+	announcer, err := announce.New(uuid.NewString)
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc, err := consignment.NewService(repo, booker, announcer, func() string { return "x" }, clock, logger)
 	if err != nil {
 		t.Fatal(err)
 	}

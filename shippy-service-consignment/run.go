@@ -11,13 +11,15 @@ import (
 
 	"github.com/shippy-suite/shippy/platform"
 	"github.com/shippy-suite/shippy/platform/auth"
+	"github.com/shippy-suite/shippy/platform/events"
+	"github.com/shippy-suite/shippy/platform/outbox"
 	"github.com/shippy-suite/shippy/platform/store"
 	consignmentpb "github.com/shippy-suite/shippy/proto/consignment"
 	userpb "github.com/shippy-suite/shippy/proto/user"
 	vesselpb "github.com/shippy-suite/shippy/proto/vessel"
+	"github.com/shippy-suite/shippy/shippy-service-consignment/announce"
 	"github.com/shippy-suite/shippy/shippy-service-consignment/consignment"
 	"github.com/shippy-suite/shippy/shippy-service-consignment/handler"
-	"github.com/shippy-suite/shippy/shippy-service-consignment/telemetry"
 	"github.com/shippy-suite/shippy/shippy-service-consignment/vesselclient"
 )
 
@@ -32,7 +34,7 @@ const serviceTokenTTL = 10 * time.Minute
 // serve is the consignment service: it logs JSON lines to stdout, and
 // books and keeps consignments until ctx is done, settling the creates that
 // stopped half-way. It returns nil on a clean stop.
-func serve(ctx context.Context, cfg Config, service *store.Service[consignment.Repository]) error {
+func serve(ctx context.Context, cfg Config, service *store.Service[repository]) error {
 	credentials, err := serviceCredentials(cfg, service)
 	if err != nil {
 		return err
@@ -42,7 +44,17 @@ func serve(ctx context.Context, cfg Config, service *store.Service[consignment.R
 	if err != nil {
 		return err
 	}
-	consignments, err := consignment.NewService(service.Repo, booker, uuid.NewString, time.Now, service.Logger)
+	relay, stopRelay, err := startRelay(ctx, cfg, service)
+	if err != nil {
+		return err
+	}
+	defer stopRelay()
+	announcer, err := announce.New(uuid.NewString)
+	if err != nil {
+		return err
+	}
+	repo := notifying{repository: service.Repo, notify: relay.Notify}
+	consignments, err := consignment.NewService(repo, booker, announcer, uuid.NewString, time.Now, service.Logger)
 	if err != nil {
 		return err
 	}
@@ -69,11 +81,61 @@ func serve(ctx context.Context, cfg Config, service *store.Service[consignment.R
 	return err
 }
 
+// errNoBroker is the publish error of a service with no broker configured:
+// its events wait in the outbox.
+var errNoBroker = fmt.Errorf("no broker configured (%s is not set)", events.EnvURL)
+
+// startRelay connects to the broker of cfg.EventsURL, when set (without
+// waiting for it: events.Connect), and runs the outbox relay that
+// publishes the events of the service's store until stop is called, which
+// then closes the connection. Call stop before the store closes. With no
+// broker configured, it says so, and the relay keeps the events in the
+// outbox, its backlog in its metrics.
+func startRelay(ctx context.Context, cfg Config, service *store.Service[repository]) (relay *outbox.Relay, stop func(), err error) {
+	var (
+		pub    outbox.Publisher = outbox.PublisherFunc(func(context.Context, outbox.Message) error { return errNoBroker })
+		stream *events.Stream
+	)
+	if cfg.EventsURL == "" {
+		service.Logger.Warn("no event broker configured: booking events wait in the store until the service runs with one", "variable", events.EnvURL)
+	} else {
+		stream, err = events.Connect(ctx, events.Config{URL: cfg.EventsURL, Name: consignmentpb.ServiceName, Logger: service.Logger})
+		if err != nil {
+			return nil, nil, err
+		}
+		pub = outbox.StreamPublisher(stream)
+	}
+	relay, err = outbox.New(service.Store.Repo, pub, service.Logger, service.Metrics(), outbox.Config{Service: consignmentpb.ServiceName})
+	if err != nil {
+		if stream != nil {
+			stream.Close()
+		}
+		return nil, nil, err
+	}
+	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		if err := relay.Run(runCtx); err != nil {
+			service.Logger.Error("outbox relay stopped", "error", err)
+		}
+	}()
+	return relay, func() {
+		cancel()
+		<-done
+		if stream != nil {
+			if err := stream.Close(); err != nil {
+				service.Logger.Warn("close the event broker connection", "error", err)
+			}
+		}
+	}, nil
+}
+
 // serviceCredentials loads (or makes) the key of the service's own
 // tokens, publishes its public key with the service's registry entry, so
 // that the vessel service can verify them, and returns the function that
 // gives the token of each call to the vessel service.
-func serviceCredentials(cfg Config, service *store.Service[consignment.Repository]) (func() (string, error), error) {
+func serviceCredentials(cfg Config, service *store.Service[repository]) (func() (string, error), error) {
 	key, err := cfg.Key.Load(service.Logger)
 	if err != nil {
 		return nil, err
@@ -97,7 +159,7 @@ func serviceCredentials(cfg Config, service *store.Service[consignment.Repositor
 // of the user service, whose public keys it finds in the user service's
 // registry entries (auth.NewRegistryVerifier): tokens are verified here, with no
 // call to the user service.
-func verifyUsers(service *store.Service[consignment.Repository]) error {
+func verifyUsers(service *store.Service[repository]) error {
 	verifier, err := auth.NewRegistryVerifier(service.Registry(), userpb.ServiceName, userpb.TokenAudience)
 	if err != nil {
 		return err
@@ -112,6 +174,6 @@ func verifyUsers(service *store.Service[consignment.Repository]) error {
 // (store.Serve), configured from getenv (loadConfig), or runs the
 // subcommand args name.
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	serveStore := store.Serve(consignmentpb.ServiceName, backends(), telemetry.TraceRepository, serve)
+	serveStore := store.Serve(consignmentpb.ServiceName, backends(), traceRepository, serve)
 	return platform.Run(ctx, args, getenv, stdout, stderr, "shippy-service-consignment", envUsage(), loadConfig, serveStore)
 }

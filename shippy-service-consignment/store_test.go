@@ -19,7 +19,7 @@ import (
 // opens, and in memory.
 func TestContract(t *testing.T) {
 	t.Parallel()
-	storetesting.RunContract(t, storetest.Run, backends(), func() consignment.Repository { return memory.New() })
+	storetesting.RunContract(t, storetest.Run, backends(), func() repository { return memory.New() })
 }
 
 // TestOpenStoreMongo opens the store a MongoDB connection string asks for,

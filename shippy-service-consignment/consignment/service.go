@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/shippy-suite/shippy/platform/batch"
+	"github.com/shippy-suite/shippy/platform/outbox"
 )
 
 // Repository stores consignments. Implementations are safe for concurrent
@@ -18,18 +19,24 @@ import (
 // Each method is one atomic step (in bbolt one transaction, in MongoDB one
 // single-document write). Times are kept to the millisecond at least.
 //
+// The events Create is given go into the store's outbox (outbox.Store),
+// from which a relay publishes them: see docs/outbox.md.
+//
 // Pending consignments are the records of creates of an earlier release
 // (see docs/crash-safe-create.md): this release stores booked ones only,
 // cancels booked ones, and settles pending ones with ListPending and
 // DeletePending. Booked and cancelled consignments are never deleted.
 type Repository interface {
 	// Create stores c under c.ID, as given (Status, CreatedAt and Lease
-	// included). It returns ErrConflict when a consignment with that id is
-	// stored already, whatever its status and contents; of concurrent
-	// creates with one id exactly one succeeds. It does not store c once
-	// ctx has ended (in particular after its deadline), and then returns
-	// an error that matches ctx's (or ErrUnavailable).
-	Create(ctx context.Context, c Consignment) error
+	// included), and events, the events that announce it, in the outbox,
+	// in the same atomic step: both or neither. It returns ErrConflict when
+	// a consignment with that id is stored already, whatever its status
+	// and contents, and stores no event then; of concurrent creates with
+	// one id exactly one succeeds. It does not store c once ctx has ended
+	// (in particular after its deadline), and then returns an error that
+	// matches ctx's (or ErrUnavailable). An event without an id or a
+	// subject (outbox.Message.Validate) fails it.
+	Create(ctx context.Context, c Consignment, events ...outbox.Message) error
 	// Get returns the consignment with the id, whatever its status, or
 	// ErrNotFound.
 	Get(ctx context.Context, id string) (Consignment, error)
@@ -107,6 +114,14 @@ type Booker interface {
 	Release(ctx context.Context, consignmentID string) error
 }
 
+// Announcer makes the events that announce what the service did, for the
+// repository to store with the fact (Repository.Create).
+type Announcer interface {
+	// Booked returns the event that announces c, just booked, under a new
+	// event id.
+	Booked(c Consignment) (outbox.Message, error)
+}
+
 // LeaseDuration is how long the vessel service holds a create's booking
 // before Recover may release it (Booker.Book). A create stores its
 // consignment within half of it from when it asked for the booking, or not
@@ -137,6 +152,7 @@ const (
 type Service struct {
 	repo     Repository
 	booker   Booker
+	announce Announcer
 	newID    func() string
 	now      func() time.Time
 	logger   *slog.Logger
@@ -144,15 +160,18 @@ type Service struct {
 }
 
 // NewService returns a Service that stores consignments in repo, books them
-// with booker, gives each consignment without an id one from newID, and
-// reads the time from now (time.Now in production). Call Close once it
-// takes no more creates.
-func NewService(repo Repository, booker Booker, newID func() string, now func() time.Time, logger *slog.Logger) (*Service, error) {
+// with booker, stores the event of each booking (announce.Booked) with it,
+// gives each consignment without an id one from newID, and reads the time
+// from now (time.Now in production). Call Close once it takes no more
+// creates.
+func NewService(repo Repository, booker Booker, announce Announcer, newID func() string, now func() time.Time, logger *slog.Logger) (*Service, error) {
 	switch {
 	case repo == nil:
 		return nil, errors.New("new consignment service: nil repository")
 	case booker == nil:
 		return nil, errors.New("new consignment service: nil booker")
+	case announce == nil:
+		return nil, errors.New("new consignment service: nil announcer")
 	case newID == nil:
 		return nil, errors.New("new consignment service: nil id generator")
 	case now == nil:
@@ -160,7 +179,7 @@ func NewService(repo Repository, booker Booker, newID func() string, now func() 
 	case logger == nil:
 		return nil, errors.New("new consignment service: nil logger")
 	}
-	s := &Service{repo: repo, booker: booker, newID: newID, now: now, logger: logger}
+	s := &Service{repo: repo, booker: booker, announce: announce, newID: newID, now: now, logger: logger}
 	confirms, err := batch.New(maxConfirms, s.sendConfirms)
 	if err != nil {
 		return nil, fmt.Errorf("new consignment service: %w", err)
@@ -180,8 +199,8 @@ func (s *Service) Close(ctx context.Context) error {
 	return nil
 }
 
-// Create validates c, books it onto a vessel and stores it, and returns it
-// as stored: with its id (assigned when c has none), its VesselID (the
+// Create validates c, books it onto a vessel and stores it with the event
+// that announces it (Announcer.Booked), and returns it as stored: with its id (assigned when c has none), its VesselID (the
 // service's; a VesselID in c is ignored), StatusBooked and its CreatedAt.
 //
 // Create is idempotent by id. When a consignment with c's id is stored
@@ -238,8 +257,12 @@ func (s *Service) Create(ctx context.Context, c Consignment) (Consignment, error
 	}
 	c.Containers = slices.Clone(c.Containers) // the caller keeps its slice
 	c.Status, c.VesselID, c.CreatedAt, c.Lease = StatusBooked, vesselID, now, Lease{}
+	booked, err := s.announce.Booked(c)
+	if err != nil {
+		return Consignment{}, fmt.Errorf("announce consignment %q: %w", c.ID, err)
+	}
 	storeCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), left)
-	err = s.repo.Create(storeCtx, c)
+	err = s.repo.Create(storeCtx, c, booked)
 	late := storeCtx.Err() != nil
 	cancel()
 	switch {

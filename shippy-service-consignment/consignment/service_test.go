@@ -15,6 +15,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/shippy-suite/shippy/domain/consignment/consignmenttest"
+	"github.com/shippy-suite/shippy/platform/outbox"
 	"github.com/shippy-suite/shippy/shippy-service-consignment/consignment"
 	"github.com/shippy-suite/shippy/shippy-service-consignment/store/memory"
 	"github.com/shippy-suite/shippy/testenv"
@@ -245,7 +246,7 @@ func (r *faultyRepo) configure(change func(*faultyRepo)) {
 	change(r)
 }
 
-func (r *faultyRepo) Create(ctx context.Context, c consignment.Consignment) error {
+func (r *faultyRepo) Create(ctx context.Context, c consignment.Consignment, events ...outbox.Message) error {
 	r.mu.Lock()
 	err, during := r.createErr, r.duringCreate
 	r.createErr, r.duringCreate = nil, nil
@@ -258,7 +259,7 @@ func (r *faultyRepo) Create(ctx context.Context, c consignment.Consignment) erro
 	if err != nil {
 		return err
 	}
-	return r.Repository.Create(ctx, c)
+	return r.Repository.Create(ctx, c, events...)
 }
 
 func (r *faultyRepo) Get(ctx context.Context, id string) (consignment.Consignment, error) {
@@ -283,23 +284,54 @@ func (r *faultyRepo) Cancel(ctx context.Context, id, owner string) (consignment.
 	return c, err
 }
 
+// fakeAnnouncer announces a booking with the event "event-<id>-<n>",
+// where n counts the events of the id, whose data is the vessel id; it
+// fails with err when set.
+type fakeAnnouncer struct {
+	mu  sync.Mutex
+	n   map[string]int
+	err error
+}
+
+func (a *fakeAnnouncer) Booked(c consignment.Consignment) (outbox.Message, error) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.err != nil {
+		return outbox.Message{}, a.err
+	}
+	if a.n == nil {
+		a.n = map[string]int{}
+	}
+	a.n[c.ID]++
+	return outbox.Message{ID: fmt.Sprintf("event-%s-%d", c.ID, a.n[c.ID]), Subject: "shippy.test.booked", Data: []byte(c.VesselID), CreatedAt: c.CreatedAt}, nil
+}
+
+func (a *fakeAnnouncer) fail(err error) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.err = err
+}
+
 // env is one Service over a memory repository (behind faultyRepo), a fake
-// vessel service and a clock.
+// vessel service, a fake announcer and a clock.
 type env struct {
-	svc    *consignment.Service
-	repo   *faultyRepo
-	booker *fakeBooker
-	clock  *clock
-	logs   *testenv.SyncBuffer
+	svc      *consignment.Service
+	repo     *faultyRepo
+	mem      *memory.Store // the repository behind repo, with its outbox
+	booker   *fakeBooker
+	announce *fakeAnnouncer
+	clock    *clock
+	logs     *testenv.SyncBuffer
 }
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
 	c := &clock{t: start}
-	e := &env{repo: &faultyRepo{Repository: memory.New()}, booker: newBooker(c), clock: c, logs: &testenv.SyncBuffer{}}
+	mem := memory.New()
+	e := &env{repo: &faultyRepo{Repository: mem}, mem: mem, booker: newBooker(c), announce: &fakeAnnouncer{}, clock: c, logs: &testenv.SyncBuffer{}}
 	logger := slog.New(slog.NewTextHandler(e.logs, nil))
 	var err error
-	e.svc, err = consignment.NewService(e.repo, e.booker, func() string { return "generated" }, c.Now, logger)
+	e.svc, err = consignment.NewService(e.repo, e.booker, e.announce, func() string { return "generated" }, c.Now, logger)
 	if err != nil {
 		t.Fatalf("NewService() = %v", err)
 	}
@@ -436,26 +468,29 @@ var errDisk = errors.New("disk on fire")
 func TestNewServiceChecksDependencies(t *testing.T) {
 	t.Parallel()
 	repo, booker, newID, now, logger := memory.New(), newBooker(&clock{}), func() string { return "x" }, time.Now, slog.New(slog.DiscardHandler)
+	announce := &fakeAnnouncer{}
 	tests := []struct {
-		name    string
-		repo    consignment.Repository
-		booker  consignment.Booker
-		newID   func() string
-		now     func() time.Time
-		logger  *slog.Logger
-		wantErr bool
+		name     string
+		repo     consignment.Repository
+		booker   consignment.Booker
+		announce consignment.Announcer
+		newID    func() string
+		now      func() time.Time
+		logger   *slog.Logger
+		wantErr  bool
 	}{
-		{name: "all set", repo: repo, booker: booker, newID: newID, now: now, logger: logger},
-		{name: "no repository", booker: booker, newID: newID, now: now, logger: logger, wantErr: true},
-		{name: "no booker", repo: repo, newID: newID, now: now, logger: logger, wantErr: true},
-		{name: "no id generator", repo: repo, booker: booker, now: now, logger: logger, wantErr: true},
-		{name: "no clock", repo: repo, booker: booker, newID: newID, logger: logger, wantErr: true},
-		{name: "no logger", repo: repo, booker: booker, newID: newID, now: now, wantErr: true},
+		{name: "all set", repo: repo, booker: booker, announce: announce, newID: newID, now: now, logger: logger},
+		{name: "no repository", booker: booker, announce: announce, newID: newID, now: now, logger: logger, wantErr: true},
+		{name: "no booker", repo: repo, announce: announce, newID: newID, now: now, logger: logger, wantErr: true},
+		{name: "no announcer", repo: repo, booker: booker, newID: newID, now: now, logger: logger, wantErr: true},
+		{name: "no id generator", repo: repo, booker: booker, announce: announce, now: now, logger: logger, wantErr: true},
+		{name: "no clock", repo: repo, booker: booker, announce: announce, newID: newID, logger: logger, wantErr: true},
+		{name: "no logger", repo: repo, booker: booker, announce: announce, newID: newID, now: now, wantErr: true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			svc, err := consignment.NewService(tt.repo, tt.booker, tt.newID, tt.now, tt.logger)
+			svc, err := consignment.NewService(tt.repo, tt.booker, tt.announce, tt.newID, tt.now, tt.logger)
 			if gotErr := err != nil; gotErr != tt.wantErr || (svc == nil) != tt.wantErr {
 				t.Errorf("NewService() = %v, %v; want error %v", svc, err, tt.wantErr)
 			}
@@ -489,6 +524,42 @@ func TestCreateBooksStoresAndConfirms(t *testing.T) {
 		t.Errorf("Book called %d times, confirmed %v, held %v; want 1 call, c-1 confirmed", v.books, v.confirmed, v.held)
 	}
 	e.recoverWants(t, consignment.Recovery{})
+	// One event, of the stored consignment, the retry's included.
+	wantEvents := []outbox.Message{{ID: "event-c-1-1", Subject: "shippy.test.booked", Data: []byte(want.VesselID), CreatedAt: want.CreatedAt}}
+	if diff := cmp.Diff(wantEvents, e.events(t)); diff != "" {
+		t.Errorf("events stored (-want +got):\n%s", diff)
+	}
+}
+
+// events returns the events in the outbox of e's repository.
+func (e *env) events(t *testing.T) []outbox.Message {
+	t.Helper()
+	got, err := e.mem.Pending(testContext(t), 100)
+	if err != nil {
+		t.Fatalf("Pending: %v", err)
+	}
+	return got
+}
+
+// TestCreateEventOnlyWhenStored: a create whose event cannot be made, or
+// whose store fails, stores neither the consignment nor an event; the
+// retry that stores it stores one event.
+func TestCreateEventOnlyWhenStored(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	errAnnounce := errors.New("cannot announce")
+	e.announce.fail(errAnnounce)
+	e.createFails(t, consignmenttest.Valid(), errAnnounce)
+	e.announce.fail(nil)
+	e.repo.configure(func(r *faultyRepo) { r.createErr = errDisk })
+	e.createFails(t, consignmenttest.Valid(), errDisk)
+	if got := e.events(t); len(got) != 0 {
+		t.Errorf("events after failed creates: %v, want none", got)
+	}
+	e.create(t, consignmenttest.Valid())
+	if got := e.events(t); len(got) != 1 || got[0].ID != "event-c-1-2" {
+		t.Errorf("events after the create = %+v, want one, the create's", got)
+	}
 }
 
 // TestCreateOwner: Create stores the owner it is given, and the same
@@ -970,7 +1041,7 @@ func TestRecoverInstancesSettlePendingOnce(t *testing.T) {
 		ids = append(ids, id)
 		e.storePending(t, withID(id), 0)
 	}
-	other, err := consignment.NewService(e.repo, e.booker, func() string { return "generated" }, e.clock.Now, slog.New(slog.DiscardHandler))
+	other, err := consignment.NewService(e.repo, e.booker, e.announce, func() string { return "generated" }, e.clock.Now, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -1188,7 +1259,7 @@ func TestListPageSize(t *testing.T) {
 		t.Run(fmt.Sprint(tt.limit), func(t *testing.T) {
 			t.Parallel()
 			repo := &limitRepo{Repository: memory.New()}
-			svc, err := consignment.NewService(repo, newBooker(&clock{}), func() string { return "x" }, time.Now, slog.New(slog.DiscardHandler))
+			svc, err := consignment.NewService(repo, newBooker(&clock{}), &fakeAnnouncer{}, func() string { return "x" }, time.Now, slog.New(slog.DiscardHandler))
 			if err != nil {
 				t.Fatal(err)
 			}

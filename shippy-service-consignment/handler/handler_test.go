@@ -12,11 +12,14 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/uuid"
 	microerrors "go-micro.dev/v5/errors"
 	"google.golang.org/protobuf/testing/protocmp"
 
 	"github.com/shippy-suite/shippy/platform/auth"
+	"github.com/shippy-suite/shippy/platform/outbox"
 	consignmentpb "github.com/shippy-suite/shippy/proto/consignment"
+	"github.com/shippy-suite/shippy/shippy-service-consignment/announce"
 	"github.com/shippy-suite/shippy/shippy-service-consignment/consignment"
 	"github.com/shippy-suite/shippy/shippy-service-consignment/handler"
 	"github.com/shippy-suite/shippy/shippy-service-consignment/store/memory"
@@ -79,7 +82,19 @@ type failingRepo struct {
 	err error
 }
 
-func (r failingRepo) Create(context.Context, consignment.Consignment) error { return r.err }
+func (r failingRepo) Create(context.Context, consignment.Consignment, ...outbox.Message) error {
+	return r.err
+}
+
+// newAnnouncer returns the service's announcer, with random event ids.
+func newAnnouncer(t *testing.T) *announce.Announcer {
+	t.Helper()
+	a, err := announce.New(uuid.NewString)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a
+}
 
 // env is one handler over its own service, repository and booker.
 type env struct {
@@ -108,7 +123,7 @@ func newEnv(t *testing.T, wrap func(consignment.Repository) consignment.Reposito
 		return fmt.Sprintf("id-%d", n)
 	}
 	var err error
-	if e.svc, err = consignment.NewService(e.repo, e.booker, newID, time.Now, logger); err != nil {
+	if e.svc, err = consignment.NewService(e.repo, e.booker, newAnnouncer(t), newID, time.Now, logger); err != nil {
 		t.Fatalf("NewService() = %v", err)
 	}
 	if e.h, err = handler.New(e.svc, logger, nil); err != nil {
@@ -635,7 +650,7 @@ func TestCancelConsignment(t *testing.T) {
 
 func TestNew(t *testing.T) {
 	t.Parallel()
-	svc, err := consignment.NewService(memory.New(), newFakeBooker(), func() string { return "x" }, time.Now, slog.New(slog.DiscardHandler))
+	svc, err := consignment.NewService(memory.New(), newFakeBooker(), newAnnouncer(t), func() string { return "x" }, time.Now, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatalf("NewService() = %v", err)
 	}

@@ -10,6 +10,7 @@ import (
 
 	"go.opentelemetry.io/otel/trace"
 
+	"github.com/shippy-suite/shippy/platform/outbox"
 	"github.com/shippy-suite/shippy/platform/store"
 	"github.com/shippy-suite/shippy/shippy-service-consignment/consignment"
 )
@@ -34,8 +35,8 @@ func TraceRepository(repo consignment.Repository, tp trace.TracerProvider, syste
 	return &tracedRepository{repo: repo, tracer: tracer}
 }
 
-func (r *tracedRepository) Create(ctx context.Context, c consignment.Consignment) error {
-	return store.Trace(ctx, r.tracer, "Create", func(ctx context.Context) error { return r.repo.Create(ctx, c) })
+func (r *tracedRepository) Create(ctx context.Context, c consignment.Consignment, events ...outbox.Message) error {
+	return store.Trace(ctx, r.tracer, "Create", func(ctx context.Context) error { return r.repo.Create(ctx, c, events...) })
 }
 
 func (r *tracedRepository) Get(ctx context.Context, id string) (consignment.Consignment, error) {

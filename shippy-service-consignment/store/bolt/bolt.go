@@ -2,21 +2,25 @@
 // consignment service's embedded, durable store. A change the store has
 // acknowledged is on disk (see package boltdb for the group commit); one
 // process at a time holds the file. Values are this package's own records
-// in protobuf (record.go). The file layout, schema version 4, is:
+// in protobuf (record.go). The file layout, schema version 5, is:
 //
-//	meta          "schema"              -> "4"
+//	meta          "schema"              -> "5"
 //	              "holder"              -> the holder id (made by the first Holder call)
 //	consignments  id                    -> boltpb.Consignment (pending, booked or cancelled)
 //	order         sequence number       -> id (creation order, 8 bytes big-endian)
 //	pending       id                    -> "" (the pending consignments)
 //	owners        owner 0x00 seq number -> id (the consignments with an owner, by owner
 //	                                         in creation order; seq as in order)
+//	outbox        sequence number       -> boltpb.OutboxMessage (the events to publish,
+//	                                         in the order stored; 8 bytes big-endian)
+//	outbox_ids    event id              -> its key in the outbox bucket
 //
 // A cancelled consignment keeps its order and owners entries, which List
 // skips as it skips pending ones: a page token naming it stays valid.
 //
-// Open upgrades a file of version 3, which lacks the owners bucket, and of
-// version 2, whose records are JSON (migrate.go).
+// Open upgrades a file of version 4, which lacks the outbox buckets, of
+// version 3, which also lacks the owners bucket, and of version 2, whose
+// records are JSON (migrate.go).
 // See docs/embedded-store.md for why, and how versions change.
 package bolt
 
@@ -34,6 +38,7 @@ import (
 	"go.etcd.io/bbolt"
 
 	"github.com/shippy-suite/shippy/platform/boltdb"
+	"github.com/shippy-suite/shippy/platform/outbox"
 	"github.com/shippy-suite/shippy/platform/store"
 	"github.com/shippy-suite/shippy/shippy-service-consignment/consignment"
 	"github.com/shippy-suite/shippy/shippy-service-consignment/store/bolt/internal/boltpb"
@@ -45,12 +50,17 @@ var (
 	orderBucket        = []byte("order")
 	pendingBucket      = []byte("pending")
 	ownersBucket       = []byte("owners")
+	outboxBucket       = []byte("outbox")
+	outboxIDsBucket    = []byte("outbox_ids")
 )
 
 // holderKey is the meta bucket's key of the holder id (Store.Holder).
 const holderKey = "holder"
 
-var _ consignment.Repository = (*Store)(nil)
+var (
+	_ consignment.Repository = (*Store)(nil)
+	_ outbox.Store           = (*Store)(nil)
+)
 
 // Store is a consignment.Repository in a bbolt file, safe for concurrent
 // use. Consignments are decoded from the file on every read, so callers
@@ -67,19 +77,22 @@ type Store struct {
 // and its buckets when they do not exist. The directory must exist. Open
 // fails, after boltdb.OpenTimeout, when another Store holds the file, and
 // fails when the file is not a store of this schema version or of versions
-// 2 or 3, which it upgrades in the transaction that opens the file. Every
+// 2 to 4, which it upgrades in the transaction that opens the file. Every
 // error names the path.
 func Open(path string) (*Store, error) {
 	layout := boltdb.Layout{
 		Name:        "consignment store",
-		Version:     "4", // of the file layout in the package documentation
-		Buckets:     [][]byte{consignmentsBucket, orderBucket, pendingBucket, ownersBucket},
+		Version:     "5", // of the file layout in the package documentation
+		Buckets:     [][]byte{consignmentsBucket, orderBucket, pendingBucket, ownersBucket, outboxBucket, outboxIDsBucket},
 		Unavailable: consignment.ErrUnavailable,
 		Upgrades: []boltdb.Upgrade{
 			{From: "2", Apply: upgradeV2},
 			// Version 4 adds the owners bucket, empty: no consignment of
 			// version 3 has an owner.
 			{From: "3"},
+			// Version 5 adds the outbox buckets, empty: the consignments of
+			// version 4 were never announced.
+			{From: "4"},
 		},
 	}
 	db, err := boltdb.OpenStore(path, layout)
@@ -96,10 +109,16 @@ func (s *Store) Close() error {
 }
 
 // Create implements consignment.Repository: it stores c and gives it the
-// next place in creation order, and in its owner's, in one transaction. It
-// looks at ctx again in the transaction, before writing: a Create that
-// waited in the group commit past its deadline writes nothing.
-func (s *Store) Create(ctx context.Context, c consignment.Consignment) error {
+// next place in creation order, and in its owner's, and puts events in the
+// outbox, in one transaction. It looks at ctx again in the transaction,
+// before writing: a Create that waited in the group commit past its
+// deadline writes nothing.
+func (s *Store) Create(ctx context.Context, c consignment.Consignment, events ...outbox.Message) error {
+	for _, m := range events {
+		if err := m.Validate(); err != nil {
+			return fmt.Errorf("create consignment %q: %w", c.ID, err)
+		}
+	}
 	err := s.db.Update(ctx, func(tx *bbolt.Tx) error {
 		// Once ctx has ended, the caller may act as if c is not stored.
 		if err := ctx.Err(); err != nil {
@@ -115,6 +134,11 @@ func (s *Store) Create(ctx context.Context, c consignment.Consignment) error {
 		}
 		if r.Owner != "" {
 			if err := tx.Bucket(ownersBucket).Put(ownerKey(r.Owner, r.Seq), id); err != nil {
+				return err
+			}
+		}
+		for _, m := range events {
+			if err := putEvent(tx, m); err != nil {
 				return err
 			}
 		}
@@ -152,7 +176,7 @@ func place(tx *bbolt.Tx, c consignment.Consignment) (*boltpb.Consignment, error)
 	return r, nil
 }
 
-// Load stores cs as that many Creates would, in the order given, in one
+// Load stores cs as that many Creates without events would, in the order given, in one
 // transaction committed on its own (not shared with concurrent calls). It
 // is for filling a file before a service opens it, as the benchmark does;
 // the service never calls it. An id stored already, or twice in cs, is

@@ -185,7 +185,7 @@ func TestConcurrentWritesDurable(t *testing.T) {
 // that every method of a closed store reports ErrUnavailable.
 func TestStore(t *testing.T) {
 	t.Parallel()
-	boltdbtest.RunStoreTests(t, bolt.Open, "4", "5", func(t *testing.T, s *bolt.Store) {
+	boltdbtest.RunStoreTests(t, bolt.Open, "5", "6", func(t *testing.T, s *bolt.Store) {
 		storetest.AssertUnavailable(t, s, "on a closed store", 0)
 	})
 }

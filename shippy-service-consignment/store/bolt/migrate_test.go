@@ -17,6 +17,7 @@ import (
 	"go.etcd.io/bbolt"
 
 	"github.com/shippy-suite/shippy/platform/boltdb/boltdbtest"
+	"github.com/shippy-suite/shippy/platform/outbox"
 	"github.com/shippy-suite/shippy/shippy-service-consignment/consignment"
 	"github.com/shippy-suite/shippy/shippy-service-consignment/store/bolt"
 )
@@ -92,8 +93,8 @@ func TestUpgradeV2(t *testing.T) {
 	if err := s.Close(); err != nil {
 		t.Fatalf("Close: %v", err)
 	}
-	if v := schemaVersion(t, path); v != "4" {
-		t.Errorf("schema version after the upgrade = %q, want \"4\"", v)
+	if v := schemaVersion(t, path); v != "5" {
+		t.Errorf("schema version after the upgrade = %q, want \"5\"", v)
 	}
 	s = mustOpen(t, path)
 	got, _, err = s.List(ctx, "", 0, v2Token)
@@ -429,8 +430,8 @@ func TestUpgradeV3(t *testing.T) {
 	if err := s.Close(); err != nil {
 		t.Fatalf("Close: %v", err)
 	}
-	if v := schemaVersion(t, path); v != "4" {
-		t.Errorf("schema version after the upgrade = %q, want \"4\"", v)
+	if v := schemaVersion(t, path); v != "5" {
+		t.Errorf("schema version after the upgrade = %q, want \"5\"", v)
 	}
 	s = mustOpen(t, path)
 	got, _, err = s.List(ctx, "user-a", 0, "")
@@ -491,5 +492,60 @@ func TestUpgradeV3WithoutBuckets(t *testing.T) {
 	}
 	if got, _, err := s.List(t.Context(), "user-a", 0, ""); err != nil || !slices.Equal(ids(got), []string{"a"}) {
 		t.Errorf("List(user-a) = %v, %v; want [a]", ids(got), err)
+	}
+}
+
+// TestUpgradeV4 opens testdata/consignments-v4.db.gz, a file of schema
+// version 4 written by the store of that version (a booked consignment of
+// user-1, a cancelled one of user-2, and a holder id), and checks that
+// they come back as they were, with an empty outbox; that the file is then
+// of version 5; and that an event stored with a consignment after the
+// upgrade is pending, also after opening the file again.
+func TestUpgradeV4(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	path := gunzip(t, "testdata/consignments-v4.db.gz")
+	s := mustOpen(t, path)
+
+	created := time.Date(2026, 5, 6, 7, 8, 9, 120e6, time.UTC)
+	want := []consignment.Consignment{
+		{
+			ID: "a-booked", Description: "two boxes", Weight: 2000, Owner: "user-1",
+			Containers: []consignment.Container{{ID: "a-1", CustomerID: "cust001", Origin: "Hull"}},
+			VesselID:   "vessel001", Status: consignment.StatusBooked, CreatedAt: created,
+		},
+		{
+			ID: "b-cancelled", Description: "cancelled", Weight: 10, Owner: "user-2",
+			Containers: []consignment.Container{{ID: "b-1", CustomerID: "c", Origin: "o"}},
+			VesselID:   "vessel002", Status: consignment.StatusCancelled, CreatedAt: created.Add(time.Second),
+		},
+	}
+	for _, w := range want {
+		got, err := s.Get(ctx, w.ID)
+		if diff := cmp.Diff(w, got); err != nil || diff != "" {
+			t.Errorf("Get(%q) = %v (-want +got):\n%s", w.ID, err, diff)
+		}
+	}
+	if got, _, err := s.List(ctx, "user-1", 0, ""); err != nil || !slices.Equal(ids(got), []string{"a-booked"}) {
+		t.Errorf("List(user-1) = %v, %v; want [a-booked]", ids(got), err)
+	}
+	if got, err := s.Pending(ctx, 10); err != nil || len(got) != 0 {
+		t.Errorf("Pending after the upgrade = %v, %v; want none", got, err)
+	}
+	added := consignment.Consignment{ID: "c-added", VesselID: "vessel001", Status: consignment.StatusBooked, Owner: "user-1", CreatedAt: created.Add(time.Hour)}
+	event := outbox.Message{ID: "event-1", Subject: "shippy.consignment.booked", Data: []byte("x"), CreatedAt: added.CreatedAt}
+	if err := s.Create(ctx, added, event); err != nil {
+		t.Fatalf("Create after the upgrade: %v", err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatalf("Close: %v", err)
+	}
+	if v := schemaVersion(t, path); v != "5" {
+		t.Errorf("schema version after the upgrade = %q, want \"5\"", v)
+	}
+	s = mustOpen(t, path)
+	got, err := s.Pending(ctx, 10)
+	if diff := cmp.Diff([]outbox.Message{event}, got); err != nil || diff != "" {
+		t.Errorf("Pending after opening again = %v (-want +got):\n%s", err, diff)
 	}
 }

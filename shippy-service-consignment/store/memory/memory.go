@@ -3,12 +3,15 @@
 package memory
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
+	"slices"
 	"sort"
 	"sync"
 	"time"
 
+	"github.com/shippy-suite/shippy/platform/outbox"
 	"github.com/shippy-suite/shippy/platform/store"
 	"github.com/shippy-suite/shippy/shippy-service-consignment/consignment"
 )
@@ -24,20 +27,30 @@ type Store struct {
 	index  map[string]int   // id -> position in slots, for stored consignments
 	owners map[string][]int // owner -> positions in slots of its consignments, ascending
 	holder string           // Holder's id
+	outbox []outbox.Message // the pending events, in the order they were stored
 }
 
-var _ consignment.Repository = (*Store)(nil)
+var (
+	_ consignment.Repository = (*Store)(nil)
+	_ outbox.Store           = (*Store)(nil)
+)
 
 // New returns an empty Store with a holder id of its own.
 func New() *Store {
 	return &Store{index: make(map[string]int), owners: make(map[string][]int), holder: rand.Text()}
 }
 
-// Create stores a copy of c, or returns consignment.ErrConflict when c.ID is
-// taken, or ctx's error when ctx has ended.
-func (s *Store) Create(ctx context.Context, c consignment.Consignment) error {
+// Create stores a copy of c, and of events in the outbox, or returns
+// consignment.ErrConflict when c.ID is taken, or ctx's error when ctx has
+// ended, and then stores nothing.
+func (s *Store) Create(ctx context.Context, c consignment.Consignment, events ...outbox.Message) error {
 	if err := ctx.Err(); err != nil {
 		return err
+	}
+	for _, m := range events {
+		if err := m.Validate(); err != nil {
+			return err
+		}
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -50,7 +63,48 @@ func (s *Store) Create(ctx context.Context, c consignment.Consignment) error {
 		s.owners[c.Owner] = append(s.owners[c.Owner], len(s.slots))
 	}
 	s.slots = append(s.slots, &c)
+	for _, m := range events {
+		m.Data = bytes.Clone(m.Data)
+		s.outbox = append(s.outbox, m)
+	}
 	return nil
+}
+
+// Pending implements outbox.Store: copies of the first limit events of the
+// outbox, in the order they were stored.
+func (s *Store) Pending(ctx context.Context, limit int) ([]outbox.Message, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	out := slices.Clone(s.outbox[:min(limit, len(s.outbox))])
+	for i := range out {
+		out[i].Data = bytes.Clone(out[i].Data)
+	}
+	return out, nil
+}
+
+// Done implements outbox.Store: it removes the events with the ids from
+// the outbox.
+func (s *Store) Done(ctx context.Context, ids []string) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.outbox = slices.DeleteFunc(s.outbox, func(m outbox.Message) bool { return slices.Contains(ids, m.ID) })
+	return nil
+}
+
+// Count implements outbox.Store.
+func (s *Store) Count(ctx context.Context) (int, error) {
+	if err := ctx.Err(); err != nil {
+		return 0, err
+	}
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return len(s.outbox), nil
 }
 
 // Get returns a copy of the consignment with the id, or

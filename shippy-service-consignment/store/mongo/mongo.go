@@ -5,7 +5,8 @@
 // driver to send nothing once its context has ended. Collections
 // (record.go):
 //
-//	consignments  _id: consignment id; seq (place in creation order), status, owner, lease, ...
+//	consignments  _id: consignment id; seq (place in creation order), status, owner, lease, ...;
+//	              outbox: the events announcing it that wait to be published (outbox.go)
 //	counters      _id: "consignments"; seq: the last place handed out
 //	meta          _id: "holder"; holder: the holder id (made by the first Holder call)
 //
@@ -29,6 +30,7 @@ import (
 	"go.mongodb.org/mongo-driver/mongo/options"
 
 	"github.com/shippy-suite/shippy/platform/mongodb"
+	"github.com/shippy-suite/shippy/platform/outbox"
 	"github.com/shippy-suite/shippy/platform/store"
 	"github.com/shippy-suite/shippy/shippy-service-consignment/consignment"
 	"github.com/shippy-suite/shippy/shippy-service-consignment/store/internal/record"
@@ -48,7 +50,10 @@ const counterID = "consignments"
 // more than once only on a server that hands a place out twice.
 const maxPlaceTries = 5
 
-var _ consignment.Repository = (*Store)(nil)
+var (
+	_ consignment.Repository = (*Store)(nil)
+	_ outbox.Store           = (*Store)(nil)
+)
 
 // Store is a consignment.Repository in a MongoDB database, safe for
 // concurrent use. It does not own the database's client: the caller
@@ -79,7 +84,8 @@ func New(db *mongo.Database) (*Store, error) {
 // indexes are the indexes of the consignments collection besides _id:
 // seq_unique (no two consignments at one place in creation order),
 // status_seq (List of every consignment, and ListPending) and owner_seq
-// (List of an owner's).
+// (List of an owner's), and outbox_id, sparse (the consignments with
+// events to publish: Pending, Done).
 func indexes() []mongo.IndexModel {
 	return []mongo.IndexModel{
 		{
@@ -94,6 +100,10 @@ func indexes() []mongo.IndexModel {
 			Keys:    bson.D{{Key: fieldOwner, Value: 1}, {Key: fieldSeq, Value: 1}},
 			Options: options.Index().SetName("owner_seq"),
 		},
+		{
+			Keys:    bson.D{{Key: fieldOutboxID, Value: 1}},
+			Options: options.Index().SetName("outbox_id").SetSparse(true),
+		},
 	}
 }
 
@@ -102,15 +112,21 @@ func (s *Store) setUp(ctx context.Context) error {
 	return storeError(ctx, s.indexes.Ensure(ctx))
 }
 
-// Create implements consignment.Repository.
-func (s *Store) Create(ctx context.Context, c consignment.Consignment) error {
-	if err := s.create(ctx, c); err != nil {
+// Create implements consignment.Repository: the events are in the
+// consignment's document, written in one insert.
+func (s *Store) Create(ctx context.Context, c consignment.Consignment, events ...outbox.Message) error {
+	if err := s.create(ctx, c, events); err != nil {
 		return fmt.Errorf("create consignment %q: %w", c.ID, err)
 	}
 	return nil
 }
 
-func (s *Store) create(ctx context.Context, c consignment.Consignment) error {
+func (s *Store) create(ctx context.Context, c consignment.Consignment, events []outbox.Message) error {
+	for _, m := range events {
+		if err := m.Validate(); err != nil {
+			return err
+		}
+	}
 	if err := s.setUp(ctx); err != nil {
 		return err
 	}
@@ -119,7 +135,7 @@ func (s *Store) create(ctx context.Context, c consignment.Consignment) error {
 		if err != nil {
 			return err
 		}
-		d, err := toDoc(c, seq)
+		d, err := toDoc(c, seq, events)
 		if err != nil {
 			return err
 		}

@@ -1,6 +1,7 @@
-// Package storetest is the contract every consignment.Repository keeps. Run
-// takes a function that opens an empty repository; the service's
-// TestContract (store_test.go) runs it on every backend
+// Package storetest is the contract every consignment.Repository, with its
+// outbox (outbox.Store), keeps. Run takes a function that opens an empty
+// repository; the service's TestContract (store_test.go) runs it on every
+// backend
 // (storetesting.RunContract).
 //
 // open is called once per subtest and subtests run in parallel, so each call
@@ -20,15 +21,25 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/shippy-suite/shippy/platform/outbox"
 	"github.com/shippy-suite/shippy/platform/store/storetesting"
 	"github.com/shippy-suite/shippy/shippy-service-consignment/consignment"
 )
 
+// Repository is what every consignment store is: the domain's repository
+// and the outbox of the events Create stores (outbox.Store). It is an
+// alias, so that the service's own alias of the same interface is the same
+// type.
+type Repository = interface {
+	consignment.Repository
+	outbox.Store
+}
+
 // Run runs the contract suite on the repositories open returns, adapted
 // to the backend by opts (see storetesting.RunSuite).
-func Run(t *testing.T, open func(t *testing.T) consignment.Repository, opts ...storetesting.Options) {
+func Run(t *testing.T, open func(t *testing.T) Repository, opts ...storetesting.Options) {
 	t.Helper()
-	storetesting.RunSuite(t, []storetesting.Test[consignment.Repository]{
+	storetesting.RunSuite(t, []storetesting.Test[Repository]{
 		{Name: "CreateThenGet", Run: testCreateThenGet},
 		{Name: "GetMissing", Run: testGetMissing},
 		{Name: "CreateTakenID", Run: testCreateTakenID},
@@ -64,6 +75,12 @@ func Run(t *testing.T, open func(t *testing.T) consignment.Repository, opts ...s
 		{Name: "Holder", Run: testHolder},
 		{Name: "HoldersOfTwoStores", Open: testHoldersOfTwoStores},
 		{Name: "ConcurrentHolder", Run: testConcurrentHolder},
+		{Name: "OutboxCreateStoresEvents", Run: testOutboxCreateStoresEvents},
+		{Name: "OutboxOrderLimitAndDone", Run: testOutboxOrderLimitAndDone},
+		{Name: "OutboxConcurrentCreatesSameID", Run: testOutboxConcurrentCreatesSameID},
+		{Name: "OutboxNothingWhenNotStored", Run: testOutboxNothingWhenNotStored},
+		{Name: "OutboxCancelKeepsEvents", Run: testOutboxCancelKeepsEvents},
+		{Name: "OutboxKeepsCopies", Run: testOutboxKeepsCopies},
 	}, open, opts...)
 }
 
@@ -206,13 +223,13 @@ func listOwnerAll(t *testing.T, repo consignment.Repository, owner string, limit
 	}
 }
 
-func testCreateThenGet(t *testing.T, repo consignment.Repository) {
+func testCreateThenGet(t *testing.T, repo Repository) {
 	want := NewConsignment("c-1")
 	mustCreate(t, repo, want, NewConsignment("c-2"))
 	assertStored(t, repo, want, "Get(c-1) mismatch")
 }
 
-func testGetMissing(t *testing.T, repo consignment.Repository) {
+func testGetMissing(t *testing.T, repo Repository) {
 	mustCreate(t, repo, NewConsignment("c-1"))
 	_, err := repo.Get(context.Background(), "c-2")
 	if !errors.Is(err, consignment.ErrNotFound) {
@@ -220,7 +237,7 @@ func testGetMissing(t *testing.T, repo consignment.Repository) {
 	}
 }
 
-func testCreateTakenID(t *testing.T, repo consignment.Repository) {
+func testCreateTakenID(t *testing.T, repo Repository) {
 	first := NewConsignment("c-1")
 	mustCreate(t, repo, first)
 	different := NewConsignment("c-1")
@@ -233,7 +250,7 @@ func testCreateTakenID(t *testing.T, repo consignment.Repository) {
 	assertStored(t, repo, first, "a refused create changed the stored consignment")
 }
 
-func testKeepsCopies(t *testing.T, repo consignment.Repository) {
+func testKeepsCopies(t *testing.T, repo Repository) {
 	ctx := context.Background()
 	want := NewConsignment("c-1")
 	in := NewConsignment("c-1")
@@ -260,14 +277,14 @@ func testKeepsCopies(t *testing.T, repo consignment.Repository) {
 	}
 }
 
-func testListEmpty(t *testing.T, repo consignment.Repository) {
+func testListEmpty(t *testing.T, repo Repository) {
 	items, next, err := repo.List(context.Background(), "", 0, "")
 	if err != nil || len(items) != 0 || next != "" {
 		t.Errorf("List(empty) = %d items, %q, %v; want 0 items, \"\", nil", len(items), next, err)
 	}
 }
 
-func testListAllInCreationOrder(t *testing.T, repo consignment.Repository) {
+func testListAllInCreationOrder(t *testing.T, repo Repository) {
 	// Not in id order: the order is the order of creation.
 	want := []string{"c", "a", "d", "b"}
 	for _, id := range want {
@@ -288,7 +305,7 @@ func testListAllInCreationOrder(t *testing.T, repo consignment.Repository) {
 	}
 }
 
-func testListPages(t *testing.T, repo consignment.Repository) {
+func testListPages(t *testing.T, repo Repository) {
 	var all []string
 	for i := range 5 {
 		id := fmt.Sprintf("c-%d", 5-i)
@@ -317,7 +334,7 @@ func testListPages(t *testing.T, repo consignment.Repository) {
 	}
 }
 
-func testListPageSeesLaterCreates(t *testing.T, repo consignment.Repository) {
+func testListPageSeesLaterCreates(t *testing.T, repo Repository) {
 	ctx := context.Background()
 	mustCreate(t, repo, NewConsignment("c-1"), NewConsignment("c-2"), NewConsignment("c-3"))
 	first, next, err := repo.List(ctx, "", 2, "")
@@ -338,7 +355,7 @@ func testListPageSeesLaterCreates(t *testing.T, repo consignment.Repository) {
 	}
 }
 
-func testListBadPageToken(t *testing.T, repo consignment.Repository) {
+func testListBadPageToken(t *testing.T, repo Repository) {
 	mustCreate(t, repo, NewConsignment("c-1"), NewConsignment("c-2"))
 	for _, token := range []string{"not a token", "%%%", "bm90LWEtdG9rZW4", "MTIzNDU2Nzg5", "🚢"} {
 		_, _, err := repo.List(context.Background(), "", 1, token)
@@ -385,7 +402,7 @@ func ownedFixture(t *testing.T, repo consignment.Repository) map[string][]string
 // consignments only, each as stored (its Owner included), in creation
 // order; that the listing of every consignment ("") lists every owner's
 // and those of no owner; and that an owner with none lists none.
-func testListOwner(t *testing.T, repo consignment.Repository) {
+func testListOwner(t *testing.T, repo Repository) {
 	ctx := context.Background()
 	want := ownedFixture(t, repo)
 	for _, owner := range []string{"user-a", "user-b", ""} {
@@ -414,7 +431,7 @@ func testListOwner(t *testing.T, repo consignment.Repository) {
 // creates of other owners, of none, and of the owner between pages: it
 // returns the owner's booked consignments in creation order, each once;
 // a token stays valid after a pending consignment of the owner is deleted.
-func testListOwnerPages(t *testing.T, repo consignment.Repository) {
+func testListOwnerPages(t *testing.T, repo Repository) {
 	ctx := context.Background()
 	want := ownedFixture(t, repo)["user-a"]
 	for limit := 1; limit <= len(want)+1; limit++ {
@@ -468,7 +485,7 @@ func testListOwnerPages(t *testing.T, repo consignment.Repository) {
 // refused, as ErrBadPageToken(), by another owner's and by the listing of
 // every consignment, and a token of the listing of every consignment by an
 // owner's, even when it names that owner's consignment.
-func testListOwnerTokenOfAnotherListing(t *testing.T, repo consignment.Repository) {
+func testListOwnerTokenOfAnotherListing(t *testing.T, repo Repository) {
 	ctx := context.Background()
 	mustCreate(t, repo,
 		NewOwned("a-1", "user-a"), NewOwned("b-1", "user-b"),
@@ -519,7 +536,7 @@ const (
 // that owner, of another and of none: each of the owner's consignments
 // stored before the walk began is listed exactly once, none is listed
 // twice, and no other owner's is listed.
-func testConcurrentListOwnerWalkWhileCreating(t *testing.T, repo consignment.Repository) {
+func testConcurrentListOwnerWalkWhileCreating(t *testing.T, repo Repository) {
 	ctx := t.Context()
 	owners := []string{"user-a", "user-b", "user-a", ""}
 	var before []string
@@ -632,7 +649,7 @@ const (
 // testConcurrentListWalkWhileCreating walks every page while other callers create
 // booked and pending consignments: each consignment stored before the walk
 // began is listed exactly once, and none is listed twice.
-func testConcurrentListWalkWhileCreating(t *testing.T, repo consignment.Repository) {
+func testConcurrentListWalkWhileCreating(t *testing.T, repo Repository) {
 	ctx := t.Context()
 	before := make([]string, walkSize)
 	for i := range before {
@@ -718,7 +735,7 @@ func createAll(t *testing.T, repo consignment.Repository, ids []string, callers 
 	createEach(t, repo, cs, callers)
 }
 
-func testConcurrentCreatesSameID(t *testing.T, repo consignment.Repository) {
+func testConcurrentCreatesSameID(t *testing.T, repo Repository) {
 	errs := storetesting.Race(16, func(i int) error {
 		c := NewConsignment("c-1")
 		c.Description = fmt.Sprintf("attempt %d", i)
@@ -742,7 +759,7 @@ func testConcurrentCreatesSameID(t *testing.T, repo consignment.Repository) {
 	}
 }
 
-func testConcurrentCreatesDistinctIDs(t *testing.T, repo consignment.Repository) {
+func testConcurrentCreatesDistinctIDs(t *testing.T, repo Repository) {
 	const n = 32
 	errs := storetesting.Race(n, func(i int) error {
 		return repo.Create(context.Background(), NewConsignment(fmt.Sprintf("c-%02d", i)))
@@ -765,7 +782,7 @@ func testConcurrentCreatesDistinctIDs(t *testing.T, repo consignment.Repository)
 	}
 }
 
-func testPendingGetAndTakenID(t *testing.T, repo consignment.Repository) {
+func testPendingGetAndTakenID(t *testing.T, repo Repository) {
 	want := NewPending("c-1", "owner-1", time.Minute)
 	mustCreate(t, repo, want)
 	assertStored(t, repo, want, "Get(pending) mismatch")
@@ -776,7 +793,7 @@ func testPendingGetAndTakenID(t *testing.T, repo consignment.Repository) {
 	}
 }
 
-func testListSkipsPending(t *testing.T, repo consignment.Repository) {
+func testListSkipsPending(t *testing.T, repo Repository) {
 	mustCreate(t, repo,
 		NewConsignment("a"), NewPending("p1", "o", time.Minute), NewPending("p2", "o", time.Minute),
 		NewConsignment("b"), NewPending("p3", "o", time.Minute), NewConsignment("c"), NewPending("p4", "o", time.Minute))
@@ -791,7 +808,7 @@ func testListSkipsPending(t *testing.T, repo consignment.Repository) {
 	}
 }
 
-func testListLastBookedBeforePending(t *testing.T, repo consignment.Repository) {
+func testListLastBookedBeforePending(t *testing.T, repo Repository) {
 	mustCreate(t, repo, NewConsignment("a"), NewConsignment("b"), NewPending("p", "o", time.Minute))
 	items, next, err := repo.List(context.Background(), "", 2, "")
 	if err != nil || len(items) != 2 || next != "" {
@@ -799,7 +816,7 @@ func testListLastBookedBeforePending(t *testing.T, repo consignment.Repository) 
 	}
 }
 
-func testListTokenAfterDeletePending(t *testing.T, repo consignment.Repository) {
+func testListTokenAfterDeletePending(t *testing.T, repo Repository) {
 	ctx := context.Background()
 	mustCreate(t, repo, NewConsignment("a"), NewPending("p", "o", time.Minute), NewConsignment("b"))
 	first, next, err := repo.List(ctx, "", 1, "")
@@ -818,7 +835,7 @@ func testListTokenAfterDeletePending(t *testing.T, repo consignment.Repository) 
 	}
 }
 
-func testDeletePending(t *testing.T, repo consignment.Repository) {
+func testDeletePending(t *testing.T, repo Repository) {
 	ctx := context.Background()
 	mustCreate(t, repo, NewConsignment("booked"), NewPending("p", "owner", time.Minute))
 	tests := []struct {
@@ -852,7 +869,7 @@ func testDeletePending(t *testing.T, repo consignment.Repository) {
 	}
 }
 
-func testClaimPending(t *testing.T, repo consignment.Repository) {
+func testClaimPending(t *testing.T, repo Repository) {
 	ctx := context.Background()
 	mustCreate(t, repo, NewConsignment("booked"), NewPending("p", "owner", 0), NewPending("handed-back", "", 0))
 	next := consignment.Lease{Owner: "recovery", Until: created.Add(time.Hour)}
@@ -881,7 +898,7 @@ func testClaimPending(t *testing.T, repo consignment.Repository) {
 
 // testConcurrentClaimPending claims one pending consignment from several
 // goroutines that listed the same owner: exactly one claim succeeds.
-func testConcurrentClaimPending(t *testing.T, repo consignment.Repository) {
+func testConcurrentClaimPending(t *testing.T, repo Repository) {
 	ctx := context.Background()
 	for round := range 10 {
 		id := fmt.Sprintf("p-%d", round)
@@ -906,7 +923,7 @@ func testConcurrentClaimPending(t *testing.T, repo consignment.Repository) {
 	}
 }
 
-func testListPending(t *testing.T, repo consignment.Repository) {
+func testListPending(t *testing.T, repo Repository) {
 	ctx := context.Background()
 	mustCreate(t, repo,
 		NewPending("ran-out-early", "o", 0),
@@ -957,7 +974,7 @@ func testListPending(t *testing.T, repo consignment.Repository) {
 	}
 }
 
-func testConcurrentDeletePending(t *testing.T, repo consignment.Repository) {
+func testConcurrentDeletePending(t *testing.T, repo Repository) {
 	ctx := context.Background()
 	for round := range 10 {
 		id := fmt.Sprintf("p-%d", round)
@@ -975,7 +992,7 @@ func testConcurrentDeletePending(t *testing.T, repo consignment.Repository) {
 // testCreateAfterContextEnded checks that a Create whose context has
 // ended, by cancelation or by its deadline, stores nothing: the service
 // relies on it not to store a consignment after its deadline.
-func testCreateAfterContextEnded(t *testing.T, repo consignment.Repository) {
+func testCreateAfterContextEnded(t *testing.T, repo Repository) {
 	canceled, cancel := context.WithCancel(context.Background())
 	cancel()
 	expired, cancelExpired := context.WithDeadline(context.Background(), time.Now().Add(-time.Millisecond))
@@ -995,7 +1012,7 @@ func testCreateAfterContextEnded(t *testing.T, repo consignment.Repository) {
 // named by page tokens issued before: Cancel and Get return them
 // cancelled, with a copy of their own; neither listing lists them, and
 // the tokens still work.
-func testCancelThenGetAndList(t *testing.T, repo consignment.Repository) {
+func testCancelThenGetAndList(t *testing.T, repo Repository) {
 	ctx := context.Background()
 	mustCreate(t, repo, NewOwned("a", "user-a"), NewOwned("b", "user-b"), NewOwned("c", "user-a"),
 		NewConsignment("d"), NewOwned("e", "user-a"))
@@ -1036,7 +1053,7 @@ func testCancelThenGetAndList(t *testing.T, repo consignment.Repository) {
 
 // testCancelAgain cancels a cancelled consignment, as its owner and as an
 // operator: each returns it as it is, and nothing changes.
-func testCancelAgain(t *testing.T, repo consignment.Repository) {
+func testCancelAgain(t *testing.T, repo Repository) {
 	mustCreate(t, repo, NewOwned("a", "user-a"), NewOwned("b", "user-a"))
 	first := mustCancel(t, repo, "a", "user-a")
 	for _, owner := range []string{"user-a", ""} {
@@ -1052,7 +1069,7 @@ func testCancelAgain(t *testing.T, repo consignment.Repository) {
 
 // testCancelByOperator: owner "" cancels any consignment, of any owner or
 // of none.
-func testCancelByOperator(t *testing.T, repo consignment.Repository) {
+func testCancelByOperator(t *testing.T, repo Repository) {
 	mustCreate(t, repo, NewOwned("a", "user-a"), NewConsignment("none"), NewOwned("b", "user-b"))
 	for _, want := range []consignment.Consignment{NewOwned("a", "user-a"), NewConsignment("none")} {
 		if diff := cmp.Diff(Cancelled(want), mustCancel(t, repo, want.ID, "")); diff != "" {
@@ -1067,7 +1084,7 @@ func testCancelByOperator(t *testing.T, repo consignment.Repository) {
 // testCancelNotFound: a cancel of a missing id, of a pending consignment,
 // or of another owner's consignment, booked or cancelled, is ErrNotFound
 // and changes nothing.
-func testCancelNotFound(t *testing.T, repo consignment.Repository) {
+func testCancelNotFound(t *testing.T, repo Repository) {
 	pending := NewPending("p", "lease-owner", time.Minute)
 	pending.Owner = "user-a"
 	mustCreate(t, repo, NewOwned("a", "user-a"), NewConsignment("none"), pending, NewOwned("x", "user-a"))
@@ -1094,7 +1111,7 @@ func testCancelNotFound(t *testing.T, repo consignment.Repository) {
 }
 
 // testCreateCancelledID: a cancelled consignment's id stays taken.
-func testCreateCancelledID(t *testing.T, repo consignment.Repository) {
+func testCreateCancelledID(t *testing.T, repo Repository) {
 	mustCreate(t, repo, NewOwned("a", "user-a"))
 	want := mustCancel(t, repo, "a", "user-a")
 	for _, c := range []consignment.Consignment{NewOwned("a", "user-a"), NewConsignment("a")} {
@@ -1106,7 +1123,7 @@ func testCreateCancelledID(t *testing.T, repo consignment.Repository) {
 // testConcurrentCancel cancels one consignment from several goroutines, as
 // its owner and as an operator: every cancel succeeds and returns the one
 // final state.
-func testConcurrentCancel(t *testing.T, repo consignment.Repository) {
+func testConcurrentCancel(t *testing.T, repo Repository) {
 	want := Cancelled(NewOwned("a", "user-a"))
 	mustCreate(t, repo, NewOwned("a", "user-a"))
 	got := make([]consignment.Consignment, 8)
@@ -1125,7 +1142,7 @@ func testConcurrentCancel(t *testing.T, repo consignment.Repository) {
 	assertStored(t, repo, want, "Get(a) after the cancels")
 }
 
-func testHolder(t *testing.T, repo consignment.Repository) {
+func testHolder(t *testing.T, repo Repository) {
 	ctx := context.Background()
 	first, err := repo.Holder(ctx)
 	if err != nil || first == "" {
@@ -1139,7 +1156,7 @@ func testHolder(t *testing.T, repo consignment.Repository) {
 
 // testHoldersOfTwoStores checks that two stores (two databases or files)
 // have holder ids of their own, so that neither settles the other's holds.
-func testHoldersOfTwoStores(t *testing.T, open func(*testing.T) consignment.Repository) {
+func testHoldersOfTwoStores(t *testing.T, open func(*testing.T) Repository) {
 	a, err := open(t).Holder(context.Background())
 	if err != nil {
 		t.Fatalf("Holder() = %v", err)
@@ -1153,7 +1170,7 @@ func testHoldersOfTwoStores(t *testing.T, open func(*testing.T) consignment.Repo
 	}
 }
 
-func testConcurrentHolder(t *testing.T, repo consignment.Repository) {
+func testConcurrentHolder(t *testing.T, repo Repository) {
 	got := make([]string, 16)
 	errs := storetesting.Race(len(got), func(i int) error {
 		var err error
