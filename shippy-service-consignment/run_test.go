@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/shippy-suite/shippy/platform"
+	"github.com/shippy-suite/shippy/platform/events"
 	"github.com/shippy-suite/shippy/platform/store"
 	"github.com/shippy-suite/shippy/platform/store/storetesting"
 	"github.com/shippy-suite/shippy/testenv"
@@ -20,15 +21,17 @@ func TestLoadConfig(t *testing.T) {
 	type checked struct {
 		VesselTimeout     time.Duration
 		DataDir, Registry string
+		EventsURL         string
 	}
 	load := func(getenv func(string) string) (checked, error) {
 		cfg, err := loadConfig(getenv)
-		return checked{cfg.VesselTimeout, cfg.Storage.DataDir, cfg.Platform.Registry}, err
+		return checked{cfg.VesselTimeout, cfg.Storage.DataDir, cfg.Platform.Registry, cfg.EventsURL}, err
 	}
 	mdns := platform.RegistryMDNS
 	testenv.CheckConfigs(t, load, []testenv.ConfigCase[checked]{
 		{Name: "defaults", Want: checked{5 * time.Second, store.DefaultDataDir, mdns}},
 		{Name: "vessel timeout", Env: map[string]string{EnvVesselTimeout: "250ms"}, Want: checked{250 * time.Millisecond, store.DefaultDataDir, mdns}},
+		{Name: "broker", Env: map[string]string{events.EnvURL: " nats://127.0.0.1:4222 "}, Want: checked{5 * time.Second, store.DefaultDataDir, mdns, "nats://127.0.0.1:4222"}},
 		{Name: "data dir read", Env: map[string]string{store.EnvDataDir: "/var/lib/shippy"}, Want: checked{5 * time.Second, "/var/lib/shippy", mdns}},
 		{Name: "vessel timeout not a duration", Env: map[string]string{EnvVesselTimeout: "5"}, WantErr: EnvVesselTimeout + `: "5" is not a duration`},
 		{Name: "vessel timeout zero", Env: map[string]string{EnvVesselTimeout: "0s"}, WantErr: EnvVesselTimeout + ": must be positive"},
