@@ -29,10 +29,10 @@ func TestLoadConfig(t *testing.T) {
 	}
 	mdns := platform.RegistryMDNS
 	testenv.CheckConfigs(t, load, []testenv.ConfigCase[checked]{
-		{Name: "defaults", Want: checked{5 * time.Second, store.DefaultDataDir, mdns}},
-		{Name: "vessel timeout", Env: map[string]string{EnvVesselTimeout: "250ms"}, Want: checked{250 * time.Millisecond, store.DefaultDataDir, mdns}},
+		{Name: "defaults", Want: checked{5 * time.Second, store.DefaultDataDir, mdns, ""}},
+		{Name: "vessel timeout", Env: map[string]string{EnvVesselTimeout: "250ms"}, Want: checked{250 * time.Millisecond, store.DefaultDataDir, mdns, ""}},
 		{Name: "broker", Env: map[string]string{events.EnvURL: " nats://127.0.0.1:4222 "}, Want: checked{5 * time.Second, store.DefaultDataDir, mdns, "nats://127.0.0.1:4222"}},
-		{Name: "data dir read", Env: map[string]string{store.EnvDataDir: "/var/lib/shippy"}, Want: checked{5 * time.Second, "/var/lib/shippy", mdns}},
+		{Name: "data dir read", Env: map[string]string{store.EnvDataDir: "/var/lib/shippy"}, Want: checked{5 * time.Second, "/var/lib/shippy", mdns, ""}},
 		{Name: "vessel timeout not a duration", Env: map[string]string{EnvVesselTimeout: "5"}, WantErr: EnvVesselTimeout + `: "5" is not a duration`},
 		{Name: "vessel timeout zero", Env: map[string]string{EnvVesselTimeout: "0s"}, WantErr: EnvVesselTimeout + ": must be positive"},
 		{Name: "vessel timeout negative", Env: map[string]string{EnvVesselTimeout: "-1s"}, WantErr: EnvVesselTimeout + ": must be positive"},
