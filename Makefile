@@ -3,7 +3,7 @@ SHELL := bash
 .SHELLFLAGS := -eu -o pipefail -c
 .DEFAULT_GOAL := help
 
-MODULES  := domain platform proto shippy-service-vessel shippy-service-consignment shippy-service-user shippy-cli-consignment e2e bench testenv tools
+MODULES  := domain platform proto shippy-service-vessel shippy-service-consignment shippy-service-user shippy-service-notification shippy-cli-consignment e2e bench testenv tools
 # The services of the suite, in start order (a service after those it calls): make run and
 # make dev start each of them (scripts/suite.sh). A new service joins by its name here.
 SERVICES := shippy-service-user shippy-service-vessel shippy-service-consignment
@@ -106,7 +106,7 @@ lint: ## gofmt, go vet, and make help lists every target
 
 # The directories whose .proto files make proto generates, each the root of its import paths:
 # the services' APIs, and the stores' private record formats.
-PROTO_ROOTS := proto shippy-service-consignment/store/bolt/internal shippy-service-vessel/store/bolt/internal shippy-service-user/store/bolt/internal
+PROTO_ROOTS := proto shippy-service-consignment/store/bolt/internal shippy-service-vessel/store/bolt/internal shippy-service-user/store/bolt/internal shippy-service-notification/store/bolt/internal
 
 .PHONY: proto
 proto: ## Regenerate the Go code of the protos in PROTO_ROOTS (protoc-gen-go and protoc-gen-micro, pinned in tools/go.mod)
