@@ -37,7 +37,7 @@ func (s *Sink) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-	fmt.Fprintf(w, "smtpsink: %d messages, newest first (kept in memory only; /messages.json for JSON)\n", len(msgs))
+	fmt.Fprintf(w, "smtpsink: %d messages, newest first (the last ones, kept in memory; /messages.json for JSON)\n", len(msgs))
 	for _, m := range msgs {
 		fmt.Fprintf(w, "\n==== received %s from <%s> to %v\n%s", m.Received.UTC().Format(time.RFC3339), m.From, m.To, m.Data)
 	}

@@ -46,6 +46,9 @@ type Options struct {
 	// MaxMessages is how many messages are kept; 0 means
 	// DefaultMaxMessages.
 	MaxMessages int
+	// OnMessage, when set, is called with each message accepted, before
+	// the server answers the data: an error fails the message (451).
+	OnMessage func(Message) error
 }
 
 // Message is a mail the Sink received.
@@ -208,7 +211,13 @@ func (s *session) Data(r io.Reader) error {
 		return err
 	}
 	_, tlsOn := s.conn.TLSConnectionState()
-	s.sink.add(Message{From: s.from, To: s.to, Data: data, TLS: tlsOn, Auth: s.auth, Received: time.Now()})
+	m := Message{From: s.from, To: s.to, Data: data, TLS: tlsOn, Auth: s.auth, Received: time.Now()}
+	if on := s.sink.opts.OnMessage; on != nil {
+		if err := on(m); err != nil {
+			return &smtp.SMTPError{Code: 451, EnhancedCode: smtp.EnhancedCode{4, 3, 0}, Message: "not kept: " + err.Error()}
+		}
+	}
+	s.sink.add(m)
 	return nil
 }
 
