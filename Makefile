@@ -3,10 +3,12 @@ SHELL := bash
 .SHELLFLAGS := -eu -o pipefail -c
 .DEFAULT_GOAL := help
 
-MODULES  := domain platform proto shippy-service-vessel shippy-service-consignment shippy-service-user shippy-cli-consignment e2e bench testenv tools
+MODULES  := domain platform proto shippy-service-vessel shippy-service-consignment shippy-service-user shippy-service-notification shippy-cli-consignment e2e bench testenv tools
 # The services of the suite, in start order (a service after those it calls): make run and
 # make dev start each of them (scripts/suite.sh). A new service joins by its name here.
-SERVICES := shippy-service-user shippy-service-vessel shippy-service-consignment
+# The notification service calls none (it needs only the broker, which starts first): it
+# comes last so that the others keep their ports.
+SERVICES := shippy-service-user shippy-service-vessel shippy-service-consignment shippy-service-notification
 PROGRAMS := $(SERVICES) shippy-cli-consignment
 PKGS     := $(foreach m,$(MODULES),./$(m)/...)
 FUZZTIME ?= 3s
@@ -26,14 +28,15 @@ build: ## Build static binaries into bin/
 	done
 	@echo "built: $(addprefix bin/,$(PROGRAMS))"
 
-# make run and make dev start the NATS server of bin/nats-server too (unless NATS_URL is set).
+# make run and make dev start the NATS server of bin/nats-server too (unless NATS_URL is set),
+# and the SMTP sink of bin/smtpsink (unless SMTP_ADDRESS is set).
 .PHONY: run
-run: build nats ## Run the services (and a NATS server) on embedded defaults and book consignment.json with the CLI
+run: build nats smtpsink ## Run the services (and a NATS server) on embedded defaults and book consignment.json with the CLI
 	@SHIPPY_SERVICES="$(SERVICES)" scripts/run-local.sh
 
 # make dev CMD='...' hands CMD to scripts/dev.sh as one argument, quoted for the shell.
 .PHONY: dev
-dev: build nats ## Start the services (as make run does) and open a shell among them; CMD='...' runs that instead
+dev: build nats smtpsink ## Start the services (as make run does) and open a shell among them; CMD='...' runs that instead
 	@SHIPPY_SERVICES="$(SERVICES)" scripts/dev.sh $(if $(value CMD),'$(subst ','\'',$(value CMD))')
 
 # make test runs these steps, in this order; the README's "Tests and benchmarks" lists the
@@ -106,7 +109,7 @@ lint: ## gofmt, go vet, and make help lists every target
 
 # The directories whose .proto files make proto generates, each the root of its import paths:
 # the services' APIs, and the stores' private record formats.
-PROTO_ROOTS := proto shippy-service-consignment/store/bolt/internal shippy-service-vessel/store/bolt/internal shippy-service-user/store/bolt/internal
+PROTO_ROOTS := proto shippy-service-consignment/store/bolt/internal shippy-service-vessel/store/bolt/internal shippy-service-user/store/bolt/internal shippy-service-notification/store/bolt/internal
 
 .PHONY: proto
 proto: ## Regenerate the Go code of the protos in PROTO_ROOTS (protoc-gen-go and protoc-gen-micro, pinned in tools/go.mod)

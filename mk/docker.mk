@@ -13,6 +13,10 @@ export SHIPPY_TAG
 # of the default stack, so make images builds it with the programs' images.
 NATS_IMAGE := shippy/nats:$(SHIPPY_TAG)
 
+# The image of the SMTP sink (mk/smtpsink.mk) that receives the notification service's
+# mails in compose: part of the default stack too.
+SMTPSINK_IMAGE := shippy/smtpsink:$(SHIPPY_TAG)
+
 # Test images of Consul and FerretDB (a MongoDB wire server), built FROM scratch from
 # bin/consul and bin/ferretdb, for where the upstream images of the compose profiles
 # cannot be pulled. Their Dockerfiles are in e2e/compose/testdata.
@@ -65,14 +69,16 @@ build-images: ## Build the images where a Docker engine answers (make build does
 	else echo "images: skipped: no Docker engine answers (docker info failed)"; fi
 
 .PHONY: images
-images: ## Build one image per program, and the NATS server's, FROM scratch from bin/ (no registry); print their sizes
+images: ## Build one image per program, and the NATS server's and the SMTP sink's, FROM scratch from bin/ (no registry); print their sizes
 	@$(MAKE) --no-print-directory build SHIPPY_SKIP_IMAGES=1
 	@$(MAKE) --no-print-directory nats
+	@$(MAKE) --no-print-directory smtpsink
 	@rm -rf $(EMPTY_DIR) && mkdir -p $(EMPTY_DIR)
 	@for p in $(PROGRAMS); do $(call docker_build,shippy/$$p:$(SHIPPY_TAG),$$p/Dockerfile); done
 	@$(call docker_build,$(NATS_IMAGE),deploy/nats/Dockerfile)
+	@$(call docker_build,$(SMTPSINK_IMAGE),deploy/smtpsink/Dockerfile)
 	@printf '%-42s %14s %14s\n' image "image (bytes)" "binary (bytes)"; \
-	for p in $(PROGRAMS) nats-server; do \
+	for p in $(PROGRAMS) nats-server smtpsink; do \
 		image=shippy/$$p:$(SHIPPY_TAG); [[ $$p == nats-server ]] && image=$(NATS_IMAGE); \
 		size=$$($(DOCKER) image inspect -f '{{.Size}}' $$image); binary=$$(stat -c %s bin/$$p); \
 		printf '%-42s %14d %14d\n' $$image $$size $$binary; \

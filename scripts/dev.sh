@@ -6,7 +6,8 @@
 # repository root with bin/ on PATH, or, given COMMAND, bash -c COMMAND. When
 # that ends, it stops every service and exits with its status. A NATS server
 # with JetStream starts first, as with make run, and NATS_URL names it in the
-# shell too.
+# shell too; so does the SMTP sink of the notification service's mails, whose
+# inbox is at http://127.0.0.1:8025/ there (see suite.sh).
 #
 # Every service and the shell inherit the caller's environment, so any setting
 # of the README can be tried: LOG_LEVEL=debug METRICS_ADDRESS=127.0.0.1:9100

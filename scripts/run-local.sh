@@ -5,7 +5,9 @@
 # time), books shippy-cli-consignment/consignment.json with the CLI (create,
 # then list; ARGs instead, when given), and stops the services again. A NATS
 # server with JetStream, the broker of their events, starts before them and
-# stops after them, unless NATS_URL names one.
+# stops after them, unless NATS_URL names one; so does an SMTP sink that
+# receives the notification service's mails (data/mail), unless SMTP_ADDRESS
+# names a mail server.
 #
 # With the default mDNS registry it first moves itself into a private network
 # namespace (loopback only), so discovery traffic never leaves the machine;

@@ -23,6 +23,12 @@
 # $DATA_DIR/logs/nats.log, and exports NATS_URL=nats://127.0.0.1:4222 to the
 # services and to what the script runs after them. When the caller sets
 # NATS_URL, it starts none and the services use that one.
+#
+# Then the mail server of the notification service: bin/smtpsink, SMTP on
+# 127.0.0.1:1025 and its inbox on http://127.0.0.1:8025/, each mail also written
+# to $DATA_DIR/mail as a .eml file (readable from outside the namespace), its log
+# in $DATA_DIR/logs/smtpsink.log; it exports SMTP_ADDRESS=127.0.0.1:1025. When the
+# caller sets SMTP_ADDRESS, it starts none and the mails go there.
 
 # suite_isolate SCRIPT [ARG...]: with the mDNS registry (the default), re-runs
 # SCRIPT with ARGs in a new network and PID namespace whose only interface is
@@ -70,6 +76,9 @@ suite_address() {
 # The client port of the NATS server suite_nats starts.
 suite_nats_port=4222
 
+# The SMTP and inbox (HTTP) ports of the SMTP sink suite_smtp starts.
+suite_smtp_port=1025 suite_inbox_port=8025
+
 # suite_start: starts the NATS server (suite_nats), then every service of
 # SHIPPY_SERVICES in the background, and stops them all (suite_stop) when the
 # calling script exits.
@@ -81,9 +90,10 @@ suite_start() {
 		return 1
 	fi
 	mkdir -p "$data/logs"
-	suite_progs=() suite_pids=() suite_addrs=() suite_logs=() suite_nats_pid=
+	suite_progs=() suite_pids=() suite_addrs=() suite_logs=() suite_nats_pid= suite_smtp_pid=
 	trap suite_stop EXIT
 	suite_nats "$data"
+	suite_smtp "$data"
 	local i=0 prog name addr metrics vars
 	for prog in $SHIPPY_SERVICES; do
 		name=${prog#shippy-service-}
@@ -134,6 +144,31 @@ suite_nats() {
 	echo "$tag: nats-server: JetStream on $NATS_URL, store in $data/nats, log in $data/logs/nats.log" >&2
 }
 
+# suite_smtp DATA: unless the caller set SMTP_ADDRESS, starts bin/smtpsink on
+# 127.0.0.1:$suite_smtp_port (inbox on $suite_inbox_port) writing mails to
+# DATA/mail, waits until it greets a client (at most 10 s), and exports
+# SMTP_ADDRESS.
+suite_smtp() {
+	if [[ -n ${SMTP_ADDRESS:-} ]]; then
+		echo "$tag: SMTP_ADDRESS=$SMTP_ADDRESS is set: the notification service mails there; no SMTP sink is started" >&2
+		return
+	fi
+	local data=$1 deadline=$((SECONDS + 10))
+	bin/smtpsink -smtp "127.0.0.1:$suite_smtp_port" -http "127.0.0.1:$suite_inbox_port" -dir "$data/mail" \
+		>"$data/logs/smtpsink.log" 2>&1 &
+	suite_smtp_pid=$!
+	until (exec 3<>"/dev/tcp/127.0.0.1/$suite_smtp_port" && IFS= read -r -t 1 greeting <&3 && [[ $greeting == 220* ]]) 2>/dev/null; do
+		if ! kill -0 "$suite_smtp_pid" 2>/dev/null || ((SECONDS >= deadline)); then
+			echo "$tag: smtpsink does not answer on 127.0.0.1:$suite_smtp_port; the end of $data/logs/smtpsink.log:" >&2
+			tail -n 20 "$data/logs/smtpsink.log" >&2
+			return 1
+		fi
+		sleep 0.1
+	done
+	export SMTP_ADDRESS=127.0.0.1:$suite_smtp_port
+	echo "$tag: smtpsink: SMTP on $SMTP_ADDRESS; the mails are at http://127.0.0.1:$suite_inbox_port/ (from inside the suite's network: curl it in make dev) and in $data/mail" >&2
+}
+
 # suite_nats_ready PORT: reports whether a NATS server with JetStream answers
 # on 127.0.0.1:PORT: it greets every client with an INFO line that says so.
 suite_nats_ready() {
@@ -168,7 +203,7 @@ suite_wait() {
 }
 
 # suite_stop: stops the services in reverse start order (a service before
-# those it calls), then the NATS server it started, each with SIGTERM, and
+# those it calls), then the SMTP sink and the NATS server it started, each with SIGTERM, and
 # says which did not exit 0. It keeps the exit status of the script.
 suite_stop() {
 	local i status
@@ -180,6 +215,14 @@ suite_stop() {
 			echo "$tag: ${suite_progs[i]} exited with status $status; see ${suite_logs[i]}" >&2
 		fi
 	done
+	if [[ -n ${suite_smtp_pid:-} ]]; then
+		kill -TERM "$suite_smtp_pid" 2>/dev/null || true
+		status=0
+		wait "$suite_smtp_pid" 2>/dev/null || status=$?
+		if ((status != 0)); then
+			echo "$tag: smtpsink exited with status $status; see ${DATA_DIR:-data}/logs/smtpsink.log" >&2
+		fi
+	fi
 	if [[ -n ${suite_nats_pid:-} ]]; then
 		kill -TERM "$suite_nats_pid" 2>/dev/null || true
 		status=0

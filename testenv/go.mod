@@ -3,6 +3,8 @@ module github.com/shippy-suite/shippy/testenv
 go 1.26.0
 
 require (
+	github.com/emersion/go-sasl v0.0.0-20241020182733-b788ff22d5a6
+	github.com/emersion/go-smtp v0.26.0
 	github.com/nats-io/nats.go v1.42.0
 	go.mongodb.org/mongo-driver v1.17.4
 	go.opentelemetry.io/proto/otlp v1.11.0

@@ -57,7 +57,7 @@ const (
 // docker-compose.yml or compose itself reads: the tests set the ones they
 // need, and an inherited one would make them depend on the caller's shell.
 func composeVar(key string) bool {
-	for _, prefix := range []string{"COMPOSE_", "MICRO_", "MONGO_", "CONSUL_", "OTEL_", "NATS_"} {
+	for _, prefix := range []string{"COMPOSE_", "MICRO_", "MONGO_", "CONSUL_", "OTEL_", "NATS_", "SMTP"} {
 		if strings.HasPrefix(key, prefix) {
 			return true
 		}
