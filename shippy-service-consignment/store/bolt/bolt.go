@@ -11,7 +11,7 @@
 //	pending       id                    -> "" (the pending consignments)
 //	owners        owner 0x00 seq number -> id (the consignments with an owner, by owner
 //	                                         in creation order; seq as in order)
-//	outbox        sequence number       -> boltpb.OutboxMessage (the events to publish,
+//	outbox        sequence number       -> the event (boltdb.Outbox; the events to publish,
 //	                                         in the order stored; 8 bytes big-endian)
 //	outbox_ids    event id              -> its key in the outbox bucket
 //
@@ -138,7 +138,7 @@ func (s *Store) Create(ctx context.Context, c consignment.Consignment, events ..
 			}
 		}
 		for _, m := range events {
-			if err := putEvent(tx, m); err != nil {
+			if err := storeOutbox.Put(tx, m); err != nil {
 				return err
 			}
 		}
