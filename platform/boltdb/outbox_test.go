@@ -23,7 +23,7 @@ func TestOutbox(t *testing.T) {
 	ctx := context.Background()
 	ms := []outbox.Message{
 		{ID: "e-1", Subject: "shippy.test.a", Data: []byte("one"), CreatedAt: time.Date(2026, 7, 8, 9, 10, 11, 123456789, time.UTC)},
-		{ID: "e-2", Subject: "shippy.test.b"},                                      // no data, the zero time
+		{ID: "e-2", Subject: "shippy.test.b"},                                    // no data, the zero time
 		{ID: "e-3", Subject: "shippy.test.a", CreatedAt: time.Unix(-5, 7).UTC()}, // before 1970
 	}
 	write := func(fn func(*bbolt.Tx) error) {
