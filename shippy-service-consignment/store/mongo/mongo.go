@@ -64,6 +64,8 @@ type Store struct {
 	meta         *mongo.Collection
 
 	indexes *mongodb.Indexes // made on first use (setUp)
+	// outbox is the events in the consignments' documents.
+	outbox mongodb.Outbox
 }
 
 // New returns a Store over db. It does not reach the server, so it can be
@@ -78,6 +80,7 @@ func New(db *mongo.Database) (*Store, error) {
 		counters:     db.Collection(CountersCollection),
 		meta:         db.Collection(MetaCollection),
 		indexes:      mongodb.NewIndexes(consignments, indexes()),
+		outbox:       mongodb.Outbox{Collection: consignments, Order: fieldSeq},
 	}, nil
 }
 
@@ -100,10 +103,7 @@ func indexes() []mongo.IndexModel {
 			Keys:    bson.D{{Key: fieldOwner, Value: 1}, {Key: fieldSeq, Value: 1}},
 			Options: options.Index().SetName("owner_seq"),
 		},
-		{
-			Keys:    bson.D{{Key: fieldOutboxID, Value: 1}},
-			Options: options.Index().SetName("outbox_id").SetSparse(true),
-		},
+		mongodb.OutboxIndex(),
 	}
 }
 

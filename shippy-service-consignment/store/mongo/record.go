@@ -1,8 +1,7 @@
 package mongo
 
 import (
-	"time"
-
+	"github.com/shippy-suite/shippy/platform/mongodb"
 	"github.com/shippy-suite/shippy/platform/outbox"
 	"github.com/shippy-suite/shippy/shippy-service-consignment/consignment"
 	"github.com/shippy-suite/shippy/shippy-service-consignment/store/internal/record"
@@ -16,8 +15,6 @@ const (
 	fieldLeaseUntil = "lease_until"
 	fieldLeaseOwner = "lease_owner"
 	fieldOwner      = "owner"
-	fieldOutbox     = "outbox"
-	fieldOutboxID   = "outbox.id"
 )
 
 // consignmentDoc is a consignment as stored in the consignments
@@ -29,15 +26,7 @@ type consignmentDoc struct {
 	record.Consignment `bson:",inline"`
 	// Outbox holds the events announcing the consignment that wait to be
 	// published, written with it; Done pulls them.
-	Outbox []eventDoc `bson:"outbox,omitempty"`
-}
-
-// eventDoc is an event in a consignment's outbox (outbox.Message).
-type eventDoc struct {
-	ID        string    `bson:"id"`
-	Subject   string    `bson:"subject"`
-	Data      []byte    `bson:"data"`
-	CreatedAt time.Time `bson:"created_at"`
+	Outbox []mongodb.OutboxEvent `bson:"outbox,omitempty"`
 }
 
 // toDoc returns the document of c at place seq, with events in its outbox,
@@ -45,15 +34,8 @@ type eventDoc struct {
 func toDoc(c consignment.Consignment, seq int64, events []outbox.Message) (consignmentDoc, error) {
 	r, err := record.FromConsignment(c)
 	d := consignmentDoc{ID: c.ID, Seq: seq, Consignment: r}
-	for _, m := range events {
-		d.Outbox = append(d.Outbox, eventDoc{ID: m.ID, Subject: m.Subject, Data: m.Data, CreatedAt: m.CreatedAt})
-	}
+	d.Outbox = mongodb.OutboxEvents(events)
 	return d, err
-}
-
-// message returns the outbox.Message of e, its time in UTC.
-func (e eventDoc) message() outbox.Message {
-	return outbox.Message{ID: e.ID, Subject: e.Subject, Data: e.Data, CreatedAt: e.CreatedAt.UTC()}
 }
 
 // holderID is the _id of the holderDoc in the meta collection.
