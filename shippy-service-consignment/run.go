@@ -11,7 +11,6 @@ import (
 
 	"github.com/shippy-suite/shippy/platform"
 	"github.com/shippy-suite/shippy/platform/auth"
-	"github.com/shippy-suite/shippy/platform/events"
 	"github.com/shippy-suite/shippy/platform/outbox"
 	"github.com/shippy-suite/shippy/platform/store"
 	consignmentpb "github.com/shippy-suite/shippy/proto/consignment"
@@ -44,7 +43,10 @@ func serve(ctx context.Context, cfg Config, service *store.Service[repository]) 
 	if err != nil {
 		return err
 	}
-	relay, stopRelay, err := startRelay(ctx, cfg, service)
+	relay, stopRelay, err := outbox.Start(ctx, outbox.Service{
+		Name: consignmentpb.ServiceName, BrokerURL: cfg.EventsURL, Store: service.Store.Repo,
+		Logger: service.Logger, Metrics: service.Metrics(),
+	})
 	if err != nil {
 		return err
 	}
@@ -79,56 +81,6 @@ func serve(ctx context.Context, cfg Config, service *store.Service[repository]) 
 		service.Logger.Warn("confirmations not sent at shutdown; recovery confirms them after the restart", "error", cerr)
 	}
 	return err
-}
-
-// errNoBroker is the publish error of a service with no broker configured:
-// its events wait in the outbox.
-var errNoBroker = fmt.Errorf("no broker configured (%s is not set)", events.EnvURL)
-
-// startRelay connects to the broker of cfg.EventsURL, when set (without
-// waiting for it: events.Connect), and runs the outbox relay that
-// publishes the events of the service's store until stop is called, which
-// then closes the connection. Call stop before the store closes. With no
-// broker configured, it says so, and the relay keeps the events in the
-// outbox, its backlog in its metrics.
-func startRelay(ctx context.Context, cfg Config, service *store.Service[repository]) (relay *outbox.Relay, stop func(), err error) {
-	var (
-		pub    outbox.Publisher = outbox.PublisherFunc(func(context.Context, outbox.Message) error { return errNoBroker })
-		stream *events.Stream
-	)
-	if cfg.EventsURL == "" {
-		service.Logger.Warn("no event broker configured: booking events wait in the store until the service runs with one", "variable", events.EnvURL)
-	} else {
-		stream, err = events.Connect(ctx, events.Config{URL: cfg.EventsURL, Name: consignmentpb.ServiceName, Logger: service.Logger})
-		if err != nil {
-			return nil, nil, err
-		}
-		pub = outbox.StreamPublisher(stream)
-	}
-	relay, err = outbox.New(service.Store.Repo, pub, service.Logger, service.Metrics(), outbox.Config{Service: consignmentpb.ServiceName})
-	if err != nil {
-		if stream != nil {
-			stream.Close()
-		}
-		return nil, nil, err
-	}
-	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		if err := relay.Run(runCtx); err != nil {
-			service.Logger.Error("outbox relay stopped", "error", err)
-		}
-	}()
-	return relay, func() {
-		cancel()
-		<-done
-		if stream != nil {
-			if err := stream.Close(); err != nil {
-				service.Logger.Warn("close the event broker connection", "error", err)
-			}
-		}
-	}, nil
 }
 
 // serviceCredentials loads (or makes) the key of the service's own
