@@ -3,10 +3,8 @@
 package memory
 
 import (
-	"bytes"
 	"context"
 	"crypto/rand"
-	"slices"
 	"sort"
 	"sync"
 	"time"
@@ -27,7 +25,7 @@ type Store struct {
 	index  map[string]int   // id -> position in slots, for stored consignments
 	owners map[string][]int // owner -> positions in slots of its consignments, ascending
 	holder string           // Holder's id
-	outbox []outbox.Message // the pending events, in the order they were stored
+	outbox outbox.Queue     // the pending events, in the order they were stored
 }
 
 var (
@@ -63,10 +61,7 @@ func (s *Store) Create(ctx context.Context, c consignment.Consignment, events ..
 		s.owners[c.Owner] = append(s.owners[c.Owner], len(s.slots))
 	}
 	s.slots = append(s.slots, &c)
-	for _, m := range events {
-		m.Data = bytes.Clone(m.Data)
-		s.outbox = append(s.outbox, m)
-	}
+	s.outbox.Add(events...)
 	return nil
 }
 
@@ -78,11 +73,7 @@ func (s *Store) Pending(ctx context.Context, limit int) ([]outbox.Message, error
 	}
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	out := slices.Clone(s.outbox[:min(limit, len(s.outbox))])
-	for i := range out {
-		out[i].Data = bytes.Clone(out[i].Data)
-	}
-	return out, nil
+	return s.outbox.Pending(limit), nil
 }
 
 // Done implements outbox.Store: it removes the events with the ids from
@@ -93,7 +84,7 @@ func (s *Store) Done(ctx context.Context, ids []string) error {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.outbox = slices.DeleteFunc(s.outbox, func(m outbox.Message) bool { return slices.Contains(ids, m.ID) })
+	s.outbox.Done(ids)
 	return nil
 }
 
@@ -104,7 +95,7 @@ func (s *Store) Count(ctx context.Context) (int, error) {
 	}
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	return len(s.outbox), nil
+	return s.outbox.Len(), nil
 }
 
 // Get returns a copy of the consignment with the id, or
