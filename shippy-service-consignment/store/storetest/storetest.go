@@ -39,7 +39,7 @@ type Repository = interface {
 // to the backend by opts (see storetesting.RunSuite).
 func Run(t *testing.T, open func(t *testing.T) Repository, opts ...storetesting.Options) {
 	t.Helper()
-	storetesting.RunSuite(t, []storetesting.Test[Repository]{
+	storetesting.RunSuite(t, append([]storetesting.Test[Repository]{
 		{Name: "CreateThenGet", Run: testCreateThenGet},
 		{Name: "GetMissing", Run: testGetMissing},
 		{Name: "CreateTakenID", Run: testCreateTakenID},
@@ -75,13 +75,7 @@ func Run(t *testing.T, open func(t *testing.T) Repository, opts ...storetesting.
 		{Name: "Holder", Run: testHolder},
 		{Name: "HoldersOfTwoStores", Open: testHoldersOfTwoStores},
 		{Name: "ConcurrentHolder", Run: testConcurrentHolder},
-		{Name: "OutboxCreateStoresEvents", Run: testOutboxCreateStoresEvents},
-		{Name: "OutboxOrderLimitAndDone", Run: testOutboxOrderLimitAndDone},
-		{Name: "OutboxConcurrentCreatesSameID", Run: testOutboxConcurrentCreatesSameID},
-		{Name: "OutboxNothingWhenNotStored", Run: testOutboxNothingWhenNotStored},
-		{Name: "OutboxCancelKeepsEvents", Run: testOutboxCancelKeepsEvents},
-		{Name: "OutboxKeepsCopies", Run: testOutboxKeepsCopies},
-	}, open, opts...)
+	}, outboxTests()...), open, opts...)
 }
 
 // created is the CreatedAt of the consignments NewConsignment returns: a
