@@ -2,10 +2,12 @@ package main
 
 import (
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/shippy-suite/shippy/platform"
 	"github.com/shippy-suite/shippy/platform/auth"
+	"github.com/shippy-suite/shippy/platform/events"
 	"github.com/shippy-suite/shippy/platform/store"
 )
 
@@ -37,6 +39,9 @@ type Config struct {
 	Key auth.KeyFile
 	// TokenTTL is how long a token is valid.
 	TokenTTL time.Duration
+	// EventsURL is the URL of the broker the service publishes its events
+	// on (events.EnvURL); empty: none, and the events wait in the store.
+	EventsURL string
 }
 
 // envUsage is the help of the variables the service reads besides the
@@ -45,6 +50,7 @@ func envUsage() []platform.EnvVar {
 	return append([]platform.EnvVar{
 		{Name: auth.EnvPrivateKeyFile, Help: "PEM file of the Ed25519 key that signs tokens (default: " + auth.DefaultKeyFile + " in DATA_DIR, made on first start)"},
 		{Name: EnvTokenTTL, Help: "how long a token is valid (default " + DefaultTokenTTL.String() + ", at most " + maxTokenTTL.String() + ")"},
+		{Name: events.EnvURL, Help: "NATS (JetStream) URL the user.created events are published on (default: none; the events wait in the store until it is set)"},
 	}, store.EnvUsage(holds)...)
 }
 
@@ -55,7 +61,12 @@ func loadConfig(getenv func(string) string) (Config, error) {
 	if err != nil {
 		return Config{}, err
 	}
-	cfg := Config{ServiceConfig: base, Key: auth.KeyFileFromEnv(getenv, base.Storage.DataDir), TokenTTL: DefaultTokenTTL}
+	cfg := Config{
+		ServiceConfig: base,
+		Key:           auth.KeyFileFromEnv(getenv, base.Storage.DataDir),
+		TokenTTL:      DefaultTokenTTL,
+		EventsURL:     strings.TrimSpace(getenv(events.EnvURL)),
+	}
 	if v := getenv(EnvTokenTTL); v != "" {
 		if cfg.TokenTTL, err = time.ParseDuration(v); err != nil {
 			return Config{}, fmt.Errorf("%s: %q is not a duration (for example 1h)", EnvTokenTTL, v)

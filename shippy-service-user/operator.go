@@ -12,6 +12,7 @@ import (
 
 	domainuser "github.com/shippy-suite/shippy/domain/user"
 	"github.com/shippy-suite/shippy/platform/store"
+	"github.com/shippy-suite/shippy/shippy-service-user/announce"
 	"github.com/shippy-suite/shippy/shippy-service-user/user"
 )
 
@@ -40,7 +41,12 @@ func makeOperator(ctx context.Context, args []string, getenv func(string) string
 	if err != nil {
 		return errors.Join(err, st.Close())
 	}
-	users, err := user.NewService(st.Repo, hasher, func() string { return "" }, time.Now)
+	// No account is registered: the announcer is never asked for an event.
+	announcer, err := announce.New(func() string { return "" })
+	if err != nil {
+		return errors.Join(err, st.Close())
+	}
+	users, err := user.NewService(st.Repo, hasher, announcer, func() string { return "" }, time.Now)
 	if err != nil {
 		return errors.Join(err, st.Close())
 	}

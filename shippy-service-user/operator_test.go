@@ -11,6 +11,7 @@ import (
 
 	domainuser "github.com/shippy-suite/shippy/domain/user"
 	"github.com/shippy-suite/shippy/platform/store"
+	"github.com/shippy-suite/shippy/shippy-service-user/announce"
 	"github.com/shippy-suite/shippy/shippy-service-user/user"
 )
 
@@ -30,7 +31,11 @@ func TestMakeOperator(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	users, err := user.NewService(st.Repo, hasher, func() string { return "u1" }, time.Now)
+	announcer, err := announce.New(func() string { return "event-1" })
+	if err != nil {
+		t.Fatal(err)
+	}
+	users, err := user.NewService(st.Repo, hasher, announcer, func() string { return "u1" }, time.Now)
 	if err != nil {
 		t.Fatal(err)
 	}

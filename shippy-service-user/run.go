@@ -12,16 +12,19 @@ import (
 
 	"github.com/shippy-suite/shippy/platform"
 	"github.com/shippy-suite/shippy/platform/auth"
+	"github.com/shippy-suite/shippy/platform/outbox"
 	"github.com/shippy-suite/shippy/platform/store"
 	userpb "github.com/shippy-suite/shippy/proto/user"
+	"github.com/shippy-suite/shippy/shippy-service-user/announce"
 	"github.com/shippy-suite/shippy/shippy-service-user/handler"
 	"github.com/shippy-suite/shippy/shippy-service-user/user"
 )
 
 // serve is the user service: it loads (or makes) its signing key, logs
-// JSON lines to stdout, and serves accounts and tokens until ctx is done.
-// It returns nil on a clean stop.
-func serve(ctx context.Context, cfg Config, service *store.Service[user.Repository]) error {
+// JSON lines to stdout, serves accounts and tokens until ctx is done, and
+// publishes the user.created events its store's outbox holds on the
+// broker of cfg.EventsURL (outbox.Start). It returns nil on a clean stop.
+func serve(ctx context.Context, cfg Config, service *store.Service[repository]) error {
 	key, err := cfg.Key.Load(service.Logger)
 	if err != nil {
 		return err
@@ -43,7 +46,22 @@ func serve(ctx context.Context, cfg Config, service *store.Service[user.Reposito
 	if err != nil {
 		return err
 	}
-	users, err := user.NewService(service.Repo, hasher, uuid.NewString, time.Now)
+	relay, stopRelay, err := outbox.Start(ctx, outbox.Service{
+		Name: userpb.ServiceName, BrokerURL: cfg.EventsURL, Store: service.Store.Repo,
+		Logger: service.Logger, Metrics: service.Metrics(),
+	})
+	if err != nil {
+		return err
+	}
+	// Deferred, so it runs after service.Run has drained the calls and
+	// before store.Serve closes the store.
+	defer stopRelay()
+	announcer, err := announce.New(uuid.NewString)
+	if err != nil {
+		return err
+	}
+	repo := notifying{repository: service.Repo, notify: relay.Notify}
+	users, err := user.NewService(repo, hasher, announcer, uuid.NewString, time.Now)
 	if err != nil {
 		return err
 	}

@@ -9,11 +9,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/uuid"
 	microerrors "go-micro.dev/v5/errors"
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/shippy-suite/shippy/platform/auth"
 	userpb "github.com/shippy-suite/shippy/proto/user"
+	"github.com/shippy-suite/shippy/shippy-service-user/announce"
 	"github.com/shippy-suite/shippy/shippy-service-user/handler"
 	"github.com/shippy-suite/shippy/shippy-service-user/store/memory"
 	"github.com/shippy-suite/shippy/shippy-service-user/user"
@@ -35,7 +37,11 @@ func newFixture(t *testing.T) fixture {
 	}
 	n := 0
 	newID := func() string { n++; return "user-" + string(rune('0'+n)) }
-	svc, err := user.NewService(memory.New(), hasher, newID, time.Now)
+	announcer, err := announce.New(uuid.NewString)
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc, err := user.NewService(memory.New(), hasher, announcer, newID, time.Now)
 	if err != nil {
 		t.Fatal(err)
 	}

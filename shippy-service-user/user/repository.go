@@ -12,6 +12,7 @@ import (
 	"slices"
 
 	domainuser "github.com/shippy-suite/shippy/domain/user"
+	"github.com/shippy-suite/shippy/platform/outbox"
 )
 
 // Account is a user as the service stores it: the user and the bcrypt hash
@@ -34,10 +35,14 @@ func (a Account) Clone() Account {
 // at least. Errors besides those named: domainuser.ErrUnavailable when the
 // store cannot be reached; anything else is internal.
 type Repository interface {
-	// Create stores a, as given. It returns domainuser.ErrConflict when an
-	// account with a.ID, or with the EmailKey of a.Email, is stored
-	// already; of concurrent creates with one email exactly one succeeds.
-	Create(ctx context.Context, a Account) error
+	// Create stores a, as given, and puts events in the store's outbox
+	// (docs/outbox.md): both or neither. It returns domainuser.ErrConflict
+	// when an account with a.ID, or with the EmailKey of a.Email, is
+	// stored already; of concurrent creates with one email exactly one
+	// succeeds. An event that is not valid (outbox.Message.Validate), or
+	// whose id is in the outbox already, is an error, and nothing is
+	// stored.
+	Create(ctx context.Context, a Account, events ...outbox.Message) error
 	// Get returns the account with the id, or domainuser.ErrNotFound.
 	Get(ctx context.Context, id string) (Account, error)
 	// GetByEmail returns the account whose email has the EmailKey of

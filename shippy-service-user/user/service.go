@@ -9,30 +9,44 @@ import (
 	"time"
 
 	domainuser "github.com/shippy-suite/shippy/domain/user"
+	"github.com/shippy-suite/shippy/platform/outbox"
 )
+
+// Announcer makes the events that announce what the service did, for the
+// repository to store with the fact (Repository.Create).
+type Announcer interface {
+	// Created returns the event that announces u, just registered, under
+	// a new event id. It never carries the password or its hash.
+	Created(u domainuser.User) (outbox.Message, error)
+}
 
 // Service registers users, checks their passwords and keeps their
 // accounts. It is safe for concurrent use.
 type Service struct {
-	repo   Repository
-	hasher Hasher
-	newID  func() string
-	now    func() time.Time
+	repo     Repository
+	hasher   Hasher
+	announce Announcer
+	newID    func() string
+	now      func() time.Time
 	// decoy is the hash of a password nobody knows, checked when a login
 	// names an unknown email so that it takes as long as a wrong password.
 	decoy []byte
 }
 
 // NewService returns a Service that stores accounts in repo, hashes
-// passwords with hasher, gives each new user an id from newID, and reads
+// passwords with hasher, stores the event of each registration
+// (announce.Created) with the account, gives each new user an id from
+// newID, and reads
 // the time from now (time.Now in production). It hashes one password, for
 // Authenticate's decoy, before it returns.
-func NewService(repo Repository, hasher Hasher, newID func() string, now func() time.Time) (*Service, error) {
+func NewService(repo Repository, hasher Hasher, announce Announcer, newID func() string, now func() time.Time) (*Service, error) {
 	switch {
 	case repo == nil:
 		return nil, errors.New("new user service: nil repository")
 	case hasher == nil:
 		return nil, errors.New("new user service: nil hasher")
+	case announce == nil:
+		return nil, errors.New("new user service: nil announcer")
 	case newID == nil:
 		return nil, errors.New("new user service: nil id generator")
 	case now == nil:
@@ -42,13 +56,13 @@ func NewService(repo Repository, hasher Hasher, newID func() string, now func() 
 	if err != nil {
 		return nil, fmt.Errorf("new user service: hash the decoy password: %w", err)
 	}
-	return &Service{repo: repo, hasher: hasher, newID: newID, now: now, decoy: decoy}, nil
+	return &Service{repo: repo, hasher: hasher, announce: announce, newID: newID, now: now, decoy: decoy}, nil
 }
 
 // Register validates r, hashes its password and stores the user as a
 // customer, with a new id, its email trimmed of surrounding space, and
-// CreatedAt now (in UTC, to the millisecond). It returns the user as
-// stored.
+// CreatedAt now (in UTC, to the millisecond), together with the event
+// that announces it (Announcer.Created). It returns the user as stored.
 //
 // Errors: a *FieldError (ErrInvalid) for input that breaks a rule;
 // ErrConflict when the email is taken, whatever its case; ErrBusy and
@@ -84,7 +98,11 @@ func (s *Service) Register(ctx context.Context, r domainuser.Registration) (doma
 		},
 		PasswordHash: hash,
 	}
-	if err := s.repo.Create(ctx, a); err != nil {
+	event, err := s.announce.Created(a.User)
+	if err != nil {
+		return domainuser.User{}, fmt.Errorf("register: %w", err)
+	}
+	if err := s.repo.Create(ctx, a, event); err != nil {
 		return domainuser.User{}, fmt.Errorf("register: %w", err)
 	}
 	return a.User, nil

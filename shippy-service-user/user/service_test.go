@@ -13,9 +13,13 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"golang.org/x/crypto/bcrypt"
+	"google.golang.org/protobuf/testing/protocmp"
 
 	domainuser "github.com/shippy-suite/shippy/domain/user"
+	"github.com/shippy-suite/shippy/platform/outbox"
 	"github.com/shippy-suite/shippy/platform/store/storetesting"
+	eventspb "github.com/shippy-suite/shippy/proto/events"
+	"github.com/shippy-suite/shippy/shippy-service-user/announce"
 	"github.com/shippy-suite/shippy/shippy-service-user/store/memory"
 	"github.com/shippy-suite/shippy/shippy-service-user/user"
 )
@@ -68,11 +72,23 @@ func newFixture(t *testing.T, repo user.Repository) fixture {
 	h := &countingHasher{Bcrypt: b}
 	var ids atomic.Int32
 	newID := func() string { return fmt.Sprintf("id-%d", ids.Add(1)) }
-	svc, err := user.NewService(repo, h, newID, func() time.Time { return now })
+	svc, err := user.NewService(repo, h, newAnnouncer(t), newID, func() time.Time { return now })
 	if err != nil {
 		t.Fatalf("NewService: %v", err)
 	}
 	return fixture{svc: svc, repo: repo, hasher: h}
+}
+
+// newAnnouncer returns the service's Announcer, with event ids event-1,
+// event-2, ...
+func newAnnouncer(t *testing.T) *announce.Announcer {
+	t.Helper()
+	var n atomic.Int32
+	a, err := announce.New(func() string { return fmt.Sprintf("event-%d", n.Add(1)) })
+	if err != nil {
+		t.Fatalf("announce.New: %v", err)
+	}
+	return a
 }
 
 func registration(email string) domainuser.Registration {
@@ -85,21 +101,23 @@ func TestNewServiceRefusesNil(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	repo, newID, clock := memory.New(), func() string { return "id" }, time.Now
+	repo, ann, newID, clock := memory.New(), newAnnouncer(t), func() string { return "id" }, time.Now
 	tests := []struct {
-		name   string
-		repo   user.Repository
-		hasher user.Hasher
-		newID  func() string
-		now    func() time.Time
+		name     string
+		repo     user.Repository
+		hasher   user.Hasher
+		announce user.Announcer
+		newID    func() string
+		now      func() time.Time
 	}{
-		{"repository", nil, b, newID, clock},
-		{"hasher", repo, nil, newID, clock},
-		{"id generator", repo, b, nil, clock},
-		{"clock", repo, b, newID, nil},
+		{"repository", nil, b, ann, newID, clock},
+		{"hasher", repo, nil, ann, newID, clock},
+		{"announcer", repo, b, nil, newID, clock},
+		{"id generator", repo, b, ann, nil, clock},
+		{"clock", repo, b, ann, newID, nil},
 	}
 	for _, tt := range tests {
-		if _, err := user.NewService(tt.repo, tt.hasher, tt.newID, tt.now); err == nil || !strings.Contains(err.Error(), tt.name) {
+		if _, err := user.NewService(tt.repo, tt.hasher, tt.announce, tt.newID, tt.now); err == nil || !strings.Contains(err.Error(), tt.name) {
 			t.Errorf("NewService with a nil %s: error %v, want one naming it", tt.name, err)
 		}
 	}
@@ -288,7 +306,7 @@ func TestAuthenticateBusy(t *testing.T) {
 	if _, err := f.svc.Register(t.Context(), registration("ann@example.com")); err != nil {
 		t.Fatalf("Register: %v", err)
 	}
-	svc, err := user.NewService(repo, busyHasher{hash: []byte("decoy")}, func() string { return "x" }, time.Now)
+	svc, err := user.NewService(repo, busyHasher{hash: []byte("decoy")}, newAnnouncer(t), func() string { return "x" }, time.Now)
 	if err != nil {
 		t.Fatalf("NewService: %v", err)
 	}
@@ -400,5 +418,84 @@ func TestSetRole(t *testing.T) {
 	}
 	if _, err := f.svc.Get(ctx, "missing"); !errors.Is(err, domainuser.ErrNotFound) {
 		t.Errorf("Get(missing) = %v, want ErrNotFound", err)
+	}
+}
+
+// TestRegisterAnnounces checks that Register stores the user.created
+// event with the account: its id, name and email, never the password or
+// its hash.
+func TestRegisterAnnounces(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	repo := memory.New()
+	f := newFixture(t, repo)
+	u, err := f.svc.Register(ctx, registration("ann@example.com"))
+	if err != nil {
+		t.Fatalf("Register: %v", err)
+	}
+	pending, err := repo.Pending(ctx, 10)
+	if err != nil || len(pending) != 1 {
+		t.Fatalf("Pending = %v, %v; want one event", pending, err)
+	}
+	m := pending[0]
+	if m.Subject != eventspb.SubjectUserCreated || !m.CreatedAt.Equal(u.CreatedAt) {
+		t.Errorf("event subject %q, created %v; want %q, %v", m.Subject, m.CreatedAt, eventspb.SubjectUserCreated, u.CreatedAt)
+	}
+	var got eventspb.UserCreated
+	if err := eventspb.Decode(m.ID, m.Data, &got); err != nil {
+		t.Fatalf("Decode: %v", err)
+	}
+	want := &eventspb.UserCreated{
+		EventId: m.ID, Version: eventspb.Version, OccurredAtUnixMillis: u.CreatedAt.UnixMilli(),
+		UserId: u.ID, Name: u.Name, Email: u.Email,
+	}
+	if diff := cmp.Diff(want, &got, protocmp.Transform()); diff != "" {
+		t.Errorf("event (-want +got):\n%s", diff)
+	}
+	stored, err := repo.Get(ctx, u.ID)
+	if err != nil {
+		t.Fatalf("Get: %v", err)
+	}
+	if bytes.Contains(m.Data, stored.PasswordHash) || bytes.Contains(m.Data, []byte("correct horse")) {
+		t.Errorf("event data %q carries the password or its hash", m.Data)
+	}
+	// A taken email stores no second event.
+	if _, err := f.svc.Register(ctx, registration("ANN@example.com")); !errors.Is(err, domainuser.ErrConflict) {
+		t.Errorf("Register of a taken email = %v, want ErrConflict", err)
+	}
+	if n, err := repo.Count(ctx); n != 1 || err != nil {
+		t.Errorf("Count after a refused Register = %d, %v; want 1", n, err)
+	}
+}
+
+// failingAnnouncer cannot make an event.
+type failingAnnouncer struct{}
+
+func (failingAnnouncer) Created(domainuser.User) (outbox.Message, error) {
+	return outbox.Message{}, errors.New("no event")
+}
+
+// TestRegisterNoEventNoUser checks that a registration whose event cannot
+// be made stores nothing: no user without the event that announces it.
+func TestRegisterNoEventNoUser(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	repo := memory.New()
+	b, err := user.NewBcrypt(bcrypt.MinCost, user.BcryptLimits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc, err := user.NewService(repo, b, failingAnnouncer{}, func() string { return "id-1" }, time.Now)
+	if err != nil {
+		t.Fatalf("NewService: %v", err)
+	}
+	if _, err := svc.Register(ctx, registration("ann@example.com")); err == nil {
+		t.Fatalf("Register with a failing announcer = nil, want an error")
+	}
+	if _, err := repo.Get(ctx, "id-1"); !errors.Is(err, domainuser.ErrNotFound) {
+		t.Errorf("Get after the failed Register = %v, want ErrNotFound", err)
+	}
+	if n, err := repo.Count(ctx); n != 0 || err != nil {
+		t.Errorf("Count = %d, %v; want 0", n, err)
 	}
 }

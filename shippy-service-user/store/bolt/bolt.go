@@ -2,14 +2,18 @@
 // service's embedded, durable store. A change the store has acknowledged
 // is on disk (see package boltdb for the group commit); one process at a
 // time holds the file. Values are this package's own records in protobuf
-// (record.go). The file layout, schema version 1, is:
+// (record.go). The file layout, schema version 2, is:
 //
-//	meta    "schema"         -> "1"
-//	users   id               -> boltpb.User
-//	emails  EmailKey(email)  -> id (no two users share one)
-//	order   sequence number  -> id (creation order, 8 bytes big-endian)
+//	meta        "schema"         -> "2"
+//	users       id               -> boltpb.User
+//	emails      EmailKey(email)  -> id (no two users share one)
+//	order       sequence number  -> id (creation order, 8 bytes big-endian)
+//	outbox      sequence number  -> the event (boltdb.Outbox; the events to publish,
+//	                                in the order stored; 8 bytes big-endian)
+//	outbox_ids  event id         -> its key in the outbox bucket
 //
-// See docs/embedded-store.md for how versions change.
+// Open upgrades a file of version 1, which lacks the outbox buckets. See
+// docs/embedded-store.md for how versions change, and docs/outbox.md.
 package bolt
 
 import (
@@ -23,6 +27,7 @@ import (
 
 	domainuser "github.com/shippy-suite/shippy/domain/user"
 	"github.com/shippy-suite/shippy/platform/boltdb"
+	"github.com/shippy-suite/shippy/platform/outbox"
 	"github.com/shippy-suite/shippy/platform/store"
 	"github.com/shippy-suite/shippy/shippy-service-user/store/bolt/internal/boltpb"
 	"github.com/shippy-suite/shippy/shippy-service-user/user"
@@ -30,12 +35,21 @@ import (
 
 // Bucket names of the file layout (see the package documentation).
 var (
-	usersBucket  = []byte("users")
-	emailsBucket = []byte("emails")
-	orderBucket  = []byte("order")
+	usersBucket     = []byte("users")
+	emailsBucket    = []byte("emails")
+	orderBucket     = []byte("order")
+	outboxBucket    = []byte("outbox")
+	outboxIDsBucket = []byte("outbox_ids")
 )
 
-var _ user.Repository = (*Store)(nil)
+// storeOutbox is the store's outbox: the outbox and outbox_ids buckets,
+// written in the transaction of the account the events announce.
+var storeOutbox = boltdb.Outbox{Events: outboxBucket, IDs: outboxIDsBucket}
+
+var (
+	_ user.Repository = (*Store)(nil)
+	_ outbox.Store    = (*Store)(nil)
+)
 
 // Store is a user.Repository in a bbolt file, safe for concurrent use.
 // Accounts are decoded from the file on every read, so callers never share
@@ -51,14 +65,18 @@ type Store struct {
 // Open opens the store in the file at path, creating the file (mode 0600)
 // and its buckets when they do not exist. The directory must exist. Open
 // fails, after boltdb.OpenTimeout, when another Store holds the file, and
-// fails when the file is not a user store of this schema version. Every
-// error names the path.
+// fails when the file is not a user store of this schema version or of
+// version 1, which it upgrades in the transaction that opens the file.
+// Every error names the path.
 func Open(path string) (*Store, error) {
 	layout := boltdb.Layout{
 		Name:        "user store",
-		Version:     "1", // of the file layout in the package documentation
-		Buckets:     [][]byte{usersBucket, emailsBucket, orderBucket},
+		Version:     "2", // of the file layout in the package documentation
+		Buckets:     [][]byte{usersBucket, emailsBucket, orderBucket, outboxBucket, outboxIDsBucket},
 		Unavailable: domainuser.ErrUnavailable,
+		// Version 2 adds the outbox buckets, empty: the users of version 1
+		// were never announced.
+		Upgrades: []boltdb.Upgrade{{From: "1"}},
 	}
 	db, err := boltdb.OpenStore(path, layout)
 	if err != nil {
@@ -74,8 +92,14 @@ func (s *Store) Close() error {
 }
 
 // Create implements user.Repository: it stores a, its email's key and its
-// place in creation order in one transaction.
-func (s *Store) Create(ctx context.Context, a user.Account) error {
+// place in creation order, and puts events in the outbox, in one
+// transaction.
+func (s *Store) Create(ctx context.Context, a user.Account, events ...outbox.Message) error {
+	for _, m := range events {
+		if err := m.Validate(); err != nil {
+			return fmt.Errorf("create user %q: %w", a.ID, err)
+		}
+	}
 	id, key := []byte(a.ID), []byte(domainuser.EmailKey(a.Email))
 	err := s.db.Update(ctx, func(tx *bbolt.Tx) error {
 		if err := ctx.Err(); err != nil {
@@ -99,6 +123,11 @@ func (s *Store) Create(ctx context.Context, a user.Account) error {
 		}
 		if err := emails.Put(key, id); err != nil {
 			return err
+		}
+		for _, m := range events {
+			if err := storeOutbox.Put(tx, m); err != nil {
+				return err
+			}
 		}
 		return put(tx, id, r)
 	})

@@ -15,7 +15,7 @@ import (
 
 func TestContract(t *testing.T) {
 	t.Parallel()
-	storetest.Run(t, func(t *testing.T) user.Repository {
+	storetest.Run(t, func(t *testing.T) storetest.Repository {
 		return boltdbtest.MustOpen(t, bolt.Open, boltdbtest.Path(t, "user.db"))
 	})
 }
@@ -80,7 +80,7 @@ func TestReopen(t *testing.T) {
 // version, and a closed store.
 func TestOpenAndClose(t *testing.T) {
 	t.Parallel()
-	boltdbtest.RunStoreTests(t, bolt.Open, "1", "2", func(t *testing.T, s *bolt.Store) {
+	boltdbtest.RunStoreTests(t, bolt.Open, "2", "3", func(t *testing.T, s *bolt.Store) {
 		storetest.AssertUnavailable(t, s, "on a closed store", 0)
 	})
 }

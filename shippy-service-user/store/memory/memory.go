@@ -7,11 +7,15 @@ import (
 	"sync"
 
 	domainuser "github.com/shippy-suite/shippy/domain/user"
+	"github.com/shippy-suite/shippy/platform/outbox"
 	"github.com/shippy-suite/shippy/platform/store"
 	"github.com/shippy-suite/shippy/shippy-service-user/user"
 )
 
-var _ user.Repository = (*Store)(nil)
+var (
+	_ user.Repository = (*Store)(nil)
+	_ outbox.Store    = (*Store)(nil)
+)
 
 // Store is an in-memory user.Repository, safe for concurrent use. It
 // stores and returns copies, so callers never share memory with it. The
@@ -21,6 +25,7 @@ type Store struct {
 	accounts []user.Account // in creation order; never removed
 	byID     map[string]int // id -> position in accounts
 	byEmail  map[string]int // EmailKey -> position in accounts
+	outbox   outbox.Queue   // the pending events, in the order they were stored
 }
 
 // New returns an empty Store.
@@ -28,11 +33,17 @@ func New() *Store {
 	return &Store{byID: make(map[string]int), byEmail: make(map[string]int)}
 }
 
-// Create implements user.Repository. It returns ctx's error, and stores
-// nothing, when ctx has ended.
-func (s *Store) Create(ctx context.Context, a user.Account) error {
+// Create implements user.Repository: it stores a copy of a, and of events
+// in the outbox. It returns ctx's error, and stores nothing, when ctx has
+// ended.
+func (s *Store) Create(ctx context.Context, a user.Account, events ...outbox.Message) error {
 	if err := ctx.Err(); err != nil {
 		return err
+	}
+	for _, m := range events {
+		if err := m.Validate(); err != nil {
+			return err
+		}
 	}
 	key := domainuser.EmailKey(a.Email)
 	s.mu.Lock()
@@ -46,7 +57,41 @@ func (s *Store) Create(ctx context.Context, a user.Account) error {
 	s.byID[a.ID] = len(s.accounts)
 	s.byEmail[key] = len(s.accounts)
 	s.accounts = append(s.accounts, a.Clone())
+	s.outbox.Add(events...)
 	return nil
+}
+
+// Pending implements outbox.Store: copies of the first limit events of the
+// outbox, in the order they were stored.
+func (s *Store) Pending(ctx context.Context, limit int) ([]outbox.Message, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.outbox.Pending(limit), nil
+}
+
+// Done implements outbox.Store: it removes the events with the ids from
+// the outbox.
+func (s *Store) Done(ctx context.Context, ids []string) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.outbox.Done(ids)
+	return nil
+}
+
+// Count implements outbox.Store.
+func (s *Store) Count(ctx context.Context) (int, error) {
+	if err := ctx.Err(); err != nil {
+		return 0, err
+	}
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.outbox.Len(), nil
 }
 
 // Get implements user.Repository.

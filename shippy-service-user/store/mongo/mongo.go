@@ -3,7 +3,8 @@
 // every change is one single-document write, and a unique index keeps
 // emails unique. Collections (record.go):
 //
-//	users     _id: user id; seq (place in creation order), email_key (unique), name, email, role, ...
+//	users     _id: user id; seq (place in creation order), email_key (unique), name, email, role, ...;
+//	          outbox: the events announcing it that wait to be published (mongodb.Outbox)
 //	counters  _id: "users"; seq: the last place handed out
 //
 // The store can be made while the server is down: it creates its indexes
@@ -25,6 +26,7 @@ import (
 
 	domainuser "github.com/shippy-suite/shippy/domain/user"
 	"github.com/shippy-suite/shippy/platform/mongodb"
+	"github.com/shippy-suite/shippy/platform/outbox"
 	"github.com/shippy-suite/shippy/platform/store"
 	"github.com/shippy-suite/shippy/shippy-service-user/user"
 )
@@ -42,7 +44,10 @@ const counterID = "users"
 // more than once only on a server that hands a place out twice.
 const maxPlaceTries = 5
 
-var _ user.Repository = (*Store)(nil)
+var (
+	_ user.Repository = (*Store)(nil)
+	_ outbox.Store    = (*Store)(nil)
+)
 
 // Store is a user.Repository in a MongoDB database, safe for concurrent
 // use. It does not own the database's client: the caller disconnects it
@@ -52,6 +57,8 @@ type Store struct {
 	counters *mongo.Collection
 
 	indexes *mongodb.Indexes // made on first use (setUp)
+	// outbox is the events in the users' documents.
+	outbox mongodb.Outbox
 }
 
 // New returns a Store over db. It does not reach the server, so it can be
@@ -61,12 +68,18 @@ func New(db *mongo.Database) (*Store, error) {
 		return nil, errors.New("new mongo user store: nil database")
 	}
 	users := db.Collection(UsersCollection)
-	return &Store{users: users, counters: db.Collection(CountersCollection), indexes: mongodb.NewIndexes(users, indexes())}, nil
+	return &Store{
+		users:    users,
+		counters: db.Collection(CountersCollection),
+		indexes:  mongodb.NewIndexes(users, indexes()),
+		outbox:   mongodb.Outbox{Collection: users, Order: fieldSeq},
+	}, nil
 }
 
 // indexes are the indexes of the users collection besides _id:
 // email_key_unique (no two users with one email, whatever its case) and
-// seq_unique (no two users at one place in creation order; List).
+// seq_unique (no two users at one place in creation order; List), and
+// outbox_id, sparse (the users with events to publish: Pending, Done).
 func indexes() []mongo.IndexModel {
 	return []mongo.IndexModel{
 		{
@@ -77,6 +90,7 @@ func indexes() []mongo.IndexModel {
 			Keys:    bson.D{{Key: fieldSeq, Value: 1}},
 			Options: options.Index().SetName("seq_unique").SetUnique(true),
 		},
+		mongodb.OutboxIndex(),
 	}
 }
 
@@ -85,16 +99,22 @@ func (s *Store) setUp(ctx context.Context) error {
 	return storeError(ctx, s.indexes.Ensure(ctx))
 }
 
-// Create implements user.Repository: one insert, which the unique indexes
-// refuse when the id or the email is taken.
-func (s *Store) Create(ctx context.Context, a user.Account) error {
-	if err := s.create(ctx, a); err != nil {
+// Create implements user.Repository: one insert, of the account with the
+// events in its document, which the unique indexes refuse when the id or
+// the email is taken.
+func (s *Store) Create(ctx context.Context, a user.Account, events ...outbox.Message) error {
+	if err := s.create(ctx, a, events); err != nil {
 		return fmt.Errorf("create user %q: %w", a.ID, err)
 	}
 	return nil
 }
 
-func (s *Store) create(ctx context.Context, a user.Account) error {
+func (s *Store) create(ctx context.Context, a user.Account, events []outbox.Message) error {
+	for _, m := range events {
+		if err := m.Validate(); err != nil {
+			return err
+		}
+	}
 	if err := s.setUp(ctx); err != nil {
 		return err
 	}
@@ -103,7 +123,7 @@ func (s *Store) create(ctx context.Context, a user.Account) error {
 		if err != nil {
 			return err
 		}
-		d, err := toDoc(a, seq)
+		d, err := toDoc(a, seq, events)
 		if err != nil {
 			return err
 		}

@@ -8,18 +8,17 @@ import (
 
 	mongostore "github.com/shippy-suite/shippy/shippy-service-user/store/mongo"
 	"github.com/shippy-suite/shippy/shippy-service-user/store/storetest"
-	"github.com/shippy-suite/shippy/shippy-service-user/user"
 )
 
 func TestContract(t *testing.T) {
 	t.Parallel()
-	storetest.Run(t, func(t *testing.T) user.Repository {
+	storetest.Run(t, func(t *testing.T) storetest.Repository {
 		return storetesting.MustOpen(t, mongostore.New, mongotest.NewDatabase(t))
 	}, storetesting.MongoOptions(t))
 }
 
 // TestIndexes checks that the first call creates the indexes the queries
-// and the uniqueness of emails need.
+// and the uniqueness of emails need, and outbox_id (the outbox's).
 func TestIndexes(t *testing.T) {
 	t.Parallel()
 	db := mongotest.NewDatabase(t)
@@ -34,6 +33,9 @@ func TestIndexes(t *testing.T) {
 	unique := make(map[string]bool)
 	for _, s := range specs {
 		unique[s.Name] = s.Unique != nil && *s.Unique
+	}
+	if _, ok := unique["outbox_id"]; !ok {
+		t.Errorf("no index outbox_id (indexes: %v)", unique)
 	}
 	for _, name := range []string{"email_key_unique", "seq_unique"} {
 		if !unique[name] {

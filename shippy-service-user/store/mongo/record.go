@@ -5,6 +5,8 @@ import (
 	"time"
 
 	domainuser "github.com/shippy-suite/shippy/domain/user"
+	"github.com/shippy-suite/shippy/platform/mongodb"
+	"github.com/shippy-suite/shippy/platform/outbox"
 	"github.com/shippy-suite/shippy/shippy-service-user/user"
 )
 
@@ -38,11 +40,14 @@ type userDoc struct {
 	Role         string    `bson:"role"` // roleCustomer or roleOperator
 	CreatedAt    time.Time `bson:"created_at"`
 	PasswordHash []byte    `bson:"password_hash"`
+	// Outbox holds the events announcing the user that wait to be
+	// published, written with it; Done pulls them.
+	Outbox []mongodb.OutboxEvent `bson:"outbox,omitempty"`
 }
 
-// toDoc returns the document of a at place seq, or an error when a's role
-// is not one.
-func toDoc(a user.Account, seq int64) (userDoc, error) {
+// toDoc returns the document of a at place seq, with events in its outbox,
+// or an error when a's role is not one.
+func toDoc(a user.Account, seq int64, events []outbox.Message) (userDoc, error) {
 	role, err := storedRole(a.Role)
 	if err != nil {
 		return userDoc{}, err
@@ -57,6 +62,7 @@ func toDoc(a user.Account, seq int64) (userDoc, error) {
 		Role:         role,
 		CreatedAt:    a.CreatedAt.UTC(),
 		PasswordHash: a.PasswordHash,
+		Outbox:       mongodb.OutboxEvents(events),
 	}, nil
 }
 

@@ -18,15 +18,25 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	domainuser "github.com/shippy-suite/shippy/domain/user"
+	"github.com/shippy-suite/shippy/platform/outbox"
+	"github.com/shippy-suite/shippy/platform/outbox/outboxtest"
 	"github.com/shippy-suite/shippy/platform/store/storetesting"
 	"github.com/shippy-suite/shippy/shippy-service-user/user"
 )
 
-// Run runs the contract suite on the repositories open returns, adapted
-// to the backend by opts (see storetesting.RunSuite).
-func Run(t *testing.T, open func(t *testing.T) user.Repository, opts ...storetesting.Options) {
+// Repository is what every user store is: the domain's repository and
+// the outbox of the events Create stores (outbox.Store).
+type Repository = interface {
+	user.Repository
+	outbox.Store
+}
+
+// Run runs the contract suite, the outbox's included (outboxtest), on the
+// repositories open returns, adapted to the backend by opts (see
+// storetesting.RunSuite).
+func Run(t *testing.T, open func(t *testing.T) Repository, opts ...storetesting.Options) {
 	t.Helper()
-	storetesting.RunSuite(t, []storetesting.Test[user.Repository]{
+	storetesting.RunSuite(t, append([]storetesting.Test[Repository]{
 		{Name: "CreateThenGet", Run: testCreateThenGet},
 		{Name: "GetMissing", Run: testGetMissing},
 		{Name: "GetByEmailAnyCase", Run: testGetByEmailAnyCase},
@@ -41,7 +51,7 @@ func Run(t *testing.T, open func(t *testing.T) user.Repository, opts ...storetes
 		{Name: "CreateAfterContextEnded", Run: testCreateAfterContextEnded},
 		{Name: "ConcurrentCreatesSameEmail", Run: testConcurrentCreatesSameEmail},
 		{Name: "ConcurrentCreatesDistinctEmails", Run: testConcurrentCreatesDistinctEmails},
-	}, open, opts...)
+	}, outboxtest.Tests(outboxTarget)...), open, opts...)
 }
 
 // created is the CreatedAt of the accounts NewAccount returns: a time to
@@ -132,7 +142,7 @@ func listAll(t *testing.T, repo user.Repository, limit int) (got []string, pages
 	}
 }
 
-func testCreateThenGet(t *testing.T, repo user.Repository) {
+func testCreateThenGet(t *testing.T, repo Repository) {
 	want := account("u-1")
 	operator := account("u-2")
 	operator.Role, operator.Company = domainuser.RoleOperator, ""
@@ -141,7 +151,7 @@ func testCreateThenGet(t *testing.T, repo user.Repository) {
 	assertStored(t, repo, operator, "an operator without a company")
 }
 
-func testGetMissing(t *testing.T, repo user.Repository) {
+func testGetMissing(t *testing.T, repo Repository) {
 	mustCreate(t, repo, account("u-1"))
 	if _, err := repo.Get(context.Background(), "u-2"); !errors.Is(err, domainuser.ErrNotFound) {
 		t.Errorf("Get(missing) = %v, want ErrNotFound", err)
@@ -157,7 +167,7 @@ func testGetMissing(t *testing.T, repo user.Repository) {
 	}
 }
 
-func testGetByEmailAnyCase(t *testing.T, repo user.Repository) {
+func testGetByEmailAnyCase(t *testing.T, repo Repository) {
 	want := NewAccount("u-1", "Ann.Smith@Example.com")
 	mustCreate(t, repo, want)
 	for _, email := range []string{"Ann.Smith@Example.com", "ann.smith@example.com", "ANN.SMITH@EXAMPLE.COM", " ann.smith@example.com\t"} {
@@ -172,7 +182,7 @@ func testGetByEmailAnyCase(t *testing.T, repo user.Repository) {
 	}
 }
 
-func testCreateTaken(t *testing.T, repo user.Repository) {
+func testCreateTaken(t *testing.T, repo Repository) {
 	first := NewAccount("u-1", "ann@example.com")
 	mustCreate(t, repo, first)
 	tests := []struct {
@@ -202,7 +212,7 @@ func testCreateTaken(t *testing.T, repo user.Repository) {
 	}
 }
 
-func testKeepsCopies(t *testing.T, repo user.Repository) {
+func testKeepsCopies(t *testing.T, repo Repository) {
 	ctx := context.Background()
 	want := account("u-1")
 	in := account("u-1")
@@ -227,14 +237,14 @@ func testKeepsCopies(t *testing.T, repo user.Repository) {
 	assertStored(t, repo, want, "after callers changed their copies")
 }
 
-func testListEmpty(t *testing.T, repo user.Repository) {
+func testListEmpty(t *testing.T, repo Repository) {
 	items, next, err := repo.List(context.Background(), 0, "")
 	if err != nil || len(items) != 0 || next != "" {
 		t.Errorf("List(empty) = %d items, %q, %v; want 0 items, \"\", nil", len(items), next, err)
 	}
 }
 
-func testListAllInCreationOrder(t *testing.T, repo user.Repository) {
+func testListAllInCreationOrder(t *testing.T, repo Repository) {
 	// Not in id or email order: the order is the order of creation, even
 	// against CreatedAt.
 	want := []string{"c", "a", "d", "b"}
@@ -257,7 +267,7 @@ func testListAllInCreationOrder(t *testing.T, repo user.Repository) {
 	}
 }
 
-func testListPages(t *testing.T, repo user.Repository) {
+func testListPages(t *testing.T, repo Repository) {
 	var all []string
 	for i := range 5 {
 		id := fmt.Sprintf("u-%d", 5-i)
@@ -286,7 +296,7 @@ func testListPages(t *testing.T, repo user.Repository) {
 	}
 }
 
-func testListPageSeesLaterCreates(t *testing.T, repo user.Repository) {
+func testListPageSeesLaterCreates(t *testing.T, repo Repository) {
 	ctx := context.Background()
 	mustCreate(t, repo, account("u-1"), account("u-2"), account("u-3"))
 	first, next, err := repo.List(ctx, 2, "")
@@ -304,7 +314,7 @@ func testListPageSeesLaterCreates(t *testing.T, repo user.Repository) {
 	}
 }
 
-func testListBadPageToken(t *testing.T, repo user.Repository) {
+func testListBadPageToken(t *testing.T, repo Repository) {
 	mustCreate(t, repo, account("u-1"), account("u-2"))
 	for _, token := range []string{"not a token", "%%%", "bm90LWEtdG9rZW4", "MTIzNDU2Nzg5", "🚢", strings.Repeat("A", 4096)} {
 		_, _, err := repo.List(context.Background(), 1, token)
@@ -315,7 +325,7 @@ func testListBadPageToken(t *testing.T, repo user.Repository) {
 	}
 }
 
-func testSetRole(t *testing.T, repo user.Repository) {
+func testSetRole(t *testing.T, repo Repository) {
 	ctx := context.Background()
 	a, b := account("u-1"), account("u-2")
 	mustCreate(t, repo, a, b)
@@ -350,7 +360,7 @@ func testSetRole(t *testing.T, repo user.Repository) {
 
 // testCreateAfterContextEnded checks that a Create whose context has
 // ended stores nothing.
-func testCreateAfterContextEnded(t *testing.T, repo user.Repository) {
+func testCreateAfterContextEnded(t *testing.T, repo Repository) {
 	canceled, cancel := context.WithCancel(context.Background())
 	cancel()
 	a := account("u-1")
@@ -364,7 +374,7 @@ func testCreateAfterContextEnded(t *testing.T, repo user.Repository) {
 
 // testConcurrentCreatesSameEmail races creates of accounts with one email
 // in different cases and distinct ids: exactly one is stored.
-func testConcurrentCreatesSameEmail(t *testing.T, repo user.Repository) {
+func testConcurrentCreatesSameEmail(t *testing.T, repo Repository) {
 	const n = 16
 	errs := storetesting.Race(n, func(i int) error {
 		email := "ann@example.com"
@@ -386,7 +396,7 @@ func testConcurrentCreatesSameEmail(t *testing.T, repo user.Repository) {
 	}
 }
 
-func testConcurrentCreatesDistinctEmails(t *testing.T, repo user.Repository) {
+func testConcurrentCreatesDistinctEmails(t *testing.T, repo Repository) {
 	const n = 32
 	errs := storetesting.Race(n, func(i int) error {
 		return repo.Create(context.Background(), account(fmt.Sprintf("u-%02d", i)))
@@ -409,10 +419,10 @@ func testConcurrentCreatesDistinctEmails(t *testing.T, repo user.Repository) {
 	}
 }
 
-// AssertUnavailable checks that every method of repo fails with
-// domainuser.ErrUnavailable, each within within when it is positive. when
-// says why, for the messages: "on a closed store".
-func AssertUnavailable(t *testing.T, repo user.Repository, when string, within time.Duration) {
+// AssertUnavailable checks that every method of repo, its outbox's
+// included, fails with domainuser.ErrUnavailable, each within within when
+// it is positive. when says why, for the messages: "on a closed store".
+func AssertUnavailable(t *testing.T, repo Repository, when string, within time.Duration) {
 	t.Helper()
 	ctx := t.Context()
 	storetesting.AssertErrors(t, storetesting.Calls{
@@ -421,5 +431,8 @@ func AssertUnavailable(t *testing.T, repo user.Repository, when string, within t
 		"GetByEmail": func() error { _, err := repo.GetByEmail(ctx, "u-1@example.com"); return err },
 		"List":       func() error { _, _, err := repo.List(ctx, 10, ""); return err },
 		"SetRole":    func() error { return repo.SetRole(ctx, "u-1", domainuser.RoleOperator) },
+		"Pending":    func() error { _, err := repo.Pending(ctx, 10); return err },
+		"Done":       func() error { return repo.Done(ctx, []string{"event-1"}) },
+		"Count":      func() error { _, err := repo.Count(ctx); return err },
 	}, domainuser.ErrUnavailable, when, within)
 }
