@@ -2,6 +2,7 @@ package boltdb
 
 import (
 	"bytes"
+	"context"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -181,4 +182,53 @@ func decodeMessage(b []byte) (outbox.Message, error) {
 		m.CreatedAt = t.UTC()
 	}
 	return m, nil
+}
+
+// Store returns the outbox.Store of o in db, for a store to embed: each
+// call is one transaction of db (Update joins the group commit), and its
+// errors say what it did.
+func (o Outbox) Store(db *DB) outbox.Store {
+	return outboxStore{box: o, db: db}
+}
+
+// outboxStore is Outbox.Store's result.
+type outboxStore struct {
+	box Outbox
+	db  *DB
+}
+
+// Pending implements outbox.Store.
+func (s outboxStore) Pending(ctx context.Context, limit int) ([]outbox.Message, error) {
+	var out []outbox.Message
+	err := s.db.View(ctx, func(tx *bbolt.Tx) error {
+		var err error
+		out, err = s.box.Pending(tx, limit)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("read the outbox: %w", err)
+	}
+	return out, nil
+}
+
+// Done implements outbox.Store, in one transaction.
+func (s outboxStore) Done(ctx context.Context, ids []string) error {
+	err := s.db.Update(ctx, func(tx *bbolt.Tx) error { return s.box.Done(tx, ids) })
+	if err != nil {
+		return fmt.Errorf("mark %d events done: %w", len(ids), err)
+	}
+	return nil
+}
+
+// Count implements outbox.Store.
+func (s outboxStore) Count(ctx context.Context) (int, error) {
+	var n int
+	err := s.db.View(ctx, func(tx *bbolt.Tx) error {
+		n = s.box.Count(tx)
+		return nil
+	})
+	if err != nil {
+		return 0, fmt.Errorf("count the outbox: %w", err)
+	}
+	return n, nil
 }

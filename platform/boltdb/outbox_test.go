@@ -66,6 +66,17 @@ func TestOutbox(t *testing.T) {
 	}
 	write(func(tx *bbolt.Tx) error { return box.Done(tx, []string{"e-2", "no-such-event"}) })
 	check([]outbox.Message{ms[0], ms[2]}, "after Done")
-	write(func(tx *bbolt.Tx) error { return box.Done(tx, []string{"e-1", "e-2", "e-3"}) })
+	// The same through the outbox.Store of the file, each call a
+	// transaction.
+	store := box.Store(db)
+	if got, err := store.Pending(ctx, 10); err != nil || !cmp.Equal(got, []outbox.Message{ms[0], ms[2]}) {
+		t.Errorf("Store.Pending = %v, %v; want %v", got, err, []outbox.Message{ms[0], ms[2]})
+	}
+	if err := store.Done(ctx, []string{"e-1", "e-2", "e-3"}); err != nil {
+		t.Fatalf("Store.Done = %v, want nil", err)
+	}
+	if n, err := store.Count(ctx); n != 0 || err != nil {
+		t.Errorf("Store.Count = %d, %v; want 0", n, err)
+	}
 	check(nil, "after Done of all")
 }

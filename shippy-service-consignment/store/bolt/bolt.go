@@ -71,6 +71,9 @@ var (
 // every method returns an error that matches consignment.ErrUnavailable.
 type Store struct {
 	db *boltdb.DB
+	// Store is the outbox: Pending, Done and Count over the outbox
+	// buckets (storeOutbox), each one transaction.
+	outbox.Store
 }
 
 // Open opens the store in the file at path, creating the file (mode 0600)
@@ -99,7 +102,7 @@ func Open(path string) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Store{db: db}, nil
+	return &Store{db: db, Store: storeOutbox.Store(db)}, nil
 }
 
 // Close waits for running transactions to end and closes the file. Closing

@@ -43,7 +43,8 @@ var (
 )
 
 // storeOutbox is the store's outbox: the outbox and outbox_ids buckets,
-// written in the transaction of the account the events announce.
+// written in the transaction of the account the events announce
+// (boltdb.Outbox, docs/outbox.md). Store embeds its outbox.Store.
 var storeOutbox = boltdb.Outbox{Events: outboxBucket, IDs: outboxIDsBucket}
 
 var (
@@ -60,6 +61,9 @@ var (
 // every method returns an error that matches domainuser.ErrUnavailable.
 type Store struct {
 	db *boltdb.DB
+	// Store is the outbox: Pending, Done and Count over the outbox
+	// buckets (storeOutbox), each one transaction.
+	outbox.Store
 }
 
 // Open opens the store in the file at path, creating the file (mode 0600)
@@ -82,7 +86,7 @@ func Open(path string) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Store{db: db}, nil
+	return &Store{db: db, Store: storeOutbox.Store(db)}, nil
 }
 
 // Close waits for running transactions to end and closes the file. Closing
