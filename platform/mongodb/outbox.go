@@ -2,6 +2,7 @@ package mongodb
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"time"
 
@@ -55,22 +56,58 @@ func OutboxIndex() mongo.IndexModel {
 	}
 }
 
-// Outbox is the outbox embedded in the documents of Collection, in their
-// FieldOutbox array (docs/outbox.md). Its methods return the driver's
-// errors as they are: the store maps them (MapError).
+// Outbox is the outbox.Store embedded in the documents of Collection, in
+// their FieldOutbox array (docs/outbox.md), for a store to embed. Its
+// errors say what it did.
 type Outbox struct {
 	Collection *mongo.Collection
 	// Order is the field that orders the documents by creation, unique.
 	Order string
+	// SetUp, when set, runs before each call (the store's lazy index
+	// creation); its error is returned as it is.
+	SetUp func(ctx context.Context) error
+	// MapError, when set, maps the driver's errors to the store's domain
+	// errors (MapError with the store's sentinels).
+	MapError func(ctx context.Context, err error) error
+}
+
+var _ outbox.Store = Outbox{}
+
+// run runs SetUp, then call, and maps call's error; what says what the
+// call does, for the error.
+func (o Outbox) run(ctx context.Context, what string, call func() error) error {
+	if o.SetUp != nil {
+		if err := o.SetUp(ctx); err != nil {
+			return fmt.Errorf("%s: %w", what, err)
+		}
+	}
+	err := call()
+	if err != nil && o.MapError != nil {
+		err = o.MapError(ctx, err)
+	}
+	if err != nil {
+		return fmt.Errorf("%s: %w", what, err)
+	}
+	return nil
 }
 
 // pendingFilter matches the documents with events in their outbox (an
 // empty outbox has no outbox.id).
 var pendingFilter = bson.D{{Key: FieldOutboxID, Value: bson.D{{Key: "$exists", Value: true}}}}
 
-// Pending returns the events of the documents with pending events, in the
-// documents' Order, up to limit.
+// Pending implements outbox.Store: the events of the documents with
+// pending events, in the documents' Order, up to limit.
 func (o Outbox) Pending(ctx context.Context, limit int) ([]outbox.Message, error) {
+	var out []outbox.Message
+	err := o.run(ctx, "read the outbox", func() error {
+		var err error
+		out, err = o.pending(ctx, limit)
+		return err
+	})
+	return out, err
+}
+
+func (o Outbox) pending(ctx context.Context, limit int) ([]outbox.Message, error) {
 	opts := options.Find().
 		SetSort(bson.D{{Key: o.Order, Value: 1}}).
 		SetLimit(int64(limit)).
@@ -97,14 +134,19 @@ func (o Outbox) Pending(ctx context.Context, limit int) ([]outbox.Message, error
 	return out, nil
 }
 
-// Done removes the events with the ids from their documents' outboxes,
-// one single-document update each; ids not pending are skipped. The update
-// pulls the events as read ($pullAll), not by a condition on their id:
-// FerretDB ignores the conditions of $pull.
+// Done implements outbox.Store: it removes the events with the ids from
+// their documents' outboxes, one single-document update each; ids not
+// pending are skipped. The update pulls the events as read ($pullAll),
+// not by a condition on their id: FerretDB ignores the conditions of
+// $pull.
 func (o Outbox) Done(ctx context.Context, ids []string) error {
 	if len(ids) == 0 {
 		return nil
 	}
+	return o.run(ctx, fmt.Sprintf("mark %d events done", len(ids)), func() error { return o.done(ctx, ids) })
+}
+
+func (o Outbox) done(ctx context.Context, ids []string) error {
 	filter := bson.D{{Key: FieldOutboxID, Value: bson.D{{Key: "$in", Value: ids}}}}
 	cur, err := o.Collection.Find(ctx, filter, options.Find().SetProjection(bson.D{{Key: FieldOutbox, Value: 1}}))
 	if err != nil {
@@ -132,8 +174,18 @@ func (o Outbox) Done(ctx context.Context, ids []string) error {
 	return nil
 }
 
-// Count returns how many events are pending.
+// Count implements outbox.Store.
 func (o Outbox) Count(ctx context.Context) (int, error) {
+	var n int
+	err := o.run(ctx, "count the outbox", func() error {
+		var err error
+		n, err = o.count(ctx)
+		return err
+	})
+	return n, err
+}
+
+func (o Outbox) count(ctx context.Context) (int, error) {
 	cur, err := o.Collection.Aggregate(ctx, bson.A{
 		bson.D{{Key: "$match", Value: pendingFilter}},
 		bson.D{{Key: "$unwind", Value: "$" + FieldOutbox}},

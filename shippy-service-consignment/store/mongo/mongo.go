@@ -6,7 +6,7 @@
 // (record.go):
 //
 //	consignments  _id: consignment id; seq (place in creation order), status, owner, lease, ...;
-//	              outbox: the events announcing it that wait to be published (outbox.go)
+//	              outbox: the events announcing it that wait to be published (mongodb.Outbox)
 //	counters      _id: "consignments"; seq: the last place handed out
 //	meta          _id: "holder"; holder: the holder id (made by the first Holder call)
 //
@@ -64,8 +64,9 @@ type Store struct {
 	meta         *mongo.Collection
 
 	indexes *mongodb.Indexes // made on first use (setUp)
-	// outbox is the events in the consignments' documents.
-	outbox mongodb.Outbox
+	// Store is the outbox: Pending, Done and Count over the events in the
+	// consignments' documents (mongodb.Outbox, docs/outbox.md).
+	outbox.Store
 }
 
 // New returns a Store over db. It does not reach the server, so it can be
@@ -75,13 +76,14 @@ func New(db *mongo.Database) (*Store, error) {
 		return nil, errors.New("new mongo consignment store: nil database")
 	}
 	consignments := db.Collection(ConsignmentsCollection)
-	return &Store{
+	s := &Store{
 		consignments: consignments,
 		counters:     db.Collection(CountersCollection),
 		meta:         db.Collection(MetaCollection),
 		indexes:      mongodb.NewIndexes(consignments, indexes()),
-		outbox:       mongodb.Outbox{Collection: consignments, Order: fieldSeq},
-	}, nil
+	}
+	s.Store = mongodb.Outbox{Collection: consignments, Order: fieldSeq, SetUp: s.setUp, MapError: storeError}
+	return s, nil
 }
 
 // indexes are the indexes of the consignments collection besides _id:

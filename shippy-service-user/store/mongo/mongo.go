@@ -57,8 +57,9 @@ type Store struct {
 	counters *mongo.Collection
 
 	indexes *mongodb.Indexes // made on first use (setUp)
-	// outbox is the events in the users' documents.
-	outbox mongodb.Outbox
+	// Store is the outbox: Pending, Done and Count over the events in the
+	// users' documents (mongodb.Outbox, docs/outbox.md).
+	outbox.Store
 }
 
 // New returns a Store over db. It does not reach the server, so it can be
@@ -68,12 +69,13 @@ func New(db *mongo.Database) (*Store, error) {
 		return nil, errors.New("new mongo user store: nil database")
 	}
 	users := db.Collection(UsersCollection)
-	return &Store{
+	s := &Store{
 		users:    users,
 		counters: db.Collection(CountersCollection),
 		indexes:  mongodb.NewIndexes(users, indexes()),
-		outbox:   mongodb.Outbox{Collection: users, Order: fieldSeq},
-	}, nil
+	}
+	s.Store = mongodb.Outbox{Collection: users, Order: fieldSeq, SetUp: s.setUp, MapError: storeError}
+	return s, nil
 }
 
 // indexes are the indexes of the users collection besides _id:
