@@ -18,6 +18,10 @@ import (
 // stores and returns copies, so callers never share memory with it. The zero
 // Store is not usable; call New.
 type Store struct {
+	// Queue is the outbox: the pending events, in the order they were
+	// stored; its methods serve the relay (outbox.Store).
+	outbox.Queue
+
 	mu sync.RWMutex
 	// slots holds every consignment ever created, in creation order; a
 	// deleted one leaves an empty slot, so positions never move.
@@ -25,7 +29,6 @@ type Store struct {
 	index  map[string]int   // id -> position in slots, for stored consignments
 	owners map[string][]int // owner -> positions in slots of its consignments, ascending
 	holder string           // Holder's id
-	outbox outbox.Queue     // the pending events, in the order they were stored
 }
 
 var (
@@ -61,41 +64,8 @@ func (s *Store) Create(ctx context.Context, c consignment.Consignment, events ..
 		s.owners[c.Owner] = append(s.owners[c.Owner], len(s.slots))
 	}
 	s.slots = append(s.slots, &c)
-	s.outbox.Add(events...)
+	s.Add(events...)
 	return nil
-}
-
-// Pending implements outbox.Store: copies of the first limit events of the
-// outbox, in the order they were stored.
-func (s *Store) Pending(ctx context.Context, limit int) ([]outbox.Message, error) {
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	return s.outbox.Pending(limit), nil
-}
-
-// Done implements outbox.Store: it removes the events with the ids from
-// the outbox.
-func (s *Store) Done(ctx context.Context, ids []string) error {
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.outbox.Done(ids)
-	return nil
-}
-
-// Count implements outbox.Store.
-func (s *Store) Count(ctx context.Context) (int, error) {
-	if err := ctx.Err(); err != nil {
-		return 0, err
-	}
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	return s.outbox.Len(), nil
 }
 
 // Get returns a copy of the consignment with the id, or

@@ -21,11 +21,14 @@ var (
 // stores and returns copies, so callers never share memory with it. The
 // zero Store is not usable; call New.
 type Store struct {
+	// Queue is the outbox: the pending events, in the order they were
+	// stored; its methods serve the relay (outbox.Store).
+	outbox.Queue
+
 	mu       sync.RWMutex
 	accounts []user.Account // in creation order; never removed
 	byID     map[string]int // id -> position in accounts
 	byEmail  map[string]int // EmailKey -> position in accounts
-	outbox   outbox.Queue   // the pending events, in the order they were stored
 }
 
 // New returns an empty Store.
@@ -57,41 +60,8 @@ func (s *Store) Create(ctx context.Context, a user.Account, events ...outbox.Mes
 	s.byID[a.ID] = len(s.accounts)
 	s.byEmail[key] = len(s.accounts)
 	s.accounts = append(s.accounts, a.Clone())
-	s.outbox.Add(events...)
+	s.Add(events...)
 	return nil
-}
-
-// Pending implements outbox.Store: copies of the first limit events of the
-// outbox, in the order they were stored.
-func (s *Store) Pending(ctx context.Context, limit int) ([]outbox.Message, error) {
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	return s.outbox.Pending(limit), nil
-}
-
-// Done implements outbox.Store: it removes the events with the ids from
-// the outbox.
-func (s *Store) Done(ctx context.Context, ids []string) error {
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.outbox.Done(ids)
-	return nil
-}
-
-// Count implements outbox.Store.
-func (s *Store) Count(ctx context.Context) (int, error) {
-	if err := ctx.Err(); err != nil {
-		return 0, err
-	}
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	return s.outbox.Len(), nil
 }
 
 // Get implements user.Repository.
