@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net"
 	"net/mail"
+	"strings"
 
 	"github.com/shippy-suite/shippy/platform"
 	"github.com/shippy-suite/shippy/platform/events"
@@ -34,8 +35,7 @@ const (
 
 // Defaults of the settings above.
 const (
-	DefaultNATSURL = "nats://127.0.0.1:4222"
-	DefaultFrom    = "Shippy <no-reply@shippy.localhost>"
+	DefaultFrom = "Shippy <no-reply@shippy.localhost>"
 )
 
 // holds says what the service's store keeps, for its log and usage.
@@ -45,8 +45,9 @@ const holds = "recipients and sent notifications"
 type Config struct {
 	// ServiceConfig has the platform's settings, and where the store is.
 	store.ServiceConfig
-	// NATSURL is the broker's URL (events.EnvURL).
-	NATSURL string
+	// EventsURL is the broker's URL (events.EnvURL); empty: none, and the
+	// service consumes nothing.
+	EventsURL string
 	// SMTP is the mail server; SMTP.Address "" when unset.
 	SMTP SMTPConfig
 }
@@ -65,7 +66,7 @@ type SMTPConfig struct {
 // platform's, for its usage message.
 func envUsage() []platform.EnvVar {
 	return append([]platform.EnvVar{
-		{Name: events.EnvURL, Help: "NATS URL of the broker (default " + DefaultNATSURL + ")"},
+		{Name: events.EnvURL, Help: "NATS (JetStream) URL the events are consumed from (default: none; the service consumes nothing until it is set)"},
 		{Name: EnvSMTPAddress, Help: "mail server host:port; unset, events wait on the broker unhandled"},
 		{Name: EnvSMTPFrom, Help: "sender of the mails (default " + DefaultFrom + ")"},
 		{Name: EnvSMTPUsername, Help: "SMTP username (PLAIN authentication, over TLS or loopback only)"},
@@ -83,15 +84,12 @@ func loadConfig(getenv func(string) string) (Config, error) {
 	}
 	cfg := Config{
 		ServiceConfig: base,
-		NATSURL:       getenv(events.EnvURL),
+		EventsURL:     strings.TrimSpace(getenv(events.EnvURL)),
 		SMTP: SMTPConfig{
 			Address:  getenv(EnvSMTPAddress),
 			Username: getenv(EnvSMTPUsername),
 			Password: getenv(EnvSMTPPassword),
 		},
-	}
-	if cfg.NATSURL == "" {
-		cfg.NATSURL = DefaultNATSURL
 	}
 	from := getenv(EnvSMTPFrom)
 	if from == "" {

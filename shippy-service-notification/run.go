@@ -15,12 +15,18 @@ import (
 	"github.com/shippy-suite/shippy/shippy-service-notification/notification"
 )
 
-// serve is the notification service: with an SMTP server configured, it
-// consumes the events of the broker and mails their users until ctx is
-// done; without one, it says so and leaves the events on the broker. Either
+// serve is the notification service: with a broker and an SMTP server
+// configured, it consumes the events of the broker and mails their users
+// until ctx is done; without either, it says so and consumes nothing, so
+// the events wait on the broker. Either
 // way it registers, and serves health and metrics, like every service. It
 // returns nil on a clean stop.
 func serve(ctx context.Context, cfg Config, service *store.Service[notification.Repository]) error {
+	if cfg.EventsURL == "" {
+		service.Logger.Warn("no event broker configured: nothing is consumed until the service runs with "+events.EnvURL+" set",
+			"variable", events.EnvURL)
+		return service.Run()
+	}
 	if cfg.SMTP.Address == "" {
 		service.Logger.Warn("no mail server: events are left on the broker, unhandled, until the service runs with "+EnvSMTPAddress+" set",
 			"variable", EnvSMTPAddress)
@@ -34,7 +40,7 @@ func serve(ctx context.Context, cfg Config, service *store.Service[notification.
 	if err != nil {
 		return err
 	}
-	stream, err := events.Connect(ctx, events.Config{URL: cfg.NATSURL, Name: ServiceName, Logger: service.Logger, Buffer: consumer.Buffer})
+	stream, err := events.Connect(ctx, events.Config{URL: cfg.EventsURL, Name: ServiceName, Logger: service.Logger, Buffer: consumer.Buffer})
 	if err != nil {
 		return err
 	}

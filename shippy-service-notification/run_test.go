@@ -41,7 +41,7 @@ func TestLoadConfig(t *testing.T) {
 		want    SMTPConfig
 		nats    string
 	}{
-		{"defaults", nil, "", SMTPConfig{From: &mail.Address{Name: "Shippy", Address: "no-reply@shippy.localhost"}}, DefaultNATSURL},
+		{"defaults", nil, "", SMTPConfig{From: &mail.Address{Name: "Shippy", Address: "no-reply@shippy.localhost"}}, ""},
 		{
 			"all set",
 			map[string]string{EnvSMTPAddress: "mail.example:587", EnvSMTPFrom: "ops@example.com", EnvSMTPUsername: "u", EnvSMTPPassword: "p", EnvSMTPPlaintext: "true", events.EnvURL: "nats://broker:4222"},
@@ -67,8 +67,8 @@ func TestLoadConfig(t *testing.T) {
 			}
 			got := cfg.SMTP
 			if got.Address != tt.want.Address || *got.From != *tt.want.From || got.Username != tt.want.Username ||
-				got.Password != tt.want.Password || got.Plaintext != tt.want.Plaintext || cfg.NATSURL != tt.nats {
-				t.Errorf("loadConfig = %+v (from %v), NATS %q; want %+v (from %v), %q", got, got.From, cfg.NATSURL, tt.want, tt.want.From, tt.nats)
+				got.Password != tt.want.Password || got.Plaintext != tt.want.Plaintext || cfg.EventsURL != tt.nats {
+				t.Errorf("loadConfig = %+v (from %v), NATS %q; want %+v (from %v), %q", got, got.From, cfg.EventsURL, tt.want, tt.want.From, tt.nats)
 			}
 		})
 	}
