@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"log/slog"
 	"os"
 	"testing"
@@ -46,19 +45,7 @@ func TestServePublishesUserCreated(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx, stop := context.WithCancel(context.Background())
-	logs := &testenv.SyncBuffer{}
-	done := make(chan error, 1)
-	go func() { done <- run(ctx, nil, storetesting.Getenv(vars), logs, logs) }()
-	t.Cleanup(func() {
-		stop()
-		if err := testenv.Receive(t, "run to return", done, 30*time.Second); err != nil {
-			t.Errorf("run() = %v, want nil", err)
-		}
-		if t.Failed() {
-			t.Logf("service logs:\n%s", logs)
-		}
-	})
+	testenv.StartProgram(t, run, storetesting.Getenv(vars))
 	testenv.WaitFor(t, userpb.ServiceName+" registered", func() bool {
 		services, err := reg.GetService(userpb.ServiceName)
 		return err == nil && len(services) > 0 && len(services[0].Nodes) > 0

@@ -255,19 +255,7 @@ func TestServeAuth(t *testing.T) {
 // return nil; its logs are shown when the test failed.
 func startService(t *testing.T, vars map[string]string, reg registry.Registry) *registry.Node {
 	t.Helper()
-	ctx, stop := context.WithCancel(context.Background())
-	logs := &testenv.SyncBuffer{}
-	done := make(chan error, 1)
-	go func() { done <- run(ctx, nil, storetesting.Getenv(vars), logs, logs) }()
-	t.Cleanup(func() {
-		stop()
-		if err := testenv.Receive(t, "run to return", done, 30*time.Second); err != nil {
-			t.Errorf("run() = %v, want nil", err)
-		}
-		if t.Failed() {
-			t.Logf("service logs:\n%s", logs)
-		}
-	})
+	testenv.StartProgram(t, run, storetesting.Getenv(vars))
 	var node *registry.Node
 	testenv.WaitFor(t, vesselpb.ServiceName+" registered", func() bool {
 		services, err := reg.GetService(vesselpb.ServiceName)

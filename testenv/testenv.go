@@ -9,7 +9,9 @@
 package testenv
 
 import (
+	"context"
 	"errors"
+	"io"
 	"net"
 	"os"
 	"path/filepath"
@@ -110,4 +112,33 @@ func RepoRoot() (string, error) {
 		}
 		dir = parent
 	}
+}
+
+// Program is a program's run function, the one its main calls.
+type Program func(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error
+
+// programStopTimeout is how long StartProgram waits for a program to return
+// once its context is cancelled.
+const programStopTimeout = 30 * time.Second
+
+// StartProgram runs run, with no arguments and its settings from getenv, in
+// a goroutine until t ends, and returns what it writes to stdout and
+// stderr. When t ends, it cancels run's context and fails t unless run
+// returns nil within 30 s; when t failed, it logs the output.
+func StartProgram(t testing.TB, run Program, getenv func(string) string) *SyncBuffer {
+	t.Helper()
+	ctx, stop := context.WithCancel(context.Background())
+	out := &SyncBuffer{}
+	done := make(chan error, 1)
+	go func() { done <- run(ctx, nil, getenv, out, out) }()
+	t.Cleanup(func() {
+		stop()
+		if err := Receive(t, "run to return", done, programStopTimeout); err != nil {
+			t.Errorf("run() = %v, want nil", err)
+		}
+		if t.Failed() {
+			t.Logf("output of run:\n%s", out)
+		}
+	})
+	return out
 }
