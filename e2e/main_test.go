@@ -17,14 +17,17 @@ import (
 // The programs under test: each is the module of that name in the workspace,
 // built into a binary of that name.
 const (
-	progUser        = "shippy-service-user"
-	progVessel      = "shippy-service-vessel"
-	progConsignment = "shippy-service-consignment"
-	progCLI         = "shippy-cli-consignment"
+	progUser         = "shippy-service-user"
+	progVessel       = "shippy-service-vessel"
+	progConsignment  = "shippy-service-consignment"
+	progNotification = "shippy-service-notification"
+	progCLI          = "shippy-cli-consignment"
 )
 
 // programs lists every program TestMain builds.
-func programs() []string { return []string{progUser, progVessel, progConsignment, progCLI} }
+func programs() []string {
+	return []string{progUser, progVessel, progConsignment, progNotification, progCLI}
+}
 
 // envBinDir carries the directory of the built programs from the process
 // that built them to the test binary netns.Main re-runs in a namespace.

@@ -15,6 +15,7 @@ import (
 
 	"github.com/shippy-suite/shippy/platform"
 	"github.com/shippy-suite/shippy/platform/auth"
+	"github.com/shippy-suite/shippy/platform/events"
 	"github.com/shippy-suite/shippy/platform/failpoint"
 	consignmentpb "github.com/shippy-suite/shippy/proto/consignment"
 	userpb "github.com/shippy-suite/shippy/proto/user"
@@ -39,7 +40,8 @@ const (
 func ownedEnv(key string) bool {
 	switch key {
 	case "VESSELS_FILE", "DATA_DIR", "MONGO_URI", "VESSEL_TIMEOUT", envTokenTTL, envPrivateKeyFile,
-		envToken, envConfigHome, platform.EnvShutdownTimeout, platform.EnvLogLevel, failpoint.EnvFailpoint:
+		envToken, envConfigHome, platform.EnvShutdownTimeout, platform.EnvLogLevel, failpoint.EnvFailpoint,
+		events.EnvURL, envSMTPAddress:
 		return true
 	}
 	return strings.HasPrefix(key, "MICRO_")
