@@ -53,6 +53,19 @@ func Decode(id string, payload []byte, m Message) error {
 	return nil
 }
 
+// Encode checks m with Validate, as Decode would, and returns its payload:
+// a publisher never sends an event its consumers would park.
+func Encode(m Message) ([]byte, error) {
+	if err := m.Validate(); err != nil {
+		return nil, err
+	}
+	data, err := proto.Marshal(m)
+	if err != nil {
+		return nil, fmt.Errorf("marshal %s: %w", m.ProtoReflect().Descriptor().Name(), err)
+	}
+	return data, nil
+}
+
 // Validate reports the first missing field of a UserCreated, as an error
 // matching ErrMalformed.
 func (m *UserCreated) Validate() error {

@@ -125,3 +125,23 @@ func mustMarshalF(f *testing.F, m proto.Message) []byte {
 	}
 	return b
 }
+
+// TestEncode checks that Encode gives what Decode reads back, and refuses
+// an event Decode would refuse.
+func TestEncode(t *testing.T) {
+	t.Parallel()
+	want := validBooking()
+	data, err := eventspb.Encode(want)
+	if err != nil {
+		t.Fatalf("Encode: %v", err)
+	}
+	var got eventspb.ConsignmentBooked
+	if err := eventspb.Decode(want.GetEventId(), data, &got); err != nil || !proto.Equal(want, &got) {
+		t.Errorf("Decode(Encode(%v)) = %v, %v; want it back", want, &got, err)
+	}
+	noVessel := validBooking()
+	noVessel.VesselId = ""
+	if data, err := eventspb.Encode(noVessel); !errors.Is(err, eventspb.ErrMalformed) || data != nil {
+		t.Errorf("Encode(no vessel_id) = %d bytes, %v; want ErrMalformed", len(data), err)
+	}
+}

@@ -7,8 +7,6 @@ import (
 	"errors"
 	"fmt"
 
-	"google.golang.org/protobuf/proto"
-
 	"github.com/shippy-suite/shippy/platform/outbox"
 	eventspb "github.com/shippy-suite/shippy/proto/events"
 	"github.com/shippy-suite/shippy/shippy-service-consignment/consignment"
@@ -45,12 +43,9 @@ func (a *Announcer) Booked(c consignment.Consignment) (outbox.Message, error) {
 		Containers:         int32(len(c.Containers)),
 		Weight:             c.Weight,
 	}
-	if err := ev.Validate(); err != nil {
-		return outbox.Message{}, fmt.Errorf("consignment %q booked: %w", c.ID, err)
-	}
-	data, err := proto.Marshal(ev)
+	data, err := eventspb.Encode(ev)
 	if err != nil {
-		return outbox.Message{}, fmt.Errorf("consignment %q booked: marshal: %w", c.ID, err)
+		return outbox.Message{}, fmt.Errorf("consignment %q booked: %w", c.ID, err)
 	}
 	return outbox.Message{ID: ev.EventId, Subject: eventspb.SubjectConsignmentBooked, Data: data, CreatedAt: c.CreatedAt}, nil
 }

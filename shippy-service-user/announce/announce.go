@@ -7,8 +7,6 @@ import (
 	"errors"
 	"fmt"
 
-	"google.golang.org/protobuf/proto"
-
 	domainuser "github.com/shippy-suite/shippy/domain/user"
 	"github.com/shippy-suite/shippy/platform/outbox"
 	eventspb "github.com/shippy-suite/shippy/proto/events"
@@ -45,12 +43,9 @@ func (a *Announcer) Created(u domainuser.User) (outbox.Message, error) {
 		Name:                 u.Name,
 		Email:                u.Email,
 	}
-	if err := ev.Validate(); err != nil {
-		return outbox.Message{}, fmt.Errorf("user %q created: %w", u.ID, err)
-	}
-	data, err := proto.Marshal(ev)
+	data, err := eventspb.Encode(ev)
 	if err != nil {
-		return outbox.Message{}, fmt.Errorf("user %q created: marshal: %w", u.ID, err)
+		return outbox.Message{}, fmt.Errorf("user %q created: %w", u.ID, err)
 	}
 	return outbox.Message{ID: ev.EventId, Subject: eventspb.SubjectUserCreated, Data: data, CreatedAt: u.CreatedAt}, nil
 }
