@@ -109,7 +109,7 @@ lint: ## gofmt, go vet, and make help lists every target
 
 # The directories whose .proto files make proto generates, each the root of its import paths:
 # the services' APIs, and the stores' private record formats.
-PROTO_ROOTS := proto shippy-service-consignment/store/bolt/internal shippy-service-vessel/store/bolt/internal shippy-service-user/store/bolt/internal shippy-service-notification/store/bolt/internal
+PROTO_ROOTS := proto platform/boltdb/internal shippy-service-consignment/store/bolt/internal shippy-service-vessel/store/bolt/internal shippy-service-user/store/bolt/internal shippy-service-notification/store/bolt/internal
 
 .PHONY: proto
 proto: ## Regenerate the Go code of the protos in PROTO_ROOTS (protoc-gen-go and protoc-gen-micro, pinned in tools/go.mod)

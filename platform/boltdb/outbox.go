@@ -9,8 +9,9 @@ import (
 	"time"
 
 	"go.etcd.io/bbolt"
-	"google.golang.org/protobuf/encoding/protowire"
+	"google.golang.org/protobuf/proto"
 
+	"github.com/shippy-suite/shippy/platform/boltdb/internal/outboxpb"
 	"github.com/shippy-suite/shippy/platform/outbox"
 )
 
@@ -20,13 +21,7 @@ import (
 // it without a scan (docs/outbox.md). Its methods run in the caller's
 // transaction, so that an event is written with the fact it announces.
 //
-// An event is encoded as the protobuf message
-//
-//	message OutboxMessage {
-//	  string id = 1; string subject = 2; bytes data = 3;
-//	  sint64 created_at_seconds = 4; int32 created_at_nanos = 5;
-//	}
-//
+// An event is encoded as an outboxpb.OutboxMessage (internal/outboxpb),
 // the encoding the consignment store's schema 5 has used from the start.
 type Outbox struct {
 	// Events and IDs name the two buckets, which the store's Layout
@@ -47,7 +42,11 @@ func (o Outbox) Put(tx *bbolt.Tx, m outbox.Message) error {
 		return err
 	}
 	key := binary.BigEndian.AppendUint64(nil, seq)
-	if err := events.Put(key, encodeMessage(m)); err != nil {
+	value, err := encodeMessage(m)
+	if err != nil {
+		return err
+	}
+	if err := events.Put(key, value); err != nil {
 		return err
 	}
 	return ids.Put([]byte(m.ID), key)
@@ -94,92 +93,32 @@ func (o Outbox) Count(tx *bbolt.Tx) int {
 	return tx.Bucket(o.IDs).Stats().KeyN
 }
 
-// Field numbers of the encoding of an event (see Outbox).
-const (
-	fieldID protowire.Number = iota + 1
-	fieldSubject
-	fieldData
-	fieldSeconds
-	fieldNanos
-)
-
-// encodeMessage returns m in the encoding of Outbox. Empty fields are left
-// out, as protobuf does.
-func encodeMessage(m outbox.Message) []byte {
-	var b []byte
-	appendBytes := func(n protowire.Number, v []byte) {
-		if len(v) > 0 {
-			b = protowire.AppendTag(b, n, protowire.BytesType)
-			b = protowire.AppendBytes(b, v)
-		}
+// encodeMessage returns m as the outboxpb.OutboxMessage of Outbox.
+func encodeMessage(m outbox.Message) ([]byte, error) {
+	r := &outboxpb.OutboxMessage{Id: m.ID, Subject: m.Subject, Data: m.Data}
+	if !m.CreatedAt.IsZero() {
+		r.CreatedAtSeconds, r.CreatedAtNanos = m.CreatedAt.Unix(), int32(m.CreatedAt.Nanosecond())
 	}
-	appendBytes(fieldID, []byte(m.ID))
-	appendBytes(fieldSubject, []byte(m.Subject))
-	appendBytes(fieldData, m.Data)
-	if s := m.CreatedAt.Unix(); s != 0 {
-		b = protowire.AppendTag(b, fieldSeconds, protowire.VarintType)
-		b = protowire.AppendVarint(b, protowire.EncodeZigZag(s))
+	b, err := proto.Marshal(r)
+	if err != nil {
+		return nil, fmt.Errorf("encode event %q: %w", m.ID, err)
 	}
-	if n := m.CreatedAt.Nanosecond(); n != 0 {
-		b = protowire.AppendTag(b, fieldNanos, protowire.VarintType)
-		b = protowire.AppendVarint(b, uint64(int64(int32(n))))
-	}
-	return b
+	return b, nil
 }
 
-// decodeMessage decodes an event encoded by encodeMessage, skipping fields
-// it does not know. Its CreatedAt is in UTC.
+// decodeMessage decodes an event encoded by encodeMessage. Its CreatedAt
+// is in UTC, or the zero time when none was stored.
 func decodeMessage(b []byte) (outbox.Message, error) {
-	var (
-		m              outbox.Message
-		seconds, nanos int64
-	)
-	for len(b) > 0 {
-		num, typ, n := protowire.ConsumeTag(b)
-		if n < 0 {
-			return outbox.Message{}, protowire.ParseError(n)
-		}
-		b = b[n:]
-		switch {
-		case typ == protowire.BytesType && (num == fieldID || num == fieldSubject || num == fieldData):
-			v, n := protowire.ConsumeBytes(b)
-			if n < 0 {
-				return outbox.Message{}, protowire.ParseError(n)
-			}
-			switch num {
-			case fieldID:
-				m.ID = string(v)
-			case fieldSubject:
-				m.Subject = string(v)
-			default:
-				m.Data = bytes.Clone(v)
-			}
-			b = b[n:]
-		case typ == protowire.VarintType && (num == fieldSeconds || num == fieldNanos):
-			v, n := protowire.ConsumeVarint(b)
-			if n < 0 {
-				return outbox.Message{}, protowire.ParseError(n)
-			}
-			if num == fieldSeconds {
-				seconds = protowire.DecodeZigZag(v)
-			} else {
-				nanos = int64(int32(v))
-			}
-			b = b[n:]
-		default:
-			n := protowire.ConsumeFieldValue(num, typ, b)
-			if n < 0 {
-				return outbox.Message{}, protowire.ParseError(n)
-			}
-			b = b[n:]
-		}
+	var r outboxpb.OutboxMessage
+	if err := proto.Unmarshal(b, &r); err != nil {
+		return outbox.Message{}, err
 	}
-	if nanos < 0 || nanos >= int64(time.Second) {
+	if r.CreatedAtNanos < 0 || r.CreatedAtNanos >= int32(time.Second) {
 		return outbox.Message{}, errors.New("created_at_nanos out of range")
 	}
-	// A stored zero time comes back as the zero time, anything else in UTC.
-	if t := time.Unix(seconds, nanos); !t.Equal(time.Time{}) {
-		m.CreatedAt = t.UTC()
+	m := outbox.Message{ID: r.Id, Subject: r.Subject, Data: r.Data}
+	if r.CreatedAtSeconds != 0 || r.CreatedAtNanos != 0 {
+		m.CreatedAt = time.Unix(r.CreatedAtSeconds, int64(r.CreatedAtNanos)).UTC()
 	}
 	return m, nil
 }

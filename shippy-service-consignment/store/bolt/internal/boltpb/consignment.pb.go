@@ -1,7 +1,7 @@
 // The consignment service's bbolt records: the value under a consignment's
 // id in the consignments bucket of consignment.db, schema version 5 (whose
-// records are those of version 3 with an owner), and the value of an event
-// in its outbox bucket (version 5). It is a storage format
+// records are those of version 3 with an owner); the events of its outbox
+// buckets are platform/boltdb's. It is a storage format
 // private to the store (package bolt), never sent on the wire. Changing a field's number, type or meaning is a new schema version
 // (docs/embedded-store.md); `make proto` generates the Go code.
 
@@ -298,86 +298,6 @@ func (x *Container) GetUserId() string {
 	return ""
 }
 
-// OutboxMessage is an event waiting in the outbox bucket to be published
-// (platform/outbox.Message), under its sequence number; its time is two
-// fields, as Consignment's.
-type OutboxMessage struct {
-	state   protoimpl.MessageState `protogen:"open.v1"`
-	Id      string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
-	Subject string                 `protobuf:"bytes,2,opt,name=subject,proto3" json:"subject,omitempty"`
-	// data is the event's payload, published as it is.
-	Data             []byte `protobuf:"bytes,3,opt,name=data,proto3" json:"data,omitempty"`
-	CreatedAtSeconds int64  `protobuf:"zigzag64,4,opt,name=created_at_seconds,json=createdAtSeconds,proto3" json:"created_at_seconds,omitempty"`
-	CreatedAtNanos   int32  `protobuf:"varint,5,opt,name=created_at_nanos,json=createdAtNanos,proto3" json:"created_at_nanos,omitempty"`
-	unknownFields    protoimpl.UnknownFields
-	sizeCache        protoimpl.SizeCache
-}
-
-func (x *OutboxMessage) Reset() {
-	*x = OutboxMessage{}
-	mi := &file_boltpb_consignment_proto_msgTypes[2]
-	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
-	ms.StoreMessageInfo(mi)
-}
-
-func (x *OutboxMessage) String() string {
-	return protoimpl.X.MessageStringOf(x)
-}
-
-func (*OutboxMessage) ProtoMessage() {}
-
-func (x *OutboxMessage) ProtoReflect() protoreflect.Message {
-	mi := &file_boltpb_consignment_proto_msgTypes[2]
-	if x != nil {
-		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
-		if ms.LoadMessageInfo() == nil {
-			ms.StoreMessageInfo(mi)
-		}
-		return ms
-	}
-	return mi.MessageOf(x)
-}
-
-// Deprecated: Use OutboxMessage.ProtoReflect.Descriptor instead.
-func (*OutboxMessage) Descriptor() ([]byte, []int) {
-	return file_boltpb_consignment_proto_rawDescGZIP(), []int{2}
-}
-
-func (x *OutboxMessage) GetId() string {
-	if x != nil {
-		return x.Id
-	}
-	return ""
-}
-
-func (x *OutboxMessage) GetSubject() string {
-	if x != nil {
-		return x.Subject
-	}
-	return ""
-}
-
-func (x *OutboxMessage) GetData() []byte {
-	if x != nil {
-		return x.Data
-	}
-	return nil
-}
-
-func (x *OutboxMessage) GetCreatedAtSeconds() int64 {
-	if x != nil {
-		return x.CreatedAtSeconds
-	}
-	return 0
-}
-
-func (x *OutboxMessage) GetCreatedAtNanos() int32 {
-	if x != nil {
-		return x.CreatedAtNanos
-	}
-	return 0
-}
-
 var File_boltpb_consignment_proto protoreflect.FileDescriptor
 
 const file_boltpb_consignment_proto_rawDesc = "" +
@@ -405,13 +325,7 @@ const file_boltpb_consignment_proto_rawDesc = "" +
 	"\vcustomer_id\x18\x02 \x01(\tR\n" +
 	"customerId\x12\x16\n" +
 	"\x06origin\x18\x03 \x01(\tR\x06origin\x12\x17\n" +
-	"\auser_id\x18\x04 \x01(\tR\x06userId\"\xa5\x01\n" +
-	"\rOutboxMessage\x12\x0e\n" +
-	"\x02id\x18\x01 \x01(\tR\x02id\x12\x18\n" +
-	"\asubject\x18\x02 \x01(\tR\asubject\x12\x12\n" +
-	"\x04data\x18\x03 \x01(\fR\x04data\x12,\n" +
-	"\x12created_at_seconds\x18\x04 \x01(\x12R\x10createdAtSeconds\x12(\n" +
-	"\x10created_at_nanos\x18\x05 \x01(\x05R\x0ecreatedAtNanos*]\n" +
+	"\auser_id\x18\x04 \x01(\tR\x06userId*]\n" +
 	"\x06Status\x12\x16\n" +
 	"\x12STATUS_UNSPECIFIED\x10\x00\x12\x12\n" +
 	"\x0eSTATUS_PENDING\x10\x01\x12\x11\n" +
@@ -431,12 +345,11 @@ func file_boltpb_consignment_proto_rawDescGZIP() []byte {
 }
 
 var file_boltpb_consignment_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_boltpb_consignment_proto_msgTypes = make([]protoimpl.MessageInfo, 3)
+var file_boltpb_consignment_proto_msgTypes = make([]protoimpl.MessageInfo, 2)
 var file_boltpb_consignment_proto_goTypes = []any{
-	(Status)(0),           // 0: shippy.consignment.store.bolt.Status
-	(*Consignment)(nil),   // 1: shippy.consignment.store.bolt.Consignment
-	(*Container)(nil),     // 2: shippy.consignment.store.bolt.Container
-	(*OutboxMessage)(nil), // 3: shippy.consignment.store.bolt.OutboxMessage
+	(Status)(0),         // 0: shippy.consignment.store.bolt.Status
+	(*Consignment)(nil), // 1: shippy.consignment.store.bolt.Consignment
+	(*Container)(nil),   // 2: shippy.consignment.store.bolt.Container
 }
 var file_boltpb_consignment_proto_depIdxs = []int32{
 	0, // 0: shippy.consignment.store.bolt.Consignment.status:type_name -> shippy.consignment.store.bolt.Status
@@ -459,7 +372,7 @@ func file_boltpb_consignment_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_boltpb_consignment_proto_rawDesc), len(file_boltpb_consignment_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   3,
+			NumMessages:   2,
 			NumExtensions: 0,
 			NumServices:   0,
 		},
