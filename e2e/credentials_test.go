@@ -1,15 +1,11 @@
 package e2e
 
 import (
-	"net"
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 
-	"github.com/shippy-suite/shippy/platform"
 	"github.com/shippy-suite/shippy/platform/auth"
-	consignmentpb "github.com/shippy-suite/shippy/proto/consignment"
 )
 
 // TestServiceCredentials checks that the consignment service makes the key
@@ -34,27 +30,7 @@ func TestServiceCredentials(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	cfg, err := platform.LoadConfig(lookupEnv(c.env))
-	if err != nil {
-		t.Fatal(err)
-	}
-	reg, err := platform.NewRegistry(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	services, err := reg.GetService(consignmentpb.ServiceName)
-	if err != nil {
-		t.Fatalf("look up %s: %v", consignmentpb.ServiceName, err)
-	}
-	_, port, _ := net.SplitHostPort(c.address)
-	var published string
-	for _, s := range services {
-		for _, n := range s.Nodes {
-			if strings.HasSuffix(n.Address, ":"+port) {
-				published = n.Metadata[auth.MetadataKey]
-			}
-		}
-	}
+	published := c.publishedKeys(t)
 	keys, err := auth.ParsePublicKeys(published)
 	if err != nil || len(keys) != 1 || keys[0].ID != key.ID {
 		t.Fatalf("published keys %q (%v); want the one of %s, kid %s", published, err, file, key.ID)

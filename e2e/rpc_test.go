@@ -88,14 +88,7 @@ func (c *rpcClient) ctx() (context.Context, context.CancelFunc) {
 // call.
 func newMicroClient(t *testing.T, env []string, services ...string) client.Client {
 	t.Helper()
-	cfg, err := platform.LoadConfig(lookupEnv(env))
-	if err != nil {
-		t.Fatalf("registry config: %v", err)
-	}
-	reg, err := platform.NewRegistry(cfg)
-	if err != nil {
-		t.Fatalf("registry: %v", err)
-	}
+	reg := registryOf(t, env)
 	micro := platform.NewClient(reg, client.RequestTimeout(rpcTimeout))
 	t.Cleanup(func() { micro.Options().Selector.Close() })
 	for _, name := range services {

@@ -13,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"go-micro.dev/v5/registry"
+
 	"github.com/shippy-suite/shippy/platform"
 	"github.com/shippy-suite/shippy/platform/auth"
 	"github.com/shippy-suite/shippy/platform/events"
@@ -86,6 +88,21 @@ func lookupEnv(env []string) func(string) string {
 		}
 		return ""
 	}
+}
+
+// registryOf returns the registry the programs' environment env names, as
+// they make it (platform.NewRegistry), or fails t.
+func registryOf(t testing.TB, env []string) registry.Registry {
+	t.Helper()
+	cfg, err := platform.LoadConfig(lookupEnv(env))
+	if err != nil {
+		t.Fatalf("registry config: %v", err)
+	}
+	reg, err := platform.NewRegistry(cfg)
+	if err != nil {
+		t.Fatalf("registry: %v", err)
+	}
+	return reg
 }
 
 // service is one running service process.
@@ -190,14 +207,7 @@ func (s *service) waitDiscoverable(t *testing.T, deadline time.Time) {
 	if err != nil || port == "" || port == "0" {
 		t.Fatalf("%s logged \"service started\" with address %q, want host:port", s.prog, s.address)
 	}
-	cfg, err := platform.LoadConfig(lookupEnv(s.env))
-	if err != nil {
-		t.Fatalf("registry config: %v", err)
-	}
-	reg, err := platform.NewRegistry(cfg)
-	if err != nil {
-		t.Fatalf("registry: %v", err)
-	}
+	reg := registryOf(t, s.env)
 	var nodes []string
 	for {
 		services, err := reg.GetService(s.name)
@@ -269,6 +279,28 @@ func (s *service) memory(t testing.TB) proc.Status {
 		t.Fatalf("memory of %s: %v", s.prog, err)
 	}
 	return st
+}
+
+// publishedKeys returns the public keys the running instance publishes in
+// its registry entry (auth.MetadataKey), as the services that verify its
+// tokens read them; "" when its entry has none.
+func (s *service) publishedKeys(t *testing.T) string {
+	t.Helper()
+	reg := registryOf(t, s.env)
+	services, err := reg.GetService(s.name)
+	if err != nil {
+		t.Fatalf("look up %s: %v", s.name, err)
+	}
+	_, port, _ := net.SplitHostPort(s.address)
+	var published string
+	for _, svc := range services {
+		for _, n := range svc.Nodes {
+			if strings.HasSuffix(n.Address, ":"+port) {
+				published = n.Metadata[auth.MetadataKey]
+			}
+		}
+	}
+	return published
 }
 
 // startAgain starts another instance of s's program with the same
@@ -393,14 +425,7 @@ type room struct {
 // bookings took can be checked exactly.
 func (st *stack) rooms(t *testing.T) map[string]room {
 	t.Helper()
-	cfg, err := platform.LoadConfig(lookupEnv(st.vessel.env))
-	if err != nil {
-		t.Fatal(err)
-	}
-	reg, err := platform.NewRegistry(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
+	reg := registryOf(t, st.vessel.env)
 	vessels := vesselpb.NewVesselService(vesselpb.ServiceName, platform.NewClient(reg))
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()

@@ -7,7 +7,6 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"io/fs"
-	"net"
 	"os"
 	"path/filepath"
 	"slices"
@@ -615,27 +614,8 @@ func TestUserRegistryKeys(t *testing.T) {
 	token := u.login(t, ann).GetToken()
 	header, claims, _ := decodeToken(t, token)
 
-	cfg, err := platform.LoadConfig(lookupEnv(u.env))
-	if err != nil {
-		t.Fatal(err)
-	}
-	reg, err := platform.NewRegistry(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	services, err := reg.GetService(userpb.ServiceName)
-	if err != nil {
-		t.Fatalf("look up %s: %v", userpb.ServiceName, err)
-	}
-	_, port, _ := net.SplitHostPort(u.address)
-	var published string
-	for _, s := range services {
-		for _, n := range s.Nodes {
-			if strings.HasSuffix(n.Address, ":"+port) {
-				published = n.Metadata[auth.MetadataKey]
-			}
-		}
-	}
+	reg := registryOf(t, u.env)
+	published := u.publishedKeys(t)
 	keys, err := auth.ParsePublicKeys(published)
 	if err != nil {
 		t.Fatalf("metadata %s %q: %v", auth.MetadataKey, published, err)
