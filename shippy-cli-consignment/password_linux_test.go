@@ -99,7 +99,7 @@ func TestPasswordsFromATerminal(t *testing.T) {
 
 func TestPasswordsInterruptedAtATerminal(t *testing.T) {
 	t.Parallel()
-	_, tty := openPTY(t)
+	master, tty := openPTY(t)
 	p := newPasswords(tty, &strings.Builder{})
 	ctx, cancel := context.WithCancel(t.Context())
 	time.AfterFunc(50*time.Millisecond, cancel)
@@ -109,5 +109,28 @@ func TestPasswordsInterruptedAtATerminal(t *testing.T) {
 	}
 	if !echoOn(t, tty) {
 		t.Error("echo is off after an interrupted prompt")
+	}
+
+	// The interrupted read is left behind, as the CLI leaves it when it
+	// exits. Here it must end before the test closes its terminal: when it
+	// returns, it restores the terminal state it saved, on its descriptor's
+	// number, which by then may be another test's terminal. So turn echo
+	// off and type a line: the read returns and turns echo back on, which
+	// shows that it is done.
+	termios, err := unix.IoctlGetTermios(int(tty.Fd()), unix.TCGETS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	termios.Lflag &^= unix.ECHO
+	if err := unix.IoctlSetTermios(int(tty.Fd()), unix.TCSETS, termios); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := master.WriteString("\n"); err != nil {
+		t.Fatal(err)
+	}
+	for deadline := time.Now().Add(5 * time.Second); !echoOn(t, tty); time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the interrupted read did not end once a line was typed")
+		}
 	}
 }
